@@ -1,0 +1,1 @@
+"""The XLSForm engine (issue: assessment forms). Pure Python; imports nothing of ours."""

@@ -1,0 +1,897 @@
+"""The encrypted local store: one profile directory on one laptop.
+
+    store, recovery_key = Store.create(path, user="Oksana", passphrase=...)
+    store = Store.open(path); store.unlock(passphrase)
+    rid = store.save_record("household", {"head_name": ..., "phone": ...})
+    store.edit_record(rid, {"phone": ...}); store.delete_record(rid)
+    store.find_records("household", "phone", "067 123 45 67")
+
+Every write goes through :meth:`Store.atomic`, the one transaction helper, and
+appends, in the same transaction, the record row, one outbox change per record
+with only the changed fields, the blind-index tokens and an audit-chain link.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import orjson
+from sqlite_utils import Database
+
+from . import crypto, hlc, normalize, schema
+from .errors import (
+    CorruptStore,
+    DamagedRecord,
+    DiskFull,
+    EmptyPassphrase,
+    InvalidRecord,
+    Locked,
+    NewerStore,
+    NoBlindIndex,
+    NotAProfile,
+    ProfileExists,
+    StorageError,
+    StoreBusy,
+    UnknownRecord,
+    UnknownUser,
+    UserExists,
+    WeakPassphrase,
+    WrongPassphrase,
+    WrongRecoveryKey,
+    MalformedRecoveryKey,
+)
+from .ids import is_uuid, new_device_id, uuid7
+from .keyring import WIPED_MARKER, Keyring, atomic_write, fsync_dir, shred
+
+log = logging.getLogger("fieldbook.storage")
+
+DB_NAME = "store.db"
+MIN_PASSPHRASE = 8
+DELETED = "_deleted"  # the clock key that stamps a delete
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]{0,199}$")
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_dumps = orjson.dumps
+_loads = orjson.loads
+
+
+@dataclass(slots=True)
+class Record:
+    id: str
+    kind: str
+    form_id: str | None
+    form_version: str | None
+    fields: dict
+    clocks: dict
+    deleted: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "form_id": self.form_id,
+            "form_version": self.form_version,
+            "fields": self.fields,
+            "clocks": self.clocks,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass(slots=True)
+class Change:
+    device_id: str
+    seq: int
+    record_id: str
+    kind: str
+    form_id: str | None
+    form_version: str | None
+    hlc: str
+    deleted: bool
+    fields: dict
+
+
+@dataclass
+class VerifyReport:
+    integrity: str = "ok"
+    records: int = 0
+    changes: int = 0
+    audit_entries: int = 0
+    damaged_records: list[str] = field(default_factory=list)
+    damaged_changes: list[str] = field(default_factory=list)
+    audit_broken_at: int | None = None
+    audit_broken_record: str | None = None
+    audit_head_ok: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.integrity == "ok"
+            and not self.damaged_records
+            and not self.damaged_changes
+            and self.audit_broken_at is None
+            and self.audit_head_ok
+        )
+
+
+@dataclass
+class _Tx:
+    last_seq: int
+    audit_seq: int
+    audit_mac: bytes
+
+
+@dataclass
+class AuditEntry:
+    seq: int
+    hlc: str
+    user_id: str
+    user_name: str | None
+    action: str
+    record_id: str | None
+
+
+# --- sqlite errors -> typed errors ----------------------------------------------
+@contextlib.contextmanager
+def translate_errors(where: str = "the store") -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise _typed(exc, where) from exc
+
+
+def _typed(exc: sqlite3.Error, where: str) -> StorageError:
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if code is not None else None
+    text = str(exc).lower()
+    if primary == 13 or "disk is full" in text:
+        return DiskFull("The disk is full: the last change was not saved, and nothing else was touched. Free some space and try again.")
+    if primary in (5, 6) or "locked" in text or "busy" in text:
+        return StoreBusy(f"{where} is in use by another Fieldbook window or process. Close it, then try again.")
+    if primary == 26 or "not a database" in text:
+        return CorruptStore(f"{where} is not a Fieldbook store, or it is damaged or truncated.")
+    if primary == 11 or "malformed" in text:
+        return CorruptStore(f"{where} is damaged (the database is malformed). Run 'profile verify', and restore from the server or a backup.")
+    if primary == 10:
+        return StorageError(f"A disk error stopped the write to {where}; nothing was saved. Check the disk and its free space.")
+    if primary == 8:
+        return StorageError(f"{where} is read-only; Fieldbook needs write access to its profile folder.")
+    if primary == 14:
+        return NotAProfile(f"{where} cannot be opened (missing folder or no permission).")
+    return StorageError(f"{where} reported a database error ({getattr(exc, 'sqlite_errorname', type(exc).__name__)}).")
+
+
+def check_new_passphrase(passphrase: str | None) -> str:
+    if not passphrase:
+        raise EmptyPassphrase("The passphrase is empty. Choose one of at least 8 characters.")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise WeakPassphrase(f"The passphrase is too short: use at least {MIN_PASSPHRASE} characters (a few words work well).")
+    return passphrase
+
+
+def _check_kind(kind: str) -> str:
+    if not isinstance(kind, str) or not _KIND.match(kind):
+        raise InvalidRecord("A record kind is a short lowercase name such as 'submission' or 'household'.")
+    return kind
+
+
+def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
+    if not isinstance(fields, dict):
+        raise InvalidRecord("Record fields must be a JSON object of field names and values.")
+    if not fields and not allow_empty:
+        raise InvalidRecord("No fields were given.")
+    for name in fields:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise InvalidRecord(
+                "Field names must start with a letter or underscore and use only ASCII letters, digits, '_', '-', '.' or '/'."
+            )
+        if name == DELETED:
+            raise InvalidRecord(f"'{DELETED}' is reserved; use delete to remove a record.")
+    return fields
+
+
+class Store:
+    """An open profile. Locked until :meth:`unlock` or :meth:`unlock_with_recovery_key`."""
+
+    def __init__(self, directory: Path, keyring: Keyring, conn: sqlite3.Connection) -> None:
+        self.directory = directory
+        self.keyring = keyring
+        self._conn = conn
+        self.db = Database(conn, execute_plugins=False, recursive_triggers=False)
+        self._data_key: bytes | None = None
+        self._sealer: crypto.Sealer | None = None
+        self._keys: crypto.SubKeys | None = None
+        self.user_id: str | None = None
+        self.user_name: str | None = None
+        self._tx: _Tx | None = None
+        self._savepoints = itertools.count()
+        self._index_fields: dict[str, dict[str, str]] = {}
+        self.clock = hlc.HybridClock(self._meta_int("hlc", 0, hex_=True))
+
+    # -- lifecycle -------------------------------------------------------------
+    @property
+    def device_id(self) -> str:
+        return self.keyring.device_id
+
+    @property
+    def profile_id(self) -> str:
+        return self.keyring.profile_id
+
+    @classmethod
+    def create(
+        cls,
+        directory: str | os.PathLike,
+        *,
+        user: str,
+        passphrase: str,
+        kdf: crypto.KdfParams | None = None,
+    ) -> tuple["Store", str]:
+        """Make a new profile; return it unlocked, and the recovery key to print once."""
+        directory = Path(directory)
+        if not user or not user.strip():
+            raise UnknownUser("A user name is needed for the first user of a profile.")
+        check_new_passphrase(passphrase)
+        for name in ("keyring.json", DB_NAME, WIPED_MARKER):
+            if (directory / name).exists():
+                raise ProfileExists(
+                    f"{directory} already holds a profile (or what is left of one). Choose an empty folder."
+                )
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keyring = Keyring(profile_id=uuid7(), device_id=new_device_id())
+        data_key = crypto.new_data_key()
+        slot = keyring.add_user_slot(user.strip(), passphrase, data_key, kdf or crypto.KdfParams.new())
+        recovery_text, raw = crypto.new_recovery_key()
+        keyring.set_recovery_slot(raw, data_key)
+        conn = _connect(directory / DB_NAME)
+        try:
+            db = Database(conn, execute_plugins=False, recursive_triggers=False)
+            with translate_errors("The new store"):
+                schema.upgrade(db)
+                with db.atomic():
+                    for key, value in (
+                        ("profile_id", keyring.profile_id),
+                        ("device_id", keyring.device_id),
+                        ("hlc", hlc.encode(0)),
+                        ("last_seq", "0"),
+                    ):
+                        conn.execute("INSERT INTO meta VALUES (?, ?)", (key, value))
+            # The keyring goes last: a folder without one is not (yet) a profile.
+            keyring.save(directory)
+        except BaseException:
+            conn.close()
+            raise
+        store = cls(directory, keyring, conn)
+        store._become(data_key, slot.user_id, slot.name)
+        with store.atomic():
+            store._audit("profile_created")
+        log.info("profile created (profile %s, device %s)", keyring.profile_id, keyring.device_id)
+        return store, recovery_text
+
+    @classmethod
+    def open(cls, directory: str | os.PathLike, *, busy_timeout: float = 5.0) -> "Store":
+        """Open a profile, locked. Migrates its schema if this Fieldbook is newer."""
+        directory = Path(directory)
+        keyring = Keyring.load(directory)
+        path = directory / DB_NAME
+        if not path.exists():
+            raise CorruptStore(f"The profile in {directory} has lost its database ({DB_NAME}); restore it from a backup.")
+        conn = _connect(path, busy_timeout=busy_timeout)
+        try:
+            with translate_errors(f"The store in {directory}"):
+                db = Database(conn, execute_plugins=False, recursive_triggers=False)
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > schema.SCHEMA_VERSION:
+                    raise NewerStore(
+                        f"The store in {directory} was written by a newer Fieldbook (schema {version}); update Fieldbook to open it."
+                    )
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if "meta" not in tables or "records" not in tables:
+                    raise NotAProfile(f"{path} is a database, but not a Fieldbook store.")
+                meta = dict(conn.execute("SELECT key, value FROM meta"))
+                if meta.get("profile_id") != keyring.profile_id:
+                    raise CorruptStore(
+                        f"The keyring and the database in {directory} belong to different profiles; put back the matching keyring."
+                    )
+                if schema.pending(db):
+                    before = version
+                    schema.upgrade(db)
+                    log.info("store schema upgraded from %s to %s", before, schema.SCHEMA_VERSION)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(directory, keyring, conn)
+
+    def users(self) -> list[str]:
+        return [s.name for s in self.keyring.users]
+
+    def unlock(self, passphrase: str, user: str | None = None) -> None:
+        """Unwrap the data key with a user's passphrase. Tries every user when none is named."""
+        if not passphrase:
+            raise EmptyPassphrase("The passphrase is empty.")
+        slots = self.keyring.users
+        if user is not None:
+            slots = [s for s in slots if s.name == user]
+            if not slots:
+                raise UnknownUser(f"There is no user '{user}' on this profile. Users: {', '.join(self.users())}.")
+        for slot in slots:
+            kek = crypto.derive_user_key(passphrase, slot.kdf)
+            try:
+                data_key = crypto.unwrap_key(kek, slot.wrapped, self.keyring.slot_ad(slot.slot_id))
+            except crypto.AuthenticationFailed:
+                continue
+            self._become(data_key, slot.user_id, slot.name)
+            with self.atomic():
+                self._audit("unlock")
+            return
+        log.warning("unlock failed: wrong passphrase")
+        raise WrongPassphrase("Wrong passphrase. Check the keyboard layout and Caps Lock, then try again.")
+
+    def unlock_with_recovery_key(self, text: str) -> None:
+        try:
+            raw = crypto.parse_recovery_key(text)
+        except ValueError as exc:
+            raise MalformedRecoveryKey(f"That recovery key was mistyped: {exc}.") from None
+        slot = self.keyring.recovery_slot()
+        if slot is None:
+            raise WrongRecoveryKey("This profile has no recovery key.")
+        try:
+            data_key = crypto.unwrap_key(crypto.recovery_kek(raw, self.profile_id), slot.wrapped, self.keyring.slot_ad(slot.slot_id))
+        except crypto.AuthenticationFailed:
+            raise WrongRecoveryKey("That recovery key belongs to another profile.") from None
+        self._become(data_key, "recovery", "recovery key")
+        with self.atomic():
+            self._audit("unlock_recovery")
+
+    def _become(self, data_key: bytes, user_id: str, user_name: str | None) -> None:
+        self._data_key = data_key
+        self._keys = crypto.sub_keys(data_key, self.profile_id)
+        self._sealer = crypto.Sealer(self._keys.records)
+        self.user_id, self.user_name = user_id, user_name
+        self._load_index_fields()
+
+    @property
+    def unlocked(self) -> bool:
+        return self._data_key is not None
+
+    def lock(self) -> None:
+        self._data_key = self._keys = self._sealer = None
+        self.user_id = self.user_name = None
+
+    def close(self) -> None:
+        self.lock()
+        self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _need_key(self) -> crypto.Sealer:
+        if self._sealer is None:
+            raise Locked("The profile is locked; unlock it first.")
+        return self._sealer
+
+    # -- users and keys ----------------------------------------------------------
+    def add_user(self, name: str, passphrase: str, *, kdf: crypto.KdfParams | None = None) -> None:
+        self._need_key()
+        name = (name or "").strip()
+        if not name:
+            raise UnknownUser("A user needs a name.")
+        if name in self.users():
+            raise UserExists(f"There is already a user '{name}' on this profile.")
+        check_new_passphrase(passphrase)
+        self.keyring.add_user_slot(name, passphrase, self._data_key, kdf or crypto.KdfParams.new())
+        self.keyring.save(self.directory)
+        with self.atomic():
+            self._audit("user_added")
+
+    def change_passphrase(self, user: str, new_passphrase: str, *, kdf: crypto.KdfParams | None = None) -> None:
+        """Re-wrap the data key for ``user``. The data itself is never re-encrypted."""
+        self._need_key()
+        check_new_passphrase(new_passphrase)
+        old = next((s for s in self.keyring.users if s.name == user), None)
+        if old is None:
+            raise UnknownUser(f"There is no user '{user}' on this profile.")
+        self.keyring.slots.remove(old)
+        self.keyring.add_user_slot(user, new_passphrase, self._data_key, kdf or crypto.KdfParams.new(), user_id=old.user_id)
+        self.keyring.save(self.directory)
+        with self.atomic():
+            self._audit("passphrase_changed")
+
+    def remove_user(self, name: str) -> None:
+        self._need_key()
+        users = self.keyring.users
+        if name not in [s.name for s in users]:
+            raise UnknownUser(f"There is no user '{name}' on this profile.")
+        if len(users) == 1:
+            raise UserExists("The last user cannot be removed; wipe the profile instead.")
+        self.keyring.slots = [s for s in self.keyring.slots if not (s.kind == "user" and s.name == name)]
+        self.keyring.save(self.directory)
+        with self.atomic():
+            self._audit("user_removed")
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery key; the old one stops working at once."""
+        self._need_key()
+        text, raw = crypto.new_recovery_key()
+        self.keyring.set_recovery_slot(raw, self._data_key)
+        self.keyring.save(self.directory)
+        with self.atomic():
+            self._audit("recovery_key_replaced")
+        return text
+
+    def wipe(self) -> None:
+        """Crypto-erase: shred the keyring so that no passphrase or recovery key opens the data."""
+        marker = self.directory / WIPED_MARKER
+        atomic_write(marker, f"wiped device {self.device_id}\n".encode())
+        shred(self.directory / "keyring.json")
+        fsync_dir(self.directory)
+        self.keyring.slots = []
+        log.warning("profile wiped (device %s)", self.device_id)
+        self.close()
+
+    # -- transactions ----------------------------------------------------------
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator["Store"]:
+        """The one transaction helper: BEGIN IMMEDIATE at the top level, savepoints inside.
+
+        At the top level it also loads and persists the clock, the outbox
+        sequence and the audit-chain head, so they commit with the rows they cover.
+        """
+        conn = self._conn
+        if self._tx is not None:
+            name = f"sp{next(self._savepoints)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                raise
+            conn.execute(f"RELEASE {name}")
+            return
+        with translate_errors():
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            with translate_errors():
+                meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('hlc','last_seq','audit_head')"))
+                self.clock.observe(hlc.decode(meta.get("hlc", hlc.encode(0))))
+                head_seq, _, head_mac = meta.get("audit_head", "0:").partition(":")
+                self._tx = _Tx(
+                    last_seq=int(meta.get("last_seq", "0")),
+                    audit_seq=int(head_seq),
+                    audit_mac=bytes.fromhex(head_mac) if head_mac else self._audit_genesis(),
+                )
+            yield self
+            with translate_errors():
+                tx = self._tx
+                conn.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [
+                        ("hlc", hlc.encode(self.clock.last)),
+                        ("last_seq", str(tx.last_seq)),
+                        ("audit_head", f"{tx.audit_seq}:{tx.audit_mac.hex()}"),
+                    ],
+                )
+                conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._tx = None
+
+    # -- records -----------------------------------------------------------------
+    def save_record(self, kind: str, fields: dict, *, form_id: str | None = None, form_version: str | None = None) -> str:
+        """Save a new record; return its id."""
+        return self.save_records(kind, [fields], form_id=form_id, form_version=form_version)[0]
+
+    def save_records(
+        self,
+        kind: str,
+        many: Iterable[dict],
+        *,
+        form_id: str | None = None,
+        form_version: str | None = None,
+    ) -> list[str]:
+        """Save many new records in one transaction (imports, bulk registration)."""
+        sealer = self._need_key()
+        _check_kind(kind)
+        device = self.device_id
+        indexed = self._indexed(kind)
+        ids: list[str] = []
+        rec_rows, change_rows, index_rows = [], [], []
+        with self.atomic():
+            tx = self._tx
+            for fields in many:
+                _check_fields(fields)
+                rid = uuid7()
+                now = self.clock.tick()
+                st = f"{now}@{device}"
+                try:
+                    plain = _dumps(fields)
+                except TypeError as exc:
+                    raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
+                clocks = _dumps(dict.fromkeys(fields, st)).decode()
+                rec_rows.append((rid, kind, form_id, form_version, clocks, st, sealer.seal("record", rid, plain)))
+                tx.last_seq += 1
+                seq = tx.last_seq
+                change_rows.append(
+                    (device, seq, rid, kind, form_id, form_version, now, sealer.seal("change", f"{device}|{seq}|{rid}", plain))
+                )
+                for name, normaliser in indexed.items():
+                    value = fields.get(name)
+                    if value not in (None, ""):
+                        index_rows.append((self._token(kind, name, normaliser, value), rid))
+                ids.append(rid)
+            with translate_errors():
+                c = self._conn
+                c.executemany("INSERT INTO records (id, kind, form_id, form_version, clocks, updated, body) VALUES (?,?,?,?,?,?,?)", rec_rows)
+                c.executemany(
+                    "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, body) VALUES (?,?,?,?,?,?,?,?)",
+                    change_rows,
+                )
+                c.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", index_rows)
+                self._audit_many("add", ids)
+        log.info("saved %d %s record(s)", len(ids), kind)
+        return ids
+
+    def get_record(self, record_id: str) -> Record:
+        sealer = self._need_key()
+        row = self._row(record_id)
+        return self._decode(sealer, row)
+
+    def edit_record(self, record_id: str, changes: dict) -> Record:
+        """Change only the given fields. Unchanged values are not written again."""
+        sealer = self._need_key()
+        _check_fields(changes)
+        try:
+            _dumps(changes)
+        except TypeError as exc:
+            raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
+        with self.atomic():
+            record = self._decode(sealer, self._row(record_id))
+            if record.deleted:
+                raise UnknownRecord(f"Record {record_id} was deleted; it cannot be edited.")
+            changed = {k: v for k, v in changes.items() if record.fields.get(k, _MISSING) != v}
+            if not changed:
+                return record
+            now = self.clock.tick()
+            st = f"{now}@{self.device_id}"
+            old_fields = dict(record.fields)
+            record.fields.update(changed)
+            for k in changed:
+                record.clocks[k] = st
+            self._write_record(sealer, record, st)
+            self._reindex(record, old_fields, changed.keys())
+            self._append_change(sealer, record, now, changed)
+            self._audit("edit", record_id, detail={"fields": sorted(changed)})
+        log.info("edited record %s (%d field(s))", record_id, len(changed))
+        return record
+
+    def delete_record(self, record_id: str) -> None:
+        """Leave a tombstone: the row stays with its id and clocks, the values are erased."""
+        sealer = self._need_key()
+        with self.atomic():
+            record = self._decode(sealer, self._row(record_id))
+            if record.deleted:
+                return
+            now = self.clock.tick()
+            st = f"{now}@{self.device_id}"
+            record.fields = {}
+            record.clocks[DELETED] = st
+            record.deleted = True
+            self._write_record(sealer, record, st)
+            with translate_errors():
+                self._conn.execute("DELETE FROM blind_index WHERE record_id = ?", (record_id,))
+            self._append_change(sealer, record, now, {})
+            self._audit("delete", record_id)
+        log.info("deleted record %s", record_id)
+
+    def list_records(self, kind: str | None = None, *, include_deleted: bool = False) -> Iterator[Record]:
+        """Stream records, decrypting one at a time (memory stays flat on big stores)."""
+        sealer = self._need_key()
+        sql = "SELECT id, kind, form_id, form_version, clocks, deleted, body FROM records"
+        where, args = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        if not include_deleted:
+            where.append("deleted = 0")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id"
+        with translate_errors():
+            cursor = self._conn.execute(sql, args)
+        open_ = sealer.open
+        for rid, rkind, fid, fver, clocks, deleted, body in cursor:
+            try:
+                fields = _loads(open_("record", rid, body))
+            except crypto.AuthenticationFailed:
+                raise DamagedRecord(rid) from None
+            yield Record(rid, rkind, fid, fver, fields, _loads(clocks), bool(deleted))
+
+    def count_records(self, kind: str | None = None) -> int:
+        sql, args = "SELECT count(*) FROM records WHERE deleted = 0", []
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        with translate_errors():
+            return self._conn.execute(sql, args).fetchone()[0]
+
+    # -- blind indexes -----------------------------------------------------------
+    def declare_index(self, kind: str, field: str, normaliser: str = "text") -> int:
+        """Make ``field`` of ``kind`` searchable by exact value; index existing records. Returns how many."""
+        sealer = self._need_key()
+        if kind != "*":
+            _check_kind(kind)
+        _check_fields({field: None})
+        if normaliser not in normalize.NORMALISERS:
+            raise InvalidRecord(f"Unknown normaliser '{normaliser}'; use one of: {', '.join(normalize.NORMALISERS)}.")
+        count = 0
+        with self.atomic():
+            with translate_errors():
+                self._conn.execute("INSERT OR REPLACE INTO index_fields VALUES (?, ?, ?)", (kind, field, normaliser))
+            self._load_index_fields()
+            rows = []
+            for record in self.list_records(None if kind == "*" else kind):
+                value = record.fields.get(field)
+                if value not in (None, ""):
+                    rows.append((self._token(record.kind, field, normaliser, value), record.id))
+            with translate_errors():
+                self._conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", rows)
+            count = len(rows)
+            self._audit("index_declared")
+        del sealer
+        return count
+
+    def indexed_fields(self, kind: str) -> dict[str, str]:
+        return dict(self._indexed(kind))
+
+    def find_records(self, kind: str, field: str, value: object) -> list[Record]:
+        """Exact match through the blind index; the value itself is never stored or logged."""
+        sealer = self._need_key()
+        normaliser = self._indexed(kind).get(field)
+        if normaliser is None:
+            names = ", ".join(sorted(self._indexed(kind))) or "none"
+            raise NoBlindIndex(f"Field '{field}' of kind '{kind}' has no blind index, so it cannot be searched exactly. Indexed fields: {names}.")
+        token = self._token(kind, field, normaliser, value)
+        norm = normalize.NORMALISERS[normaliser]
+        wanted = norm(value)
+        with translate_errors():
+            rows = self._conn.execute(
+                "SELECT r.id, r.kind, r.form_id, r.form_version, r.clocks, r.deleted, r.body "
+                "FROM blind_index b JOIN records r ON r.id = b.record_id "
+                "WHERE b.token = ? AND r.kind = ? AND r.deleted = 0 ORDER BY r.id",
+                (token, kind),
+            ).fetchall()
+        found = []
+        for row in rows:
+            record = self._decode(sealer, row)
+            # Guard against a truncated-HMAC collision: confirm on the decrypted value.
+            if record.fields.get(field) not in (None, "") and norm(record.fields[field]) == wanted:
+                found.append(record)
+        return found
+
+    def _token(self, kind: str, field: str, normaliser: str, value: object) -> bytes:
+        return crypto.blind_token(self._keys.blind_index, kind, field, normalize.NORMALISERS[normaliser](value))
+
+    def _load_index_fields(self) -> None:
+        table: dict[str, dict[str, str]] = {}
+        with translate_errors():
+            for kind, fld, normaliser in self._conn.execute("SELECT kind, field, normaliser FROM index_fields"):
+                table.setdefault(kind, {})[fld] = normaliser
+        self._index_fields = table
+
+    def _indexed(self, kind: str) -> dict[str, str]:
+        merged = dict(self._index_fields.get("*", {}))
+        merged.update(self._index_fields.get(kind, {}))
+        return merged
+
+    def _reindex(self, record: Record, old: dict, changed: Iterable[str]) -> None:
+        indexed = self._indexed(record.kind)
+        with translate_errors():
+            for name in changed:
+                normaliser = indexed.get(name)
+                if normaliser is None:
+                    continue
+                if old.get(name) not in (None, ""):
+                    self._conn.execute(
+                        "DELETE FROM blind_index WHERE token = ? AND record_id = ?",
+                        (self._token(record.kind, name, normaliser, old[name]), record.id),
+                    )
+                if record.fields.get(name) not in (None, ""):
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO blind_index VALUES (?, ?)",
+                        (self._token(record.kind, name, normaliser, record.fields[name]), record.id),
+                    )
+
+    # -- outbox ------------------------------------------------------------------
+    def pending_changes(self, limit: int | None = None) -> list[Change]:
+        """Unacknowledged local changes, oldest first."""
+        sealer = self._need_key()
+        sql = (
+            "SELECT device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body "
+            "FROM changes WHERE acked = 0 ORDER BY device_id, seq"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        out = []
+        with translate_errors():
+            rows = self._conn.execute(sql).fetchall()
+        for dev, seq, rid, kind, fid, fver, h, deleted, body in rows:
+            try:
+                fields = _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
+            except crypto.AuthenticationFailed:
+                raise DamagedRecord(rid, "change for record") from None
+            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields))
+        return out
+
+    def pending_count(self) -> int:
+        with translate_errors():
+            return self._conn.execute("SELECT count(*) FROM changes WHERE acked = 0").fetchone()[0]
+
+    def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict) -> None:
+        tx = self._tx
+        tx.last_seq += 1
+        seq = tx.last_seq
+        body = sealer.seal("change", f"{self.device_id}|{seq}|{record.id}", _dumps(fields))
+        with translate_errors():
+            self._conn.execute(
+                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now, int(record.deleted), body),
+            )
+
+    # -- audit -------------------------------------------------------------------
+    def _audit_genesis(self) -> bytes:
+        if self._keys is None:
+            raise Locked("The profile is locked; unlock it first.")
+        return crypto.chain_mac(self._keys.audit, b"", ("genesis", self.profile_id))
+
+    def _audit(self, action: str, record_id: str | None = None, *, detail: dict | None = None) -> None:
+        tx = self._tx
+        tx.audit_seq += 1
+        seq = tx.audit_seq
+        when = hlc.encode(self.clock.last)
+        blob = self._sealer.seal("audit", str(seq), _dumps(detail)) if detail is not None else None
+        mac = crypto.chain_mac(self._keys.audit, tx.audit_mac, (str(seq), when, self.user_id, action, record_id or "", blob or b""))
+        with translate_errors():
+            self._conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?)", (seq, when, self.user_id, action, record_id, blob, mac))
+        tx.audit_mac = mac
+
+    def _audit_many(self, action: str, record_ids: list[str]) -> None:
+        tx = self._tx
+        key, user, prev = self._keys.audit, self.user_id, tx.audit_mac
+        when = hlc.encode(self.clock.last)
+        rows = []
+        for rid in record_ids:
+            tx.audit_seq += 1
+            prev = crypto.chain_mac(key, prev, (str(tx.audit_seq), when, user, action, rid, b""))
+            rows.append((tx.audit_seq, when, user, action, rid, None, prev))
+        self._conn.executemany("INSERT INTO audit VALUES (?,?,?,?,?,?,?)", rows)
+        tx.audit_mac = prev
+
+    def audit_entries(self, record_id: str | None = None) -> list[AuditEntry]:
+        self._need_key()
+        names = {s.user_id: s.name for s in self.keyring.users}
+        names["recovery"] = "recovery key"
+        sql, args = "SELECT seq, hlc, user_id, action, record_id FROM audit", []
+        if record_id:
+            sql += " WHERE record_id = ?"
+            args.append(record_id)
+        with translate_errors():
+            rows = self._conn.execute(sql + " ORDER BY seq", args).fetchall()
+        return [AuditEntry(seq, h, uid, names.get(uid), action, rid) for seq, h, uid, action, rid in rows]
+
+    def log_event(self, action: str) -> None:
+        """Record a non-record event (export, verify, sync) in the audit chain."""
+        self._need_key()
+        with self.atomic():
+            self._audit(action)
+
+    # -- verify ------------------------------------------------------------------
+    def verify(self) -> VerifyReport:
+        """Decrypt every record and change, and walk the audit chain."""
+        sealer = self._need_key()
+        report = VerifyReport()
+        c = self._conn
+        with translate_errors():
+            result = [r[0] for r in c.execute("PRAGMA quick_check")]
+            report.integrity = "ok" if result == ["ok"] else "; ".join(result[:5])
+            for rid, body in c.execute("SELECT id, body FROM records"):
+                report.records += 1
+                try:
+                    _loads(sealer.open("record", rid, body))
+                except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+                    report.damaged_records.append(rid)
+            for dev, seq, rid, body in c.execute("SELECT device_id, seq, record_id, body FROM changes"):
+                report.changes += 1
+                try:
+                    _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
+                except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+                    report.damaged_changes.append(f"{dev}:{seq} (record {rid})")
+            prev = self._audit_genesis()
+            expected_seq = 0
+            key = self._keys.audit
+            for seq, when, uid, action, rid, blob, mac in c.execute("SELECT * FROM audit ORDER BY seq"):
+                report.audit_entries += 1
+                expected_seq += 1
+                link = crypto.chain_mac(key, prev, (str(seq), when, uid, action, rid or "", blob or b""))
+                bad = seq != expected_seq or link != mac
+                if blob is not None and not bad:
+                    try:
+                        sealer.open("audit", str(seq), blob)
+                    except crypto.AuthenticationFailed:
+                        bad = True
+                if bad:
+                    report.audit_broken_at, report.audit_broken_record = seq, rid
+                    break
+                prev = mac
+            if report.audit_broken_at is None:
+                head = dict(c.execute("SELECT key, value FROM meta WHERE key = 'audit_head'")).get("audit_head", "0:")
+                report.audit_head_ok = head == f"{expected_seq}:{prev.hex()}" or (expected_seq == 0 and head == "0:")
+        with self.atomic():
+            self._audit("verified" if report.ok else "verify_failed")
+        return report
+
+    # -- internals -----------------------------------------------------------------
+    def _row(self, record_id: str) -> tuple:
+        if not isinstance(record_id, str) or not is_uuid(record_id):
+            raise UnknownRecord("A record id looks like 0190f0c2-3b4a-7c1d-9e2f-0123456789ab; that is not one.")
+        with translate_errors():
+            row = self._conn.execute(
+                "SELECT id, kind, form_id, form_version, clocks, deleted, body FROM records WHERE id = ?", (record_id,)
+            ).fetchone()
+        if row is None:
+            raise UnknownRecord(f"There is no record {record_id} in this profile.")
+        return row
+
+    @staticmethod
+    def _decode(sealer: crypto.Sealer, row: tuple) -> Record:
+        rid, kind, fid, fver, clocks, deleted, body = row
+        try:
+            fields = _loads(sealer.open("record", rid, body))
+        except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+            raise DamagedRecord(rid) from None
+        return Record(rid, kind, fid, fver, fields, _loads(clocks), bool(deleted))
+
+    def _write_record(self, sealer: crypto.Sealer, record: Record, st: str) -> None:
+        with translate_errors():
+            self._conn.execute(
+                "UPDATE records SET clocks = ?, updated = ?, deleted = ?, body = ? WHERE id = ?",
+                (_dumps(record.clocks).decode(), st, int(record.deleted), sealer.seal("record", record.id, _dumps(record.fields)), record.id),
+            )
+
+    def _meta_int(self, key: str, default: int, *, hex_: bool = False) -> int:
+        with translate_errors():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return default
+        return int(row[0], 16 if hex_ else 10)
+
+
+_MISSING = object()
+
+
+def _connect(path: Path, *, busy_timeout: float = 5.0) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)  # -wal and -shm inherit the database's mode
+        # Durability first: power cuts are routine in the field.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise _typed(exc, f"The store {path}") from exc
+    return conn
