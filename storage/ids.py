@@ -2,18 +2,29 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 
+_lock = threading.Lock()
+_last = [0, 0]  # (milliseconds, 12-bit counter) of the previous id from this process
+
 
 def uuid7(now_ms: int | None = None) -> str:
+    """A UUIDv7 that is also monotonic within this process (RFC 9562, method 1):
+    ids made in the same millisecond count up in the 12-bit ``rand_a`` field."""
     ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76  # version
-    value |= ((rand >> 62) & 0xFFF) << 64  # rand_a, 12 bits
-    value |= 0b10 << 62  # RFC 4122 variant
-    value |= rand & ((1 << 62) - 1)  # rand_b, 62 bits
+    with _lock:
+        last_ms, counter = _last
+        if ms <= last_ms:
+            ms, counter = last_ms, counter + 1
+            if counter > 0xFFF:
+                ms, counter = ms + 1, 0
+        else:
+            counter = int.from_bytes(os.urandom(2), "big") & 0x7FF  # leave room to count up
+        _last[:] = [ms, counter]
+    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
     return str(uuid.UUID(int=value))
 
 

@@ -13,6 +13,7 @@ with only the changed fields, the blind-index tokens and an audit-chain link.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import logging
 import os
@@ -447,6 +448,7 @@ class Store:
         conn = self._conn
         if self._tx is not None:
             name = f"sp{next(self._savepoints)}"
+            saved = dataclasses.replace(self._tx)
             conn.execute(f"SAVEPOINT {name}")
             try:
                 yield self
@@ -454,6 +456,7 @@ class Store:
                 if conn.in_transaction:
                     conn.execute(f"ROLLBACK TO {name}")
                     conn.execute(f"RELEASE {name}")
+                    self._tx = saved  # the sequence and audit head go back with the rows
                 raise
             conn.execute(f"RELEASE {name}")
             return
