@@ -63,8 +63,11 @@ def read_json_arg(value: str) -> object:
             raise InvalidRecord(f"Cannot read {value[1:]}: {exc.strerror}.") from None
     else:
         text = value
+    def refuse(constant: str) -> object:
+        raise InvalidRecord(f"The --json value contains {constant}, which cannot be stored; use a number or null.")
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as exc:
         # The position only: the text itself may hold personal data.
         raise InvalidRecord(f"The --json value is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import itertools
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -56,8 +57,8 @@ log = logging.getLogger("fieldbook.storage")
 DB_NAME = "store.db"
 MIN_PASSPHRASE = 8
 DELETED = "_deleted"  # the clock key that stamps a delete
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]{0,199}$")
-_KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _dumps = orjson.dumps
 _loads = orjson.loads
 
@@ -176,7 +177,7 @@ def check_new_passphrase(passphrase: str | None) -> str:
 
 
 def _check_kind(kind: str) -> str:
-    if not isinstance(kind, str) or not _KIND.match(kind):
+    if not isinstance(kind, str) or not _KIND.fullmatch(kind):
         raise InvalidRecord("A record kind is a short lowercase name such as 'submission' or 'household'.")
     return kind
 
@@ -187,13 +188,27 @@ def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
     if not fields and not allow_empty:
         raise InvalidRecord("No fields were given.")
     for name in fields:
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise InvalidRecord(
                 "Field names must start with a letter or underscore and use only ASCII letters, digits, '_', '-', '.' or '/'."
             )
         if name == DELETED:
             raise InvalidRecord(f"'{DELETED}' is reserved; use delete to remove a record.")
+    _check_values(fields.values())
     return fields
+
+
+def _check_values(values: Iterable) -> None:
+    """Only what JSON can carry exactly: no NaN or infinity (they would come back as null)."""
+    for value in values:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidRecord("Field values must be finite numbers; NaN and infinity cannot be stored.")
+        if isinstance(value, dict):
+            _check_values(value.values())
+        elif isinstance(value, list):
+            _check_values(value)
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.")
 
 
 class Store:
@@ -281,7 +296,12 @@ class Store:
         path = directory / DB_NAME
         if not path.exists():
             raise CorruptStore(f"The profile in {directory} has lost its database ({DB_NAME}); restore it from a backup.")
-        conn = _connect(path, busy_timeout=busy_timeout)
+        with open(path, "rb") as fh:
+            header = fh.read(16)
+        if header != b"SQLite format 3\x00":
+            raise CorruptStore(f"The store in {directory} is not a Fieldbook store, or it is damaged or truncated.")
+        # Look before touching: settings such as WAL mode are applied only once we know it is ours.
+        conn = _connect(path, busy_timeout=busy_timeout, configure=False)
         try:
             with translate_errors(f"The store in {directory}"):
                 db = Database(conn, execute_plugins=False, recursive_triggers=False)
@@ -298,6 +318,7 @@ class Store:
                     raise CorruptStore(
                         f"The keyring and the database in {directory} belong to different profiles; put back the matching keyring."
                     )
+                _configure(conn, path)
                 if schema.pending(db):
                     before = version
                     schema.upgrade(db)
@@ -326,8 +347,7 @@ class Store:
             except crypto.AuthenticationFailed:
                 continue
             self._become(data_key, slot.user_id, slot.name)
-            with self.atomic():
-                self._audit("unlock")
+            self._audit_best_effort("unlock")
             return
         log.warning("unlock failed: wrong passphrase")
         raise WrongPassphrase("Wrong passphrase. Check the keyboard layout and Caps Lock, then try again.")
@@ -345,8 +365,7 @@ class Store:
         except crypto.AuthenticationFailed:
             raise WrongRecoveryKey("That recovery key belongs to another profile.") from None
         self._become(data_key, "recovery", "recovery key")
-        with self.atomic():
-            self._audit("unlock_recovery")
+        self._audit_best_effort("unlock_recovery")
 
     def _become(self, data_key: bytes, user_id: str, user_name: str | None) -> None:
         self._data_key = data_key
@@ -614,12 +633,13 @@ class Store:
         with translate_errors():
             cursor = self._conn.execute(sql, args)
         open_ = sealer.open
-        for rid, rkind, fid, fver, clocks, deleted, body in cursor:
-            try:
-                fields = _loads(open_("record", rid, body))
-            except crypto.AuthenticationFailed:
-                raise DamagedRecord(rid) from None
-            yield Record(rid, rkind, fid, fver, fields, _loads(clocks), bool(deleted))
+        with translate_errors():  # damage found mid-scan is a CorruptStore, not a raw sqlite error
+            for rid, rkind, fid, fver, clocks, deleted, body in cursor:
+                try:
+                    fields = _loads(open_("record", rid, body))
+                except crypto.AuthenticationFailed:
+                    raise DamagedRecord(rid) from None
+                yield Record(rid, rkind, fid, fver, fields, _loads(clocks), bool(deleted))
 
     def count_records(self, kind: str | None = None) -> int:
         sql, args = "SELECT count(*) FROM records WHERE deleted = 0", []
@@ -671,7 +691,8 @@ class Store:
         with translate_errors():
             rows = self._conn.execute(
                 "SELECT r.id, r.kind, r.form_id, r.form_version, r.clocks, r.deleted, r.body "
-                "FROM blind_index b JOIN records r ON r.id = b.record_id "
+                # CROSS JOIN keeps SQLite on the token index first, whatever its statistics say.
+                "FROM blind_index b CROSS JOIN records r ON r.id = b.record_id "
                 "WHERE b.token = ? AND r.kind = ? AND r.deleted = 0 ORDER BY r.id",
                 (token, kind),
             ).fetchall()
@@ -794,6 +815,15 @@ class Store:
             rows = self._conn.execute(sql + " ORDER BY seq", args).fetchall()
         return [AuditEntry(seq, h, uid, names.get(uid), action, rid) for seq, h, uid, action, rid in rows]
 
+    def _audit_best_effort(self, action: str) -> None:
+        """Audit a read-only event. A full disk or a busy store must not lock a person out
+        of reading their data, so the failure is logged instead of raised."""
+        try:
+            with self.atomic():
+                self._audit(action)
+        except (DiskFull, StoreBusy) as exc:
+            log.warning("audit entry '%s' not written: %s", action, type(exc).__name__)
+
     def log_event(self, action: str) -> None:
         """Record a non-record event (export, verify, sync) in the audit chain."""
         self._need_key()
@@ -841,8 +871,7 @@ class Store:
             if report.audit_broken_at is None:
                 head = dict(c.execute("SELECT key, value FROM meta WHERE key = 'audit_head'")).get("audit_head", "0:")
                 report.audit_head_ok = head == f"{expected_seq}:{prev.hex()}" or (expected_seq == 0 and head == "0:")
-        with self.atomic():
-            self._audit("verified" if report.ok else "verify_failed")
+        self._audit_best_effort("verified" if report.ok else "verify_failed")
         return report
 
     # -- internals -----------------------------------------------------------------
@@ -884,17 +913,22 @@ class Store:
 _MISSING = object()
 
 
-def _connect(path: Path, *, busy_timeout: float = 5.0) -> sqlite3.Connection:
+def _connect(path: Path, *, busy_timeout: float = 5.0, configure: bool = True) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
-        with contextlib.suppress(OSError):
-            os.chmod(path, 0o600)  # -wal and -shm inherit the database's mode
-        # Durability first: power cuts are routine in the field.
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA foreign_keys = ON")
+        if configure:
+            _configure(conn, path)
     except sqlite3.Error as exc:
         raise _typed(exc, f"The store {path}") from exc
     return conn
+
+
+def _configure(conn: sqlite3.Connection, path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)  # -wal and -shm inherit the database's mode
+    # Durability first: power cuts are routine in the field.
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA foreign_keys = ON")
