@@ -1,0 +1,602 @@
+"""Evaluating a form against answers: visibility, errors, calculations, the record to save.
+
+    session = Session(form, lang="uk")
+    session.set("age", 34)                 # re-evaluates only what depends on ${age}
+    session.set("m_name", "…", index=(0,)) # inside the first instance of a repeat
+    session.errors()                       # required and constraint errors, in the chosen language
+    session.record()                       # non-relevant answers cleared, calculations filled
+
+Answers live in a flat map keyed by ``(name, instance)``, where ``instance`` is
+the tuple of repeat indices that leads to the question (``()`` outside repeats).
+A dependency graph, built once per form from every expression's references,
+tells which questions to re-evaluate after an answer changes; they are
+re-evaluated in topological order so a calculation that feeds another is fresh.
+
+Semantics follow ODK: a non-relevant question (or one inside a non-relevant
+group) is empty for every expression and is cleared on save; constraints are
+not checked on empty answers; required is checked only on relevant questions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
+from typing import Any, Iterable
+
+from . import xpath
+from .errors import FormError, UnknownQuestion
+from .model import SELECT_TYPES, Form, Question
+
+Instance = tuple[int, ...]
+
+DEFAULT_MESSAGES = {
+    "required": {"en": "This question is required.", "uk": "Це обов'язкове питання."},
+    "constraint": {"en": "This answer is not allowed.", "uk": "Ця відповідь неприпустима."},
+    "integer": {"en": "Enter a whole number.", "uk": "Введіть ціле число."},
+    "decimal": {"en": "Enter a number.", "uk": "Введіть число."},
+    "date": {"en": "Enter a date as YYYY-MM-DD.", "uk": "Введіть дату у форматі РРРР-ММ-ДД."},
+    "time": {"en": "Enter a time as HH:MM.", "uk": "Введіть час у форматі ГГ:ХХ."},
+    "datetime": {"en": "Enter a date and time.", "uk": "Введіть дату й час."},
+    "geopoint": {"en": "Enter latitude and longitude, e.g. 50.45 30.52.", "uk": "Введіть широту й довготу, напр. 50.45 30.52."},
+    "choice": {"en": "Choose one of the listed options.", "uk": "Виберіть один із наведених варіантів."},
+    "range": {"en": "Choose a value within the range.", "uk": "Виберіть значення в межах діапазону."},
+}
+
+
+class CyclicForm(FormError):
+    """Calculations that depend on each other in a circle."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    name: str
+    instance: Instance
+    kind: str  # "required" | "constraint" | "type"
+    message: str
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "instance": list(self.instance), "kind": self.kind, "message": self.message}
+
+
+def _lang_code(lang: str | None) -> str:
+    if not lang:
+        return "en"
+    if lang.endswith(")") and "(" in lang:
+        return lang[lang.rindex("(") + 1 : -1]
+    return lang
+
+
+class _Graph:
+    """Which questions must be re-evaluated when a given name changes, in what order."""
+
+    def __init__(self, form: Form) -> None:
+        deps: dict[str, set[str]] = {}
+        for q in form.walk():
+            needs: set[str] = set()
+            # Only what _recompute keeps: relevance, calculations and repeat counts. Constraints,
+            # required and choice filters are read when asked for, so they never go stale.
+            for column in ("relevant", "calculation", "repeat_count"):
+                expr = getattr(q, column)
+                if expr is not None:
+                    needs |= expr.references
+            if q.parent is not None and q.parent.name:
+                needs.add(q.parent.name)  # a group's relevance flows to its children
+            if q.repeat() is not None:
+                needs.add(q.repeat().name)  # adding an instance creates the question's instances
+            deps[q.name] = (needs & set(form.questions)) - {q.name}
+        try:
+            self.order = list(TopologicalSorter(deps).static_order())
+        except CycleError as exc:
+            raise CyclicForm(f"these questions depend on each other in a circle: {', '.join(exc.args[1])}") from None
+        self.rank = {name: i for i, name in enumerate(self.order)}
+        self.dependents: dict[str, set[str]] = {name: set() for name in deps}
+        for name, needs in deps.items():
+            for n in needs:
+                self.dependents[n].add(name)
+
+    def affected(self, names: Iterable[str]) -> list[str]:
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            n = todo.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            todo.extend(self.dependents.get(n, ()))
+        return sorted(seen, key=self.rank.__getitem__)
+
+
+class Session:
+    """One interview. Cheap to create; evaluation is incremental after the first pass."""
+
+    def __init__(
+        self,
+        form: Form,
+        answers: dict | None = None,
+        *,
+        lang: str | None = None,
+        device_id: str = "",
+        username: str = "",
+        now: dt.datetime | None = None,
+    ) -> None:
+        self.form = form
+        self.lang = lang or form.default_language
+        self.device_id, self.username = device_id, username
+        self._now = now
+        self.graph = _Graph(form)
+        self.raw: dict[tuple[str, Instance], Any] = {}
+        self.counts: dict[tuple[str, Instance], int] = {}
+        self.relevant: dict[tuple[str, Instance], bool] = {}
+        self.calculated: dict[tuple[str, Instance], Any] = {}
+        self.type_errors: dict[tuple[str, Instance], str] = {}
+        self.evaluations = 0  # expressions evaluated; lets tests prove incrementality
+        started = self.now()
+        for q in form.walk():
+            if q.type == "start":
+                self.raw[(q.name, ())] = started
+            elif q.type == "today":
+                self.raw[(q.name, ())] = started.date()
+            elif q.type == "deviceid":
+                self.raw[(q.name, ())] = device_id
+            elif q.type == "username":
+                self.raw[(q.name, ())] = username
+        if answers:
+            self._load(answers, form.root, ())
+        self._apply_defaults(form.root, ())
+        self._recompute(self.graph.order)
+
+    # -- time ------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return self._now or dt.datetime.now().astimezone().replace(microsecond=0)
+
+    # -- answers -----------------------------------------------------------------------
+    def set(self, name: str, value: Any, *, index: Instance = ()) -> list[str]:
+        """Answer one question; returns the names that were re-evaluated."""
+        q = self._question(name)
+        if q.is_group or q.type in ("note", "calculate"):
+            raise UnknownQuestion(f"'{name}' is a {q.type}; it takes no answer.")
+        self._check_instance(q, index)
+        self._store(q, index, value)
+        return self._recompute(self.graph.affected([name]))
+
+    def get(self, name: str, *, index: Instance = ()) -> Any:
+        q = self._question(name)
+        key = (name, index)
+        if not self.relevant.get(key, False):
+            return ""
+        if key in self.calculated:
+            return self.calculated[key]
+        return self.raw.get(key, "")
+
+    def add_repeat(self, name: str, *, outer: Instance = ()) -> Instance:
+        q = self._question(name)
+        if not q.is_repeat:
+            raise UnknownQuestion(f"'{name}' is not a repeat.")
+        if q.repeat_count is not None:
+            raise FormError(f"The number of '{name}' entries is set by the form; it cannot be changed by hand.")
+        n = self.counts.get((name, outer), 0)
+        self.counts[(name, outer)] = n + 1
+        new = outer + (n,)
+        self._apply_defaults(q, new)
+        self._recompute(self.graph.affected([name]))
+        return new
+
+    def remove_repeat(self, name: str, position: int, *, outer: Instance = ()) -> None:
+        q = self._question(name)
+        n = self.counts.get((name, outer), 0)
+        if not q.is_repeat or not 0 <= position < n:
+            raise UnknownQuestion(f"There is no entry {position + 1} of '{name}'.")
+        depth = len(outer)
+        # Shift later instances down by one, for every question inside this repeat.
+        for store in (self.raw, self.counts, self.relevant, self.calculated, self.type_errors):
+            moved = {}
+            for (qname, inst), value in list(store.items()):
+                if len(inst) > depth and inst[:depth] == outer and self._inside(qname, q):
+                    del store[(qname, inst)]
+                    i = inst[depth]
+                    if i == position:
+                        continue
+                    moved[(qname, inst[:depth] + (i - 1 if i > position else i,) + inst[depth + 1 :])] = value
+            store.update(moved)
+        self.counts[(name, outer)] = n - 1
+        self._recompute(self.graph.affected([name]))
+
+    def repeat_count(self, name: str, *, outer: Instance = ()) -> int:
+        return self.counts.get((name, outer), 0)
+
+    # -- results -------------------------------------------------------------------------
+    def visible(self, name: str, *, index: Instance = ()) -> bool:
+        return self.relevant.get((name, index), False)
+
+    def choices(self, name: str, *, index: Instance = ()):
+        """The choices a select offers right now (after its choice_filter)."""
+        q = self._question(name)
+        if q.choice_filter is None:
+            return list(q.choices)
+        out = []
+        for choice in q.choices:
+            ctx = _Context(self, q, index, choice=choice)
+            self.evaluations += 1
+            if xpath.to_bool(xpath.evaluate(q.choice_filter, ctx)):
+                out.append(choice)
+        return out
+
+    def errors(self) -> list[FieldError]:
+        """Every required, constraint and type error on a relevant question, in form order."""
+        out: list[FieldError] = []
+        lang = _lang_code(self.lang)
+        for q in self.form.walk():
+            if not q.stores_answer or q.type in ("calculate", "hidden") or q.type in ("start", "end", "today", "deviceid", "username"):
+                continue
+            for inst in self._instances(q):
+                key = (q.name, inst)
+                if not self.relevant.get(key, False):
+                    continue
+                if key in self.type_errors:
+                    out.append(FieldError(q.name, inst, "type", self.type_errors[key]))
+                    continue
+                value = self.raw.get(key, "")
+                if _empty(value):
+                    if q.required is not None and self._truthy(q.required, q, inst):
+                        out.append(FieldError(q.name, inst, "required", self._message(q.required_message, "required", lang)))
+                    continue
+                if q.type in SELECT_TYPES:
+                    allowed = {c.name for c in self.choices(q.name, index=inst)}
+                    picked = value.split() if q.type.startswith("select_multiple") else [value]
+                    if any(p not in allowed for p in picked):
+                        out.append(FieldError(q.name, inst, "type", DEFAULT_MESSAGES["choice"].get(lang, DEFAULT_MESSAGES["choice"]["en"])))
+                        continue
+                if q.constraint is not None and not self._truthy(q.constraint, q, inst):
+                    out.append(FieldError(q.name, inst, "constraint", self._message(q.constraint_message, "constraint", lang)))
+        return out
+
+    def record(self, *, finalise: bool = False) -> dict:
+        """The answers to save: relevant ones only, calculations included, repeats nested."""
+        if finalise:
+            for q in self.form.walk():
+                if q.type == "end":
+                    self.raw[(q.name, ())] = self.now()
+            self._recompute(self.graph.order)
+        return self._collect(self.form.root, ())
+
+    def instance_name(self) -> str:
+        if self.form.instance_name is None:
+            return ""
+        self.evaluations += 1
+        return xpath.to_string(xpath.evaluate(self.form.instance_name, _Context(self, self.form.root, ())))
+
+    def summary(self) -> dict:
+        """What ``forms fill`` prints: the record, what is visible, the errors, calculated values."""
+        errors = self.errors()
+        return {
+            "form_id": self.form.form_id,
+            "form_version": self.form.version,
+            "language": self.lang,
+            "instance_name": self.instance_name(),
+            "fields": _jsonable(self.record()),
+            "visible": [_label_key(n, i) for (n, i), v in sorted(self.relevant.items(), key=lambda kv: self._order_key(kv[0])) if v],
+            "calculated": {_label_key(n, i): _jsonable(v) for (n, i), v in self.calculated.items() if self.relevant.get((n, i))},
+            "errors": [e.to_json() for e in errors],
+            "valid": not errors,
+        }
+
+    # -- internals -------------------------------------------------------------------------
+    def _question(self, name: str) -> Question:
+        try:
+            return self.form.questions[name]
+        except KeyError:
+            raise UnknownQuestion(f"The form has no question named '{name}'.") from None
+
+    def _order_key(self, key):
+        name, inst = key
+        return (self.graph.rank.get(name, 0), inst)
+
+    def _inside(self, name: str, repeat: Question) -> bool:
+        """Is question ``name`` somewhere inside ``repeat``?"""
+        node = self.form.questions[name].parent
+        while node is not None:
+            if node is repeat:
+                return True
+            node = node.parent
+        return False
+
+    def _check_instance(self, q: Question, index: Instance) -> None:
+        if index not in self._instances(q):
+            raise UnknownQuestion(f"'{q.name}' has no entry at {list(index)}; add the repeat entry first.")
+
+    def _chain(self, q: Question) -> list[Question]:
+        chain, node = [], q.parent if not q.is_repeat else q
+        while node is not None:
+            if node.is_repeat:
+                chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def _instances(self, q: Question) -> list[Instance]:
+        insts: list[Instance] = [()]
+        for rep in self._chain(q):
+            insts = [i + (k,) for i in insts for k in range(self.counts.get((rep.name, i), 0))]
+        return insts
+
+    def _message(self, texts: dict[str, str], kind: str, lang: str) -> str:
+        if texts:
+            from .model import _pick
+
+            return _pick(texts, self.lang)
+        table = DEFAULT_MESSAGES[kind]
+        return table.get(lang, table["en"])
+
+    def _truthy(self, expr: xpath.Expr, q: Question, inst: Instance) -> bool:
+        self.evaluations += 1
+        return xpath.to_bool(xpath.evaluate(expr, _Context(self, q, inst)))
+
+    def _store(self, q: Question, inst: Instance, value: Any) -> None:
+        key = (q.name, inst)
+        self.type_errors.pop(key, None)
+        try:
+            self.raw[key] = coerce(q, value)
+        except ValueError:
+            self.raw[key] = ""
+            kind = q.type if q.type in DEFAULT_MESSAGES else "decimal"
+            table = DEFAULT_MESSAGES[kind]
+            self.type_errors[key] = table.get(_lang_code(self.lang), table["en"])
+
+    def _load(self, data: dict, group: Question, inst: Instance, *, check: bool = True) -> None:
+        for child in group.children:
+            if child.is_repeat:
+                entries = data.get(child.name) or []
+                if not isinstance(entries, list):
+                    raise FormError(f"'{child.name}' is a repeat: give a list of entries.")
+                self.counts[(child.name, inst)] = len(entries)
+                for k, entry in enumerate(entries):
+                    if not isinstance(entry, dict):
+                        raise FormError(f"Each entry of '{child.name}' must be an object of answers.")
+                    self._load(entry, child, inst + (k,))
+            elif child.is_group:
+                nested = data.get(child.name)
+                # Answers may be flat (by name) or nested under the group's name.
+                self._load(nested if isinstance(nested, dict) else data, child, inst, check=isinstance(nested, dict))
+            elif child.name in data and child.type not in ("calculate", "note"):
+                self._store(child, inst, data[child.name])
+        if not check:
+            return
+        known = _names_under(group)
+        unknown = [k for k in data if k not in known]
+        if unknown:
+            raise UnknownQuestion(f"The answers name questions this form does not have: {', '.join(sorted(unknown))}.")
+
+    def _apply_defaults(self, group: Question, inst: Instance) -> None:
+        for child in group.children:
+            if child.is_repeat:
+                continue
+            if child.is_group:
+                self._apply_defaults(child, inst)
+            elif child.default not in (None, "") and (child.name, inst) not in self.raw:
+                self._store(child, inst, child.default)
+
+    def _recompute(self, names: list[str]) -> list[str]:
+        for name in names:
+            q = self.form.questions[name]
+            if q.is_repeat and q.repeat_count is not None:
+                for outer in self._instances(q.parent):
+                    self.evaluations += 1
+                    n = xpath.to_number(xpath.evaluate(q.repeat_count, _Context(self, q.parent, outer)))
+                    want = 0 if math.isnan(n) or n < 0 else min(int(n), 500)
+                    self.counts[(q.name, outer)] = want
+            current = self._instances(q)
+            if q.repeat() is not None or q.is_repeat:
+                # Entries that no longer exist (a repeat count went down) must not look visible.
+                live = set(current)
+                for table in (self.relevant, self.calculated):
+                    for key in [k for k in table if k[0] == name and k[1] not in live]:
+                        del table[key]
+            for inst in current:
+                key = (name, inst)
+                visible = self._parent_visible(q, inst)
+                if visible and q.relevant is not None:
+                    visible = self._truthy(q.relevant, q, inst)
+                self.relevant[key] = visible
+                if q.calculation is not None:
+                    if visible:
+                        self.evaluations += 1
+                        self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
+                    else:
+                        self.calculated.pop(key, None)
+        return names
+
+    def _parent_visible(self, q: Question, inst: Instance) -> bool:
+        # The parent's instance is ours cut to its depth: a repeat entry's own index
+        # belongs to the entry, not to the group around the repeat.
+        parent = q.parent
+        if parent is None or not parent.name:
+            return True
+        return self.relevant.get((parent.name, inst[: len(self._chain(parent))]), True)
+
+    def _collect(self, group: Question, inst: Instance) -> dict:
+        out: dict = {}
+        for child in group.children:
+            key = (child.name, inst)
+            if child.is_repeat:
+                entries = [
+                    self._collect(child, inst + (k,))
+                    for k in range(self.counts.get(key, 0))
+                    if self.relevant.get((child.name, inst + (k,)), True)
+                ]
+                if entries:
+                    out[child.name] = entries
+            elif child.is_group:
+                if self.relevant.get(key, True):
+                    out.update(self._collect(child, inst))
+            elif child.stores_answer and self.relevant.get(key, False):
+                value = self.calculated[key] if key in self.calculated else self.raw.get(key, "")
+                if not _empty(value):
+                    out[child.name] = _jsonable(value)
+        return out
+
+
+def _names_under(group: Question) -> set[str]:
+    names = set()
+    for child in group.children:
+        if child.is_repeat:
+            names.add(child.name)
+        elif child.is_group:
+            names.add(child.name)
+            names |= _names_under(child)
+        else:
+            names.add(child.name)
+    return names
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _label_key(name: str, inst: Instance) -> str:
+    return name + "".join(f"[{i + 1}]" for i in inst)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def coerce(q: Question, value: Any) -> Any:
+    """Turn an answer into the type the question stores; ValueError when it cannot be."""
+    if value is None or value == "":
+        return ""
+    t = q.type
+    if t == "integer":
+        if isinstance(value, bool):
+            raise ValueError
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        return int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
+    if t in ("decimal", "range"):
+        number = float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else value
+        if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
+            raise ValueError
+        if t == "range":
+            start = float(q.parameters.get("start", 1))
+            end = float(q.parameters.get("end", 10))
+            step = float(q.parameters.get("step", 1))
+            if not start <= float(number) <= end or abs(((float(number) - start) / step) - round((float(number) - start) / step)) > 1e-9:
+                raise ValueError
+        return number
+    if t in ("date", "today"):
+        return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
+    if t == "time":
+        return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+    if t in ("datetime", "start", "end"):
+        return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if t == "geopoint":
+        parts = str(value).split() if not isinstance(value, (list, tuple)) else list(value)
+        if len(parts) < 2 or len(parts) > 4:
+            raise ValueError
+        nums = [float(p) for p in parts]
+        if not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
+            raise ValueError
+        return " ".join(_fmt(n) for n in nums)
+    if t.startswith("select_multiple"):
+        items = value if isinstance(value, (list, tuple)) else str(value).split()
+        return " ".join(dict.fromkeys(str(i) for i in items))
+    if t == "acknowledge":
+        return "OK" if value in (True, "OK", "ok", "yes", "true", 1) else ""
+    return str(value)
+
+
+def _fmt(n: float) -> str:
+    return str(int(n)) if n.is_integer() else repr(n)
+
+
+class _Context:
+    """How an expression on question ``q`` in instance ``inst`` sees the rest of the form."""
+
+    __slots__ = ("s", "q", "inst", "choice", "chain")
+
+    def __init__(self, session: Session, q: Question, inst: Instance, choice=None) -> None:
+        self.s, self.q, self.inst, self.choice = session, q, inst, choice
+        self.chain = [r.name for r in session._chain(q)] if q.name else []
+
+    def _address(self, target: Question) -> Instance:
+        tchain = [r.name for r in self.s._chain(target)]
+        shared = 0
+        while shared < min(len(tchain), len(self.chain)) and tchain[shared] == self.chain[shared]:
+            shared += 1
+        return self.inst[:shared] + (0,) * (len(tchain) - shared)
+
+    def value(self, name: str) -> object:
+        target = self.s.form.questions.get(name)
+        if target is None:
+            return ""
+        if target.is_repeat:
+            return self.s.counts.get((name, self._address(target)[:-1]), 0)
+        return self.s.get(name, index=self._address(target))
+
+    def values(self, name: str) -> list:
+        target = self.s.form.questions.get(name)
+        if target is None:
+            return []
+        tchain = [r.name for r in self.s._chain(target)]
+        shared = 0
+        while shared < min(len(tchain), len(self.chain)) and tchain[shared] == self.chain[shared]:
+            shared += 1
+        prefix = self.inst[:shared]
+        if target.is_repeat:
+            return [i for i in self.s._instances(target) if i[:shared] == prefix]
+        return [self.s.get(name, index=i) for i in self.s._instances(target) if i[:shared] == prefix]
+
+    def current(self) -> object:
+        if not self.q.name or self.q.is_group:
+            return ""
+        key = (self.q.name, self.inst)
+        return self.s.calculated.get(key, self.s.raw.get(key, ""))
+
+    def position(self) -> int:
+        return (self.inst[-1] + 1) if self.inst else 1
+
+    def indexed(self, name: str, repeat: str, index: int) -> object:
+        target = self.s.form.questions.get(name)
+        if target is None or target.repeat() is None:
+            return ""
+        address = self._address(target)
+        if not address:
+            return ""
+        return self.s.get(name, index=address[:-1] + (int(index) - 1,))
+
+    def choice_label(self, name: str, value: str) -> str:
+        target = self.s.form.questions.get(name)
+        if target is None:
+            return ""
+        for choice in target.choices:
+            if choice.name == value:
+                return choice.label(self.s.lang)
+        return ""
+
+    def choice_column(self, column: str) -> object:
+        if self.choice is None:
+            return ""
+        if column == "name":
+            return self.choice.name
+        return self.choice.columns.get(column, "")
+
+    def now(self) -> dt.datetime:
+        return self.s.now()
+
+    def today(self) -> dt.date:
+        return self.s.now().date()
+
+
+def new_instance_id() -> str:
+    return f"uuid:{uuid.uuid4()}"

@@ -1,0 +1,382 @@
+"""Load an XLSForm (.xlsx) into a :class:`~forms.model.Form`, or report every problem.
+
+Two passes. Ours reads the rows with their numbers, builds the question tree,
+parses every expression and checks every reference, so a problem is reported
+with its sheet, row and column at import, never halfway through an interview.
+Then pyxform, the reference implementation, validates the same workbook the
+way ODK and Kobo do; its complaint is reported in the same shape.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from . import xpath
+from .errors import Issue, MalformedForm, UnreadableForm
+from .model import SELECT_TYPES, SUPPORTED_TYPES, Choice, Form, Question
+
+_TYPE_ALIASES = {
+    "begin group": "begin_group", "end group": "end_group",
+    "begin repeat": "begin_repeat", "end repeat": "end_repeat",
+    "string": "text", "int": "integer", "datetime": "datetime", "select one": "select_one",
+    "select multiple": "select_multiple", "select all that apply": "select_multiple",
+    "select one from file": "select_one_from_file", "select multiple from file": "select_multiple_from_file",
+    "trigger": "acknowledge", "imei": "deviceid", "begin_group": "begin_group",
+}
+_COLUMN_ALIASES = {
+    "relevance": "relevant", "calculate": "calculation", "choice filter": "choice_filter",
+    "read only": "read_only", "readonly": "read_only", "constraint message": "constraint_message",
+    "jr:constraintmsg": "constraint_message", "required message": "required_message",
+    "jr:requiredmsg": "required_message", "repeat count": "repeat_count", "jr:count": "repeat_count",
+    "list name": "list_name", "value": "name", "instance name": "instance_name",
+    "form id": "form_id", "form title": "form_title", "default language": "default_language",
+    "id_string": "form_id",
+}
+SURVEY_COLUMNS = {
+    "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
+    "constraint_message", "calculation", "default", "read_only", "choice_filter", "appearance",
+    "parameters", "repeat_count", "hxl",
+}
+TRANSLATED = {"label", "hint", "constraint_message", "required_message"}
+EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
+SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_YES = {"yes", "true", "true()", "1"}
+_NO = {"no", "false", "false()", "0", ""}
+
+
+def _split_header(header: str) -> tuple[str, str | None]:
+    """'label::English (en)' -> ('label', 'English (en)'); 'Relevance' -> ('relevant', None)."""
+    if "::" in header:
+        base, lang = header.split("::", 1)
+    elif ":" in header and not header.lower().startswith("jr:"):
+        base, lang = header.split(":", 1)
+    else:
+        base, lang = header, None
+    base = base.strip().lower()
+    base = _COLUMN_ALIASES.get(base, base).replace(" ", "_")
+    return base, (lang.strip() if lang else None)
+
+
+class _Builder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.issues: list[Issue] = []
+        self.warnings: list[Issue] = []
+        self.languages: list[str] = []
+
+    def issue(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+        self.issues.append(Issue(sheet, row, column, message))
+
+    def warn(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+        self.warnings.append(Issue(sheet, row, column, message))
+
+    # -- cells -------------------------------------------------------------------
+    def read_row(self, sheet: str, raw: dict) -> dict:
+        """Fold a raw row into {column: value} with {column: {lang: text}} for translated ones."""
+        out: dict = {}
+        for header, value in raw.items():
+            if value is None or header is None:
+                continue
+            base, lang = _split_header(str(header))
+            if base in TRANSLATED or (sheet == "choices" and base == "label"):
+                key = lang or "default"
+                if lang and lang not in self.languages:
+                    self.languages.append(lang)
+                out.setdefault(base, {})[key] = str(value)
+            else:
+                out[base] = str(value).strip()
+        return out
+
+    def expr(self, text: str | None, sheet: str, row: int, column: str) -> xpath.Expr | None:
+        if text is None or text == "":
+            return None
+        try:
+            return xpath.parse(text)
+        except xpath.ExpressionError as exc:
+            self.issue(sheet, row, column, f"the expression does not parse: {exc}")
+            return None
+
+    def flag(self, text: str | None, sheet: str, row: int, column: str) -> xpath.Expr | None:
+        """``required`` and ``read_only`` take yes/no or an expression."""
+        if text is None or text.strip().lower() in _NO:
+            return None
+        if text.strip().lower() in _YES:
+            return xpath.parse("true()")
+        return self.expr(text, sheet, row, column)
+
+    # -- sheets --------------------------------------------------------------------
+    def choices(self, rows: list[dict]) -> dict[str, list[Choice]]:
+        lists: dict[str, list[Choice]] = {}
+        seen: set[tuple[str, str]] = set()
+        for i, raw in enumerate(rows, start=2):
+            row = self.read_row("choices", raw)
+            if not row:
+                continue
+            list_name, name = row.get("list_name"), row.get("name")
+            if not list_name:
+                self.issue("choices", i, "list_name", "the choice has no list_name")
+                continue
+            if name is None or name == "":
+                self.issue("choices", i, "name", f"a choice in list '{list_name}' has no name")
+                continue
+            if (list_name, name) in seen:
+                self.issue("choices", i, "name", f"choice '{name}' appears twice in list '{list_name}'")
+                continue
+            seen.add((list_name, name))
+            extra = {k: v for k, v in row.items() if k not in {"list_name", "name", "label"} and isinstance(v, str)}
+            lists.setdefault(list_name, []).append(Choice(name, row.get("label", {}), extra))
+        return lists
+
+    def file_choices(self, file_name: str, params: dict, row: int) -> list[Choice]:
+        path = self.path.parent / file_name
+        value_col, label_col = params.get("value", "name"), params.get("label", "label")
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as fh:
+                reader = csv.DictReader(fh)
+                out = []
+                for rec in reader:
+                    if rec.get(value_col) in (None, ""):
+                        continue
+                    extra = {k: v for k, v in rec.items() if k not in (value_col, label_col) and k}
+                    out.append(Choice(rec[value_col], {"default": rec.get(label_col) or rec[value_col]}, extra))
+                if value_col not in (reader.fieldnames or []):
+                    self.issue("survey", row, "type", f"{file_name} has no '{value_col}' column")
+                return out
+        except FileNotFoundError:
+            self.issue("survey", row, "type", f"the choices file {file_name} is missing; put it beside the form")
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            self.issue("survey", row, "type", f"the choices file {file_name} cannot be read ({type(exc).__name__})")
+        return []
+
+    def survey(self, rows: list[dict], lists: dict[str, list[Choice]]) -> Question:
+        root = Question(name="", type="group", row=None)
+        stack = [root]
+        for i, raw in enumerate(rows, start=2):
+            row = self.read_row("survey", raw)
+            if not row:
+                continue
+            for column in row:
+                if column not in SURVEY_COLUMNS and not column.startswith("$") and not column.startswith("_"):
+                    self.warn("survey", i, column, f"column '{column}' is not supported and is ignored")
+            raw_type = row.get("type", "")
+            if not raw_type:
+                self.issue("survey", i, "type", "the row has no type")
+                continue
+            kind, list_name, or_other = self.parse_type(raw_type, i)
+            if kind is None:
+                continue
+            if kind in ("end_group", "end_repeat"):
+                want = "group" if kind == "end_group" else "repeat"
+                if len(stack) == 1 or stack[-1].type != want:
+                    self.issue("survey", i, "type", f"'{raw_type}' does not close an open {want}")
+                else:
+                    stack.pop()
+                continue
+            name = row.get("name", "")
+            if not name:
+                self.issue("survey", i, "name", f"a '{raw_type}' row needs a name")
+                continue
+            if not _NAME.match(name):
+                self.issue("survey", i, "name", f"'{name}' is not a valid name: start with a letter or '_', then letters, digits, '_', '-' or '.'")
+                continue
+            q = Question(name=name, type={"begin_group": "group", "begin_repeat": "repeat"}.get(kind, kind), row=i)
+            q.labels = row.get("label", {})
+            q.hints = row.get("hint", {})
+            q.required = self.flag(row.get("required"), "survey", i, "required")
+            q.required_message = row.get("required_message", {})
+            q.relevant = self.expr(row.get("relevant"), "survey", i, "relevant")
+            q.constraint = self.expr(row.get("constraint"), "survey", i, "constraint")
+            q.constraint_message = row.get("constraint_message", {})
+            q.calculation = self.expr(row.get("calculation"), "survey", i, "calculation")
+            q.default = row.get("default")
+            q.read_only = self.flag(row.get("read_only"), "survey", i, "read_only")
+            q.choice_filter = self.expr(row.get("choice_filter"), "survey", i, "choice_filter")
+            q.appearance = row.get("appearance")
+            q.parameters = self.parameters(row.get("parameters"), i)
+            q.hxl = row.get("hxl")
+            q.or_other = or_other
+            if q.type == "repeat":
+                count = row.get("repeat_count")
+                q.repeat_count = self.expr(count, "survey", i, "repeat_count")
+            elif row.get("repeat_count"):
+                self.issue("survey", i, "repeat_count", "repeat_count only applies to begin_repeat rows")
+            if q.type == "calculate" and q.calculation is None and "calculation" not in row:
+                self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
+            if q.type in ("select_one", "select_multiple"):
+                q.list_name = list_name
+                if list_name not in lists:
+                    self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
+                q.choices = list(lists.get(list_name, []))
+                if or_other:
+                    q.choices.append(Choice("other", {"default": "Other"}))
+            elif q.type in ("select_one_from_file", "select_multiple_from_file"):
+                q.list_name = list_name
+                q.choices = self.file_choices(list_name, q.parameters, i)
+            if q.type == "range":
+                self.check_range(q, i)
+            q.parent = stack[-1]
+            q.path = f"{stack[-1].path}/{name}".lstrip("/")
+            stack[-1].children.append(q)
+            if q.is_group:
+                stack.append(q)
+            if or_other:
+                other = Question(name=f"{name}_other", type="text", row=i, labels={"default": "Specify other."})
+                other.relevant = xpath.parse(f"selected(${{{name}}}, 'other')")
+                other.parent, other.path = stack[-1], f"{stack[-1].path}/{name}_other".lstrip("/")
+                stack[-1].children.append(other)
+        for open_group in stack[1:]:
+            self.issue("survey", open_group.row, "type", f"{open_group.type} '{open_group.name}' is never closed")
+        return root
+
+    def parse_type(self, raw: str, row: int) -> tuple[str | None, str | None, bool]:
+        text = re.sub(r"\s+", " ", raw.strip())
+        lowered = text.lower()
+        if lowered in _TYPE_ALIASES:
+            return _TYPE_ALIASES[lowered], None, False
+        for phrase, canonical in sorted(_TYPE_ALIASES.items(), key=lambda kv: -len(kv[0])):
+            if lowered.startswith(phrase + " ") and canonical in SELECT_TYPES:
+                lowered = canonical + lowered[len(phrase):]
+                text = canonical + text[len(phrase):]
+                break
+        parts = text.split(" ")
+        kind = parts[0].lower()
+        if kind in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
+            if len(parts) < 2:
+                self.issue("survey", row, "type", f"'{raw}' needs a list name (e.g. '{kind} yes_no')")
+                return None, None, False
+            or_other = len(parts) == 3 and parts[2].lower() == "or_other"
+            if len(parts) > 3 or (len(parts) == 3 and not or_other):
+                self.issue("survey", row, "type", f"'{raw}' is not a valid select type")
+                return None, None, False
+            if or_other and kind.endswith("_from_file"):
+                self.issue("survey", row, "type", "or_other is not supported with choices from a file")
+            return kind, parts[1], or_other
+        if len(parts) == 1 and kind in ("begin_group", "end_group", "begin_repeat", "end_repeat"):
+            return kind, None, False
+        if len(parts) == 1 and kind in SUPPORTED_TYPES and kind not in ("group", "repeat"):
+            return kind, None, False
+        self.issue("survey", row, "type", f"question type '{raw}' is not supported")
+        return None, None, False
+
+    def parameters(self, text: str | None, row: int) -> dict[str, str]:
+        if not text:
+            return {}
+        out = {}
+        for part in re.split(r"[\s;,]+", text.strip()):
+            if not part:
+                continue
+            if "=" not in part:
+                self.issue("survey", row, "parameters", f"'{part}' should look like key=value")
+                continue
+            key, value = part.split("=", 1)
+            out[key.strip().lower()] = value.strip()
+        return out
+
+    def check_range(self, q: Question, row: int) -> None:
+        try:
+            start = float(q.parameters.get("start", 1))
+            end = float(q.parameters.get("end", 10))
+            step = float(q.parameters.get("step", 1))
+        except ValueError:
+            self.issue("survey", row, "parameters", "range start, end and step must be numbers")
+            return
+        if step <= 0 or end <= start:
+            self.issue("survey", row, "parameters", "a range needs start < end and a positive step")
+
+    def settings(self, rows: list[dict]) -> dict[str, str]:
+        if not rows:
+            return {}
+        row = {}
+        for header, value in rows[0].items():
+            if value is None:
+                continue
+            base, _ = _split_header(str(header))
+            if base not in SETTINGS:
+                self.warn("settings", 2, base, f"setting '{base}' is not supported and is ignored")
+                continue
+            row[base] = str(value).strip()
+        return row
+
+
+def _check_references(b: _Builder, form: Form) -> None:
+    names = set(form.questions)
+    for q in form.walk():
+        for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only"):
+            expr = getattr(q, column)
+            if expr is None:
+                continue
+            for ref in sorted(expr.references - names):
+                b.issue("survey", q.row, column, f"${{{ref}}} refers to a question that does not exist")
+    if form.instance_name is not None:
+        for ref in sorted(form.instance_name.references - names):
+            b.issue("settings", 2, "instance_name", f"${{{ref}}} refers to a question that does not exist")
+
+
+def _index(b: _Builder, root: Question) -> dict[str, Question]:
+    by_name: dict[str, Question] = {}
+    for q in root.walk():
+        if q.name in by_name:
+            first = by_name[q.name]
+            b.issue("survey", q.row, "name", f"the name '{q.name}' is already used on row {first.row}; names must be unique")
+            continue
+        by_name[q.name] = q
+    return by_name
+
+
+def _pyxform_pass(b: _Builder, definition) -> None:
+    """Let the reference implementation check what it checks, reported in our shape."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
+
+    try:
+        workbook_to_json(workbook_dict=definition, form_name="data", fallback_form_name="data", warnings=[])
+    except PyXFormError as exc:
+        text = str(exc)
+        m = re.match(r"\[row : (\d+)\]\s*(.*)", text, flags=re.S)
+        row = int(m.group(1)) if m else None
+        message = m.group(2) if m else text
+        sheet = "choices" if "'choices' sheet" in message else "settings" if "'settings' sheet" in message else "survey"
+        col = re.search(r"the '([a-z_:]+)' (?:value|column)", message)
+        b.issue(sheet, row, col.group(1) if col else None, message.strip())
+
+
+def load_form(path: str | Path) -> Form:
+    """Read and validate an XLSForm. Raises MalformedForm listing every problem found."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json_backends import get_xlsform
+
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableForm(f"{path} does not exist.")
+    try:
+        definition = get_xlsform(xlsform=str(path))
+    except (PyXFormError, OSError, ValueError, KeyError) as exc:
+        raise UnreadableForm(f"{path} cannot be read as an XLSForm ({type(exc).__name__}); save it as .xlsx and try again.") from None
+    b = _Builder(path)
+    if not definition.survey:
+        raise MalformedForm(str(path), [Issue("survey", None, None, "the workbook has no 'survey' sheet, or it is empty")])
+    lists = b.choices(list(definition.choices or []))
+    root = b.survey(list(definition.survey), lists)
+    settings = b.settings(list(definition.settings or []))
+    form = Form(
+        form_id=settings.get("form_id") or path.stem,
+        version=settings.get("version") or "1",
+        title=settings.get("form_title") or settings.get("form_id") or path.stem,
+        default_language=settings.get("default_language"),
+        languages=b.languages,
+        instance_name=b.expr(settings.get("instance_name"), "settings", 2, "instance_name"),
+        root=root,
+        source=str(path),
+    )
+    if form.default_language and b.languages and form.default_language not in b.languages:
+        b.issue("settings", 2, "default_language", f"default language '{form.default_language}' has no label column; languages: {', '.join(b.languages)}")
+    form.questions = _index(b, root)
+    _check_references(b, form)
+    if not b.issues:
+        _pyxform_pass(b, definition)
+    if b.issues:
+        raise MalformedForm(str(path), b.issues)
+    form.warnings = b.warnings
+    return form

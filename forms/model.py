@@ -1,0 +1,125 @@
+"""The in-memory shape of a loaded form: questions in a tree, choices, settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .xpath import Expr
+
+# Types whose answers are stored; the rest (notes, groups) only display or structure.
+INPUT_TYPES = {
+    "text", "integer", "decimal", "select_one", "select_multiple", "select_one_from_file",
+    "select_multiple_from_file", "date", "time", "datetime", "geopoint", "acknowledge",
+    "range", "barcode",
+}
+COMPUTED_TYPES = {"calculate", "hidden"}
+METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
+STRUCTURE_TYPES = {"group", "repeat"}
+DISPLAY_TYPES = {"note"}
+SUPPORTED_TYPES = INPUT_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES | DISPLAY_TYPES
+SELECT_TYPES = {"select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"}
+
+
+@dataclass
+class Choice:
+    name: str
+    labels: dict[str, str]
+    columns: dict[str, str] = field(default_factory=dict)  # extra columns, used by choice_filter
+
+    def label(self, lang: str | None) -> str:
+        return _pick(self.labels, lang) or self.name
+
+
+@dataclass
+class Question:
+    name: str
+    type: str
+    row: int | None = None
+    path: str = ""  # e.g. "household/members/m_name"
+    labels: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+    required: Expr | None = None
+    required_message: dict[str, str] = field(default_factory=dict)
+    relevant: Expr | None = None
+    constraint: Expr | None = None
+    constraint_message: dict[str, str] = field(default_factory=dict)
+    calculation: Expr | None = None
+    default: str | None = None
+    read_only: Expr | None = None
+    choice_filter: Expr | None = None
+    appearance: str | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
+    list_name: str | None = None
+    choices: list[Choice] = field(default_factory=list)
+    or_other: bool = False
+    repeat_count: Expr | None = None
+    hxl: str | None = None
+    children: list["Question"] = field(default_factory=list)
+    parent: "Question | None" = field(default=None, repr=False)
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in STRUCTURE_TYPES
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.type == "repeat"
+
+    @property
+    def stores_answer(self) -> bool:
+        return self.type in INPUT_TYPES or self.type in COMPUTED_TYPES or self.type in METADATA_TYPES
+
+    def label(self, lang: str | None) -> str:
+        return _pick(self.labels, lang) or self.name
+
+    def hint(self, lang: str | None) -> str:
+        return _pick(self.hints, lang)
+
+    def repeat(self) -> "Question | None":
+        """The nearest enclosing repeat, if any."""
+        node = self.parent
+        while node is not None:
+            if node.is_repeat:
+                return node
+            node = node.parent
+        return None
+
+    def walk(self) -> Iterator["Question"]:
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+
+@dataclass
+class Form:
+    form_id: str
+    version: str
+    title: str
+    default_language: str | None
+    languages: list[str]
+    instance_name: Expr | None
+    root: Question
+    source: str = ""
+    questions: dict[str, Question] = field(default_factory=dict)  # by name; names are unique
+    warnings: list = field(default_factory=list)  # Issues that do not stop the form
+
+    def question(self, name: str) -> Question:
+        return self.questions[name]
+
+    def walk(self) -> Iterator[Question]:
+        return self.root.walk()
+
+
+def _pick(texts: dict[str, str], lang: str | None) -> str:
+    if not texts:
+        return ""
+    if lang and lang in texts:
+        return texts[lang]
+    if lang:
+        # "uk" matches "Українська (uk)"
+        for key, value in texts.items():
+            if key.endswith(f"({lang})"):
+                return value
+    if "default" in texts:
+        return texts["default"]
+    return next(iter(texts.values()))

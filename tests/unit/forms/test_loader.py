@@ -1,0 +1,120 @@
+"""Loading XLSForms: multilingual columns, every supported type, and errors that name sheet, row and column."""
+from __future__ import annotations
+
+import pytest
+
+from forms import MalformedForm, load_form
+from forms.errors import UnreadableForm
+from tests.unit.forms.xlsform import write_xlsform
+
+HEAD = ["type", "name", "label::English (en)", "label::Українська (uk)", "hint::English (en)", "relevant", "constraint", "required"]
+CHOICES = [["list_name", "name", "label::English (en)", "label::Українська (uk)"], ["yn", "yes", "Yes", "Так"], ["yn", "no", "No", "Ні"]]
+SETTINGS = [["form_id", "version", "form_title", "default_language"], ["t1", "2026.1", "Test", "English (en)"]]
+
+
+def load(tmp_path, survey, choices=CHOICES, settings=SETTINGS):
+    return load_form(write_xlsform(tmp_path / "f.xlsx", survey, choices, settings))
+
+
+def issues_of(tmp_path, survey, choices=CHOICES, settings=SETTINGS):
+    with pytest.raises(MalformedForm) as info:
+        load(tmp_path, survey, choices, settings)
+    return info.value.issues
+
+
+def test_loads_languages_settings_and_choices(tmp_path):
+    form = load(tmp_path, [HEAD, ["select_one yn", "consent", "Consent?", "Згода?", "Ask first", None, None, "yes"]])
+    assert (form.form_id, form.version, form.title, form.default_language) == ("t1", "2026.1", "Test", "English (en)")
+    assert form.languages == ["English (en)", "Українська (uk)"]
+    q = form.question("consent")
+    assert q.label("uk") == "Згода?" and q.label("English (en)") == "Consent?" and q.hint(None) == "Ask first"
+    assert [c.label("uk") for c in q.choices] == ["Так", "Ні"]
+    assert q.required is not None
+
+
+def test_every_supported_type_loads(tmp_path, tmp_path_factory):
+    (tmp_path / "places.csv").write_text("name,label\nkyiv,Kyiv\nlviv,Lviv\n", encoding="utf-8")
+    rows = [HEAD]
+    for t in ["text", "integer", "decimal", "select_one yn", "select_multiple yn or_other", "select_one_from_file places.csv",
+              "select_multiple_from_file places.csv", "date", "time", "dateTime", "geopoint", "note", "acknowledge",
+              "barcode", "hidden", "start", "end", "today", "deviceid", "username"]:
+        rows.append([t, t.split()[0].replace("_from_file", "_ff").lower() + str(len(rows)), "L", "Л", None, None, None, None])
+    rows += [["range", "r1", "R", "Р"], ["calculate", "c1", None, None, None, None, None, None]]
+    rows[-1] = ["calculate", "c1"]
+    survey = rows + [["begin_group", "g", "G", "Г"], ["text", "inside", "I", "І"], ["end_group"],
+                     ["begin_repeat", "rep", "R", "Р"], ["text", "member", "M", "М"], ["end_repeat"]]
+    # a calculate without calculation is an error; give it one through a separate column set
+    survey[0] = HEAD + ["calculation", "parameters"]
+    for row in survey[1:]:
+        row += [None] * (len(HEAD) - len(row))
+    survey[-7] = ["calculate", "c1", None, None, None, None, None, None, "1 + 1", None]
+    survey[-8] = ["range", "r1", "R", "Р", None, None, None, None, None, "start=0 end=10 step=2"]
+    form = load(tmp_path, survey)
+    types = {q.type for q in form.walk()}
+    assert {"select_one_from_file", "select_multiple_from_file", "datetime", "range", "calculate", "group", "repeat"} <= types
+    ff = next(q for q in form.walk() if q.type == "select_one_from_file")
+    assert [c.name for c in ff.choices] == ["kyiv", "lviv"]
+    other = next(q for q in form.walk() if q.type == "select_multiple")
+    assert other.or_other and other.choices[-1].name == "other" and f"{other.name}_other" in form.questions
+    assert form.question("member").repeat().name == "rep"
+    assert form.question("inside").path == "g/inside"
+
+
+@pytest.mark.parametrize(
+    "row,column,fragment",
+    [
+        (["integr", "age", "Age", "Вік"], "type", "'integr' is not supported"),
+        (["select_one nolist", "x", "X", "Х"], "type", "list 'nolist'"),
+        (["text", "2bad", "X", "Х"], "name", "not a valid name"),
+        (["text", "y", "Y", "У", None, "${missing} > 1"], "relevant", "${missing}"),
+        (["integer", "z", "Z", "З", None, None, ". > (1"], "constraint", "does not parse"),
+    ],
+)
+def test_errors_name_sheet_row_and_column(tmp_path, row, column, fragment):
+    issues = issues_of(tmp_path, [HEAD, ["text", "ok", "OK", "ОК"], row])
+    assert any(i.sheet == "survey" and i.row == 3 and i.column == column and fragment in i.message for i in issues), issues
+
+
+def test_duplicate_names_point_at_both_rows(tmp_path):
+    issues = issues_of(tmp_path, [HEAD, ["text", "a", "A", "А"], ["text", "b", "B", "Б"], ["integer", "a", "A2", "А2"]])
+    assert any(i.row == 4 and i.column == "name" and "row 2" in i.message for i in issues)
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    issues = issues_of(tmp_path, [HEAD, ["integr", "a", "A", "А"], ["text", "b", "B", "Б", None, "${nope}"], ["begin_group", "g", "G", "Г"]])
+    assert len(issues) == 3
+
+
+def test_unclosed_and_stray_group_ends(tmp_path):
+    issues = issues_of(tmp_path, [HEAD, ["end_group"], ["begin_repeat", "r", "R", "Р"], ["text", "x", "X", "Х"]])
+    messages = " | ".join(i.message for i in issues)
+    assert "does not close" in messages and "never closed" in messages
+
+
+def test_choice_sheet_errors_name_the_choices_sheet(tmp_path):
+    issues = issues_of(tmp_path, [HEAD, ["select_one yn", "q", "Q", "П"]], choices=CHOICES + [["yn", "yes", "Again", "Знову"]])
+    assert any(i.sheet == "choices" and i.row == 4 and "twice" in i.message for i in issues)
+
+
+def test_missing_choice_file_is_reported(tmp_path):
+    issues = issues_of(tmp_path, [HEAD, ["select_one_from_file gone.csv", "q", "Q", "П"]])
+    assert any("gone.csv is missing" in i.message for i in issues)
+
+
+def test_unsupported_columns_and_settings_are_named(tmp_path):
+    form = load(tmp_path, [HEAD + ["media::image"], ["text", "a", "A", "А", None, None, None, None, "pic.png"]],
+                settings=[SETTINGS[0] + ["public_key"], SETTINGS[1] + ["abc"]])
+    names = {w.column for w in form.warnings}
+    assert {"media", "public_key"} <= names
+
+
+def test_default_language_must_have_labels(tmp_path):
+    issues = issues_of(tmp_path, [HEAD, ["text", "a", "A", "А"]], settings=[SETTINGS[0], ["t1", "1", "T", "Polski (pl)"]])
+    assert any(i.sheet == "settings" and i.column == "default_language" for i in issues)
+
+
+def test_not_an_xlsx_is_a_clear_error(tmp_path):
+    bad = tmp_path / "f.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(UnreadableForm, match="cannot be read"):
+        load_form(bad)
