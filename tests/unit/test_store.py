@@ -259,7 +259,8 @@ def test_verify_notices_removed_audit_entries(store):
 
 def test_verify_reports_a_damaged_change(store):
     rid = store.save_record("household", {"n": 1})
-    store._conn.execute("UPDATE changes SET record_id = ? WHERE seq = 1", (rid[:-1] + "0",))
+    other = rid[:-1] + ("1" if rid[-1] == "0" else "0")  # a different id, always
+    store._conn.execute("UPDATE changes SET record_id = ? WHERE seq = 1", (other,))
     assert store.verify().damaged_changes
 
 
