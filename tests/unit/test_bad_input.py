@@ -274,7 +274,7 @@ def test_damaged_page_in_the_middle_of_the_records_table(tmp_path):
         i
         for i in range(len(data) // page_size)
         if ids[-1].encode() in data[i * page_size : (i + 1) * page_size]
-        and b'{"head_name":"' in data[i * page_size : (i + 1) * page_size]
+        and b'{"":"' in data[i * page_size : (i + 1) * page_size]
     )
     data[leaf * page_size : (leaf + 1) * page_size] = bytes(page_size)
     (d / "store.db").write_bytes(bytes(data))
