@@ -374,7 +374,13 @@ class Session:
             if child.is_group:
                 self._apply_defaults(child, inst)
             elif child.default not in (None, "") and (child.name, inst) not in self.raw:
-                self._store(child, inst, child.default)
+                value = child.default
+                if "(" in value or "${" in value:  # a dynamic default such as today()
+                    try:
+                        value = xpath.evaluate(xpath.parse(value), _Context(self, child, inst))
+                    except xpath.ExpressionError:
+                        pass  # stays literal; the type check reports it
+                self._store(child, inst, value)
 
     def _recompute(self, names: list[str]) -> list[str]:
         for name in names:
@@ -384,6 +390,8 @@ class Session:
                     self.evaluations += 1
                     n = xpath.to_number(xpath.evaluate(q.repeat_count, _Context(self, q.parent, outer)))
                     want = 0 if math.isnan(n) or n < 0 else min(int(n), 500)
+                    if want < self.counts.get((q.name, outer), 0):
+                        self._drop_entries(q, outer, want)  # as ODK does: gone entries lose their answers
                     self.counts[(q.name, outer)] = want
             current = self._instances(q)
             if q.repeat() is not None or q.is_repeat:
@@ -405,6 +413,15 @@ class Session:
                     else:
                         self.calculated.pop(key, None)
         return names
+
+    def _drop_entries(self, repeat: Question, outer: Instance, keep: int) -> None:
+        depth = len(outer)
+        for table in (self.raw, self.counts, self.type_errors):
+            for key in [
+                k for k in table
+                if len(k[1]) > depth and k[1][:depth] == outer and k[1][depth] >= keep and self._inside(k[0], repeat)
+            ]:
+                del table[key]
 
     def _parent_visible(self, q: Question, inst: Instance) -> bool:
         # The parent's instance is ours cut to its depth: a repeat entry's own index

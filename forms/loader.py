@@ -89,6 +89,13 @@ class _Builder:
                 out[base] = str(value).strip()
         return out
 
+    def translated(self, english: str, ukrainian: str) -> dict[str, str]:
+        """Labels the engine adds itself (or_other), in every language the form uses."""
+        out = {"default": english}
+        for lang in self.languages:
+            out[lang] = ukrainian if lang.endswith("(uk)") or lang.lower().startswith("ukr") else english
+        return out
+
     def expr(self, text: str | None, sheet: str, row: int, column: str) -> xpath.Expr | None:
         if text is None or text == "":
             return None
@@ -209,8 +216,8 @@ class _Builder:
                 if list_name not in lists:
                     self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
                 q.choices = list(lists.get(list_name, []))
-                if or_other:
-                    q.choices.append(Choice("other", {"default": "Other"}))
+                if or_other and not any(c.name == "other" for c in q.choices):
+                    q.choices.append(Choice("other", self.translated("Other", "Інше")))
             elif q.type in ("select_one_from_file", "select_multiple_from_file"):
                 q.list_name = list_name
                 q.choices = self.file_choices(list_name, q.parameters, i)
@@ -222,7 +229,7 @@ class _Builder:
             if q.is_group:
                 stack.append(q)
             if or_other:
-                other = Question(name=f"{name}_other", type="text", row=i, labels={"default": "Specify other."})
+                other = Question(name=f"{name}_other", type="text", row=i, labels=self.translated("Specify other.", "Уточніть інше."))
                 other.relevant = xpath.parse(f"selected(${{{name}}}, 'other')")
                 other.parent, other.path = stack[-1], f"{stack[-1].path}/{name}_other".lstrip("/")
                 stack[-1].children.append(other)

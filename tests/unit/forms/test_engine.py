@@ -178,3 +178,23 @@ def test_free_repeats_add_and_remove(tmp_path):
         s.set("kid", name, index=inst)
     s.remove_repeat("kids", 1)
     assert s.record()["kids"] == [{"kid": "A"}, {"kid": "C"}]
+
+
+def test_a_shrinking_repeat_count_forgets_the_removed_entries(form):
+    s = session(form, {"consent": "yes", "hh_size": 3, "members": [{"age": 30}, {"age": 40}, {"age": 9}]})
+    assert s.get("children") == 1
+    s.set("hh_size", 2)
+    s.set("hh_size", 3)
+    assert s.get("age", index=(2,)) == "" and s.get("children") == 0  # nobody inherits a former entry
+
+
+def test_dynamic_default_and_translated_or_other(tmp_path):
+    path = write_xlsform(tmp_path / "d.xlsx", [
+        HEAD, row("date", "when", "When", default="today()"),
+        row("select_one yn or_other", "pick", "Pick"),
+    ], CHOICES)
+    s = Session(load_form(path), now=NOW, lang="uk")
+    assert s.get("when") == dt.date(2026, 11, 22) and not s.errors()
+    q = s.form.question("pick")
+    assert q.choices[-1].label("Українська (uk)") == "Інше"
+    assert s.form.question("pick_other").label("Українська (uk)") == "Уточніть інше."
