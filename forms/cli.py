@@ -54,3 +54,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--answers", required=True, metavar="FILE.json")
     p.add_argument("--lang", help="language for labels and messages, e.g. uk or 'Українська (uk)'")
     p.set_defaults(func=cmd_fill)
+
+
+def _write_form(path: Path, rows: list[list]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def self_test(report) -> None:
+    """Write a small bilingual XLSForm, load it, and run an interview through the engine."""
+    import tempfile
+
+    head = ["type", "name", "label::English (en)", "label::Українська (uk)", "relevant", "constraint", "calculation"]
+    rows = [
+        head,
+        ["integer", "size", "Household size", "Розмір домогосподарства", None, ". >= 1", None],
+        ["begin_repeat", "members", "Members", "Члени", None, None, None],
+        ["integer", "age", "Age", "Вік", None, ". <= 120", None],
+        ["calculate", "child", None, None, None, None, "if(${age} < 18, 1, 0)"],
+        ["end_repeat", None, None, None, None, None, None],
+        ["calculate", "adults", None, None, None, None, "count(${age}) - sum(${child})"],
+        ["text", "note_child", "Child", "Дитина", "${adults} < ${size}", None, None],
+    ]
+    broken = [r for r in rows if r[1] != "child"]  # ${child} now refers to nothing
+    with tempfile.TemporaryDirectory(prefix="fieldbook-forms-") as tmp:
+        try:
+            load_form(_write_form(Path(tmp) / "broken.xlsx", broken))
+        except MalformedForm:
+            pass
+        else:
+            raise FormError("self-test failed: a reference to a missing question was accepted")
+        form = load_form(_write_form(Path(tmp) / "selftest.xlsx", rows))
+    session = Session(form, {"size": 2, "members": [{"age": 40}, {"age": 7}]}, lang="uk")
+    if session.get("adults") != 1 or not session.visible("note_child"):
+        raise FormError("self-test failed: calculations or relevance gave the wrong result")
+    session.set("age", 130, index=(0,))
+    if [e.kind for e in session.errors()] != ["constraint"]:
+        raise FormError("self-test failed: a constraint was not reported")
+    report("an XLSForm loads, a bad reference is refused, calculations, relevance and constraints work")
+
+
+SELF_TEST = [("forms", self_test)]
