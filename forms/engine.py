@@ -162,7 +162,7 @@ class Session:
         return self._recompute(self.graph.affected([name]))
 
     def get(self, name: str, *, index: Instance = ()) -> Any:
-        q = self._question(name)
+        self._question(name)  # unknown names are an error, not an empty answer
         key = (name, index)
         if not self.relevant.get(key, False):
             return ""

@@ -17,7 +17,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import crypto
 from .errors import InvalidRecord, StorageError, WrongPassphrase
 from .logs import attach_profile_log
 from .store import Store

@@ -121,10 +121,10 @@ def sub_keys(data_key: bytes, profile_id: str) -> SubKeys:
 class Sealer:
     """AES-256-GCM with place-bound associated data: ``purpose|identity|key version``."""
 
-    __slots__ = ("_aead",)
+    __slots__ = ("aead",)
 
     def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+        self.aead = AESGCM(key)
 
     @staticmethod
     def associated_data(purpose: str, identity: str) -> bytes:
@@ -134,14 +134,14 @@ class Sealer:
         # ``nonce`` is only for known-answer tests; production always draws a fresh one.
         nonce = nonce or os.urandom(NONCE_BYTES)
         ad = f"{purpose}|{identity}|{KEY_VERSION}".encode()
-        return _VERSION_BYTE + nonce + self._aead.encrypt(nonce, plaintext, ad)
+        return _VERSION_BYTE + nonce + self.aead.encrypt(nonce, plaintext, ad)
 
     def open(self, purpose: str, identity: str, blob: bytes) -> bytes:
         if not blob or blob[0] != KEY_VERSION or len(blob) < 1 + NONCE_BYTES + 16:
             raise AuthenticationFailed()
         ad = f"{purpose}|{identity}|{KEY_VERSION}".encode()
         try:
-            return self._aead.decrypt(blob[1:13], blob[13:], ad)
+            return self.aead.decrypt(blob[1:13], blob[13:], ad)
         except InvalidTag as exc:
             raise AuthenticationFailed() from exc
 

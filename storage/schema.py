@@ -89,6 +89,19 @@ def _declared_blind_indexes(db: Database) -> None:
         db.execute("INSERT INTO index_fields VALUES ('*', ?, ?)", [field, normaliser])
 
 
+@migrations(name="0003_streaming_scans")
+def _streaming_scans(db: Database) -> None:
+    # list_records reads a kind in id order: with (kind, deleted, id) SQLite streams
+    # rows instead of sorting every body in memory. Deletes now remove blind-index
+    # rows by (token, record id), so the per-record index on blind_index is dead weight.
+    _run(
+        db,
+        """CREATE INDEX records_kind_id ON records (kind, deleted, id)""",
+        """DROP INDEX records_kind""",
+        """DROP INDEX blind_index_record""",
+    )
+
+
 # Field names indexed by version 1, kept as the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V1 = ("phone", "id_number")
 DEFAULT_INDEX_FIELDS_V2 = (

@@ -14,7 +14,6 @@ import os
 
 import pytest
 
-from storage import Store
 from storage.errors import StorageError
 from storage.logs import attach_profile_log, detach_profile_log
 from tests.conftest import PASSPHRASE

@@ -175,7 +175,8 @@ def test_recovery_key_opens_and_resets_a_forgotten_passphrase(store, tmp_path):
 
 
 def test_a_recovery_key_of_another_profile_is_refused(make_store, tmp_path):
-    a, b = make_store("a"), make_store("b")
+    make_store("a")
+    b = make_store("b")
     with pytest.raises(WrongRecoveryKey):
         Store.open(tmp_path / "a").unlock_with_recovery_key(b.recovery_key)
 
