@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import uuid
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Iterable
 
 from . import xpath
 from .errors import FormError, UnknownQuestion
-from .model import SELECT_TYPES, Form, Question
+from .model import METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
 
 Instance = tuple[int, ...]
 
@@ -228,8 +227,8 @@ class Session:
         out: list[FieldError] = []
         lang = _lang_code(self.lang)
         for q in self.form.walk():
-            if not q.stores_answer or q.type in ("calculate", "hidden") or q.type in ("start", "end", "today", "deviceid", "username"):
-                continue
+            if not q.stores_answer or q.type in ("calculate", "hidden") or q.type in METADATA_TYPES:
+                continue  # nothing a person typed: nothing to check
             for inst in self._instances(q):
                 key = (q.name, inst)
                 if not self.relevant.get(key, False):
@@ -322,8 +321,6 @@ class Session:
 
     def _message(self, texts: dict[str, str], kind: str, lang: str) -> str:
         if texts:
-            from .model import _pick
-
             return _pick(texts, self.lang)
         table = DEFAULT_MESSAGES[kind]
         return table.get(lang, table["en"])
@@ -546,12 +543,18 @@ class _Context:
         self.s, self.q, self.inst, self.choice = session, q, inst, choice
         self.chain = [r.name for r in session._chain(q)] if q.name else []
 
-    def _address(self, target: Question) -> Instance:
+    def _shared(self, target: Question) -> tuple[int, int]:
+        """How many enclosing repeats ``target`` shares with us, and how many it has."""
         tchain = [r.name for r in self.s._chain(target)]
         shared = 0
         while shared < min(len(tchain), len(self.chain)) and tchain[shared] == self.chain[shared]:
             shared += 1
-        return self.inst[:shared] + (0,) * (len(tchain) - shared)
+        return shared, len(tchain)
+
+    def _address(self, target: Question) -> Instance:
+        """The instance of ``target`` seen from here: ours where shared, else the first."""
+        shared, depth = self._shared(target)
+        return self.inst[:shared] + (0,) * (depth - shared)
 
     def value(self, name: str) -> object:
         target = self.s.form.questions.get(name)
@@ -565,10 +568,7 @@ class _Context:
         target = self.s.form.questions.get(name)
         if target is None:
             return []
-        tchain = [r.name for r in self.s._chain(target)]
-        shared = 0
-        while shared < min(len(tchain), len(self.chain)) and tchain[shared] == self.chain[shared]:
-            shared += 1
+        shared, _ = self._shared(target)
         prefix = self.inst[:shared]
         if target.is_repeat:
             return [i for i in self.s._instances(target) if i[:shared] == prefix]
@@ -614,6 +614,3 @@ class _Context:
     def today(self) -> dt.date:
         return self.s.now().date()
 
-
-def new_instance_id() -> str:
-    return f"uuid:{uuid.uuid4()}"

@@ -126,10 +126,6 @@ class Sealer:
     def __init__(self, key: bytes) -> None:
         self.aead = AESGCM(key)
 
-    @staticmethod
-    def associated_data(purpose: str, identity: str) -> bytes:
-        return f"{purpose}|{identity}|{KEY_VERSION}".encode()
-
     def seal(self, purpose: str, identity: str, plaintext: bytes, *, nonce: bytes | None = None) -> bytes:
         # ``nonce`` is only for known-answer tests; production always draws a fresh one.
         nonce = nonce or os.urandom(NONCE_BYTES)

@@ -102,8 +102,7 @@ def _streaming_scans(db: Database) -> None:
     )
 
 
-# Field names indexed by version 1, kept as the version-2 defaults.
-DEFAULT_INDEX_FIELDS_V1 = ("phone", "id_number")
+# Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V2 = (
     ("phone", "phone"),
     ("phone_number", "phone"),

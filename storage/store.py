@@ -258,9 +258,6 @@ def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
     return fields
 
 
-_SCALARS = (str, int, bool, type(None))
-
-
 def _check_values(values: Iterable) -> None:
     """Only what JSON carries exactly: no NaN or infinity (they would come back as null)."""
     for value in values:
@@ -287,7 +284,6 @@ class Store:
         self.directory = directory
         self.keyring = keyring
         self._conn = conn
-        self.db = Database(conn, execute_plugins=False, recursive_triggers=False)
         self._data_key: bytes | None = None
         self._sealer: crypto.Sealer | None = None
         self._keys: crypto.SubKeys | None = None
@@ -746,7 +742,7 @@ class Store:
     # -- blind indexes -----------------------------------------------------------
     def declare_index(self, kind: str, field: str, normaliser: str = "text") -> int:
         """Make ``field`` of ``kind`` searchable by exact value; index existing records. Returns how many."""
-        sealer = self._need_key()
+        self._need_key()
         if kind != "*":
             _check_kind(kind)
         _check_fields({field: None})
@@ -766,7 +762,6 @@ class Store:
                 self._conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", rows)
             count = len(rows)
             self._audit("index_declared")
-        del sealer
         return count
 
     def indexed_fields(self, kind: str) -> dict[str, str]:
