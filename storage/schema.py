@@ -102,6 +102,44 @@ def _streaming_scans(db: Database) -> None:
     )
 
 
+@migrations(name="0004_sync_state")
+def _sync_state(db: Database) -> None:
+    # What sync needs on the laptop (docs/sync.md). The plaintext here is ids,
+    # stamps and counters; conflict values are sealed like record bodies.
+    _run(
+        db,
+        # The stamps each change overwrote, {field: "hlc@device"}: a replica that
+        # applies the change can tell a causal overwrite from a concurrent one.
+        """ALTER TABLE changes ADD COLUMN bases TEXT""",
+        """CREATE TABLE peers (
+            device_id TEXT PRIMARY KEY,    -- an origin device whose changes were applied here
+            seq INTEGER NOT NULL           -- the highest of its sequence numbers applied
+        )""",
+        """CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            field TEXT NOT NULL,
+            stamp TEXT NOT NULL,           -- the losing value's stamp
+            winner TEXT NOT NULL,          -- the stamp that won (or the delete's)
+            found TEXT NOT NULL,           -- local HLC when the conflict was seen
+            resolution TEXT,               -- NULL while open, then 'kept' or 'restored'
+            body BLOB NOT NULL,            -- sealed JSON {"value": the losing value}
+            UNIQUE (record_id, field, stamp)
+        )""",
+        """CREATE TABLE seen_bundles (
+            bundle_id TEXT PRIMARY KEY,
+            sender TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        """CREATE TABLE forward_bundles (
+            bundle_id TEXT PRIMARY KEY,    -- sealed to the server by another laptop: unreadable here
+            sender TEXT NOT NULL,
+            data BLOB NOT NULL
+        )""",
+    )
+
+
 # Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V2 = (
     ("phone", "phone"),

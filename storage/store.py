@@ -52,6 +52,7 @@ from .errors import (
 )
 from .ids import is_uuid, new_device_id, uuid7
 from .keyring import WIPED_MARKER, Keyring, atomic_write, fsync_dir, shred
+from .replica import ReplicaMixin
 
 log = logging.getLogger("fieldbook.storage")
 
@@ -135,6 +136,10 @@ class Change:
     hlc: str
     deleted: bool
     fields: dict
+    bases: dict = field(default_factory=dict)  # {field: stamp it overwrote}; a delete lists every clock it saw
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -277,7 +282,7 @@ def _check_values(values: Iterable) -> None:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.")
 
 
-class Store:
+class Store(ReplicaMixin):
     """An open profile. Locked until :meth:`unlock` or :meth:`unlock_with_recovery_key`."""
 
     def __init__(self, directory: Path, keyring: Keyring, conn: sqlite3.Connection) -> None:
@@ -669,12 +674,13 @@ class Store:
             now = self.clock.tick()
             st = f"{now}@{self.device_id}"
             old_fields = dict(record.fields)
+            bases = {k: record.clocks[k] for k in changed if k in record.clocks}
             record.fields.update(changed)
             for k in changed:
                 record.clocks[k] = st
             self._write_record(sealer, record, st)
             self._reindex(record, old_fields, changed.keys())
-            self._append_change(sealer, record, now, changed)
+            self._append_change(sealer, record, now, changed, bases)
             self._audit("edit", record_id, detail={"fields": sorted(changed)})
         log.info("edited record %s (%d field(s))", record_id, len(changed))
         return record
@@ -689,6 +695,7 @@ class Store:
             now = self.clock.tick()
             st = f"{now}@{self.device_id}"
             old_fields = record.fields
+            bases = dict(record.clocks)  # what this delete saw: later or unseen writes become conflicts elsewhere
             record.clocks[DELETED] = st  # expands the clocks while the field names are known
             record.fields = {}
             record.deleted = True
@@ -698,7 +705,7 @@ class Store:
                     "DELETE FROM blind_index WHERE token = ? AND record_id = ?",
                     [(t, record_id) for t in self._tokens(record.kind, old_fields)],
                 )
-            self._append_change(sealer, record, now, {})
+            self._append_change(sealer, record, now, {}, bases)
             self._audit("delete", record_id)
         log.info("deleted record %s", record_id)
 
@@ -838,7 +845,7 @@ class Store:
         """Unacknowledged local changes, oldest first."""
         sealer = self._need_key()
         sql = (
-            "SELECT device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body "
+            "SELECT device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases "
             "FROM changes WHERE acked = 0 ORDER BY device_id, seq"
         )
         if limit is not None:
@@ -846,28 +853,29 @@ class Store:
         out = []
         with translate_errors():
             rows = self._conn.execute(sql).fetchall()
-        for dev, seq, rid, kind, fid, fver, h, deleted, body in rows:
+        for dev, seq, rid, kind, fid, fver, h, deleted, body, bases in rows:
             try:
                 fields = _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
             except crypto.AuthenticationFailed:
                 raise DamagedRecord(rid, "change for record") from None
-            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields))
+            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {}))
         return out
 
     def pending_count(self) -> int:
         with translate_errors():
             return self._conn.execute("SELECT count(*) FROM changes WHERE acked = 0").fetchone()[0]
 
-    def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict) -> None:
+    def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict, bases: dict | None = None) -> None:
         tx = self._tx
         tx.last_seq += 1
         seq = tx.last_seq
         body = sealer.seal("change", f"{self.device_id}|{seq}|{record.id}", _dumps(fields))
         with translate_errors():
             self._conn.execute(
-                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now, int(record.deleted), body),
+                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now, int(record.deleted), body,
+                 _dumps(bases).decode() if bases else None),
             )
 
     # -- audit -------------------------------------------------------------------

@@ -33,9 +33,9 @@ def test_version_1_store_upgrades_and_keeps_everything(v1_profile):
     store = Store.open(v1_profile)
     store.unlock(PASSPHRASE)
     conn = store._conn
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 4
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")]
-    assert applied == ["0001_initial", "0002_declared_blind_indexes", "0003_streaming_scans"]
+    assert applied == ["0001_initial", "0002_declared_blind_indexes", "0003_streaming_scans", "0004_sync_state"]
     records = list(store.list_records("household"))
     assert len(records) == 2
     oksana = next(r for r in records if r.fields.get("id_number"))
@@ -56,7 +56,7 @@ def test_upgrade_happens_once(v1_profile):
     Store.open(v1_profile).close()
     store = Store.open(v1_profile)
     count = store._conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
-    assert count == 3
+    assert count == schema.SCHEMA_VERSION
     store.close()
 
 

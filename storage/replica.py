@@ -1,0 +1,370 @@
+"""The store's side of sync: apply other devices' changes, acknowledge our own, keep conflicts.
+
+The merge rule itself (per-field last writer wins, with concurrent losers kept)
+lives in sync/merge.py and is passed in. This module does what only the store
+can: read and write sealed records, and commit the changes, the pull cursor, the
+acknowledgement and the bundle id in one transaction.
+
+Changes from each origin device arrive in sequence order (docs/sync.md), so
+``peers`` (the highest sequence number applied per origin) makes every apply
+idempotent. A value that lost goes to ``conflicts``, sealed like a record body.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
+
+import orjson
+
+from . import crypto, hlc
+from .errors import DamagedRecord, InvalidRecord, UnknownRecord
+from .ids import is_uuid
+
+if TYPE_CHECKING:
+    from .store import Record
+
+log = logging.getLogger("fieldbook.storage")
+
+_dumps = orjson.dumps
+_loads = orjson.loads
+_DEVICE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_HLC = re.compile(r"[0-9a-f]{16}")
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
+_PREFETCH = 400
+Merge = Callable[["Record", dict], tuple]
+
+
+@dataclass
+class ApplyResult:
+    """What one apply did. ``new`` counts changes this replica had not applied before."""
+
+    received: int = 0
+    new: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    records: int = 0
+    clock_warnings: int = 0
+
+    def add(self, other: "ApplyResult") -> None:
+        for name in ("received", "new", "duplicates", "conflicts", "records", "clock_warnings"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Conflict:
+    id: int
+    record_id: str
+    kind: str
+    field: str
+    value: object
+    stamp: str
+    winner: str
+    found: str
+    resolution: str | None
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class _Pending:
+    record: "Record | None"
+    exists: bool
+    old_fields: dict = field(default_factory=dict)
+    changed: set = field(default_factory=set)
+    reindex_all_gone: bool = False
+
+
+def check_change(c: dict) -> None:
+    """Refuse a malformed change before anything is written (message names no value)."""
+    if not isinstance(c, dict):
+        raise InvalidRecord("A change is not an object.")
+    dev, seq, rid = c.get("device_id"), c.get("seq"), c.get("record_id")
+    if not isinstance(dev, str) or not _DEVICE.fullmatch(dev):
+        raise InvalidRecord("A change has no valid device id.")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise InvalidRecord(f"A change from device {dev} has no valid sequence number.")
+    if not isinstance(rid, str) or not is_uuid(rid):
+        raise InvalidRecord(f"Change {dev}:{seq} has no valid record id.")
+    if not isinstance(c.get("kind"), str) or not _KIND.fullmatch(c["kind"]):
+        raise InvalidRecord(f"Change {dev}:{seq} has no valid kind.")
+    if not isinstance(c.get("hlc"), str) or not _HLC.fullmatch(c["hlc"]):
+        raise InvalidRecord(f"Change {dev}:{seq} has no valid clock.")
+    fields, bases = c.get("fields"), c.get("bases") or {}
+    if not isinstance(fields, dict) or not isinstance(bases, dict):
+        raise InvalidRecord(f"Change {dev}:{seq} has malformed fields.")
+    for name in fields:
+        if not _FIELD.fullmatch(name):
+            raise InvalidRecord(f"Change {dev}:{seq} has an invalid field name.")
+    for name, st in bases.items():
+        if not isinstance(name, str) or not isinstance(st, str) or len(st) > 100:
+            raise InvalidRecord(f"Change {dev}:{seq} has malformed bases.")
+    for key in ("form_id", "form_version"):
+        if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > 200):
+            raise InvalidRecord(f"Change {dev}:{seq} has an invalid {key}.")
+
+
+class ReplicaMixin:
+    """Sync operations of :class:`storage.Store` (kept apart so the store file stays readable)."""
+
+    # -- settings kept in the store ----------------------------------------------
+    def sync_settings(self) -> dict | None:
+        """The enrollment (server URL, ids, pinned keys, team), or None before enrolling. Plaintext: no personal data."""
+        row = self._query_one("SELECT value FROM meta WHERE key = 'sync'")
+        return _loads(row[0]) if row else None
+
+    def save_sync_settings(self, settings: dict | None) -> None:
+        self._need_key()
+        with self.atomic():
+            if settings is None:
+                self._conn.execute("DELETE FROM meta WHERE key = 'sync'")
+            else:
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('sync', ?)", (_dumps(settings).decode(),))
+            self._audit("sync_settings")
+
+    def device_secret(self) -> bytes | None:
+        """This device's private sync keys, sealed under the data key (a wipe destroys them too)."""
+        sealer = self._need_key()
+        row = self._query_one("SELECT value FROM meta WHERE key = 'device_secret'")
+        if row is None:
+            return None
+        try:
+            return sealer.open("device_secret", self.device_id, bytes.fromhex(row[0]))
+        except (crypto.AuthenticationFailed, ValueError):
+            raise DamagedRecord("device keys", "sealed") from None
+
+    def set_device_secret(self, raw: bytes) -> None:
+        sealer = self._need_key()
+        blob = sealer.seal("device_secret", self.device_id, raw).hex()
+        with self.atomic():
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('device_secret', ?)", (blob,))
+            self._audit("device_keys_created")
+
+    def pull_cursor(self) -> int:
+        row = self._query_one("SELECT value FROM meta WHERE key = 'pull_cursor'")
+        return int(row[0]) if row else 0
+
+    def last_seq(self) -> int:
+        return self._meta_int("last_seq", 0)
+
+    def acknowledged_seq(self) -> int:
+        row = self._query_one("SELECT max(seq) FROM changes WHERE device_id = ? AND acked = 1", (self.device_id,))
+        return row[0] or 0 if row else 0
+
+    def peer_seqs(self) -> dict[str, int]:
+        with self._errors():
+            return dict(self._conn.execute("SELECT device_id, seq FROM peers"))
+
+    # -- the outbox ----------------------------------------------------------------
+    def acknowledge(self, upto_seq: int) -> int:
+        """The server holds our changes up to ``upto_seq``: they leave the outbox. Returns how many."""
+        with self.atomic():
+            return self._acknowledge(upto_seq)
+
+    def _acknowledge(self, upto_seq: int) -> int:
+        cur = self._conn.execute(
+            "UPDATE changes SET acked = 1 WHERE device_id = ? AND seq <= ? AND acked = 0", (self.device_id, int(upto_seq))
+        )
+        return cur.rowcount
+
+    # -- bundles ---------------------------------------------------------------------
+    def bundle_seen(self, bundle_id: str) -> str | None:
+        """When a bundle with this id was imported here (HLC), or None."""
+        row = self._query_one("SELECT at FROM seen_bundles WHERE bundle_id = ?", (bundle_id,))
+        return row[0] if row else None
+
+    def queue_forward(self, bundle_id: str, sender: str, data: bytes) -> bool:
+        """Keep a bundle sealed to the server (unreadable here) to upload at the next sync."""
+        self._need_key()
+        with self.atomic():
+            cur = self._conn.execute("INSERT OR IGNORE INTO forward_bundles VALUES (?, ?, ?)", (bundle_id, sender, data))
+            if cur.rowcount:
+                self._audit("bundle_queued_for_forwarding")
+            return bool(cur.rowcount)
+
+    def forward_queue(self) -> list[tuple[str, str, bytes]]:
+        with self._errors():
+            return list(self._conn.execute("SELECT bundle_id, sender, data FROM forward_bundles ORDER BY rowid"))
+
+    def forwarded(self, bundle_id: str) -> None:
+        with self.atomic():
+            self._conn.execute("DELETE FROM forward_bundles WHERE bundle_id = ?", (bundle_id,))
+
+    # -- applying remote changes -------------------------------------------------------
+    def apply_changes(
+        self,
+        changes: Iterable[dict],
+        *,
+        merge: Merge,
+        cursor: int | None = None,
+        acked: int | None = None,
+        bundle: tuple[str, str] | None = None,
+    ) -> ApplyResult:
+        """Apply other devices' changes in one transaction, with the pull cursor, our
+        acknowledged sequence and the bundle id that brought them, so an interrupted
+        sync resumes exactly: it is all there, or none of it is.
+
+        ``merge(record, change) -> (changed fields, lost values)`` is the merge rule
+        (``sync.merge.merge_change``); it is passed in because the rule belongs to
+        sync, which the server shares, and storage imports nothing of sync."""
+        sealer = self._need_key()
+        batch = list(changes)
+        for c in batch:
+            check_change(c)
+        result = ApplyResult(received=len(batch))
+        from .store import translate_errors
+
+        with self.atomic(), translate_errors():
+            conn = self._conn
+            if bundle is not None:
+                bundle_id, sender = bundle
+                conn.execute(
+                    "INSERT INTO seen_bundles VALUES (?, ?, ?)", (bundle_id, sender, hlc.encode(self.clock.last))
+                )
+            peers = dict(conn.execute("SELECT device_id, seq FROM peers"))
+            for start in range(0, len(batch), _PREFETCH):
+                self._apply_slice(sealer, batch[start:start + _PREFETCH], peers, result, merge)
+            conn.executemany("INSERT OR REPLACE INTO peers VALUES (?, ?)", list(peers.items()))
+            if cursor is not None:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('pull_cursor', ?)", (str(int(cursor)),))
+            if acked is not None:
+                self._acknowledge(acked)
+            if result.new or bundle is not None:
+                self._audit("sync_applied", detail={"new": result.new, "conflicts": result.conflicts})
+        if result.new:
+            log.info("applied %d change(s) to %d record(s), %d conflict(s)", result.new, result.records, result.conflicts)
+        return result
+
+    def _apply_slice(self, sealer: crypto.Sealer, batch: list[dict], peers: dict, result: ApplyResult, merge: Merge) -> None:
+        from .store import Record
+
+        conn = self._conn
+        me = self.device_id
+        ids = list({c["record_id"] for c in batch})
+        rows = {}
+        marks = ",".join("?" * len(ids))
+        for row in conn.execute(
+            f"SELECT id, kind, form_id, form_version, clocks, deleted, body FROM records WHERE id IN ({marks})", ids
+        ):
+            rows[row[0]] = row
+        pending: dict[str, _Pending] = {}
+        for c in batch:
+            dev, seq, rid = c["device_id"], c["seq"], c["record_id"]
+            if dev == me or seq <= peers.get(dev, 0):
+                result.duplicates += 1
+                continue
+            peers[dev] = seq
+            result.new += 1
+            try:
+                self.clock.receive(c["hlc"])
+            except hlc.ClockTooFarAhead:
+                # The server bounds clocks; this is a second line of defence. Apply the
+                # change, but never let it drag our clock into the future.
+                result.clock_warnings += 1
+                log.warning("a change from device %s is stamped far ahead of this clock", dev)
+            p = pending.get(rid)
+            if p is None:
+                row = rows.get(rid)
+                if row is None:
+                    rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), {}, {}, False)
+                    p = _Pending(rec, False)
+                else:
+                    rec = self._decode(sealer, row)
+                    p = _Pending(rec, True, dict(rec.fields))
+                pending[rid] = p
+            rec = p.record
+            if rec.kind != c["kind"]:
+                log.warning("change %s:%d names another kind for record %s; not applied", dev, seq, rid)
+                continue
+            changed, lost = merge(rec, c)
+            p.changed |= changed
+            for item in lost:
+                result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
+        from .store import _encode_clocks
+
+        new_rows, audit = [], []
+        for rid, p in pending.items():
+            rec = p.record
+            if not p.changed:
+                continue
+            result.records += 1
+            newest = max(rec.clocks.values())
+            if p.exists:
+                self._write_record(sealer, rec, newest)
+            else:
+                new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, _encode_clocks(rec.clocks), newest,
+                                 int(rec.deleted), sealer.seal("record", rid, _dumps(rec.fields))))
+            if rec.deleted:
+                gone = [t for t in self._tokens(rec.kind, p.old_fields)]
+                conn.executemany("DELETE FROM blind_index WHERE token = ? AND record_id = ?", [(t, rid) for t in gone])
+            else:
+                self._reindex(rec, p.old_fields, p.changed)
+            audit.append(rid)
+        if new_rows:
+            conn.executemany(
+                "INSERT INTO records (id, kind, form_id, form_version, clocks, updated, deleted, body) VALUES (?,?,?,?,?,?,?,?)",
+                new_rows,
+            )
+        for rid in audit:
+            self._audit("sync_edit", rid)
+
+    def _conflict(self, sealer: crypto.Sealer, rec: "Record", name: str, value: object, stamp: str, winner: str) -> int:
+        body = sealer.seal("conflict", f"{rec.id}|{name}|{stamp}", _dumps({"value": value}))
+        cur = self._conn.execute(
+            "INSERT OR IGNORE INTO conflicts (record_id, kind, field, stamp, winner, found, body) VALUES (?,?,?,?,?,?,?)",
+            (rec.id, rec.kind, name, stamp, winner, hlc.encode(self.clock.last), body),
+        )
+        return cur.rowcount
+
+    # -- conflicts, for review -----------------------------------------------------------
+    def conflicts(self, *, include_resolved: bool = False, record_id: str | None = None) -> list[Conflict]:
+        """Values that lost a concurrent write, newest first."""
+        sealer = self._need_key()
+        sql = "SELECT id, record_id, kind, field, stamp, winner, found, resolution, body FROM conflicts"
+        where, args = [], []
+        if not include_resolved:
+            where.append("resolution IS NULL")
+        if record_id is not None:
+            where.append("record_id = ?")
+            args.append(record_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        out = []
+        with self._errors():
+            rows = self._conn.execute(sql + " ORDER BY id DESC", args).fetchall()
+        for cid, rid, kind, name, stamp, winner, found, resolution, body in rows:
+            try:
+                value = _loads(sealer.open("conflict", f"{rid}|{name}|{stamp}", body))["value"]
+            except (crypto.AuthenticationFailed, orjson.JSONDecodeError, KeyError, TypeError):
+                raise DamagedRecord(rid, "conflict for record") from None
+            out.append(Conflict(cid, rid, kind, name, value, stamp, winner, found, resolution))
+        return out
+
+    def resolve_conflict(self, conflict_id: int, *, restore: bool) -> None:
+        """Close a conflict. ``restore`` writes the losing value back as a new edit, which then wins everywhere."""
+        matches = [c for c in self.conflicts(include_resolved=True) if c.id == conflict_id]
+        if not matches:
+            raise UnknownRecord(f"There is no conflict {conflict_id} in this profile.")
+        conflict = matches[0]
+        if conflict.resolution is not None:
+            raise InvalidRecord(f"Conflict {conflict_id} was already resolved ({conflict.resolution}).")
+        with self.atomic():
+            if restore:
+                self.edit_record(conflict.record_id, {conflict.field: conflict.value})
+            self._conn.execute(
+                "UPDATE conflicts SET resolution = ? WHERE id = ?", ("restored" if restore else "kept", conflict_id)
+            )
+            self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id)
+
+    # -- helpers ------------------------------------------------------------------------
+    def _errors(self):
+        from .store import translate_errors
+
+        return translate_errors()
+
+    def _query_one(self, sql: str, args: tuple = ()) -> tuple | None:
+        with self._errors():
+            return self._conn.execute(sql, args).fetchone()

@@ -1,0 +1,88 @@
+"""The merge rule every replica runs: laptops (through storage) and the server alike.
+
+Per field, the last writer wins by the stamp ``hlc@device_id``; stamps compare as
+strings because the HLC part has a fixed width (docs/sync.md, "Merge"). A value
+that loses to a *concurrent* write is returned as :class:`Lost`, for the
+conflicts table; a value that loses to a write that had seen it is simply old.
+
+A change carries ``bases``: the stamps its fields overwrote on the writer's
+replica (for a delete: every clock it saw). A replica applies each origin
+device's changes once, in sequence order, so:
+
+- incoming stamp ``s`` beats local ``l``: the local value is a concurrent loser
+  unless the writer had seen it (``l == base``) or something newer (``l < base``);
+- incoming ``s`` loses to ``l``: the incoming value was never seen here, so it is
+  a concurrent loser;
+- a delete is final. Values it had not seen are kept as losers, whichever
+  arrives first, so a late edit to a deleted record is never lost unseen.
+
+The functions are pure and work on any object with ``kind``, ``fields`` (dict),
+``clocks`` (dict) and ``deleted`` (bool) attributes, which they change in place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DELETED = "_deleted"  # the clock key that stamps a delete (the same as storage's)
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A value that lost to a concurrent write: kept for review, never dropped."""
+
+    field: str
+    value: object
+    stamp: str
+    winner: str
+
+
+def stamp_of(change: dict) -> str:
+    return f"{change['hlc']}@{change['device_id']}"
+
+
+def merge_change(rec, change: dict) -> tuple[set[str], list[Lost]]:
+    """Apply one change to ``rec``; return the fields it changed and the values that lost."""
+    st = stamp_of(change)
+    clocks = rec.clocks
+    fields = change.get("fields") or {}
+    bases = change.get("bases") or {}
+    changed: set[str] = set()
+    lost: list[Lost] = []
+    if rec.deleted:
+        if change.get("deleted"):
+            if st > clocks.get(DELETED, ""):
+                clocks[DELETED] = st  # the same tombstone stamp everywhere: the largest
+                changed.add(DELETED)
+            return changed, lost
+        for name, value in fields.items():
+            seen = clocks.get(name)
+            if seen is None or st > seen:
+                lost.append(Lost(name, value, st, clocks[DELETED]))
+        return changed, lost
+    if change.get("deleted"):
+        for name, value in rec.fields.items():
+            local = clocks.get(name)
+            saw = bases.get(name)
+            if local is not None and (saw is None or local > saw):
+                lost.append(Lost(name, value, local, st))
+        for name, base in bases.items():
+            if name != DELETED and (clocks.get(name) is None or base > clocks[name]):
+                clocks[name] = base  # remember what the delete had seen
+        clocks[DELETED] = st
+        rec.fields = {}
+        rec.deleted = True
+        changed.add(DELETED)
+        return changed, lost
+    for name, value in fields.items():
+        local = clocks.get(name)
+        if local is None or st > local:
+            if local is not None and name in rec.fields:
+                base = bases.get(name)
+                if local != base and (base is None or local > base):
+                    lost.append(Lost(name, rec.fields[name], local, st))
+            rec.fields[name] = value
+            clocks[name] = st
+            changed.add(name)
+        elif st < local:
+            lost.append(Lost(name, value, st, local))
+    return changed, lost

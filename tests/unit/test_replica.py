@@ -1,0 +1,148 @@
+"""Merge in the store: per-field last writer wins, conflicts kept, idempotent apply.
+
+These pass changes between stores by hand (no server): the server runs the same
+rules, and tests/integration/ checks the whole path.
+"""
+from __future__ import annotations
+
+import pytest
+
+from storage.errors import InvalidRecord
+from sync.merge import merge_change
+
+
+def ship(src, dst, **kw):
+    """Everything src has not yet had acknowledged, applied to dst."""
+    return dst.apply_changes([c.to_json() for c in src.pending_changes()], merge=merge_change, **kw)
+
+
+def state(store):
+    return {r.id: (r.deleted, r.fields) for r in store.list_records(include_deleted=True)}
+
+
+def test_new_record_arrives_with_fields_clocks_and_form(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"head_name": "Тарас Вигаданий", "members": 4}, form_id="hh", form_version="3")
+    result = ship(a, b)
+    assert (result.new, result.duplicates, result.conflicts) == (1, 0, 0)
+    got = b.get_record(rid)
+    assert got.fields == {"head_name": "Тарас Вигаданий", "members": 4}
+    assert (got.form_id, got.form_version) == ("hh", "3")
+    assert got.clocks == a.get_record(rid).clocks
+    assert b.pending_count() == 0  # applied changes are not re-sent
+
+
+def test_apply_is_idempotent(make_store):
+    a, b = make_store("a"), make_store("b")
+    a.save_record("household", {"members": 1})
+    ship(a, b)
+    again = ship(a, b)
+    assert (again.new, again.duplicates) == (0, 1)
+    assert len(list(b.list_records())) == 1
+
+
+def test_different_fields_both_survive(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"members": 4, "phone": "0670001122"})
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    a.edit_record(rid, {"members": 5})
+    b.edit_record(rid, {"phone": "0670003344"})
+    ship(a, b)
+    ship(b, a)
+    assert state(a) == state(b)
+    assert a.get_record(rid).fields == {"members": 5, "phone": "0670003344"}
+    assert a.conflicts() == [] and b.conflicts() == []
+
+
+def test_same_field_one_winner_everywhere_and_loser_kept(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"members": 4})
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    a.edit_record(rid, {"members": 5})
+    b.edit_record(rid, {"members": 6})
+    ship(a, b)
+    ship(b, a)
+    assert state(a) == state(b)
+    winner = a.get_record(rid).fields["members"]
+    loser = {5, 6} - {winner}
+    for s in (a, b):
+        assert [c.value for c in s.conflicts()] == list(loser)
+    # The winner is the larger stamp, whichever order things arrived in.
+    sa, sb = a.get_record(rid).clocks["members"], b.get_record(rid).clocks["members"]
+    assert sa == sb
+
+
+def test_sequential_edit_is_not_a_conflict(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"members": 4})
+    ship(a, b)
+    b.edit_record(rid, {"members": 7})  # b saw 4, then changed it: a causal overwrite
+    ship(b, a)
+    assert a.get_record(rid).fields["members"] == 7
+    assert a.conflicts() == []
+
+
+def test_delete_wins_and_unseen_edit_is_kept(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"members": 4, "phone": "0670001122"})
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    a.delete_record(rid)
+    b.edit_record(rid, {"members": 9})
+    ship(b, a)  # the edit reaches a tombstone
+    ship(a, b)  # the delete reaches the edited record
+    assert state(a) == state(b) == {rid: (True, {})}
+    assert [c.value for c in a.conflicts()] == [9]
+    assert [c.value for c in b.conflicts()] == [9]
+    assert b.find_records("household", "phone", "0670001122") == []
+
+
+def test_restore_a_conflict_writes_it_back(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"members": 4})
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    a.edit_record(rid, {"members": 5})
+    b.edit_record(rid, {"members": 6})
+    ship(b, a)
+    [conflict] = a.conflicts()
+    a.resolve_conflict(conflict.id, restore=True)
+    assert a.get_record(rid).fields["members"] == conflict.value
+    assert a.conflicts() == []
+    assert [c.resolution for c in a.conflicts(include_resolved=True)] == ["restored"]
+    with pytest.raises(InvalidRecord):
+        a.resolve_conflict(conflict.id, restore=False)
+
+
+def test_cursor_ack_and_bundle_id_commit_with_the_changes(make_store):
+    a, b = make_store("a"), make_store("b")
+    a.save_record("household", {"members": 1})
+    b.save_record("household", {"members": 2})
+    ship(a, b, cursor=17, acked=1, bundle=("b" * 32, "server"))
+    assert b.pull_cursor() == 17
+    assert b.pending_count() == 0
+    assert b.bundle_seen("b" * 32) is not None
+
+
+def test_a_failed_apply_changes_nothing(make_store):
+    a, b = make_store("a"), make_store("b")
+    a.save_record("household", {"members": 1})
+    good = [c.to_json() for c in a.pending_changes()]
+    bad = dict(good[0], seq=2, record_id="not-an-id")
+    before = state(b)
+    with pytest.raises(InvalidRecord):
+        b.apply_changes(good + [bad], merge=merge_change, cursor=5)
+    assert state(b) == before and b.pull_cursor() == 0 and b.peer_seqs() == {}
+
+
+def test_blind_index_follows_remote_edits(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"phone": "067 000 11 22"})
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    a.edit_record(rid, {"phone": "067 000 99 88"})
+    ship(a, b)
+    assert [r.id for r in b.find_records("household", "phone", "+380670009988")] == [rid]
+    assert b.find_records("household", "phone", "+380670001122") == []
