@@ -1,0 +1,234 @@
+"""The server's own database layer: one SQL dialect subset over SQLite or PostgreSQL.
+
+The embedded default is ``DIR/server.db`` (SQLite, WAL, synchronous=FULL). For
+scale the same code runs on PostgreSQL (``--db postgresql://...``). SQL is
+written once with ``?`` placeholders and ``ON CONFLICT`` clauses, which both
+engines accept; the DDL differs only in the type names substituted below.
+
+Writes are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction
+advisory lock). That costs little at hub scale and gives the property that the
+pull cursor relies on: server sequence numbers become visible in commit order,
+so a reader never skips a change committed late.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator
+
+log = logging.getLogger("fieldbook.server")
+
+_WRITE_LOCK_KEY = 0x46424B  # PostgreSQL advisory lock id for "one writer at a time"
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("0001_initial", [
+        """CREATE TABLE devices (
+            device_id TEXT PRIMARY KEY,
+            team TEXT NOT NULL,
+            sign_key TEXT NOT NULL,
+            box_key TEXT NOT NULL,
+            enrolled_at BIGINT NOT NULL,
+            last_seen BIGINT,
+            last_seq BIGINT NOT NULL DEFAULT 0,      -- highest of its sequence numbers stored here
+            cursor BIGINT NOT NULL DEFAULT 0,        -- the pull cursor it last reported
+            revoked_at BIGINT,
+            wipe INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE enroll_codes (
+            code_id TEXT PRIMARY KEY,                -- a hash: the database never holds the code
+            mac_key {blob} NOT NULL,                 -- sealed with the server's data key
+            team TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            used_at BIGINT,
+            used_by TEXT
+        )""",
+        """CREATE TABLE changes (
+            server_seq {serial},
+            device_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            record_id TEXT NOT NULL,
+            team TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            form_id TEXT,
+            form_version TEXT,
+            hlc TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            bases TEXT,
+            body {blob} NOT NULL,                    -- sealed with the server's data key
+            received_at BIGINT NOT NULL,
+            UNIQUE (device_id, seq)
+        )""",
+        """CREATE INDEX changes_team ON changes (team, server_seq)""",
+        """CREATE TABLE records (
+            record_id TEXT PRIMARY KEY,
+            team TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            form_id TEXT,
+            form_version TEXT,
+            clocks TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            body {blob} NOT NULL
+        )""",
+        """CREATE INDEX records_team ON records (team, kind)""",
+        """CREATE TABLE conflicts (
+            id {serial},
+            record_id TEXT NOT NULL,
+            team TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            field TEXT NOT NULL,
+            stamp TEXT NOT NULL,
+            winner TEXT NOT NULL,
+            found_at BIGINT NOT NULL,
+            body {blob} NOT NULL,
+            UNIQUE (record_id, field, stamp)
+        )""",
+        """CREATE TABLE seen_bundles (
+            bundle_id TEXT PRIMARY KEY,
+            sender TEXT NOT NULL,
+            received_at BIGINT NOT NULL
+        )""",
+        """CREATE TABLE events (
+            id {serial},
+            at BIGINT NOT NULL,
+            device_id TEXT,
+            event TEXT NOT NULL,                     -- ids, counts and reasons only
+            detail TEXT
+        )""",
+    ]),
+]
+
+_TYPES = {
+    "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
+    "postgresql": {"serial": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA"},
+}
+
+
+class DatabaseError(Exception):
+    """The server's database cannot be reached or used; the message says which and why."""
+
+
+class Database:
+    """Thread-safe: each thread gets its own connection."""
+
+    def __init__(self, url: str | None, data_dir: Path) -> None:
+        self.url = url
+        if url and url.startswith(("postgresql://", "postgres://")):
+            self.dialect = "postgresql"
+            try:
+                import psycopg  # noqa: F401  (imported here: SQLite deployments never need it)
+            except ImportError:
+                raise DatabaseError("PostgreSQL support is not installed: pip install 'psycopg[binary]'.") from None
+        elif url is None or url.startswith("sqlite:"):
+            self.dialect = "sqlite"
+            # sqlite:///relative.db or sqlite:////absolute/path.db; by default DIR/server.db
+            self.path = Path(url[len("sqlite:///"):]) if url else data_dir / "server.db"
+        else:
+            raise DatabaseError(f"Unsupported database URL scheme in {url.split(':', 1)[0]!r}: use postgresql://... or leave --db out.")
+        self._local = threading.local()
+        self._sqlite_write = threading.Lock()
+        self._all: list = []
+
+    # -- connections -------------------------------------------------------------------
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            self._all.append(conn)
+        return conn
+
+    def _connect(self):
+        if self.dialect == "sqlite":
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA busy_timeout = 30000")
+            except sqlite3.Error as exc:
+                raise DatabaseError(f"Cannot open the server database {self.path}: {exc}.") from None
+            return conn
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            host = self.url.split("@")[-1].split("/")[0]
+            raise DatabaseError(f"Cannot connect to PostgreSQL at {host}: {str(exc).strip().splitlines()[0]}.") from None
+
+    def close(self) -> None:
+        for conn in self._all:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._all.clear()
+        self._local = threading.local()
+
+    # -- statements ----------------------------------------------------------------------
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
+
+    def execute(self, sql: str, args: tuple | list = ()) -> list[tuple]:
+        cur = self._conn().execute(self._sql(sql), args)
+        try:
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+        finally:
+            if self.dialect == "postgresql":
+                cur.close()
+
+    def executemany(self, sql: str, rows: list) -> None:
+        if not rows:
+            return
+        conn = self._conn()
+        if self.dialect == "sqlite":
+            conn.executemany(sql, rows)
+        else:
+            with conn.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator["Database"]:
+        """One transaction. Write transactions run one at a time, across processes too."""
+        conn = self._conn()
+        if self.dialect == "sqlite":
+            lock = self._sqlite_write if write else contextlib.nullcontext()
+            with lock:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield self
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            return
+        with conn.transaction():
+            if write:
+                self.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK_KEY,))
+            yield self
+
+    # -- schema ----------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply pending migrations, each in its own transaction with its record; return their names."""
+        with self.transaction():
+            self.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT)")
+        applied = {r[0] for r in self.execute("SELECT name FROM schema_migrations")}
+        known = {name for name, _ in MIGRATIONS}
+        if applied - known:
+            raise DatabaseError(
+                f"The server database was migrated by a newer Fieldbook ({', '.join(sorted(applied - known))}); update this server."
+            )
+        done = []
+        for name, statements in MIGRATIONS:
+            if name in applied:
+                continue
+            with self.transaction():
+                if name in {r[0] for r in self.execute("SELECT name FROM schema_migrations WHERE name = ?", (name,))}:
+                    continue  # another server process got there first
+                for sql in statements:
+                    self.execute(sql.format(**_TYPES[self.dialect]))
+                self.execute("INSERT INTO schema_migrations VALUES (?, ?)", (name, 0))
+            log.info("server schema: applied %s", name)
+            done.append(name)
+        return done

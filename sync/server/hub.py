@@ -1,0 +1,445 @@
+"""The hub's service: enrollment, devices, applying pushes, serving pulls, USB bundles.
+
+Everything the HTTP routes and the ``server`` commands do goes through here.
+Field values are sealed at rest with the server's data key (``server-keys.json``
+in the data directory, owner-only): a copied database or backup shows ids,
+kinds, clocks and counts, never what a person typed.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .. import protocol
+from ..bundle import Identity, PublicKeys, open_bundle, peek_header, seal
+from ..errors import (
+    BundleReplayed,
+    DeviceRevoked,
+    EnrollmentRefused,
+    SyncError,
+    UnknownDevice,
+    UnknownSender,
+    WrongRecipient,
+)
+from ..merge import merge_change
+from .db import Database
+from .settings import Settings
+
+log = logging.getLogger("fieldbook.server")
+
+KEYS_FILE = "server-keys.json"
+_dumps = orjson.dumps
+_loads = orjson.loads
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _hlc_now() -> int:
+    return _now_ms() << 16
+
+
+# --- the server's keys ------------------------------------------------------------------
+@dataclass
+class ServerKeys:
+    server_id: str
+    identity: Identity
+    data_key: bytes
+
+    @classmethod
+    def load_or_create(cls, data_dir: Path) -> "ServerKeys":
+        path = data_dir / KEYS_FILE
+        if path.exists():
+            try:
+                d = json.loads(path.read_text())
+                return cls(d["server_id"], Identity.from_private_bytes(bytes.fromhex(d["identity"])), bytes.fromhex(d["data_key"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SyncError(f"The server's key file {path} is damaged ({type(exc).__name__}); restore it from a backup.") from None
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keys = cls(f"server-{secrets.token_hex(8)}", Identity.generate(), AESGCM.generate_key(bit_length=256))
+        text = json.dumps({"format": "fieldbook-server-keys", "version": 1, "server_id": keys.server_id,
+                           "identity": keys.identity.private_bytes().hex(), "data_key": keys.data_key.hex()})
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        log.info("server keys created (%s)", keys.server_id)
+        return keys
+
+
+class _Sealer:
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    def seal(self, place: str, plain: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return b"\x01" + nonce + self._aead.encrypt(nonce, plain, place.encode())
+
+    def open(self, place: str, blob: bytes) -> bytes:
+        blob = bytes(blob)
+        if not blob or blob[0] != 1:
+            raise SyncError(f"A sealed value in the server database is damaged ({place.split('|')[0]}).")
+        try:
+            return self._aead.decrypt(blob[1:13], blob[13:], place.encode())
+        except InvalidTag:
+            raise SyncError(f"A sealed value in the server database is damaged ({place.split('|')[0]}).") from None
+
+
+class _State:
+    """A record as the merge rule sees it."""
+
+    __slots__ = ("kind", "fields", "clocks", "deleted")
+
+    def __init__(self, kind: str, fields: dict, clocks: dict, deleted: bool) -> None:
+        self.kind, self.fields, self.clocks, self.deleted = kind, fields, clocks, deleted
+
+
+@dataclass
+class PushResult:
+    received: int = 0
+    new: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    refused: list | None = None
+    acked: int = 0
+    warning: str | None = None
+
+
+class Hub:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.db_url, settings.data_dir)
+        self.keys = ServerKeys.load_or_create(settings.data_dir)
+        self._sealer = _Sealer(self.keys.data_key)
+        self.db.migrate()
+        self._hlc = 0
+
+    @property
+    def server_id(self) -> str:
+        return self.keys.server_id
+
+    def public_keys(self) -> PublicKeys:
+        return self.keys.identity.public()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _event(self, event: str, device_id: str | None = None, detail: str | None = None) -> None:
+        self.db.execute("INSERT INTO events (at, device_id, event, detail) VALUES (?, ?, ?, ?)", (_now_ms(), device_id, event, detail))
+
+    def _tick(self, seen_hlc: str | None = None) -> str:
+        """The server's clock: never behind a stamp it accepted, never behind the wall clock."""
+        seen = int(seen_hlc, 16) if seen_hlc else 0
+        self._hlc = max(self._hlc + 1, _hlc_now(), seen)
+        return f"{self._hlc:016x}"
+
+    # -- enrollment --------------------------------------------------------------------
+    def new_enroll_code(self, team: str, *, ttl_s: int | None = None) -> str:
+        if not protocol.valid_team(team):
+            raise EnrollmentRefused("A team name is 1-64 letters, digits, '_', '.' or '-'.")
+        code = protocol.new_enroll_code()
+        now = _now_ms()
+        ttl = self.settings.code_ttl_s if ttl_s is None else ttl_s
+        cid, mac_key = protocol.code_keys(code)
+        with self.db.transaction():
+            self.db.execute("INSERT INTO enroll_codes (code_id, mac_key, team, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                            (cid, self._sealer.seal(f"enroll|{cid}", mac_key), team, now, now + ttl * 1000))
+            self._event("enroll_code_created", None, team)
+        return code
+
+    def enroll(self, request: dict) -> dict:
+        """A laptop presents a one-time code's id, its keys and a MAC keyed by the code."""
+        if not isinstance(request, dict) or request.get("v") != protocol.PROTOCOL_VERSION:
+            raise EnrollmentRefused("The enrollment request is malformed or from an incompatible Fieldbook.")
+        device_id, cid, mac = request.get("device_id"), request.get("code_id"), request.get("mac")
+        if not isinstance(device_id, str) or not protocol._ID.fullmatch(device_id) or not isinstance(cid, str):
+            raise EnrollmentRefused("The enrollment request is malformed.")
+        keys = protocol.check_keys(request.get("keys"), "enrollment request")
+        now = _now_ms()
+        with self.db.transaction():
+            rows = self.db.execute("SELECT team, expires_at, used_at, mac_key FROM enroll_codes WHERE code_id = ?", (cid,))
+            if not rows:
+                self._event("enroll_refused", device_id, "unknown code")
+                raise EnrollmentRefused("That enrollment code is not known to this server. Check it, or ask the hub for a new one.")
+            team, expires_at, used_at, sealed_key = rows[0]
+            if used_at is not None:
+                self._event("enroll_refused", device_id, "code reused")
+                raise EnrollmentRefused("That enrollment code was already used. Each code works once: ask the hub for a new one.")
+            if now > expires_at:
+                self._event("enroll_refused", device_id, "code expired")
+                raise EnrollmentRefused("That enrollment code has expired. Ask the hub for a new one.")
+            if self.db.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)):
+                raise EnrollmentRefused(f"Device {device_id} is already enrolled (or was revoked) on this server.")
+            mac_key = self._sealer.open(f"enroll|{cid}", sealed_key)
+            if not protocol.macs_equal(mac, protocol.enroll_request_mac(mac_key, device_id, keys)):
+                self._event("enroll_refused", device_id, "bad mac")
+                raise EnrollmentRefused("The enrollment request did not verify against its code; nothing was changed. Enroll again.")
+            self.db.execute("UPDATE enroll_codes SET used_at = ?, used_by = ? WHERE code_id = ?", (now, device_id, cid))
+            self.db.execute(
+                "INSERT INTO devices (device_id, team, sign_key, box_key, enrolled_at) VALUES (?, ?, ?, ?, ?)",
+                (device_id, team, keys["sign"], keys["box"], now),
+            )
+            self._event("enrolled", device_id, team)
+        server_keys = self.public_keys().to_json()
+        log.info("device %s enrolled in team %s", device_id, team)
+        return {
+            "v": protocol.PROTOCOL_VERSION, "server_id": self.server_id, "keys": server_keys, "team": team,
+            "mac": protocol.enroll_reply_mac(mac_key, device_id, self.server_id, server_keys, team),
+        }
+
+    # -- devices -----------------------------------------------------------------------
+    def devices(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT device_id, team, enrolled_at, last_seen, last_seq, cursor, revoked_at, wipe, sign_key, box_key "
+            "FROM devices ORDER BY enrolled_at"
+        )
+        out = []
+        for dev, team, enrolled, seen, last_seq, cursor, revoked, wipe, sign, box in rows:
+            out.append({
+                "device_id": dev, "team": team, "enrolled_at": _iso(enrolled), "last_seen": _iso(seen),
+                "last_seq": last_seq, "cursor": cursor, "revoked": revoked is not None,
+                "revoked_at": _iso(revoked), "wipe": bool(wipe),
+                "fingerprint": PublicKeys.from_json({"sign": sign, "box": box}).fingerprint(),
+            })
+        return out
+
+    def revoke(self, device_id: str, *, wipe: bool = False) -> None:
+        with self.db.transaction():
+            if not self.db.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)):
+                raise UnknownDevice(f"There is no device {device_id} on this server; 'server devices' lists them.")
+            self.db.execute("UPDATE devices SET revoked_at = coalesce(revoked_at, ?), wipe = ? WHERE device_id = ?",
+                            (_now_ms(), int(wipe), device_id))
+            self._event("revoked", device_id, "wipe" if wipe else None)
+        log.warning("device %s revoked%s", device_id, " with wipe" if wipe else "")
+
+    def _device(self, device_id: str) -> tuple | None:
+        rows = self.db.execute("SELECT team, sign_key, box_key, revoked_at, wipe, cursor FROM devices WHERE device_id = ?", (device_id,))
+        return rows[0] if rows else None
+
+    def revocation_notice(self, device_id: str) -> dict | None:
+        """For a revoked device: a statement signed by the server, which its laptop can trust."""
+        dev = self._device(device_id)
+        if dev is None or dev[3] is None:
+            return None
+        wipe = bool(dev[4])
+        signature = self.keys.identity._sign.sign(protocol.revocation_statement(device_id, self.server_id, wipe))
+        return {"error": "revoked", "device_id": device_id, "server_id": self.server_id, "wipe": wipe,
+                "signature": base64.urlsafe_b64encode(signature).decode().rstrip("="),
+                "message": "This laptop has been revoked by the hub" + (" and told to erase its data." if wipe else ".")}
+
+    def _sender_key(self, sender_id: str) -> PublicKeys | None:
+        dev = self._device(sender_id)
+        if dev is None or dev[3] is not None:
+            return None
+        return PublicKeys.from_json({"sign": dev[1], "box": dev[2]})
+
+    # -- bundles in ------------------------------------------------------------------------
+    def open_incoming(self, data: bytes) -> tuple[str, protocol.SyncRequest, str]:
+        """Open a bundle sealed to this server; refuse revoked senders and replays. Changes nothing."""
+        header = peek_header(data, max_bytes=self.settings.max_bundle_bytes)
+        dev = self._device(header.sender_id)
+        if dev is not None and dev[3] is not None:
+            raise DeviceRevoked(f"Device {header.sender_id} was revoked; its bundles are refused.")
+        opened = open_bundle(data, recipient=self.keys.identity, recipient_id=self.server_id,
+                             sender_key=self._sender_key, max_bytes=self.settings.max_bundle_bytes)
+        if self.db.execute("SELECT 1 FROM seen_bundles WHERE bundle_id = ?", (opened.bundle_id,)):
+            raise BundleReplayed(opened.bundle_id)
+        request = protocol.SyncRequest.decode(opened.payload)
+        if request.device_id != opened.sender_id:
+            raise protocol.ProtocolError("The bundle's sender and the changes' device differ; nothing was applied.")
+        return opened.bundle_id, request, dev[0]
+
+    def receive(self, data: bytes) -> tuple[PushResult, protocol.SyncRequest]:
+        """Apply a device's bundle (from HTTP, USB or a forwarding laptop)."""
+        bundle_id, request, team = self.open_incoming(data)
+        result = self.push(request.device_id, team, request.changes, bundle_id=bundle_id,
+                           cursor=request.cursor, device_hlc=request.hlc)
+        return result, request
+
+    def push(self, device_id: str, team: str, changes: list[dict], *, bundle_id: str | None = None,
+             cursor: int | None = None, device_hlc: str | None = None) -> PushResult:
+        result = PushResult(received=len(changes), refused=[])
+        now = _now_ms()
+        limit = (now + self.settings.max_clock_ahead_ms) << 16
+        with self.db.transaction():
+            db = self.db
+            if bundle_id is not None:
+                if db.execute("SELECT 1 FROM seen_bundles WHERE bundle_id = ?", (bundle_id,)):
+                    raise BundleReplayed(bundle_id)  # a concurrent upload of the same bundle
+                db.execute("INSERT INTO seen_bundles VALUES (?, ?, ?)", (bundle_id, device_id, now))
+            last_seq = db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
+            fresh = []
+            for c in changes:
+                if c["seq"] <= last_seq:
+                    result.duplicates += 1
+                    continue
+                if int(c["hlc"], 16) > limit:
+                    ahead_h = ((int(c["hlc"], 16) >> 16) - now) / 3_600_000
+                    result.warning = (f"This laptop's clock is {ahead_h:.1f} hours ahead of the server's. Set the correct "
+                                      "date and time; its newer changes wait until then.")
+                    log.warning("device %s: change %d stamped %.1f h ahead; refused with what follows", device_id, c["seq"], ahead_h)
+                    self._event("clock_ahead", device_id, f"{ahead_h:.1f} h")
+                    break
+                fresh.append(c)
+                last_seq = c["seq"]
+            self._apply(device_id, team, fresh, result, now)
+            db.execute("UPDATE devices SET last_seq = ?, last_seen = ?, cursor = coalesce(?, cursor) WHERE device_id = ?",
+                       (last_seq, now, cursor, device_id))
+            if result.new or result.refused:
+                self._event("pushed", device_id, f"{result.new} new, {result.duplicates} duplicate, {len(result.refused)} refused")
+            result.acked = last_seq
+        self._tick(device_hlc)
+        return result
+
+    def _apply(self, device_id: str, team: str, changes: list[dict], result: PushResult, now: int) -> None:
+        db, sealer = self.db, self._sealer
+        pending: dict[str, list] = {}  # record_id -> [state, changed, record team, (form id, version) if new]
+        for start in range(0, len(changes), 500):
+            chunk = changes[start:start + 500]
+            ids = list({c["record_id"] for c in chunk} - set(pending))
+            if ids:
+                marks = ",".join("?" * len(ids))
+                for rid, rteam, kind, clocks, deleted, body in db.execute(
+                    f"SELECT record_id, team, kind, clocks, deleted, body FROM records WHERE record_id IN ({marks})", ids
+                ):
+                    fields = _loads(sealer.open(f"record|{rid}", body))
+                    pending[rid] = [_State(kind, fields, _loads(clocks), bool(deleted)), False, rteam, None]
+            log_rows, conflict_rows = [], []
+            for c in chunk:
+                rid = c["record_id"]
+                entry = pending.get(rid)
+                if entry is None:
+                    entry = pending[rid] = [_State(c["kind"], {}, {}, False), False, team, (c["form_id"], c["form_version"])]
+                state, _, rteam, _ = entry
+                if rteam != team or state.kind != c["kind"]:
+                    # A device may only write its own team's records; the change is acknowledged
+                    # (so the laptop does not resend it forever) but not applied, and logged.
+                    result.refused.append({"seq": c["seq"], "reason": "record belongs to another team" if rteam != team else "kind differs"})
+                    log.warning("device %s wrote record %s outside its team; refused", device_id, rid)
+                    continue
+                result.new += 1
+                _, lost = merge_change(state, c)
+                for item in lost:
+                    body = sealer.seal(f"conflict|{rid}|{item.field}|{item.stamp}", _dumps({"value": item.value}))
+                    conflict_rows.append((rid, team, state.kind, item.field, item.stamp, item.winner, now, body))
+                log_rows.append((c["device_id"], c["seq"], rid, team, c["kind"], c["form_id"], c["form_version"], c["hlc"],
+                                 int(c["deleted"]), _dumps(c["bases"]).decode() if c["bases"] else None,
+                                 sealer.seal(f"change|{c['device_id']}|{c['seq']}", _dumps(c["fields"])), now))
+                entry[1] = True
+            db.executemany(
+                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
+            if conflict_rows:
+                before = db.execute("SELECT count(*) FROM conflicts")[0][0]
+                db.executemany(
+                    "INSERT INTO conflicts (record_id, team, kind, field, stamp, winner, found_at, body) VALUES (?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT (record_id, field, stamp) DO NOTHING", conflict_rows)
+                result.conflicts += db.execute("SELECT count(*) FROM conflicts")[0][0] - before
+        rows = []
+        for rid, (state, changed, rteam, form) in pending.items():
+            if not changed:
+                continue  # only read, or every change to it was refused
+            form_id, form_version = form or (None, None)
+            rows.append((rid, rteam, state.kind, form_id, form_version, _dumps(state.clocks).decode(), int(state.deleted),
+                         sealer.seal(f"record|{rid}", _dumps(state.fields))))
+        db.executemany(
+            "INSERT INTO records (record_id, team, kind, form_id, form_version, clocks, deleted, body) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (record_id) DO UPDATE SET clocks = excluded.clocks, deleted = excluded.deleted, body = excluded.body",
+            rows)
+
+    # -- changes out ---------------------------------------------------------------------
+    def pull(self, device_id: str, team: str, cursor: int, limit: int) -> tuple[list[dict], int, bool]:
+        """The team's changes after ``cursor``, except the device's own, oldest first."""
+        rows = self.db.execute(
+            "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body "
+            "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
+            (team, cursor, limit),
+        )
+        out = []
+        for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body in rows:
+            cursor = sseq
+            if dev == device_id:
+                continue
+            out.append({"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
+                        "hlc": h, "deleted": bool(deleted), "bases": _loads(bases) if bases else {},
+                        "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))})
+        return out, cursor, len(rows) == limit
+
+    def reply_bundle(self, device_id: str, *, cursor: int | None = None, limit: int | None = None,
+                     push: PushResult | None = None) -> tuple[bytes, protocol.SyncReply]:
+        """A bundle sealed to the device: what the server holds of it, and its team's changes."""
+        dev = self._device(device_id)
+        if dev is None:
+            raise UnknownDevice(f"There is no device {device_id} on this server; 'server devices' lists them.")
+        if dev[3] is not None:
+            raise DeviceRevoked(f"Device {device_id} was revoked; nothing is sent to it.")
+        team, sign, box, _, _, stored_cursor = dev
+        since = stored_cursor if cursor is None else cursor
+        changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit)
+        acked = push.acked if push else self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
+        reply = protocol.SyncReply(acked=acked, changes=changes, cursor=new_cursor, more=more, hlc=self._tick(),
+                                   refused=(push.refused or []) if push else [], warning=push.warning if push else None)
+        data = seal(reply.encode(), sender=self.keys.identity, sender_id=self.server_id,
+                    recipient=PublicKeys.from_json({"sign": sign, "box": box}), recipient_id=device_id, kind="reply")
+        return data, reply
+
+    def sync(self, data: bytes) -> bytes:
+        """One HTTP round trip: apply the push, answer with acknowledgement and pull."""
+        result, request = self.receive(data)
+        reply, _ = self.reply_bundle(request.device_id, cursor=request.cursor, limit=request.limit, push=result)
+        return reply
+
+    def forward(self, data: bytes) -> PushResult:
+        """A bundle carried by another laptop (store and forward): apply it, answer nothing readable."""
+        result, _ = self.receive(data)
+        return result
+
+    # -- review ----------------------------------------------------------------------------
+    def conflicts(self, team: str | None = None) -> list[dict]:
+        sql = "SELECT id, record_id, team, kind, field, stamp, winner, found_at, body FROM conflicts"
+        args: tuple = ()
+        if team:
+            sql, args = sql + " WHERE team = ?", (team,)
+        out = []
+        for cid, rid, t, kind, name, stamp, winner, found, body in self.db.execute(sql + " ORDER BY id", args):
+            value = _loads(self._sealer.open(f"conflict|{rid}|{name}|{stamp}", body))["value"]
+            out.append({"id": cid, "record_id": rid, "team": t, "kind": kind, "field": name, "value": value,
+                        "stamp": stamp, "winner": winner, "found_at": _iso(found)})
+        return out
+
+    def records(self, team: str | None = None) -> dict[str, dict]:
+        """Every record the server holds, decrypted in memory (for exports and checks)."""
+        sql = "SELECT record_id, team, kind, form_id, form_version, clocks, deleted, body FROM records"
+        args: tuple = ()
+        if team:
+            sql, args = sql + " WHERE team = ?", (team,)
+        return {
+            rid: {"team": t, "kind": kind, "form_id": fid, "form_version": fver, "clocks": _loads(clocks),
+                  "deleted": bool(deleted), "fields": _loads(self._sealer.open(f"record|{rid}", body))}
+            for rid, t, kind, fid, fver, clocks, deleted, body in self.db.execute(sql, args)
+        }
+
+    def counts(self) -> dict:
+        q = self.db.execute
+        return {"devices": q("SELECT count(*) FROM devices")[0][0], "records": q("SELECT count(*) FROM records")[0][0],
+                "changes": q("SELECT count(*) FROM changes")[0][0], "conflicts": q("SELECT count(*) FROM conflicts")[0][0]}
+
+
+def _iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
