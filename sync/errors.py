@@ -1,0 +1,120 @@
+"""Typed errors raised by sync.
+
+Every message here is safe to show to a user and to write to a log: it names
+device ids, bundle ids, sizes and format versions, never payload content or key
+material. Ids quoted from a bundle's plaintext header are untrusted, but the
+header parser only lets through ``[A-Za-z0-9_.-]``, so they cannot carry control
+characters or forged log lines. The presenter shows ``str(error)`` as it is.
+"""
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base class. ``str(error)`` is a complete, human sentence: what happened, what to do."""
+
+
+class BundleError(SyncError):
+    """A sync bundle was refused. Nothing from it was applied."""
+
+
+class NotABundle(BundleError):
+    """The data does not start like a Fieldbook bundle, or its header is malformed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"This is not a Fieldbook sync bundle ({reason}); nothing was imported. "
+            "Check that you chose the right file."
+        )
+
+
+class UnsupportedBundleVersion(BundleError):
+    """The bundle uses a format version this Fieldbook does not know (a newer one)."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"This bundle was made by a newer Fieldbook (bundle format {version}); nothing was imported. "
+            "Update Fieldbook on this computer, then import the bundle again."
+        )
+
+
+class BundleTruncated(BundleError):
+    """The bundle ends early: an interrupted copy or upload."""
+
+    def __init__(self, have: int, need: int | None) -> None:
+        self.have, self.need = have, need
+        size = f"{have:,} of {need:,} bytes" if need is not None else f"only {have:,} bytes"
+        super().__init__(
+            f"This bundle is incomplete ({size}); nothing was imported. It was probably copied or "
+            "sent before the transfer finished: copy or send it again from the original."
+        )
+
+
+class BundleTampered(BundleError):
+    """A signature or an authentication tag did not verify: the bundle was altered or damaged."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"This bundle failed its integrity check ({reason}); nothing was imported. It was "
+            "damaged or altered after it was made: make a new bundle on the sending device. If "
+            "this happens again with a fresh bundle, tell your administrator."
+        )
+
+
+class WrongRecipient(BundleError):
+    """The bundle is sealed for another device or server (or another key of this one)."""
+
+    def __init__(self, addressed_to: str, this_is: str, *, key_differs: bool = False) -> None:
+        self.addressed_to, self.this_is, self.key_differs = addressed_to, this_is, key_differs
+        if key_differs:
+            text = (
+                f"This bundle is sealed for an older or different key of '{addressed_to}', so it "
+                "cannot be opened here; nothing was imported. Make a new bundle on the sending "
+                "device after it has synced its keys with this one."
+            )
+        else:
+            text = (
+                f"This bundle is addressed to '{addressed_to}', not to this one ('{this_is}'), so "
+                "it cannot be opened here; nothing was imported. Deliver it to its recipient."
+            )
+        super().__init__(text)
+
+
+class UnknownSender(BundleError):
+    """The sender is not enrolled here, or has been revoked."""
+
+    def __init__(self, sender_id: str) -> None:
+        self.sender_id = sender_id
+        super().__init__(
+            f"This bundle comes from '{sender_id}', which is not enrolled here or has been "
+            "revoked; nothing was imported. Ask your administrator to enroll that device."
+        )
+
+
+class BundleTooLarge(BundleError):
+    """The bundle, or its payload once decompressed, is over the size limit."""
+
+    def __init__(self, what: str, size: int | None, limit: int) -> None:
+        self.what, self.size, self.limit = what, size, limit
+        amount = f"{_mb(size)} MB, over" if size is not None else "over"
+        super().__init__(
+            f"This {what} is {amount} the limit of {_mb(limit)} MB; nothing was imported. "
+            "Sync more often, or in smaller batches, so that each bundle stays under the limit."
+        )
+
+
+class BundleReplayed(BundleError):
+    """This bundle id was seen before. Raised by callers, which keep the set of seen ids."""
+
+    def __init__(self, bundle_id: str) -> None:
+        self.bundle_id = bundle_id
+        super().__init__(
+            f"This bundle ({bundle_id}) was already imported; it was not applied a second time. "
+            "Nothing needs to be done."
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):,.1f}"
