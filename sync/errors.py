@@ -118,3 +118,39 @@ class BundleReplayed(BundleError):
 
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):,.1f}"
+
+
+# --- enrollment, devices and the connection ------------------------------------------
+class EnrollmentRefused(SyncError):
+    """The server would not enroll this laptop: the code is unknown, used, expired or did not verify."""
+
+
+class NotEnrolled(SyncError):
+    """The profile has not been enrolled with a server yet."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This profile is not enrolled with a server yet. Ask the hub for a one-time code, then run "
+            "'sync enroll --server URL --code CODE' (or use Settings > Server in the app)."
+        )
+
+
+class UnknownDevice(SyncError):
+    """The server has no such device."""
+
+
+class DeviceRevoked(SyncError):
+    """The hub revoked this device; the server refuses it."""
+
+
+class ServerUnreachable(SyncError):
+    """No answer from the server: offline, wrong address, or the server stopped mid-sync.
+    An ordinary event for a field laptop: nothing is lost, the next try resumes."""
+
+
+class ServerRefused(SyncError):
+    """The server answered with a refusal; the message is the server's reason."""
+
+
+class ServerMismatch(SyncError):
+    """The server's answer is not signed by the key pinned at enrollment."""

@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # sync_helpers
 
 from storage import Store, crypto  # noqa: E402
 
@@ -59,3 +60,29 @@ def run_cli(*args: str, env: dict | None = None, input: str | None = None) -> su
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def hub(tmp_path):
+    from sync_helpers import make_hub
+
+    h = make_hub(tmp_path / "hub")
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def laptops(make_store, hub):
+    """Enrolled laptops in a team, syncing through an in-process transport to the real hub."""
+    from sync.client import SyncClient
+    from sync_helpers import HubTransport
+
+    transport = HubTransport(hub)
+
+    def make(name: str, team: str = "team-a") -> SyncClient:
+        client = SyncClient(make_store(name), transport=transport)
+        client.enroll("http://hub.test", hub.new_enroll_code(team))
+        return client
+
+    make.transport = transport
+    return make

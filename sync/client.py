@@ -1,0 +1,461 @@
+"""The laptop's side of sync: enroll, push and pull, USB bundles, and the background loop.
+
+Plain Python, no Qt: the desktop app and the command line share it. The store is
+touched only under ``lock`` (the app passes the lock its store worker uses), and
+never while waiting on the network, so typing never waits for a slow server.
+
+Every reply from the server is a bundle signed with the key pinned at
+enrollment; the cursor and the acknowledgement it carries are committed in the
+same transaction as the changes it brings (storage.ReplicaMixin.apply_changes),
+so killing the process at any moment loses nothing and duplicates nothing.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from . import protocol
+from .bundle import MAX_BUNDLE_BYTES, Identity, PublicKeys, open_bundle, peek_header, seal
+from .errors import (
+    BundleError,
+    BundleReplayed,
+    DeviceRevoked,
+    EnrollmentRefused,
+    NotEnrolled,
+    ServerMismatch,
+    ServerRefused,
+    ServerUnreachable,
+    SyncError,
+    WrongRecipient,
+)
+from .merge import merge_change
+
+log = logging.getLogger("fieldbook.sync")
+
+USER_AGENT = "Fieldbook-sync/1"
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+class _RevokedNotice(Exception):
+    def __init__(self, notice: dict) -> None:
+        self.notice = notice
+
+
+class HttpTransport:
+    """Talks to the server over HTTP(S). Every network failure becomes ServerUnreachable."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self.base = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, body: bytes | None, content_type: str) -> tuple[bytes, str]:
+        req = urllib.request.Request(self.base + protocol.API_PREFIX + path, data=body, method=method,
+                                     headers={"Content-Type": content_type, "User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return resp.read(MAX_BUNDLE_BYTES + 1), resp.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            raw = exc.read(64 * 1024)
+            try:
+                detail = json.loads(raw)
+            except ValueError:
+                detail = {}
+            if not isinstance(detail, dict):
+                detail = {}
+            if detail.get("error") == "revoked":
+                raise _RevokedNotice(detail) from None
+            message = detail.get("message") if isinstance(detail.get("message"), str) else None
+            if exc.code >= 500 or message is None:
+                raise ServerUnreachable(f"The server had a problem (HTTP {exc.code}); sync will try again later.") from None
+            if detail.get("error") == "BundleReplayed":
+                raise BundleReplayed(detail.get("bundle_id", "?")) from None
+            raise ServerRefused(f"The server refused: {message}") from None
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ServerUnreachable(f"The server at {self.base} cannot be reached ({_short(reason)}).") from None
+
+    def health(self) -> dict:
+        data, _ = self._call("GET", "/health", None, "application/json")
+        return json.loads(data)
+
+    def enroll(self, request: dict) -> dict:
+        data, _ = self._call("POST", "/enroll", json.dumps(request).encode(), "application/json")
+        return json.loads(data)
+
+    def sync(self, bundle: bytes) -> bytes:
+        data, _ = self._call("POST", "/sync", bundle, "application/octet-stream")
+        return data
+
+    def forward(self, bundle: bytes) -> dict:
+        data, _ = self._call("POST", "/forward", bundle, "application/octet-stream")
+        return json.loads(data)
+
+
+def _short(reason: object) -> str:
+    text = str(reason) or type(reason).__name__
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+# --- results -----------------------------------------------------------------------------
+@dataclass
+class SyncResult:
+    pushed: int = 0          # our changes the server now holds
+    pulled: int = 0          # changes from others applied here
+    conflicts: int = 0
+    forwarded: int = 0       # other laptops' bundles uploaded for them
+    refused: list = field(default_factory=list)
+    warning: str | None = None
+
+    def to_json(self) -> dict:
+        return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
+                "forwarded": self.forwarded, "refused": len(self.refused), "warning": self.warning}
+
+
+@dataclass
+class ImportResult:
+    kind: str                 # "applied" (a reply for this laptop) or "forward" (kept for the server)
+    new: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    acked: int = 0
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "new": self.new, "duplicates": self.duplicates, "conflicts": self.conflicts, "acked": self.acked}
+
+
+# --- the client ----------------------------------------------------------------------------
+class SyncClient:
+    def __init__(self, store, *, transport: Callable[[str], object] = HttpTransport, lock=None,
+                 batch: int = protocol.DEFAULT_BATCH, pull_limit: int = protocol.DEFAULT_PULL_LIMIT) -> None:
+        self.store = store
+        self._transport_for = transport
+        self.lock = lock or threading.RLock()
+        self.batch = batch
+        self.pull_limit = pull_limit
+
+    # -- identity and enrollment ----------------------------------------------------------
+    def identity(self) -> Identity:
+        with self.lock:
+            raw = self.store.device_secret()
+            if raw is None:
+                ident = Identity.generate()
+                self.store.set_device_secret(ident.private_bytes())
+                return ident
+        return Identity.from_private_bytes(raw)
+
+    def settings(self) -> dict:
+        with self.lock:
+            settings = self.store.sync_settings()
+        if not settings:
+            raise NotEnrolled()
+        return settings
+
+    def enroll(self, server_url: str, code: str) -> dict:
+        """Send our public keys with a one-time code; pin the server's keys from its MAC'd answer."""
+        cid, mac_key = protocol.code_keys(code)
+        ident = self.identity()
+        device_id = self.store.device_id
+        keys = ident.public().to_json()
+        request = {"v": protocol.PROTOCOL_VERSION, "device_id": device_id, "code_id": cid, "keys": keys,
+                   "mac": protocol.enroll_request_mac(mac_key, device_id, keys)}
+        try:
+            reply = self._transport_for(server_url).enroll(request)
+        except ServerRefused as exc:
+            raise EnrollmentRefused(str(exc)) from None
+        try:
+            server_id, server_keys, team = reply["server_id"], protocol.check_keys(reply["keys"], "server's reply"), reply["team"]
+            ok = protocol.macs_equal(reply.get("mac"), protocol.enroll_reply_mac(mac_key, device_id, server_id, server_keys, team))
+        except (KeyError, TypeError, protocol.ProtocolError):
+            ok = False
+        if not ok:
+            raise ServerMismatch(
+                "The server's answer did not verify against the enrollment code: something between this laptop and the "
+                "server may have changed it. Nothing was saved. Check the server address and try again with a new code."
+            )
+        settings = {"server_url": server_url.rstrip("/"), "server_id": server_id, "server_keys": server_keys,
+                    "team": team, "enrolled_at": int(time.time())}
+        with self.lock:
+            self.store.save_sync_settings(settings)
+        log.info("enrolled with %s in team %s", server_id, team)
+        return settings
+
+    # -- one sync -----------------------------------------------------------------------------
+    def _pinned(self, settings: dict) -> PublicKeys:
+        return PublicKeys.from_json(settings["server_keys"])
+
+    def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int) -> bytes:
+        store = self.store
+        request = protocol.SyncRequest(store.device_id, changes, cursor, limit, f"{store.clock.last:016x}")
+        return seal(request.encode(), sender=ident, sender_id=store.device_id, recipient=self._pinned(settings),
+                    recipient_id=settings["server_id"], kind="sync")
+
+    def _open_reply(self, ident: Identity, settings: dict, data: bytes) -> tuple[str, protocol.SyncReply]:
+        pinned = self._pinned(settings)
+        opened = open_bundle(data, recipient=ident, recipient_id=self.store.device_id,
+                             sender_key=lambda sid: pinned if sid == settings["server_id"] else None)
+        return opened.bundle_id, protocol.SyncReply.decode(opened.payload)
+
+    def sync_now(self, progress: Callable[[str, int, int], None] | None = None) -> SyncResult:
+        """Upload forwarded bundles, then push our changes in batches, then pull until up to date."""
+        settings = self.settings()
+        ident = self.identity()
+        transport = self._transport_for(settings["server_url"])
+        result = SyncResult()
+        with self.lock:
+            queued = self.store.forward_queue()
+        for bundle_id, _sender, data in queued:
+            try:
+                transport.forward(data)
+            except BundleReplayed:
+                pass  # the hub already has it: done either way
+            except _RevokedNotice:
+                pass  # the carried bundle's sender was revoked: nothing more to do with it
+            except ServerRefused as exc:
+                log.warning("a forwarded bundle was refused: %s", exc)
+            with self.lock:
+                self.store.forwarded(bundle_id)
+            result.forwarded += 1
+        while True:
+            with self.lock:
+                changes = [c.to_json() for c in self.store.pending_changes(limit=self.batch)]
+                cursor = self.store.pull_cursor()
+                total = self.store.pending_count()
+                before = self.store.acknowledged_seq()
+                bundle = self._request_bundle(ident, settings, changes, cursor, self.pull_limit)
+            if progress:
+                progress("push" if changes else "pull", result.pushed + result.pulled, total)
+            try:
+                data = transport.sync(bundle)
+            except _RevokedNotice as notice:
+                self._revoked(settings, notice.notice)
+            _, reply = self._open_reply(ident, settings, data)
+            with self.lock:
+                applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked)
+                with contextlib.suppress(ValueError):
+                    self.store.clock.receive(reply.hlc)
+            result.pushed += max(0, reply.acked - before)
+            result.pulled += applied.new
+            result.conflicts += applied.conflicts
+            result.refused += reply.refused
+            if reply.warning:
+                result.warning = reply.warning
+            if changes and reply.acked <= before:
+                break  # the server holds the rest back (see the warning); the next sync tries again
+            if reply.more:
+                continue
+            with self.lock:
+                if self.store.pending_count() == 0:
+                    break
+        log.info("sync: %d pushed, %d pulled, %d conflict(s)", result.pushed, result.pulled, result.conflicts)
+        return result
+
+    def _revoked(self, settings: dict, notice: dict) -> None:
+        """Act on a revocation only if the pinned server key signed it."""
+        wipe = bool(notice.get("wipe"))
+        statement = protocol.revocation_statement(self.store.device_id, settings["server_id"], wipe)
+        try:
+            sig = base64.urlsafe_b64decode(notice.get("signature", "") + "==")
+            Ed25519PublicKey.from_public_bytes(self._pinned(settings).sign).verify(sig, statement)
+        except (InvalidSignature, ValueError, TypeError):
+            raise ServerMismatch("The server claims this laptop was revoked, but the claim is not signed by the pinned "
+                                 "server key; nothing was done. Tell your administrator.") from None
+        if wipe:
+            log.warning("revoked by the hub with an erase order: wiping this profile")
+            with self.lock:
+                self.store.wipe()
+            raise DeviceRevoked("The hub revoked this laptop and asked it to erase its data: the profile has been erased.")
+        raise DeviceRevoked("The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.")
+
+    def probe(self) -> bool:
+        """Is the server answering? (Cheap: no store access, no bundle.)"""
+        try:
+            self._transport_for(self.settings()["server_url"]).health()
+            return True
+        except (ServerUnreachable, ServerRefused, ValueError):
+            return False
+
+    # -- USB ----------------------------------------------------------------------------------
+    def export_bundle(self, path: str | os.PathLike) -> int:
+        """Write every unacknowledged change, sealed to the server, to ``path``. Returns how many."""
+        settings = self.settings()
+        ident = self.identity()
+        with self.lock:
+            changes = [c.to_json() for c in self.store.pending_changes()]
+            bundle = self._request_bundle(ident, settings, changes, self.store.pull_cursor(), protocol.DEFAULT_PULL_LIMIT)
+            self.store.log_event("bundle_exported")
+        write_atomically(Path(path), bundle)
+        return len(changes)
+
+    def import_bundle(self, path: str | os.PathLike) -> ImportResult:
+        """A reply from the hub is applied; a bundle sealed to the server by another laptop is
+        kept (unreadable) and uploaded at the next sync; anything else is refused."""
+        settings = self.settings()
+        data = read_bundle_file(Path(path))
+        header = peek_header(data)
+        me = self.store.device_id
+        if header.recipient_id == settings["server_id"]:
+            if header.sender_id == me:
+                raise WrongRecipient(header.recipient_id, me)
+            with self.lock:
+                self.store.queue_forward(header.bundle_id, header.sender_id, data)
+            return ImportResult("forward")
+        ident = self.identity()
+        bundle_id, reply = self._open_reply(ident, settings, data)
+        with self.lock:
+            if self.store.bundle_seen(bundle_id):
+                raise BundleReplayed(bundle_id)
+            applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
+                                               bundle=(bundle_id, header.sender_id))
+        return ImportResult("applied", applied.new, applied.duplicates, applied.conflicts, reply.acked)
+
+
+def read_bundle_file(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BUNDLE_BYTES:
+            from .errors import BundleTooLarge
+
+            raise BundleTooLarge("bundle", size, MAX_BUNDLE_BYTES)
+        return path.read_bytes()
+    except OSError as exc:
+        raise SyncError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file beside the target, fsync, rename: a pulled USB stick never holds half a bundle."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        reason = "the disk is full" if exc.errno == 28 else exc.strerror
+        raise SyncError(f"Cannot write {path}: {reason}. Nothing was written; free space or choose another place.") from None
+
+
+# --- the background loop --------------------------------------------------------------------
+@dataclass
+class SyncState:
+    """What the status bar shows. ``state``: not_enrolled | offline | syncing | up_to_date | error."""
+
+    state: str
+    detail: str = ""
+    last_sync: float | None = None   # epoch seconds of the last complete sync
+    pending: int = 0
+    next_try_s: float | None = None
+
+
+class SyncLoop:
+    """Syncs by itself: at start, when woken (a local save, "Sync now"), and every ``interval``.
+
+    Offline, it probes the server with backoff and full jitter (``min_backoff`` seconds
+    at first, doubling to at most ``max_backoff``, 15 minutes), and syncs as soon as
+    the server answers. A server that vanishes mid-sync is just "offline"."""
+
+    def __init__(self, client: SyncClient, on_state: Callable[[SyncState], None], *, interval: float = 300.0,
+                 min_backoff: float = 2.0, max_backoff: float = 900.0, rng: random.Random | None = None) -> None:
+        self.client = client
+        self.on_state = on_state
+        self.interval, self.min_backoff, self.max_backoff = interval, min_backoff, max_backoff
+        self._rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_sync: float | None = None
+        self.failures = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="fieldbook-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """Sync soon (after a save, or when the user asks)."""
+        self._wake.set()
+
+    def backoff(self) -> float:
+        """Full jitter over an exponentially growing ceiling."""
+        ceiling = min(self.max_backoff, self.min_backoff * (2 ** min(self.failures, 20)))
+        return self._rng.uniform(self.min_backoff / 2, ceiling)
+
+    def _pending(self) -> int:
+        try:
+            with self.client.lock:
+                return self.client.store.pending_count()
+        except Exception:  # a locked or closed store: the count is cosmetic
+            return 0
+
+    def _emit(self, state: str, detail: str = "", next_try: float | None = None) -> None:
+        self.on_state(SyncState(state, detail, self.last_sync, self._pending(), next_try))
+
+    def run_once(self) -> float:
+        """One attempt; returns how long to wait before the next."""
+        try:
+            self.client.settings()
+        except NotEnrolled:
+            self._emit("not_enrolled")
+            return self.interval
+        if self.failures and not self.client.probe():
+            self.failures += 1
+            wait = self.backoff()
+            self._emit("offline", "The server does not answer.", wait)
+            return wait
+        self._emit("syncing")
+        try:
+            result = self.client.sync_now()
+        except ServerUnreachable as exc:
+            self.failures += 1
+            wait = self.backoff()
+            self._emit("offline", str(exc), wait)
+            return wait
+        except DeviceRevoked as exc:
+            self._emit("error", str(exc))
+            self._stop.set()
+            return self.interval
+        except (SyncError, BundleError) as exc:
+            self.failures += 1
+            wait = self.backoff()
+            self._emit("error", str(exc), wait)
+            return wait
+        self.failures = 0
+        self.last_sync = time.time()
+        self._emit("up_to_date", result.warning or "")
+        return self.interval
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wait = self.run_once()
+            except Exception as exc:  # the loop must outlive any one failure
+                log.error("sync loop: %s", type(exc).__name__)
+                self.failures += 1
+                wait = self.backoff()
+                self._emit("error", f"Sync failed unexpectedly ({type(exc).__name__}); it will try again.", wait)
+            self._wake.wait(wait)
+            self._wake.clear()

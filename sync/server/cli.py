@@ -1,0 +1,131 @@
+"""``server ...`` commands: run the central server and administer it from the hub.
+
+Every command takes ``--data DIR`` (keys, and the SQLite database by default)
+and ``--db URL`` for PostgreSQL. The commands work on the same database whether
+or not ``server run`` is running.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from ..client import read_bundle_file, write_atomically
+from ..errors import SyncError
+from .db import DatabaseError
+from .settings import Settings
+
+ERRORS = (SyncError, DatabaseError)
+
+
+def _hub(args: argparse.Namespace):
+    from .hub import Hub
+
+    data = Path(args.data)
+    return Hub(Settings(data_dir=data, db_url=args.db, **({"max_clock_ahead_ms": int(args.max_clock_ahead_h * 3_600_000)}
+                                                         if getattr(args, "max_clock_ahead_h", None) else {})))
+
+
+def _attach_log(data: Path) -> None:
+    (data / "logs").mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = logging.handlers.RotatingFileHandler(data / "logs" / "server.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("fieldbook")
+    logger.addHandler(handler)
+    logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    hub = _hub(args)
+    _attach_log(Path(args.data))
+    app = create_app(hub.settings, hub)
+    print(f"Fieldbook server {hub.server_id} on http://{args.host}:{args.port} (data in {args.data}); "
+          f"key fingerprint {hub.public_keys().fingerprint()}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    code = hub.new_enroll_code(args.team, ttl_s=int(args.hours * 3600))
+    print(code)
+    print(f"one-time code for team {args.team}; expires in {args.hours:g} h; server key fingerprint "
+          f"{hub.public_keys().fingerprint()}", file=sys.stderr)
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    for dev in _hub(args).devices():
+        print(json.dumps(dev, sort_keys=True))
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    _hub(args).revoke(args.device_id, wipe=args.wipe)
+    print(f"revoked {args.device_id}" + (" (it will erase its profile at its next contact)" if args.wipe else ""))
+    return 0
+
+
+def cmd_import_bundle(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    result, request = hub.receive(read_bundle_file(Path(args.file)))
+    print(json.dumps({"device_id": request.device_id, "new": result.new, "duplicates": result.duplicates,
+                      "conflicts": result.conflicts, "refused": len(result.refused or []), "acked": result.acked,
+                      "warning": result.warning}))
+    return 0
+
+
+def cmd_export_bundle(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    data, reply = hub.reply_bundle(args.device, limit=200_000)
+    write_atomically(Path(args.out), data)
+    print(json.dumps({"device_id": args.device, "changes": len(reply.changes), "acked": reply.acked, "cursor": reply.cursor,
+                      "more": reply.more}))
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    for c in _hub(args).conflicts(args.team):
+        c.pop("value") if not args.values else None
+        print(json.dumps(c, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", required=True, metavar="DIR", help="the server's data folder (keys; SQLite database by default)")
+    common.add_argument("--db", metavar="URL", help="postgresql://user:pass@host/db to use PostgreSQL instead of SQLite")
+    server = sub.add_parser("server", help="run and administer the central sync server").add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = server.add_parser("run", parents=[common], help="serve laptops over HTTP")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the network)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--max-clock-ahead-h", type=float, dest="max_clock_ahead_h", help="refuse stamps this many hours ahead (default 24)")
+    p.set_defaults(func=cmd_run)
+    p = server.add_parser("enroll-code", parents=[common], help="print a one-time enrollment code for a team")
+    p.add_argument("--team", required=True)
+    p.add_argument("--hours", type=float, default=24.0, help="how long the code stays valid (default 24)")
+    p.set_defaults(func=cmd_enroll_code)
+    p = server.add_parser("devices", parents=[common], help="list devices: team, last seen, last acknowledged sequence")
+    p.set_defaults(func=cmd_devices)
+    p = server.add_parser("revoke", parents=[common], help="refuse a device from now on (lost or seized laptop)")
+    p.add_argument("device_id", metavar="DEVICE_ID")
+    p.add_argument("--wipe", action="store_true", help="also tell it to crypto-erase its profile at its next contact")
+    p.set_defaults(func=cmd_revoke)
+    p = server.add_parser("import-bundle", parents=[common], help="apply a laptop's USB bundle")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_import_bundle)
+    p = server.add_parser("export-bundle", parents=[common], help="write a return bundle for a device (acknowledgements and its team's changes)")
+    p.add_argument("--device", required=True, metavar="ID")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_export_bundle)
+    p = server.add_parser("conflicts", parents=[common], help="values that lost a concurrent edit, one JSON object per line")
+    p.add_argument("--team")
+    p.add_argument("--values", action="store_true", help="include the losing values (personal data: mind where the output goes)")
+    p.set_defaults(func=cmd_conflicts)
