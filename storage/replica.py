@@ -295,7 +295,7 @@ class ReplicaMixin:
             if p.exists:
                 self._write_record(sealer, rec, newest)
             else:
-                new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, _encode_clocks(rec.clocks), newest,
+                new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, _encode_clocks(rec.clocks, rec.fields), newest,
                                  int(rec.deleted), sealer.seal("record", rid, _dumps(rec.fields))))
             if rec.deleted:
                 gone = [t for t in self._tokens(rec.kind, p.old_fields)]

@@ -112,16 +112,21 @@ class Record:
         }
 
 
-def _encode_clocks(clocks: dict) -> str:
-    """The most common stamp becomes the base ``""``; only the others are listed."""
+def _encode_clocks(clocks: dict, fields: dict) -> str:
+    """The most common stamp among the record's fields becomes the base ``""``; only the
+    others are listed. Keys that are not fields (a tombstone's ``_deleted``, the fields
+    a delete had seen) are always listed: the base expands over ``fields`` only."""
     if not clocks:
         return "{}"
     counts: dict[str, int] = {}
-    for stamp in clocks.values():
-        counts[stamp] = counts.get(stamp, 0) + 1
+    for name, stamp in clocks.items():
+        if name in fields:
+            counts[stamp] = counts.get(stamp, 0) + 1
+    if not counts:
+        return _dumps(clocks).decode()
     base = max(counts, key=counts.__getitem__)
     compact = {"": base}
-    compact.update((k, v) for k, v in clocks.items() if v != base)
+    compact.update((k, v) for k, v in clocks.items() if v != base or k not in fields)
     return _dumps(compact).decode()
 
 
@@ -991,7 +996,7 @@ class Store(ReplicaMixin):
         with translate_errors():
             self._conn.execute(
                 "UPDATE records SET clocks = ?, updated = ?, deleted = ?, body = ? WHERE id = ?",
-                (_encode_clocks(record.clocks), st, int(record.deleted), sealer.seal("record", record.id, _dumps(record.fields)), record.id),
+                (_encode_clocks(record.clocks, record.fields), st, int(record.deleted), sealer.seal("record", record.id, _dumps(record.fields)), record.id),
             )
 
     def _meta_int(self, key: str, default: int, *, hex_: bool = False) -> int:

@@ -146,3 +146,14 @@ def test_blind_index_follows_remote_edits(make_store):
     ship(a, b)
     assert [r.id for r in b.find_records("household", "phone", "+380670009988")] == [rid]
     assert b.find_records("household", "phone", "+380670001122") == []
+
+
+def test_a_tombstone_keeps_its_delete_stamp_whatever_its_clocks(make_store):
+    # One field: the field's stamp and the delete's stamp are equally common, and the
+    # compact clock encoding must not fold the delete stamp into a base that a
+    # tombstone (no fields) cannot expand.
+    a = make_store("a")
+    rid = a.save_record("household", {"members": 1})
+    a.delete_record(rid)
+    rec = next(a.list_records(include_deleted=True))
+    assert "_deleted" in rec.clocks and rec.clocks["members"] != rec.clocks["_deleted"]
