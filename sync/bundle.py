@@ -416,7 +416,7 @@ def open_bundle(
 
 
 def _decompress(content: bytes, cap: int) -> bytes:
-    """zlib, stopping one byte past ``cap``: a bomb costs at most ``cap`` bytes of memory."""
+    """zlib, stopping one byte past ``cap``: a bomb costs about twice ``cap`` in memory, never more."""
     d = zlib.decompressobj()
     try:
         out = d.decompress(content, cap + 1)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import random
 import re
-import struct
+import tracemalloc
 import zlib
 
 import pytest
@@ -349,6 +349,20 @@ def test_zip_bomb_is_refused_under_a_given_cap():
     assert len(as_server(data, max_payload_bytes=32 * 1024 * 1024).payload) == 32 * 1024 * 1024
     with pytest.raises(BundleTooLarge):
         as_server(data, max_payload_bytes=32 * 1024 * 1024 - 1)
+
+
+def test_zip_bomb_costs_no_more_memory_than_the_cap():
+    data = to_server(bytes(48 * 1024 * 1024))
+    cap = 4 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(BundleTooLarge):
+            as_server(data, max_payload_bytes=cap)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # zlib gathers output in blocks, then joins them: twice the cap at worst, not 48 MiB.
+    assert peak < 2.5 * cap + 4 * len(data), peak
 
 
 def test_zip_bomb_over_the_hard_limit_from_an_enrolled_sender_is_refused():
