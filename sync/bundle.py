@@ -51,7 +51,8 @@ __all__ = [
 ]
 
 # PNG-style magic: the high byte catches 7-bit transfers, CR LF and LF catch
-# line-ending conversion, 0x1A stops a DOS `type`. Bytes 0-8 never change between versions.
+# line-ending conversion, 0x1A (end of text in old tools) stops a text dump.
+# Bytes 0-8 never change between versions.
 MAGIC = b"\x89FBB\r\n\x1a\n"
 FORMAT_VERSION = 1
 

@@ -13,6 +13,7 @@ import random
 import re
 import tracemalloc
 import zlib
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -621,3 +622,14 @@ def test_known_answer_bundle_opens_and_is_what_seal_makes():
         bundle_id=KAT_FIXED["_bundle_id"], created_ms=KAT_FIXED["_created_ms"], **KAT_ARGS,
     )
 
+
+
+def test_the_spec_quotes_the_pinned_vector_and_every_error():
+    spec = (Path(__file__).resolve().parents[3] / "docs" / "sync.md").read_text(encoding="utf-8")
+    section = spec[spec.index("## Bundle format") :]
+    row = re.search(r"\| header \(160 bytes\) \| (.*) \|\n", section)
+    assert row and "".join(re.findall(r"`([0-9a-f]+)`", row.group(1))) == peek_header(KAT_BUNDLE).raw.hex()
+    assert KAT_SHA256 in section and spec_key(KAT_BUNDLE, KAT_SERVER)[0].hex() in section
+    for error in (NotABundle, UnsupportedBundleVersion, BundleTruncated, BundleTampered, WrongRecipient, UnknownSender, BundleTooLarge, BundleReplayed):
+        assert f"`{error.__name__}`" in section, error.__name__
+    assert f"| 0 | 8 | magic | `{' '.join(f'{b:02X}' for b in B.MAGIC)}`" in section
