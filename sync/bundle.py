@@ -51,7 +51,8 @@ __all__ = [
 ]
 
 # PNG-style magic: the high byte catches 7-bit transfers, CR LF and LF catch
-# line-ending conversion, 0x1A stops a DOS `type`. Bytes 0-8 never change between versions.
+# line-ending conversion, 0x1A (end of text in old tools) stops a text dump.
+# Bytes 0-8 never change between versions.
 MAGIC = b"\x89FBB\r\n\x1a\n"
 FORMAT_VERSION = 1
 
@@ -416,7 +417,7 @@ def open_bundle(
 
 
 def _decompress(content: bytes, cap: int) -> bytes:
-    """zlib, stopping one byte past ``cap``: a bomb costs at most ``cap`` bytes of memory."""
+    """zlib, stopping one byte past ``cap``: a bomb costs about twice ``cap`` in memory, never more."""
     d = zlib.decompressobj()
     try:
         out = d.decompress(content, cap + 1)
