@@ -41,6 +41,7 @@ SURVEY_COLUMNS = {
 TRANSLATED = {"label", "hint", "constraint_message", "required_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
 SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name"}
+_HXL = re.compile(r"^#[A-Za-z][A-Za-z0-9_]*(\s*\+[A-Za-z][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
@@ -203,6 +204,8 @@ class _Builder:
             q.appearance = row.get("appearance")
             q.parameters = self.parameters(row.get("parameters"), i)
             q.hxl = row.get("hxl")
+            if q.hxl and not _HXL.match(q.hxl):
+                self.issue("survey", i, "hxl", f"'{q.hxl}' is not an HXL hashtag; write it like #affected+children")
             q.or_other = or_other
             if q.type == "repeat":
                 count = row.get("repeat_count")
