@@ -109,8 +109,13 @@ def test_incremental_evaluation_touches_only_dependents(form):
     touched = s.set("oblast", "kh")
     assert touched == ["oblast"] and s.evaluations == before  # nothing depends on it but the lazy filter
     touched = s.set("age", 30, index=(1,))
-    assert set(touched) == {"age", "is_child", "children", "needs", "needs_other"}
+    # children goes from 2 to 1: needs is re-evaluated and stays visible, so needs_other,
+    # which depends only on needs, is left alone (evaluation stops where nothing changed).
+    assert set(touched) == {"age", "is_child", "children", "needs"}
     assert "hh_size" not in touched and "visit" not in touched
+    touched = s.set("age", 40, index=(0,))  # no child left: needs hides, and that reaches needs_other
+    assert set(touched) == {"age", "is_child", "children", "needs", "needs_other"}
+    assert not s.visible("needs") and not s.visible("needs_other")
 
 
 def test_cascading_choice_filter(form):
