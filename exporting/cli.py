@@ -66,7 +66,8 @@ def self_test(report) -> None:
                                  "members": [{"member_age": 30, "member_sex": "female"}]})
         store, _ = Store.create(root / "profile", user="selftest", passphrase="self-test passphrase")
         with store:
-            rid = store.save_record("submission", session.record(), form_id=form.form_id, form_version=form.version)
+            r = session.to_save()
+            rid = store.save_record(r["kind"], r["fields"], form_id=r["form_id"], form_version=r["form_version"])
             summary = export_form(store, form, root / "hh.xlsx", fmt="xlsx")
         wb = openpyxl.load_workbook(root / "hh.xlsx", read_only=True)
         try:

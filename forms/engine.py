@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from . import xpath
 from .errors import FormError, UnknownQuestion
-from .model import METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
+from .model import FIELD_REFERENCE, METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
 
 Instance = tuple[int, ...]
 
@@ -231,6 +231,24 @@ class Session:
     def visible(self, name: str, *, index: Instance = ()) -> bool:
         return self.relevant.get((name, index), False)
 
+    def label(self, name: str, *, index: Instance = ()) -> str:
+        """The question's label in the session's language, with ``${field}`` replaced by its current value."""
+        q = self._question(name)
+        return self._interpolate(q.label(self.lang), q, index)
+
+    def hint(self, name: str, *, index: Instance = ()) -> str:
+        """The hint, interpolated like :meth:`label`."""
+        q = self._question(name)
+        return self._interpolate(q.hint(self.lang), q, index)
+
+    def _interpolate(self, text: str, q: Question, inst: Instance) -> str:
+        if "${" not in text:
+            return text
+        # Seen from the question's own instance, as its expressions see it: inside a repeat
+        # entry, ${age} is that entry's age. Computed on demand, so never stale.
+        ctx = _Context(self, q, inst)
+        return FIELD_REFERENCE.sub(lambda m: xpath.to_string(ctx.value(m.group(1))), text)
+
     def choices(self, name: str, *, index: Instance = ()):
         """The choices a select offers right now (after its choice_filter)."""
         q = self._question(name)
@@ -282,6 +300,23 @@ class Session:
             self._recompute(self.graph.order)
         return self._collect(self.form.root, ())
 
+    def to_save(self, saved: dict | None = None, *, finalise: bool = True) -> dict:
+        """What to hand to ``store.save_record``: kind, form id and version, and the fields.
+
+        ``saved`` is the record as it was stored (when editing one): its kind, form id and
+        version are kept; only missing ones are filled in from this form, so a record
+        always remembers the form version it was filled with.
+        """
+        out = {k: v for k, v in (saved or {}).items() if k in ("id", "kind", "form_id", "form_version")}
+        if not out.get("kind"):
+            out["kind"] = "submission"
+        if not out.get("form_id"):
+            out["form_id"] = self.form.form_id
+        if not out.get("form_version"):
+            out["form_version"] = self.form.version
+        out["fields"] = self.record(finalise=finalise)
+        return out
+
     def instance_name(self) -> str:
         if self.form.instance_name is None:
             return ""
@@ -299,6 +334,11 @@ class Session:
             "fields": _jsonable(self.record()),
             "visible": [_label_key(n, i) for (n, i), v in sorted(self.relevant.items(), key=lambda kv: self._order_key(kv[0])) if v],
             "calculated": {_label_key(n, i): _jsonable(v) for (n, i), v in self.calculated.items() if self.relevant.get((n, i))},
+            "notes": {
+                _label_key(q.name, i): self.label(q.name, index=i)
+                for q in self.form.walk() if q.type == "note"
+                for i in self._instances(q) if self.relevant.get((q.name, i))
+            },
             "errors": [e.to_json() for e in errors],
             "valid": not errors,
         }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
-from .model import SELECT_TYPES, SUPPORTED_TYPES, Choice, Form, Question
+from .model import FIELD_REFERENCE, SELECT_TYPES, SUPPORTED_TYPES, Choice, Form, Question
 
 _TYPE_ALIASES = {
     "begin group": "begin_group", "end group": "end_group",
@@ -319,6 +319,13 @@ def _check_references(b: _Builder, form: Form) -> None:
                 continue
             for ref in sorted(expr.references - names):
                 b.issue("survey", q.row, column, f"${{{ref}}} refers to a question that does not exist")
+    for q in form.walk():
+        # ${field} in a label or hint is shown with the field's value: it must exist too.
+        for column, texts in (("label", q.labels), ("hint", q.hints)):
+            for lang, text in texts.items():
+                for ref in sorted(set(FIELD_REFERENCE.findall(text)) - names):
+                    header = column if lang == "default" else f"{column}::{lang}"
+                    b.issue("survey", q.row, header, f"${{{ref}}} refers to a question that does not exist")
     if form.instance_name is not None:
         for ref in sorted(form.instance_name.references - names):
             b.issue("settings", 2, "instance_name", f"${{{ref}}} refers to a question that does not exist")

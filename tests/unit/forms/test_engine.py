@@ -228,3 +228,48 @@ def test_incremental_evaluation_matches_a_full_recompute(form, seed):
         state = (dict(s.relevant), dict(s.calculated), dict(s.counts), dict(s.raw))
         s._recompute(s.graph.order)  # everything, no cutoff
         assert (dict(s.relevant), dict(s.calculated), dict(s.counts), dict(s.raw)) == state
+
+
+def test_labels_and_hints_show_current_values(tmp_path):
+    f = load_form(write_xlsform(tmp_path / "notes.xlsx", [
+        ["type", "name", "label::English (en)", "label::Українська (uk)", "hint::English (en)", "calculation"],
+        ["integer", "size", "Size", "Розмір", None, None],
+        ["begin_repeat", "people", "People", "Люди", None, None],
+        ["integer", "age", "Age of person ${pos}", "Вік особи ${pos}", "Between 0 and 120; household of ${size}", None],
+        ["calculate", "pos", None, None, None, "position(..)"],
+        ["end_repeat", None, None, None, None, None],
+        ["calculate", "adults", None, None, None, "count(${age}[. >= 18])"],
+        ["note", "summary", "${adults} adult(s) of ${size}", "Дорослих: ${adults} з ${size}", None, None],
+    ]))
+    s = Session(f, {"size": 3, "people": [{"age": 40}, {"age": 9}, {"age": 70}]}, lang="uk", now=NOW)
+    assert s.label("summary") == "Дорослих: 2 з 3"
+    assert s.label("age", index=(1,)) == "Вік особи 2"  # seen from its own repeat entry
+    s.set("age", 19, index=(1,))
+    assert s.label("summary") == "Дорослих: 3 з 3"  # computed when asked: never stale
+    assert s.hint("age", index=(0,)) == "Between 0 and 120; household of 3"
+    assert s.summary()["notes"] == {"summary": "Дорослих: 3 з 3"}
+    s.set("size", "")
+    assert s.label("summary") == "Дорослих: 3 з "
+
+
+def test_a_label_naming_a_missing_field_is_refused_at_import(tmp_path):
+    path = write_xlsform(tmp_path / "bad.xlsx", [
+        ["type", "name", "label::English (en)", "label::Українська (uk)"],
+        ["integer", "size", "Size", "Розмір"],
+        ["note", "n", "Size ${size}", "Розмір ${sise}"],
+    ])
+    with pytest.raises(FormError) as info:
+        load_form(path)
+    assert [(i.row, i.column) for i in info.value.issues] == [(3, "label::Українська (uk)")]
+    assert "${sise}" in str(info.value)
+
+
+def test_the_record_to_save_remembers_form_id_and_version(form):
+    s = session(form, {"consent": "yes", "hh_size": 1, "members": [{"age": 30}]})
+    fresh = s.to_save()
+    assert (fresh["kind"], fresh["form_id"], fresh["form_version"]) == ("submission", "hh", "3")
+    assert fresh["fields"]["hh_size"] == 1 and "id" not in fresh
+    # Editing a record filled with an older version keeps what it was filled with.
+    edited = s.to_save({"id": "rec-1", "kind": "submission", "form_id": "hh", "form_version": "2", "clocks": {}})
+    assert (edited["id"], edited["form_version"]) == ("rec-1", "2") and "clocks" not in edited
+    assert s.to_save({"id": "rec-2", "form_id": None})["form_id"] == "hh"  # missing: filled in
