@@ -12,7 +12,7 @@ import sys
 
 # Each package registers its own subcommands, names its error types (whose
 # messages are safe to show) and may offer self-test steps.
-CLI_MODULES = ("storage.cli", "forms.cli", "sync.cli", "sync.server.cli")
+CLI_MODULES = ("storage.cli", "forms.cli", "exporting.cli", "sync.cli", "sync.server.cli")
 APP_NAME = "fieldbook"
 
 

@@ -3,6 +3,9 @@
     form = forms.load_form("household.xlsx")        # MalformedForm lists every problem
     session = forms.Session(form, answers, lang="uk")
     session.set("age", 34); session.errors(); session.record()
+    session.label("summary")                          # ${field} in labels and hints filled in
+    r = session.to_save()                             # kind, form_id, form_version and fields
+    store.save_record(r["kind"], r["fields"], form_id=r["form_id"], form_version=r["form_version"])
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from . import xpath
 from .errors import FormError, UnknownQuestion
-from .model import METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
+from .model import FIELD_REFERENCE, METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
 
 Instance = tuple[int, ...]
 
@@ -72,7 +72,16 @@ class _Graph:
 
     def __init__(self, form: Form) -> None:
         deps: dict[str, set[str]] = {}
+        # The enclosing repeats of every question (its own name first if it is one), computed
+        # once: expressions ask for them on every reference.
+        self.chains: dict[str, tuple[Question, ...]] = {}
         for q in form.walk():
+            chain, node = [], q.parent if not q.is_repeat else q
+            while node is not None:
+                if node.is_repeat:
+                    chain.append(node)
+                node = node.parent
+            self.chains[q.name] = tuple(reversed(chain))
             needs: set[str] = set()
             # Only what _recompute keeps: relevance, calculations and repeat counts. Constraints,
             # required and choice filters are read when asked for, so they never go stale.
@@ -90,12 +99,25 @@ class _Graph:
         except CycleError as exc:
             raise CyclicForm(f"these questions depend on each other in a circle: {', '.join(exc.args[1])}") from None
         self.rank = {name: i for i, name in enumerate(self.order)}
+        self.deps = deps
+        self._affected: dict[str, list[str]] = {}
+        self.chains[""] = ()
         self.dependents: dict[str, set[str]] = {name: set() for name in deps}
         for name, needs in deps.items():
             for n in needs:
                 self.dependents[n].add(name)
 
     def affected(self, names: Iterable[str]) -> list[str]:
+        names = list(names)
+        if len(names) == 1:
+            # The form never changes, so one answer's dependents can be worked out once.
+            cached = self._affected.get(names[0])
+            if cached is None:
+                cached = self._affected[names[0]] = self._closure(names)
+            return cached
+        return self._closure(names)
+
+    def _closure(self, names: list[str]) -> list[str]:
         seen: set[str] = set()
         todo = list(names)
         while todo:
@@ -158,7 +180,7 @@ class Session:
             raise UnknownQuestion(f"'{name}' is a {q.type}; it takes no answer.")
         self._check_instance(q, index)
         self._store(q, index, value)
-        return self._recompute(self.graph.affected([name]))
+        return self._recompute(self.graph.affected([name]), {name})
 
     def get(self, name: str, *, index: Instance = ()) -> Any:
         self._question(name)  # unknown names are an error, not an empty answer
@@ -179,7 +201,7 @@ class Session:
         self.counts[(name, outer)] = n + 1
         new = outer + (n,)
         self._apply_defaults(q, new)
-        self._recompute(self.graph.affected([name]))
+        self._recompute(self.graph.affected([name]), {name})
         return new
 
     def remove_repeat(self, name: str, position: int, *, outer: Instance = ()) -> None:
@@ -200,7 +222,7 @@ class Session:
                     moved[(qname, inst[:depth] + (i - 1 if i > position else i,) + inst[depth + 1 :])] = value
             store.update(moved)
         self.counts[(name, outer)] = n - 1
-        self._recompute(self.graph.affected([name]))
+        self._recompute(self.graph.affected([name]), {name})
 
     def repeat_count(self, name: str, *, outer: Instance = ()) -> int:
         return self.counts.get((name, outer), 0)
@@ -208,6 +230,24 @@ class Session:
     # -- results -------------------------------------------------------------------------
     def visible(self, name: str, *, index: Instance = ()) -> bool:
         return self.relevant.get((name, index), False)
+
+    def label(self, name: str, *, index: Instance = ()) -> str:
+        """The question's label in the session's language, with ``${field}`` replaced by its current value."""
+        q = self._question(name)
+        return self._interpolate(q.label(self.lang), q, index)
+
+    def hint(self, name: str, *, index: Instance = ()) -> str:
+        """The hint, interpolated like :meth:`label`."""
+        q = self._question(name)
+        return self._interpolate(q.hint(self.lang), q, index)
+
+    def _interpolate(self, text: str, q: Question, inst: Instance) -> str:
+        if "${" not in text:
+            return text
+        # Seen from the question's own instance, as its expressions see it: inside a repeat
+        # entry, ${age} is that entry's age. Computed on demand, so never stale.
+        ctx = _Context(self, q, inst)
+        return FIELD_REFERENCE.sub(lambda m: xpath.to_string(ctx.value(m.group(1))), text)
 
     def choices(self, name: str, *, index: Instance = ()):
         """The choices a select offers right now (after its choice_filter)."""
@@ -260,6 +300,23 @@ class Session:
             self._recompute(self.graph.order)
         return self._collect(self.form.root, ())
 
+    def to_save(self, saved: dict | None = None, *, finalise: bool = True) -> dict:
+        """What to hand to ``store.save_record``: kind, form id and version, and the fields.
+
+        ``saved`` is the record as it was stored (when editing one): its kind, form id and
+        version are kept; only missing ones are filled in from this form, so a record
+        always remembers the form version it was filled with.
+        """
+        out = {k: v for k, v in (saved or {}).items() if k in ("id", "kind", "form_id", "form_version")}
+        if not out.get("kind"):
+            out["kind"] = "submission"
+        if not out.get("form_id"):
+            out["form_id"] = self.form.form_id
+        if not out.get("form_version"):
+            out["form_version"] = self.form.version
+        out["fields"] = self.record(finalise=finalise)
+        return out
+
     def instance_name(self) -> str:
         if self.form.instance_name is None:
             return ""
@@ -277,6 +334,11 @@ class Session:
             "fields": _jsonable(self.record()),
             "visible": [_label_key(n, i) for (n, i), v in sorted(self.relevant.items(), key=lambda kv: self._order_key(kv[0])) if v],
             "calculated": {_label_key(n, i): _jsonable(v) for (n, i), v in self.calculated.items() if self.relevant.get((n, i))},
+            "notes": {
+                _label_key(q.name, i): self.label(q.name, index=i)
+                for q in self.form.walk() if q.type == "note"
+                for i in self._instances(q) if self.relevant.get((q.name, i))
+            },
             "errors": [e.to_json() for e in errors],
             "valid": not errors,
         }
@@ -305,13 +367,8 @@ class Session:
         if index not in self._instances(q):
             raise UnknownQuestion(f"'{q.name}' has no entry at {list(index)}; add the repeat entry first.")
 
-    def _chain(self, q: Question) -> list[Question]:
-        chain, node = [], q.parent if not q.is_repeat else q
-        while node is not None:
-            if node.is_repeat:
-                chain.append(node)
-            node = node.parent
-        return list(reversed(chain))
+    def _chain(self, q: Question) -> tuple[Question, ...]:
+        return self.graph.chains[q.name]
 
     def _instances(self, q: Question) -> list[Instance]:
         insts: list[Instance] = [()]
@@ -379,9 +436,32 @@ class Session:
                         pass  # stays literal; the type check reports it
                 self._store(child, inst, value)
 
-    def _recompute(self, names: list[str]) -> list[str]:
+    def _snapshot(self, q: Question) -> tuple:
+        """What dependents can see of ``q``: its instances, their relevance and calculated values."""
+        name, relevant, calculated = q.name, self.relevant, self.calculated
+        return tuple((i, relevant.get((name, i)), calculated.get((name, i), "")) for i in self._instances(q))
+
+    def _recompute(self, names: list[str], changed: set[str] | None = None) -> list[str]:
+        """Re-evaluate ``names`` in dependency order; returns those actually re-evaluated.
+
+        With ``changed`` (the names whose answers or entries were just changed), evaluation
+        stops early along a path where nothing visible changed: a question is re-evaluated
+        only when something it depends on changed, and passes the change on only when its
+        own relevance or value did. Questions inside a repeat whose entries changed always
+        pass it on (their instances moved under them).
+        """
+        done: list[str] = []
+        deps = self.graph.deps
         for name in names:
             q = self.form.questions[name]
+            before = None
+            if changed is not None:
+                if name not in changed and not (deps[name] & changed):
+                    continue
+                forced = name in changed or any(r.name in changed for r in self.graph.chains[name])
+                if not forced:
+                    before = self._snapshot(q)
+            done.append(name)
             if q.is_repeat and q.repeat_count is not None:
                 for outer in self._instances(q.parent):
                     self.evaluations += 1
@@ -409,7 +489,9 @@ class Session:
                         self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
                     else:
                         self.calculated.pop(key, None)
-        return names
+            if changed is not None and (before is None or self._snapshot(q) != before):
+                changed.add(name)
+        return done
 
     def _drop_entries(self, repeat: Question, outer: Instance, keep: int) -> None:
         depth = len(outer)
@@ -560,6 +642,8 @@ class _Context:
         target = self.s.form.questions.get(name)
         if target is None:
             return ""
+        if not self.s.graph.chains[name]:
+            return self.s.get(name)  # outside every repeat: the one instance, wherever we are
         if target.is_repeat:
             return self.s.counts.get((name, self._address(target)[:-1]), 0)
         return self.s.get(name, index=self._address(target))

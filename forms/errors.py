@@ -42,3 +42,11 @@ class UnreadableForm(FormError):
 
 class UnknownQuestion(FormError):
     """An answer names a question the form does not have."""
+
+
+class UnknownForm(FormError):
+    """No form with the given id."""
+
+
+class ExportError(FormError):
+    """An export could not be written; nothing partial was left behind."""

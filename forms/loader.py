@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
-from .model import SELECT_TYPES, SUPPORTED_TYPES, Choice, Form, Question
+from .model import FIELD_REFERENCE, SELECT_TYPES, SUPPORTED_TYPES, Choice, Form, Question
 
 _TYPE_ALIASES = {
     "begin group": "begin_group", "end group": "end_group",
@@ -41,6 +41,7 @@ SURVEY_COLUMNS = {
 TRANSLATED = {"label", "hint", "constraint_message", "required_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
 SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name"}
+_HXL = re.compile(r"^#[A-Za-z][A-Za-z0-9_]*(\s*\+[A-Za-z][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
@@ -203,6 +204,8 @@ class _Builder:
             q.appearance = row.get("appearance")
             q.parameters = self.parameters(row.get("parameters"), i)
             q.hxl = row.get("hxl")
+            if q.hxl and not _HXL.match(q.hxl):
+                self.issue("survey", i, "hxl", f"'{q.hxl}' is not an HXL hashtag; write it like #affected+children")
             q.or_other = or_other
             if q.type == "repeat":
                 count = row.get("repeat_count")
@@ -316,6 +319,13 @@ def _check_references(b: _Builder, form: Form) -> None:
                 continue
             for ref in sorted(expr.references - names):
                 b.issue("survey", q.row, column, f"${{{ref}}} refers to a question that does not exist")
+    for q in form.walk():
+        # ${field} in a label or hint is shown with the field's value: it must exist too.
+        for column, texts in (("label", q.labels), ("hint", q.hints)):
+            for lang, text in texts.items():
+                for ref in sorted(set(FIELD_REFERENCE.findall(text)) - names):
+                    header = column if lang == "default" else f"{column}::{lang}"
+                    b.issue("survey", q.row, header, f"${{{ref}}} refers to a question that does not exist")
     if form.instance_name is not None:
         for ref in sorted(form.instance_name.references - names):
             b.issue("settings", 2, "instance_name", f"${{{ref}}} refers to a question that does not exist")

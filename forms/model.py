@@ -1,6 +1,7 @@
 """The in-memory shape of a loaded form: questions in a tree, choices, settings."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -17,6 +18,7 @@ METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
 STRUCTURE_TYPES = {"group", "repeat"}
 DISPLAY_TYPES = {"note"}
 SUPPORTED_TYPES = INPUT_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES | DISPLAY_TYPES
+FIELD_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")  # ${name} in a label or hint
 SELECT_TYPES = {"select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"}
 
 

@@ -536,15 +536,61 @@ def _ref_arg(node: _Node, function: str, index: int) -> str:
     return node.value
 
 
+def _values_fn(node: _Node, function: str = "", index: int = 1) -> Callable:
+    """ctx -> every value a reference stands for (each repeat instance), after any predicate."""
+    if node.kind == "ref":
+        name = node.value
+        return lambda ctx: ctx.values(name)
+    if node.kind == "refset":
+        return node.value[1]
+    raise _error(f"{function}() needs a ${{field}} reference as argument {index}", node.pos)
+
+
+class _ItemContext:
+    """The context inside a predicate: '.' is the value being tested; the rest is as outside."""
+
+    __slots__ = ("outer", "item")
+
+    def __init__(self, outer, item: object) -> None:
+        self.outer, self.item = outer, item
+
+    def current(self) -> object:
+        return self.item
+
+    def value(self, name: str) -> object:
+        return self.outer.value(name)
+
+    def values(self, name: str) -> list:
+        return self.outer.values(name)
+
+    def position(self) -> int:
+        return self.outer.position()
+
+    def indexed(self, name: str, repeat: str, index: int) -> object:
+        return self.outer.indexed(name, repeat, index)
+
+    def choice_label(self, name: str, value: str) -> str:
+        return self.outer.choice_label(name, value)
+
+    def choice_column(self, column: str) -> object:
+        return self.outer.choice_column(column)
+
+    def now(self) -> datetime:
+        return self.outer.now()
+
+    def today(self) -> date:
+        return self.outer.today()
+
+
 def _gather(args: list[_Node]) -> Callable:
     """Values of the arguments, every repeat instance of each reference included."""
-    parts = [(True, a.value) if a.kind == "ref" else (False, a.fn) for a in args]
+    parts = [(True, _values_fn(a)) if a.kind in ("ref", "refset") else (False, a.fn) for a in args]
 
     def run(ctx) -> list:
         out: list = []
-        for is_ref, item in parts:
-            if is_ref:
-                out.extend(ctx.values(item))
+        for many, item in parts:
+            if many:
+                out.extend(item(ctx))
             else:
                 out.append(item(ctx))
         return out
@@ -566,11 +612,11 @@ def _b_coalesce(p, args, pos):
 
 
 def _b_sum(p, args, pos):
-    name = _ref_arg(args[0], "sum", 1)
+    values = _values_fn(args[0], "sum", 1)
 
     def run(ctx):
         total: int | float = 0
-        for n in map(_num, ctx.values(name)):
+        for n in map(_num, values(ctx)):
             if n == n:  # JavaRosa skips empty (NaN) values rather than spoiling the sum
                 total += n
         return total
@@ -578,13 +624,13 @@ def _b_sum(p, args, pos):
 
 
 def _b_count(p, args, pos):
-    name = _ref_arg(args[0], "count", 1)
-    return lambda ctx: len(ctx.values(name))
+    values = _values_fn(args[0], "count", 1)
+    return lambda ctx: len(values(ctx))
 
 
 def _b_count_non_empty(p, args, pos):
-    name = _ref_arg(args[0], "count-non-empty", 1)
-    return lambda ctx: sum(1 for v in ctx.values(name) if to_string(v) != "")
+    values = _values_fn(args[0], "count-non-empty", 1)
+    return lambda ctx: sum(1 for v in values(ctx) if to_string(v) != "")
 
 
 def _b_extreme(pick: Callable) -> Callable:
@@ -707,7 +753,7 @@ _CLOCK_FUNCTIONS = frozenset({"now", "today"})
 
 # --- tokenizer -------------------------------------------------------------------------
 class _Token(NamedTuple):
-    kind: str  # num str ref name dot dotdot op ( ) , eof
+    kind: str  # num str ref name dot dotdot op ( ) [ ] , eof
     value: object
     pos: int
     text: str
@@ -791,7 +837,7 @@ def _tokenize(text: str) -> list[_Token]:
         elif ch in "+-*=<>":
             tokens.append(_Token("op", None, start, ch))
             i += 1
-        elif ch in "(),":
+        elif ch in "(),[]":
             tokens.append(_Token(ch, None, start, ch))
             i += 1
         else:
@@ -803,7 +849,7 @@ def _tokenize(text: str) -> list[_Token]:
 # --- parser: recursive descent straight to closures ---------------------------------------
 class _Node(NamedTuple):
     fn: Callable  # ctx -> value
-    kind: str  # num str ref dot column op call
+    kind: str  # num str ref refset dot column op call
     value: object  # the literal, or the name of a reference or column
     pos: int
     depth: int
@@ -897,7 +943,10 @@ class _Parser:
             def reference(ctx):
                 found = ctx.value(name)
                 return "" if found is None else found
-            return self.node(reference, "ref", name, token.pos)
+            node = self.node(reference, "ref", name, token.pos)
+            while self.peek().kind == "[":
+                node = self.predicate(node)
+            return node
         if kind == "dot":
             return self.node(lambda ctx: _blank(ctx.current()), "dot", None, token.pos)
         if kind == "dotdot":
@@ -915,6 +964,36 @@ class _Parser:
             self.columns.add(column)
             return self.node(lambda ctx: _blank(ctx.choice_column(column)), "column", column, token.pos)
         raise self.unexpected(token)
+
+    def predicate(self, base: _Node) -> _Node:
+        """``${age}[. >= 18]``: the values of a reference that pass a test, with '.' as each value.
+
+        A number as the test picks by position, as in XPath: ``${age}[2]``.
+        """
+        opening = self.take()
+        test = self.or_expr()
+        token = self.take()
+        if token.kind != "]":
+            raise _error("missing ']' for the '['", opening.pos) if token.kind == "eof" else self.unexpected(token)
+        source = _values_fn(base)
+        check = test.fn
+
+        def values(ctx) -> list:
+            kept = []
+            for i, item in enumerate(source(ctx), start=1):
+                verdict = check(_ItemContext(ctx, item))
+                if isinstance(verdict, _NUMBER) and not isinstance(verdict, bool):
+                    if verdict == i:
+                        kept.append(item)
+                elif to_bool(verdict):
+                    kept.append(item)
+            return kept
+
+        def first(ctx):  # a filtered reference read as one value: the first that passes (XPath)
+            kept = values(ctx)
+            return kept[0] if kept else ""
+        return self.node(first, "refset", (base.value if base.kind == "ref" else base.value[0], values),
+                         base.pos, (base, test))
 
     def close(self, opening: _Token) -> None:
         token = self.take()

@@ -109,8 +109,13 @@ def test_incremental_evaluation_touches_only_dependents(form):
     touched = s.set("oblast", "kh")
     assert touched == ["oblast"] and s.evaluations == before  # nothing depends on it but the lazy filter
     touched = s.set("age", 30, index=(1,))
-    assert set(touched) == {"age", "is_child", "children", "needs", "needs_other"}
+    # children goes from 2 to 1: needs is re-evaluated and stays visible, so needs_other,
+    # which depends only on needs, is left alone (evaluation stops where nothing changed).
+    assert set(touched) == {"age", "is_child", "children", "needs"}
     assert "hh_size" not in touched and "visit" not in touched
+    touched = s.set("age", 40, index=(0,))  # no child left: needs hides, and that reaches needs_other
+    assert set(touched) == {"age", "is_child", "children", "needs", "needs_other"}
+    assert not s.visible("needs") and not s.visible("needs_other")
 
 
 def test_cascading_choice_filter(form):
@@ -198,3 +203,73 @@ def test_dynamic_default_and_translated_or_other(tmp_path):
     q = s.form.question("pick")
     assert q.choices[-1].label("Українська (uk)") == "Інше"
     assert s.form.question("pick_other").label("Українська (uk)") == "Уточніть інше."
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_incremental_evaluation_matches_a_full_recompute(form, seed):
+    # Early cutoff must never leave anything stale: after every change, evaluating the whole
+    # form again from the same answers finds exactly what the incremental pass left.
+    import random
+
+    rng = random.Random(seed)
+    s = session(form, {"consent": "yes", "hh_size": 2})
+    for _ in range(120):
+        step = rng.random()
+        if step < 0.15:
+            s.set("consent", rng.choice(["yes", "no", ""]))
+        elif step < 0.35:
+            s.set("hh_size", rng.choice([0, 1, 2, 3, 4, ""]))
+        elif step < 0.75 and s.repeat_count("members"):
+            s.set("age", rng.choice([3, 17, 18, 40, ""]), index=(rng.randrange(s.repeat_count("members")),))
+        elif step < 0.9:
+            s.set("needs", rng.choice(["food", "food other", "other", ""]))
+        else:
+            s.set("oblast", rng.choice(["kh", "dp", ""]))
+        state = (dict(s.relevant), dict(s.calculated), dict(s.counts), dict(s.raw))
+        s._recompute(s.graph.order)  # everything, no cutoff
+        assert (dict(s.relevant), dict(s.calculated), dict(s.counts), dict(s.raw)) == state
+
+
+def test_labels_and_hints_show_current_values(tmp_path):
+    f = load_form(write_xlsform(tmp_path / "notes.xlsx", [
+        ["type", "name", "label::English (en)", "label::Українська (uk)", "hint::English (en)", "calculation"],
+        ["integer", "size", "Size", "Розмір", None, None],
+        ["begin_repeat", "people", "People", "Люди", None, None],
+        ["integer", "age", "Age of person ${pos}", "Вік особи ${pos}", "Between 0 and 120; household of ${size}", None],
+        ["calculate", "pos", None, None, None, "position(..)"],
+        ["end_repeat", None, None, None, None, None],
+        ["calculate", "adults", None, None, None, "count(${age}[. >= 18])"],
+        ["note", "summary", "${adults} adult(s) of ${size}", "Дорослих: ${adults} з ${size}", None, None],
+    ]))
+    s = Session(f, {"size": 3, "people": [{"age": 40}, {"age": 9}, {"age": 70}]}, lang="uk", now=NOW)
+    assert s.label("summary") == "Дорослих: 2 з 3"
+    assert s.label("age", index=(1,)) == "Вік особи 2"  # seen from its own repeat entry
+    s.set("age", 19, index=(1,))
+    assert s.label("summary") == "Дорослих: 3 з 3"  # computed when asked: never stale
+    assert s.hint("age", index=(0,)) == "Between 0 and 120; household of 3"
+    assert s.summary()["notes"] == {"summary": "Дорослих: 3 з 3"}
+    s.set("size", "")
+    assert s.label("summary") == "Дорослих: 3 з "
+
+
+def test_a_label_naming_a_missing_field_is_refused_at_import(tmp_path):
+    path = write_xlsform(tmp_path / "bad.xlsx", [
+        ["type", "name", "label::English (en)", "label::Українська (uk)"],
+        ["integer", "size", "Size", "Розмір"],
+        ["note", "n", "Size ${size}", "Розмір ${sise}"],
+    ])
+    with pytest.raises(FormError) as info:
+        load_form(path)
+    assert [(i.row, i.column) for i in info.value.issues] == [(3, "label::Українська (uk)")]
+    assert "${sise}" in str(info.value)
+
+
+def test_the_record_to_save_remembers_form_id_and_version(form):
+    s = session(form, {"consent": "yes", "hh_size": 1, "members": [{"age": 30}]})
+    fresh = s.to_save()
+    assert (fresh["kind"], fresh["form_id"], fresh["form_version"]) == ("submission", "hh", "3")
+    assert fresh["fields"]["hh_size"] == 1 and "id" not in fresh
+    # Editing a record filled with an older version keeps what it was filled with.
+    edited = s.to_save({"id": "rec-1", "kind": "submission", "form_id": "hh", "form_version": "2", "clocks": {}})
+    assert (edited["id"], edited["form_version"]) == ("rec-1", "2") and "clocks" not in edited
+    assert s.to_save({"id": "rec-2", "form_id": None})["form_id"] == "hh"  # missing: filled in

@@ -469,3 +469,36 @@ def test_xpath_imports_only_the_standard_library():
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert imported and imported <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+AGES = {"age": [3, 17, 18, 40, ""], "limit": 18, "name": ["Ann", "Bo", "Cy", "Di", ""]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("count(${age}[. < 18])", 2),  # the empty age is not counted: '' < 18 compares as NaN
+    ("sum(${age}[. >= 18])", 58),
+    ("sum(${age}[. >= ${limit}])", 58),  # other references are read as outside the predicate
+    ("count(${age}[. != ''])", 4),
+    ("max(${age}[. < 18])", 17),
+    ("min(${age}[. >= 18])", 18),
+    ("sum(${age}[. > 1][. < 18])", 20),  # predicates chain
+    ("${age}[2]", 17),  # a number picks by position
+    ("${age}[. > 17]", 18),  # read as one value: the first that passes
+    ("${age}[. > 100]", ""),
+    ("count(${age}[. > 100])", 0),
+    ("join(',', ${name}[string-length(.) = 2])", "Bo,Cy,Di"),
+    ("count(${age}[true()])", 5),
+])
+def test_predicates_filter_a_reference(text, expected):
+    assert same(ev(text, AGES), expected)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("count(${age}[. < 18)", "unexpected ')'"),
+    ("count(${age}[. < 18", "missing ']'"),
+    ("count(${age}[])", "unexpected ']'"),
+    ("sum(${age}[1] + 1)", "needs a ${field} reference"),
+])
+def test_predicate_parse_errors(text, problem):
+    with pytest.raises(ExpressionError, match=re.escape(problem)):
+        parse(text)

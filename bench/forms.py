@@ -1,0 +1,284 @@
+"""Form-engine benchmark: loading a large form, incremental re-evaluation, exporting 50k records.
+
+    python bench/forms.py [--questions N] [--changes N] [--records N]
+
+Run from the project root. It prints figures as it goes and one JSON object
+(figures, counts used, targets met) on its LAST line. It is not a test: nothing
+fails, it only measures. Every person in it is made up by a seeded generator.
+
+- load: a generated form of N questions (default 500) in groups, with relevance
+  and calculations chained through all of it and a repeat, written as .xlsx and
+  loaded with ``forms.load_form`` (our pass plus the reference validator's).
+- re-evaluation: after the first full evaluation, one answer changes at a time
+  (a random input question each time) and ``Session.set`` is timed.
+- export: N records (default 50,000) of the built-in household form, with their
+  household-member repeat, are saved into a store with cheap key derivation
+  (unlocking is not what is measured), then exported to XLSX by a fresh child
+  process (this script with ``--export-child``) that reports its wall time and
+  peak resident memory (``ru_maxrss`` of that process: the decrypting scan, the
+  rows and the writer together, interpreter included).
+
+Everything is written under one temporary folder in /tmp, removed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import openpyxl  # noqa: E402
+
+import forms  # noqa: E402
+from resources import resource_path  # noqa: E402
+
+PASSPHRASE = "synthetic benchmark passphrase"
+TARGET_LOAD_S = 1.0
+TARGET_REEVAL_MS = 2.0
+TARGET_EXPORT_S = 30.0
+TARGET_EXPORT_RSS_MB = 500.0
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- (a) a large generated form ------------------------------------------------------------
+def write_big_form(path: Path, questions: int) -> int:
+    """Groups of 25; each group's relevance and each calculation lean on earlier answers."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", "label::English (en)", "label::Українська (uk)", "relevant", "constraint",
+               "calculation", "required", "hxl"])
+    made, group = 0, 0
+    prev_calc = None
+    while made < questions - 3:  # the repeat, its two questions and the total after it
+        group += 1
+        relevant = f"${{total_{group - 1}}} >= 0" if prev_calc else None
+        ws.append(["begin_group", f"g{group}", f"Section {group}", f"Розділ {group}", relevant, None, None, None, None])
+        numbers = []
+        for k in range(24):
+            if made >= questions - 5:
+                break
+            made += 1
+            name = f"q{made}"
+            if k % 6 == 5:
+                ws.append(["select_one yn", name, f"Question {made}", f"Питання {made}",
+                           f"${{q{made - 1}}} != 7", None, None, None, None])
+            else:
+                numbers.append(name)
+                ws.append(["integer", name, f"Question {made}", f"Питання {made}",
+                           f"${{q{made - 1}}} != 999" if made > 1 and k else None, ". >= 0 and . <= 1000",
+                           None, "yes" if k == 0 else None, f"#indicator+q{made}"])
+        # A calculation chained through the whole form: this section's total builds on the last one's.
+        made += 1
+        terms = " + ".join(f"coalesce(${{{n}}}, 0)" for n in numbers) or "0"
+        calc = f"{terms} + ${{total_{group - 1}}}" if prev_calc else terms
+        ws.append(["calculate", f"total_{group}", None, None, None, None, calc, None, None])
+        prev_calc = f"total_{group}"
+        ws.append(["end_group", None, None, None, None, None, None, None, None])
+    ws.append(["begin_repeat", "people", "People", "Люди", None, None, None, None, None])
+    ws.append(["integer", "p_age", "Age", "Вік", None, ". <= 120", None, None, None])
+    ws.append(["calculate", "p_child", None, None, None, None, "if(${p_age} < 18, 1, 0)", None, None])
+    ws.append(["end_repeat", None, None, None, None, None, None, None, None])
+    ws.append(["calculate", "children", None, None, None, None, f"sum(${{p_child}}) + ${{{prev_calc}}}", None, None])
+    made += 4
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", "label::English (en)", "label::Українська (uk)"])
+    choices.append(["yn", "yes", "Yes", "Так"])
+    choices.append(["yn", "no", "No", "Ні"])
+    settings = wb.create_sheet("settings")
+    settings.append(["form_id", "version", "default_language"])
+    settings.append(["big", "1", "English (en)"])
+    wb.save(path)
+    return made
+
+
+def bench_load(tmp: Path, questions: int) -> tuple[forms.Form, dict]:
+    path = tmp / "big.xlsx"
+    rows = write_big_form(path, questions)
+    times = []
+    form = None
+    for _ in range(3):
+        t = time.perf_counter()
+        form = forms.load_form(path)
+        times.append(time.perf_counter() - t)
+    n = sum(1 for q in form.walk() if not q.is_group)
+    say(f"load: {n} questions ({rows} survey rows): median {statistics.median(times):.3f} s, best {min(times):.3f} s of 3")
+    return form, {"questions": n, "load_s": statistics.median(times), "load_best_s": min(times)}
+
+
+# --- (b) incremental re-evaluation -------------------------------------------------------
+def bench_reevaluation(form: forms.Form, changes: int) -> dict:
+    rng = random.Random(7)
+    inputs = [q for q in form.walk() if q.type == "integer" and q.repeat() is None]
+    selects = [q for q in form.walk() if q.type == "select_one"]
+    answers = {q.name: rng.randint(0, 50) for q in inputs}
+    answers.update({q.name: "yes" for q in selects})
+    answers["people"] = [{"p_age": rng.randint(0, 90)} for _ in range(6)]
+    t = time.perf_counter()
+    session = forms.Session(form, answers)
+    first = time.perf_counter() - t
+    times = []
+    for _ in range(changes):
+        q = rng.choice(inputs)
+        value = rng.randint(0, 50)
+        t = time.perf_counter()
+        session.set(q.name, value)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    head = inputs[0]  # the worst case: the first answer, on which the whole chain depends
+    worst = []
+    for i in range(50):
+        t = time.perf_counter()
+        session.set(head.name, i)
+        worst.append(time.perf_counter() - t)
+    ms = [x * 1000 for x in times]
+    figures = {
+        "first_evaluation_ms": first * 1000,
+        "reeval_median_ms": statistics.median(ms),
+        "reeval_p95_ms": ms[int(len(ms) * 0.95) - 1],
+        "reeval_head_of_chain_median_ms": statistics.median(worst) * 1000,
+        "changes": changes,
+    }
+    say(f"first full evaluation: {figures['first_evaluation_ms']:.1f} ms")
+    say(f"re-evaluation after one answer changes ({changes} random answers): median {figures['reeval_median_ms']:.3f} ms, "
+        f"p95 {figures['reeval_p95_ms']:.3f} ms; first question of the chain: median {figures['reeval_head_of_chain_median_ms']:.3f} ms")
+    return figures
+
+
+# --- (c) exporting 50k records -----------------------------------------------------------
+def synthetic_households(form: forms.Form, n: int, seed: int = 11):
+    """Records as the engine saves them: a few hundred real interviews, varied per record."""
+    rng = random.Random(seed)
+    needs = [c.name for c in form.question("priority_needs").choices if c.name not in ("other",)]
+    incomes = [c.name for c in form.question("income_sources").choices if c.name != "none"]
+    hromadas = [(c.columns["oblast"], c.columns["raion"], c.name) for c in form.question("hromada").choices]
+    templates = []
+    for i in range(200):
+        oblast, raion, hromada = rng.choice(hromadas)
+        size = rng.randint(1, 6)
+        members = [{"member_age": rng.randint(18, 80), "member_sex": rng.choice(["female", "male"]),
+                    "member_disability": rng.choice(["yes", "no"]), "member_relation": "head"}]
+        for _ in range(size - 1):
+            members.append({"member_age": rng.randint(0, 90), "member_sex": rng.choice(["female", "male"]),
+                            "member_relation": rng.choice(["spouse", "child", "parent", "grandchild"])})
+        for m in members:
+            if m["member_age"] < 5:
+                m.pop("member_disability", None)
+            elif "member_disability" not in m:
+                m["member_disability"] = rng.choice(["yes", "no"])
+        answers = {
+            "consent": "yes", "assessment_date": "2026-11-19", "oblast": oblast, "raion": raion, "hromada": hromada,
+            "settlement": f"Село Вигадане-{i}", "gps": f"{49 + rng.random():.5f} {30 + rng.random() * 6:.5f}",
+            "displacement_status": "idp", "months_displaced": rng.randint(1, 30), "hh_size": size, "members": members,
+            "priority_needs": " ".join(rng.sample(needs, 2)), "shelter_condition": "light",
+            "income_sources": " ".join(rng.sample(incomes, 2)), "monthly_income": rng.randint(0, 20000),
+            "received_assistance": rng.choice(["yes", "no"]), "followup_consent": "yes",
+            "phone": f"+38067{rng.randint(0, 9999999):07d}", "comments": "Немає особливих зауважень.",
+        }
+        s = forms.Session(form, answers, device_id="bench-device", username="bench-enumerator")
+        if s.errors():
+            continue
+        templates.append(s.record(finalise=True))
+    for i in range(n):
+        record = dict(templates[i % len(templates)])
+        record["settlement"] = f"{record['settlement']} / {i}"
+        record["phone"] = f"+38067{(i * 7919) % 10_000_000:07d}"
+        yield record
+
+
+def fill_store(directory: Path, records: int) -> float:
+    from storage import Store, crypto
+
+    form = forms.load_form(resource_path("forms", "household_needs.xlsx"))
+    t = time.perf_counter()
+    store, _ = Store.create(directory, user="bench", passphrase=PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
+    with store:
+        store.save_records("submission", synthetic_households(form, records), form_id=form.form_id, form_version=form.version)
+    return time.perf_counter() - t
+
+
+def export_child(profile: str, out: str) -> None:
+    """In a fresh process: unlock, export to XLSX, report time and peak memory as JSON."""
+    from exporting import export_form, find_builtin_form
+    from storage import Store
+
+    t0 = time.perf_counter()
+    form = find_builtin_form("household_needs")
+    store = Store.open(profile)
+    store.unlock(PASSPHRASE)
+    t1 = time.perf_counter()
+    with store:
+        summary = export_form(store, form, out, fmt="xlsx")
+    t2 = time.perf_counter()
+    print(json.dumps({
+        "setup_s": t1 - t0, "export_s": t2 - t1, "rows": summary.rows, "records": summary.records,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def bench_export(tmp: Path, records: int) -> dict:
+    profile = tmp / "profile"
+    say(f"export: saving {records:,} household records (with their member repeat) into a store ...")
+    fill = fill_store(profile, records)
+    say(f"  saved in {fill:.1f} s")
+    out = tmp / "households.xlsx"
+    child = subprocess.run([sys.executable, __file__, "--export-child", str(profile), str(out)],
+                           capture_output=True, text=True, check=True)
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    size_mb = out.stat().st_size / 1e6
+    say(f"export of {figures['records']:,} records to XLSX ({', '.join(f'{k}: {v:,} rows' for k, v in figures['rows'].items())}): "
+        f"{figures['export_s']:.1f} s, peak RSS of the exporting process {figures['peak_rss_mb']:.0f} MB, file {size_mb:.1f} MB")
+    if figures["records"] != records:
+        say(f"  WARNING: {figures['records']:,} records exported, {records:,} saved")
+    return {
+        "export_records": figures["records"], "export_rows": figures["rows"], "export_s": figures["export_s"],
+        "export_peak_rss_mb": figures["peak_rss_mb"], "export_file_mb": size_mb, "fill_store_s": fill,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--export-child", nargs=2, metavar=("PROFILE", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_child:
+        export_child(*args.export_child)
+        return
+    say(f"Python {platform.python_version()} on {platform.machine()}, {__import__('os').cpu_count()} cores")
+    tmp = Path(tempfile.mkdtemp(prefix="fieldbook-bench-forms-"))
+    try:
+        form, figures = bench_load(tmp, args.questions)
+        figures.update(bench_reevaluation(form, args.changes))
+        figures.update(bench_export(tmp, args.records))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    figures["targets_met"] = {
+        "load": figures["load_s"] <= TARGET_LOAD_S,
+        "reeval": figures["reeval_median_ms"] <= TARGET_REEVAL_MS,
+        "export_time": figures["export_s"] <= TARGET_EXPORT_S,
+        "export_memory": figures["export_peak_rss_mb"] <= TARGET_EXPORT_RSS_MB,
+    }
+    figures["memory_measure"] = "ru_maxrss of a fresh child process that unlocks and exports"
+    summary = json.loads(json.dumps(figures), parse_float=lambda s: round(float(s), 4))
+    print(json.dumps(summary, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Exports: the one place where the store and the form engine meet, outside the GUI.
+
+Why a package of its own: ``forms/`` must import nothing of ours and ``storage/``
+nothing of ``forms/`` (ARCHITECTURE.md, enforced by tests/unit/test_architecture.py).
+An export needs both: the store decrypts records in memory, the form says how to
+lay them out. Registering the command from ``storage/cli.py`` would have made
+storage reach into forms, an exception to the rule; this small layer sits above
+both (``exporting -> (forms, storage, resources)``), as ``gui/`` does, and the GUI
+can call :func:`export_form` too. The layout itself lives in ``forms/export.py``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Iterator
+
+from forms import load_form
+from forms.errors import ExportError, UnknownForm
+from forms.export import ExportSummary, export_records
+from forms.model import Form
+from resources import resource_path
+from storage import Store
+
+log = logging.getLogger("fieldbook.export")
+_FORM_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+def builtin_form_ids() -> list[str]:
+    """The ids of the forms shipped in resources/forms/ (each file is named after its form id)."""
+    return sorted(p.stem for p in resource_path("forms").glob("*.xlsx"))
+
+
+def find_builtin_form(form_id: str) -> Form:
+    """Load a built-in form by its id; UnknownForm names the ids there are."""
+    path = resource_path("forms", f"{form_id}.xlsx")
+    if _FORM_ID.match(form_id) and ".." not in form_id and path.is_file():
+        form = load_form(path)
+        if form.form_id == form_id:
+            return form
+    raise UnknownForm(f"There is no built-in form '{form_id}'; the forms are: {', '.join(builtin_form_ids())}.")
+
+
+def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Path:
+    """Refuse, before anything is decrypted, an output the export cannot or must not write."""
+    out = Path(out).expanduser()
+    folder = out.parent.resolve()
+    if not folder.is_dir():
+        raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    if out.is_dir():
+        raise ExportError(f"Cannot write {out}: it is a folder; give a file name.")
+    if not os.access(folder, os.W_OK):
+        raise ExportError(f"Cannot write {out}: the folder {out.parent} is not writable.")
+    profile_dir = Path(profile).expanduser().resolve()
+    if folder == profile_dir or profile_dir in folder.parents:
+        # The profile folder holds only ciphertext (and is what gets backed up or wiped).
+        raise ExportError("The export file must be outside the profile folder: it holds readable data.")
+    return out
+
+
+def _plain_records(store: Store, form_id: str) -> Iterator[dict]:
+    # Decrypted one at a time and dropped after its rows are written: memory stays flat.
+    for record in store.list_records():
+        if record.form_id == form_id:
+            yield {"id": record.id, "form_version": record.form_version, "fields": record.fields}
+
+
+def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | None = None,
+                lang: str | None = None, labels: bool = False) -> ExportSummary:
+    """Write every record of ``form`` in the unlocked ``store`` to ``out``; audit the export."""
+    summary = export_records(form, _plain_records(store, form.form_id), out, fmt=fmt, lang=lang, labels=labels)
+    store.log_event("export")
+    log.info("exported %d record(s) of form %s (%s)", summary.records, form.form_id,
+             ", ".join(f"{name}: {n} row(s)" for name, n in summary.rows.items()))
+    return summary
+
+
+__all__ = ["builtin_form_ids", "check_destination", "export_form", "find_builtin_form"]
