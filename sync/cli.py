@@ -70,9 +70,16 @@ def cmd_export_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_import_bundle(args: argparse.Namespace) -> int:
+    from .errors import BundleReplayed
+
     client = _client(args)
     with client.store:
-        result = client.import_bundle(args.file)
+        try:
+            result = client.import_bundle(args.file)
+        except BundleReplayed as exc:
+            print_json({"bundle_id": exc.bundle_id, "new": 0, "already_imported": True})
+            print(f"note: {exc}", file=sys.stderr)
+            return 0
     print_json(result.to_json())
     if result.kind == "forward":
         print("kept a bundle from another laptop; it goes to the server at this laptop's next sync", file=sys.stderr)

@@ -74,8 +74,16 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_import_bundle(args: argparse.Namespace) -> int:
+    from ..errors import BundleReplayed
+
     hub = _hub(args)
-    result, request = hub.receive(read_bundle_file(Path(args.file)))
+    try:
+        result, request = hub.receive(read_bundle_file(Path(args.file)))
+    except BundleReplayed as exc:
+        # Importing the same file twice is a common slip at a busy hub, not a failure.
+        print(json.dumps({"bundle_id": exc.bundle_id, "new": 0, "already_imported": True}))
+        print(f"note: {exc}", file=sys.stderr)
+        return 0
     print(json.dumps({"device_id": request.device_id, "new": result.new, "duplicates": result.duplicates,
                       "conflicts": result.conflicts, "refused": len(result.refused or []), "acked": result.acked,
                       "warning": result.warning}))
