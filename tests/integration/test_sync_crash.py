@@ -1,0 +1,94 @@
+"""SIGKILL during push and during pull, many times: nothing lost, nothing duplicated."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pathlib import Path
+
+from sync.client import SyncClient
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSPHRASE = "synthetic passphrase 1"  # the make_store fixture's
+
+WORKER = """
+import sys
+sys.path.insert(0, {root!r})
+from storage import Store
+from sync.client import SyncClient
+store = Store.open(sys.argv[1]); store.unlock({passphrase!r})
+client = SyncClient(store, batch=int(sys.argv[2]), pull_limit=int(sys.argv[2]))
+print("started", flush=True)
+client.sync_now()
+print("done", flush=True)
+"""
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def db_url():
+    """SQLite only: the kill loop exercises the laptop's transactions, which do not depend on the server's database."""
+    return None
+
+
+def _kill_loop(directory, size: int, rng: random.Random, kills: int) -> int:
+    """Start the worker again and again, killing it at random moments; return how many kills landed."""
+    code = WORKER.format(root=str(ROOT), passphrase=PASSPHRASE)
+    landed = 0
+    for _ in range(kills):
+        with subprocess.Popen([sys.executable, "-c", code, str(directory), str(size)], stdout=subprocess.PIPE, text=True) as proc:
+            assert proc.stdout.readline().strip() == "started"
+            time.sleep(rng.uniform(0.05, 0.5))
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                landed += 1
+            proc.wait(30)
+    return landed
+
+
+@pytest.fixture
+def pair(make_store, live):
+    a = SyncClient(make_store("a"))
+    a.enroll(live.url, live.hub.new_enroll_code("north"))
+    b = SyncClient(make_store("b"))
+    b.enroll(live.url, live.hub.new_enroll_code("north"))
+    return a, b
+
+
+def test_kill_during_push_and_pull_loses_and_duplicates_nothing(pair, live):
+    a, b = pair
+    n = 6000
+    ids = a.store.save_records("household", [{"members": i % 9, "head_name": f"Синтетична {i}"} for i in range(n)])
+    a_dir, b_dir = a.store.directory, b.store.directory
+    a.store.close()
+    b.store.close()
+    rng = random.Random(20261122)
+    landed = _kill_loop(a_dir, 20, rng, 12)
+    assert landed >= 4, "the kills should land mid-push"
+    from storage import Store
+
+    a2 = SyncClient(Store.open(a_dir))
+    a2.store.unlock(PASSPHRASE)
+    a2.sync_now()
+    assert a2.store.pending_count() == 0
+    assert live.hub.db.execute("SELECT count(*) FROM changes")[0][0] == n  # each change stored once
+    assert set(live.hub.records()) == set(ids)
+    a2.store.close()
+
+    landed = _kill_loop(b_dir, 20, rng, 12)
+    assert landed >= 4, "the kills should land mid-pull"
+    b2 = SyncClient(Store.open(b_dir))
+    b2.store.unlock(PASSPHRASE)
+    b2.sync_now()
+    got = {r.id: r.fields for r in b2.store.list_records("household")}
+    server = {rid: r["fields"] for rid, r in live.hub.records().items()}
+    assert got == server and len(got) == n
+    assert b2.store.verify().ok
+    b2.store.close()
