@@ -35,6 +35,7 @@ _HLC = re.compile(r"[0-9a-f]{16}")
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
 _PREFETCH = 400
 Merge = Callable[["Record", dict], tuple]
+_seen_fields: set[str] = set()  # field names already checked: they repeat across every change
 
 
 @dataclass
@@ -97,8 +98,11 @@ def check_change(c: dict) -> None:
     if not isinstance(fields, dict) or not isinstance(bases, dict):
         raise InvalidRecord(f"Change {dev}:{seq} has malformed fields.")
     for name in fields:
-        if not _FIELD.fullmatch(name):
-            raise InvalidRecord(f"Change {dev}:{seq} has an invalid field name.")
+        if name not in _seen_fields:
+            if not _FIELD.fullmatch(name):
+                raise InvalidRecord(f"Change {dev}:{seq} has an invalid field name.")
+            if len(_seen_fields) < 100_000:
+                _seen_fields.add(name)
     for name, st in bases.items():
         if not isinstance(name, str) or not isinstance(st, str) or len(st) > 100:
             raise InvalidRecord(f"Change {dev}:{seq} has malformed bases.")
@@ -285,7 +289,7 @@ class ReplicaMixin:
                 result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
         from .store import _encode_clocks
 
-        new_rows, audit = [], []
+        new_rows, audit, index_rows = [], [], []
         for rid, p in pending.items():
             rec = p.record
             if not p.changed:
@@ -300,6 +304,8 @@ class ReplicaMixin:
             if rec.deleted:
                 gone = [t for t in self._tokens(rec.kind, p.old_fields)]
                 conn.executemany("DELETE FROM blind_index WHERE token = ? AND record_id = ?", [(t, rid) for t in gone])
+            elif not p.exists:
+                index_rows += [(t, rid) for t in self._tokens(rec.kind, rec.fields)]
             else:
                 self._reindex(rec, p.old_fields, p.changed)
             audit.append(rid)
@@ -308,8 +314,8 @@ class ReplicaMixin:
                 "INSERT INTO records (id, kind, form_id, form_version, clocks, updated, deleted, body) VALUES (?,?,?,?,?,?,?,?)",
                 new_rows,
             )
-        for rid in audit:
-            self._audit("sync_edit", rid)
+        conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", index_rows)
+        self._audit_records("sync_edit", audit)
 
     def _conflict(self, sealer: crypto.Sealer, rec: "Record", name: str, value: object, stamp: str, winner: str) -> int:
         body = sealer.seal("conflict", f"{rec.id}|{name}|{stamp}", _dumps({"value": value}))

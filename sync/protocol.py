@@ -29,7 +29,7 @@ PROTOCOL_VERSION = 1
 API_PREFIX = "/v1"
 DEFAULT_BATCH = 1000          # changes per push bundle
 DEFAULT_PULL_LIMIT = 2000     # changes per reply
-MAX_CHANGES_PER_MESSAGE = 20000
+MAX_CHANGES_PER_MESSAGE = 500_000  # a USB bundle of a week offline; the payload size caps it too
 MAX_FIELDS = 2000
 
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -68,6 +68,20 @@ def valid_team(team: object) -> bool:
 
 
 # --- changes -----------------------------------------------------------------------
+_seen_fields: set[str] = set()
+
+
+def _field_ok(name: str) -> bool:
+    # Field names repeat across thousands of changes: check each distinct one once.
+    if name in _seen_fields:
+        return True
+    if isinstance(name, str) and _FIELD.fullmatch(name):
+        if len(_seen_fields) < 100_000:
+            _seen_fields.add(name)
+        return True
+    return False
+
+
 def check_change(c: object, where: str) -> dict:
     """Validate one change as it travels: ``{device_id, seq, record_id, kind, form_id,
     form_version, hlc, deleted, fields, bases}``. Returns it, normalised."""
@@ -93,7 +107,7 @@ def check_change(c: object, where: str) -> dict:
         raise ProtocolError(f"The {label} has an invalid deleted flag.")
     fields = c.get("fields", {})
     bases = c.get("bases") or {}
-    if not isinstance(fields, dict) or len(fields) > MAX_FIELDS or not all(_FIELD.fullmatch(k) for k in fields):
+    if not isinstance(fields, dict) or len(fields) > MAX_FIELDS or not all(_field_ok(k) for k in fields):
         raise ProtocolError(f"The {label} has malformed fields.")
     if not isinstance(bases, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and _STAMP.fullmatch(v) for k, v in bases.items()
