@@ -16,6 +16,9 @@ device's changes once, in sequence order, so:
 - a delete is final. Values it had not seen are kept as losers, whichever
   arrives first, so a late edit to a deleted record is never lost unseen.
 
+These rules rely on the delivery order docs/sync.md requires: each origin's
+changes in sequence, and everything a writer had seen delivered before its write.
+
 The functions are pure and work on any object with ``kind``, ``fields`` (dict),
 ``clocks`` (dict) and ``deleted`` (bool) attributes, which they change in place.
 """
@@ -54,10 +57,12 @@ def merge_change(rec, change: dict) -> tuple[set[str], list[Lost]]:
                 clocks[DELETED] = st  # the same tombstone stamp everywhere: the largest
                 changed.add(DELETED)
             return changed, lost
+        # Changes arrive in an order that respects causality (each origin in sequence,
+        # the server's log in commit order), so a delete that had seen this write
+        # would have arrived after it. A write reaching a tombstone was therefore
+        # concurrent with the delete, or lost to a write the delete saw: kept either way.
         for name, value in fields.items():
-            seen = clocks.get(name)
-            if seen is None or st > seen:
-                lost.append(Lost(name, value, st, clocks[DELETED]))
+            lost.append(Lost(name, value, st, clocks[DELETED]))
         return changed, lost
     if change.get("deleted"):
         for name, value in rec.fields.items():

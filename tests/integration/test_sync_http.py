@@ -127,3 +127,31 @@ def test_sync_loop_reports_states_and_recovers_when_the_server_returns(enrolled,
     a.store.save_sync_settings(dict(settings, server_url=url))
     loop.run_once()
     assert states[-1].state == "up_to_date" and states[-1].pending == 0 and loop.failures == 0
+
+
+def test_server_vanishing_mid_sync_is_ordinary_and_the_next_sync_resumes(make_store, tmp_path, db_url):
+    from sync_helpers import LiveServer, make_hub
+
+    hub = make_hub(tmp_path / "hub2", db_url)
+    server = LiveServer(hub).__enter__()
+    a = SyncClient(make_store("a"), batch=20)
+    a.enroll(server.url, hub.new_enroll_code("north"))
+    n = 4000
+    a.store.save_records("household", [{"members": i} for i in range(n)])
+    seen = []
+
+    def stop_after_some(stage, done, total):
+        seen.append(done)
+        if done >= 200 and not server.server.should_exit:
+            server.server.should_exit = True  # the hub's process goes away mid-sync
+
+    with pytest.raises(ServerUnreachable):
+        a.sync_now(progress=stop_after_some)
+    server.thread.join(10)
+    held = hub.db.execute("SELECT count(*) FROM changes")[0][0]
+    assert 0 < held < n and a.store.pending_count() == n - held
+    with LiveServer(hub) as again:  # back, on another port
+        a.store.save_sync_settings(dict(a.store.sync_settings(), server_url=again.url))
+        a.sync_now()
+    assert hub.db.execute("SELECT count(*) FROM changes")[0][0] == n and a.store.pending_count() == 0
+    hub.close()

@@ -183,3 +183,15 @@ def test_clock_far_ahead_is_held_back_and_said(laptops, hub):
     assert a.store.pending_count() == 1
     b.sync_now()
     assert len(fields(b)) == 1
+
+
+def test_a_revoked_laptops_usb_bundle_is_refused(laptops, hub, tmp_path):
+    from sync.client import read_bundle_file
+
+    a = laptops("a")
+    a.store.save_record("household", {"members": 1})
+    a.export_bundle(tmp_path / "a.fbb")
+    hub.revoke(a.store.device_id)
+    with pytest.raises(DeviceRevoked, match="revoked"):
+        hub.receive(read_bundle_file(tmp_path / "a.fbb"))
+    assert hub.records() == {}
