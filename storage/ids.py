@@ -16,10 +16,29 @@ def uuid7(now_ms: int | None = None) -> str:
     return _text(_uuid7_value(now_ms))
 
 
-def uuid7_pair() -> tuple[str, bytes]:
-    """A new UUIDv7 as text and as its 16 bytes (audit entries pack ids as bytes)."""
-    value = _uuid7_value(None)
-    return _text(value), value.to_bytes(16, "big")
+def uuid7_many(n: int) -> list[tuple[str, bytes]]:
+    """``n`` new UUIDv7s, each as text and as 16 bytes, in increasing order.
+
+    The same ids as ``n`` calls of ``uuid7`` would give (one clock reading, the
+    counter counting up), with the random bits drawn in one call for all of them.
+    """
+    ms = time.time_ns() // 1_000_000
+    values = []
+    rand = os.urandom(8 * n + 2)
+    with _lock:
+        last_ms, counter = _last
+        for i in range(n):
+            if ms <= last_ms:
+                ms, counter = last_ms, counter + 1
+                if counter > 0xFFF:
+                    ms, counter = ms + 1, 0
+            else:
+                counter = int.from_bytes(rand[-2:], "big") & 0x7FF  # leave room to count up
+            last_ms = ms
+            rand_b = int.from_bytes(rand[8 * i : 8 * i + 8], "big") & ((1 << 62) - 1)
+            values.append((ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b)
+        _last[:] = [last_ms, counter]
+    return [(_text(v), v.to_bytes(16, "big")) for v in values]
 
 
 def _uuid7_value(now_ms: int | None) -> int:

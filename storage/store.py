@@ -52,7 +52,7 @@ from .errors import (
     WrongRecoveryKey,
     MalformedRecoveryKey,
 )
-from .ids import is_uuid, new_device_id, uuid7, uuid7_pair, uuid_bytes, uuid_text
+from .ids import is_uuid, new_device_id, uuid7, uuid7_many, uuid_bytes, uuid_text
 from .keyring import WIPED_MARKER, Keyring, atomic_write, fsync_dir, shred
 
 log = logging.getLogger("fieldbook.storage")
@@ -246,6 +246,9 @@ def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
         raise InvalidRecord("Record fields must be a JSON object of field names and values.")
     if not fields and not allow_empty:
         raise InvalidRecord("No fields were given.")
+    if _VALID_NAMES.issuperset(fields):  # the common case, in one call: every name seen before
+        _check_values(fields.values())
+        return fields
     for name in fields:
         if name in _VALID_NAMES:
             continue
@@ -261,8 +264,20 @@ def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
     return fields
 
 
+_SCALARS = frozenset((str, int, bool, type(None)))
+_SCALARS_AND_FLOAT = _SCALARS | {float}
+
+
 def _check_values(values: Iterable) -> None:
     """Only what JSON carries exactly: no NaN or infinity (they would come back as null)."""
+    types = set(map(type, values))
+    if types <= _SCALARS:  # the common case, without a Python-level loop
+        return
+    if types <= _SCALARS_AND_FLOAT:
+        for value in values:
+            if type(value) is float and not math.isfinite(value):
+                raise InvalidRecord("Field values must be finite numbers; NaN and infinity cannot be stored.")
+        return
     for value in values:
         t = type(value)
         if t is str or t is int or t is bool or value is None:
@@ -615,37 +630,40 @@ class Store:
         Per record: one sealed body, whose row the creation change reads (``outbox_seq``),
         and the blind-index tokens. One audit entry covers the whole slice.
         """
-        tx = self._tx
-        device = self.device_id
-        indexed = tuple(self._indexed(kind).items())
-        token = self._token
-        seal = sealer.seal
-        tick = self.clock.tick
-        seq = first_seq = tx.last_seq + 1
-        ids, packed, rec_rows, change_rows, index_rows = [], [], [], [], []
-        for fields in chunk:
+        n = len(chunk)
+        new_ids = uuid7_many(n)
+        ids = [rid for rid, _raw in new_ids]
+        seal = sealer.sealing("record", n)
+        bodies = []
+        for fields, rid in zip(chunk, ids):
             _check_fields(fields)
             try:
-                plain = _dumps(fields)
+                # Sealed at once: each plaintext buffer is freed (and reused) before the next.
+                bodies.append(seal(rid, _dumps(fields)))
             except TypeError as exc:
                 raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
-            rid, raw = uuid7_pair()
-            now = tick()
-            # clocks stay NULL: every field carries the stamp in `updated`.
-            rec_rows.append((ref, rid, kind, form_id, form_version, f"{now}@{device}", seq, seal("record", rid, plain)))
-            change_rows.append((device, seq, rid, kind, form_id, form_version, now))
-            for name, normaliser in indexed:
-                value = fields.get(name)
-                if value is not None and value != "":
-                    index_rows.append((token(kind, name, normaliser, value), ref))
-            ids.append(rid)
-            packed.append(raw)
-            ref += 1
-            seq += 1
-        tx.last_seq = seq - 1
+        tx = self._tx
+        device = self.device_id
+        stamps = self.clock.ticks(n)
+        first_seq = tx.last_seq + 1
+        seqs = range(first_seq, first_seq + n)
+        refs = range(ref, ref + n)
+        # clocks stay NULL: every field carries the stamp in `updated`.
+        rec_rows = [
+            (r, rid, kind, form_id, form_version, f"{now}@{device}", seq, body)
+            for r, rid, now, seq, body in zip(refs, ids, stamps, seqs, bodies)
+        ]
+        change_rows = [(device, seq, rid, kind, form_id, form_version, now) for seq, rid, now in zip(seqs, ids, stamps)]
+        index_rows = []
+        for name, normaliser in self._indexed(kind).items():
+            norm = normalize.NORMALISERS[normaliser]
+            present = [(r, fields[name]) for r, fields in zip(refs, chunk) if fields.get(name) not in (None, "")]
+            tokens = crypto.blind_tokens(self._keys.blind_index, crypto.blind_prefix(kind, name), [norm(v) for _r, v in present])
+            index_rows += zip(tokens, [r for r, _v in present])
         # Sorted, the tokens go into the index in key order: each page is visited once.
         index_rows.sort()
-        audit_row = self._audit_row("add", ids[0] if len(ids) == 1 else None, records=_pack_ids(first_seq, packed))
+        tx.last_seq = first_seq + n - 1
+        audit_row = self._audit_row("add", ids[0] if n == 1 else None, records=_pack_ids(first_seq, [raw for _rid, raw in new_ids]))
         return ids, rec_rows, change_rows, index_rows, audit_row
 
     def _write_new(self, rows: tuple) -> None:

@@ -38,8 +38,12 @@ def test_save_get_roundtrip_keeps_types(store):
 
 def test_ids_are_time_ordered_uuid7(store):
     ids = store.save_records("household", [{"n": i} for i in range(50)])
-    assert ids == sorted(ids)
-    assert all(i[14] == "7" for i in ids)
+    ids += store.save_records("household", [{"n": i} for i in range(50)])
+    ids.append(store.save_record("household", {"n": 0}))
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(i[14] == "7" and i[19] in "89ab" for i in ids)  # version 7, RFC 9562 variant
+    stamps = [r.clocks["n"] for r in store.list_records()]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)  # one HLC tick per record
 
 
 def test_edit_changes_only_given_fields_and_stamps_only_them(store):
