@@ -241,14 +241,18 @@ def _slices(items: Iterable[dict], size: int) -> Iterator[list]:
 _VALID_NAMES: set[str] = set()  # names already checked: records of a kind repeat them
 
 
-def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
+def _check_fields(fields: object, *, allow_empty: bool = False, defer_floats: bool = False) -> bool:
+    """Raise InvalidRecord unless ``fields`` is a JSON object of valid names and values.
+
+    With ``defer_floats``, top-level floats may be left unchecked: then it returns
+    True, and the caller must check ``_serialised_floats_ok`` on the serialised form.
+    """
     if type(fields) is not dict:
         raise InvalidRecord("Record fields must be a JSON object of field names and values.")
     if not fields and not allow_empty:
         raise InvalidRecord("No fields were given.")
     if _VALID_NAMES.issuperset(fields):  # the common case, in one call: every name seen before
-        _check_values(fields.values())
-        return fields
+        return _check_values(fields.values(), defer_floats=defer_floats)
     for name in fields:
         if name in _VALID_NAMES:
             continue
@@ -260,24 +264,28 @@ def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
             raise InvalidRecord(f"'{DELETED}' is reserved; use delete to remove a record.")
         if len(_VALID_NAMES) < 10_000:
             _VALID_NAMES.add(name)
-    _check_values(fields.values())
-    return fields
+    return _check_values(fields.values(), defer_floats=defer_floats)
 
 
 _SCALARS = frozenset((str, int, bool, type(None)))
 _SCALARS_AND_FLOAT = _SCALARS | {float}
 
 
-def _check_values(values: Iterable) -> None:
-    """Only what JSON carries exactly: no NaN or infinity (they would come back as null)."""
+def _check_values(values: Iterable, *, defer_floats: bool = False) -> bool:
+    """Only what JSON carries exactly: no NaN or infinity (they would come back as null).
+
+    Returns True when it left top-level floats to ``_serialised_floats_ok`` (``defer_floats``).
+    """
     types = set(map(type, values))
     if types <= _SCALARS:  # the common case, without a Python-level loop
-        return
+        return False
     if types <= _SCALARS_AND_FLOAT:
+        if defer_floats:
+            return True
         for value in values:
             if type(value) is float and not math.isfinite(value):
                 raise InvalidRecord("Field values must be finite numbers; NaN and infinity cannot be stored.")
-        return
+        return False
     for value in values:
         t = type(value)
         if t is str or t is int or t is bool or value is None:
@@ -293,6 +301,15 @@ def _check_values(values: Iterable) -> None:
             _check_values(value)
         else:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.")
+    return False
+
+
+def _serialised_floats_ok(fields: dict, serialised: bytes) -> None:
+    """The deferred float check: orjson writes NaN and infinity as ``null``, so without
+    a ``null`` in the output (the usual case) every float was finite. Otherwise check
+    exactly (a null value, or "null" inside a text, only costs the slow path)."""
+    if b"null" in serialised:
+        _check_values(fields.values())
 
 
 class Store:
@@ -636,12 +653,15 @@ class Store:
         seal = sealer.sealing("record", n)
         bodies = []
         for fields, rid in zip(chunk, ids):
-            _check_fields(fields)
+            deferred = _check_fields(fields, defer_floats=True)
             try:
-                # Sealed at once: each plaintext buffer is freed (and reused) before the next.
-                bodies.append(seal(rid, _dumps(fields)))
+                plain = _dumps(fields)
             except TypeError as exc:
                 raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
+            if deferred:
+                _serialised_floats_ok(fields, plain)
+            # Sealed at once: each plaintext buffer is freed (and reused) before the next.
+            bodies.append(seal(rid, plain))
         tx = self._tx
         device = self.device_id
         stamps = self.clock.ticks(n)

@@ -558,6 +558,8 @@ BAD_FIELDS = {
     # Not JSON numbers: stored as they are, they would silently come back as null.
     "nan": {"members": math.nan},
     "infinity": {"members": math.inf},
+    "negative-infinity": {"members": -math.inf},
+    "nan-beside-finite-floats-and-a-null": {"lat": 49.9, "lon": math.nan, "note": None},
     "nested-non-string-key": {"head_name": {1: SECRET}},
     "nested-set": {"head_name": ["ok", {SECRET}]},
 }

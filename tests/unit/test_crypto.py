@@ -10,6 +10,8 @@ import hashlib
 import hmac
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
@@ -156,6 +158,13 @@ def test_blind_tokens_of_a_batch_match_single_tokens():
     prefix = crypto.blind_prefix("household", "phone")
     assert crypto.blind_tokens(K32, prefix, values) == [crypto.blind_token(K32, "household", "phone", v) for v in values]
     assert crypto.blind_tokens(K32, prefix, values)[0].hex() == "c70a2da9a7840d4b71e3570402321076"
+
+
+@given(st.binary(min_size=0, max_size=64), st.text(max_size=20), st.text(max_size=200))
+def test_batched_blind_tokens_are_plain_hmac_sha256(key, field, value):
+    prefix = crypto.blind_prefix("household", field)
+    expected = hmac.new(key, prefix + value.encode(), hashlib.sha256).digest()[:16]
+    assert crypto.blind_tokens(key, prefix, [value]) == [expected]
 
 
 def test_wrapped_key_is_bound_to_its_slot():

@@ -36,6 +36,12 @@ def test_save_get_roundtrip_keeps_types(store):
     assert all(stamp.endswith("@" + store.device_id) for stamp in record.clocks.values())
 
 
+def test_floats_beside_nulls_and_null_texts_are_stored(store):
+    fields = {"lat": 49.99, "lon": -0.0, "big": 1e308, "gone": None, "note": "null", "tiny": 5e-324}
+    ids = store.save_records("household", [fields, {"lat": 1.5}])
+    assert store.get_record(ids[0]).fields == fields and store.get_record(ids[1]).fields == {"lat": 1.5}
+
+
 def test_ids_are_time_ordered_uuid7(store):
     ids = store.save_records("household", [{"n": i} for i in range(50)])
     ids += store.save_records("household", [{"n": i} for i in range(50)])
