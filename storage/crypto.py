@@ -18,6 +18,7 @@ import hmac
 import os
 import secrets
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -132,6 +133,20 @@ class Sealer:
         ad = f"{purpose}|{identity}|{KEY_VERSION}".encode()
         return _VERSION_BYTE + nonce + self.aead.encrypt(nonce, plaintext, ad)
 
+    def sealing(self, purpose: str, count: int) -> Callable[[str, bytes], bytes]:
+        """A ``seal(identity, plaintext)`` for a batch of up to ``count`` values: the same
+        format, with the fresh nonces drawn from the system generator in one call."""
+        drawn = os.urandom(NONCE_BYTES * count)
+        nonces = iter([drawn[i : i + NONCE_BYTES] for i in range(0, len(drawn), NONCE_BYTES)])
+        encrypt = self.aead.encrypt
+        ad = f"{purpose}|%s|{KEY_VERSION}"
+
+        def seal(identity: str, plaintext: bytes) -> bytes:
+            nonce = next(nonces)  # StopIteration past ``count``: never a nonce twice
+            return _VERSION_BYTE + nonce + encrypt(nonce, plaintext, (ad % identity).encode())
+
+        return seal
+
     def open(self, purpose: str, identity: str, blob: bytes) -> bytes:
         if not blob or blob[0] != KEY_VERSION or len(blob) < 1 + NONCE_BYTES + 16:
             raise AuthenticationFailed()
@@ -148,7 +163,43 @@ def blind_token(key: bytes, kind: str, field: str, normalised: str) -> bytes:
     128 bits keep collisions negligible at any realistic scale while halving the
     index size; the key never leaves the unlocked store.
     """
-    return hmac.digest(key, f"{kind}\x1f{field}\x1f{normalised}".encode(), "sha256")[:16]
+    return blind_token_with_prefix(key, blind_prefix(kind, field), normalised)
+
+
+def blind_prefix(kind: str, field: str) -> bytes:
+    """The part of a blind token's message that a bulk write shares between records."""
+    return f"{kind}\x1f{field}\x1f".encode()
+
+
+def blind_token_with_prefix(key: bytes, prefix: bytes, normalised: str) -> bytes:
+    return hmac.digest(key, prefix + normalised.encode(), "sha256")[:16]
+
+
+def blind_tokens(key: bytes, prefix: bytes, normalised: list[str]) -> list[bytes]:
+    """``blind_token`` of many values of one kind and field (a bulk write).
+
+    The same HMAC-SHA256 (RFC 2104), with the key pads and the shared prefix
+    hashed once for the batch instead of once per value: about 3x faster per
+    token. Tests check it against ``hmac.digest`` and a fixed vector.
+    """
+    if len(key) > _SHA256_BLOCK:
+        raise ValueError("blind-index keys are at most one SHA-256 block")
+    padded = key.ljust(_SHA256_BLOCK, b"\0")
+    inner = hashlib.sha256(padded.translate(_IPAD) + prefix)
+    outer = hashlib.sha256(padded.translate(_OPAD))
+    tokens = []
+    for value in normalised:
+        i = inner.copy()
+        i.update(value.encode())
+        o = outer.copy()
+        o.update(i.digest())
+        tokens.append(o.digest()[:16])
+    return tokens
+
+
+_SHA256_BLOCK = 64
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
 def chain_mac(key: bytes, previous: bytes, parts: tuple[str | bytes, ...]) -> bytes:

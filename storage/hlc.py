@@ -64,6 +64,13 @@ class HybridClock:
         self.last = max(self.last + 1, physical)
         return encode(self.last)
 
+    def ticks(self, n: int) -> list[str]:
+        """``n`` timestamps for local events in one batch: what ``n`` calls of ``tick``
+        would give within one millisecond (the first from the wall clock, then counting up)."""
+        first = max(self.last + 1, self._now_ms() << COUNTER_BITS)
+        self.last = first + n - 1
+        return [f"{v:016x}" for v in range(first, first + n)]
+
     def receive(self, remote: str) -> str:
         """The receive rule: move past a remote timestamp, unless it is implausibly far ahead."""
         value = decode(remote)

@@ -76,7 +76,8 @@ class _Pending:
     exists: bool
     old_fields: dict = field(default_factory=dict)
     changed: set = field(default_factory=set)
-    reindex_all_gone: bool = False
+    ref: int | None = None          # records.ref, the blind index's handle
+    outbox_seq: int | None = None   # our creation change still reading this row (see Store._keep_creation)
 
 
 def check_change(c: dict) -> None:
@@ -243,7 +244,7 @@ class ReplicaMixin:
         return result
 
     def _apply_slice(self, sealer: crypto.Sealer, batch: list[dict], peers: dict, result: ApplyResult, merge: Merge) -> None:
-        from .store import Record
+        from .store import _CLOCKS, Record
 
         conn = self._conn
         me = self.device_id
@@ -251,7 +252,7 @@ class ReplicaMixin:
         rows = {}
         marks = ",".join("?" * len(ids))
         for row in conn.execute(
-            f"SELECT id, kind, form_id, form_version, clocks, deleted, body FROM records WHERE id IN ({marks})", ids
+            f"SELECT id, kind, form_id, form_version, {_CLOCKS}, deleted, body, ref, outbox_seq FROM records WHERE id IN ({marks})", ids
         ):
             rows[row[0]] = row
         pending: dict[str, _Pending] = {}
@@ -277,7 +278,7 @@ class ReplicaMixin:
                     p = _Pending(rec, False)
                 else:
                     rec = self._decode(sealer, row)
-                    p = _Pending(rec, True, dict(rec.fields))
+                    p = _Pending(rec, True, dict(rec.fields), ref=row[7], outbox_seq=row[8])
                 pending[rid] = p
             rec = p.record
             if rec.kind != c["kind"]:
@@ -289,7 +290,7 @@ class ReplicaMixin:
                 result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
         from .store import _encode_clocks
 
-        new_rows, audit, index_rows = [], [], []
+        new_rows, audit, new_tokens = [], [], {}
         for rid, p in pending.items():
             rec = p.record
             if not p.changed:
@@ -297,24 +298,32 @@ class ReplicaMixin:
             result.records += 1
             newest = max(rec.clocks.values())
             if p.exists:
+                # Our own creation change may still read this row: give it its own copy first.
+                as_read = Record(rid, rec.kind, rec.form_id, rec.form_version, p.old_fields, {}, False)
+                self._keep_creation(sealer, as_read, p.outbox_seq)
                 self._write_record(sealer, rec, newest)
             else:
                 new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, _encode_clocks(rec.clocks, rec.fields), newest,
                                  int(rec.deleted), sealer.seal("record", rid, _dumps(rec.fields))))
             if rec.deleted:
-                gone = [t for t in self._tokens(rec.kind, p.old_fields)]
-                conn.executemany("DELETE FROM blind_index WHERE token = ? AND record_id = ?", [(t, rid) for t in gone])
+                if p.exists:
+                    gone = self._tokens(rec.kind, p.old_fields)
+                    conn.executemany("DELETE FROM blind_index WHERE token = ? AND ref = ?", [(t, p.ref) for t in gone])
             elif not p.exists:
-                index_rows += [(t, rid) for t in self._tokens(rec.kind, rec.fields)]
+                new_tokens[rid] = self._tokens(rec.kind, rec.fields)
             else:
-                self._reindex(rec, p.old_fields, p.changed)
+                self._reindex(rec, p.ref, p.old_fields, p.changed)
             audit.append(rid)
         if new_rows:
             conn.executemany(
                 "INSERT INTO records (id, kind, form_id, form_version, clocks, updated, deleted, body) VALUES (?,?,?,?,?,?,?,?)",
                 new_rows,
             )
-        conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", index_rows)
+        if new_tokens:
+            ids = list(new_tokens)
+            refs = dict(conn.execute(f"SELECT id, ref FROM records WHERE id IN ({','.join('?' * len(ids))})", ids))
+            conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)",
+                             [(t, refs[rid]) for rid, tokens in new_tokens.items() for t in tokens])
         self._audit_records("sync_edit", audit)
 
     def _conflict(self, sealer: crypto.Sealer, rec: "Record", name: str, value: object, stamp: str, winner: str) -> int:

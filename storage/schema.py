@@ -102,7 +102,77 @@ def _streaming_scans(db: Database) -> None:
     )
 
 
-@migrations(name="0004_sync_state")
+@migrations(name="0004_lean_rows")
+def _lean_rows(db: Database) -> None:
+    # Bulk writes were bound by the bytes SQLite writes per record, scans by the
+    # columns read per row. This version writes fewer and smaller rows:
+    # - records get a stable integer handle (``ref``, an INTEGER PRIMARY KEY, so it
+    #   survives VACUUM). The blind index refers to it instead of the 36-character
+    #   id: its entries land on random pages, so their size is what a write pays for.
+    # - ``clocks`` is NULL while every field carries the record's ``updated`` stamp
+    #   (every record as first saved); a scan then reads no clock text at all.
+    # - a creation's outbox change carries no second sealed copy of the body: its
+    #   fields are the record row's body while ``records.outbox_seq`` names it. The
+    #   store seals the change's own body before it first rewrites that record.
+    # - with most bodies gone, outbox rows are small: the table is keyed by
+    #   (device_id, seq) itself (WITHOUT ROWID), one B-tree fewer per change.
+    # - one audit entry covers a whole batch of new records: ``audit.records`` packs
+    #   their ids (and the first outbox sequence), and the HMAC chain covers it.
+    _run(
+        db,
+        """CREATE TABLE records_v4 (
+            ref INTEGER PRIMARY KEY,       -- stable integer handle (blind index)
+            id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            form_id TEXT,
+            form_version TEXT,
+            updated TEXT NOT NULL,         -- newest stamp on the record
+            clocks TEXT,                   -- JSON {field: "hlc@device"}; NULL: every field has `updated`
+            deleted INTEGER NOT NULL DEFAULT 0,
+            outbox_seq INTEGER,            -- this device's creation change whose fields are this body
+            body BLOB NOT NULL             -- sealed JSON {field: value}
+        )""",
+        """INSERT INTO records_v4 (id, kind, form_id, form_version, updated, clocks, deleted, body)
+           SELECT id, kind, form_id, form_version, updated,
+                  CASE WHEN clocks = '{"":"' || updated || '"}' THEN NULL ELSE clocks END,
+                  deleted, body
+           FROM records ORDER BY id""",
+        """CREATE TABLE blind_index_v4 (
+            token BLOB NOT NULL,           -- truncated HMAC of kind, field, normalised value
+            ref INTEGER NOT NULL,          -- records.ref
+            PRIMARY KEY (token, ref)
+        ) WITHOUT ROWID""",
+        """INSERT INTO blind_index_v4 (token, ref)
+           SELECT b.token, r.ref FROM blind_index b JOIN records_v4 r ON r.id = b.record_id""",
+        """CREATE TABLE changes_v4 (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            record_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            form_id TEXT,
+            form_version TEXT,
+            hlc TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            acked INTEGER NOT NULL DEFAULT 0,
+            body BLOB,                     -- sealed JSON of the changed fields; NULL: see records.outbox_seq
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID""",
+        """INSERT INTO changes_v4 SELECT device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, acked, body
+           FROM changes""",
+        """DROP TABLE records""",
+        """DROP TABLE blind_index""",
+        """DROP TABLE changes""",
+        """ALTER TABLE records_v4 RENAME TO records""",
+        """ALTER TABLE blind_index_v4 RENAME TO blind_index""",
+        """ALTER TABLE changes_v4 RENAME TO changes""",
+        """CREATE INDEX records_kind_id ON records (kind, deleted, id)""",
+        """CREATE INDEX changes_pending ON changes (acked, device_id, seq)""",
+        # 1 format byte, the 8-byte first outbox sequence, then 16 bytes per record id.
+        """ALTER TABLE audit ADD COLUMN records BLOB""",
+    )
+
+
+@migrations(name="0005_sync_state")
 def _sync_state(db: Database) -> None:
     # What sync needs on the laptop (docs/sync.md). The plaintext here is ids,
     # stamps and counters; conflict values are sealed like record bodies.

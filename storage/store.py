@@ -9,6 +9,8 @@
 Every write goes through :meth:`Store.atomic`, the one transaction helper, and
 appends, in the same transaction, the record row, one outbox change per record
 with only the changed fields, the blind-index tokens and an audit-chain link.
+(A new record's change reads its fields from the record row until the record is
+first rewritten, and one audit link covers each batch of new records: schema 0004.)
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ from .errors import (
     WrongRecoveryKey,
     MalformedRecoveryKey,
 )
-from .ids import is_uuid, new_device_id, uuid7
+from .ids import is_uuid, new_device_id, uuid7, uuid7_many, uuid_bytes, uuid_text
 from .keyring import WIPED_MARKER, Keyring, atomic_write, fsync_dir, shred
 from .replica import ReplicaMixin
 
@@ -68,31 +70,32 @@ _loads = orjson.loads
 class Record:
     """A decrypted record. ``clocks`` maps each field to its ``hlc@device`` stamp.
 
-    The store keeps clocks compactly (``{"": stamp}`` stands for "every field not
-    listed"), and expands them only when asked: a scan that reads fields never
-    pays for the clocks.
+    The store keeps clocks compactly (a bare stamp, or ``{"": stamp}`` plus the
+    exceptions, stand for "every field not listed has this stamp"), and expands
+    them only when asked: a scan that reads fields never pays for the clocks.
     """
 
-    __slots__ = ("id", "kind", "form_id", "form_version", "fields", "deleted", "_clocks", "_clock_text")
+    __slots__ = ("id", "kind", "form_id", "form_version", "fields", "deleted", "_clocks")
 
     def __init__(self, id: str, kind: str, form_id: str | None, form_version: str | None, fields: dict,
                  clocks: dict | str, deleted: bool = False) -> None:
+        # Kept to plain assignments: a scan builds one Record per row.
         self.id, self.kind, self.form_id, self.form_version = id, kind, form_id, form_version
-        self.fields, self.deleted = fields, deleted
-        if isinstance(clocks, str):
-            self._clocks, self._clock_text = None, clocks
-        else:
-            self._clocks, self._clock_text = clocks, None
+        self.fields, self.deleted, self._clocks = fields, deleted, clocks
 
     @property
     def clocks(self) -> dict:
-        if self._clocks is None:
-            stored = _loads(self._clock_text)
-            base = stored.pop("", None)
-            expanded = dict.fromkeys(self.fields, base) if base is not None else {}
-            expanded.update(stored)
-            self._clocks = expanded
-        return self._clocks
+        clocks = self._clocks
+        if type(clocks) is str:  # stored form: JSON text, or one stamp for every field
+            if clocks.startswith("{"):
+                stored = _loads(clocks)
+                base = stored.pop("", None)
+            else:
+                stored, base = {}, clocks
+            clocks = dict.fromkeys(self.fields, base) if base is not None else {}
+            clocks.update(stored)
+            self._clocks = clocks
+        return clocks
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Record) and self.to_json() == other.to_json()
@@ -251,11 +254,18 @@ def _slices(items: Iterable[dict], size: int) -> Iterator[list]:
 _VALID_NAMES: set[str] = set()  # names already checked: records of a kind repeat them
 
 
-def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
+def _check_fields(fields: object, *, allow_empty: bool = False, defer_floats: bool = False) -> bool:
+    """Raise InvalidRecord unless ``fields`` is a JSON object of valid names and values.
+
+    With ``defer_floats``, top-level floats may be left unchecked: then it returns
+    True, and the caller must check ``_serialised_floats_ok`` on the serialised form.
+    """
     if type(fields) is not dict:
         raise InvalidRecord("Record fields must be a JSON object of field names and values.")
     if not fields and not allow_empty:
         raise InvalidRecord("No fields were given.")
+    if _VALID_NAMES.issuperset(fields):  # the common case, in one call: every name seen before
+        return _check_values(fields.values(), defer_floats=defer_floats)
     for name in fields:
         if name in _VALID_NAMES:
             continue
@@ -267,12 +277,28 @@ def _check_fields(fields: object, *, allow_empty: bool = False) -> dict:
             raise InvalidRecord(f"'{DELETED}' is reserved; use delete to remove a record.")
         if len(_VALID_NAMES) < 10_000:
             _VALID_NAMES.add(name)
-    _check_values(fields.values())
-    return fields
+    return _check_values(fields.values(), defer_floats=defer_floats)
 
 
-def _check_values(values: Iterable) -> None:
-    """Only what JSON carries exactly: no NaN or infinity (they would come back as null)."""
+_SCALARS = frozenset((str, int, bool, type(None)))
+_SCALARS_AND_FLOAT = _SCALARS | {float}
+
+
+def _check_values(values: Iterable, *, defer_floats: bool = False) -> bool:
+    """Only what JSON carries exactly: no NaN or infinity (they would come back as null).
+
+    Returns True when it left top-level floats to ``_serialised_floats_ok`` (``defer_floats``).
+    """
+    types = set(map(type, values))
+    if types <= _SCALARS:  # the common case, without a Python-level loop
+        return False
+    if types <= _SCALARS_AND_FLOAT:
+        if defer_floats:
+            return True
+        for value in values:
+            if type(value) is float and not math.isfinite(value):
+                raise InvalidRecord("Field values must be finite numbers; NaN and infinity cannot be stored.")
+        return False
     for value in values:
         t = type(value)
         if t is str or t is int or t is bool or value is None:
@@ -288,6 +314,15 @@ def _check_values(values: Iterable) -> None:
             _check_values(value)
         else:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.")
+    return False
+
+
+def _serialised_floats_ok(fields: dict, serialised: bytes) -> None:
+    """The deferred float check: orjson writes NaN and infinity as ``null``, so without
+    a ``null`` in the output (the usual case) every float was finite. Otherwise check
+    exactly (a null value, or "null" inside a text, only costs the slow path)."""
+    if b"null" in serialised:
+        _check_values(fields.values())
 
 
 class Store(ReplicaMixin):
@@ -606,58 +641,78 @@ class Store(ReplicaMixin):
         _check_kind(kind)
         ids: list[str] = []
         with self.atomic():
+            with translate_errors():
+                ref = (self._conn.execute("SELECT max(ref) FROM records").fetchone()[0] or 0) + 1
             # Slices bound the memory of a big import. (Overlapping encryption with the
             # writes on a second thread was measured slower: the writer waits for the
             # interpreter lock on every row it binds.)
             for chunk in _slices(many, _SLICE):
-                self._write_new(self._prepare_new(sealer, kind, chunk, form_id, form_version, ids))
+                rows = self._prepare_new(sealer, kind, chunk, form_id, form_version, ref)
+                self._write_new(rows)
+                ids += rows[0]
+                ref += len(rows[0])
         log.info("saved %d %s record(s)", len(ids), kind)
         return ids
 
-    def _prepare_new(self, sealer: crypto.Sealer, kind: str, chunk: list, form_id, form_version, ids: list[str]) -> tuple:
-        """Encrypt and stamp one slice of new records (pure Python; no database access)."""
-        tx = self._tx
-        device = self.device_id
-        indexed = self._indexed(kind)
-        token = self._token
-        rec_rows, change_rows, index_rows, audit_rows = [], [], [], []
-        audit_key, user, prev = self._keys.audit, self.user_id, tx.audit_mac
-        for fields in chunk:
-            _check_fields(fields)
-            rid = uuid7()
-            now = self.clock.tick()
-            st = f"{now}@{device}"
+    def _prepare_new(self, sealer: crypto.Sealer, kind: str, chunk: list, form_id, form_version, ref: int) -> tuple:
+        """Encrypt and stamp one slice of new records (pure Python; no database access).
+
+        Per record: one sealed body, whose row the creation change reads (``outbox_seq``),
+        and the blind-index tokens. One audit entry covers the whole slice.
+        """
+        n = len(chunk)
+        new_ids = uuid7_many(n)
+        ids = [rid for rid, _raw in new_ids]
+        seal = sealer.sealing("record", n)
+        bodies = []
+        for fields, rid in zip(chunk, ids):
+            deferred = _check_fields(fields, defer_floats=True)
             try:
                 plain = _dumps(fields)
             except TypeError as exc:
                 raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
-            clocks = f'{{"":"{st}"}}'  # every field written now: one base stamp
-            rec_rows.append((rid, kind, form_id, form_version, clocks, st, sealer.seal("record", rid, plain)))
-            tx.last_seq += 1
-            seq = tx.last_seq
-            change_rows.append((device, seq, rid, kind, form_id, form_version, now, sealer.seal("change", f"{device}|{seq}|{rid}", plain)))
-            for name, normaliser in indexed.items():
-                value = fields.get(name)
-                if value is not None and value != "":
-                    index_rows.append((token(kind, name, normaliser, value), rid))
-            tx.audit_seq += 1
-            prev = crypto.chain_mac(audit_key, prev, (str(tx.audit_seq), now, user, "add", rid, b""))
-            audit_rows.append((tx.audit_seq, now, user, "add", rid, None, prev))
-            ids.append(rid)
-        tx.audit_mac = prev
-        return rec_rows, change_rows, index_rows, audit_rows
+            if deferred:
+                _serialised_floats_ok(fields, plain)
+            # Sealed at once: each plaintext buffer is freed (and reused) before the next.
+            bodies.append(seal(rid, plain))
+        tx = self._tx
+        device = self.device_id
+        stamps = self.clock.ticks(n)
+        first_seq = tx.last_seq + 1
+        seqs = range(first_seq, first_seq + n)
+        refs = range(ref, ref + n)
+        # clocks stay NULL: every field carries the stamp in `updated`.
+        rec_rows = [
+            (r, rid, kind, form_id, form_version, f"{now}@{device}", seq, body)
+            for r, rid, now, seq, body in zip(refs, ids, stamps, seqs, bodies)
+        ]
+        change_rows = [(device, seq, rid, kind, form_id, form_version, now) for seq, rid, now in zip(seqs, ids, stamps)]
+        index_rows = []
+        for name, normaliser in self._indexed(kind).items():
+            norm = normalize.NORMALISERS[normaliser]
+            present = [(r, fields[name]) for r, fields in zip(refs, chunk) if fields.get(name) not in (None, "")]
+            tokens = crypto.blind_tokens(self._keys.blind_index, crypto.blind_prefix(kind, name), [norm(v) for _r, v in present])
+            index_rows += zip(tokens, [r for r, _v in present])
+        # Sorted, the tokens go into the index in key order: each page is visited once.
+        index_rows.sort()
+        tx.last_seq = first_seq + n - 1
+        audit_row = self._audit_row("add", ids[0] if n == 1 else None, records=_pack_ids(first_seq, [raw for _rid, raw in new_ids]))
+        return ids, rec_rows, change_rows, index_rows, audit_row
 
     def _write_new(self, rows: tuple) -> None:
-        rec_rows, change_rows, index_rows, audit_rows = rows
+        _ids, rec_rows, change_rows, index_rows, audit_row = rows
         with translate_errors():
             c = self._conn
-            c.executemany("INSERT INTO records (id, kind, form_id, form_version, clocks, updated, body) VALUES (?,?,?,?,?,?,?)", rec_rows)
             c.executemany(
-                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, body) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO records (ref, id, kind, form_id, form_version, updated, outbox_seq, body) VALUES (?,?,?,?,?,?,?,?)",
+                rec_rows,
+            )
+            c.executemany(
+                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc) VALUES (?,?,?,?,?,?,?)",
                 change_rows,
             )
             c.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", index_rows)
-            c.executemany("INSERT INTO audit VALUES (?,?,?,?,?,?,?)", audit_rows)
+            c.execute(_AUDIT_INSERT, audit_row)
 
     def get_record(self, record_id: str) -> Record:
         sealer = self._need_key()
@@ -673,12 +728,14 @@ class Store(ReplicaMixin):
         except TypeError as exc:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
         with self.atomic():
-            record = self._decode(sealer, self._row(record_id))
+            row = self._row(record_id)
+            record = self._decode(sealer, row)
             if record.deleted:
                 raise UnknownRecord(f"Record {record_id} was deleted; it cannot be edited.")
             changed = {k: v for k, v in changes.items() if record.fields.get(k, _MISSING) != v}
             if not changed:
                 return record
+            self._keep_creation(sealer, record, row[_OUTBOX_SEQ])
             now = self.clock.tick()
             st = f"{now}@{self.device_id}"
             old_fields = dict(record.fields)
@@ -687,7 +744,7 @@ class Store(ReplicaMixin):
             for k in changed:
                 record.clocks[k] = st
             self._write_record(sealer, record, st)
-            self._reindex(record, old_fields, changed.keys())
+            self._reindex(record, row[_REF], old_fields, changed.keys())
             self._append_change(sealer, record, now, changed, bases)
             self._audit("edit", record_id, detail={"fields": sorted(changed)})
         log.info("edited record %s (%d field(s))", record_id, len(changed))
@@ -697,9 +754,11 @@ class Store(ReplicaMixin):
         """Leave a tombstone: the row stays with its id and clocks, the values are erased."""
         sealer = self._need_key()
         with self.atomic():
-            record = self._decode(sealer, self._row(record_id))
+            row = self._row(record_id)
+            record = self._decode(sealer, row)
             if record.deleted:
                 return
+            self._keep_creation(sealer, record, row[_OUTBOX_SEQ])
             now = self.clock.tick()
             st = f"{now}@{self.device_id}"
             old_fields = record.fields
@@ -708,10 +767,11 @@ class Store(ReplicaMixin):
             record.fields = {}
             record.deleted = True
             self._write_record(sealer, record, st)
+            ref = row[_REF]
             with translate_errors():
                 self._conn.executemany(
-                    "DELETE FROM blind_index WHERE token = ? AND record_id = ?",
-                    [(t, record_id) for t in self._tokens(record.kind, old_fields)],
+                    "DELETE FROM blind_index WHERE token = ? AND ref = ?",
+                    [(t, ref) for t in self._tokens(record.kind, old_fields)],
                 )
             self._append_change(sealer, record, now, {}, bases)
             self._audit("delete", record_id)
@@ -720,31 +780,47 @@ class Store(ReplicaMixin):
     def list_records(self, kind: str | None = None, *, include_deleted: bool = False) -> Iterator[Record]:
         """Stream records, decrypting one at a time (memory stays flat on big stores)."""
         sealer = self._need_key()
-        sql = "SELECT id, kind, form_id, form_version, clocks, deleted, body FROM records"
-        where, args = [], []
-        if kind is not None:
-            where.append("kind = ?")
-            args.append(kind)
-        if not include_deleted:
-            where.append("deleted = 0")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        # The common scan is one kind's live records: kind and deleted are then known, not read.
+        lean = kind is not None and not include_deleted
+        if lean:
+            sql = f"SELECT id, form_id, form_version, {_CLOCKS}, body FROM records WHERE kind = ? AND deleted = 0"
+            args: list = [kind]
+        else:
+            sql = f"SELECT id, kind, form_id, form_version, {_CLOCKS}, deleted, body FROM records"
+            where, args = [], []
+            if kind is not None:
+                where.append("kind = ?")
+                args.append(kind)
+            if not include_deleted:
+                where.append("deleted = 0")
+            if where:
+                sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id"
         with translate_errors():
             cursor = self._conn.execute(sql, args)
         # The hot loop of every scan: Sealer.open inlined (same format and associated data).
         decrypt = sealer.aead.decrypt
         version = crypto.KEY_VERSION
-        suffix = f"|{version}".encode()
+        ad = f"record|%s|{version}"
         with translate_errors():  # damage found mid-scan is a CorruptStore, not a raw sqlite error
-            for rid, rkind, fid, fver, clocks, deleted, body in cursor:
-                try:
-                    if body[0] != version:
-                        raise InvalidTag
-                    fields = _loads(decrypt(body[1:13], body[13:], b"record|" + rid.encode() + suffix))
-                except (InvalidTag, ValueError, IndexError):
-                    raise DamagedRecord(rid) from None
-                yield Record(rid, rkind, fid, fver, fields, clocks, bool(deleted))
+            if lean:
+                for rid, fid, fver, clocks, body in cursor:
+                    try:
+                        if body[0] != version:
+                            raise InvalidTag
+                        fields = _loads(decrypt(body[1:13], body[13:], (ad % rid).encode()))
+                    except (InvalidTag, ValueError, IndexError):
+                        raise DamagedRecord(rid) from None
+                    yield Record(rid, kind, fid, fver, fields, clocks, False)
+            else:
+                for rid, rkind, fid, fver, clocks, deleted, body in cursor:
+                    try:
+                        if body[0] != version:
+                            raise InvalidTag
+                        fields = _loads(decrypt(body[1:13], body[13:], (ad % rid).encode()))
+                    except (InvalidTag, ValueError, IndexError):
+                        raise DamagedRecord(rid) from None
+                    yield Record(rid, rkind, fid, fver, fields, clocks, bool(deleted))
 
     def count_records(self, kind: str | None = None) -> int:
         sql, args = "SELECT count(*) FROM records WHERE deleted = 0", []
@@ -757,7 +833,7 @@ class Store(ReplicaMixin):
     # -- blind indexes -----------------------------------------------------------
     def declare_index(self, kind: str, field: str, normaliser: str = "text") -> int:
         """Make ``field`` of ``kind`` searchable by exact value; index existing records. Returns how many."""
-        self._need_key()
+        sealer = self._need_key()
         if kind != "*":
             _check_kind(kind)
         _check_fields({field: None})
@@ -768,12 +844,19 @@ class Store(ReplicaMixin):
             with translate_errors():
                 self._conn.execute("INSERT OR REPLACE INTO index_fields VALUES (?, ?, ?)", (kind, field, normaliser))
             self._load_index_fields()
+            sql, args = "SELECT ref, id, kind, body FROM records WHERE deleted = 0", []
+            if kind != "*":
+                sql += " AND kind = ?"
+                args.append(kind)
             rows = []
-            for record in self.list_records(None if kind == "*" else kind):
-                value = record.fields.get(field)
-                if value not in (None, ""):
-                    rows.append((self._token(record.kind, field, normaliser, value), record.id))
             with translate_errors():
+                for ref, rid, rkind, body in self._conn.execute(sql, args).fetchall():
+                    try:
+                        value = _loads(sealer.open("record", rid, body)).get(field)
+                    except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+                        raise DamagedRecord(rid) from None
+                    if value not in (None, ""):
+                        rows.append((self._token(rkind, field, normaliser, value), ref))
                 self._conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", rows)
             count = len(rows)
             self._audit("index_declared")
@@ -794,9 +877,9 @@ class Store(ReplicaMixin):
         wanted = norm(value)
         with translate_errors():
             rows = self._conn.execute(
-                "SELECT r.id, r.kind, r.form_id, r.form_version, r.clocks, r.deleted, r.body "
+                f"SELECT r.id, r.kind, r.form_id, r.form_version, {_CLOCKS_R}, r.deleted, r.body "
                 # CROSS JOIN keeps SQLite on the token index first, whatever its statistics say.
-                "FROM blind_index b CROSS JOIN records r ON r.id = b.record_id "
+                "FROM blind_index b CROSS JOIN records r ON r.ref = b.ref "
                 "WHERE b.token = ? AND r.kind = ? AND r.deleted = 0 ORDER BY r.id",
                 (token, kind),
             ).fetchall()
@@ -830,7 +913,7 @@ class Store(ReplicaMixin):
         merged.update(self._index_fields.get(kind, {}))
         return merged
 
-    def _reindex(self, record: Record, old: dict, changed: Iterable[str]) -> None:
+    def _reindex(self, record: Record, ref: int, old: dict, changed: Iterable[str]) -> None:
         indexed = self._indexed(record.kind)
         with translate_errors():
             for name in changed:
@@ -839,32 +922,45 @@ class Store(ReplicaMixin):
                     continue
                 if old.get(name) not in (None, ""):
                     self._conn.execute(
-                        "DELETE FROM blind_index WHERE token = ? AND record_id = ?",
-                        (self._token(record.kind, name, normaliser, old[name]), record.id),
+                        "DELETE FROM blind_index WHERE token = ? AND ref = ?",
+                        (self._token(record.kind, name, normaliser, old[name]), ref),
                     )
                 if record.fields.get(name) not in (None, ""):
                     self._conn.execute(
                         "INSERT OR IGNORE INTO blind_index VALUES (?, ?)",
-                        (self._token(record.kind, name, normaliser, record.fields[name]), record.id),
+                        (self._token(record.kind, name, normaliser, record.fields[name]), ref),
                     )
 
     # -- outbox ------------------------------------------------------------------
     def pending_changes(self, limit: int | None = None) -> list[Change]:
-        """Unacknowledged local changes, oldest first."""
+        """Unacknowledged local changes, oldest first.
+
+        A record's creation change has no body of its own while the record is as it
+        was created: its fields are read from the record row (see ``_keep_creation``).
+        """
         sealer = self._need_key()
         sql = (
-            "SELECT device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases "
-            "FROM changes WHERE acked = 0 ORDER BY device_id, seq"
+            "SELECT c.device_id, c.seq, c.record_id, c.kind, c.form_id, c.form_version, c.hlc, c.deleted, c.body, "
+            "r.outbox_seq, r.updated, r.body, c.bases "
+            "FROM changes c LEFT JOIN records r ON c.body IS NULL AND r.id = c.record_id "
+            "WHERE c.acked = 0 ORDER BY c.device_id, c.seq"
         )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         out = []
         with translate_errors():
             rows = self._conn.execute(sql).fetchall()
-        for dev, seq, rid, kind, fid, fver, h, deleted, body, bases in rows:
+        device = self.device_id
+        for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases in rows:
             try:
-                fields = _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
-            except crypto.AuthenticationFailed:
+                if body is not None:
+                    fields = _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
+                # The row must still be the one this change created: same sequence, same stamp.
+                elif dev == device and outbox_seq == seq and updated == f"{h}@{dev}" and record_body is not None:
+                    fields = _loads(sealer.open("record", rid, record_body))
+                else:
+                    raise crypto.AuthenticationFailed()
+            except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
                 raise DamagedRecord(rid, "change for record") from None
             out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {}))
         return out
@@ -886,6 +982,26 @@ class Store(ReplicaMixin):
                  _dumps(bases).decode() if bases else None),
             )
 
+    def _keep_creation(self, sealer: crypto.Sealer, record: Record, outbox_seq: int | None) -> None:
+        """Before a record row is first rewritten, give its creation change a sealed copy
+        of the fields it was created with: until now it read them from the row.
+
+        Every rewrite of a record row must call this first (and then ``_write_record``,
+        which clears ``outbox_seq`` and moves ``updated``); ``record`` is the row as
+        read, not yet changed. A rewrite that skipped it is caught, not sent: the
+        outbox and ``verify`` accept a bodyless change only while the row's
+        ``outbox_seq`` and ``updated`` stamp are still the change's own.
+        """
+        if outbox_seq is None:
+            return
+        device = self.device_id
+        body = sealer.seal("change", f"{device}|{outbox_seq}|{record.id}", _dumps(record.fields))
+        with translate_errors():
+            self._conn.execute(
+                "UPDATE changes SET body = ? WHERE device_id = ? AND seq = ? AND record_id = ? AND body IS NULL",
+                (body, device, outbox_seq, record.id),
+            )
+
     # -- audit -------------------------------------------------------------------
     def _audit_genesis(self) -> bytes:
         if self._keys is None:
@@ -893,41 +1009,56 @@ class Store(ReplicaMixin):
         return crypto.chain_mac(self._keys.audit, b"", ("genesis", self.profile_id))
 
     def _audit(self, action: str, record_id: str | None = None, *, detail: dict | None = None) -> None:
+        row = self._audit_row(action, record_id, detail=detail)
+        with translate_errors():
+            self._conn.execute(_AUDIT_INSERT, row)
+
+    def _audit_row(self, action: str, record_id: str | None, *, detail: dict | None = None, records: bytes | None = None) -> tuple:
+        """The next link of the chain, as a row; ``records`` packs the ids a batch entry covers."""
         tx = self._tx
         tx.audit_seq += 1
         seq = tx.audit_seq
         when = hlc.encode(self.clock.last)
         blob = self._sealer.seal("audit", str(seq), _dumps(detail)) if detail is not None else None
-        mac = crypto.chain_mac(self._keys.audit, tx.audit_mac, (str(seq), when, self.user_id, action, record_id or "", blob or b""))
-        with translate_errors():
-            self._conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?)", (seq, when, self.user_id, action, record_id, blob, mac))
+        mac = _audit_link(self._keys.audit, tx.audit_mac, seq, when, self.user_id, action, record_id, blob, records)
         tx.audit_mac = mac
+        return (seq, when, self.user_id, action, record_id, blob, mac, records)
 
     def _audit_records(self, action: str, record_ids: list[str]) -> None:
         """One audit link per record, written in one statement (the same chain as _audit)."""
-        tx = self._tx
-        when = hlc.encode(self.clock.last)
-        key, user, prev = self._keys.audit, self.user_id, tx.audit_mac
-        rows = []
-        for rid in record_ids:
-            tx.audit_seq += 1
-            prev = crypto.chain_mac(key, prev, (str(tx.audit_seq), when, user, action, rid, b""))
-            rows.append((tx.audit_seq, when, user, action, rid, None, prev))
+        rows = [self._audit_row(action, rid) for rid in record_ids]
         with translate_errors():
-            self._conn.executemany("INSERT INTO audit VALUES (?,?,?,?,?,?,?)", rows)
-        tx.audit_mac = prev
+            self._conn.executemany(_AUDIT_INSERT, rows)
 
     def audit_entries(self, record_id: str | None = None) -> list[AuditEntry]:
+        """The audit log, oldest first; with ``record_id``, that record's entries.
+
+        An entry that added a batch of records stands for one "add" per record here.
+        """
         self._need_key()
         names = {s.user_id: s.name for s in self.keyring.users}
         names["recovery"] = "recovery key"
-        sql, args = "SELECT seq, hlc, user_id, action, record_id FROM audit", []
+        sql, args = "SELECT seq, hlc, user_id, action, record_id, records FROM audit", []
+        needle = None
         if record_id:
-            sql += " WHERE record_id = ?"
-            args.append(record_id)
+            try:
+                needle = uuid_bytes(record_id)
+            except (ValueError, AttributeError):
+                needle = None
+            sql += " WHERE record_id = ? OR (records IS NOT NULL AND instr(records, ?) > 0)"
+            args += [record_id, needle]
         with translate_errors():
             rows = self._conn.execute(sql + " ORDER BY seq", args).fetchall()
-        return [AuditEntry(seq, h, uid, names.get(uid), action, rid) for seq, h, uid, action, rid in rows]
+        out = []
+        for seq, h, uid, action, rid, packed in rows:
+            if packed is None:
+                out.append(AuditEntry(seq, h, uid, names.get(uid), action, rid))
+            elif record_id:
+                if needle is not None and needle in _unpack_ids(packed)[1]:
+                    out.append(AuditEntry(seq, h, uid, names.get(uid), action, record_id))
+            else:
+                out += [AuditEntry(seq, h, uid, names.get(uid), action, uuid_text(raw)) for raw in _unpack_ids(packed)[1]]
+        return out
 
     def _audit_best_effort(self, action: str) -> None:
         """Audit a read-only event. A full disk or a busy store must not lock a person out
@@ -946,21 +1077,32 @@ class Store(ReplicaMixin):
 
     # -- verify ------------------------------------------------------------------
     def verify(self) -> VerifyReport:
-        """Decrypt every record and change, and walk the audit chain."""
+        """Decrypt every record and change, and walk the audit chain.
+
+        A creation change without a body of its own must be vouched for twice: by its
+        record row (``outbox_seq``) and by the audit entry that added the record.
+        """
         sealer = self._need_key()
         report = VerifyReport()
         c = self._conn
         with translate_errors():
             result = [r[0] for r in c.execute("PRAGMA quick_check")]
             report.integrity = "ok" if result == ["ok"] else "; ".join(result[:5])
-            for rid, body in c.execute("SELECT id, body FROM records"):
+            row_claims: dict[int, tuple[str, str]] = {}  # outbox seq -> (record id, stamp), from the record rows
+            for rid, body, outbox_seq, updated in c.execute("SELECT id, body, outbox_seq, updated FROM records"):
                 report.records += 1
                 try:
                     _loads(sealer.open("record", rid, body))
                 except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
                     report.damaged_records.append(rid)
-            for dev, seq, rid, body in c.execute("SELECT device_id, seq, record_id, body FROM changes"):
+                if outbox_seq is not None:
+                    row_claims[outbox_seq] = (rid, updated)
+            bodyless: list[tuple[str, int, str, str]] = []
+            for dev, seq, rid, h, body in c.execute("SELECT device_id, seq, record_id, hlc, body FROM changes"):
                 report.changes += 1
+                if body is None:
+                    bodyless.append((dev, seq, rid, h))
+                    continue
                 try:
                     _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
                 except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
@@ -968,16 +1110,26 @@ class Store(ReplicaMixin):
             prev = self._audit_genesis()
             expected_seq = 0
             key = self._keys.audit
-            for seq, when, uid, action, rid, blob, mac in c.execute("SELECT * FROM audit ORDER BY seq"):
+            audit_claims: dict[int, bytes] = {}  # outbox seq -> record id bytes, from the audit chain
+            for seq, when, uid, action, rid, blob, mac, packed in c.execute(
+                "SELECT seq, hlc, user_id, action, record_id, detail, mac, records FROM audit ORDER BY seq"
+            ):
                 report.audit_entries += 1
                 expected_seq += 1
-                link = crypto.chain_mac(key, prev, (str(seq), when, uid, action, rid or "", blob or b""))
+                link = _audit_link(key, prev, seq, when, uid, action, rid, blob, packed)
                 bad = seq != expected_seq or link != mac
                 if blob is not None and not bad:
                     try:
                         sealer.open("audit", str(seq), blob)
                     except crypto.AuthenticationFailed:
                         bad = True
+                if packed is not None and not bad:
+                    try:
+                        first, raws = _unpack_ids(packed)
+                    except ValueError:
+                        bad = True
+                    else:
+                        audit_claims.update(zip(range(first, first + len(raws)), raws))
                 if bad:
                     report.audit_broken_at, report.audit_broken_record = seq, rid
                     break
@@ -985,16 +1137,29 @@ class Store(ReplicaMixin):
             if report.audit_broken_at is None:
                 head = dict(c.execute("SELECT key, value FROM meta WHERE key = 'audit_head'")).get("audit_head", "0:")
                 report.audit_head_ok = head == f"{expected_seq}:{prev.hex()}" or (expected_seq == 0 and head == "0:")
+            for dev, seq, rid, h in bodyless:
+                try:
+                    vouched = (
+                        dev == self.device_id
+                        and row_claims.get(seq) == (rid, f"{h}@{dev}")
+                        and audit_claims.get(seq) == uuid_bytes(rid)
+                    )
+                except (ValueError, AttributeError):
+                    vouched = False
+                if not vouched:
+                    report.damaged_changes.append(f"{dev}:{seq} (record {rid})")
         self._audit_best_effort("verified" if report.ok else "verify_failed")
         return report
 
     # -- internals -----------------------------------------------------------------
     def _row(self, record_id: str) -> tuple:
+        """The record row: the seven columns ``_decode`` reads, then ``ref`` and ``outbox_seq``."""
         if not isinstance(record_id, str) or not is_uuid(record_id):
             raise UnknownRecord("A record id looks like 0190f0c2-3b4a-7c1d-9e2f-0123456789ab; that is not one.")
         with translate_errors():
             row = self._conn.execute(
-                "SELECT id, kind, form_id, form_version, clocks, deleted, body FROM records WHERE id = ?", (record_id,)
+                f"SELECT id, kind, form_id, form_version, {_CLOCKS}, deleted, body, ref, outbox_seq FROM records WHERE id = ?",
+                (record_id,),
             ).fetchone()
         if row is None:
             raise UnknownRecord(f"There is no record {record_id} in this profile.")
@@ -1002,7 +1167,7 @@ class Store(ReplicaMixin):
 
     @staticmethod
     def _decode(sealer: crypto.Sealer, row: tuple) -> Record:
-        rid, kind, fid, fver, clocks, deleted, body = row
+        rid, kind, fid, fver, clocks, deleted, body = row[:7]
         try:
             fields = _loads(sealer.open("record", rid, body))
         except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
@@ -1010,9 +1175,10 @@ class Store(ReplicaMixin):
         return Record(rid, kind, fid, fver, fields, clocks, bool(deleted))
 
     def _write_record(self, sealer: crypto.Sealer, record: Record, st: str) -> None:
+        """Rewrite a record row (after ``_keep_creation``)."""
         with translate_errors():
             self._conn.execute(
-                "UPDATE records SET clocks = ?, updated = ?, deleted = ?, body = ? WHERE id = ?",
+                "UPDATE records SET clocks = ?, updated = ?, deleted = ?, outbox_seq = NULL, body = ? WHERE id = ?",
                 (_encode_clocks(record.clocks, record.fields), st, int(record.deleted), sealer.seal("record", record.id, _dumps(record.fields)), record.id),
             )
 
@@ -1022,6 +1188,33 @@ class Store(ReplicaMixin):
         if row is None:
             return default
         return int(row[0], 16 if hex_ else 10)
+
+
+# The stored clocks, or the one stamp every field shares (NULL clocks, see schema 0004).
+_CLOCKS = "coalesce(clocks, updated)"
+_CLOCKS_R = "coalesce(r.clocks, r.updated)"
+_REF, _OUTBOX_SEQ = 7, 8  # positions in Store._row
+_AUDIT_INSERT = "INSERT INTO audit (seq, hlc, user_id, action, record_id, detail, mac, records) VALUES (?,?,?,?,?,?,?,?)"
+_PACKED_FORMAT = 1
+
+
+def _pack_ids(first_seq: int, raws: list[bytes]) -> bytes:
+    """A batch entry's ``records``: format byte, first outbox sequence (8 bytes), 16 bytes per id."""
+    return bytes([_PACKED_FORMAT]) + first_seq.to_bytes(8, "big") + b"".join(raws)
+
+
+def _unpack_ids(packed: bytes) -> tuple[int, list[bytes]]:
+    if len(packed) < 9 or packed[0] != _PACKED_FORMAT or (len(packed) - 9) % 16:
+        raise ValueError("not a packed list of record ids")
+    return int.from_bytes(packed[1:9], "big"), [packed[i : i + 16] for i in range(9, len(packed), 16)]
+
+
+def _audit_link(key: bytes, prev: bytes, seq: int, when: str, user_id: str, action: str,
+                record_id: str | None, detail: bytes | None, records: bytes | None) -> bytes:
+    parts: tuple = (str(seq), when, user_id, action, record_id or "", detail or b"")
+    if records is not None:
+        parts += (records,)  # entries written before schema 0004 have six parts
+    return crypto.chain_mac(key, prev, parts)
 
 
 _MISSING = object()

@@ -37,6 +37,18 @@ def test_tick_is_monotonic_even_when_the_wall_clock_goes_back():
     assert hlc.wall_ms(b) == 1_000_000
 
 
+def test_ticks_for_a_batch_are_what_single_ticks_would_give():
+    now = [1_000_000]
+    single = hlc.HybridClock(now_ms=lambda: now[0])
+    batch = hlc.HybridClock(now_ms=lambda: now[0])
+    assert batch.ticks(3) == [single.tick() for _ in range(3)]
+    assert batch.last == single.last
+    now[0] -= 5000  # the wall clock goes back: the batch still moves forward
+    after = batch.ticks(2)
+    assert after == sorted(after) and after[0] > hlc.encode(single.last)
+    assert batch.tick() > after[-1]
+
+
 def test_receive_moves_past_a_remote_stamp():
     now = [1_000_000]
     clock = hlc.HybridClock(now_ms=lambda: now[0])

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
@@ -137,6 +139,32 @@ def test_sealed_blob_refuses_every_single_bit_flip():
 def test_sealing_twice_uses_fresh_nonces():
     sealer = crypto.Sealer(K32)
     assert sealer.seal("record", "x", b"same") != sealer.seal("record", "x", b"same")
+
+
+def test_sealing_a_batch_gives_the_same_format_with_fresh_nonces():
+    sealer = crypto.Sealer(K32)
+    seal = sealer.sealing("record", 3)
+    blobs = [seal("a", b"one"), seal("b", b"two"), seal("b", b"two")]
+    assert [sealer.open("record", i, blob) for i, blob in zip("abb", blobs)] == [b"one", b"two", b"two"]
+    assert len({blob[1:13] for blob in blobs}) == 3 and blobs[1] != blobs[2]
+    with pytest.raises(crypto.AuthenticationFailed):
+        sealer.open("record", "b", blobs[0])
+    with pytest.raises(StopIteration):  # more than it was drawn for: refused, never a nonce reused
+        seal("c", b"four")
+
+
+def test_blind_tokens_of_a_batch_match_single_tokens():
+    values = ["380671234567", "380501112233", ""]
+    prefix = crypto.blind_prefix("household", "phone")
+    assert crypto.blind_tokens(K32, prefix, values) == [crypto.blind_token(K32, "household", "phone", v) for v in values]
+    assert crypto.blind_tokens(K32, prefix, values)[0].hex() == "c70a2da9a7840d4b71e3570402321076"
+
+
+@given(st.binary(min_size=0, max_size=64), st.text(max_size=20), st.text(max_size=200))
+def test_batched_blind_tokens_are_plain_hmac_sha256(key, field, value):
+    prefix = crypto.blind_prefix("household", field)
+    expected = hmac.new(key, prefix + value.encode(), hashlib.sha256).digest()[:16]
+    assert crypto.blind_tokens(key, prefix, [value]) == [expected]
 
 
 def test_wrapped_key_is_bound_to_its_slot():

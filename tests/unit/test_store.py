@@ -36,10 +36,20 @@ def test_save_get_roundtrip_keeps_types(store):
     assert all(stamp.endswith("@" + store.device_id) for stamp in record.clocks.values())
 
 
+def test_floats_beside_nulls_and_null_texts_are_stored(store):
+    fields = {"lat": 49.99, "lon": -0.0, "big": 1e308, "gone": None, "note": "null", "tiny": 5e-324}
+    ids = store.save_records("household", [fields, {"lat": 1.5}])
+    assert store.get_record(ids[0]).fields == fields and store.get_record(ids[1]).fields == {"lat": 1.5}
+
+
 def test_ids_are_time_ordered_uuid7(store):
     ids = store.save_records("household", [{"n": i} for i in range(50)])
-    assert ids == sorted(ids)
-    assert all(i[14] == "7" for i in ids)
+    ids += store.save_records("household", [{"n": i} for i in range(50)])
+    ids.append(store.save_record("household", {"n": 0}))
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(i[14] == "7" and i[19] in "89ab" for i in ids)  # version 7, RFC 9562 variant
+    stamps = [r.clocks["n"] for r in store.list_records()]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)  # one HLC tick per record
 
 
 def test_edit_changes_only_given_fields_and_stamps_only_them(store):
@@ -245,10 +255,102 @@ def test_swapping_ciphertexts_between_records_is_detected(store):
 
 
 def test_verify_reports_a_tampered_audit_entry(store):
-    ids = store.save_records("household", [{"n": i} for i in range(4)])
-    store._conn.execute("UPDATE audit SET action = 'edit' WHERE record_id = ?", (ids[1],))
+    store.save_records("household", [{"n": i} for i in range(4)])
+    rid = store.save_record("household", {"n": 4})
+    store.save_records("household", [{"n": i} for i in range(5, 7)])
+    store._conn.execute("UPDATE audit SET action = 'edit' WHERE record_id = ?", (rid,))
     report = store.verify()
-    assert not report.ok and report.audit_broken_record == ids[1]
+    assert not report.ok and report.audit_broken_record == rid
+
+
+def _batch_entry(store) -> tuple[int, bytes]:
+    return raw(store, "SELECT seq, records FROM audit WHERE records IS NOT NULL AND record_id IS NULL ORDER BY seq")[0]
+
+
+def test_one_audit_entry_covers_a_batch_and_still_names_each_record(store):
+    before = len(raw(store, "SELECT seq FROM audit"))
+    ids = store.save_records("household", [{"n": i} for i in range(5)])
+    assert len(raw(store, "SELECT seq FROM audit")) == before + 1
+    for rid in ids:
+        assert [(e.action, e.record_id, e.user_name) for e in store.audit_entries(rid)] == [("add", rid, "Enumerator One")]
+    assert [e.record_id for e in store.audit_entries() if e.action == "add"] == ids
+    assert store.verify().ok
+
+
+@pytest.mark.parametrize("damage", ["swap two ids", "drop an id", "shift the first sequence", "no ids at all", "ids of another batch"])
+def test_verify_reports_a_tampered_batch_entry(store, damage):
+    store.save_records("household", [{"n": i} for i in range(4)])
+    store.save_records("household", [{"n": i} for i in range(4, 6)])
+    seq, packed = _batch_entry(store)
+    other = raw(store, "SELECT records FROM audit WHERE records IS NOT NULL ORDER BY seq DESC")[0][0]
+    head, ids = packed[:9], [packed[i : i + 16] for i in range(9, len(packed), 16)]
+    forged = {
+        "swap two ids": head + ids[1] + ids[0] + b"".join(ids[2:]),
+        "drop an id": head + b"".join(ids[:-1]),
+        "shift the first sequence": head[:1] + (int.from_bytes(head[1:], "big") + 1).to_bytes(8, "big") + b"".join(ids),
+        "no ids at all": None,
+        "ids of another batch": other,
+    }[damage]
+    store._conn.execute("UPDATE audit SET records = ? WHERE seq = ?", (forged, seq))
+    report = store.verify()
+    assert not report.ok and report.audit_broken_at == seq
+
+
+def test_a_new_record_has_one_sealed_body_and_its_change_reads_it(store):
+    ids = store.save_records("household", [HOUSEHOLD, {**HOUSEHOLD, "members": 2}])
+    assert raw(store, "SELECT count(*) FROM changes WHERE body IS NULL") == [(2,)]
+    assert [c.fields for c in store.pending_changes()] == [HOUSEHOLD, {**HOUSEHOLD, "members": 2}]
+    # The first rewrite of a record gives its creation change its own copy, as created.
+    store.edit_record(ids[0], {"members": 9})
+    store.delete_record(ids[1])
+    assert raw(store, "SELECT seq FROM changes WHERE body IS NULL") == []
+    assert raw(store, "SELECT count(*) FROM records WHERE outbox_seq IS NOT NULL") == [(0,)]
+    assert [(c.record_id, c.fields, c.deleted) for c in store.pending_changes()] == [
+        (ids[0], HOUSEHOLD, False),
+        (ids[1], {**HOUSEHOLD, "members": 2}, False),
+        (ids[0], {"members": 9}, False),
+        (ids[1], {}, True),
+    ]
+    assert store.verify().ok
+
+
+def test_a_rolled_back_edit_leaves_the_creation_change_bodyless(store):
+    rid = store.save_record("household", HOUSEHOLD)
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            store.edit_record(rid, {"members": 9})
+            raise RuntimeError("crash in the middle")
+    assert raw(store, "SELECT count(*) FROM changes WHERE body IS NULL") == [(1,)]
+    assert [c.fields for c in store.pending_changes()] == [HOUSEHOLD]
+    assert store.verify().ok
+
+
+@pytest.mark.parametrize(
+    "damage", ["swap record ids", "point the row elsewhere", "rewrite the record behind its back", "swap ids and clocks"]
+)
+def test_verify_and_the_outbox_catch_a_bodyless_change_moved_to_another_record(store, damage):
+    a, b = store.save_records("household", [{"n": 1}, {"n": 2}])
+    c = store._conn
+    if damage == "swap record ids":
+        c.execute("UPDATE changes SET record_id = CASE record_id WHEN ? THEN ? ELSE ? END", (a, b, a))
+        c.execute("UPDATE records SET outbox_seq = 3 - outbox_seq")
+    elif damage == "point the row elsewhere":
+        c.execute("UPDATE records SET outbox_seq = 2 WHERE id = ?", (a,))
+    elif damage == "rewrite the record behind its back":
+        # A writer that skipped _keep_creation and _write_record: the creation
+        # change would silently carry the new values.
+        body = store._sealer.seal("record", a, b'{"n": 99}')
+        c.execute("UPDATE records SET body = ?, updated = ? WHERE id = ?", (body, "f" * 16 + "@" + store.device_id, a))
+    else:
+        # Consistent on every plaintext column: only the audit chain can tell.
+        c.execute("UPDATE changes SET hlc = CASE record_id WHEN ? THEN (SELECT hlc FROM changes WHERE record_id = ?) ELSE (SELECT hlc FROM changes WHERE record_id = ?) END", (a, b, a))
+        c.execute("UPDATE changes SET record_id = CASE record_id WHEN ? THEN ? ELSE ? END", (a, b, a))
+        c.execute("UPDATE records SET outbox_seq = 3 - outbox_seq")
+    report = store.verify()
+    assert not report.ok and report.damaged_changes
+    if damage != "swap ids and clocks":
+        with pytest.raises(DamagedRecord):
+            store.pending_changes()
 
 
 def test_verify_notices_removed_audit_entries(store):
@@ -258,11 +360,19 @@ def test_verify_notices_removed_audit_entries(store):
     assert not report.ok and not report.audit_head_ok
 
 
-def test_verify_reports_a_damaged_change(store):
-    rid = store.save_record("household", {"n": 1})
-    other = rid[:-1] + ("1" if rid[-1] == "0" else "0")  # a different id, always
-    store._conn.execute("UPDATE changes SET record_id = ? WHERE seq = 1", (other,))
-    assert store.verify().damaged_changes
+@pytest.mark.parametrize(
+    "which", ["creation without a body of its own", "creation sealed at its first edit", "edit"]
+)
+def test_verify_reports_a_damaged_change(store, which):
+    rid = store.save_record("household", {"n": 1})  # change 1
+    store.save_record("household", {"n": 2})  # change 2: stays bodyless
+    store.edit_record(rid, {"n": 3})  # change 3; change 1 gets its own sealed body
+    seq = {"creation without a body of its own": 2, "creation sealed at its first edit": 1, "edit": 3}[which]
+    assert (raw(store, "SELECT body FROM changes WHERE seq = ?", seq)[0][0] is None) == (seq == 2)
+    victim = raw(store, "SELECT record_id FROM changes WHERE seq = ?", seq)[0][0]
+    other = victim[:-1] + ("1" if victim[-1] == "0" else "0")  # a different id, always
+    store._conn.execute("UPDATE changes SET record_id = ? WHERE seq = ?", (other, seq))
+    assert store.verify().damaged_changes == [f"{store.device_id}:{seq} (record {other})"]
 
 
 def test_audit_history_names_who_did_what(store):
