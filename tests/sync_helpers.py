@@ -3,12 +3,10 @@ and a real uvicorn server on 127.0.0.1, port 0 (integration tier)."""
 from __future__ import annotations
 
 import json
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
 from sync.errors import BundleReplayed, DeviceRevoked, ServerRefused, ServerUnreachable, UnknownSender
+from sync.server.embedded import EmbeddedServer
 from sync.server.hub import Hub
 from sync.server.settings import Settings
 
@@ -66,44 +64,5 @@ def make_hub(path: Path, db_url: str | None = None, **settings) -> Hub:
     return Hub(Settings(data_dir=path, db_url=db_url, **settings))
 
 
-class LiveServer:
+class LiveServer(EmbeddedServer):
     """uvicorn in a thread on 127.0.0.1 with port 0; ``url`` once it answers."""
-
-    def __init__(self, hub: Hub) -> None:
-        import uvicorn
-
-        from sync.server.app import create_app
-
-        self.hub = hub
-        config = uvicorn.Config(create_app(hub.settings, hub), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not (self.server.started and self.server.servers):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        wait_until_responds(self.url + "/v1/health")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def wait_until_responds(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
