@@ -87,10 +87,10 @@ class Context(QObject):
         return (self.profile / "keyring.json").exists()
 
     def run(self, fn: Callable[[Store], Any], done: Callable[[Any], None] | None = None,
-            failed: Callable[[BaseException], None] | None = None) -> None:
+            failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:
         """Run ``fn(store)`` on the serialized store worker."""
         store = self.store
-        self.tasks.store(lambda: fn(store), done, failed)
+        self.tasks.store(lambda: fn(store), done, failed, owner)
 
     def attach(self, store: Store) -> None:
         """Called (on the GUI thread) once a store is open and unlocked."""

@@ -201,6 +201,7 @@ class QuestionRow(QWidget):
                         b = QRadioButton(label)
                         self.group.addButton(b, k)
                         self._radio_layout.addWidget(b)
+                        b.show()
                     self._radio_layout.addStretch(1)
             else:
                 if names != self._choice_names or [b.text() for b in self._checks] != labels:
@@ -212,6 +213,7 @@ class QuestionRow(QWidget):
                         b.toggled.connect(self.on_check_toggled)
                         self._checks.append(b)
                         self._check_layout.addWidget(b)
+                        b.show()
             self._choice_names = names
         finally:
             self._updating = False

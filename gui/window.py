@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(900, 560)
         self.store: Store | None = None
         self.form_screen: FormScreen | None = None
-        self.reopen_draft: str | None = None
+        self.reopen_draft: dict | None = None
         ctx.tasks.on_error = lambda exc: present(self, exc)
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
@@ -151,11 +151,15 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.build_workspace()
         self.ctx.refresh_pending()
-        if self.reopen_draft:
-            self.open_draft(self.reopen_draft)
-            self.reopen_draft = None
+        if self.reopen_draft and self.reopen_draft["id"]:
+            self.open_draft(self.reopen_draft["id"])
+        self.reopen_draft = None
 
     # -- workspace ------------------------------------------------------------------------------------
+    def setCentralWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt's name
+        super().setCentralWidget(widget)
+        widget.show()  # swapped in from a signal of the widget it replaces: show it explicitly
+
     def build_workspace(self) -> None:
         self.form_screen = None
         root = QWidget()
@@ -219,14 +223,14 @@ class MainWindow(QMainWindow):
                                 editing=record.fields.get("_editing"))
             self._show_form(screen)
 
-        self.ctx.run(lambda st: st.get_record(draft_id), done)
+        self.ctx.run(lambda st: st.get_record(draft_id), done, owner=self)
 
     def edit_record(self, record_id: str) -> None:
         def done(record) -> None:
             screen = FormScreen(self.ctx, self.ctx.form(record.form_id), answers=record.fields, editing=record.id)
             self._show_form(screen)
 
-        self.ctx.run(lambda st: st.get_record(record_id), done)
+        self.ctx.run(lambda st: st.get_record(record_id), done, owner=self)
 
     def close_form(self) -> None:
         screen = self.form_screen
@@ -250,7 +254,7 @@ class MainWindow(QMainWindow):
             return
         if self.form_screen is not None:
             self.form_screen.flush()
-            self.reopen_draft = self.form_screen.draft["id"]
+            self.reopen_draft = self.form_screen.draft  # its id is filled in by the pending save
             self.form_screen = None
         self.idle.stop()
         self.lock_action.setEnabled(False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
@@ -60,25 +61,26 @@ class Tasks(QObject):
         self.on_error: Callable[[BaseException], None] | None = None
 
     def _submit(self, pool: QThreadPool, fn: Callable[[], Any], done: Callable[[Any], None] | None,
-                failed: Callable[[BaseException], None] | None, lock: threading.RLock | None) -> Worker:
+                failed: Callable[[BaseException], None] | None, lock: threading.RLock | None,
+                owner: QObject | None = None) -> Worker:
         worker = Worker(fn, lock)
         if done is not None:
-            worker.signals.returned.connect(done)
-        worker.signals.errored.connect(failed or self._default_error)
+            worker.signals.returned.connect(_guarded(done, owner))
+        worker.signals.errored.connect(_guarded(failed, owner) if failed else self._default_error)
         worker.signals.finished.connect(lambda: self._alive.discard(worker))
         self._alive.add(worker)
         pool.start(worker)
         return worker
 
     def store(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
-              failed: Callable[[BaseException], None] | None = None) -> Worker:
-        """Run a store call on the serialized executor."""
-        return self._submit(self.store_pool, fn, done, failed, self.store_lock)
+              failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> Worker:
+        """Run a store call on the serialized executor. Callbacks are dropped once ``owner`` is gone."""
+        return self._submit(self.store_pool, fn, done, failed, self.store_lock, owner)
 
     def background(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
-                   failed: Callable[[BaseException], None] | None = None) -> Worker:
+                   failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> Worker:
         """Run network or CPU work that holds no store lock of its own."""
-        return self._submit(self.net_pool, fn, done, failed, None)
+        return self._submit(self.net_pool, fn, done, failed, None, owner)
 
     def busy(self) -> bool:
         return bool(self._alive)
@@ -91,3 +93,16 @@ class Tasks(QObject):
     def _default_error(self, exc: BaseException) -> None:
         if self.on_error is not None:
             self.on_error(exc)
+
+
+def _guarded(callback: Callable[[Any], None], owner: QObject | None) -> Callable[[Any], None]:
+    """Skip the callback when the widget it belongs to was closed while the work ran."""
+    owner = owner if owner is not None else getattr(callback, "__self__", None)
+    if not isinstance(owner, QObject):
+        return callback
+
+    def call(value: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(value)
+
+    return call

@@ -81,6 +81,7 @@ class RepeatBox(QWidget):
                 remove.clicked.connect(lambda _=False, k=k: self.on_remove_clicked(k))
                 lay.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
             self.entries.addWidget(box)
+            box.show()  # added to a visible parent: Qt leaves it hidden otherwise
         self.built = n
 
     def on_add_clicked(self) -> None:
@@ -257,18 +258,25 @@ class FormScreen(QWidget):
         self.autosave.start()
 
     def refresh_all(self, affected: set[str] | None = None) -> None:
+        """Visibility for every section and question (dictionary look-ups: cheap), texts where they may change."""
         s = self.session
         for (name, inst), w in self.sections.items():
-            if affected is None or name in affected or isinstance(w, QLabel):
+            q = self.form.questions[name]
+            if q.is_repeat:  # a repeat's own relevance is per entry; its frame follows the group around it
+                parent = q.parent
+                shown = parent is None or not parent.name or s.visible(parent.name, index=inst)
+            else:
                 shown = s.visible(name, index=inst)
+            if w.isHidden() == shown:
                 w.setVisible(shown)
-                if isinstance(w, QLabel) and shown:
-                    w.setText(s.label(name, index=inst))
+            if isinstance(w, QLabel) and shown:
+                w.setText(s.label(name, index=inst))
         for (name, inst), row in self.rows.items():
-            if affected is None or name in affected or row.dynamic:
-                row.setVisible(s.visible(name, index=inst))
-                if row.dynamic or affected is None:
-                    row.refresh_texts()
+            shown = s.visible(name, index=inst)
+            if row.isHidden() == shown:
+                row.setVisible(shown)
+            if affected is None or (row.dynamic and shown):
+                row.refresh_texts()
 
     def refresh_messages(self, only: set | None = None) -> list:
         errors = self.session.errors()
@@ -340,7 +348,7 @@ class FormScreen(QWidget):
             if then:
                 then()
 
-        self.ctx.run(work, done, lambda exc: present(self, exc))
+        self.ctx.run(work, done, lambda exc: present(self, exc), owner=self)
 
     def on_save_clicked(self) -> None:
         self._dirty = True
@@ -389,7 +397,7 @@ class FormScreen(QWidget):
             self.closed.emit(rid)
 
         self.autosave.stop()
-        self.ctx.run(work, done, lambda exc: present(self, exc))
+        self.ctx.run(work, done, lambda exc: present(self, exc), owner=self)
 
     def focus_first(self) -> None:
         for row in self.rows.values():

@@ -92,7 +92,7 @@ class HomeScreen(QWidget):
     def reload(self) -> None:
         if self.ctx.store is None:
             return
-        self.ctx.run(load_home, self.on_loaded, lambda exc: present(self, exc))
+        self.ctx.run(load_home, self.on_loaded, lambda exc: present(self, exc), owner=self)
 
     def on_loaded(self, data: dict) -> None:
         self.drafts.clear()

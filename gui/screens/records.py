@@ -154,7 +154,7 @@ class RecordsScreen(QWidget):
         if self.ctx.store is None:
             return
         form_id = self.form_box.currentData()
-        self.ctx.run(lambda st: load_rows(st, form_id), self.on_loaded, lambda exc: present(self, exc))
+        self.ctx.run(lambda st: load_rows(st, form_id), self.on_loaded, lambda exc: present(self, exc), owner=self)
 
     def on_loaded(self, rows: list) -> None:
         self.model.set_rows(rows)
@@ -170,7 +170,7 @@ class RecordsScreen(QWidget):
         if rid is None:
             return
         self.ctx.run(lambda st: (st.get_record(rid), st.audit_entries(rid)),
-                     lambda res: RecordDialog(*res, parent=self).open(), lambda exc: present(self, exc))
+                     lambda res: RecordDialog(*res, parent=self).open(), lambda exc: present(self, exc), owner=self)
 
     def on_edit_clicked(self) -> None:
         rid = self.selected_id()
@@ -190,4 +190,4 @@ class RecordsScreen(QWidget):
         box.open()
 
     def _delete(self, rid: str) -> None:
-        self.ctx.run(lambda st: st.delete_record(rid), lambda _r: self.ctx.saved(), lambda exc: present(self, exc))
+        self.ctx.run(lambda st: st.delete_record(rid), lambda _r: self.ctx.saved(), lambda exc: present(self, exc), owner=self)

@@ -157,7 +157,7 @@ class SettingsScreen(QWidget):
             self.new_pass2.clear()
             self.message.setText(tr("Passphrase changed. Use the new one from now on."))
 
-        self.ctx.run(work, done, lambda exc: self.message.setText(message_for(exc)))
+        self.ctx.run(work, done, lambda exc: self.message.setText(message_for(exc)), owner=self)
 
     def on_wipe_clicked(self) -> None:
         text, ok = QInputDialog.getText(self, tr("Wipe this profile"),

@@ -187,7 +187,7 @@ class SyncScreen(QWidget):
     def reload_conflicts(self) -> None:
         if self.ctx.store is None:
             return
-        self.ctx.run(lambda st: st.conflicts(), self.on_conflicts, lambda exc: present(self, exc))
+        self.ctx.run(lambda st: st.conflicts(), self.on_conflicts, lambda exc: present(self, exc), owner=self)
 
     def on_conflicts(self, conflicts: list) -> None:
         self.table.setRowCount(len(conflicts))
@@ -205,4 +205,4 @@ class SyncScreen(QWidget):
             return
         cid = item.data(Qt.ItemDataRole.UserRole)
         self.ctx.run(lambda st: st.resolve_conflict(cid, restore=restore), lambda _r: self.ctx.saved(),
-                     lambda exc: present(self, exc))
+                     lambda exc: present(self, exc), owner=self)
