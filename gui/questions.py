@@ -82,7 +82,8 @@ class QuestionRow(QWidget):
                 self.focus_target: QWidget = box
                 return box
             holder = QWidget()
-            lay = QHBoxLayout(holder)
+            short = sum(len(c.label(self.session.lang)) for c in q.choices) <= 60
+            lay = QHBoxLayout(holder) if short else QVBoxLayout(holder)  # long options stack: no sideways scrolling
             lay.setContentsMargins(0, 0, 0, 0)
             self.group = QButtonGroup(holder)
             self.group.setExclusive(True)
@@ -202,7 +203,8 @@ class QuestionRow(QWidget):
                         self.group.addButton(b, k)
                         self._radio_layout.addWidget(b)
                         b.show()
-                    self._radio_layout.addStretch(1)
+                    if isinstance(self._radio_layout, QHBoxLayout):
+                        self._radio_layout.addStretch(1)
             else:
                 if names != self._choice_names or [b.text() for b in self._checks] != labels:
                     for b in self._checks:

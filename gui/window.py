@@ -167,7 +167,9 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.addItems([tr("Home"), tr("Records"), tr("Sync and USB"), tr("Settings")])
-        self.nav.setFixedWidth(max(170, self.nav.sizeHintForColumn(0) + 30))
+        widest = max(self.nav.fontMetrics().horizontalAdvance(self.nav.item(k).text()) for k in range(self.nav.count()))
+        self.nav.setFixedWidth(max(170, int(widest * 1.3) + 48))  # the stylesheet's larger font and padding
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setAccessibleName(tr("Sections"))
         lay.addWidget(self.nav)
         self.stack = QStackedWidget()

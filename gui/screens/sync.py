@@ -6,10 +6,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QAbstractItemView, QFileDialog, QHeaderView, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from storage.hlc import wall_ms
 from sync.client import SyncState
 
 from ..context import Context
@@ -99,7 +100,7 @@ class SyncScreen(QWidget):
         self.table.setHorizontalHeaderLabels([tr("Record"), tr("Field"), tr("Value that lost"), tr("Found")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         cl.addWidget(self.table, 1)
         crow = QHBoxLayout()
@@ -192,7 +193,8 @@ class SyncScreen(QWidget):
     def on_conflicts(self, conflicts: list) -> None:
         self.table.setRowCount(len(conflicts))
         for k, c in enumerate(conflicts):
-            for col, text in enumerate((c.record_id[-12:], c.field, str(c.value), c.found)):
+            found = time.strftime("%Y-%m-%d %H:%M", time.localtime(wall_ms(c.found) / 1000))
+            for col, text in enumerate((c.record_id[-12:], c.field, str(c.value), found)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, c.id)
                 self.table.setItem(k, col, item)
