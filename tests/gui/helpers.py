@@ -1,8 +1,8 @@
 """Drive question widgets the way a person does: typing, clicking, choosing."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 
 from gui.screens.form import FormScreen
 
@@ -10,6 +10,8 @@ from gui.screens.form import FormScreen
 def answer(qtbot, screen: FormScreen, name: str, value: str, inst: tuple = ()) -> None:
     row = screen.rows[(name, inst)]
     assert row.isVisibleTo(screen), f"{name}{list(inst)} is hidden"
+    QApplication.processEvents()  # pending layout after show/hide: geometry must be current before clicking
+    screen.scroll.ensureWidgetVisible(row)  # as a person scrolls to it: clicks land where the widget is shown
     ed = row.editor
     if isinstance(ed, QComboBox):
         idx = ed.findData(value)
@@ -17,11 +19,17 @@ def answer(qtbot, screen: FormScreen, name: str, value: str, inst: tuple = ()) -
         ed.setCurrentIndex(idx)
     elif row.q.type.startswith("select_one"):
         k = row._choice_names.index(value)
-        qtbot.mouseClick(row.group.button(k), Qt.MouseButton.LeftButton)
+        screen.scroll.ensureWidgetVisible(row.group.button(k))
+        QApplication.processEvents()
+        button = row.group.button(k)
+        # on the circle or the text, as a person clicks (a radio button ignores clicks beside its text)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
     elif row.q.type.startswith("select_multiple"):
         for part in value.split():
             box = row._checks[row._choice_names.index(part)]
-            qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft() + box.rect().center() * 0 + __import__("PySide6.QtCore", fromlist=["QPoint"]).QPoint(6, box.height() // 2))
+            screen.scroll.ensureWidgetVisible(box)
+            QApplication.processEvents()
+            qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
     elif isinstance(ed, QPlainTextEdit):
         qtbot.keyClicks(ed, value)
     elif isinstance(ed, QSpinBox):
