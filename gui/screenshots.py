@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from storage import Store, crypto, hlc
@@ -40,13 +40,20 @@ DEMO = [
 
 
 def _wait(predicate, ms: int = 10000) -> None:
-    timer = QElapsedTimer()
-    timer.start()
-    while not predicate():
-        QCoreApplication.processEvents()
-        if timer.elapsed() > ms:
-            raise TimeoutError("a screen did not finish loading")
-        time.sleep(0.005)
+    """Run the event loop until ``predicate()`` holds (polled every 10 ms), at most ``ms``."""
+    if predicate():
+        return
+    loop = QEventLoop()
+    elapsed = QElapsedTimer()
+    elapsed.start()
+    poll = QTimer()
+    poll.setInterval(10)
+    poll.timeout.connect(lambda: loop.quit() if predicate() or elapsed.elapsed() > ms else None)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    if not predicate():
+        raise TimeoutError("a screen did not finish loading")
 
 
 def make_demo_profile(directory: Path) -> None:

@@ -143,6 +143,10 @@ class RecordsScreen(QWidget):
         lay.addLayout(buttons)
         ctx.records_changed.connect(self.reload)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.reload()  # fresh on every visit
+
     def show_form(self, form_id: str) -> None:
         idx = self.form_box.findData(form_id)
         if idx >= 0 and idx != self.form_box.currentIndex():
