@@ -12,7 +12,7 @@ import sys
 
 # Each package registers its own subcommands, names its error types (whose
 # messages are safe to show) and may offer self-test steps.
-CLI_MODULES = ("storage.cli", "forms.cli", "exporting.cli", "sync.cli", "sync.server.cli")
+CLI_MODULES = ("storage.cli", "forms.cli", "exporting.cli", "sync.cli", "sync.server.cli", "gui.cli")
 APP_NAME = "fieldbook"
 
 
@@ -62,9 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().addHandler(console)
     if args.debug:
         logging.getLogger("fieldbook").setLevel(logging.DEBUG)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # no command: the desktop app
+        args = parser.parse_args(["gui"])
     user_errors = tuple(err for m in modules for err in getattr(m, "ERRORS", ()))
     try:
         return args.func(args)

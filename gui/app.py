@@ -1,0 +1,53 @@
+"""Start the desktop app: QApplication, translations, the main window."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QApplication
+
+from storage import crypto
+
+from . import i18n
+from .context import Context
+from .errors import install_excepthook
+from .window import MainWindow
+from .workers import Tasks
+
+
+def default_profile() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    return Path(base or Path.home()) / "fieldbook" / "profile"
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Fieldbook")
+    app.setOrganizationName("Fieldbook")
+    return app
+
+
+def make_window(profile: Path, *, kdf: crypto.KdfParams | None = None, sync_interval: float = 300.0) -> MainWindow:
+    app = application()
+    ctx = Context(profile, Tasks(), kdf=kdf, sync_interval=sync_interval)
+    i18n.install(app, ctx.prefs.language)
+    window = MainWindow(ctx)
+    window.start()
+    return window
+
+
+def run(profile: Path | None = None) -> int:
+    app = application()
+    install_excepthook()
+    window = make_window(Path(profile) if profile else default_profile())
+    window.show()
+    return app.exec()
+
+
+def ensure_platform() -> None:
+    """Headless (no display): render offscreen."""
+    if not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
+            and sys.platform.startswith("linux"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"

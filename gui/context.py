@@ -1,0 +1,169 @@
+"""The app's state outside any widget: the profile, its store, sync, and preferences.
+
+Every store call goes through ``tasks.store`` (one serialized worker holding the
+same lock the sync client takes). Signals tell the screens what changed.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+import forms
+from resources import resource_path
+from storage import Store, crypto
+from sync.client import SyncClient, SyncLoop, SyncState
+
+from .workers import Tasks
+
+BUILT_IN_FORMS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring")
+DRAFT_KIND = "draft"          # an unfinished form: the answers so far, encrypted like any record
+SUBMISSION_KIND = "submission"
+EDITING_FIELD = "_editing"    # in a draft that edits a finished record: that record's id
+
+
+def record_time(record_id: str) -> float:
+    """Record ids are UUIDv7: the first 48 bits are the creation time in milliseconds."""
+    try:
+        return int(record_id.replace("-", "")[:12], 16) / 1000.0
+    except ValueError:
+        return 0.0
+
+
+class Prefs:
+    """Non-personal preferences only (language, auto-lock), in an ini file beside the profile."""
+
+    def __init__(self, profile: Path) -> None:
+        self._s = QSettings(str(profile.parent / f".{profile.name}-gui.ini"), QSettings.Format.IniFormat)
+
+    @property
+    def language(self) -> str:
+        value = str(self._s.value("language", "en"))
+        return value if value in ("en", "uk") else "en"
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._s.setValue("language", value)
+        self._s.sync()
+
+    @property
+    def autolock_minutes(self) -> int:
+        try:
+            return max(1, int(self._s.value("autolock_minutes", 10)))
+        except (TypeError, ValueError):
+            return 10
+
+    @autolock_minutes.setter
+    def autolock_minutes(self, value: int) -> None:
+        self._s.setValue("autolock_minutes", int(value))
+        self._s.sync()
+
+
+class Context(QObject):
+    sync_state = Signal(object)      # SyncState, always delivered on the GUI thread
+    records_changed = Signal()       # something was saved, edited, deleted or pulled
+    unlocked = Signal()
+    locked = Signal()
+
+    def __init__(self, profile: Path, tasks: Tasks, *, kdf: crypto.KdfParams | None = None,
+                 sync_interval: float = 300.0) -> None:
+        super().__init__()
+        self.profile = Path(profile)
+        self.tasks = tasks
+        self.kdf = kdf
+        self.prefs = Prefs(self.profile)
+        self.store: Store | None = None
+        self.client: SyncClient | None = None
+        self.loop: SyncLoop | None = None
+        self.sync_interval = sync_interval
+        self.last_state = SyncState("not_enrolled")
+        self._forms: dict[str, forms.Form] = {}
+        self.sync_state.connect(self.on_sync_state)
+
+    # -- profile ---------------------------------------------------------------------------
+    def has_profile(self) -> bool:
+        return (self.profile / "keyring.json").exists()
+
+    def run(self, fn: Callable[[Store], Any], done: Callable[[Any], None] | None = None,
+            failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:
+        """Run ``fn(store)`` on the serialized store worker."""
+        store = self.store
+        self.tasks.store(lambda: fn(store), done, failed, owner)
+
+    def attach(self, store: Store) -> None:
+        """Called (on the GUI thread) once a store is open and unlocked."""
+        self.store = store
+        self.client = SyncClient(store, lock=self.tasks.store_lock)
+        self.loop = SyncLoop(self.client, self.sync_state.emit, interval=self.sync_interval)
+        self.loop.start()
+        self.unlocked.emit()
+
+    def lock(self) -> None:
+        """Stop syncing (off the GUI thread: a sync in flight may take a moment to end).
+        The caller queues ``store.lock()`` on the store worker, after any pending save."""
+        loop = self.loop
+        self.loop = None
+        if loop is not None:
+            self.tasks.background(loop.stop)
+        self.locked.emit()
+
+    def shutdown(self) -> None:
+        if self.loop is not None:
+            self.loop.stop(timeout=2.0)
+            self.loop = None
+        self.tasks.wait()
+        if self.store is not None:
+            with self.tasks.store_lock:
+                self.store.close()
+            self.store = None
+
+    # -- sync --------------------------------------------------------------------------------
+    def on_sync_state(self, state: SyncState) -> None:
+        previous = self.last_state
+        self.last_state = state
+        if state.state == "up_to_date" and previous.state == "syncing":
+            self.records_changed.emit()  # a pull may have brought records
+
+    def sync_now(self) -> None:
+        if self.loop is not None:
+            self.loop.wake()
+
+    def saved(self) -> None:
+        """A local write happened: refresh what shows records and let sync push it soon."""
+        self.records_changed.emit()
+        self.refresh_pending()
+        if self.loop is not None:
+            self.loop.wake()
+
+    def refresh_pending(self) -> None:
+        if self.store is None:
+            return
+
+        def done(n: int) -> None:
+            s = self.last_state
+            self.last_state = SyncState(s.state, s.detail, s.last_sync, n, s.next_try_s)
+            self.sync_state.emit(self.last_state)
+
+        self.run(lambda st: st.pending_count() if st.unlocked else 0, done)
+
+    # -- forms -------------------------------------------------------------------------------
+    def form(self, form_id: str) -> forms.Form:
+        """A built-in form, loaded once (pure Python, tens of milliseconds)."""
+        if form_id not in self._forms:
+            self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
+        return self._forms[form_id]
+
+    def add_form(self, form: forms.Form) -> None:
+        self._forms[form.form_id] = form
+
+    def form_ids(self) -> list[str]:
+        return list(dict.fromkeys([*BUILT_IN_FORMS, *self._forms]))
+
+
+def ago(ts: float | None, now: float | None = None) -> str:
+    """A short 'when' for the status bar, formatted by the caller's tr()."""
+    if ts is None:
+        return ""
+    return time.strftime("%H:%M", time.localtime(ts))

@@ -1,0 +1,258 @@
+"""One widget per question type. A QuestionRow shows label, hint, editor and message.
+
+Rows know nothing about the store: they report answers through ``answered`` and
+are refreshed from the forms.Session by the form screen.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from forms import Question, Session
+
+from .i18n import tr
+
+Instance = tuple[int, ...]
+RADIO_LIMIT = 6  # longer lists, or appearance "minimal", become a drop-down
+
+
+def placeholder_for(q: Question) -> str:
+    return {
+        "integer": tr("Whole number"),
+        "decimal": tr("Number"),
+        "date": tr("YYYY-MM-DD"),
+        "time": tr("HH:MM"),
+        "datetime": tr("YYYY-MM-DD HH:MM"),
+        "geopoint": tr("Latitude Longitude, e.g. 50.45 30.52"),
+    }.get(q.type, "")
+
+
+class QuestionRow(QWidget):
+    """Label, hint, an editor for the question's type, and a message line for its errors."""
+
+    answered = Signal(object, object, object)  # (question name, instance, value)
+    committed = Signal(object, object)          # (question name, instance): editing finished
+
+    def __init__(self, session: Session, q: Question, inst: Instance, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.q, self.inst = session, q, inst
+        self.setObjectName(f"q_{q.name}" + "".join(f"_{i}" for i in inst))
+        self.dynamic = "${" in "".join(q.labels.values()) + "".join(q.hints.values()) or q.choice_filter is not None
+        self._updating = False
+        self._choice_names: list[str] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 6)
+        layout.setSpacing(3)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.label.font()
+        font.setBold(True)
+        self.label.setFont(font)
+        layout.addWidget(self.label)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.hint.setObjectName("hint")
+        layout.addWidget(self.hint)
+        self.editor = self._make_editor()
+        layout.addWidget(self.editor)
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.hide()
+        layout.addWidget(self.message)
+        self.refresh_texts()
+        self.load_value()
+
+    # -- editors ------------------------------------------------------------------------------
+    def _make_editor(self) -> QWidget:
+        q, t = self.q, self.q.type
+        if t.startswith("select_one"):
+            if (q.appearance or "").startswith("minimal") or len(q.choices) > RADIO_LIMIT or q.choice_filter is not None:
+                box = QComboBox()
+                box.currentIndexChanged.connect(self.on_combo_changed)
+                self.focus_target: QWidget = box
+                return box
+            holder = QWidget()
+            short = sum(len(c.label(self.session.lang)) for c in q.choices) <= 60
+            lay = QHBoxLayout(holder) if short else QVBoxLayout(holder)  # long options stack: no sideways scrolling
+            lay.setContentsMargins(0, 0, 0, 0)
+            self.group = QButtonGroup(holder)
+            self.group.setExclusive(True)
+            self.group.idToggled.connect(self.on_radio_toggled)
+            self._radio_layout = lay
+            self.focus_target = holder
+            return holder
+        if t.startswith("select_multiple"):
+            holder = QWidget()
+            lay = QVBoxLayout(holder) if len(q.choices) > 4 else QHBoxLayout(holder)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.setSpacing(2)
+            self._checks: list[QCheckBox] = []
+            self._check_layout = lay
+            self.focus_target = holder
+            return holder
+        if t == "acknowledge":
+            box = QCheckBox(tr("OK"))
+            box.toggled.connect(lambda on: self._emit("OK" if on else ""))
+            self.focus_target = box
+            return box
+        if t == "range":
+            spin = QSpinBox()
+            start = int(float(q.parameters.get("start", 1)))
+            end = int(float(q.parameters.get("end", 10)))
+            spin.setRange(start - 1, end)
+            spin.setSingleStep(int(float(q.parameters.get("step", 1))))
+            spin.setSpecialValueText(tr("(no answer)"))
+            spin.valueChanged.connect(lambda v: self._emit("" if v < start else v))
+            self.focus_target = spin
+            return spin
+        if t == "text" and "multiline" in (q.appearance or ""):
+            edit = QPlainTextEdit()
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
+            edit.textChanged.connect(lambda: self._emit(edit.toPlainText()))
+            self.focus_target = edit
+            return edit
+        line = QLineEdit()
+        line.setPlaceholderText(placeholder_for(q))
+        line.textEdited.connect(self._emit)
+        line.editingFinished.connect(lambda: self.committed.emit(self.q.name, self.inst))
+        self.focus_target = line
+        if t == "date":
+            holder = QWidget()
+            lay = QHBoxLayout(holder)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.addWidget(line, 1)
+            today = QPushButton(tr("Today"))
+            today.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from question to question
+            today.clicked.connect(self.on_today_clicked)
+            lay.addWidget(today)
+            self.line = line
+            return holder
+        if t in ("integer", "decimal"):
+            line.setMaximumWidth(line.fontMetrics().horizontalAdvance("0") * 18 + 24)
+        self.line = line
+        return line
+
+    def _emit(self, value: Any) -> None:
+        if not self._updating:
+            self.answered.emit(self.q.name, self.inst, value)
+
+    def on_today_clicked(self) -> None:
+        text = dt.date.today().isoformat()
+        self.line.setText(text)
+        self._emit(text)
+        self.committed.emit(self.q.name, self.inst)
+
+    def on_combo_changed(self, index: int) -> None:
+        if index >= 0:
+            self._emit(self.editor.itemData(index) or "")
+            self.committed.emit(self.q.name, self.inst)
+
+    def on_radio_toggled(self, index: int, on: bool) -> None:
+        if on:
+            self._emit(self._choice_names[index])
+            self.committed.emit(self.q.name, self.inst)
+
+    def on_check_toggled(self) -> None:
+        self._emit(" ".join(name for name, box in zip(self._choice_names, self._checks) if box.isChecked()))
+        self.committed.emit(self.q.name, self.inst)
+
+    # -- refresh from the session ------------------------------------------------------------------
+    def refresh_texts(self) -> None:
+        s, q, i = self.session, self.q, self.inst
+        required = q.required is not None
+        self.label.setText(s.label(q.name, index=i) + (" *" if required else ""))
+        hint = s.hint(q.name, index=i)
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+        self.editor.setAccessibleName(s.label(q.name, index=i))
+        if q.type in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
+            self._fill_choices()
+
+    def _fill_choices(self) -> None:
+        choices = self.session.choices(self.q.name, index=self.inst)
+        lang = self.session.lang
+        names = [c.name for c in choices]
+        labels = [c.label(lang) for c in choices]
+        self._updating = True
+        try:
+            if isinstance(self.editor, QComboBox):
+                current = [self.editor.itemText(k) for k in range(self.editor.count())]
+                if current != ["", *labels]:
+                    self.editor.clear()
+                    self.editor.addItem("", "")
+                    for name, label in zip(names, labels):
+                        self.editor.addItem(label, name)
+            elif self.q.type.startswith("select_one"):
+                if names != self._choice_names or [b.text() for b in self.group.buttons()] != labels:
+                    for b in self.group.buttons():
+                        self.group.removeButton(b)
+                        b.deleteLater()
+                    for k, label in enumerate(labels):
+                        b = QRadioButton(label)
+                        self.group.addButton(b, k)
+                        self._radio_layout.addWidget(b)
+                        b.show()
+                    if isinstance(self._radio_layout, QHBoxLayout):
+                        self._radio_layout.addStretch(1)
+            else:
+                if names != self._choice_names or [b.text() for b in self._checks] != labels:
+                    for b in self._checks:
+                        b.deleteLater()
+                    self._checks = []
+                    for label in labels:
+                        b = QCheckBox(label)
+                        b.toggled.connect(self.on_check_toggled)
+                        self._checks.append(b)
+                        self._check_layout.addWidget(b)
+                        b.show()
+            self._choice_names = names
+        finally:
+            self._updating = False
+        self.load_value()
+
+    def load_value(self) -> None:
+        """Show the session's current answer (after loading a draft, or a choice list change)."""
+        value = self.session.raw.get((self.q.name, self.inst), "")
+        text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        self._updating = True
+        try:
+            ed = self.editor
+            if isinstance(ed, QComboBox):
+                idx = ed.findData(text)
+                ed.setCurrentIndex(max(idx, 0))
+            elif self.q.type.startswith("select_one"):
+                for k, name in enumerate(self._choice_names):
+                    self.group.button(k).setChecked(name == text)
+            elif self.q.type.startswith("select_multiple"):
+                picked = set(text.split())
+                for name, box in zip(self._choice_names, self._checks):
+                    box.setChecked(name in picked)
+            elif isinstance(ed, QCheckBox):
+                ed.setChecked(text == "OK")
+            elif isinstance(ed, QSpinBox):
+                ed.setValue(int(float(text)) if text else ed.minimum())
+            elif isinstance(ed, QPlainTextEdit):
+                if ed.toPlainText() != text:
+                    ed.setPlainText(text)
+            elif hasattr(self, "line") and self.line.text() != text and not self.line.hasFocus():
+                self.line.setText(text)
+        finally:
+            self._updating = False
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        self.setProperty("invalid", bool(text))

@@ -1,0 +1,1 @@
+"""The app's screens. Each takes the shared Context; none touches the store directly."""

@@ -1,0 +1,412 @@
+"""Filling a form: sections for groups, repeats with add/remove, live relevance,
+messages next to each question, a language switch, and auto-saved drafts.
+
+Drafts are records of kind ``draft`` in the encrypted store (never a side file):
+their fields are the answers so far (``Session.record()``), plus ``_editing``
+when the draft edits a finished record. Every change is saved a moment after the
+last keystroke (and at once on Ctrl+S, on leaving, on lock and on close), so a
+crash or a dead battery loses at most that moment. Finalising writes the
+``submission`` (or edits the finished record) and deletes the draft.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+    QVBoxLayout, QWidget,
+)
+
+import forms
+from forms import Question, Session
+
+from ..context import DRAFT_KIND, EDITING_FIELD, Context
+from ..errors import present
+from ..i18n import tr
+from ..questions import Instance, QuestionRow
+
+AUTOSAVE_MS = 400
+NO_WIDGET = {"calculate", "hidden", "start", "end", "today", "deviceid", "username"}
+LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
+
+
+def lang_code(lang: str | None) -> str:
+    """'English (en)' -> 'en'."""
+    if lang and "(" in lang and lang.endswith(")"):
+        return lang[lang.rindex("(") + 1 : -1]
+    return lang or ""
+
+
+class RepeatBox(QWidget):
+    """The entries of one repeat, rebuilt when their number changes."""
+
+    def __init__(self, screen: "FormScreen", q: Question, outer: Instance) -> None:
+        super().__init__()
+        self.screen, self.q, self.outer = screen, q, outer
+        self.setObjectName(f"repeat_{q.name}")
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.entries = QVBoxLayout()
+        self.layout_.addLayout(self.entries)
+        self.add_button = QPushButton()
+        self.add_button.setObjectName(f"add_{q.name}")
+        self.add_button.clicked.connect(self.on_add_clicked)
+        self.add_button.setVisible(q.repeat_count is None)
+        self.layout_.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.built = -1
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        n = self.screen.session.repeat_count(self.q.name, outer=self.outer)
+        self.add_button.setText(tr("Add: {label}").format(label=self.screen.session.label(self.q.name, index=self.outer + (0,)) if n else self.q.label(self.screen.session.lang)))
+        if n == self.built:
+            return
+        self.screen.forget_rows_under(self.q, self.outer)
+        while self.entries.count():
+            item = self.entries.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for k in range(n):
+            inst = self.outer + (k,)
+            box = QGroupBox(tr("{label} — entry {n} of {total}").format(
+                label=self.q.label(self.screen.session.lang), n=k + 1, total=n))
+            box.setObjectName(f"entry_{self.q.name}_{k}")
+            lay = QVBoxLayout(box)
+            self.screen.build_children(self.q, inst, lay)
+            if self.q.repeat_count is None:
+                remove = QPushButton(tr("Remove this entry"))
+                remove.setObjectName(f"remove_{self.q.name}_{k}")
+                remove.clicked.connect(lambda _=False, k=k: self.on_remove_clicked(k))
+                lay.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
+            self.entries.addWidget(box)
+            box.show()  # added to a visible parent: Qt leaves it hidden otherwise
+        self.built = n
+
+    def on_add_clicked(self) -> None:
+        self.screen.session.add_repeat(self.q.name, outer=self.outer)
+        self.screen.after_change({self.q.name})
+
+    def on_remove_clicked(self, k: int) -> None:
+        self.screen.session.remove_repeat(self.q.name, k, outer=self.outer)
+        self.built = -1
+        self.screen.after_change({self.q.name})
+
+
+class FormScreen(QWidget):
+    """One interview. ``closed`` carries the id of a finalised record (or None)."""
+
+    closed = Signal(object)
+    finalised = Signal(str, str)  # record id, form id
+
+    def __init__(self, ctx: Context, form: forms.Form, *, answers: dict | None = None, draft_id: str | None = None,
+                 editing: str | None = None, lang: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.form = ctx, form
+        self.setObjectName("formScreen")
+        self.draft = {"id": draft_id, "saved": None}   # shared with the store worker; plain data only
+        self.editing = editing
+        self.show_required = False
+        answers = {k: v for k, v in (answers or {}).items() if k != EDITING_FIELD}
+        user = ctx.store.user_name if ctx.store is not None else ""
+        self.session = Session(form, answers, lang=lang or self._ui_language(), username=user or "",
+                               device_id=ctx.store.device_id if ctx.store is not None else "")
+        self.rows: dict[tuple[str, Instance], QuestionRow] = {}
+        self.sections: dict[tuple[str, Instance], QWidget] = {}
+        self.repeats: dict[tuple[str, Instance], RepeatBox] = {}
+        self._dirty = False
+        self.autosave = QTimer(self)
+        self.autosave.setSingleShot(True)
+        self.autosave.setInterval(AUTOSAVE_MS)
+        self.autosave.timeout.connect(self.save_draft)
+        self._build()
+        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.on_save_clicked)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.on_finalise_clicked)
+
+    def _ui_language(self) -> str | None:
+        want = self.ctx.prefs.language
+        for lang in self.form.languages:
+            if lang_code(lang) == want:
+                return lang
+        return None
+
+    # -- layout -----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.title = QLabel(self.form.title)
+        self.title.setObjectName("screenTitle")
+        bar.addWidget(self.title, 1)
+        if len(self.form.languages) > 1:
+            lab = QLabel(tr("Form language:"))
+            bar.addWidget(lab)
+            self.lang_box = QComboBox()
+            self.lang_box.setObjectName("formLanguage")
+            lab.setBuddy(self.lang_box)
+            for lang in self.form.languages:
+                self.lang_box.addItem(LANGUAGE_NAMES.get(lang_code(lang), lang), lang)
+            self.lang_box.setCurrentIndex(max(0, self.form.languages.index(self.session.lang)) if self.session.lang in self.form.languages else 0)
+            self.lang_box.currentIndexChanged.connect(self.on_language_changed)
+            bar.addWidget(self.lang_box)
+        outer.addLayout(bar)
+        self.status = QLabel()
+        self.status.setObjectName("formStatus")
+        outer.addWidget(self.status)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        body.setObjectName("formBody")
+        self.body_layout = QVBoxLayout(body)
+        self.body_layout.setContentsMargins(4, 4, 16, 4)
+        self.build_children(self.form.root, (), self.body_layout)
+        self.body_layout.addStretch(1)
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll, 1)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton(tr("Save draft (Ctrl+S)"))
+        self.save_button.setObjectName("saveDraft")
+        self.save_button.clicked.connect(self.on_save_clicked)
+        self.close_button = QPushButton(tr("Close"))
+        self.close_button.clicked.connect(self.on_close_clicked)
+        self.finalise_button = QPushButton(tr("Finalise (Ctrl+Enter)"))
+        self.finalise_button.setObjectName("finalise")
+        self.finalise_button.setDefault(True)
+        self.finalise_button.clicked.connect(self.on_finalise_clicked)
+        buttons.addWidget(self.close_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.finalise_button)
+        outer.addLayout(buttons)
+        self.refresh_all()
+
+    def build_children(self, group: Question, inst: Instance, layout: QVBoxLayout) -> None:
+        for q in group.children:
+            if q.type in NO_WIDGET:
+                continue
+            if q.is_repeat:
+                head = QLabel()
+                head.setObjectName("sectionTitle")
+                head.setText(q.label(self.session.lang))
+                wrap = QWidget()
+                lay = QVBoxLayout(wrap)
+                lay.setContentsMargins(0, 8, 0, 0)
+                lay.addWidget(head)
+                box = RepeatBox(self, q, inst)
+                lay.addWidget(box)
+                self.repeats[(q.name, inst)] = box
+                self.sections[(q.name, inst)] = wrap
+                layout.addWidget(wrap)
+            elif q.is_group:
+                box = QGroupBox(q.label(self.session.lang) if q.labels else "")
+                box.setObjectName(f"group_{q.name}")
+                lay = QVBoxLayout(box)
+                self.build_children(q, inst, lay)
+                self.sections[(q.name, inst)] = box
+                layout.addWidget(box)
+            elif q.type == "note":
+                note = QLabel()
+                note.setObjectName(f"note_{q.name}")
+                note.setWordWrap(True)
+                note.setTextFormat(Qt.TextFormat.PlainText)
+                note.setProperty("q", q)
+                note.setProperty("inst", inst)
+                self.sections[(q.name, inst)] = note
+                layout.addWidget(note)
+            else:
+                row = QuestionRow(self.session, q, inst)
+                row.answered.connect(self.on_answered)
+                row.committed.connect(self.on_committed)
+                row.focus_target.installEventFilter(self)
+                self.rows[(q.name, inst)] = row
+                layout.addWidget(row)
+
+    def forget_rows_under(self, repeat: Question, outer: Instance) -> None:
+        depth = len(outer)
+        for table in (self.rows, self.sections, self.repeats):
+            for key in [k for k in table if len(k[1]) > depth and k[1][:depth] == outer and self._inside(k[0], repeat)]:
+                del table[key]
+
+    def _inside(self, name: str, repeat: Question) -> bool:
+        node = self.form.questions[name].parent
+        while node is not None:
+            if node is repeat:
+                return True
+            node = node.parent
+        return False
+
+    # -- live evaluation ----------------------------------------------------------------------------
+    def on_answered(self, name: str, inst: Instance, value: Any) -> None:
+        affected = set(self.session.set(name, value, index=inst))
+        self.after_change(affected | {name}, typing=True)
+
+    def on_committed(self, name: str, inst: Instance) -> None:
+        """Editing of one answer finished: show its messages now (never while typing)."""
+        self.refresh_messages(only={(name, inst)})
+
+    def after_change(self, affected: set[str], typing: bool = False) -> None:
+        for key, box in list(self.repeats.items()):
+            if key[0] in affected:
+                box.rebuild()
+        self.refresh_all(affected)
+        if not typing or self.show_required:
+            self.refresh_messages()
+        self._dirty = True
+        self.autosave.start()
+
+    def refresh_all(self, affected: set[str] | None = None) -> None:
+        """Visibility for every section and question (dictionary look-ups: cheap), texts where they may change."""
+        s = self.session
+        for (name, inst), w in self.sections.items():
+            q = self.form.questions[name]
+            if q.is_repeat:  # a repeat's own relevance is per entry; its frame follows the group around it
+                parent = q.parent
+                shown = parent is None or not parent.name or s.visible(parent.name, index=inst)
+            else:
+                shown = s.visible(name, index=inst)
+            if w.isHidden() == shown:
+                w.setVisible(shown)
+            if isinstance(w, QLabel) and shown:
+                w.setText(s.label(name, index=inst))
+        for (name, inst), row in self.rows.items():
+            shown = s.visible(name, index=inst)
+            if row.isHidden() == shown:
+                row.setVisible(shown)
+            if affected is None or (row.dynamic and shown):
+                row.refresh_texts()
+
+    def refresh_messages(self, only: set | None = None) -> list:
+        errors = self.session.errors()
+        by_key: dict = {}
+        for e in errors:
+            if e.kind == "required" and not self.show_required:
+                continue
+            by_key.setdefault((e.name, tuple(e.instance)), e.message)
+        for key, row in self.rows.items():
+            if only is None or key in only or row.message.isVisible():
+                row.show_message(by_key.get(key, "") if (only is None or key in only or key in by_key) else "")
+        return errors
+
+    def on_language_changed(self, index: int) -> None:
+        self.session.lang = self.lang_box.itemData(index)
+        for key, w in self.sections.items():
+            q = self.form.questions[key[0]]
+            if isinstance(w, QGroupBox):
+                w.setTitle(q.label(self.session.lang))
+        for box in self.repeats.values():
+            box.built = -1
+            box.rebuild()
+        self.refresh_all()
+        self.refresh_messages(only=set())
+
+    # -- keyboard: Enter moves on, like Tab -------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+                and not isinstance(obj, QPlainTextEdit)):
+            if isinstance(obj, QComboBox) and obj.view().isVisible():
+                return False
+            obj.editingFinished.emit() if hasattr(obj, "editingFinished") else None
+            self.focusNextChild()
+            return True
+        return super().eventFilter(obj, event)
+
+    # -- saving ----------------------------------------------------------------------------------
+    def draft_fields(self) -> dict:
+        fields = self.session.record(finalise=False)
+        if self.editing:
+            fields[EDITING_FIELD] = self.editing
+        return fields
+
+    def save_draft(self, then=None) -> None:
+        """Save the answers so far as the draft record (created on first save)."""
+        self.autosave.stop()
+        if not self._dirty and self.draft["id"] is not None:
+            if then:
+                then()
+            return
+        self._dirty = False
+        fields = self.draft_fields()
+        holder, form = self.draft, self.form
+
+        def work(store) -> str:
+            if holder["id"] is None:
+                holder["id"] = store.save_record(DRAFT_KIND, fields, form_id=form.form_id, form_version=form.version)
+            else:
+                old = holder["saved"] or store.get_record(holder["id"]).fields
+                changes = {**{k: None for k in old if k not in fields}, **fields}
+                store.edit_record(holder["id"], changes)
+            holder["saved"] = fields
+            return holder["id"]
+
+        def done(_draft_id: str) -> None:
+            self.status.setText(tr("Draft saved"))
+            self.ctx.saved()
+            if then:
+                then()
+
+        self.ctx.run(work, done, lambda exc: present(self, exc), owner=self)
+
+    def on_save_clicked(self) -> None:
+        self._dirty = True
+        self.save_draft()
+
+    def on_close_clicked(self) -> None:
+        self.save_draft(then=lambda: self.closed.emit(None))
+
+    def first_error_row(self, errors: list) -> QuestionRow | None:
+        for e in errors:
+            row = self.rows.get((e.name, tuple(e.instance)))
+            if row is not None:
+                return row
+        return None
+
+    def on_finalise_clicked(self) -> None:
+        self.show_required = True
+        errors = self.refresh_messages()
+        if errors:
+            self.status.setText(tr("{n} answer(s) need attention before this form can be finalised.").format(n=len(errors)))
+            row = self.first_error_row(errors)
+            if row is not None:
+                self.scroll.ensureWidgetVisible(row)
+                row.focus_target.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        r = self.session.to_save(finalise=True)
+        holder, editing = self.draft, self.editing
+
+        def work(store) -> str:
+            with store.atomic():
+                if editing:
+                    old = store.get_record(editing).fields
+                    store.edit_record(editing, {**{k: None for k in old if k not in r["fields"]}, **r["fields"]})
+                    rid = editing
+                else:
+                    rid = store.save_record(r["kind"], r["fields"], form_id=r["form_id"], form_version=r["form_version"])
+                if holder["id"] is not None:
+                    store.delete_record(holder["id"])
+                    holder["id"] = None
+            return rid
+
+        def done(rid: str) -> None:
+            self._dirty = False
+            self.ctx.saved()
+            self.finalised.emit(rid, self.form.form_id)
+            self.closed.emit(rid)
+
+        self.autosave.stop()
+        self.ctx.run(work, done, lambda exc: present(self, exc), owner=self)
+
+    def focus_first(self) -> None:
+        for row in self.rows.values():
+            if row.isVisibleTo(self):
+                row.focus_target.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
+    def flush(self) -> None:
+        """Save now if anything changed (before lock or quit)."""
+        if self._dirty:
+            self.save_draft()

@@ -1,0 +1,118 @@
+"""Home: the forms, the unfinished drafts, and the latest records."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+)
+
+from ..context import DRAFT_KIND, SUBMISSION_KIND, Context, record_time
+from ..errors import present
+from ..i18n import tr
+
+RECENT = 12
+
+
+def when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""
+
+
+def summary_text(fields: dict, limit: int = 3) -> str:
+    """A few answers, enough to recognise a record in a list (only shown after unlock)."""
+    parts = [str(v) for k, v in fields.items() if not k.startswith("_") and isinstance(v, (str, int, float))
+             and k not in ("start", "end", "today", "deviceid", "username") and str(v).strip()]
+    return " · ".join(p if len(p) < 40 else p[:37] + "…" for p in parts[:limit])
+
+
+def load_home(store) -> dict:
+    """Runs on the store worker: the drafts and the newest submissions, newest first."""
+    drafts = [(r.id, r.form_id, summary_text(r.fields), r.fields.get("_editing")) for r in store.list_records(DRAFT_KIND)]
+    recent = []
+    # Ids are time-ordered: the newest are the last ones. Streamed, so memory stays flat.
+    for r in store.list_records(SUBMISSION_KIND):
+        recent.append((r.id, r.form_id, summary_text(r.fields)))
+        if len(recent) > RECENT * 4:
+            recent = recent[-RECENT:]
+    return {"drafts": drafts[::-1], "recent": recent[-RECENT:][::-1]}
+
+
+class HomeScreen(QWidget):
+    open_form = Signal(str)           # form id: a new interview
+    open_draft = Signal(str)          # draft record id
+    open_record = Signal(str)         # submission id
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("home")
+        lay = QVBoxLayout(self)
+        title = QLabel(tr("Start a form"))
+        title.setObjectName("screenTitle")
+        lay.addWidget(title)
+        grid = QGridLayout()
+        self.form_buttons: dict[str, QPushButton] = {}
+        titles = {
+            "household_needs": tr("Household needs assessment"),
+            "site_assessment": tr("Displacement site assessment"),
+            "complaints_feedback": tr("Complaints and feedback"),
+            "post_distribution_monitoring": tr("Post-distribution monitoring"),
+        }
+        for k, form_id in enumerate(ctx.form_ids()):
+            b = QPushButton(titles.get(form_id, form_id))
+            b.setObjectName(f"start_{form_id}")
+            b.setMinimumHeight(b.sizeHint().height() * 2)
+            b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
+            grid.addWidget(b, k // 2, k % 2)
+            self.form_buttons[form_id] = b
+        lay.addLayout(grid)
+        self.titles = titles
+        lists = QHBoxLayout()
+        drafts_box = QGroupBox(tr("Unfinished drafts"))
+        dl = QVBoxLayout(drafts_box)
+        self.drafts = QListWidget()
+        self.drafts.setObjectName("drafts")
+        self.drafts.setAccessibleName(tr("Unfinished drafts"))
+        self.drafts.itemActivated.connect(lambda it: self.open_draft.emit(it.data(Qt.ItemDataRole.UserRole)))
+        dl.addWidget(self.drafts)
+        recent_box = QGroupBox(tr("Recent records"))
+        rl = QVBoxLayout(recent_box)
+        self.recent = QListWidget()
+        self.recent.setObjectName("recent")
+        self.recent.setAccessibleName(tr("Recent records"))
+        self.recent.itemActivated.connect(lambda it: self.open_record.emit(it.data(Qt.ItemDataRole.UserRole)))
+        rl.addWidget(self.recent)
+        lists.addWidget(drafts_box)
+        lists.addWidget(recent_box)
+        lay.addLayout(lists, 1)
+        ctx.records_changed.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        if self.ctx.store is None:
+            return
+        self.ctx.run(load_home, self.on_loaded, lambda exc: present(self, exc), owner=self)
+
+    def on_loaded(self, data: dict) -> None:
+        self.drafts.clear()
+        for rid, form_id, text, editing in data["drafts"]:
+            label = f"{when(record_time(rid))}  {self.titles.get(form_id, form_id)}"
+            if editing:
+                label += "  " + tr("(editing a finished record)")
+            it = QListWidgetItem(label + (f"\n{text}" if text else ""))
+            it.setData(Qt.ItemDataRole.UserRole, rid)
+            self.drafts.addItem(it)
+        if not data["drafts"]:
+            it = QListWidgetItem(tr("No drafts: every form you started is finished."))
+            it.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.drafts.addItem(it)
+        self.recent.clear()
+        for rid, form_id, text in data["recent"]:
+            it = QListWidgetItem(f"{when(record_time(rid))}  {self.titles.get(form_id, form_id)}" + (f"\n{text}" if text else ""))
+            it.setData(Qt.ItemDataRole.UserRole, rid)
+            self.recent.addItem(it)
+        if not data["recent"]:
+            it = QListWidgetItem(tr("No records yet."))
+            it.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(it)

@@ -1,0 +1,169 @@
+"""Settings: language, auto-lock, enrollment, passphrase, recovery status, wipe."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QSpinBox,
+    QVBoxLayout, QWidget,
+)
+
+from ..context import Context
+from ..errors import message_for
+from ..i18n import tr
+
+WIPE_WORD = "WIPE"
+
+
+class SettingsScreen(QWidget):
+    language_changed = Signal(str)
+    wiped = Signal()
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("settings")
+        lay = QVBoxLayout(self)
+        title = QLabel(tr("Settings"))
+        title.setObjectName("screenTitle")
+        lay.addWidget(title)
+
+        general = QGroupBox(tr("This laptop"))
+        gf = QFormLayout(general)
+        self.language = QComboBox()
+        self.language.setObjectName("settingsLanguage")
+        self.language.addItem("English", "en")
+        self.language.addItem("Українська", "uk")
+        self.language.setCurrentIndex(self.language.findData(ctx.prefs.language))
+        self.language.currentIndexChanged.connect(lambda i: self.language_changed.emit(self.language.itemData(i)))
+        gf.addRow(tr("Interface language:"), self.language)
+        self.autolock = QSpinBox()
+        self.autolock.setObjectName("settingsAutolock")
+        self.autolock.setRange(1, 240)
+        self.autolock.setSuffix(tr(" min"))
+        self.autolock.setValue(ctx.prefs.autolock_minutes)
+        self.autolock.valueChanged.connect(self.on_autolock_changed)
+        gf.addRow(tr("Lock after idle:"), self.autolock)
+        lay.addWidget(general)
+
+        enroll = QGroupBox(tr("Server enrollment"))
+        ef = QFormLayout(enroll)
+        self.enrolled = QLabel()
+        self.enrolled.setWordWrap(True)
+        ef.addRow(tr("Status:"), self.enrolled)
+        self.url = QLineEdit()
+        self.url.setObjectName("settingsUrl")
+        self.url.setPlaceholderText("http://hub.example:8765")
+        ef.addRow(tr("Server address:"), self.url)
+        self.code = QLineEdit()
+        self.code.setObjectName("settingsCode")
+        self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX")
+        ef.addRow(tr("One-time code:"), self.code)
+        self.enroll_button = QPushButton(tr("Enroll"))
+        self.enroll_button.setObjectName("settingsEnroll")
+        self.enroll_button.clicked.connect(self.on_enroll_clicked)
+        ef.addRow("", self.enroll_button)
+        lay.addWidget(enroll)
+
+        security = QGroupBox(tr("Passphrase and recovery"))
+        sf = QFormLayout(security)
+        self.new_pass = QLineEdit()
+        self.new_pass.setObjectName("settingsNewPass")
+        self.new_pass.setEchoMode(QLineEdit.EchoMode.Password)
+        sf.addRow(tr("New passphrase:"), self.new_pass)
+        self.new_pass2 = QLineEdit()
+        self.new_pass2.setEchoMode(QLineEdit.EchoMode.Password)
+        sf.addRow(tr("New passphrase again:"), self.new_pass2)
+        change = QPushButton(tr("Change passphrase"))
+        change.clicked.connect(self.on_change_passphrase_clicked)
+        sf.addRow("", change)
+        self.recovery = QLabel()
+        self.recovery.setWordWrap(True)
+        sf.addRow(tr("Recovery key:"), self.recovery)
+        lay.addWidget(security)
+
+        danger = QGroupBox(tr("Lost or seized laptop"))
+        dl = QHBoxLayout(danger)
+        warn = QLabel(tr("Wiping destroys the keys: nothing on this laptop can be read again, by anyone. "
+                         "Changes not yet synced are lost."))
+        warn.setWordWrap(True)
+        dl.addWidget(warn, 1)
+        wipe = QPushButton(tr("Wipe this profile…"))
+        wipe.setObjectName("settingsWipe")
+        wipe.clicked.connect(self.on_wipe_clicked)
+        dl.addWidget(wipe)
+        lay.addWidget(danger)
+        self.message = QLabel()
+        self.message.setObjectName("settingsMessage")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        lay.addStretch(1)
+        self.reload()
+
+    def reload(self) -> None:
+        if self.ctx.store is None:
+            return
+
+        def read(st) -> tuple:
+            return st.sync_settings(), st.keyring.recovery_slot() is not None
+
+        self.ctx.run(read, self.on_loaded)
+
+    def on_loaded(self, result: tuple) -> None:
+        settings, has_recovery = result
+        if settings:
+            self.enrolled.setText(tr("Enrolled with {url} (team {team}).").format(
+                url=settings.get("server_url", ""), team=settings.get("team", "")))
+        else:
+            self.enrolled.setText(tr("Not enrolled: this laptop syncs only by USB bundle."))
+        self.recovery.setText(tr("Set. It was shown once when the profile was created.") if has_recovery
+                              else tr("None. Ask your supervisor to issue one."))
+
+    def on_autolock_changed(self, minutes: int) -> None:
+        self.ctx.prefs.autolock_minutes = minutes
+
+    def on_enroll_clicked(self) -> None:
+        url, code, client = self.url.text().strip(), self.code.text().strip(), self.ctx.client
+        if not url or not code or client is None:
+            self.message.setText(tr("Enter both the server address and the code."))
+            return
+        self.enroll_button.setEnabled(False)
+        self.message.setText(tr("Enrolling…"))
+
+        def done(_settings) -> None:
+            self.enroll_button.setEnabled(True)
+            self.code.clear()
+            self.message.setText(tr("Enrolled. Sync starts now."))
+            self.reload()
+            self.ctx.sync_now()
+
+        def failed(exc: BaseException) -> None:
+            self.enroll_button.setEnabled(True)
+            self.message.setText(message_for(exc))
+
+        self.ctx.tasks.background(lambda: client.enroll(url, code), done, failed)
+
+    def on_change_passphrase_clicked(self) -> None:
+        p1, p2 = self.new_pass.text(), self.new_pass2.text()
+        if p1 != p2:
+            self.message.setText(tr("The two passphrases differ. Type the same one twice."))
+            return
+        kdf = self.ctx.kdf
+
+        def work(st) -> None:
+            st.change_passphrase(st.user_name, p1, kdf=kdf)
+
+        def done(_r) -> None:
+            self.new_pass.clear()
+            self.new_pass2.clear()
+            self.message.setText(tr("Passphrase changed. Use the new one from now on."))
+
+        self.ctx.run(work, done, lambda exc: self.message.setText(message_for(exc)), owner=self)
+
+    def on_wipe_clicked(self) -> None:
+        text, ok = QInputDialog.getText(self, tr("Wipe this profile"),
+                                        tr("This cannot be undone. Type WIPE to destroy the keys of this profile."))
+        if ok and text.strip() == WIPE_WORD:
+            self.ctx.run(lambda st: st.wipe(), lambda _r: self.wiped.emit(),
+                         lambda exc: self.message.setText(message_for(exc)))
+        elif ok:
+            self.message.setText(tr("Nothing was wiped: the word did not match."))

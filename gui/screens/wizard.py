@@ -1,0 +1,228 @@
+"""First run: name, passphrase (with a strength hint), the recovery key once, optional enrollment."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QStackedWidget,
+    QVBoxLayout, QWidget,
+)
+
+from storage import Store
+
+from ..context import Context
+from ..errors import message_for, present
+from ..i18n import tr
+
+MIN_PASSPHRASE = 8
+
+
+def strength(passphrase: str) -> tuple[int, str]:
+    """A rough hint (0-4) for people, not a security claim: length and variety count."""
+    if not passphrase:
+        return 0, ""
+    if len(passphrase) < MIN_PASSPHRASE:
+        return 0, tr("Too short: use at least 8 characters.")
+    kinds = sum(any(f(c) for c in passphrase) for f in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum()))
+    words = len(passphrase.split())
+    score = min(4, (len(passphrase) >= 12) + (len(passphrase) >= 16) + (kinds >= 3) + (words >= 3))
+    return score, [tr("Weak: add more words."), tr("Fair: a few more words would help."),
+                   tr("Good."), tr("Strong."), tr("Very strong.")][score]
+
+
+class WizardScreen(QWidget):
+    finished = Signal(object)  # the unlocked Store
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.store: Store | None = None
+        self.setObjectName("wizard")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 24)
+        title = QLabel(tr("Welcome to Fieldbook"))
+        title.setObjectName("screenTitle")
+        outer.addWidget(title)
+        self.pages = QStackedWidget()
+        outer.addWidget(self.pages, 1)
+        self.pages.addWidget(self._page_profile())
+        self.pages.addWidget(self._page_recovery())
+        self.pages.addWidget(self._page_enroll())
+
+    # page 1
+    def _page_profile(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        intro = QLabel(tr("Everything you record on this laptop is encrypted with your passphrase. "
+                          "Choose one you can remember: a few words are easier than symbols."))
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        form = QFormLayout()
+        self.name = QLineEdit()
+        self.name.setObjectName("wizardName")
+        form.addRow(tr("Your name:"), self.name)
+        self.pass1 = QLineEdit()
+        self.pass1.setObjectName("wizardPass1")
+        self.pass1.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pass1.textChanged.connect(self.on_passphrase_changed)
+        form.addRow(tr("Passphrase:"), self.pass1)
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 4)
+        self.meter.setTextVisible(False)
+        self.meter.setMaximumHeight(8)
+        self.meter_text = QLabel()
+        self.meter_text.setObjectName("hint")
+        form.addRow("", self.meter)
+        form.addRow("", self.meter_text)
+        self.pass2 = QLineEdit()
+        self.pass2.setObjectName("wizardPass2")
+        self.pass2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pass2.returnPressed.connect(self.on_create_clicked)
+        form.addRow(tr("Passphrase again:"), self.pass2)
+        lay.addLayout(form)
+        self.error = QLabel()
+        self.error.setObjectName("message")
+        self.error.setWordWrap(True)
+        lay.addWidget(self.error)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.hide()
+        lay.addWidget(self.busy)
+        lay.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.create = QPushButton(tr("Create profile"))
+        self.create.setObjectName("wizardCreate")
+        self.create.clicked.connect(self.on_create_clicked)
+        row.addWidget(self.create)
+        lay.addLayout(row)
+        return page
+
+    def on_passphrase_changed(self, text: str) -> None:
+        score, hint = strength(text)
+        self.meter.setValue(score)
+        self.meter_text.setText(hint)
+
+    def on_create_clicked(self) -> None:
+        name, p1, p2 = self.name.text().strip(), self.pass1.text(), self.pass2.text()
+        if not name:
+            self.error.setText(tr("Type your name first."))
+            return
+        if len(p1) < MIN_PASSPHRASE:
+            self.error.setText(tr("The passphrase is too short: use at least 8 characters."))
+            return
+        if p1 != p2:
+            self.error.setText(tr("The two passphrases differ. Type the same one twice."))
+            return
+        self.error.setText("")
+        self.create.setEnabled(False)
+        self.busy.show()
+        directory: Path = self.ctx.profile
+        kdf = self.ctx.kdf
+        self.ctx.tasks.store(lambda: Store.create(directory, user=name, passphrase=p1, kdf=kdf),
+                             self.on_created, self.on_create_failed)
+
+    def on_created(self, result: tuple) -> None:
+        self.store, recovery = result
+        self.busy.hide()
+        self.pass1.clear()
+        self.pass2.clear()
+        self.recovery.setText(recovery)
+        self.pages.setCurrentIndex(1)
+
+    def on_create_failed(self, exc: BaseException) -> None:
+        self.busy.hide()
+        self.create.setEnabled(True)
+        self.error.setText(message_for(exc))
+
+    # page 2
+    def _page_recovery(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        text = QLabel(tr("This is your recovery key. If every passphrase is forgotten, it is the only way "
+                         "to open this profile. Write it on paper now and keep it apart from the laptop. "
+                         "It will not be shown again."))
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        self.recovery = QLabel()
+        self.recovery.setObjectName("recoveryKey")
+        self.recovery.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.recovery.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.recovery)
+        self.written = QCheckBox(tr("I have written it down"))
+        self.written.setObjectName("wizardWritten")
+        lay.addWidget(self.written)
+        lay.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.next = QPushButton(tr("Continue"))
+        self.next.setObjectName("wizardContinue")
+        self.next.setEnabled(False)
+        self.written.toggled.connect(self.next.setEnabled)
+        self.next.clicked.connect(self.on_written_clicked)
+        row.addWidget(self.next)
+        lay.addLayout(row)
+        return page
+
+    def on_written_clicked(self) -> None:
+        self.recovery.clear()  # shown once
+        self.pages.setCurrentIndex(2)
+
+    # page 3
+    def _page_enroll(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        text = QLabel(tr("If your hub gave you a server address and a one-time code, enter them to sync "
+                         "automatically. You can also do this later in Settings."))
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        form = QFormLayout()
+        self.url = QLineEdit()
+        self.url.setObjectName("wizardUrl")
+        self.url.setPlaceholderText("http://hub.example:8765")
+        form.addRow(tr("Server address:"), self.url)
+        self.code = QLineEdit()
+        self.code.setObjectName("wizardCode")
+        self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX")
+        form.addRow(tr("One-time code:"), self.code)
+        lay.addLayout(form)
+        self.enroll_error = QLabel()
+        self.enroll_error.setObjectName("message")
+        self.enroll_error.setWordWrap(True)
+        lay.addWidget(self.enroll_error)
+        lay.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        skip = QPushButton(tr("Skip for now"))
+        skip.setObjectName("wizardSkip")
+        skip.clicked.connect(self.on_skip_clicked)
+        row.addWidget(skip)
+        self.enroll = QPushButton(tr("Enroll and start"))
+        self.enroll.setObjectName("wizardEnroll")
+        self.enroll.clicked.connect(self.on_enroll_clicked)
+        row.addWidget(self.enroll)
+        lay.addLayout(row)
+        return page
+
+    def on_skip_clicked(self) -> None:
+        self.finished.emit(self.store)
+
+    def on_enroll_clicked(self) -> None:
+        from sync.client import SyncClient
+
+        url, code = self.url.text().strip(), self.code.text().strip()
+        if not url or not code:
+            self.enroll_error.setText(tr("Enter both the server address and the code, or skip for now."))
+            return
+        client = SyncClient(self.store, lock=self.ctx.tasks.store_lock)
+        self.enroll.setEnabled(False)
+        self.ctx.tasks.background(lambda: client.enroll(url, code), lambda _s: self.finished.emit(self.store),
+                                  self.on_enroll_failed)
+
+    def on_enroll_failed(self, exc: BaseException) -> None:
+        self.enroll.setEnabled(True)
+        self.enroll_error.setText(message_for(exc))
+
+
+__all__ = ["WizardScreen", "present"]

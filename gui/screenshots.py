@@ -1,0 +1,152 @@
+"""``python main.py gui --screenshots DIR``: every main screen, with synthetic demo data, as PNGs.
+
+A throwaway demo profile (cheap key derivation, synthetic values only) is made in a
+temporary folder, driven through the real screens at 1366x768 in English and
+Ukrainian, and rendered to DIR/<lang>-<screen>.png.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from storage import Store, crypto, hlc
+from sync.client import SyncState
+from sync.merge import merge_change
+
+from . import i18n
+from .app import application, make_window
+from .context import Prefs
+from .screens.unlock import UnlockScreen
+from .screens.wizard import WizardScreen
+
+SIZE = (1366, 768)
+DEMO_PASSPHRASE = "demo passphrase for screenshots"
+
+DEMO = [
+    ("household_needs", {"consent": "yes", "assessment_date": "2026-03-02", "oblast": "UA63", "raion": "UA6312",
+                         "hromada": "UA6312027", "settlement": "Vilkhivka", "displacement_status": "idp",
+                         "months_displaced": 14, "hh_size": 3}),
+    ("household_needs", {"consent": "yes", "assessment_date": "2026-03-02", "oblast": "UA12", "raion": "UA1202",
+                         "hromada": "UA1202001", "settlement": "Novooleksandrivka", "displacement_status": "returnee",
+                         "hh_size": 5}),
+    ("complaints_feedback", {"received_date": "2026-03-01", "channel": "hotline", "feedback_type": "question",
+                             "urgency": "low"}),
+    ("site_assessment", {"site_name": "Collective centre No. 4", "assessment_date": "2026-02-27"}),
+]
+
+
+def _wait(predicate, ms: int = 10000) -> None:
+    """Run the event loop until ``predicate()`` holds (polled every 10 ms), at most ``ms``."""
+    if predicate():
+        return
+    loop = QEventLoop()
+    elapsed = QElapsedTimer()
+    elapsed.start()
+    poll = QTimer()
+    poll.setInterval(10)
+    poll.timeout.connect(lambda: loop.quit() if predicate() or elapsed.elapsed() > ms else None)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    if not predicate():
+        raise TimeoutError("a screen did not finish loading")
+
+
+def make_demo_profile(directory: Path) -> None:
+    store, _ = Store.create(directory, user="Demo Enumerator", passphrase=DEMO_PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
+    ids = [store.save_record("submission", fields, form_id=form_id, form_version="2026.11.1") for form_id, fields in DEMO]
+    store.save_record("draft", {"received_date": "2026-03-03", "channel": "in_person"}, form_id="complaints_feedback",
+                      form_version="2026.11.1")
+    store.add_user("Demo Team Lead", DEMO_PASSPHRASE + " 2", kdf=crypto.fast_kdf_for_tests())
+    # One value that lost a concurrent edit from another (synthetic) laptop, for the conflicts list.
+    rec = store.get_record(ids[0])
+    ours = rec.clocks["settlement"].split("@")[0]
+    older = hlc.encode(hlc.decode(ours) - (60_000 << 16))
+    store.apply_changes([{"device_id": "demo-laptop-2", "seq": 1, "record_id": ids[0], "kind": "submission",
+                          "hlc": older, "fields": {"settlement": "Vilkhivka village"}, "form_id": "household_needs",
+                          "form_version": "2026.11.1"}], merge=merge_change)
+    store.close()
+
+
+def _grab(window, out: Path, name: str, lang: str) -> Path:
+    QCoreApplication.processEvents()
+    path = out / f"{lang}-{name}.png"
+    window.grab().save(str(path))
+    return path
+
+
+def render_all(out: Path) -> list[Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = application()
+    shots: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for lang in i18n.LANGUAGES:
+            i18n.install(app, lang)
+            # first run
+            Prefs(Path(tmp) / f"new-{lang}").language = lang
+            w = make_window(Path(tmp) / f"new-{lang}", kdf=crypto.fast_kdf_for_tests())
+            w.resize(*SIZE)
+            w.show()
+            wiz = w.centralWidget()
+            assert isinstance(wiz, WizardScreen)
+            wiz.name.setText("Olena K.")
+            wiz.pass1.setText("three calm words")
+            wiz.pass2.setText("three calm words")
+            shots.append(_grab(w, out, "wizard", lang))
+            wiz.recovery.setText("R7QK-2MZD-XW9A-HT4R-PL3N-8VCE-J5TB-GK")  # an illustration, not a key
+            wiz.pages.setCurrentIndex(1)
+            shots.append(_grab(w, out, "wizard-recovery-key", lang))
+            w.close()
+            # an existing profile
+            profile = Path(tmp) / f"demo-{lang}"
+            make_demo_profile(profile)
+            Prefs(profile).language = lang
+            w = make_window(profile, kdf=crypto.fast_kdf_for_tests())
+            w.resize(*SIZE)
+            w.show()
+            _wait(lambda: isinstance(w.centralWidget(), UnlockScreen))
+            unlock = w.centralWidget()
+            unlock.passphrase.setText("not the passphrase")
+            unlock.on_unlock_clicked()
+            _wait(lambda: unlock.failures == 1)
+            shots.append(_grab(w, out, "unlock", lang))
+            unlock.passphrase.setText(DEMO_PASSPHRASE)
+            unlock.user.setCurrentIndex(0)
+            unlock.on_unlock_clicked()
+            _wait(lambda: hasattr(w, "home") and w.home.recent.count() >= 4 and w.home.drafts.count() == 1)
+            w.ctx.loop.stop()
+            w.ctx.sync_state.emit(SyncState("up_to_date", "", time.time() - 600, 2))
+            shots.append(_grab(w, out, "home", lang))
+            form = w.open_form("household_needs")
+            for name, value in (("consent", "yes"), ("assessment_date", "2026-03-04"), ("oblast", "UA63"),
+                                ("raion", "UA6312"), ("settlement", "Vilkhivka"), ("displacement_status", "idp"),
+                                ("months_displaced", "200"), ("hh_size", "0")):
+                form.on_answered(name, (), value)
+                form.rows[(name, ())].load_value()
+            form.on_finalise_clicked()
+            form.scroll.ensureWidgetVisible(form.rows[("hh_size", ())], 0, 200)
+            shots.append(_grab(w, out, "form-with-errors", lang))
+            w.show_screen("records")
+            _wait(lambda: w.records.model.rowCount() == 2)
+            w.records.table.selectRow(0)
+            shots.append(_grab(w, out, "records", lang))
+            w.show_screen("sync")
+            _wait(lambda: w.sync_screen.table.rowCount() == 1)
+            w.sync_screen.path.setText("/media/usb/laptop-07.fbb")
+            w.sync_screen.on_exported(12)
+            w.ctx.sync_state.emit(SyncState("offline", "The server does not answer.", time.time() - 7200, 12))
+            shots.append(_grab(w, out, "sync-usb-conflicts", lang))
+            w.ctx.sync_state.emit(SyncState("syncing", "", time.time() - 7200, 12))
+            shots.append(_grab(w, out, "sync-syncing", lang))
+            w.show_screen("settings")
+            _wait(lambda: bool(w.settings.recovery.text()))
+            shots.append(_grab(w, out, "settings", lang))
+            w.close()
+        i18n.install(app, "en")
+    QApplication.processEvents()
+    return shots

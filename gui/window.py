@@ -1,0 +1,297 @@
+"""The main window: wizard or unlock, then the workspace with a status bar that always shows sync."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton, QStackedWidget, QWidget,
+)
+
+from storage import Store
+from sync.client import SyncState
+
+from . import i18n
+from .context import Context
+from .errors import present
+from .i18n import tr
+from .screens.form import FormScreen
+from .screens.home import HomeScreen
+from .screens.records import RecordsScreen
+from .screens.settings import SettingsScreen
+from .screens.sync import SyncScreen, last_sync_text, state_text
+from .screens.unlock import UnlockScreen
+from .screens.wizard import WizardScreen
+
+STYLE = """
+QLabel#screenTitle { font-size: 15pt; font-weight: 600; padding: 4px 0 8px 0; }
+QLabel#sectionTitle { font-size: 12pt; font-weight: 600; }
+QLabel#hint { color: #555; }
+QLabel#message, QLabel#unlockMessage { color: #b00020; }
+QLabel#recoveryKey { font-family: monospace; font-size: 16pt; padding: 16px; border: 2px dashed #888; }
+QGroupBox { font-weight: 600; margin-top: 12px; padding-top: 6px; }
+QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 4px; }
+QListWidget#nav { font-size: 11pt; }
+QListWidget#nav::item { padding: 8px 10px; }
+QListWidget#nav::item:selected { background: #1f5f99; color: white; }
+QWidget[invalid="true"] QLineEdit { border: 1px solid #b00020; }
+"""
+
+NAV = ("home", "records", "sync", "settings")
+
+
+class IdleWatcher(QObject):
+    """Any key or mouse event restarts the auto-lock timer."""
+
+    def __init__(self, timer: QTimer) -> None:
+        super().__init__()
+        self.timer = timer
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel) and self.timer.isActive():
+            self.timer.start()
+        return False
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("mainWindow")
+        self.setStyleSheet(STYLE)
+        self.resize(1280, 720)
+        self.setMinimumSize(900, 560)
+        self.store: Store | None = None
+        self.form_screen: FormScreen | None = None
+        self.reopen_draft: dict | None = None
+        ctx.tasks.on_error = lambda exc: present(self, exc)
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.timeout.connect(self.on_idle_timeout)
+        self.watcher = IdleWatcher(self.idle)
+        QApplication.instance().installEventFilter(self.watcher)
+        self._build_chrome()
+        ctx.sync_state.connect(self.on_sync_state)
+
+    # -- chrome: menu and status bar ---------------------------------------------------------------
+    def _build_chrome(self) -> None:
+        self.setWindowTitle(tr("Fieldbook"))
+        self.menuBar().clear()
+        menu = self.menuBar().addMenu(tr("&Fieldbook"))
+        self.lock_action = QAction(tr("Lock now"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.on_lock_triggered)
+        self.lock_action.setEnabled(False)
+        menu.addAction(self.lock_action)
+        quit_action = QAction(tr("Quit"), self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+        bar = self.statusBar()
+        for w in getattr(self, "_status_widgets", []):
+            bar.removeWidget(w)
+            w.deleteLater()
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncState")
+        self.last_label = QLabel()
+        self.last_label.setObjectName("lastSync")
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("pendingCount")
+        self.sync_button = QPushButton(tr("Sync now"))
+        self.sync_button.setObjectName("syncNow")
+        self.sync_button.clicked.connect(self.ctx.sync_now)
+        self._status_widgets = [self.sync_label, self.last_label, self.pending_label, self.sync_button]
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(6, 0, 6, 0)
+        row.setSpacing(18)
+        for w in (self.sync_label, self.last_label, self.pending_label):
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(self.sync_button)
+        self._status_widgets = [holder]
+        bar.addWidget(holder, 1)
+        self.on_sync_state(self.ctx.last_state)
+
+    def on_sync_state(self, state: SyncState) -> None:
+        if self.store is None or not self.store.unlocked:
+            self.sync_label.setText(tr("Locked"))
+            self.last_label.setText("")
+            self.pending_label.setText("")
+            self.sync_button.setEnabled(False)
+            return
+        self.sync_label.setText(state_text(state))
+        self.sync_label.setToolTip(state.detail)
+        self.last_label.setText(last_sync_text(state))
+        self.pending_label.setText(tr("{n} waiting to sync").format(n=state.pending))
+        self.sync_button.setEnabled(state.state not in ("not_enrolled", "syncing"))
+
+    # -- start -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.ctx.has_profile():
+            path = self.ctx.profile
+            self.ctx.tasks.store(lambda: Store.open(path), self.show_unlock)
+        else:
+            wizard = WizardScreen(self.ctx)
+            wizard.finished.connect(self.on_unlocked)
+            self.setCentralWidget(wizard)
+
+    def show_unlock(self, store: Store) -> None:
+        self.store = store
+        screen = UnlockScreen(self.ctx, store)
+        screen.unlocked.connect(self.on_unlocked)
+        self.setCentralWidget(screen)
+        screen.passphrase.setFocus()
+        self.on_sync_state(self.ctx.last_state)
+
+    def on_unlocked(self, store: Store) -> None:
+        self.store = store
+        self.ctx.attach(store)
+        self.lock_action.setEnabled(True)
+        self.idle.setInterval(self.ctx.prefs.autolock_minutes * 60_000)
+        self.idle.start()
+        self.build_workspace()
+        self.ctx.refresh_pending()
+        if self.reopen_draft and self.reopen_draft["id"]:
+            self.open_draft(self.reopen_draft["id"])
+        self.reopen_draft = None
+
+    # -- workspace ------------------------------------------------------------------------------------
+    def setCentralWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt's name
+        super().setCentralWidget(widget)
+        widget.show()  # swapped in from a signal of the widget it replaces: show it explicitly
+
+    def build_workspace(self) -> None:
+        self.form_screen = None
+        root = QWidget()
+        lay = QHBoxLayout(root)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.addItems([tr("Home"), tr("Records"), tr("Sync and USB"), tr("Settings")])
+        widest = max(self.nav.fontMetrics().horizontalAdvance(self.nav.item(k).text()) for k in range(self.nav.count()))
+        self.nav.setFixedWidth(max(170, int(widest * 1.3) + 48))  # the stylesheet's larger font and padding
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setAccessibleName(tr("Sections"))
+        lay.addWidget(self.nav)
+        self.stack = QStackedWidget()
+        lay.addWidget(self.stack, 1)
+        self.home = HomeScreen(self.ctx)
+        self.home.open_form.connect(self.open_form)
+        self.home.open_draft.connect(self.open_draft)
+        self.home.open_record.connect(self.edit_record)
+        self.records = RecordsScreen(self.ctx, self.home.titles)
+        self.records.edit_record.connect(self.edit_record)
+        self.sync_screen = SyncScreen(self.ctx)
+        self.settings = SettingsScreen(self.ctx)
+        self.settings.language_changed.connect(self.on_language_changed)
+        self.settings.wiped.connect(self.on_wiped)
+        for w in (self.home, self.records, self.sync_screen, self.settings):
+            self.stack.addWidget(w)
+        self.nav.currentRowChanged.connect(self.on_nav_changed)
+        self.nav.setCurrentRow(0)
+        self.setCentralWidget(root)
+
+    def on_nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        if self.form_screen is not None:
+            self.close_form()
+        self.stack.setCurrentIndex(row)
+
+    def show_screen(self, name: str) -> None:
+        self.nav.setCurrentRow(NAV.index(name))
+
+    def _show_form(self, screen: FormScreen) -> None:
+        if self.form_screen is not None:
+            self.close_form()
+        self.form_screen = screen
+        screen.closed.connect(self.on_form_closed)
+        screen.finalised.connect(lambda _rid, form_id: self.records.show_form(form_id))
+        self.stack.addWidget(screen)
+        self.stack.setCurrentWidget(screen)
+        self.nav.blockSignals(True)
+        self.nav.clearSelection()
+        self.nav.setCurrentRow(-1)
+        self.nav.blockSignals(False)
+        screen.focus_first()
+
+    def open_form(self, form_id: str) -> FormScreen:
+        screen = FormScreen(self.ctx, self.ctx.form(form_id))
+        self._show_form(screen)
+        return screen
+
+    def open_draft(self, draft_id: str) -> None:
+        def done(record) -> None:
+            screen = FormScreen(self.ctx, self.ctx.form(record.form_id), answers=record.fields, draft_id=record.id,
+                                editing=record.fields.get("_editing"))
+            self._show_form(screen)
+
+        self.ctx.run(lambda st: st.get_record(draft_id), done, owner=self)
+
+    def edit_record(self, record_id: str) -> None:
+        def done(record) -> None:
+            screen = FormScreen(self.ctx, self.ctx.form(record.form_id), answers=record.fields, editing=record.id)
+            self._show_form(screen)
+
+        self.ctx.run(lambda st: st.get_record(record_id), done, owner=self)
+
+    def close_form(self) -> None:
+        screen = self.form_screen
+        if screen is None:
+            return
+        screen.flush()
+        self.form_screen = None
+        self.stack.removeWidget(screen)
+        screen.deleteLater()
+
+    def on_form_closed(self, record_id: str | None) -> None:
+        self.close_form()
+        self.show_screen("records" if record_id else "home")
+
+    # -- lock, language, wipe ------------------------------------------------------------------------
+    def on_idle_timeout(self) -> None:
+        self.on_lock_triggered()
+
+    def on_lock_triggered(self) -> None:
+        if self.store is None or self.form_screen is None and not self.lock_action.isEnabled():
+            return
+        if self.form_screen is not None:
+            self.form_screen.flush()
+            self.reopen_draft = self.form_screen.draft  # its id is filled in by the pending save
+            self.form_screen = None
+        self.idle.stop()
+        self.lock_action.setEnabled(False)
+        store = self.store
+        self.ctx.lock()
+        self.ctx.store = None  # the screens lose their data now; the key goes once pending saves are done
+        self.ctx.tasks.store(lambda: store.lock())
+        self.show_unlock(store)
+
+    def on_language_changed(self, lang: str) -> None:
+        self.ctx.prefs.language = lang
+        i18n.install(QApplication.instance(), lang)
+        reopen = None
+        if self.form_screen is not None:
+            self.form_screen.flush()
+            reopen = self.form_screen.draft["id"]
+            self.form_screen = None
+        self._build_chrome()
+        self.build_workspace()
+        self.show_screen("settings")
+        if reopen:
+            self.open_draft(reopen)
+
+    def on_wiped(self) -> None:
+        self.ctx.lock()
+        self.store = None
+        self.ctx.store = None
+        self.lock_action.setEnabled(False)
+        done = QLabel(tr("This profile was wiped. Close Fieldbook."))
+        done.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(done)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.form_screen is not None:
+            self.form_screen.flush()
+        QApplication.instance().removeEventFilter(self.watcher)
+        self.ctx.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,108 @@
+"""Work off the GUI thread: one worker type, one serialized executor for the store.
+
+``Tasks.store(fn, ...)`` runs ``fn`` on a pool of exactly one thread while holding
+``store_lock``, the same lock the sync client takes, so store calls never run
+concurrently and never on the GUI thread. ``Tasks.background(fn, ...)`` runs
+network or CPU work (sync, key derivation of a new profile) on a second pool.
+Results come back on the GUI thread through Qt signals; the functions that run
+in a worker never touch a widget.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class WorkerSignals(QObject):
+    returned = Signal(object)
+    errored = Signal(object)
+    finished = Signal()
+
+
+class Worker(QRunnable):
+    """Runs ``fn()`` in a pool thread; reports its result or exception on signals."""
+
+    def __init__(self, fn: Callable[[], Any], lock: threading.RLock | None = None) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # Tasks keeps it until finished; the signals object must outlive run()
+        self.fn = fn
+        self.lock = lock
+        self.signals = WorkerSignals()
+
+    def run(self) -> None:
+        try:
+            if self.lock is not None:
+                with self.lock:
+                    result = self.fn()
+            else:
+                result = self.fn()
+        except BaseException as exc:  # noqa: BLE001 - every failure goes to the presenter
+            self.signals.errored.emit(exc)
+        else:
+            self.signals.returned.emit(result)
+        finally:
+            self.signals.finished.emit()
+
+
+class Tasks(QObject):
+    """The app's two executors. Callbacks run on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store_lock = threading.RLock()
+        self.store_pool = QThreadPool(self)
+        self.store_pool.setMaxThreadCount(1)  # serialized: one store call at a time, in order
+        self.net_pool = QThreadPool(self)
+        self.net_pool.setMaxThreadCount(2)
+        self._alive: set[Worker] = set()
+        self.on_error: Callable[[BaseException], None] | None = None
+
+    def _submit(self, pool: QThreadPool, fn: Callable[[], Any], done: Callable[[Any], None] | None,
+                failed: Callable[[BaseException], None] | None, lock: threading.RLock | None,
+                owner: QObject | None = None) -> Worker:
+        worker = Worker(fn, lock)
+        if done is not None:
+            worker.signals.returned.connect(_guarded(done, owner))
+        worker.signals.errored.connect(_guarded(failed, owner) if failed else self._default_error)
+        worker.signals.finished.connect(lambda: self._alive.discard(worker))
+        self._alive.add(worker)
+        pool.start(worker)
+        return worker
+
+    def store(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
+              failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> Worker:
+        """Run a store call on the serialized executor. Callbacks are dropped once ``owner`` is gone."""
+        return self._submit(self.store_pool, fn, done, failed, self.store_lock, owner)
+
+    def background(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
+                   failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> Worker:
+        """Run network or CPU work that holds no store lock of its own."""
+        return self._submit(self.net_pool, fn, done, failed, None, owner)
+
+    def busy(self) -> bool:
+        return bool(self._alive)
+
+    def wait(self, msecs: int = 10000) -> None:
+        """Drain both pools (at shutdown, so a last draft save completes)."""
+        self.store_pool.waitForDone(msecs)
+        self.net_pool.waitForDone(msecs)
+
+    def _default_error(self, exc: BaseException) -> None:
+        if self.on_error is not None:
+            self.on_error(exc)
+
+
+def _guarded(callback: Callable[[Any], None], owner: QObject | None) -> Callable[[Any], None]:
+    """Skip the callback when the widget it belongs to was closed while the work ran."""
+    owner = owner if owner is not None else getattr(callback, "__self__", None)
+    if not isinstance(owner, QObject):
+        return callback
+
+    def call(value: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(value)
+
+    return call

@@ -1,0 +1,607 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="uk_UA">
+  <context>
+    <name>Fieldbook</name>
+    <message>
+      <source>That passphrase did not open this profile. Check the keyboard layout and Caps Lock, then try again.</source>
+      <translation>Ця парольна фраза не відкриває профіль. Перевірте розкладку клавіатури та Caps Lock і спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>Type your passphrase first.</source>
+      <translation>Спершу введіть парольну фразу.</translation>
+    </message>
+    <message>
+      <source>This passphrase is too short: use at least 8 characters (a few words work well).</source>
+      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів (кілька слів — добрий вибір).</translation>
+    </message>
+    <message>
+      <source>The disk is full, so the last change was not saved. Free some space, then try again.</source>
+      <translation>Диск заповнений, тому останню зміну не збережено. Звільніть місце й спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>The store is busy in another program. Close other Fieldbook windows, then try again.</source>
+      <translation>Сховище зайняте іншою програмою. Закрийте інші вікна Fieldbook і спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>The server cannot be reached. Your work is safe here and will sync when the connection returns.</source>
+      <translation>Сервер недоступний. Ваша робота збережена тут і синхронізується, коли з’явиться зв’язок.</translation>
+    </message>
+    <message>
+      <source>This laptop is not connected to a server yet. Enroll it in Settings with the code from your hub.</source>
+      <translation>Цей ноутбук ще не під’єднано до сервера. Зареєструйте його в Налаштуваннях за кодом від вашого хабу.</translation>
+    </message>
+    <message>
+      <source>Something went wrong inside Fieldbook ({name}). Your saved work is safe. If it happens again, tell your supervisor.</source>
+      <translation>У Fieldbook сталася помилка ({name}). Збережена робота в безпеці. Якщо це повториться, повідомте керівника.</translation>
+    </message>
+    <message>
+      <source>Fieldbook</source>
+      <translation>Fieldbook</translation>
+    </message>
+    <message>
+      <source>The file could not be read or written ({reason}).</source>
+      <translation>Не вдалося прочитати або записати файл ({reason}).</translation>
+    </message>
+    <message>
+      <source>Whole number</source>
+      <translation>Ціле число</translation>
+    </message>
+    <message>
+      <source>Number</source>
+      <translation>Число</translation>
+    </message>
+    <message>
+      <source>YYYY-MM-DD</source>
+      <translation>РРРР-ММ-ДД</translation>
+    </message>
+    <message>
+      <source>HH:MM</source>
+      <translation>ГГ:ХХ</translation>
+    </message>
+    <message>
+      <source>YYYY-MM-DD HH:MM</source>
+      <translation>РРРР-ММ-ДД ГГ:ХХ</translation>
+    </message>
+    <message>
+      <source>Latitude Longitude, e.g. 50.45 30.52</source>
+      <translation>Широта Довгота, напр. 50.45 30.52</translation>
+    </message>
+    <message>
+      <source>OK</source>
+      <translation>Гаразд</translation>
+    </message>
+    <message>
+      <source>(no answer)</source>
+      <translation>(немає відповіді)</translation>
+    </message>
+    <message>
+      <source>Today</source>
+      <translation>Сьогодні</translation>
+    </message>
+    <message>
+      <source>Save draft (Ctrl+S)</source>
+      <translation>Зберегти чернетку (Ctrl+S)</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>Закрити</translation>
+    </message>
+    <message>
+      <source>Finalise (Ctrl+Enter)</source>
+      <translation>Завершити (Ctrl+Enter)</translation>
+    </message>
+    <message>
+      <source>Form language:</source>
+      <translation>Мова форми:</translation>
+    </message>
+    <message>
+      <source>Draft saved</source>
+      <translation>Чернетку збережено</translation>
+    </message>
+    <message>
+      <source>Add: {label}</source>
+      <translation>Додати: {label}</translation>
+    </message>
+    <message>
+      <source>Remove this entry</source>
+      <translation>Вилучити цей запис</translation>
+    </message>
+    <message>
+      <source>{label} — entry {n} of {total}</source>
+      <translation>{label} — запис {n} з {total}</translation>
+    </message>
+    <message>
+      <source>{n} answer(s) need attention before this form can be finalised.</source>
+      <translation>Відповідей, які потребують уваги перед завершенням форми: {n}.</translation>
+    </message>
+    <message>
+      <source>Start a form</source>
+      <translation>Почати форму</translation>
+    </message>
+    <message>
+      <source>Household needs assessment</source>
+      <translation>Оцінювання потреб домогосподарства</translation>
+    </message>
+    <message>
+      <source>Displacement site assessment</source>
+      <translation>Оцінювання місця переміщення</translation>
+    </message>
+    <message>
+      <source>Complaints and feedback</source>
+      <translation>Скарги та зворотний зв’язок</translation>
+    </message>
+    <message>
+      <source>Post-distribution monitoring</source>
+      <translation>Моніторинг після розподілу</translation>
+    </message>
+    <message>
+      <source>Unfinished drafts</source>
+      <translation>Незавершені чернетки</translation>
+    </message>
+    <message>
+      <source>Recent records</source>
+      <translation>Останні записи</translation>
+    </message>
+    <message>
+      <source>No drafts: every form you started is finished.</source>
+      <translation>Чернеток немає: усі розпочаті форми завершено.</translation>
+    </message>
+    <message>
+      <source>No records yet.</source>
+      <translation>Записів ще немає.</translation>
+    </message>
+    <message>
+      <source>(editing a finished record)</source>
+      <translation>(редагування завершеного запису)</translation>
+    </message>
+    <message>
+      <source>Saved</source>
+      <translation>Збережено</translation>
+    </message>
+    <message>
+      <source>Answers</source>
+      <translation>Відповіді</translation>
+    </message>
+    <message>
+      <source>Form version</source>
+      <translation>Версія форми</translation>
+    </message>
+    <message>
+      <source>Record</source>
+      <translation>Запис</translation>
+    </message>
+    <message>
+      <source>Records</source>
+      <translation>Записи</translation>
+    </message>
+    <message>
+      <source>Form:</source>
+      <translation>Форма:</translation>
+    </message>
+    <message>
+      <source>Search:</source>
+      <translation>Пошук:</translation>
+    </message>
+    <message>
+      <source>Any answer, e.g. a settlement</source>
+      <translation>Будь-яка відповідь, напр. населений пункт</translation>
+    </message>
+    <message>
+      <source>Delete record</source>
+      <translation>Видалити запис</translation>
+    </message>
+    <message>
+      <source>Delete this record? It is removed on every device after the next sync.</source>
+      <translation>Видалити цей запис? Його буде видалено на всіх пристроях після наступної синхронізації.</translation>
+    </message>
+    <message>
+      <source>History</source>
+      <translation>Історія</translation>
+    </message>
+    <message>
+      <source>View and history</source>
+      <translation>Переглянути й історія</translation>
+    </message>
+    <message>
+      <source>Edit</source>
+      <translation>Редагувати</translation>
+    </message>
+    <message>
+      <source>Delete…</source>
+      <translation>Видалити…</translation>
+    </message>
+    <message>
+      <source>{n} record(s)</source>
+      <translation>Записів: {n}</translation>
+    </message>
+    <message>
+      <source>Settings</source>
+      <translation>Налаштування</translation>
+    </message>
+    <message>
+      <source>This laptop</source>
+      <translation>Цей ноутбук</translation>
+    </message>
+    <message>
+      <source>Interface language:</source>
+      <translation>Мова інтерфейсу:</translation>
+    </message>
+    <message>
+      <source> min</source>
+      <translation> хв</translation>
+    </message>
+    <message>
+      <source>Lock after idle:</source>
+      <translation>Блокувати після бездіяльності:</translation>
+    </message>
+    <message>
+      <source>Server enrollment</source>
+      <translation>Реєстрація на сервері</translation>
+    </message>
+    <message>
+      <source>Status:</source>
+      <translation>Стан:</translation>
+    </message>
+    <message>
+      <source>Server address:</source>
+      <translation>Адреса сервера:</translation>
+    </message>
+    <message>
+      <source>One-time code:</source>
+      <translation>Одноразовий код:</translation>
+    </message>
+    <message>
+      <source>Enroll</source>
+      <translation>Зареєструвати</translation>
+    </message>
+    <message>
+      <source>Passphrase and recovery</source>
+      <translation>Парольна фраза й відновлення</translation>
+    </message>
+    <message>
+      <source>New passphrase:</source>
+      <translation>Нова парольна фраза:</translation>
+    </message>
+    <message>
+      <source>New passphrase again:</source>
+      <translation>Нова парольна фраза ще раз:</translation>
+    </message>
+    <message>
+      <source>Change passphrase</source>
+      <translation>Змінити парольну фразу</translation>
+    </message>
+    <message>
+      <source>Recovery key:</source>
+      <translation>Ключ відновлення:</translation>
+    </message>
+    <message>
+      <source>Lost or seized laptop</source>
+      <translation>Втрачений або вилучений ноутбук</translation>
+    </message>
+    <message>
+      <source>Wiping destroys the keys: nothing on this laptop can be read again, by anyone. Changes not yet synced are lost.</source>
+      <translation>Стирання знищує ключі: ніхто більше не зможе прочитати дані на цьому ноутбуці. Несинхронізовані зміни буде втрачено.</translation>
+    </message>
+    <message>
+      <source>Wipe this profile…</source>
+      <translation>Стерти цей профіль…</translation>
+    </message>
+    <message>
+      <source>Enrolling…</source>
+      <translation>Реєстрація…</translation>
+    </message>
+    <message>
+      <source>Wipe this profile</source>
+      <translation>Стерти цей профіль</translation>
+    </message>
+    <message>
+      <source>This cannot be undone. Type WIPE to destroy the keys of this profile.</source>
+      <translation>Цю дію не можна скасувати. Введіть WIPE, щоб знищити ключі цього профілю.</translation>
+    </message>
+    <message>
+      <source>Not enrolled: this laptop syncs only by USB bundle.</source>
+      <translation>Не зареєстровано: цей ноутбук синхронізується лише через USB-пакети.</translation>
+    </message>
+    <message>
+      <source>Set. It was shown once when the profile was created.</source>
+      <translation>Є. Його показано один раз під час створення профілю.</translation>
+    </message>
+    <message>
+      <source>None. Ask your supervisor to issue one.</source>
+      <translation>Немає. Попросіть керівника видати новий.</translation>
+    </message>
+    <message>
+      <source>Enter both the server address and the code.</source>
+      <translation>Введіть і адресу сервера, і код.</translation>
+    </message>
+    <message>
+      <source>Enrolled. Sync starts now.</source>
+      <translation>Зареєстровано. Синхронізація починається.</translation>
+    </message>
+    <message>
+      <source>The two passphrases differ. Type the same one twice.</source>
+      <translation>Парольні фрази різняться. Введіть ту саму фразу двічі.</translation>
+    </message>
+    <message>
+      <source>Passphrase changed. Use the new one from now on.</source>
+      <translation>Парольну фразу змінено. Відтепер використовуйте нову.</translation>
+    </message>
+    <message>
+      <source>Nothing was wiped: the word did not match.</source>
+      <translation>Нічого не стерто: слово не збіглося.</translation>
+    </message>
+    <message>
+      <source>Enrolled with {url} (team {team}).</source>
+      <translation>Зареєстровано на {url} (команда {team}).</translation>
+    </message>
+    <message>
+      <source>never synced</source>
+      <translation>ще не синхронізовано</translation>
+    </message>
+    <message>
+      <source>last sync {time}</source>
+      <translation>остання синхронізація {time}</translation>
+    </message>
+    <message>
+      <source>Sync and USB</source>
+      <translation>Синхронізація та USB</translation>
+    </message>
+    <message>
+      <source>Server</source>
+      <translation>Сервер</translation>
+    </message>
+    <message>
+      <source>Sync now</source>
+      <translation>Синхронізувати</translation>
+    </message>
+    <message>
+      <source>USB bundle (when there is no network)</source>
+      <translation>USB-пакет (коли немає мережі)</translation>
+    </message>
+    <message>
+      <source>File:</source>
+      <translation>Файл:</translation>
+    </message>
+    <message>
+      <source>e.g. /media/usb/fieldbook.fbb</source>
+      <translation>напр. /media/usb/fieldbook.fbb</translation>
+    </message>
+    <message>
+      <source>Choose…</source>
+      <translation>Вибрати…</translation>
+    </message>
+    <message>
+      <source>Export changes to this file</source>
+      <translation>Експортувати зміни в цей файл</translation>
+    </message>
+    <message>
+      <source>Import this file</source>
+      <translation>Імпортувати цей файл</translation>
+    </message>
+    <message>
+      <source>Conflicts: values that lost a concurrent edit</source>
+      <translation>Конфлікти: значення, що програли одночасному редагуванню</translation>
+    </message>
+    <message>
+      <source>Keep current value</source>
+      <translation>Залишити поточне значення</translation>
+    </message>
+    <message>
+      <source>Restore this value</source>
+      <translation>Відновити це значення</translation>
+    </message>
+    <message>
+      <source>Bundle file</source>
+      <translation>Файл пакета</translation>
+    </message>
+    <message>
+      <source>Fieldbook bundles (*.fbb)</source>
+      <translation>Пакети Fieldbook (*.fbb)</translation>
+    </message>
+    <message>
+      <source>Working…</source>
+      <translation>Виконується…</translation>
+    </message>
+    <message>
+      <source>Not connected to a server</source>
+      <translation>Не під’єднано до сервера</translation>
+    </message>
+    <message>
+      <source>Offline: will sync when the server answers</source>
+      <translation>Немає зв’язку: синхронізується, коли сервер відповість</translation>
+    </message>
+    <message>
+      <source>Syncing…</source>
+      <translation>Синхронізація…</translation>
+    </message>
+    <message>
+      <source>Up to date</source>
+      <translation>Усе синхронізовано</translation>
+    </message>
+    <message>
+      <source>Sync problem</source>
+      <translation>Проблема синхронізації</translation>
+    </message>
+    <message>
+      <source>Field</source>
+      <translation>Поле</translation>
+    </message>
+    <message>
+      <source>Value that lost</source>
+      <translation>Значення, що програло</translation>
+    </message>
+    <message>
+      <source>Found</source>
+      <translation>Виявлено</translation>
+    </message>
+    <message>
+      <source>Choose a file first.</source>
+      <translation>Спершу виберіть файл.</translation>
+    </message>
+    <message>
+      <source>This bundle is from another laptop for the hub. It is kept, unread, and will be uploaded at the next sync.</source>
+      <translation>Цей пакет з іншого ноутбука для хабу. Його збережено непрочитаним і буде передано під час наступної синхронізації.</translation>
+    </message>
+    <message>
+      <source>No conflicts to review.</source>
+      <translation>Конфліктів для перегляду немає.</translation>
+    </message>
+    <message>
+      <source>{n} change(s) waiting to be sent.</source>
+      <translation>Змін, що очікують надсилання: {n}.</translation>
+    </message>
+    <message>
+      <source>Exported {n} change(s) to the file. Take it to the hub; they stay marked as waiting until the hub confirms them.</source>
+      <translation>Експортовано змін у файл: {n}. Віднесіть його до хабу; зміни вважатимуться такими, що очікують, доки хаб їх не підтвердить.</translation>
+    </message>
+    <message>
+      <source>Refused: {reason}</source>
+      <translation>Відхилено: {reason}</translation>
+    </message>
+    <message>
+      <source>Imported: {new} new change(s), {dup} already here, {conf} conflict(s); the hub confirmed {acked} of ours.</source>
+      <translation>Імпортовано: нових змін — {new}, уже наявних — {dup}, конфліктів — {conf}; хаб підтвердив наших змін: {acked}.</translation>
+    </message>
+    <message>
+      <source>{n} to review.</source>
+      <translation>Для перегляду: {n}.</translation>
+    </message>
+    <message>
+      <source>Fieldbook is locked</source>
+      <translation>Fieldbook заблоковано</translation>
+    </message>
+    <message>
+      <source>User:</source>
+      <translation>Користувач:</translation>
+    </message>
+    <message>
+      <source>Passphrase:</source>
+      <translation>Парольна фраза:</translation>
+    </message>
+    <message>
+      <source>Unlock</source>
+      <translation>Розблокувати</translation>
+    </message>
+    <message>
+      <source>Unlocking…</source>
+      <translation>Розблокування…</translation>
+    </message>
+    <message>
+      <source>Try again in {n} s</source>
+      <translation>Повторіть через {n} с</translation>
+    </message>
+    <message>
+      <source>Too short: use at least 8 characters.</source>
+      <translation>Закоротко: використайте щонайменше 8 символів.</translation>
+    </message>
+    <message>
+      <source>Welcome to Fieldbook</source>
+      <translation>Ласкаво просимо до Fieldbook</translation>
+    </message>
+    <message>
+      <source>Everything you record on this laptop is encrypted with your passphrase. Choose one you can remember: a few words are easier than symbols.</source>
+      <translation>Усе, що ви записуєте на цьому ноутбуці, шифрується вашою парольною фразою. Виберіть таку, яку запам’ятаєте: кілька слів легші за символи.</translation>
+    </message>
+    <message>
+      <source>Your name:</source>
+      <translation>Ваше ім’я:</translation>
+    </message>
+    <message>
+      <source>Passphrase again:</source>
+      <translation>Парольна фраза ще раз:</translation>
+    </message>
+    <message>
+      <source>Create profile</source>
+      <translation>Створити профіль</translation>
+    </message>
+    <message>
+      <source>This is your recovery key. If every passphrase is forgotten, it is the only way to open this profile. Write it on paper now and keep it apart from the laptop. It will not be shown again.</source>
+      <translation>Це ваш ключ відновлення. Якщо всі парольні фрази забуто, лише він відкриє цей профіль. Запишіть його на папері зараз і зберігайте окремо від ноутбука. Його більше не буде показано.</translation>
+    </message>
+    <message>
+      <source>I have written it down</source>
+      <translation>Я його записав(-ла)</translation>
+    </message>
+    <message>
+      <source>Continue</source>
+      <translation>Продовжити</translation>
+    </message>
+    <message>
+      <source>If your hub gave you a server address and a one-time code, enter them to sync automatically. You can also do this later in Settings.</source>
+      <translation>Якщо хаб дав вам адресу сервера й одноразовий код, введіть їх для автоматичної синхронізації. Це можна зробити й пізніше в Налаштуваннях.</translation>
+    </message>
+    <message>
+      <source>Skip for now</source>
+      <translation>Пропустити зараз</translation>
+    </message>
+    <message>
+      <source>Enroll and start</source>
+      <translation>Зареєструвати й почати</translation>
+    </message>
+    <message>
+      <source>Weak: add more words.</source>
+      <translation>Слабка: додайте більше слів.</translation>
+    </message>
+    <message>
+      <source>Fair: a few more words would help.</source>
+      <translation>Задовільна: ще кілька слів допоможуть.</translation>
+    </message>
+    <message>
+      <source>Good.</source>
+      <translation>Добра.</translation>
+    </message>
+    <message>
+      <source>Strong.</source>
+      <translation>Надійна.</translation>
+    </message>
+    <message>
+      <source>Very strong.</source>
+      <translation>Дуже надійна.</translation>
+    </message>
+    <message>
+      <source>Type your name first.</source>
+      <translation>Спершу введіть своє ім’я.</translation>
+    </message>
+    <message>
+      <source>The passphrase is too short: use at least 8 characters.</source>
+      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
+    </message>
+    <message>
+      <source>Enter both the server address and the code, or skip for now.</source>
+      <translation>Введіть і адресу сервера, і код або пропустіть цей крок.</translation>
+    </message>
+    <message>
+      <source>&amp;Fieldbook</source>
+      <translation>&amp;Fieldbook</translation>
+    </message>
+    <message>
+      <source>Lock now</source>
+      <translation>Заблокувати зараз</translation>
+    </message>
+    <message>
+      <source>Quit</source>
+      <translation>Вийти</translation>
+    </message>
+    <message>
+      <source>Sections</source>
+      <translation>Розділи</translation>
+    </message>
+    <message>
+      <source>This profile was wiped. Close Fieldbook.</source>
+      <translation>Цей профіль стерто. Закрийте Fieldbook.</translation>
+    </message>
+    <message>
+      <source>Locked</source>
+      <translation>Заблоковано</translation>
+    </message>
+    <message>
+      <source>Home</source>
+      <translation>Головна</translation>
+    </message>
+    <message>
+      <source>{n} waiting to sync</source>
+      <translation>Очікують синхронізації: {n}</translation>
+    </message>
+  </context>
+</TS>

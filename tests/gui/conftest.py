@@ -1,0 +1,54 @@
+"""GUI tier: pytest-qt, offscreen. Profiles use the cheap key derivation settings."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from storage import Store, crypto  # noqa: E402
+
+PASSPHRASE = "synthetic passphrase 1"
+WAIT = 10_000  # ms: generous upper bound for qtbot.waitUntil; tests never sleep
+
+
+@pytest.fixture
+def window_factory(qtbot, tmp_path):
+    """Open the app's main window on a profile folder; closes every window at the end."""
+    from gui.app import make_window
+
+    made = []
+
+    def make(profile=None, **kw):
+        w = make_window(profile or tmp_path / "profile", kdf=crypto.fast_kdf_for_tests(), **kw)
+        qtbot.addWidget(w)
+        w.resize(1366, 768)
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        if w.ctx.store is not None or w.ctx.loop is not None:
+            w.close()
+
+
+@pytest.fixture
+def profile(tmp_path):
+    """An existing profile (created through the store API) with one user."""
+    store, _ = Store.create(tmp_path / "profile", user="Enumerator One", passphrase=PASSPHRASE,
+                            kdf=crypto.fast_kdf_for_tests())
+    store.close()
+    return tmp_path / "profile"
+
+
+def unlock(qtbot, window, passphrase: str = PASSPHRASE) -> None:
+    from gui.screens.unlock import UnlockScreen
+
+    qtbot.waitUntil(lambda: isinstance(window.centralWidget(), UnlockScreen), timeout=WAIT)
+    screen = window.centralWidget()
+    qtbot.keyClicks(screen.passphrase, passphrase)
+    qtbot.mouseClick(screen.button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.store is not None and window.store.unlocked and hasattr(window, "home")
+                    and window.centralWidget() is not screen, timeout=WAIT)

@@ -1,0 +1,135 @@
+"""End-to-end flows, driven with qtbot as a person would."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from conftest import PASSPHRASE, WAIT, unlock
+from helpers import answer, message
+
+from gui.context import DRAFT_KIND, SUBMISSION_KIND
+from gui.screens.wizard import WizardScreen
+from storage import Store
+
+
+def test_wizard_then_fill_household_form_with_relevance_repeat_and_constraint(qtbot, window_factory, tmp_path):
+    w = window_factory(tmp_path / "new")
+    wiz = w.centralWidget()
+    assert isinstance(wiz, WizardScreen)
+    qtbot.keyClicks(wiz.name, "Enumerator One")
+    qtbot.keyClicks(wiz.pass1, "short")
+    assert "short" in wiz.meter_text.text().lower()
+    wiz.pass1.clear()
+    qtbot.keyClicks(wiz.pass1, PASSPHRASE)
+    qtbot.keyClicks(wiz.pass2, PASSPHRASE)
+    qtbot.mouseClick(wiz.create, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wiz.pages.currentIndex() == 1, timeout=WAIT)
+    key = wiz.recovery.text()
+    assert len(key.replace("-", "")) >= 30
+    assert not wiz.next.isEnabled()  # not before "I have written it down"
+    wiz.written.click()
+    qtbot.mouseClick(wiz.next, Qt.MouseButton.LeftButton)
+    assert wiz.recovery.text() == ""  # shown once
+    qtbot.mouseClick(wiz.findChild(type(wiz.next), "wizardSkip"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: hasattr(w, "home"), timeout=WAIT)
+
+    qtbot.mouseClick(w.home.form_buttons["household_needs"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.form_screen is not None, timeout=WAIT)
+    s = w.form_screen
+    assert not s.sections[("assessment", ())].isVisibleTo(s)     # relevance: hidden until consent
+    answer(qtbot, s, "consent", "yes")
+    assert s.sections[("assessment", ())].isVisibleTo(s)
+    answer(qtbot, s, "assessment_date", "2026-01-15")
+    answer(qtbot, s, "oblast", "UA63")
+    answer(qtbot, s, "raion", "UA6312")                         # offered only after the oblast
+    answer(qtbot, s, "hromada", "UA6312027")
+    answer(qtbot, s, "settlement", "Synthetic village")
+    answer(qtbot, s, "displacement_status", "idp")
+    assert s.rows[("months_displaced", ())].isVisibleTo(s)
+    answer(qtbot, s, "months_displaced", "7")
+    answer(qtbot, s, "hh_size", "40")                            # constraint: 1 to 30
+    assert "1 to 30" in message(s, "hh_size")
+    answer(qtbot, s, "hh_size", "2")
+    assert message(s, "hh_size") == ""
+    assert s.repeats[("members", ())].built == 2                 # the repeat follows the count
+    answer(qtbot, s, "member_age", "41", (0,))
+    answer(qtbot, s, "member_sex", "female", (0,))
+    answer(qtbot, s, "member_disability", "no", (0,))
+    answer(qtbot, s, "member_relation", "head", (0,))
+    answer(qtbot, s, "member_age", "3", (1,))
+    assert not s.rows[("member_disability", (1,))].isVisibleTo(s)  # asked from age 5
+    answer(qtbot, s, "member_sex", "male", (1,))
+    answer(qtbot, s, "member_relation", "child", (1,))
+
+    # Finalising now stops at the first unanswered required question, and says so next to it.
+    qtbot.keyClick(s, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert "need attention" in s.status.text()
+    first = s.first_error_row(s.session.errors())
+    assert first.q.name == "priority_needs" and first.message.text()
+    answer(qtbot, s, "priority_needs", "food water")
+    answer(qtbot, s, "shelter_condition", s.rows[("shelter_condition", ())]._choice_names[0])
+    answer(qtbot, s, "income_sources", "none")
+    answer(qtbot, s, "received_assistance", "no")
+    answer(qtbot, s, "followup_consent", "no")
+    qtbot.mouseClick(s.finalise_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.form_screen is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.records.model.rowCount() == 1, timeout=WAIT)
+    assert w.stack.currentWidget() is w.records
+    assert "Synthetic village" in w.records.model.rows[0][2]
+
+    with w.ctx.tasks.store_lock:
+        subs = list(w.store.list_records(SUBMISSION_KIND))
+        drafts = list(w.store.list_records(DRAFT_KIND))
+    assert len(subs) == 1 and drafts == []                      # the draft went when the record was finalised
+    fields = subs[0].fields
+    assert fields["hh_size"] == 2 and [m["member_age"] for m in fields["members"]] == [41, 3]
+    assert "member_disability" not in fields["members"][1]
+
+
+def test_draft_survives_closing_the_window_mid_form(qtbot, window_factory, profile):
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    s = w.open_form("complaints_feedback")
+    answer(qtbot, s, "received_date", "2026-02-01")
+    answer(qtbot, s, "feedback_type", s.rows[("feedback_type", ())]._choice_names[0])
+    qtbot.waitUntil(lambda: s.draft["id"] is not None, timeout=WAIT)   # auto-saved, no button pressed
+    answer(qtbot, s, "urgency", s.rows[("urgency", ())]._choice_names[-1])
+    w.close()                                                          # mid-form
+
+    w2 = window_factory(profile)
+    unlock(qtbot, w2)
+    qtbot.waitUntil(lambda: w2.home.drafts.count() == 1 and bool(w2.home.drafts.item(0).data(Qt.ItemDataRole.UserRole)), timeout=WAIT)
+    item = w2.home.drafts.item(0)
+    w2.home.drafts.itemActivated.emit(item)
+    qtbot.waitUntil(lambda: w2.form_screen is not None, timeout=WAIT)
+    s2 = w2.form_screen
+    assert s2.rows[("received_date", ())].line.text() == "2026-02-01"
+    assert s2.session.get("urgency") == s.rows[("urgency", ())]._choice_names[-1]
+
+
+def test_auto_lock_then_unlock_reopens_the_draft(qtbot, window_factory, profile):
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    s = w.open_form("complaints_feedback")
+    answer(qtbot, s, "received_date", "2026-02-02")
+    w.idle.setInterval(50)   # the configured minutes, shortened for the test
+    w.idle.start()
+    qtbot.waitUntil(lambda: w.centralWidget().objectName() == "unlock", timeout=WAIT)
+    assert w.ctx.store is None and w.form_screen is None
+    qtbot.waitUntil(lambda: not w.store.unlocked, timeout=WAIT)
+    screen = w.centralWidget()
+    qtbot.keyClicks(screen.passphrase, "wrong passphrase")
+    qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "did not open" in screen.message.text(), timeout=WAIT)
+    unlock(qtbot, w)
+    qtbot.waitUntil(lambda: w.form_screen is not None, timeout=WAIT)
+    assert w.form_screen.rows[("received_date", ())].line.text() == "2026-02-02"
+
+
+def test_lock_now_shortcut(qtbot, window_factory, profile):
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    qtbot.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.centralWidget().objectName() == "unlock", timeout=WAIT)
+    assert w.sync_label.text() == "Locked"
+
+
