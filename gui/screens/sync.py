@@ -19,6 +19,9 @@ from ..i18n import tr
 
 
 def state_text(state: SyncState) -> str:
+    if state.state == "up_to_date" and state.pending:
+        # Saved since the last sync: "up to date" would be untrue until the loop sends them.
+        return tr("Connected: new changes go out shortly")
     return {
         "not_enrolled": tr("Not connected to a server"),
         "offline": tr("Offline: will sync when the server answers"),

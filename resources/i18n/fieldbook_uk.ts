@@ -336,6 +336,10 @@
       <translation>Зареєстровано на {url} (команда {team}).</translation>
     </message>
     <message>
+      <source>Connected: new changes go out shortly</source>
+      <translation>Зʼєднано: нові зміни буде надіслано найближчим часом</translation>
+    </message>
+    <message>
       <source>never synced</source>
       <translation>ще не синхронізовано</translation>
     </message>

@@ -9,8 +9,7 @@ import pytest  # noqa: E402
 
 from storage import Store, crypto  # noqa: E402
 
-PASSPHRASE = "synthetic passphrase 1"
-WAIT = 10_000  # ms: generous upper bound for qtbot.waitUntil; tests never sleep
+from gui_helpers import PASSPHRASE  # noqa: E402
 
 
 @pytest.fixture
@@ -41,14 +40,3 @@ def profile(tmp_path):
                             kdf=crypto.fast_kdf_for_tests())
     store.close()
     return tmp_path / "profile"
-
-
-def unlock(qtbot, window, passphrase: str = PASSPHRASE) -> None:
-    from gui.screens.unlock import UnlockScreen
-
-    qtbot.waitUntil(lambda: isinstance(window.centralWidget(), UnlockScreen), timeout=WAIT)
-    screen = window.centralWidget()
-    qtbot.keyClicks(screen.passphrase, passphrase)
-    qtbot.mouseClick(screen.button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.store is not None and window.store.unlocked and hasattr(window, "home")
-                    and window.centralWidget() is not screen, timeout=WAIT)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from conftest import PASSPHRASE, WAIT, unlock
-from helpers import answer, message
+from gui_helpers import PASSPHRASE, WAIT, answer, message, unlock
 
 from gui.context import DRAFT_KIND, SUBMISSION_KIND
 from gui.screens.wizard import WizardScreen

@@ -30,7 +30,7 @@ def test_the_checker_sees_a_new_untranslated_string(tmp_path):
 
 
 def test_switching_to_ukrainian_translates_the_window(qtbot, window_factory, profile):
-    from conftest import unlock
+    from gui_helpers import unlock
 
     w = window_factory(profile)
     unlock(qtbot, w)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from conftest import WAIT, unlock
+from gui_helpers import WAIT, unlock
 from sync_helpers import LiveServer, make_hub
 
 

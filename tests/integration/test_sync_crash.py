@@ -25,7 +25,7 @@ from sync.client import SyncClient
 store = Store.open(sys.argv[1]); store.unlock({passphrase!r})
 client = SyncClient(store, batch=int(sys.argv[2]), pull_limit=int(sys.argv[2]))
 print("started", flush=True)
-client.sync_now()
+client.sync_now(progress=lambda stage, done, total: print(stage, flush=True))
 print("done", flush=True)
 """
 
@@ -39,13 +39,18 @@ def db_url():
 
 
 def _kill_loop(directory, size: int, rng: random.Random, kills: int) -> int:
-    """Start the worker again and again, killing it at random moments; return how many kills landed."""
+    """Start the worker again and again, killing it after a random number of rounds plus a
+    random fraction of one (so kills land between and inside transactions); return how
+    many kills landed before the worker finished."""
     code = WORKER.format(root=str(ROOT), passphrase=PASSPHRASE)
     landed = 0
     for _ in range(kills):
         with subprocess.Popen([sys.executable, "-c", code, str(directory), str(size)], stdout=subprocess.PIPE, text=True) as proc:
             assert proc.stdout.readline().strip() == "started"
-            time.sleep(rng.uniform(0.05, 0.5))
+            for _ in range(rng.randint(1, 15)):
+                if proc.stdout.readline().strip() in ("done", ""):
+                    break
+            time.sleep(rng.uniform(0.0, 0.03))
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
                 landed += 1

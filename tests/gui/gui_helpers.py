@@ -6,6 +6,9 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit
 
 from gui.screens.form import FormScreen
 
+PASSPHRASE = "synthetic passphrase 1"
+WAIT = 10_000  # ms: generous upper bound for qtbot.waitUntil; tests never sleep
+
 
 def answer(qtbot, screen: FormScreen, name: str, value: str, inst: tuple = ()) -> None:
     row = screen.rows[(name, inst)]
@@ -46,3 +49,14 @@ def answer(qtbot, screen: FormScreen, name: str, value: str, inst: tuple = ()) -
 def message(screen: FormScreen, name: str, inst: tuple = ()) -> str:
     row = screen.rows[(name, inst)]
     return row.message.text() if not row.message.isHidden() else ""
+
+
+def unlock(qtbot, window, passphrase: str = PASSPHRASE) -> None:
+    from gui.screens.unlock import UnlockScreen
+
+    qtbot.waitUntil(lambda: isinstance(window.centralWidget(), UnlockScreen), timeout=WAIT)
+    screen = window.centralWidget()
+    qtbot.keyClicks(screen.passphrase, passphrase)
+    qtbot.mouseClick(screen.button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.store is not None and window.store.unlocked and hasattr(window, "home")
+                    and window.centralWidget() is not screen, timeout=WAIT)
