@@ -26,6 +26,14 @@ def _gui(args: argparse.Namespace) -> int:
         for path in render_all(args.screenshots):
             print(path)
         return 0
+    import os
+    import sys
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        print("error: no screen found for the desktop app. Run it on a desktop session, or render its screens "
+              "with 'python main.py gui --screenshots DIR'.", file=sys.stderr)
+        return 1
     from .app import run
 
     return run(args.profile)
