@@ -113,7 +113,9 @@ class MainWindow(QMainWindow):
         self.on_sync_state(self.ctx.last_state)
 
     def on_sync_state(self, state: SyncState) -> None:
-        if self.store is None or not self.store.unlocked:
+        # ctx.loop is cleared the moment the app locks; a last report from the stopping
+        # sync thread can still arrive after that, and must not overwrite "Locked".
+        if self.ctx.loop is None or self.store is None or not self.store.unlocked:
             self.sync_label.setText(tr("Locked"))
             self.last_label.setText("")
             self.pending_label.setText("")
