@@ -274,6 +274,13 @@ class ReplicaMixin:
             if p is None:
                 row = rows.get(rid)
                 if row is None:
+                    if not c.get("deleted"):
+                        # A record new here (every record of an initial pull): its first change
+                        # is the whole of it, one stamp for every field, as a local save stores it.
+                        rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), dict(c["fields"]),
+                                     f"{c['hlc']}@{dev}", False)
+                        pending[rid] = _Pending(rec, False, changed=set(c["fields"]) or {"_created"})
+                        continue
                     rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), {}, {}, False)
                     p = _Pending(rec, False)
                 else:
@@ -290,27 +297,31 @@ class ReplicaMixin:
                 result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
         from .store import _encode_clocks
 
-        new_rows, audit, new_tokens = [], [], {}
+        new_rows, audit, new_live = [], [], []
         for rid, p in pending.items():
             rec = p.record
             if not p.changed:
                 continue
             result.records += 1
-            newest = max(rec.clocks.values())
+            if type(rec._clocks) is str:  # untouched since the fast path: one stamp, clocks stay NULL
+                newest, stored_clocks = rec._clocks, None
+            else:
+                newest = max(rec.clocks.values())
+                stored_clocks = _encode_clocks(rec.clocks, rec.fields)
             if p.exists:
                 # Our own creation change may still read this row: give it its own copy first.
                 as_read = Record(rid, rec.kind, rec.form_id, rec.form_version, p.old_fields, {}, False)
                 self._keep_creation(sealer, as_read, p.outbox_seq)
                 self._write_record(sealer, rec, newest)
             else:
-                new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, _encode_clocks(rec.clocks, rec.fields), newest,
+                new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, stored_clocks, newest,
                                  int(rec.deleted), sealer.seal("record", rid, _dumps(rec.fields))))
             if rec.deleted:
                 if p.exists:
                     gone = self._tokens(rec.kind, p.old_fields)
                     conn.executemany("DELETE FROM blind_index WHERE token = ? AND ref = ?", [(t, p.ref) for t in gone])
             elif not p.exists:
-                new_tokens[rid] = self._tokens(rec.kind, rec.fields)
+                new_live.append(rec)
             else:
                 self._reindex(rec, p.ref, p.old_fields, p.changed)
             audit.append(rid)
@@ -319,12 +330,27 @@ class ReplicaMixin:
                 "INSERT INTO records (id, kind, form_id, form_version, clocks, updated, deleted, body) VALUES (?,?,?,?,?,?,?,?)",
                 new_rows,
             )
-        if new_tokens:
-            ids = list(new_tokens)
+        if new_live:
+            ids = [r.id for r in new_live]
             refs = dict(conn.execute(f"SELECT id, ref FROM records WHERE id IN ({','.join('?' * len(ids))})", ids))
-            conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)",
-                             [(t, refs[rid]) for rid, tokens in new_tokens.items() for t in tokens])
+            conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", sorted(self._index_rows(new_live, refs)))
         self._audit_records("sync_edit", audit)
+
+    def _index_rows(self, records: list, refs: dict) -> list[tuple[bytes, int]]:
+        """Blind-index rows for new records, a (kind, field) at a time as a bulk save makes them."""
+        from . import normalize
+
+        rows: list[tuple[bytes, int]] = []
+        by_kind: dict[str, list] = {}
+        for rec in records:
+            by_kind.setdefault(rec.kind, []).append(rec)
+        for kind, recs in by_kind.items():
+            for name, normaliser in self._indexed(kind).items():
+                norm = normalize.NORMALISERS[normaliser]
+                present = [(refs[r.id], r.fields[name]) for r in recs if r.fields.get(name) not in (None, "")]
+                tokens = crypto.blind_tokens(self._keys.blind_index, crypto.blind_prefix(kind, name), [norm(v) for _, v in present])
+                rows += zip(tokens, [ref for ref, _ in present])
+        return rows
 
     def _conflict(self, sealer: crypto.Sealer, rec: "Record", name: str, value: object, stamp: str, winner: str) -> int:
         body = sealer.seal("conflict", f"{rec.id}|{name}|{stamp}", _dumps({"value": value}))

@@ -27,7 +27,7 @@ from .errors import SyncError
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/v1"
-DEFAULT_BATCH = 1000          # changes per push bundle
+DEFAULT_BATCH = 2000          # changes per push bundle
 DEFAULT_PULL_LIMIT = 2000     # changes per reply
 MAX_CHANGES_PER_MESSAGE = 500_000  # a USB bundle of a week offline; the payload size caps it too
 MAX_FIELDS = 2000

@@ -323,6 +323,14 @@ class Hub:
                 rid = c["record_id"]
                 entry = pending.get(rid)
                 if entry is None:
+                    if not c["deleted"]:
+                        # New to the server (every record of an initial push): the change is the record.
+                        fields = dict(c["fields"])
+                        state = _State(c["kind"], fields, dict.fromkeys(fields, f"{c['hlc']}@{c['device_id']}"), False)
+                        pending[rid] = [state, True, team, (c["form_id"], c["form_version"])]
+                        result.new += 1
+                        log_rows.append(self._log_row(c, team, now))
+                        continue
                     entry = pending[rid] = [_State(c["kind"], {}, {}, False), False, team, (c["form_id"], c["form_version"])]
                 state, _, rteam, _ = entry
                 if rteam != team or state.kind != c["kind"]:
@@ -336,9 +344,7 @@ class Hub:
                 for item in lost:
                     body = sealer.seal(f"conflict|{rid}|{item.field}|{item.stamp}", _dumps({"value": item.value}))
                     conflict_rows.append((rid, team, state.kind, item.field, item.stamp, item.winner, now, body))
-                log_rows.append((c["device_id"], c["seq"], rid, team, c["kind"], c["form_id"], c["form_version"], c["hlc"],
-                                 int(c["deleted"]), _dumps(c["bases"]).decode() if c["bases"] else None,
-                                 sealer.seal(f"change|{c['device_id']}|{c['seq']}", _dumps(c["fields"])), now))
+                log_rows.append(self._log_row(c, team, now))
                 entry[1] = True
             db.executemany(
                 "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at) "
@@ -360,6 +366,11 @@ class Hub:
             "INSERT INTO records (record_id, team, kind, form_id, form_version, clocks, deleted, body) VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT (record_id) DO UPDATE SET clocks = excluded.clocks, deleted = excluded.deleted, body = excluded.body",
             rows)
+
+    def _log_row(self, c: dict, team: str, now: int) -> tuple:
+        return (c["device_id"], c["seq"], c["record_id"], team, c["kind"], c["form_id"], c["form_version"], c["hlc"],
+                int(c["deleted"]), _dumps(c["bases"]).decode() if c["bases"] else None,
+                self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", _dumps(c["fields"])), now)
 
     # -- changes out ---------------------------------------------------------------------
     def pull(self, device_id: str, team: str, cursor: int, limit: int) -> tuple[list[dict], int, bool]:
