@@ -214,7 +214,7 @@ class Session:
         for store in (self.raw, self.counts, self.relevant, self.calculated, self.type_errors):
             moved = {}
             for (qname, inst), value in list(store.items()):
-                if len(inst) > depth and inst[:depth] == outer and self._inside(qname, q):
+                if len(inst) > depth and inst[:depth] == outer and self.form.inside(qname, q):
                     del store[(qname, inst)]
                     i = inst[depth]
                     if i == position:
@@ -354,15 +354,6 @@ class Session:
         name, inst = key
         return (self.graph.rank.get(name, 0), inst)
 
-    def _inside(self, name: str, repeat: Question) -> bool:
-        """Is question ``name`` somewhere inside ``repeat``?"""
-        node = self.form.questions[name].parent
-        while node is not None:
-            if node is repeat:
-                return True
-            node = node.parent
-        return False
-
     def _check_instance(self, q: Question, index: Instance) -> None:
         if index not in self._instances(q):
             raise UnknownQuestion(f"'{q.name}' has no entry at {list(index)}; add the repeat entry first.")
@@ -498,7 +489,7 @@ class Session:
         for table in (self.raw, self.counts, self.type_errors):
             for key in [
                 k for k in table
-                if len(k[1]) > depth and k[1][:depth] == outer and k[1][depth] >= keep and self._inside(k[0], repeat)
+                if len(k[1]) > depth and k[1][:depth] == outer and k[1][depth] >= keep and self.form.inside(k[0], repeat)
             ]:
                 del table[key]
 

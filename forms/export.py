@@ -50,7 +50,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from xml.sax.saxutils import quoteattr
 
 from .errors import ExportError
-from .model import Form, Question, _pick
+from .model import Form, Question
 
 FORMATS = ("csv", "xlsx")
 _MISSING = object()

@@ -111,6 +111,15 @@ class Form:
     def walk(self) -> Iterator[Question]:
         return self.root.walk()
 
+    def inside(self, name: str, group: Question) -> bool:
+        """Is question ``name`` somewhere inside ``group`` (a group or repeat)?"""
+        node = self.questions[name].parent
+        while node is not None:
+            if node is group:
+                return True
+            node = node.parent
+        return False
+
 
 def _pick(texts: dict[str, str], lang: str | None) -> str:
     if not texts:

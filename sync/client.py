@@ -44,6 +44,7 @@ from .errors import (
     SyncError,
     WrongRecipient,
 )
+from .files import read_bundle_file, write_atomically
 from .merge import merge_change
 
 log = logging.getLogger("fieldbook.sync")
@@ -323,35 +324,6 @@ class SyncClient:
             applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
                                                bundle=(bundle_id, header.sender_id))
         return ImportResult("applied", applied.new, applied.duplicates, applied.conflicts, reply.acked)
-
-
-def read_bundle_file(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BUNDLE_BYTES:
-            from .errors import BundleTooLarge
-
-            raise BundleTooLarge("bundle", size, MAX_BUNDLE_BYTES)
-        return path.read_bytes()
-    except OSError as exc:
-        raise SyncError(f"Cannot read {path}: {exc.strerror}.") from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file beside the target, fsync, rename: a pulled USB stick never holds half a bundle."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        reason = "the disk is full" if exc.errno == 28 else exc.strerror
-        raise SyncError(f"Cannot write {path}: {reason}. Nothing was written; free space or choose another place.") from None
 
 
 # --- the background loop --------------------------------------------------------------------

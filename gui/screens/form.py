@@ -228,16 +228,8 @@ class FormScreen(QWidget):
     def forget_rows_under(self, repeat: Question, outer: Instance) -> None:
         depth = len(outer)
         for table in (self.rows, self.sections, self.repeats):
-            for key in [k for k in table if len(k[1]) > depth and k[1][:depth] == outer and self._inside(k[0], repeat)]:
+            for key in [k for k in table if len(k[1]) > depth and k[1][:depth] == outer and self.form.inside(k[0], repeat)]:
                 del table[key]
-
-    def _inside(self, name: str, repeat: Question) -> bool:
-        node = self.form.questions[name].parent
-        while node is not None:
-            if node is repeat:
-                return True
-            node = node.parent
-        return False
 
     # -- live evaluation ----------------------------------------------------------------------------
     def on_answered(self, name: str, inst: Instance, value: Any) -> None:

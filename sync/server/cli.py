@@ -13,7 +13,7 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from ..client import read_bundle_file, write_atomically
+from ..files import read_bundle_file, write_atomically
 from ..errors import SyncError
 from .db import DatabaseError
 from .settings import Settings

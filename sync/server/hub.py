@@ -30,9 +30,8 @@ from ..errors import (
     EnrollmentRefused,
     SyncError,
     UnknownDevice,
-    UnknownSender,
-    WrongRecipient,
 )
+from ..files import write_atomically
 from ..merge import merge_change
 from .db import Database
 from .settings import Settings
@@ -72,13 +71,7 @@ class ServerKeys:
         keys = cls(f"server-{secrets.token_hex(8)}", Identity.generate(), AESGCM.generate_key(bit_length=256))
         text = json.dumps({"format": "fieldbook-server-keys", "version": 1, "server_id": keys.server_id,
                            "identity": keys.identity.private_bytes().hex(), "data_key": keys.data_key.hex()})
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_atomically(path, text.encode())
         log.info("server keys created (%s)", keys.server_id)
         return keys
 
