@@ -524,6 +524,20 @@ class Store(ReplicaMixin):
         with self.atomic():
             self._audit("user_added")
 
+    def check_passphrase(self, user: str, passphrase: str) -> None:
+        """Raise WrongPassphrase unless ``passphrase`` is ``user``'s (before a change of it, say).
+        Changes nothing: the unlocked state stays as it is."""
+        if not passphrase:
+            raise EmptyPassphrase("The passphrase is empty.")
+        slot = next((s for s in self.keyring.users if s.name == user), None)
+        if slot is None:
+            raise UnknownUser(f"There is no user '{user}' on this profile.")
+        try:
+            crypto.unwrap_key(crypto.derive_user_key(passphrase, slot.kdf), slot.wrapped, self.keyring.slot_ad(slot.slot_id))
+        except crypto.AuthenticationFailed:
+            log.warning("passphrase check failed")
+            raise WrongPassphrase("The current passphrase is wrong, so it was not changed.") from None
+
     def change_passphrase(self, user: str, new_passphrase: str, *, kdf: crypto.KdfParams | None = None) -> None:
         """Re-wrap the data key for ``user``. The data itself is never re-encrypted."""
         self._need_key()

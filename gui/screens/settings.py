@@ -66,6 +66,10 @@ class SettingsScreen(QWidget):
 
         security = QGroupBox(tr("Passphrase and recovery"))
         sf = QFormLayout(security)
+        self.current_pass = QLineEdit()
+        self.current_pass.setObjectName("settingsCurrentPass")
+        self.current_pass.setEchoMode(QLineEdit.EchoMode.Password)
+        sf.addRow(tr("Current passphrase:"), self.current_pass)
         self.new_pass = QLineEdit()
         self.new_pass.setObjectName("settingsNewPass")
         self.new_pass.setEchoMode(QLineEdit.EchoMode.Password)
@@ -73,7 +77,7 @@ class SettingsScreen(QWidget):
         self.new_pass2 = QLineEdit()
         self.new_pass2.setEchoMode(QLineEdit.EchoMode.Password)
         sf.addRow(tr("New passphrase again:"), self.new_pass2)
-        change = QPushButton(tr("Change passphrase"))
+        change = self.change_button = QPushButton(tr("Change passphrase"))
         change.clicked.connect(self.on_change_passphrase_clicked)
         sf.addRow("", change)
         self.recovery = QLabel()
@@ -143,16 +147,19 @@ class SettingsScreen(QWidget):
         self.ctx.tasks.background(lambda: client.enroll(url, code), done, failed)
 
     def on_change_passphrase_clicked(self) -> None:
-        p1, p2 = self.new_pass.text(), self.new_pass2.text()
+        current, p1, p2 = self.current_pass.text(), self.new_pass.text(), self.new_pass2.text()
         if p1 != p2:
             self.message.setText(tr("The two passphrases differ. Type the same one twice."))
             return
         kdf = self.ctx.kdf
 
         def work(st) -> None:
+            # An unlocked laptop left alone must not let anyone set a new passphrase.
+            st.check_passphrase(st.user_name, current)
             st.change_passphrase(st.user_name, p1, kdf=kdf)
 
         def done(_r) -> None:
+            self.current_pass.clear()
             self.new_pass.clear()
             self.new_pass2.clear()
             self.message.setText(tr("Passphrase changed. Use the new one from now on."))

@@ -260,6 +260,10 @@
       <translation>Парольна фраза й відновлення</translation>
     </message>
     <message>
+      <source>Current passphrase:</source>
+      <translation>Поточна парольна фраза:</translation>
+    </message>
+    <message>
       <source>New passphrase:</source>
       <translation>Нова парольна фраза:</translation>
     </message>

@@ -132,3 +132,25 @@ def test_lock_now_shortcut(qtbot, window_factory, profile):
     assert w.sync_label.text() == "Locked"
 
 
+
+
+def test_changing_the_passphrase_needs_the_current_one(qtbot, window_factory, profile):
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("settings")
+    s = w.settings
+    new = "a brand new synthetic passphrase"
+    qtbot.keyClicks(s.current_pass, "not the passphrase")
+    qtbot.keyClicks(s.new_pass, new)
+    qtbot.keyClicks(s.new_pass2, new)
+    qtbot.mouseClick(s.change_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: s.message.text() != "", timeout=WAIT)
+    assert "changed" not in s.message.text().lower()
+    s.current_pass.clear()
+    s.message.clear()
+    qtbot.keyClicks(s.current_pass, PASSPHRASE)
+    qtbot.mouseClick(s.change_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "changed" in s.message.text().lower(), timeout=WAIT)
+    qtbot.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.centralWidget().objectName() == "unlock", timeout=WAIT)
+    unlock(qtbot, w, new)

@@ -428,3 +428,13 @@ def test_not_sqlite_errors_leak(store):
     with pytest.raises(Exception) as info:
         store.save_record("household", {"n": 1})
     assert not isinstance(info.value, sqlite3.Error)
+
+
+def test_check_passphrase_changes_nothing(store):
+    from storage.errors import WrongPassphrase
+    from tests.conftest import PASSPHRASE
+
+    store.check_passphrase(store.user_name, PASSPHRASE)
+    with pytest.raises(WrongPassphrase, match="not changed"):
+        store.check_passphrase(store.user_name, "another synthetic passphrase")
+    assert store.unlocked
