@@ -8,6 +8,8 @@ from PySide6.QtWidgets import (
     QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
+import forms
+
 from ..context import DRAFT_KIND, SUBMISSION_KIND, Context, record_time
 from ..errors import present
 from ..i18n import tr
@@ -19,23 +21,52 @@ def when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""
 
 
-def summary_text(fields: dict, limit: int = 3) -> str:
-    """A few answers, enough to recognise a record in a list (only shown after unlock)."""
-    parts = [str(v) for k, v in fields.items() if not k.startswith("_") and isinstance(v, (str, int, float))
-             and k not in ("start", "end", "today", "deviceid", "username") and str(v).strip()]
+_META = ("start", "end", "today", "deviceid", "username")
+
+
+def summary_text(fields: dict, limit: int = 3, form=None, lang: str | None = None) -> str:
+    """A few answers, enough to recognise a record in a list (only shown after unlock).
+    With the form, choices show as their labels in ``lang``, not as their codes."""
+    labels: dict[str, dict[str, str]] = {}
+    if form is not None:
+        for q in form.walk():
+            if q.choices and q.name in fields:
+                labels[q.name] = {c.name: c.label(lang) for c in q.choices}
+    parts = []
+    for k, v in fields.items():
+        if k.startswith("_") or k in _META or not isinstance(v, (str, int, float)) or not str(v).strip():
+            continue
+        if k in labels and isinstance(v, str):
+            v = ", ".join(labels[k].get(code, code) for code in v.split())
+        parts.append(str(v))
     return " · ".join(p if len(p) < 40 else p[:37] + "…" for p in parts[:limit])
 
 
-def load_home(store) -> dict:
+def describe(fields: dict, form=None, lang: str | None = None) -> str:
+    """The record's name as its form defines it (XLSForm ``instance_name``), else a summary."""
+    if form is not None and form.instance_name is not None:
+        try:
+            name = forms.Session(form, {k: v for k, v in fields.items() if not k.startswith("_")}, lang=lang).instance_name()
+        except Exception:  # a half-filled draft may not evaluate; the summary still helps
+            name = ""
+        name = name.strip(" –-")  # a half-filled draft leaves the separators of missing parts
+        if name:
+            return name
+    return summary_text(fields, form=form, lang=lang)
+
+
+def load_home(store, form_of=lambda form_id: None, lang: str | None = None) -> dict:
     """Runs on the store worker: the drafts and the newest submissions, newest first."""
-    drafts = [(r.id, r.form_id, summary_text(r.fields), r.fields.get("_editing")) for r in store.list_records(DRAFT_KIND)]
+    drafts = [(r.id, r.form_id, describe(r.fields, form_of(r.form_id), lang), r.fields.get("_editing"))
+              for r in store.list_records(DRAFT_KIND)]
     recent = []
     # Ids are time-ordered: the newest are the last ones. Streamed, so memory stays flat.
     for r in store.list_records(SUBMISSION_KIND):
-        recent.append((r.id, r.form_id, summary_text(r.fields)))
+        recent.append(r)
         if len(recent) > RECENT * 4:
             recent = recent[-RECENT:]
-    return {"drafts": drafts[::-1], "recent": recent[-RECENT:][::-1]}
+    recent = [(r.id, r.form_id, describe(r.fields, form_of(r.form_id), lang)) for r in recent[-RECENT:]]
+    return {"drafts": drafts[::-1], "recent": recent[::-1]}
 
 
 class HomeScreen(QWidget):
@@ -92,7 +123,16 @@ class HomeScreen(QWidget):
     def reload(self) -> None:
         if self.ctx.store is None:
             return
-        self.ctx.run(load_home, self.on_loaded, lambda exc: present(self, exc), owner=self)
+        ctx = self.ctx
+        lang = ctx.prefs.language
+
+        def form_of(form_id):
+            try:
+                return ctx.form(form_id) if form_id else None
+            except Exception:  # a form this laptop does not have: codes are still shown
+                return None
+
+        ctx.run(lambda st: load_home(st, form_of, lang), self.on_loaded, lambda exc: present(self, exc), owner=self)
 
     def on_loaded(self, data: dict) -> None:
         self.drafts.clear()

@@ -15,13 +15,13 @@ from ..i18n import tr
 from .home import summary_text, when
 
 
-def load_rows(store, form_id: str) -> list[tuple]:
+def load_rows(store, form_id: str, form=None, lang: str | None = None) -> list[tuple]:
     """Runs on the store worker: (id, when, summary, searchable text) for the form's records."""
     rows = []
     for r in store.list_records(SUBMISSION_KIND):
         if r.form_id != form_id:
             continue
-        text = summary_text(r.fields, limit=6)
+        text = summary_text(r.fields, limit=6, form=form, lang=lang)
         rows.append((r.id, when(record_time(r.id)), text, r.form_version or ""))
     rows.reverse()
     return rows
@@ -158,7 +158,8 @@ class RecordsScreen(QWidget):
         if self.ctx.store is None:
             return
         form_id = self.form_box.currentData()
-        self.ctx.run(lambda st: load_rows(st, form_id), self.on_loaded, lambda exc: present(self, exc), owner=self)
+        form, lang = self.ctx.form(form_id), self.ctx.prefs.language
+        self.ctx.run(lambda st: load_rows(st, form_id, form, lang), self.on_loaded, lambda exc: present(self, exc), owner=self)
 
     def on_loaded(self, rows: list) -> None:
         self.model.set_rows(rows)
