@@ -154,3 +154,70 @@ def test_changing_the_passphrase_needs_the_current_one(qtbot, window_factory, pr
     qtbot.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: w.centralWidget().objectName() == "unlock", timeout=WAIT)
     unlock(qtbot, w, new)
+
+
+def _saved_household(profile) -> str:
+    import forms
+    from resources import resource_path
+
+    form = forms.load_form(resource_path("forms", "household_needs.xlsx"))
+    store = Store.open(profile)
+    store.unlock(PASSPHRASE)
+    rid = store.save_record(SUBMISSION_KIND, {"consent": "yes", "settlement": "Synthetic Village"},
+                            form_id="household_needs", form_version=form.version)
+    store.close()
+    return rid
+
+
+def test_view_history_then_delete_with_confirmation(qtbot, window_factory, profile):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from gui.screens.records import RecordDialog
+
+    rid = _saved_household(profile)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("records")
+    r = w.records
+    r.show_form("household_needs")
+    qtbot.waitUntil(lambda: r.model.rowCount() == 1, timeout=WAIT)
+    r.table.selectRow(0)
+    assert r.selected_id() == rid
+    r.on_view_clicked()
+    qtbot.waitUntil(lambda: any(isinstance(t, RecordDialog) and t.isVisible() for t in QApplication.topLevelWidgets()),
+                    timeout=WAIT)
+    dialog = next(t for t in QApplication.topLevelWidgets() if isinstance(t, RecordDialog) and t.isVisible())
+    dialog.close()
+    # Delete asks first; Cancel keeps the record.
+    r.on_delete_clicked()
+    box = next(t for t in QApplication.topLevelWidgets() if t.objectName() == "confirmDelete" and t.isVisible())
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.wait(50)
+    assert r.model.rowCount() == 1
+    r.table.selectRow(0)
+    r.on_delete_clicked()
+    box = next(t for t in QApplication.topLevelWidgets() if t.objectName() == "confirmDelete" and t.isVisible())
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: r.model.rowCount() == 0, timeout=WAIT)
+    assert w.store.get_record(rid).deleted
+
+
+def test_wipe_needs_the_word_then_the_profile_cannot_be_opened(qtbot, window_factory, profile, monkeypatch):
+    import pytest
+    from PySide6.QtWidgets import QInputDialog
+
+    from storage.errors import StorageError
+
+    _saved_household(profile)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("settings")
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("wipe it", True)))
+    w.settings.on_wipe_clicked()
+    assert "Nothing was wiped" in w.settings.message.text()
+    assert w.store.count_records() == 1
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("WIPE", True)))
+    w.settings.on_wipe_clicked()
+    qtbot.waitUntil(lambda: "wiped" in getattr(w.centralWidget(), "text", str)(), timeout=WAIT)
+    with pytest.raises(StorageError):
+        Store.open(profile)
