@@ -36,7 +36,13 @@ echo "== built $app: $size unpacked"
 
 # Run from an empty folder with a bare environment: the package must not lean on the
 # source tree, the virtual environment or a developer's settings.
-run() { (cd "$work" && env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 ${QT_QPA_PLATFORM:+QT_QPA_PLATFORM=$QT_QPA_PLATFORM} "$OLDPWD/$exe" "$@"); }
+root=$(pwd)
+run() {
+  local envs=(HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8)
+  if [ -n "${QT_QPA_PLATFORM:-}" ]; then envs+=(QT_QPA_PLATFORM="$QT_QPA_PLATFORM"); fi
+  if [ -n "${FIELDBOOK_PASSPHRASE:-}" ]; then envs+=(FIELDBOOK_PASSPHRASE="$FIELDBOOK_PASSPHRASE"); fi
+  (cd "$work" && env -i "${envs[@]}" "$root/$exe" "$@")
+}
 mkdir -p "$work/home"
 
 echo "== frozen self-test"
@@ -46,6 +52,16 @@ echo "== frozen --version"
 reported=$(run --version) || fail "--version"
 [ "$reported" = "$display $version" ] || fail "--version says '$reported', pyproject.toml says '$display $version'"
 echo "$reported"
+
+echo "== frozen upgrade: a profile from an older schema is migrated when opened"
+cp -r tests/fixtures/store_v3 "$work/old-profile"
+rm -f "$work/old-profile/README.txt"
+FIELDBOOK_PASSPHRASE="fixture passphrase v3" run profile verify --profile "$work/old-profile" >/dev/null \
+  || fail "the frozen app could not open and verify a schema 3 profile"
+schema_now=$("$PYTHON" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$work/old-profile/store.db")
+schema_code=$("$PYTHON" -c 'from storage.schema import SCHEMA_VERSION; print(SCHEMA_VERSION)')
+[ "$schema_now" = "$schema_code" ] || fail "the old profile is at schema $schema_now after opening, not $schema_code"
+echo "schema 3 profile opened, verified and migrated to schema $schema_now"
 
 echo "== frozen server run on loopback"
 port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
