@@ -13,7 +13,6 @@ import sys
 # Each package registers its own subcommands, names its error types (whose
 # messages are safe to show) and may offer self-test steps.
 CLI_MODULES = ("storage.cli", "forms.cli", "exporting.cli", "sync.cli", "sync.server.cli", "gui.cli")
-APP_NAME = "fieldbook"
 
 
 def _modules():
@@ -21,12 +20,10 @@ def _modules():
 
 
 def _version() -> str:
-    from importlib import metadata
+    # pyproject.toml sets it; a packaged build carries a copy (resources.app_info).
+    from resources import app_info
 
-    try:
-        return metadata.version(APP_NAME)
-    except metadata.PackageNotFoundError:
-        return "0.1.0 (source)"
+    return app_info()["version"]
 
 
 def build_parser(modules=None) -> argparse.ArgumentParser:

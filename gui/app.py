@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from resources import app_info, icon_path
 from storage import crypto
 
 from . import i18n
@@ -24,8 +26,11 @@ def default_profile() -> Path:
 
 def application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Fieldbook")
-    app.setOrganizationName("Fieldbook")
+    info = app_info()  # name, version and icon: set in pyproject.toml
+    app.setApplicationName(info["display_name"])
+    app.setOrganizationName(info["display_name"])
+    app.setApplicationVersion(info["version"])
+    app.setWindowIcon(QIcon(str(icon_path(".png"))))
     return app
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton, QStackedWidget, QWidget,
+    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QPushButton, QStackedWidget, QWidget,
 )
+
+from resources import app_info
 
 from storage import Store
 from sync.client import SyncState
@@ -86,6 +88,10 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu(tr("&Help"))
+        self.about_action = QAction(tr("About Fieldbook"), self)
+        self.about_action.triggered.connect(self.on_about_triggered)
+        help_menu.addAction(self.about_action)
         bar = self.statusBar()
         for w in getattr(self, "_status_widgets", []):
             bar.removeWidget(w)
@@ -111,6 +117,18 @@ class MainWindow(QMainWindow):
         self._status_widgets = [holder]
         bar.addWidget(holder, 1)
         self.on_sync_state(self.ctx.last_state)
+
+    def on_about_triggered(self) -> None:
+        # open(), not exec(): window-modal without a nested event loop, so sync and auto-lock go on.
+        info = app_info()
+        box = QMessageBox(QMessageBox.Icon.NoIcon, tr("About Fieldbook"), "", QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutBox")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setText(f"<b>{info['display_name']}</b><br>" + tr("Version {version}").format(version=info["version"]))
+        box.setInformativeText(tr("Offline-first data collection for field teams. Everything you type is "
+                                  "encrypted on this computer, and synced with your team's server or by USB."))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def on_sync_state(self, state: SyncState) -> None:
         # ctx.loop is cleared the moment the app locks; a last report from the stopping

@@ -592,6 +592,18 @@
       <translation>Вийти</translation>
     </message>
     <message>
+      <source>&amp;Help</source>
+      <translation>&amp;Довідка</translation>
+    </message>
+    <message>
+      <source>About Fieldbook</source>
+      <translation>Про Fieldbook</translation>
+    </message>
+    <message>
+      <source>Offline-first data collection for field teams. Everything you type is encrypted on this computer, and synced with your team's server or by USB.</source>
+      <translation>Збір даних для польових команд, що працює без мережі. Усе, що ви вводите, шифрується на цьому комп’ютері й синхронізується із сервером вашої команди або через USB.</translation>
+    </message>
+    <message>
       <source>Sections</source>
       <translation>Розділи</translation>
     </message>
@@ -610,6 +622,10 @@
     <message>
       <source>{n} waiting to sync</source>
       <translation>Очікують синхронізації: {n}</translation>
+    </message>
+    <message>
+      <source>Version {version}</source>
+      <translation>Версія {version}</translation>
     </message>
   </context>
 </TS>
