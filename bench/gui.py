@@ -23,58 +23,20 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 
 TARGETS = {"cold_start_s": 1.5, "form_open_ms": 300, "typing_p95_ms": 30, "rss_100k_mb": 400}
 
-# A fresh interpreter: import the app, show the unlock window, print when it is on screen.
-COLD = r"""
-import sys, time
-t0 = time.perf_counter()
-sys.path.insert(0, {root!r})
-from gui.app import make_window, application
-from gui.screens.unlock import UnlockScreen
-from PySide6.QtCore import QCoreApplication
-w = make_window({profile!r})
-w.show()
-from PySide6.QtCore import QEventLoop, QTimer
-loop = QEventLoop(); t = QTimer(); t.setInterval(1)
-t.timeout.connect(lambda: loop.quit() if isinstance(w.centralWidget(), UnlockScreen) and w.centralWidget().isVisible() else None)
-t.start(); loop.exec(); t.stop()
-QCoreApplication.processEvents()
-print(time.perf_counter() - t0)
-w.close()
-"""
+PASSPHRASE = "bench passphrase 1"
 
-# A fresh interpreter: unlock a profile of N records, open home and records, report peak RSS.
-RSS = r"""
-import resource, sys
-sys.path.insert(0, {root!r})
-from gui.app import make_window
-from gui.screens.unlock import UnlockScreen
-from PySide6.QtCore import QCoreApplication
-from storage import crypto
-w = make_window({profile!r}, kdf=crypto.fast_kdf_for_tests())
-w.resize(1366, 768); w.show()
-from PySide6.QtCore import QEventLoop, QTimer
-def wait(p):
-    # one event loop that polls, rather than a processEvents() spin (fewer calls into the binding)
-    loop = QEventLoop(); t = QTimer(); t.setInterval(20)
-    t.timeout.connect(lambda: loop.quit() if p() else None); t.start()
-    if not p():
-        loop.exec()
-    t.stop()
-wait(lambda: isinstance(w.centralWidget(), UnlockScreen))
-w.centralWidget().passphrase.setText("bench passphrase 1"); w.centralWidget().on_unlock_clicked()
-wait(lambda: hasattr(w, "home") and w.home.recent.count() > 0)
-w.ctx.loop.stop()
-w.show_screen("records")
-wait(lambda: w.records.model.rowCount() >= {n})
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-w.close()
-"""
+
+def fresh(*args: str) -> float:
+    """One measurement in a fresh interpreter (gui/benchmark.py): its last printed number."""
+    done = subprocess.run([sys.executable, "-m", "gui.benchmark", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def make_profile(path: Path, n: int) -> None:
     from storage import Store, crypto
 
-    store, _ = Store.create(path, user="Bench", passphrase="bench passphrase 1", kdf=crypto.fast_kdf_for_tests())
+    store, _ = Store.create(path, user="Bench", passphrase=PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
     batch = [{"settlement": f"Synthetic {i}", "hh_size": i % 9 + 1, "consent": "yes", "assessment_date": "2026-01-02"}
              for i in range(n)]
     store.save_records("submission", batch, form_id="household_needs", form_version="2026.11.1")
@@ -85,14 +47,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=100_000)
     args = ap.parse_args()
-    py = sys.executable
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         make_profile(tmp / "small", 10)
-        runs = [float(subprocess.run([py, "-c", COLD.format(root=str(ROOT), profile=str(tmp / "small"))],
-                                     capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
-                for _ in range(3)]
+        runs = [fresh("cold-start", str(tmp / "small"), repr(time.time())) for _ in range(3)]
         out["cold_start_s"] = round(min(runs), 3)
         print(f"cold start to unlock window: {out['cold_start_s']} s (best of 3)")
 
@@ -111,8 +70,7 @@ def main() -> int:
         t0 = time.perf_counter()
         make_profile(tmp / "big", args.records)
         print(f"({args.records} records written in {time.perf_counter() - t0:.0f} s)")
-        rss = subprocess.run([py, "-c", RSS.format(root=str(ROOT), profile=str(tmp / "big"), n=args.records)],
-                             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        rss = fresh("rss", str(tmp / "big"), str(args.records), PASSPHRASE)
         out["rss_100k_mb" if args.records == 100_000 else f"rss_{args.records}_mb"] = round(float(rss), 1)
         print(f"peak RSS with {args.records} records, home and records table open: {float(rss):.0f} MB")
     out["targets"] = TARGETS

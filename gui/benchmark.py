@@ -85,3 +85,54 @@ def form_open_and_typing(ctx, form_path: Path, keystrokes: int = 150) -> dict:
     return {"form_load_ms": round(load_ms, 1), "form_open_ms": round(open_ms, 1),
             "typing_p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
             "typing_median_ms": round(statistics.median(samples), 2)}
+
+
+# -- run in a fresh interpreter by bench/gui.py: ``python -m gui.benchmark cold-start|rss ...`` --
+def cold_start(profile: Path, launched: float) -> float:
+    """Seconds from the launch (``launched``, wall clock, taken by the parent just before it
+    started this interpreter) until the unlock window is on screen: imports included."""
+    from .app import make_window
+    from .screens.unlock import UnlockScreen
+    from .screenshots import _wait
+
+    w = make_window(profile)
+    w.show()
+    _wait(lambda: isinstance(w.centralWidget(), UnlockScreen) and w.centralWidget().isVisible())
+    QApplication.processEvents()
+    elapsed = time.time() - launched
+    w.close()
+    return elapsed
+
+
+def peak_rss_mb(profile: Path, records: int, passphrase: str) -> float:
+    """Unlock a profile of ``records`` records, open home and the records table; peak RSS in MB."""
+    import resource
+
+    from storage import crypto
+
+    from .app import make_window
+    from .screens.unlock import UnlockScreen
+    from .screenshots import _wait
+
+    w = make_window(profile, kdf=crypto.fast_kdf_for_tests())
+    w.resize(1366, 768)
+    w.show()
+    _wait(lambda: isinstance(w.centralWidget(), UnlockScreen))
+    w.centralWidget().passphrase.setText(passphrase)
+    w.centralWidget().on_unlock_clicked()
+    _wait(lambda: hasattr(w, "home") and w.home.recent.count() > 0, ms=120_000)
+    w.ctx.loop.stop()
+    w.show_screen("records")
+    _wait(lambda: w.records.model.rowCount() >= records, ms=300_000)
+    w.close()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1] == "cold-start":
+        print(cold_start(Path(sys.argv[2]), float(sys.argv[3])))
+    else:
+        print(peak_rss_mb(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]))
+
