@@ -49,10 +49,6 @@ class ApplyResult:
     records: int = 0
     clock_warnings: int = 0
 
-    def add(self, other: "ApplyResult") -> None:
-        for name in ("received", "new", "duplicates", "conflicts", "records", "clock_warnings"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
 
 @dataclass
 class Conflict:

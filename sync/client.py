@@ -200,10 +200,11 @@ class SyncClient:
     def _pinned(self, settings: dict) -> PublicKeys:
         return PublicKeys.from_json(settings["server_keys"])
 
-    def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int) -> bytes:
-        store = self.store
-        request = protocol.SyncRequest(store.device_id, changes, cursor, limit, f"{store.clock.last:016x}")
-        return seal(request.encode(), sender=ident, sender_id=store.device_id, recipient=self._pinned(settings),
+    def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int, clock: int) -> bytes:
+        """Seal a sync request. Pure CPU work: callers run it outside the store lock."""
+        device_id = self.store.device_id
+        request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}")
+        return seal(request.encode(), sender=ident, sender_id=device_id, recipient=self._pinned(settings),
                     recipient_id=settings["server_id"], kind="sync")
 
     def _open_reply(self, ident: Identity, settings: dict, data: bytes) -> tuple[str, protocol.SyncReply]:
@@ -238,7 +239,8 @@ class SyncClient:
                 cursor = self.store.pull_cursor()
                 total = self.store.pending_count()
                 before = self.store.acknowledged_seq()
-                bundle = self._request_bundle(ident, settings, changes, cursor, self.pull_limit)
+                clock = self.store.clock.last
+            bundle = self._request_bundle(ident, settings, changes, cursor, self.pull_limit, clock)
             if progress:
                 progress("push" if changes else "pull", result.pushed + result.pulled, total)
             try:
@@ -298,9 +300,11 @@ class SyncClient:
         ident = self.identity()
         with self.lock:
             changes = [c.to_json() for c in self.store.pending_changes()]
-            bundle = self._request_bundle(ident, settings, changes, self.store.pull_cursor(), protocol.DEFAULT_PULL_LIMIT)
-            self.store.log_event("bundle_exported")
+            cursor, clock = self.store.pull_cursor(), self.store.clock.last
+        bundle = self._request_bundle(ident, settings, changes, cursor, protocol.DEFAULT_PULL_LIMIT, clock)
         write_atomically(Path(path), bundle)
+        with self.lock:
+            self.store.log_event("bundle_exported")
         return len(changes)
 
     def import_bundle(self, path: str | os.PathLike) -> ImportResult:

@@ -7,6 +7,7 @@ or not ``server run`` is running.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import logging.handlers
@@ -24,9 +25,11 @@ ERRORS = (SyncError, DatabaseError)
 def _hub(args: argparse.Namespace):
     from .hub import Hub
 
-    data = Path(args.data)
-    return Hub(Settings(data_dir=data, db_url=args.db, **({"max_clock_ahead_ms": int(args.max_clock_ahead_h * 3_600_000)}
-                                                         if getattr(args, "max_clock_ahead_h", None) else {})))
+    settings = Settings(data_dir=Path(args.data), db_url=args.db)
+    hours = getattr(args, "max_clock_ahead_h", None)  # only 'server run' takes it
+    if hours:
+        settings = dataclasses.replace(settings, max_clock_ahead_ms=int(hours * 3_600_000))
+    return Hub(settings)
 
 
 def _attach_log(data: Path) -> None:
@@ -85,7 +88,7 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
         print(f"note: {exc}", file=sys.stderr)
         return 0
     print(json.dumps({"device_id": request.device_id, "new": result.new, "duplicates": result.duplicates,
-                      "conflicts": result.conflicts, "refused": len(result.refused or []), "acked": result.acked,
+                      "conflicts": result.conflicts, "refused": len(result.refused), "acked": result.acked,
                       "warning": result.warning}))
     return 0
 
@@ -101,7 +104,8 @@ def cmd_export_bundle(args: argparse.Namespace) -> int:
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
     for c in _hub(args).conflicts(args.team):
-        c.pop("value") if not args.values else None
+        if not args.values:
+            del c["value"]
         print(json.dumps(c, ensure_ascii=False, sort_keys=True))
     return 0
 

@@ -15,7 +15,7 @@ import logging
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -109,7 +109,7 @@ class PushResult:
     new: int = 0
     duplicates: int = 0
     conflicts: int = 0
-    refused: list | None = None
+    refused: list = field(default_factory=list)  # [{seq, reason}]: taken, logged, not applied
     acked: int = 0
     warning: str | None = None
 
@@ -273,7 +273,7 @@ class Hub:
 
     def _push(self, device_id: str, team: str, changes: list[dict], *, bundle_id: str | None,
               cursor: int | None, device_hlc: str | None) -> PushResult:
-        result = PushResult(received=len(changes), refused=[])
+        result = PushResult(received=len(changes))
         now = _now_ms()
         limit = (now + self.settings.max_clock_ahead_ms) << 16
         with self.db.transaction():
@@ -404,7 +404,7 @@ class Hub:
         changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit)
         acked = push.acked if push else self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
         reply = protocol.SyncReply(acked=acked, changes=changes, cursor=new_cursor, more=more, hlc=self._tick(),
-                                   refused=(push.refused or []) if push else [], warning=push.warning if push else None)
+                                   refused=push.refused if push else [], warning=push.warning if push else None)
         data = seal(reply.encode(), sender=self.keys.identity, sender_id=self.server_id,
                     recipient=PublicKeys.from_json({"sign": sign, "box": box}), recipient_id=device_id, kind="reply")
         return data, reply
