@@ -158,8 +158,9 @@ class RecordsScreen(QWidget):
         if self.ctx.store is None:
             return
         form_id = self.form_box.currentData()
-        form, lang = self.ctx.form(form_id), self.ctx.prefs.language
-        self.ctx.run(lambda st: load_rows(st, form_id, form, lang), self.on_loaded, lambda exc: present(self, exc), owner=self)
+        ctx, lang = self.ctx, self.ctx.prefs.language
+        # The form is loaded on the worker too: a first load parses a spreadsheet.
+        self.ctx.run(lambda st: load_rows(st, form_id, ctx.form(form_id), lang), self.on_loaded, lambda exc: present(self, exc), owner=self)
 
     def on_loaded(self, rows: list) -> None:
         self.model.set_rows(rows)

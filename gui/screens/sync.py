@@ -126,8 +126,11 @@ class SyncScreen(QWidget):
 
     def on_state(self, state: SyncState) -> None:
         text = f"{state_text(state)} — {last_sync_text(state)}. " + tr("{n} change(s) waiting to be sent.").format(n=state.pending)
-        if state.state in ("error", "offline") and state.detail:
+        # Offline is already said in full; its detail (the network reason, in English) stays
+        # in the tooltip for whoever diagnoses a wrong address. A problem needs its reason shown.
+        if state.state == "error" and state.detail:
             text += "\n" + state.detail
+        self.state.setToolTip(state.detail)
         self.state.setText(text)
 
     # -- USB ---------------------------------------------------------------------------------------
