@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .engine import FieldError, Session
 from .errors import FormError, Issue, MalformedForm
-from .loader import load_form
+from .loader import load_form, load_form_bytes
 from .model import Choice, Form, Question
 
 
@@ -22,5 +22,5 @@ def evaluate(form: Form, answers: dict, *, lang: str | None = None, **meta) -> d
 
 __all__ = [
     "Choice", "FieldError", "Form", "FormError", "Issue", "MalformedForm", "Question",
-    "Session", "evaluate", "load_form",
+    "Session", "evaluate", "load_form", "load_form_bytes",
 ]

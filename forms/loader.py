@@ -9,7 +9,9 @@ way ODK and Kobo do; its complaint is reported in the same shape.
 from __future__ import annotations
 
 import csv
+import io
 import re
+import zipfile
 from pathlib import Path
 
 from . import xpath
@@ -61,8 +63,10 @@ def _split_header(header: str) -> tuple[str, str | None]:
 
 
 class _Builder:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, media: dict[str, bytes] | None = None) -> None:
         self.path = path
+        self.media = media          # the form's files in memory (a published form), else read beside it
+        self.media_used: list[str] = []
         self.issues: list[Issue] = []
         self.warnings: list[Issue] = []
         self.languages: list[str] = []
@@ -137,11 +141,22 @@ class _Builder:
             lists.setdefault(list_name, []).append(Choice(name, row.get("label", {}), extra))
         return lists
 
+    def _open_media(self, file_name: str):
+        if self.media is None:
+            return open(self.path.parent / file_name, newline="", encoding="utf-8-sig")
+        if file_name not in self.media:
+            raise FileNotFoundError(file_name)
+        return io.StringIO(self.media[file_name].decode("utf-8-sig"), newline="")
+
     def file_choices(self, file_name: str, params: dict, row: int) -> list[Choice]:
-        path = self.path.parent / file_name
         value_col, label_col = params.get("value", "name"), params.get("label", "label")
+        if "/" in file_name or "\\" in file_name or file_name.startswith("."):
+            self.issue("survey", row, "type", f"the choices file {file_name} must be a plain file name beside the form")
+            return []
         try:
-            with open(path, newline="", encoding="utf-8-sig") as fh:
+            with self._open_media(file_name) as fh:
+                if file_name not in self.media_used:
+                    self.media_used.append(file_name)
                 reader = csv.DictReader(fh)
                 out = []
                 for rec in reader:
@@ -360,18 +375,29 @@ def _pyxform_pass(b: _Builder, definition) -> None:
 
 
 def load_form(path: str | Path) -> Form:
-    """Read and validate an XLSForm. Raises MalformedForm listing every problem found."""
-    from pyxform.errors import PyXFormError
-    from pyxform.xls2json_backends import get_xlsform
-
+    """Read and validate an XLSForm. Raises MalformedForm listing every problem found.
+    CSV choice files (``select_one_from_file``) are read from beside it."""
     path = Path(path)
     if not path.exists():
         raise UnreadableForm(f"{path} does not exist.")
+    return _load(str(path), _Builder(path))
+
+
+def load_form_bytes(xlsx: bytes, *, name: str = "form.xlsx", media: dict[str, bytes] | None = None) -> Form:
+    """The same, from memory: a published form as the hub sent it, with its CSV choice
+    files in ``media``. Nothing is written to disk."""
+    return _load(xlsx, _Builder(Path(name), media or {}))
+
+
+def _load(source: str | bytes, b: _Builder) -> Form:
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json_backends import get_xlsform
+
+    path = b.path
     try:
-        definition = get_xlsform(xlsform=str(path))
-    except (PyXFormError, OSError, ValueError, KeyError) as exc:
+        definition = get_xlsform(xlsform=source)
+    except (PyXFormError, OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         raise UnreadableForm(f"{path} cannot be read as an XLSForm ({type(exc).__name__}); save it as .xlsx and try again.") from None
-    b = _Builder(path)
     if not definition.survey:
         raise MalformedForm(str(path), [Issue("survey", None, None, "the workbook has no 'survey' sheet, or it is empty")])
     lists = b.choices(list(definition.choices or []))
@@ -396,4 +422,5 @@ def load_form(path: str | Path) -> Form:
     if b.issues:
         raise MalformedForm(str(path), b.issues)
     form.warnings = b.warnings
+    form.media = list(b.media_used)
     return form

@@ -104,6 +104,7 @@ class Form:
     source: str = ""
     questions: dict[str, Question] = field(default_factory=dict)  # by name; names are unique
     warnings: list = field(default_factory=list)  # Issues that do not stop the form
+    media: list = field(default_factory=list)     # CSV choice files the form reads, by file name
 
     def question(self, name: str) -> Question:
         return self.questions[name]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+import forms
+
 from forms import MalformedForm, load_form
 from forms.errors import UnreadableForm
 from tests.unit.forms.xlsform import write_xlsform
@@ -118,3 +120,26 @@ def test_not_an_xlsx_is_a_clear_error(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(UnreadableForm, match="cannot be read"):
         load_form(bad)
+
+
+def test_a_form_loads_from_memory_with_its_choice_files(tmp_path):
+    """A published form arrives as bytes with its CSV files; nothing is read from disk."""
+    (tmp_path / "places.csv").write_text("name,label\nkyiv,Kyiv\nlviv,Lviv\n", encoding="utf-8")
+    path = write_xlsform(tmp_path / "f.xlsx", [HEAD, ["select_one_from_file places.csv", "place", "P", "М"]],
+                         settings=SETTINGS)
+    on_disk = forms.load_form(path)
+    assert on_disk.media == ["places.csv"]
+    xlsx = path.read_bytes()
+    (tmp_path / "places.csv").unlink()  # proves the in-memory load does not look beside the file
+    form = forms.load_form_bytes(xlsx, name="f.xlsx", media={"places.csv": b"name,label\nodesa,Odesa\n"})
+    assert [c.name for c in form.question("place").choices] == ["odesa"]
+    assert form.media == ["places.csv"] and form.form_id == on_disk.form_id
+    with pytest.raises(forms.MalformedForm, match="places.csv is missing"):
+        forms.load_form_bytes(xlsx, name="f.xlsx", media={})
+    with pytest.raises(forms.FormError, match="cannot be read as an XLSForm"):
+        forms.load_form_bytes(b"PK\x03\x04 not really a workbook", name="f.xlsx")
+
+
+def test_a_choice_file_must_sit_beside_the_form(tmp_path):
+    issues = issues_of(tmp_path, [HEAD, ["select_one_from_file ../secrets.csv", "q", "Q", "П"]])
+    assert any("plain file name" in i.message for i in issues), issues
