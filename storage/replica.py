@@ -11,6 +11,8 @@ idempotent. A value that lost goes to ``conflicts``, sealed like a record body.
 """
 from __future__ import annotations
 
+import base64
+
 import logging
 import re
 from dataclasses import dataclass, field
@@ -193,6 +195,56 @@ class ReplicaMixin:
     def forwarded(self, bundle_id: str) -> None:
         with self.atomic():
             self._conn.execute("DELETE FROM forward_bundles WHERE bundle_id = ?", (bundle_id,))
+
+    # -- forms published by the hub --------------------------------------------------------
+    def published_forms(self) -> dict[str, str]:
+        """The published forms held here: form id -> digest of its files."""
+        with self._errors():
+            return dict(self._conn.execute("SELECT form_id, sha256 FROM published_forms"))
+
+    def published_form_files(self) -> list[dict]:
+        """Every published form held here, decrypted: ``{form_id, version, title, xlsx, media}``."""
+        sealer = self._need_key()
+        out = []
+        with self._errors():
+            rows = list(self._conn.execute("SELECT form_id, version, sha256, body FROM published_forms ORDER BY form_id"))
+        for form_id, version, digest, body in rows:
+            try:
+                files = _loads(sealer.open("published_form", f"{form_id}|{digest}", body))
+            except crypto.AuthenticationFailed:
+                raise DamagedRecord("published form", "sealed") from None
+            out.append({"form_id": form_id, "version": version, "title": files["title"],
+                        "xlsx": base64.b64decode(files["xlsx"]),
+                        "media": {k: base64.b64decode(v) for k, v in files["media"].items()}})
+        return out
+
+    def receive_forms(self, seq: int, listed: dict[str, str], files: list[dict]) -> bool:
+        """Take the hub's form catalogue number ``seq``: ``listed`` (form id -> digest) is
+        every form the team should hold, ``files`` the ``{form_id, version, digest, title,
+        xlsx, media}`` of those that came with it. Forms no longer listed are dropped;
+        a catalogue older than the one held is ignored. Returns whether anything changed."""
+        sealer = self._need_key()
+        with self.atomic():
+            if seq < self._meta_int("forms_catalogue_seq", 0):
+                return False  # an older return bundle imported after a newer one
+            held = dict(self._conn.execute("SELECT form_id, sha256 FROM published_forms"))
+            changed = False
+            for form_id in set(held) - set(listed):
+                self._conn.execute("DELETE FROM published_forms WHERE form_id = ?", (form_id,))
+                changed = True
+            for f in files:
+                if listed.get(f["form_id"]) != f["digest"] or held.get(f["form_id"]) == f["digest"]:
+                    continue
+                body = _dumps({"title": f["title"], "xlsx": base64.b64encode(f["xlsx"]).decode(),
+                               "media": {k: base64.b64encode(v).decode() for k, v in f["media"].items()}})
+                self._conn.execute("INSERT OR REPLACE INTO published_forms VALUES (?, ?, ?, ?)",
+                                   (f["form_id"], f["version"], f["digest"],
+                                    sealer.seal("published_form", f"{f['form_id']}|{f['digest']}", body)))
+                changed = True
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('forms_catalogue_seq', ?)", (str(int(seq)),))
+            if changed:
+                self._audit("forms_received", detail={"forms": sorted(listed)})
+            return changed
 
     # -- applying remote changes -------------------------------------------------------
     def apply_changes(

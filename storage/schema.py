@@ -210,6 +210,22 @@ def _sync_state(db: Database) -> None:
     )
 
 
+
+@migrations(name="0006_published_forms")
+def _published_forms(db: Database) -> None:
+    # Forms the hub published to this laptop's team. Not personal data, but sealed
+    # like everything else: choice files can list places, and a seized laptop
+    # should not show what a team was asking about.
+    _run(
+        db,
+        """CREATE TABLE published_forms (
+            form_id TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            sha256 TEXT NOT NULL,          -- digest of the workbook and its choice files
+            body BLOB NOT NULL             -- sealed JSON {title, xlsx, media}
+        )""",
+    )
+
 # Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V2 = (
     ("phone", "phone"),

@@ -122,10 +122,12 @@ class SyncResult:
     forwarded: int = 0       # other laptops' bundles uploaded for them
     refused: list = field(default_factory=list)
     warning: str | None = None
+    forms_changed: bool = False  # the hub published or withdrew a form for this team
 
     def to_json(self) -> dict:
         return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
-                "forwarded": self.forwarded, "refused": len(self.refused), "warning": self.warning}
+                "forwarded": self.forwarded, "refused": len(self.refused), "warning": self.warning,
+                "forms_changed": self.forms_changed}
 
 
 @dataclass
@@ -135,9 +137,11 @@ class ImportResult:
     duplicates: int = 0
     conflicts: int = 0
     acked: int = 0
+    forms_changed: bool = False
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "new": self.new, "duplicates": self.duplicates, "conflicts": self.conflicts, "acked": self.acked}
+        return {"kind": self.kind, "new": self.new, "duplicates": self.duplicates, "conflicts": self.conflicts,
+                "acked": self.acked, "forms_changed": self.forms_changed}
 
 
 # --- the client ----------------------------------------------------------------------------
@@ -200,10 +204,11 @@ class SyncClient:
     def _pinned(self, settings: dict) -> PublicKeys:
         return PublicKeys.from_json(settings["server_keys"])
 
-    def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int, clock: int) -> bytes:
+    def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int, clock: int,
+                        forms: dict[str, str] | None = None) -> bytes:
         """Seal a sync request. Pure CPU work: callers run it outside the store lock."""
         device_id = self.store.device_id
-        request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}")
+        request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}", forms or {})
         return seal(request.encode(), sender=ident, sender_id=device_id, recipient=self._pinned(settings),
                     recipient_id=settings["server_id"], kind="sync")
 
@@ -212,6 +217,15 @@ class SyncClient:
         opened = open_bundle(data, recipient=ident, recipient_id=self.store.device_id,
                              sender_key=lambda sid: pinned if sid == settings["server_id"] else None)
         return opened.bundle_id, protocol.SyncReply.decode(opened.payload)
+
+    def _receive_forms(self, reply: protocol.SyncReply) -> bool:
+        """Keep the forms the hub publishes to this team (call under the lock)."""
+        if reply.catalogue is None:
+            return False
+        seq, entries = reply.catalogue
+        files = [{"form_id": f.form_id, "version": f.version, "digest": f.digest, "title": f.title,
+                  "xlsx": f.xlsx, "media": f.media} for f in reply.forms]
+        return self.store.receive_forms(seq, {e.form_id: e.digest for e in entries}, files)
 
     def sync_now(self, progress: Callable[[str, int, int], None] | None = None) -> SyncResult:
         """Upload forwarded bundles, then push our changes in batches, then pull until up to date."""
@@ -240,7 +254,8 @@ class SyncClient:
                 total = self.store.pending_count()
                 before = self.store.acknowledged_seq()
                 clock = self.store.clock.last
-            bundle = self._request_bundle(ident, settings, changes, cursor, self.pull_limit, clock)
+                held = self.store.published_forms()
+            bundle = self._request_bundle(ident, settings, changes, cursor, self.pull_limit, clock, held)
             if progress:
                 progress("push" if changes else "pull", result.pushed + result.pulled, total)
             try:
@@ -252,6 +267,7 @@ class SyncClient:
                 applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked)
                 with contextlib.suppress(ValueError):
                     self.store.clock.receive(reply.hlc)
+                result.forms_changed |= self._receive_forms(reply)
             result.pushed += max(0, reply.acked - before)
             result.pulled += applied.new
             result.conflicts += applied.conflicts
@@ -327,7 +343,8 @@ class SyncClient:
                 raise BundleReplayed(bundle_id)
             applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
                                                bundle=(bundle_id, header.sender_id))
-        return ImportResult("applied", applied.new, applied.duplicates, applied.conflicts, reply.acked)
+            forms_changed = self._receive_forms(reply)
+        return ImportResult("applied", applied.new, applied.duplicates, applied.conflicts, reply.acked, forms_changed)
 
 
 # --- the background loop --------------------------------------------------------------------

@@ -154,3 +154,7 @@ class ServerRefused(SyncError):
 
 class ServerMismatch(SyncError):
     """The server's answer is not signed by the key pinned at enrollment."""
+
+
+class FormNotPublished(SyncError):
+    """The hub would not publish or withdraw a form; the message says why and what to do."""

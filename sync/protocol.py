@@ -5,9 +5,10 @@ Two kinds of exchange:
 - enrollment: plain JSON over HTTP, authenticated by a MAC keyed by the one-time
   code, so a machine in the middle cannot swap either side's keys;
 - sync: a sealed bundle (sync/bundle.py) from device to server carrying a
-  ``sync`` payload (changes to push, the pull cursor), answered by a bundle
-  from server to device carrying a ``reply`` payload (acknowledgement, changes
-  pulled, the new cursor). The same payloads travel on a USB stick.
+  ``sync`` payload (changes to push, the pull cursor, the published forms it
+  holds), answered by a bundle from server to device carrying a ``reply``
+  payload (acknowledgement, changes pulled, the new cursor, the team's form
+  catalogue and any form files it lacks). The same payloads travel on a USB stick.
 
 Payloads are JSON. Parsing is strict: a malformed message is refused whole with
 a :class:`ProtocolError`, whose message never repeats a value.
@@ -39,6 +40,11 @@ _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
 _STAMP = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_.\-]{1,64}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TEAM = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_FORM_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,99}")
+_MEDIA_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\- ]{0,127}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+MAX_FORM_BYTES = 16 * 1024 * 1024   # a form with its choice files
+MAX_FORMS = 500
 
 
 class ProtocolError(SyncError):
@@ -134,20 +140,109 @@ def _int(obj: dict, key: str, where: str, *, default: int | None = None) -> int:
     return value
 
 
+# --- published forms ------------------------------------------------------------------------
+def form_digest(xlsx: bytes, media: dict[str, bytes]) -> str:
+    """The identity of a published form's files: the XLSForm and its CSV choice files."""
+    h = hashlib.sha256(b"fieldbook/form/v1")
+    for name, data in [("", xlsx), *sorted(media.items())]:
+        h.update(len(name).to_bytes(4, "big") + name.encode() + len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: object, what: str) -> bytes:
+    if not isinstance(text, str) or len(text) > MAX_FORM_BYTES * 4 // 3 + 8:
+        raise ProtocolError(f"The {what} is missing or too large.")
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ProtocolError(f"The {what} is not valid base64.") from None
+
+
+@dataclass
+class PublishedForm:
+    """A form the hub published to a team: its catalogue entry, and its files when they travel."""
+
+    form_id: str
+    version: str
+    title: str
+    digest: str
+    xlsx: bytes | None = None
+    media: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, form_id: str, version: str, title: str, xlsx: bytes, media: dict[str, bytes]) -> "PublishedForm":
+        return cls(form_id, version, title, form_digest(xlsx, media), xlsx, dict(media))
+
+    def entry(self) -> dict:
+        return {"form_id": self.form_id, "version": self.version, "title": self.title, "sha256": self.digest}
+
+    def package(self) -> dict:
+        return {**self.entry(), "xlsx": _b64(self.xlsx or b""), "media": {k: _b64(v) for k, v in self.media.items()}}
+
+    @classmethod
+    def from_json(cls, obj: object, *, files: bool) -> "PublishedForm":
+        """Strict: a malformed entry, a bad file name or files that do not match their digest are refused."""
+        if not isinstance(obj, dict):
+            raise ProtocolError("A published form in the server's reply is not an object.")
+        fid, version, title, digest = obj.get("form_id"), obj.get("version"), obj.get("title"), obj.get("sha256")
+        if not isinstance(fid, str) or not _FORM_ID.fullmatch(fid):
+            raise ProtocolError("A published form in the server's reply has no valid form id.")
+        if not isinstance(version, str) or not 0 < len(version) <= 64 or not isinstance(title, str) or len(title) > 500:
+            raise ProtocolError(f"The published form {fid} has an invalid version or title.")
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise ProtocolError(f"The published form {fid} has no valid digest.")
+        form = cls(fid, version, title, digest)
+        if not files:
+            return form
+        form.xlsx = _unb64(obj.get("xlsx"), f"workbook of the published form {fid}")
+        media = obj.get("media") or {}
+        if not isinstance(media, dict) or len(media) > 100:
+            raise ProtocolError(f"The published form {fid} has a malformed file list.")
+        for name, text in media.items():
+            if not isinstance(name, str) or not _MEDIA_NAME.fullmatch(name):
+                raise ProtocolError(f"The published form {fid} names a file that is not a plain file name.")
+            form.media[name] = _unb64(text, f"file {name} of the published form {fid}")
+        if len(form.xlsx) + sum(map(len, form.media.values())) > MAX_FORM_BYTES:
+            raise ProtocolError(f"The published form {fid} is larger than {MAX_FORM_BYTES // 2**20} MiB.")
+        if not hmac.compare_digest(form_digest(form.xlsx, form.media), digest):
+            raise ProtocolError(f"The files of the published form {fid} do not match their digest; nothing was applied.")
+        return form
+
+
+def _catalogue(obj: dict) -> tuple[int, list[PublishedForm]] | None:
+    cat = obj.get("catalogue")
+    if cat is None:
+        return None
+    if not isinstance(cat, dict) or not isinstance(cat.get("forms"), list) or len(cat["forms"]) > MAX_FORMS:
+        raise ProtocolError("The server's reply has a malformed form catalogue.")
+    entries = [PublishedForm.from_json(e, files=False) for e in cat["forms"]]
+    if len({e.form_id for e in entries}) != len(entries):
+        raise ProtocolError("The server's form catalogue lists a form twice.")
+    return _int(cat, "seq", "form catalogue"), entries
+
+
 # --- device -> server ------------------------------------------------------------------
 @dataclass
 class SyncRequest:
-    """Push these changes (all from ``device_id``, in sequence order); pull since ``cursor``."""
+    """Push these changes (all from ``device_id``, in sequence order); pull since ``cursor``.
+    ``forms``: the published forms the laptop holds, form id -> digest, so the reply
+    carries only the files it lacks."""
 
     device_id: str
     changes: list[dict]
     cursor: int
     limit: int = DEFAULT_PULL_LIMIT
     hlc: str = "0" * 16
+    forms: dict[str, str] = field(default_factory=dict)
 
     def encode(self) -> bytes:
         return dumps({"v": PROTOCOL_VERSION, "type": "sync", "device_id": self.device_id, "changes": self.changes,
-                      "cursor": self.cursor, "limit": self.limit, "hlc": self.hlc})
+                      "cursor": self.cursor, "limit": self.limit, "hlc": self.hlc, "forms": self.forms})
 
     @classmethod
     def decode(cls, data: bytes) -> "SyncRequest":
@@ -165,14 +260,22 @@ class SyncRequest:
         if not isinstance(h, str) or not _HLC.fullmatch(h):
             raise ProtocolError("The sync request has no valid clock.")
         limit = _int(obj, "limit", "sync request", default=DEFAULT_PULL_LIMIT)
-        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h)
+        held = obj.get("forms") or {}
+        if not isinstance(held, dict) or len(held) > MAX_FORMS or not all(
+            isinstance(k, str) and _FORM_ID.fullmatch(k) and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in held.items()
+        ):
+            raise ProtocolError("The sync request has a malformed list of forms.")
+        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h, held)
 
 
 # --- server -> device ---------------------------------------------------------------------
 @dataclass
 class SyncReply:
     """``acked``: the highest of the device's sequence numbers the server holds. ``changes``:
-    the team's changes after ``cursor`` (exclusive) up to the new ``cursor``."""
+    the team's changes after ``cursor`` (exclusive) up to the new ``cursor``.
+    ``catalogue``: ``(seq, entries)``, every form published to the team now (a
+    higher ``seq`` is a newer catalogue); ``forms``: the files of those the
+    laptop lacks."""
 
     acked: int
     changes: list[dict]
@@ -181,11 +284,16 @@ class SyncReply:
     hlc: str = "0" * 16
     refused: list[dict] = field(default_factory=list)  # [{seq, reason}] changes the server would not take
     warning: str | None = None
+    catalogue: tuple[int, list[PublishedForm]] | None = None
+    forms: list[PublishedForm] = field(default_factory=list)
 
     def encode(self) -> bytes:
+        catalogue = None
+        if self.catalogue is not None:
+            catalogue = {"seq": self.catalogue[0], "forms": [f.entry() for f in self.catalogue[1]]}
         return dumps({"v": PROTOCOL_VERSION, "type": "reply", "acked": self.acked, "changes": self.changes,
                       "cursor": self.cursor, "more": self.more, "hlc": self.hlc, "refused": self.refused,
-                      "warning": self.warning})
+                      "warning": self.warning, "catalogue": catalogue, "forms": [f.package() for f in self.forms]})
 
     @classmethod
     def decode(cls, data: bytes) -> "SyncReply":
@@ -201,9 +309,17 @@ class SyncReply:
         warning = obj.get("warning")
         if warning is not None and not isinstance(warning, str):
             raise ProtocolError("The server's reply has a malformed warning.")
+        packages = obj.get("forms") or []
+        if not isinstance(packages, list) or len(packages) > MAX_FORMS:
+            raise ProtocolError("The server's reply has a malformed list of forms.")
+        catalogue = _catalogue(obj)
+        forms = [PublishedForm.from_json(p, files=True) for p in packages]
+        listed = {(e.form_id, e.digest) for e in catalogue[1]} if catalogue else set()
+        if any((f.form_id, f.digest) not in listed for f in forms):
+            raise ProtocolError("The server's reply carries a form its catalogue does not list.")
         return cls(
             _int(obj, "acked", "server's reply"), _changes(obj, "server's reply"), _int(obj, "cursor", "server's reply"),
-            bool(obj.get("more", False)), h, refused, warning,
+            bool(obj.get("more", False)), h, refused, warning, catalogue, forms,
         )
 
 

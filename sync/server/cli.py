@@ -102,6 +102,46 @@ def cmd_export_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish_form(args: argparse.Namespace) -> int:
+    # The hub checks a form the way laptops will load it, so a broken form stops here and
+    # never reaches a hundred laptops. This is the server's one use of the form engine.
+    import forms
+
+    from ..protocol import MAX_FORM_BYTES, PublishedForm
+
+    path = Path(args.file)
+    form = forms.load_form(path)
+    files = {name: (path.parent / name).read_bytes() for name in form.media}
+    published = PublishedForm.make(form.form_id, form.version, form.title, path.read_bytes(), files)
+    size = len(published.xlsx) + sum(map(len, files.values()))
+    if size > MAX_FORM_BYTES:
+        raise forms.FormError(f"{path.name} and its choice files come to {size / 2**20:.1f} MiB; the limit is "
+                              f"{MAX_FORM_BYTES // 2**20} MiB. Trim the choice files.")
+    team = args.team or "*"
+    new = _hub(args).publish_form(published, team=team)
+    where = f"team {team}" if args.team else "every team"
+    print(json.dumps({"form_id": form.form_id, "version": form.version, "team": team, "files": ["(workbook)", *files],
+                      "published": new}))
+    print(f"{form.form_id} version {form.version} " + (f"published to {where}; laptops get it at their next sync."
+                                                       if new else f"was already published to {where}; nothing changed."),
+          file=sys.stderr)
+    for warning in form.warnings:
+        print(f"note: {warning}", file=sys.stderr)
+    return 0
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    for row in _hub(args).published_forms():
+        print(json.dumps(row, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def cmd_withdraw_form(args: argparse.Namespace) -> int:
+    _hub(args).withdraw_form(args.form_id, team=args.team or "*")
+    print(f"withdrew {args.form_id}; laptops drop it at their next sync (records made with it stay).")
+    return 0
+
+
 def cmd_conflicts(args: argparse.Namespace) -> int:
     for c in _hub(args).conflicts(args.team):
         if not args.values:
@@ -137,6 +177,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", required=True, metavar="ID")
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export_bundle)
+    p = server.add_parser("publish-form", parents=[common], help="check an XLSForm and publish it (with its CSV choice files) to laptops")
+    p.add_argument("file", metavar="FILE.xlsx")
+    p.add_argument("--team", help="only this team's laptops get it (default: every team)")
+    p.set_defaults(func=cmd_publish_form)
+    p = server.add_parser("forms", parents=[common], help="list the published forms, one JSON object per line")
+    p.set_defaults(func=cmd_forms)
+    p = server.add_parser("withdraw-form", parents=[common], help="stop offering a published form to laptops")
+    p.add_argument("form_id", metavar="FORM_ID")
+    p.add_argument("--team", help="withdraw it from this team only (default: the every-team publication)")
+    p.set_defaults(func=cmd_withdraw_form)
     p = server.add_parser("conflicts", parents=[common], help="values that lost a concurrent edit, one JSON object per line")
     p.add_argument("--team")
     p.add_argument("--values", action="store_true", help="include the losing values (personal data: mind where the output goes)")

@@ -99,6 +99,21 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             detail TEXT
         )""",
     ]),
+    ("0002_published_forms", [
+        # One row per publication or withdrawal; a team's catalogue is, per form id, its
+        # newest row for that team or for every team ('*'), unless that row withdrew it.
+        """CREATE TABLE forms (
+            id {serial},
+            form_id TEXT NOT NULL,
+            team TEXT NOT NULL,                      -- a team, or '*' for every team
+            version TEXT,
+            title TEXT,
+            sha256 TEXT,
+            files {blob},                            -- the workbook and its choice files, sealed; NULL = withdrawn
+            published_at BIGINT NOT NULL
+        )""",
+        """CREATE INDEX forms_by_id ON forms (form_id, id)""",
+    ]),
 ]
 
 _TYPES = {

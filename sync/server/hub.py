@@ -28,6 +28,7 @@ from ..errors import (
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
+    FormNotPublished,
     SyncError,
     UnknownDevice,
 )
@@ -392,8 +393,10 @@ class Hub:
         return out, cursor, len(rows) == limit
 
     def reply_bundle(self, device_id: str, *, cursor: int | None = None, limit: int | None = None,
-                     push: PushResult | None = None) -> tuple[bytes, protocol.SyncReply]:
-        """A bundle sealed to the device: what the server holds of it, and its team's changes."""
+                     push: PushResult | None = None, held_forms: dict[str, str] | None = None) -> tuple[bytes, protocol.SyncReply]:
+        """A bundle sealed to the device: what the server holds of it, its team's changes, its
+        team's form catalogue, and the files of the forms it does not hold (all of them when
+        ``held_forms`` is unknown, as for a USB reply)."""
         dev = self._device(device_id)
         if dev is None:
             raise UnknownDevice(f"There is no device {device_id} on this server; 'server devices' lists them.")
@@ -403,8 +406,12 @@ class Hub:
         since = stored_cursor if cursor is None else cursor
         changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit)
         acked = push.acked if push else self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
+        catalogue = self.catalogue(team)
+        held = held_forms or {}
+        wanted = [(e.form_id, e.digest) for e in catalogue[1] if held.get(e.form_id) != e.digest]
         reply = protocol.SyncReply(acked=acked, changes=changes, cursor=new_cursor, more=more, hlc=self._tick(),
-                                   refused=push.refused if push else [], warning=push.warning if push else None)
+                                   refused=push.refused if push else [], warning=push.warning if push else None,
+                                   catalogue=catalogue, forms=[self.form_files(fid, digest) for fid, digest in wanted])
         data = seal(reply.encode(), sender=self.keys.identity, sender_id=self.server_id,
                     recipient=PublicKeys.from_json({"sign": sign, "box": box}), recipient_id=device_id, kind="reply")
         return data, reply
@@ -412,13 +419,83 @@ class Hub:
     def sync(self, data: bytes) -> bytes:
         """One HTTP round trip: apply the push, answer with acknowledgement and pull."""
         result, request = self.receive(data)
-        reply, _ = self.reply_bundle(request.device_id, cursor=request.cursor, limit=request.limit, push=result)
+        reply, _ = self.reply_bundle(request.device_id, cursor=request.cursor, limit=request.limit, push=result,
+                                     held_forms=request.forms)
         return reply
 
     def forward(self, data: bytes) -> PushResult:
         """A bundle carried by another laptop (store and forward): apply it, answer nothing readable."""
         result, _ = self.receive(data)
         return result
+
+    # -- published forms -----------------------------------------------------------------------
+    def publish_form(self, form: protocol.PublishedForm, *, team: str = "*") -> bool:
+        """Publish a validated form (with its files) to one team or every team ('*').
+        Returns False when that exact form is already published there. A version
+        number means one content: republishing it with other files is refused."""
+        if team != "*" and not protocol.valid_team(team):
+            raise FormNotPublished("A team name is 1-64 letters, digits, '_', '.' or '-' (or leave --team out for every team).")
+        blob = _dumps({"xlsx": base64.b64encode(form.xlsx or b"").decode(),
+                       "media": {k: base64.b64encode(v).decode() for k, v in form.media.items()}})
+        with self.db.transaction():
+            clash = self.db.execute("SELECT 1 FROM forms WHERE form_id = ? AND version = ? AND sha256 <> ? AND files IS NOT NULL",
+                                    (form.form_id, form.version, form.digest))
+            if clash:
+                raise FormNotPublished(
+                    f"Version {form.version} of form {form.form_id} was already published with other content. Raise the "
+                    "version in the settings sheet, then publish again."
+                )
+            latest = self.db.execute("SELECT sha256 FROM forms WHERE form_id = ? AND team = ? ORDER BY id DESC LIMIT 1",
+                                     (form.form_id, team))
+            if latest and latest[0][0] == form.digest:
+                return False
+            self.db.execute(
+                "INSERT INTO forms (form_id, team, version, title, sha256, files, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (form.form_id, team, form.version, form.title, form.digest,
+                 self._sealer.seal(f"form|{form.form_id}|{form.digest}", blob), _now_ms()),
+            )
+            self._event("form_published", None, f"{form.form_id} {form.version} to {team}")
+        log.info("form %s version %s published to %s", form.form_id, form.version, "every team" if team == "*" else team)
+        return True
+
+    def withdraw_form(self, form_id: str, *, team: str = "*") -> None:
+        """Laptops of that team drop the form at their next sync; their records stay."""
+        with self.db.transaction():
+            latest = self.db.execute("SELECT files IS NULL FROM forms WHERE form_id = ? AND team = ? ORDER BY id DESC LIMIT 1",
+                                     (form_id, team))
+            if not latest or latest[0][0]:
+                where = "every team" if team == "*" else f"team {team}"
+                raise FormNotPublished(f"Form {form_id} is not published to {where}; 'server forms' lists what is.")
+            self.db.execute("INSERT INTO forms (form_id, team, published_at) VALUES (?, ?, ?)", (form_id, team, _now_ms()))
+            self._event("form_withdrawn", None, f"{form_id} from {team}")
+        log.info("form %s withdrawn from %s", form_id, team)
+
+    def published_forms(self) -> list[dict]:
+        """What is published now, per form and team scope (for ``server forms``)."""
+        latest: dict[tuple[str, str], tuple] = {}
+        for row in self.db.execute("SELECT form_id, team, version, title, sha256, files IS NULL, published_at FROM forms ORDER BY id"):
+            latest[(row[0], row[1])] = row
+        return [{"form_id": fid, "team": team, "version": version, "title": title, "sha256": digest,
+                 "published_at": _iso(at)}
+                for fid, team, version, title, digest, withdrawn, at in latest.values() if not withdrawn]
+
+    def catalogue(self, team: str) -> tuple[int, list[protocol.PublishedForm]]:
+        """The forms a team's laptops should hold: per form id, the newest publication for
+        the team or for every team, unless that newest row withdrew it. The sequence
+        number grows with every change, so a laptop never takes an older catalogue."""
+        rows = self.db.execute("SELECT id, form_id, version, title, sha256 FROM forms WHERE team IN (?, '*') ORDER BY id", (team,))
+        latest = {fid: (version, title, digest) for _, fid, version, title, digest in rows}
+        forms = [protocol.PublishedForm(fid, version, title, digest) for fid, (version, title, digest) in sorted(latest.items())
+                 if digest is not None]
+        return (rows[-1][0] if rows else 0), forms
+
+    def form_files(self, form_id: str, digest: str) -> protocol.PublishedForm:
+        rows = self.db.execute("SELECT version, title, files FROM forms WHERE form_id = ? AND sha256 = ? AND files IS NOT NULL "
+                               "ORDER BY id DESC LIMIT 1", (form_id, digest))
+        version, title, blob = rows[0]
+        files = _loads(self._sealer.open(f"form|{form_id}|{digest}", blob))
+        media = {k: base64.b64decode(v) for k, v in files["media"].items()}
+        return protocol.PublishedForm(form_id, version, title, digest, base64.b64decode(files["xlsx"]), media)
 
     # -- review ----------------------------------------------------------------------------
     def conflicts(self, team: str | None = None) -> list[dict]:
