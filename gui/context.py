@@ -64,6 +64,7 @@ class Prefs:
 class Context(QObject):
     sync_state = Signal(object)      # SyncState, always delivered on the GUI thread
     records_changed = Signal()       # something was saved, edited, deleted or pulled
+    forms_changed = Signal()         # the hub published or withdrew a form
     unlocked = Signal()
     locked = Signal()
 
@@ -80,6 +81,9 @@ class Context(QObject):
         self.sync_interval = sync_interval
         self.last_state = SyncState("not_enrolled")
         self._forms: dict[str, forms.Form] = {}
+        self.published: dict[str, forms.Form] = {}     # forms the hub published to this team, loaded
+        self.unusable: dict[str, tuple[str, str]] = {}  # published forms that do not load here: id -> (title, why)
+        self._published_digests: dict[str, str] | None = None
         self.sync_state.connect(self.on_sync_state)
 
     # -- profile ---------------------------------------------------------------------------
@@ -98,6 +102,8 @@ class Context(QObject):
         self.client = SyncClient(store, lock=self.tasks.store_lock)
         self.loop = SyncLoop(self.client, self.sync_state.emit, interval=self.sync_interval)
         self.loop.start()
+        self._published_digests = None
+        self.refresh_forms()
         self.unlocked.emit()
 
     def lock(self) -> None:
@@ -125,6 +131,7 @@ class Context(QObject):
         self.last_state = state
         if state.state == "up_to_date" and previous.state == "syncing":
             self.records_changed.emit()  # a pull may have brought records
+            self.refresh_forms()         # ... or the team's forms changed
 
     def sync_now(self) -> None:
         if self.loop is not None:
@@ -150,7 +157,10 @@ class Context(QObject):
 
     # -- forms -------------------------------------------------------------------------------
     def form(self, form_id: str) -> forms.Form:
-        """A built-in form, loaded once (pure Python, tens of milliseconds)."""
+        """A published form (already loaded), else a built-in one, loaded once (pure
+        Python, tens of milliseconds). A published form with a built-in id replaces it."""
+        if form_id in self.published:
+            return self.published[form_id]
         if form_id not in self._forms:
             self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
         return self._forms[form_id]
@@ -159,7 +169,36 @@ class Context(QObject):
         self._forms[form.form_id] = form
 
     def form_ids(self) -> list[str]:
-        return list(dict.fromkeys([*BUILT_IN_FORMS, *self._forms]))
+        return list(dict.fromkeys([*BUILT_IN_FORMS, *self._forms, *sorted(self.published)]))
+
+    def refresh_forms(self) -> None:
+        """Load the published forms on the store worker when the store's set changed."""
+        if self.store is None:
+            return
+        known = self._published_digests
+
+        def load(st: Store):
+            if not st.unlocked:
+                return None
+            digests = st.published_forms()
+            if digests == known:
+                return None
+            loaded, unusable = {}, {}
+            for f in st.published_form_files():
+                try:
+                    loaded[f["form_id"]] = forms.load_form_bytes(f["xlsx"], name=f"{f['form_id']}.xlsx", media=f["media"])
+                except forms.FormError as exc:
+                    # Published with a newer Fieldbook, say: shown with its reason, not offered.
+                    unusable[f["form_id"]] = (f["title"], str(exc).splitlines()[0])
+            return digests, loaded, unusable
+
+        def done(result) -> None:
+            if result is None:
+                return
+            self._published_digests, self.published, self.unusable = result
+            self.forms_changed.emit()
+
+        self.run(load, done)
 
 
 def ago(ts: float | None, now: float | None = None) -> str:

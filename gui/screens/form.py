@@ -53,8 +53,10 @@ class RepeatBox(QWidget):
         self.add_button = QPushButton()
         self.add_button.setObjectName(f"add_{q.name}")
         self.add_button.clicked.connect(self.on_add_clicked)
-        self.add_button.setVisible(q.repeat_count is None)
         self.layout_.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        # Only once it has a parent: showing a parentless button opens it as a window of
+        # its own, which takes the keyboard away from the form.
+        self.add_button.setVisible(q.repeat_count is None)
         self.built = -1
         self.rebuild()
 

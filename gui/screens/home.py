@@ -82,23 +82,17 @@ class HomeScreen(QWidget):
         title = QLabel(tr("Start a form"))
         title.setObjectName("screenTitle")
         lay.addWidget(title)
-        grid = QGridLayout()
+        self.grid = QGridLayout()
         self.form_buttons: dict[str, QPushButton] = {}
-        titles = {
+        self.titles = {
             "household_needs": tr("Household needs assessment"),
             "site_assessment": tr("Displacement site assessment"),
             "complaints_feedback": tr("Complaints and feedback"),
             "post_distribution_monitoring": tr("Post-distribution monitoring"),
         }
-        for k, form_id in enumerate(ctx.form_ids()):
-            b = QPushButton(titles.get(form_id, form_id))
-            b.setObjectName(f"start_{form_id}")
-            b.setMinimumHeight(b.sizeHint().height() * 2)
-            b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
-            grid.addWidget(b, k // 2, k % 2)
-            self.form_buttons[form_id] = b
-        lay.addLayout(grid)
-        self.titles = titles
+        lay.addLayout(self.grid)
+        self.build_form_buttons()
+        ctx.forms_changed.connect(self.build_form_buttons)
         lists = QHBoxLayout()
         drafts_box = QGroupBox(tr("Unfinished drafts"))
         dl = QVBoxLayout(drafts_box)
@@ -119,6 +113,32 @@ class HomeScreen(QWidget):
         lay.addLayout(lists, 1)
         ctx.records_changed.connect(self.reload)
         self.reload()
+
+    def build_form_buttons(self) -> None:
+        """One button per form: built-in ones, then those the hub published."""
+        for b in self.form_buttons.values():
+            self.grid.removeWidget(b)
+            b.deleteLater()
+        self.form_buttons.clear()
+        for form_id, form in self.ctx.published.items():
+            self.titles[form_id] = form.title
+        entries = [(form_id, None) for form_id in self.ctx.form_ids()]
+        entries += sorted(self.ctx.unusable.items())
+        for k, (form_id, unusable) in enumerate(entries):
+            b = QPushButton(self.titles.get(form_id, form_id))
+            b.setObjectName(f"start_{form_id}")
+            b.setMinimumHeight(b.sizeHint().height() * 2)
+            if form_id in self.ctx.published:
+                form = self.ctx.published[form_id]
+                b.setToolTip(tr("Published by the hub, version {version}").format(version=form.version))
+            if unusable is not None:
+                title, why = unusable
+                b.setText(tr("{title} (cannot be opened)").format(title=title))
+                b.setToolTip(tr("This laptop cannot open this form: {reason} Update Fieldbook, or ask the hub.").format(reason=why))
+                b.setEnabled(False)
+            b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
+            self.grid.addWidget(b, k // 2, k % 2)
+            self.form_buttons[form_id] = b
 
     def reload(self) -> None:
         if self.ctx.store is None:

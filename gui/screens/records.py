@@ -100,9 +100,10 @@ class RecordsScreen(QWidget):
         self.form_box = QComboBox()
         self.form_box.setObjectName("recordsForm")
         lab.setBuddy(self.form_box)
-        for form_id in ctx.form_ids():
-            self.form_box.addItem(titles.get(form_id, form_id), form_id)
+        self.titles = titles
+        self.fill_forms()
         self.form_box.currentIndexChanged.connect(self.reload)
+        ctx.forms_changed.connect(self.on_forms_changed)
         bar.addWidget(self.form_box, 1)
         slab = QLabel(tr("Search:"))
         bar.addWidget(slab)
@@ -146,6 +147,21 @@ class RecordsScreen(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self.reload()  # fresh on every visit
+
+    def fill_forms(self) -> None:
+        for form_id in self.ctx.form_ids():
+            self.form_box.addItem(self.titles.get(form_id, form_id), form_id)
+
+    def on_forms_changed(self) -> None:
+        """The hub published or withdrew a form: offer the new list, keeping the choice."""
+        current = self.form_box.currentData()
+        self.form_box.blockSignals(True)
+        self.form_box.clear()
+        self.fill_forms()
+        self.form_box.setCurrentIndex(max(0, self.form_box.findData(current)))
+        self.form_box.blockSignals(False)
+        if self.form_box.currentData() != current:
+            self.reload()
 
     def show_form(self, form_id: str) -> None:
         idx = self.form_box.findData(form_id)

@@ -183,6 +183,9 @@ class SyncScreen(QWidget):
             self.result.setText(tr("Imported: {new} new change(s), {dup} already here, {conf} conflict(s); "
                                    "the hub confirmed {acked} of ours.").format(
                 new=result.new, dup=result.duplicates, conf=result.conflicts, acked=result.acked))
+            if result.forms_changed:
+                self.result.setText(self.result.text() + " " + tr("The hub's forms were updated."))
+                self.ctx.refresh_forms()
         self.ctx.saved()
 
     def on_bundle_failed(self, exc: BaseException) -> None:

@@ -156,6 +156,18 @@
       <translation>(редагування завершеного запису)</translation>
     </message>
     <message>
+      <source>Published by the hub, version {version}</source>
+      <translation>Опубліковано хабом, версія {version}</translation>
+    </message>
+    <message>
+      <source>{title} (cannot be opened)</source>
+      <translation>{title} (не відкривається)</translation>
+    </message>
+    <message>
+      <source>This laptop cannot open this form: {reason} Update Fieldbook, or ask the hub.</source>
+      <translation>Цей ноутбук не може відкрити цю форму: {reason} Оновіть Fieldbook або зверніться до хабу.</translation>
+    </message>
+    <message>
       <source>Saved</source>
       <translation>Збережено</translation>
     </message>
@@ -470,6 +482,10 @@
     <message>
       <source>Imported: {new} new change(s), {dup} already here, {conf} conflict(s); the hub confirmed {acked} of ours.</source>
       <translation>Імпортовано: нових змін — {new}, уже наявних — {dup}, конфліктів — {conf}; хаб підтвердив наших змін: {acked}.</translation>
+    </message>
+    <message>
+      <source>The hub's forms were updated.</source>
+      <translation>Форми від хабу оновлено.</translation>
     </message>
     <message>
       <source>{n} to review.</source>
