@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from storage import Store, crypto, hlc
 from sync.client import SyncState
 from sync.merge import merge_change
+from sync.protocol import form_digest
 
 from . import i18n
 from .app import application, make_window
@@ -56,6 +57,31 @@ def _wait(predicate, ms: int = 10000) -> None:
         raise TimeoutError("a screen did not finish loading")
 
 
+def demo_published_form() -> dict:
+    """A small form "published by the hub" (built in memory), with a repeat the enumerator adds to."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in (["type", "name", "label::English (en)", "label::Українська (uk)"],
+                ["text", "site", "Distribution point", "Пункт розподілу"],
+                ["begin_repeat", "kit", "Kit handed over", "Виданий набір"],
+                ["integer", "blankets", "Blankets", "Ковдри"],
+                ["end_repeat"]):
+        ws.append(row)
+    settings = wb.create_sheet("settings")
+    settings.append(["form_id", "version", "form_title"])
+    settings.append(["winter_kits", "2026.12.1", "Winter kits check"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    xlsx = buf.getvalue()
+    return {"form_id": "winter_kits", "version": "2026.12.1", "title": "Winter kits check", "xlsx": xlsx, "media": {},
+            "digest": form_digest(xlsx, {})}
+
+
 def make_demo_profile(directory: Path) -> None:
     store, _ = Store.create(directory, user="Demo Enumerator", passphrase=DEMO_PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
     ids = [store.save_record("submission", fields, form_id=form_id, form_version="2026.11.1") for form_id, fields in DEMO]
@@ -69,6 +95,8 @@ def make_demo_profile(directory: Path) -> None:
     store.apply_changes([{"device_id": "demo-laptop-2", "seq": 1, "record_id": ids[0], "kind": "submission",
                           "hlc": older, "fields": {"settlement": "Vilkhivka village"}, "form_id": "household_needs",
                           "form_version": "2026.11.1"}], merge=merge_change)
+    published = demo_published_form()
+    store.receive_forms(1, {published["form_id"]: published["digest"]}, [published])
     store.close()
 
 
@@ -118,7 +146,8 @@ def render_all(out: Path) -> list[Path]:
             unlock.passphrase.setText(DEMO_PASSPHRASE)
             unlock.user.setCurrentIndex(0)
             unlock.on_unlock_clicked()
-            _wait(lambda: hasattr(w, "home") and w.home.recent.count() >= 4 and w.home.drafts.count() == 1)
+            _wait(lambda: hasattr(w, "home") and w.home.recent.count() >= 4 and w.home.drafts.count() == 1
+                  and "winter_kits" in w.home.form_buttons)
             w.ctx.loop.stop()
             w.ctx.sync_state.emit(SyncState("up_to_date", "", time.time() - 600, 2))
             shots.append(_grab(w, out, "home", lang))
