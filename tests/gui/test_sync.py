@@ -45,15 +45,18 @@ def test_usb_export_import_and_a_tampered_bundle_is_refused(qtbot, window_factor
     enroll_in_settings(qtbot, w, live)
     qtbot.waitUntil(lambda: w.sync_label.text() == "Up to date", timeout=WAIT)
     w.ctx.loop.stop()  # no network from here on: a USB day
+    saved = []
     w.ctx.run(lambda st: st.save_record("submission", {"settlement": "By stick"}, form_id="household_needs"),
-              lambda _r: w.ctx.saved())
+              lambda rid: (saved.append(rid), w.ctx.saved()))
+    qtbot.waitUntil(lambda: bool(saved), timeout=WAIT)  # the record exists before the export starts
     w.show_screen("sync")
     sc = w.sync_screen
     out = tmp_path / "usb" / "laptop.fbb"
     out.parent.mkdir()
     qtbot.keyClicks(sc.path, str(out))
     qtbot.mouseClick(sc.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: sc.result.text().startswith("Exported 1 change"), timeout=WAIT)
+    qtbot.waitUntil(lambda: sc.result.text().startswith("Exported"), timeout=WAIT)
+    assert sc.result.text().startswith("Exported 1 change"), sc.result.text()
 
     # At the hub: import the laptop's bundle, make the return bundle.
     result, request = live.hub.receive(out.read_bytes())
