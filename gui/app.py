@@ -26,8 +26,8 @@ def default_profile() -> Path:
 
 # How long a worker thread may keep the interpreter lock while the GUI thread waits for
 # it. Python's default, 5 ms, let the store worker and sync (decrypting, merging) hold the
-# GUI thread off for 40-60 ms at a time on two busy cores (bench/gui.py, "stalls"); at
-# 1 ms the longest stall while a 20k-record list loads fell from 56 to 8 ms.
+# GUI thread off for 40-60 ms at a time on two busy cores (bench/gui.py, "stalls");
+# 1 ms lowered the longest stall while a 20k-record list loads (bench/README.md).
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
