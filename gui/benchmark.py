@@ -4,8 +4,9 @@ from __future__ import annotations
 import statistics
 import time
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -85,6 +86,174 @@ def form_open_and_typing(ctx, form_path: Path, keystrokes: int = 150) -> dict:
     return {"form_load_ms": round(load_ms, 1), "form_open_ms": round(open_ms, 1),
             "typing_p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
             "typing_median_ms": round(statistics.median(samples), 2)}
+
+
+# -- the GUI thread's longest stall while work runs in the background ----------------------------
+STALL_TICK_MS = 5
+
+
+class StallMeter:
+    """A timer on the GUI thread that ticks every 5 ms and notes how late each tick came.
+
+    A tick is late by however long the GUI thread was busy (or waiting for the
+    interpreter lock) when it was due, so the largest lateness is the longest time
+    the window could not have answered a click or repainted."""
+
+    def __init__(self, tick_ms: int = STALL_TICK_MS) -> None:
+        self.tick_ms = tick_ms
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(tick_ms)
+        self.timer.timeout.connect(self._tick)
+        self.late: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.late = []
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.late.append(max(0.0, (now - self._last) * 1000 - self.tick_ms))
+        self._last = now
+
+    def stop(self) -> dict:
+        self._tick()  # the stretch since the last tick counts too
+        self.timer.stop()
+        late = sorted(self.late)
+        return {"max_ms": round(late[-1], 1), "p99_ms": round(late[min(len(late) - 1, int(len(late) * 0.99))], 1),
+                "ticks": len(late)}
+
+
+def stall_during(start: Callable[[], None], done: Callable[[], bool], ms: int = 300_000) -> dict:
+    """The GUI thread's stalls from ``start()`` (run from the event loop, as a click's
+    handler is, so its own work counts) until ``done()`` holds."""
+    from .screenshots import _wait
+
+    meter = StallMeter()
+    meter.start()
+    began = time.perf_counter()
+    QTimer.singleShot(0, start)
+    _wait(done, ms=ms)
+    figures = meter.stop()
+    figures["seconds"] = round(time.perf_counter() - began, 2)
+    return figures
+
+
+def stalls(tmp: Path, *, usb_records: int, big_profile: Path | None, big_records: int, passphrase: str) -> dict:
+    """Longest GUI-thread stalls during: idle (the meter's floor), unlock with the real key
+    derivation, a USB export and import of ``usb_records`` changes, a sync of as many
+    records each way against a real server on loopback, and opening the records list of
+    ``big_profile``."""
+    from storage import Store, crypto
+    from sync.client import SyncClient
+    from sync.server.embedded import EmbeddedServer
+    from sync.server.hub import Hub
+    from sync.server.settings import Settings
+
+    from .app import make_window
+    from .screens.unlock import UnlockScreen
+    from .screenshots import _wait
+
+    out: dict[str, dict] = {}
+    waited = [False]
+    QTimer.singleShot(1000, lambda: waited.__setitem__(0, True))
+    out["idle"] = stall_during(lambda: None, lambda: waited[0])
+
+    def unlock(w, secret: str) -> None:
+        _wait(lambda: isinstance(w.centralWidget(), UnlockScreen))
+        w.centralWidget().passphrase.setText(secret)
+        w.centralWidget().on_unlock_clicked()
+
+    def home_loaded(w) -> bool:
+        return hasattr(w, "home") and w.home.recent.count() > 0
+
+    # (a) unlock: the profile's own key derivation (Argon2id as shipped), then home loads.
+    real = tmp / "stall-real-kdf"
+    store, _ = Store.create(real, user="Bench", passphrase=passphrase)
+    store.save_record("submission", {"settlement": "Synthetic"}, form_id="household_needs", form_version="2026.11.1")
+    store.close()
+    w = make_window(real)
+    w.resize(1366, 768)
+    w.show()
+    _wait(lambda: isinstance(w.centralWidget(), UnlockScreen))
+    out["unlock"] = stall_during(lambda: unlock(w, passphrase), lambda: home_loaded(w), ms=60_000)
+    w.close()
+
+    # (b, c) a laptop with usb_records unsent records, a real hub on loopback, and a second
+    # laptop of the same team whose records come back in the return bundle and the sync.
+    hub = Hub(Settings(data_dir=tmp / "stall-hub"))
+    try:
+        with EmbeddedServer(hub) as server:
+            rows = [{"settlement": f"Synthetic {i}", "hh_size": i % 9 + 1, "consent": "yes"} for i in range(usb_records)]
+            other, _ = Store.create(tmp / "stall-other", user="Other", passphrase=passphrase,
+                                    kdf=crypto.fast_kdf_for_tests())
+            other_client = SyncClient(other)
+            other_client.enroll(server.url, hub.new_enroll_code("bench"))
+            laptop = tmp / "stall-laptop"
+            store, _ = Store.create(laptop, user="Bench", passphrase=passphrase, kdf=crypto.fast_kdf_for_tests())
+            store.save_records("submission", rows, form_id="household_needs", form_version="2026.11.1")
+            store.close()
+            w = make_window(laptop, kdf=crypto.fast_kdf_for_tests())
+            w.resize(1366, 768)
+            w.show()
+            unlock(w, passphrase)
+            _wait(lambda: home_loaded(w) and w.ctx.last_state.state == "not_enrolled", ms=60_000)
+            enrolled = []
+            code = hub.new_enroll_code("bench")
+            w.ctx.tasks.background(lambda: w.ctx.client.enroll(server.url, code), enrolled.append)
+            _wait(lambda: bool(enrolled))
+
+            w.show_screen("sync")
+            sc = w.sync_screen
+            bundle = tmp / "stall-out.fbb"
+            sc.path.setText(str(bundle))
+            out["usb_export"] = stall_during(sc.export_button.click, lambda: sc.result.text().startswith("Exported"))
+            other.save_records("submission", rows, form_id="household_needs", form_version="2026.11.1")
+            other_client.sync_now()
+            _, request = hub.receive(bundle.read_bytes())
+            reply, _ = hub.reply_bundle(request.device_id, limit=usb_records)
+            back = tmp / "stall-back.fbb"
+            back.write_bytes(reply)
+            sc.path.setText(str(back))
+            out["usb_import"] = stall_during(sc.import_button.click, lambda: sc.result.text().startswith("Imported"))
+            if not sc.result.text().startswith(f"Imported: {usb_records} new"):
+                raise RuntimeError("the USB import did not apply what the benchmark expected")
+
+            # (b) a sync pushing usb_records new local records and pulling as many from the other laptop.
+            # First let the sync the import woke (it has nothing to move) finish, so the one
+            # measured is the one that carries the records.
+            _wait(lambda: w.ctx.last_state.state == "up_to_date", ms=60_000)
+            saved = []
+            w.ctx.run(lambda st: st.save_records("submission", rows, form_id="household_needs",
+                                                 form_version="2026.11.1"), saved.append)
+            _wait(lambda: bool(saved), ms=60_000)
+            other.save_records("submission", rows, form_id="household_needs", form_version="2026.11.1")
+            other_client.sync_now()
+            states: list[str] = []
+            w.ctx.sync_state.connect(lambda st: states.append(st.state))
+            out["sync"] = stall_during(w.ctx.sync_now,
+                                       lambda: "syncing" in states and states[-1] in ("up_to_date", "error", "offline"))
+            if states[-1] != "up_to_date" or len(hub.records("bench")) != 4 * usb_records:
+                raise RuntimeError(f"the sync did not finish as the benchmark expected ({states[-1]})")
+            w.close()
+            other.close()
+    finally:
+        hub.close()
+
+    # (d) the records list of a big store.
+    if big_profile is not None:
+        w = make_window(big_profile, kdf=crypto.fast_kdf_for_tests())
+        w.resize(1366, 768)
+        w.show()
+        unlock(w, passphrase)
+        _wait(lambda: home_loaded(w), ms=120_000)
+        w.ctx.loop.stop()
+        out["records_list"] = stall_during(lambda: w.show_screen("records"),
+                                           lambda: w.records.model.rowCount() >= big_records, ms=300_000)
+        w.close()
+    return out
 
 
 # -- run in a fresh interpreter by bench/gui.py: ``python -m gui.benchmark cold-start|rss ...`` --

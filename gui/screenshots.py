@@ -167,6 +167,11 @@ def render_all(out: Path) -> list[Path]:
             w.show_screen("sync")
             _wait(lambda: w.sync_screen.table.rowCount() == 1)
             w.sync_screen.path.setText("/media/usb/laptop-07.fbb")
+            # Mid-import, as the worker reports it: the stage in words and a determinate bar.
+            w.sync_screen._start()
+            w.sync_screen.on_progress("applying", 1600, 4000)
+            shots.append(_grab(w, out, "sync-usb-progress", lang))
+            w.sync_screen._stop()
             w.sync_screen.on_exported(12)
             w.ctx.sync_state.emit(SyncState("offline", "The server does not answer.", time.time() - 7200, 12))
             shots.append(_grab(w, out, "sync-usb-conflicts", lang))

@@ -5,40 +5,73 @@
 concurrently and never on the GUI thread. ``Tasks.background(fn, ...)`` runs
 network or CPU work (sync, key derivation of a new profile) on a second pool.
 Results come back on the GUI thread through Qt signals; the functions that run
-in a worker never touch a widget.
+in a worker never touch a widget. Long work can report progress the same way:
+``background(fn, ..., progress=cb)`` calls ``fn(report)``, and ``report(stage,
+done, total)`` reaches ``cb`` on the GUI thread, thinned out to at most one update
+per ``PROGRESS_INTERVAL`` (each stage's first and last always get through).
 """
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
+# 20 updates a second look continuous; more would only queue events on the GUI thread.
+PROGRESS_INTERVAL = 0.05
+
+
 class WorkerSignals(QObject):
     returned = Signal(object)
     errored = Signal(object)
     finished = Signal()
+    progress = Signal(str, object, object)  # stage, done, total (0: not yet known); object: byte counts may pass 2**31
+
+
+class Throttle:
+    """``report(stage, done, total)`` for a worker: forwards to ``emit`` at most once per
+    ``interval``, except that a new stage and a stage's end always pass, so a bar
+    never stops short of full and a label never misses a stage. Called from the worker
+    thread only; ``emit`` is a signal's, which queues it to the GUI thread."""
+
+    def __init__(self, emit: Callable[[str, int, int], None], interval: float = PROGRESS_INTERVAL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.emit, self.interval, self.clock = emit, interval, clock
+        self._stage: str | None = None
+        self._last = float("-inf")
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self.clock()
+        if stage == self._stage and 0 < total and done < total and now - self._last < self.interval:
+            return
+        self._stage, self._last = stage, now
+        self.emit(stage, done, total)
 
 
 class Worker(QRunnable):
     """Runs ``fn()`` in a pool thread; reports its result or exception on signals."""
 
-    def __init__(self, fn: Callable[[], Any], lock: threading.RLock | None = None) -> None:
+    def __init__(self, fn: Callable[..., Any], lock: threading.RLock | None = None, *, reports: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)  # Tasks keeps it until finished; the signals object must outlive run()
         self.fn = fn
         self.lock = lock
         self.signals = WorkerSignals()
+        self.report = Throttle(self.signals.progress.emit) if reports else None
+
+    def _call(self) -> Any:
+        return self.fn(self.report) if self.report is not None else self.fn()
 
     def run(self) -> None:
         try:
             if self.lock is not None:
                 with self.lock:
-                    result = self.fn()
+                    result = self._call()
             else:
-                result = self.fn()
+                result = self._call()
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the presenter
             self.signals.errored.emit(exc)
         else:
@@ -62,8 +95,10 @@ class Tasks(QObject):
 
     def _submit(self, pool: QThreadPool, fn: Callable[[], Any], done: Callable[[Any], None] | None,
                 failed: Callable[[BaseException], None] | None, lock: threading.RLock | None,
-                owner: QObject | None = None) -> Worker:
-        worker = Worker(fn, lock)
+                owner: QObject | None = None, progress: Callable[[str, int, int], None] | None = None) -> Worker:
+        worker = Worker(fn, lock, reports=progress is not None)
+        if progress is not None:
+            worker.signals.progress.connect(_guarded(progress, owner))
         if done is not None:
             worker.signals.returned.connect(_guarded(done, owner))
         worker.signals.errored.connect(_guarded(failed, owner) if failed else self._default_error)
@@ -77,10 +112,12 @@ class Tasks(QObject):
         """Run a store call on the serialized executor. Callbacks are dropped once ``owner`` is gone."""
         return self._submit(self.store_pool, fn, done, failed, self.store_lock, owner)
 
-    def background(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
-                   failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> Worker:
-        """Run network or CPU work that holds no store lock of its own."""
-        return self._submit(self.net_pool, fn, done, failed, None, owner)
+    def background(self, fn: Callable[..., Any], done: Callable[[Any], None] | None = None,
+                   failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> Worker:
+        """Run network or CPU work that holds no store lock of its own. With ``progress``,
+        ``fn`` is called as ``fn(report)`` (see the module's docstring)."""
+        return self._submit(self.net_pool, fn, done, failed, None, owner, progress)
 
     def busy(self) -> bool:
         return bool(self._alive)
@@ -95,14 +132,14 @@ class Tasks(QObject):
             self.on_error(exc)
 
 
-def _guarded(callback: Callable[[Any], None], owner: QObject | None) -> Callable[[Any], None]:
+def _guarded(callback: Callable[..., None], owner: QObject | None) -> Callable[..., None]:
     """Skip the callback when the widget it belongs to was closed while the work ran."""
     owner = owner if owner is not None else getattr(callback, "__self__", None)
     if not isinstance(owner, QObject):
         return callback
 
-    def call(value: Any) -> None:
+    def call(*args: Any) -> None:
         if shiboken6.isValid(owner):
-            callback(value)
+            callback(*args)
 
     return call

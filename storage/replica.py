@@ -255,6 +255,7 @@ class ReplicaMixin:
         cursor: int | None = None,
         acked: int | None = None,
         bundle: tuple[str, str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> ApplyResult:
         """Apply other devices' changes in one transaction, with the pull cursor, our
         acknowledged sequence and the bundle id that brought them, so an interrupted
@@ -262,7 +263,11 @@ class ReplicaMixin:
 
         ``merge(record, change) -> (changed fields, lost values)`` is the merge rule
         (``sync.merge.merge_change``); it is passed in because the rule belongs to
-        sync, which the server shares, and storage imports nothing of sync."""
+        sync, which the server shares, and storage imports nothing of sync.
+
+        ``progress(done, total)`` is told the changes applied after each slice of
+        ``_PREFETCH`` (a big USB import takes seconds); the last call, ``done == total``,
+        comes before the commit, so it means "all applied, committing"."""
         sealer = self._need_key()
         batch = list(changes)
         for c in batch:
@@ -280,6 +285,8 @@ class ReplicaMixin:
             peers = dict(conn.execute("SELECT device_id, seq FROM peers"))
             for start in range(0, len(batch), _PREFETCH):
                 self._apply_slice(sealer, batch[start:start + _PREFETCH], peers, result, merge)
+                if progress is not None:
+                    progress(min(start + _PREFETCH, len(batch)), len(batch))
             conn.executemany("INSERT OR REPLACE INTO peers VALUES (?, ?)", list(peers.items()))
             if cursor is not None:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('pull_cursor', ?)", (str(int(cursor)),))

@@ -36,6 +36,19 @@ def _progress(stage: str, done: int, total: int) -> None:
         print(f"\r{stage}: {done} of {total} pending", end="", file=sys.stderr, flush=True)
 
 
+def _bundle_progress(stage: str, done: int, total: int) -> None:
+    # Only on a terminal: scripts read stdout's JSON and may log stderr, and carriage
+    # returns make a mess of a log file.
+    if sys.stderr.isatty():
+        share = f"{100 * done // total}%" if total else "..."
+        print(f"\r{stage}: {share}    ", end="", file=sys.stderr, flush=True)
+
+
+def _end_progress_line() -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
 def cmd_now(args: argparse.Namespace) -> int:
     client = _client(args)
     try:
@@ -64,7 +77,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_export_bundle(args: argparse.Namespace) -> int:
     client = _client(args)
     with client.store:
-        count = client.export_bundle(args.out)
+        try:
+            count = client.export_bundle(args.out, progress=_bundle_progress)
+        finally:
+            _end_progress_line()
     print_json({"changes": count, "out": args.out})
     return 0
 
@@ -75,11 +91,13 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
     client = _client(args)
     with client.store:
         try:
-            result = client.import_bundle(args.file)
+            result = client.import_bundle(args.file, progress=_bundle_progress)
         except BundleReplayed as exc:
             print_json({"bundle_id": exc.bundle_id, "new": 0, "already_imported": True})
             print(f"note: {exc}", file=sys.stderr)
             return 0
+        finally:
+            _end_progress_line()
     print_json(result.to_json())
     if result.kind == "forward":
         print("kept a bundle from another laptop; it goes to the server at this laptop's next sync", file=sys.stderr)

@@ -51,6 +51,9 @@ log = logging.getLogger("fieldbook.sync")
 
 USER_AGENT = "Fieldbook-sync/1"
 
+# progress(stage, done, total): what a long operation has done so far (see the USB section).
+StageProgress = Callable[[str, int, int], None]
+
 
 # --- HTTP ----------------------------------------------------------------------------------
 class _RevokedNotice(Exception):
@@ -205,17 +208,18 @@ class SyncClient:
         return PublicKeys.from_json(settings["server_keys"])
 
     def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int, clock: int,
-                        forms: dict[str, str] | None = None) -> bytes:
+                        forms: dict[str, str] | None = None, progress: Callable[[int, int], None] | None = None) -> bytes:
         """Seal a sync request. Pure CPU work: callers run it outside the store lock."""
         device_id = self.store.device_id
         request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}", forms or {})
         return seal(request.encode(), sender=ident, sender_id=device_id, recipient=self._pinned(settings),
-                    recipient_id=settings["server_id"], kind="sync")
+                    recipient_id=settings["server_id"], kind="sync", progress=progress)
 
-    def _open_reply(self, ident: Identity, settings: dict, data: bytes) -> tuple[str, protocol.SyncReply]:
+    def _open_reply(self, ident: Identity, settings: dict, data: bytes,
+                    progress: Callable[[int, int], None] | None = None) -> tuple[str, protocol.SyncReply]:
         pinned = self._pinned(settings)
         opened = open_bundle(data, recipient=ident, recipient_id=self.store.device_id,
-                             sender_key=lambda sid: pinned if sid == settings["server_id"] else None)
+                             sender_key=lambda sid: pinned if sid == settings["server_id"] else None, progress=progress)
         return opened.bundle_id, protocol.SyncReply.decode(opened.payload)
 
     def _receive_forms(self, reply: protocol.SyncReply) -> bool:
@@ -310,20 +314,31 @@ class SyncClient:
             return False
 
     # -- USB ----------------------------------------------------------------------------------
-    def export_bundle(self, path: str | os.PathLike) -> int:
+    # ``progress(stage, done, total)``, as for ``sync_now``: the stage says what the
+    # numbers count. Export: "reading" (changes read from the outbox), "sealing"
+    # (payload bytes compressed and encrypted), "writing" (bundle bytes on the stick).
+    # Import: "checking" (bundle content bytes verified and opened), "applying" (changes
+    # merged into the store). Each stage starts with (0, 0), "begun, size not yet
+    # known", never counts backwards, and ends with done == total.
+    def export_bundle(self, path: str | os.PathLike, progress: StageProgress | None = None) -> int:
         """Write every unacknowledged change, sealed to the server, to ``path``. Returns how many."""
         settings = self.settings()
         ident = self.identity()
+        if progress:
+            progress("reading", 0, 0)  # one store query: its size is known only once it is done
         with self.lock:
             changes = [c.to_json() for c in self.store.pending_changes()]
             cursor, clock = self.store.pull_cursor(), self.store.clock.last
-        bundle = self._request_bundle(ident, settings, changes, cursor, protocol.DEFAULT_PULL_LIMIT, clock)
-        write_atomically(Path(path), bundle)
+        if progress:
+            progress("reading", len(changes), len(changes))
+        bundle = self._request_bundle(ident, settings, changes, cursor, protocol.DEFAULT_PULL_LIMIT, clock,
+                                      progress=_stage(progress, "sealing"))
+        write_atomically(Path(path), bundle, progress=_stage(progress, "writing"))
         with self.lock:
             self.store.log_event("bundle_exported")
         return len(changes)
 
-    def import_bundle(self, path: str | os.PathLike) -> ImportResult:
+    def import_bundle(self, path: str | os.PathLike, progress: StageProgress | None = None) -> ImportResult:
         """A reply from the hub is applied; a bundle sealed to the server by another laptop is
         kept (unreadable) and uploaded at the next sync; anything else is refused."""
         settings = self.settings()
@@ -335,16 +350,30 @@ class SyncClient:
                 raise WrongRecipient(header.recipient_id, me)
             with self.lock:
                 self.store.queue_forward(header.bundle_id, header.sender_id, data)
+            if progress:
+                progress("checking", len(data), len(data))  # kept whole, unread: nothing more to check here
             return ImportResult("forward")
         ident = self.identity()
-        bundle_id, reply = self._open_reply(ident, settings, data)
+        checking = _stage(progress, "checking")
+        bundle_id, reply = self._open_reply(ident, settings, data, progress=checking)
         with self.lock:
             if self.store.bundle_seen(bundle_id):
                 raise BundleReplayed(bundle_id)
             applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
-                                               bundle=(bundle_id, header.sender_id))
+                                               bundle=(bundle_id, header.sender_id),
+                                               progress=_stage(progress, "applying"))
             forms_changed = self._receive_forms(reply)
+        if progress:  # also when the reply carried no changes: the stage still ends
+            progress("applying", len(reply.changes), len(reply.changes))
         return ImportResult("applied", applied.new, applied.duplicates, applied.conflicts, reply.acked, forms_changed)
+
+
+def _stage(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
+    """Bind a stage name, for the layers below that count (done, total) only."""
+    if progress is None:
+        return None
+    progress(stage, 0, 0)  # the stage has begun (total 0: not yet known); counts follow
+    return lambda done, total: progress(stage, done, total)
 
 
 # --- the background loop --------------------------------------------------------------------

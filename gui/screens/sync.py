@@ -31,6 +31,22 @@ def state_text(state: SyncState) -> str:
     }.get(state.state, state.state)
 
 
+# The bar counts in thousandths: stages count bytes or changes, and a byte count
+# can pass what a QProgressBar's int holds.
+PROGRESS_STEPS = 1000
+
+
+def stage_text(stage: str) -> str:
+    """What a USB export or import is doing (the stages of sync.client's progress)."""
+    return {
+        "reading": tr("Reading the changes to send…"),
+        "sealing": tr("Sealing: compressing and encrypting…"),
+        "writing": tr("Writing the file…"),
+        "checking": tr("Checking the bundle's signature and contents…"),
+        "applying": tr("Applying the changes…"),
+    }.get(stage, tr("Working…"))
+
+
 def last_sync_text(state: SyncState) -> str:
     if not state.last_sync:
         return tr("never synced")
@@ -84,7 +100,8 @@ class SyncScreen(QWidget):
         row2.addStretch(1)
         ul.addLayout(row2)
         self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
+        self.progress.setObjectName("bundleProgress")
+        self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
@@ -151,9 +168,20 @@ class SyncScreen(QWidget):
         self.result.setText(tr("Working…"))
         return Path(text).expanduser()
 
+    def on_progress(self, stage: str, done: int, total: int) -> None:
+        """A stage of the export or import (throttled by the worker, on the GUI thread)."""
+        # The words first, then the bar: whoever watches the bar reads the stage it belongs to.
+        if total <= 0:
+            self.result.setText(stage_text(stage))
+            self.progress.setRange(0, 0)  # the stage's size is not known yet: busy
+            return
+        self.result.setText(tr("{stage} {percent}%").format(stage=stage_text(stage), percent=100 * done // total))
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setValue(min(PROGRESS_STEPS, done * PROGRESS_STEPS // total))
+
     def _stop(self) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setValue(PROGRESS_STEPS)
         self.export_button.setEnabled(True)
         self.import_button.setEnabled(True)
 
@@ -161,7 +189,8 @@ class SyncScreen(QWidget):
         path, client = self._start(), self.ctx.client
         if path is None:
             return
-        self.ctx.tasks.background(lambda: client.export_bundle(path), self.on_exported, self.on_bundle_failed)
+        self.ctx.tasks.background(lambda report: client.export_bundle(path, progress=report), self.on_exported,
+                                  self.on_bundle_failed, progress=self.on_progress)
 
     def on_exported(self, n: int) -> None:
         self._stop()
@@ -172,7 +201,8 @@ class SyncScreen(QWidget):
         path, client = self._start(), self.ctx.client
         if path is None:
             return
-        self.ctx.tasks.background(lambda: client.import_bundle(path), self.on_imported, self.on_bundle_failed)
+        self.ctx.tasks.background(lambda report: client.import_bundle(path, progress=report), self.on_imported,
+                                  self.on_bundle_failed, progress=self.on_progress)
 
     def on_imported(self, result) -> None:
         self._stop()

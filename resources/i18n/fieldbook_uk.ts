@@ -356,6 +356,10 @@
       <translation>Зʼєднано: нові зміни буде надіслано найближчим часом</translation>
     </message>
     <message>
+      <source>Working…</source>
+      <translation>Виконується…</translation>
+    </message>
+    <message>
       <source>never synced</source>
       <translation>ще не синхронізовано</translation>
     </message>
@@ -420,10 +424,6 @@
       <translation>Пакети Fieldbook (*.fbb)</translation>
     </message>
     <message>
-      <source>Working…</source>
-      <translation>Виконується…</translation>
-    </message>
-    <message>
       <source>Not connected to a server</source>
       <translation>Не під’єднано до сервера</translation>
     </message>
@@ -442,6 +442,26 @@
     <message>
       <source>Sync problem</source>
       <translation>Проблема синхронізації</translation>
+    </message>
+    <message>
+      <source>Reading the changes to send…</source>
+      <translation>Читання змін для надсилання…</translation>
+    </message>
+    <message>
+      <source>Sealing: compressing and encrypting…</source>
+      <translation>Запечатування: стиснення й шифрування…</translation>
+    </message>
+    <message>
+      <source>Writing the file…</source>
+      <translation>Запис файлу…</translation>
+    </message>
+    <message>
+      <source>Checking the bundle's signature and contents…</source>
+      <translation>Перевірка підпису та вмісту пакета…</translation>
+    </message>
+    <message>
+      <source>Applying the changes…</source>
+      <translation>Застосування змін…</translation>
     </message>
     <message>
       <source>Field</source>
@@ -470,6 +490,10 @@
     <message>
       <source>{n} change(s) waiting to be sent.</source>
       <translation>Змін, що очікують надсилання: {n}.</translation>
+    </message>
+    <message>
+      <source>{stage} {percent}%</source>
+      <translation>{stage} {percent}%</translation>
     </message>
     <message>
       <source>Exported {n} change(s) to the file. Take it to the hub; they stay marked as waiting until the hub confirms them.</source>

@@ -45,10 +45,11 @@ def test_usb_export_import_and_a_tampered_bundle_is_refused(qtbot, window_factor
     enroll_in_settings(qtbot, w, live)
     qtbot.waitUntil(lambda: w.sync_label.text() == "Up to date", timeout=WAIT)
     w.ctx.loop.stop()  # no network from here on: a USB day
-    saved = []
     w.ctx.run(lambda st: st.save_record("submission", {"settlement": "By stick"}, form_id="household_needs"),
-              lambda rid: (saved.append(rid), w.ctx.saved()))
-    qtbot.waitUntil(lambda: bool(saved), timeout=WAIT)  # the record exists before the export starts
+              lambda _r: w.ctx.saved())
+    # The save is queued on the store worker, the export on the network pool: a person
+    # clicks after the save shows; without this wait the export may read the outbox first.
+    qtbot.waitUntil(lambda: w.pending_label.text() == "1 waiting to sync", timeout=WAIT)
     w.show_screen("sync")
     sc = w.sync_screen
     out = tmp_path / "usb" / "laptop.fbb"
@@ -80,3 +81,60 @@ def test_usb_export_import_and_a_tampered_bundle_is_refused(qtbot, window_factor
     qtbot.waitUntil(lambda: sc.result.text().startswith("Imported:"), timeout=WAIT)
     assert "the hub confirmed" in sc.result.text()
     qtbot.waitUntil(lambda: w.pending_label.text() == "0 waiting to sync", timeout=WAIT)
+
+
+def test_usb_progress_bar_is_determinate_and_fills_for_export_and_import(qtbot, window_factory, profile, live, tmp_path):
+    from gui.screens.sync import PROGRESS_STEPS
+    from storage import Store, crypto
+    from sync.client import SyncClient
+    from sync_helpers import HubTransport
+
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    enroll_in_settings(qtbot, w, live)
+    qtbot.waitUntil(lambda: w.sync_label.text() == "Up to date", timeout=WAIT)
+    w.ctx.loop.stop()
+    n = 1500  # several apply slices, a payload of a few hundred kilobytes
+    w.ctx.run(lambda st: st.save_records("submission", [{"settlement": f"Synthetic {i}", "hh_size": i % 9 + 1}
+                                                        for i in range(n)], form_id="household_needs"),
+              lambda _r: w.ctx.saved())
+    qtbot.waitUntil(lambda: w.pending_label.text() == f"{n} waiting to sync", timeout=WAIT)
+    w.show_screen("sync")
+    sc = w.sync_screen
+    seen: list[tuple[int, int, str]] = []  # (maximum, value, label) at each change of the bar
+    sc.progress.valueChanged.connect(lambda v: seen.append((sc.progress.maximum(), v, sc.result.text())))
+
+    out = tmp_path / "laptop.fbb"
+    qtbot.keyClicks(sc.path, str(out))
+    qtbot.mouseClick(sc.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sc.result.text().startswith(f"Exported {n} change"), timeout=WAIT)
+    full = [label for m, v, label in seen if m == PROGRESS_STEPS and v == m]
+    for stage in ("Reading the changes", "Sealing", "Writing the file"):
+        assert any(label.startswith(stage) and label.endswith("100%") for label in full), (stage, seen)
+    assert (sc.progress.maximum(), sc.progress.value()) == (PROGRESS_STEPS, PROGRESS_STEPS)
+
+    # Another laptop of the team sends records to the hub, so the return bundle has changes to apply.
+    other, _ = Store.create(tmp_path / "other", user="Other", passphrase="other passphrase 1", kdf=crypto.fast_kdf_for_tests())
+    try:
+        client = SyncClient(other, transport=HubTransport(live.hub))
+        client.enroll("http://hub.test", live.hub.new_enroll_code("north"))
+        other.save_records("submission", [{"settlement": f"Other {i}"} for i in range(n)], form_id="household_needs")
+        client.sync_now()
+    finally:
+        other.close()
+    _, request = live.hub.receive(out.read_bytes())
+    reply, _ = live.hub.reply_bundle(request.device_id)
+    back = tmp_path / "back.fbb"
+    back.write_bytes(reply)
+
+    seen.clear()
+    sc.path.clear()
+    qtbot.keyClicks(sc.path, str(back))
+    qtbot.mouseClick(sc.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sc.result.text().startswith("Imported:"), timeout=WAIT)
+    assert sc.result.text().startswith(f"Imported: {n} new change(s)")
+    full = [label for m, v, label in seen if m == PROGRESS_STEPS and v == m]
+    for stage in ("Checking the bundle", "Applying the changes"):
+        assert any(label.startswith(stage) and label.endswith("100%") for label in full), (stage, seen)
+    # The bar moved through values short of full on the way (per slice of changes), not only 0 and full.
+    assert any(m == PROGRESS_STEPS and 0 < v < m for m, v, _ in seen) or len(full) >= 2
