@@ -155,6 +155,27 @@ class Context(QObject):
             self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
         return self._forms[form_id]
 
+    def preload_forms(self) -> None:
+        """Load the built-in forms off the GUI thread (while someone types a passphrase), so that
+        Home can show their titles at once. Results are stored on the GUI thread."""
+        def load() -> dict:
+            return {f: forms.load_form(resource_path("forms", f"{f}.xlsx")) for f in BUILT_IN_FORMS}
+
+        def done(loaded: dict) -> None:
+            for form_id, form in loaded.items():
+                self._forms.setdefault(form_id, form)
+
+        # A broken built-in form is reported where it is opened (ctx.form), not by a preload nobody asked for.
+        self.tasks.background(load, done, lambda _exc: None)
+
+    def form_title(self, form_id: str, lang: str | None = None) -> str:
+        """A form's title in ``lang`` (default: the interface language); the id when the form is missing."""
+        try:
+            form = self.form(form_id)
+        except (forms.FormError, OSError):
+            return form_id
+        return form.title_in(lang or self.prefs.language)
+
     def add_form(self, form: forms.Form) -> None:
         self._forms[form.form_id] = form
 

@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
 
     # -- start -------------------------------------------------------------------------------------
     def start(self) -> None:
+        self.ctx.preload_forms()
         if self.ctx.has_profile():
             path = self.ctx.profile
             self.ctx.tasks.store(lambda: Store.open(path), self.show_unlock)
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
 
     def show_unlock(self, store: Store) -> None:
         self.store = store
+        self.setWindowTitle(tr("Fieldbook"))  # no open form's title while locked
         screen = UnlockScreen(self.ctx, store)
         screen.unlocked.connect(self.on_unlocked)
         self.setCentralWidget(screen)
@@ -226,6 +228,8 @@ class MainWindow(QMainWindow):
         self.form_screen = screen
         screen.closed.connect(self.on_form_closed)
         screen.finalised.connect(lambda _rid, form_id: self.records.show_form(form_id))
+        screen.title_changed.connect(self.on_form_title)
+        self.on_form_title(screen.title.text())
         self.stack.addWidget(screen)
         self.stack.setCurrentWidget(screen)
         self.nav.blockSignals(True)
@@ -233,6 +237,10 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(-1)
         self.nav.blockSignals(False)
         screen.focus_first()
+
+    def on_form_title(self, title: str) -> None:
+        # The window title names the open form (task switchers and screen readers announce it).
+        self.setWindowTitle(tr("{form} — Fieldbook").format(form=title))
 
     def open_form(self, form_id: str) -> FormScreen:
         screen = FormScreen(self.ctx, self.ctx.form(form_id))
@@ -260,6 +268,7 @@ class MainWindow(QMainWindow):
             return
         screen.flush()
         self.form_screen = None
+        self.setWindowTitle(tr("Fieldbook"))
         self.stack.removeWidget(screen)
         screen.deleteLater()
 

@@ -99,6 +99,7 @@ class FormScreen(QWidget):
 
     closed = Signal(object)
     finalised = Signal(str, str)  # record id, form id
+    title_changed = Signal(str)   # the form's title, in the form language now shown
 
     def __init__(self, ctx: Context, form: forms.Form, *, answers: dict | None = None, draft_id: str | None = None,
                  editing: str | None = None, lang: str | None = None, parent: QWidget | None = None) -> None:
@@ -137,7 +138,7 @@ class FormScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
-        self.title = QLabel(self.form.title)
+        self.title = QLabel(self.form.title_in(self.session.lang or self.ctx.prefs.language))
         self.title.setObjectName("screenTitle")
         bar.addWidget(self.title, 1)
         if len(self.form.languages) > 1:
@@ -285,6 +286,8 @@ class FormScreen(QWidget):
 
     def on_language_changed(self, index: int) -> None:
         self.session.lang = self.lang_box.itemData(index)
+        self.title.setText(self.form.title_in(self.session.lang))
+        self.title_changed.emit(self.title.text())
         for key, w in self.sections.items():
             q = self.form.questions[key[0]]
             if isinstance(w, QGroupBox):

@@ -84,14 +84,10 @@ class HomeScreen(QWidget):
         lay.addWidget(title)
         grid = QGridLayout()
         self.form_buttons: dict[str, QPushButton] = {}
-        titles = {
-            "household_needs": tr("Household needs assessment"),
-            "site_assessment": tr("Displacement site assessment"),
-            "complaints_feedback": tr("Complaints and feedback"),
-            "post_distribution_monitoring": tr("Post-distribution monitoring"),
-        }
+        # Each form's own title in the interface language (form_title_translation::<language>).
+        titles = {form_id: ctx.form_title(form_id) for form_id in ctx.form_ids()}
         for k, form_id in enumerate(ctx.form_ids()):
-            b = QPushButton(titles.get(form_id, form_id))
+            b = QPushButton(titles[form_id])
             b.setObjectName(f"start_{form_id}")
             b.setMinimumHeight(b.sizeHint().height() * 2)
             b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
