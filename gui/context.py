@@ -5,11 +5,12 @@ same lock the sync client takes). Signals tell the screens what changed.
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 import forms
 from resources import resource_path
@@ -61,6 +62,30 @@ class Prefs:
         self._s.sync()
 
 
+class FormCache:
+    """Loaded forms by id. Forms are loaded on the GUI thread, the store worker (records) and the
+    preload: one at a time, so each is parsed once and the validator's first import never runs
+    in two threads at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._forms: dict[str, forms.Form] = {}
+
+    def get(self, form_id: str) -> forms.Form:
+        with self._lock:
+            if form_id not in self._forms:
+                self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
+            return self._forms[form_id]
+
+    def add(self, form: forms.Form) -> None:
+        with self._lock:
+            self._forms[form.form_id] = form
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return list(self._forms)
+
+
 class Context(QObject):
     sync_state = Signal(object)      # SyncState, always delivered on the GUI thread
     records_changed = Signal()       # something was saved, edited, deleted or pulled
@@ -79,7 +104,7 @@ class Context(QObject):
         self.loop: SyncLoop | None = None
         self.sync_interval = sync_interval
         self.last_state = SyncState("not_enrolled")
-        self._forms: dict[str, forms.Form] = {}
+        self.forms = FormCache()
         self.sync_state.connect(self.on_sync_state)
 
     # -- profile ---------------------------------------------------------------------------
@@ -150,23 +175,26 @@ class Context(QObject):
 
     # -- forms -------------------------------------------------------------------------------
     def form(self, form_id: str) -> forms.Form:
-        """A built-in form, loaded once (pure Python, tens of milliseconds)."""
-        if form_id not in self._forms:
-            self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
-        return self._forms[form_id]
+        """A built-in form, loaded once (pure Python, tens of milliseconds). Any thread."""
+        return self.forms.get(form_id)
 
     def preload_forms(self) -> None:
-        """Load the built-in forms off the GUI thread (while someone types a passphrase), so that
-        Home can show their titles at once. Results are stored on the GUI thread."""
-        def load() -> dict:
-            return {f: forms.load_form(resource_path("forms", f"{f}.xlsx")) for f in BUILT_IN_FORMS}
+        """Load the built-in forms while the unlock screen waits for a passphrase, one per turn of
+        the event loop (tens of milliseconds each), so Home shows their titles at once. On the GUI
+        thread on purpose: the parse makes a lot of garbage, and a collection run on a worker
+        thread could free Qt objects there."""
+        pending = list(BUILT_IN_FORMS)
+        cache = self.forms
 
-        def done(loaded: dict) -> None:
-            for form_id, form in loaded.items():
-                self._forms.setdefault(form_id, form)
+        def step() -> None:
+            try:
+                cache.get(pending.pop(0))
+            except (forms.FormError, OSError):
+                pass  # a broken built-in form is reported where it is opened (ctx.form)
+            if pending:
+                QTimer.singleShot(0, step)
 
-        # A broken built-in form is reported where it is opened (ctx.form), not by a preload nobody asked for.
-        self.tasks.background(load, done, lambda _exc: None)
+        QTimer.singleShot(0, step)
 
     def form_title(self, form_id: str, lang: str | None = None) -> str:
         """A form's title in ``lang`` (default: the interface language); the id when the form is missing."""
@@ -177,10 +205,10 @@ class Context(QObject):
         return form.title_in(lang or self.prefs.language)
 
     def add_form(self, form: forms.Form) -> None:
-        self._forms[form.form_id] = form
+        self.forms.add(form)
 
     def form_ids(self) -> list[str]:
-        return list(dict.fromkeys([*BUILT_IN_FORMS, *self._forms]))
+        return list(dict.fromkeys([*BUILT_IN_FORMS, *self.forms.ids()]))
 
 
 def ago(ts: float | None, now: float | None = None) -> str:
