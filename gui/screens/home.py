@@ -82,7 +82,8 @@ class HomeScreen(QWidget):
         title = QLabel(tr("Start a form"))
         title.setObjectName("screenTitle")
         lay.addWidget(title)
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
+        self.columns = 0
         self.form_buttons: dict[str, QPushButton] = {}
         # Each form's own title in the interface language (form_title_translation::<language>).
         titles = {form_id: ctx.form_title(form_id) for form_id in ctx.form_ids()}
@@ -91,8 +92,8 @@ class HomeScreen(QWidget):
             b.setObjectName(f"start_{form_id}")
             b.setMinimumHeight(b.sizeHint().height() * 2)
             b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
-            grid.addWidget(b, k // 2, k % 2)
             self.form_buttons[form_id] = b
+        self.place_buttons(2)
         lay.addLayout(grid)
         self.titles = titles
         lists = QHBoxLayout()
@@ -115,6 +116,24 @@ class HomeScreen(QWidget):
         lay.addLayout(lists, 1)
         ctx.records_changed.connect(self.reload)
         self.reload()
+
+    def place_buttons(self, columns: int) -> None:
+        """Two columns of form buttons, or one when a title would not fit half the width
+        (a long title, a large system font): a button cannot wrap its text."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for k, b in enumerate(self.form_buttons.values()):
+            self.grid.addWidget(b, k // columns, k % columns)
+        for c in range(2):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        margins = self.layout().contentsMargins()
+        room = event.size().width() - margins.left() - margins.right()
+        widest = max((b.sizeHint().width() for b in self.form_buttons.values()), default=0)
+        self.place_buttons(2 if 2 * widest + self.grid.horizontalSpacing() <= room else 1)
 
     def reload(self) -> None:
         if self.ctx.store is None:

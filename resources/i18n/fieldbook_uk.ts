@@ -376,6 +376,10 @@
       <translation>Конфлікти: значення, що програли одночасному редагуванню</translation>
     </message>
     <message>
+      <source>Conflicts</source>
+      <translation>Конфлікти</translation>
+    </message>
+    <message>
       <source>Keep current value</source>
       <translation>Залишити поточне значення</translation>
     </message>
