@@ -43,6 +43,9 @@ SURVEY_COLUMNS = {
 TRANSLATED = {"label", "hint", "constraint_message", "required_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
 SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name"}
+# form_title::<language> reads like label::<language>; form_title_translation::<language> is the
+# same thing under a name other XLSForm tools ignore (they accept one untranslated title only).
+TITLE_COLUMNS = {"form_title", "form_title_translation"}
 _HXL = re.compile(r"^#[A-Za-z][A-Za-z0-9_]*(\s*\+[A-Za-z][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _YES = {"yes", "true", "true()", "1"}
@@ -310,19 +313,48 @@ class _Builder:
         if step <= 0 or end <= start:
             self.issue("survey", row, "parameters", "a range needs start < end and a positive step")
 
-    def settings(self, rows: list[dict]) -> dict[str, str]:
+    def settings(self, rows: list[dict]) -> tuple[dict[str, str], dict[str, str]]:
+        """The settings row, and the form's title per language ({language: title})."""
         if not rows:
-            return {}
-        row = {}
+            return {}, {}
+        row: dict[str, str] = {}
+        titles: dict[str, str] = {}
         for header, value in rows[0].items():
-            if value is None:
+            if value is None or header is None:
                 continue
-            base, _ = _split_header(str(header))
+            header = str(header)
+            base, lang = _split_header(header)
+            if base in TITLE_COLUMNS and (lang is not None or ":" in header or base != "form_title"):
+                self.title_column(header, base, lang, str(value).strip(), titles)
+                continue
+            if lang is not None and base in SETTINGS:
+                self.issue("settings", 2, header, f"'{base}' has one value for every language; only form_title "
+                                                  "is translated, in columns like form_title::Українська (uk)")
+                continue
             if base not in SETTINGS:
                 self.warn("settings", 2, base, f"setting '{base}' is not supported and is ignored")
                 continue
             row[base] = str(value).strip()
-        return row
+        return row, titles
+
+    def title_column(self, header: str, base: str, lang: str | None, text: str, titles: dict[str, str]) -> None:
+        """One translated title column (the survey sheet is read first, so the form's languages are known)."""
+        if not lang:
+            self.issue("settings", 2, header, "the column names no language; write it like form_title::Українська (uk)")
+            return
+        if lang not in self.languages:
+            known = f"the form's languages are: {', '.join(self.languages)}" if self.languages else \
+                "the form has no label::<language> columns"
+            self.issue("settings", 2, header, f"no label column is in '{lang}'; {known}")
+            return
+        if base == "form_title":
+            # The reference converter expects one title text and stops on this column; the other
+            # spelling carries the same title and is ignored there, so the workbook stays portable.
+            self.warn("settings", 2, header, "other XLSForm tools cannot convert a workbook with a translated "
+                                             f"form_title yet; name the column form_title_translation::{lang} "
+                                             "to keep the form portable")
+        if text:
+            titles[lang] = text
 
 
 def _check_references(b: _Builder, form: Form) -> None:
@@ -402,11 +434,13 @@ def _load(source: str | bytes, b: _Builder) -> Form:
         raise MalformedForm(str(path), [Issue("survey", None, None, "the workbook has no 'survey' sheet, or it is empty")])
     lists = b.choices(list(definition.choices or []))
     root = b.survey(list(definition.survey), lists)
-    settings = b.settings(list(definition.settings or []))
+    settings, titles = b.settings(list(definition.settings or []))
     form = Form(
         form_id=settings.get("form_id") or path.stem,
         version=settings.get("version") or "1",
-        title=settings.get("form_title") or settings.get("form_id") or path.stem,
+        title=settings.get("form_title") or titles.get(settings.get("default_language") or "")
+        or settings.get("form_id") or path.stem,
+        titles=titles,
         default_language=settings.get("default_language"),
         languages=b.languages,
         instance_name=b.expr(settings.get("instance_name"), "settings", 2, "instance_name"),

@@ -102,12 +102,22 @@ class Form:
     instance_name: Expr | None
     root: Question
     source: str = ""
+    titles: dict[str, str] = field(default_factory=dict)  # {language: title} from form_title::<language>
     questions: dict[str, Question] = field(default_factory=dict)  # by name; names are unique
     warnings: list = field(default_factory=list)  # Issues that do not stop the form
     media: list = field(default_factory=list)     # CSV choice files the form reads, by file name
 
     def question(self, name: str) -> Question:
         return self.questions[name]
+
+    def title_in(self, lang: str | None) -> str:
+        """The title in ``lang`` ('Українська (uk)' or just 'uk'), else in the default language,
+        else the untranslated ``form_title``, else the form id: always something to show."""
+        for want in (lang, self.default_language):
+            text = _match(self.titles, want)
+            if text:
+                return text
+        return self.title or self.form_id
 
     def walk(self) -> Iterator[Question]:
         return self.root.walk()
@@ -120,6 +130,19 @@ class Form:
                 return True
             node = node.parent
         return False
+
+
+def _match(texts: dict[str, str], lang: str | None) -> str:
+    """The text for ``lang`` only: the exact column language, or its code ('uk' matches 'Українська (uk)')."""
+    if not lang or not texts:
+        return ""
+    if texts.get(lang):
+        return texts[lang]
+    code = lang[lang.rindex("(") + 1 : -1] if lang.endswith(")") and "(" in lang else lang
+    for key, value in texts.items():
+        if value and (key == code or key.endswith(f"({code})")):
+            return value
+    return ""
 
 
 def _pick(texts: dict[str, str], lang: str | None) -> str:

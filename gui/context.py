@@ -5,11 +5,12 @@ same lock the sync client takes). Signals tell the screens what changed.
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 import forms
 from resources import resource_path
@@ -61,6 +62,30 @@ class Prefs:
         self._s.sync()
 
 
+class FormCache:
+    """Loaded forms by id. Forms are loaded on the GUI thread, the store worker (records) and the
+    preload: one at a time, so each is parsed once and the validator's first import never runs
+    in two threads at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._forms: dict[str, forms.Form] = {}
+
+    def get(self, form_id: str) -> forms.Form:
+        with self._lock:
+            if form_id not in self._forms:
+                self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
+            return self._forms[form_id]
+
+    def add(self, form: forms.Form) -> None:
+        with self._lock:
+            self._forms[form.form_id] = form
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return list(self._forms)
+
+
 class Context(QObject):
     sync_state = Signal(object)      # SyncState, always delivered on the GUI thread
     records_changed = Signal()       # something was saved, edited, deleted or pulled
@@ -80,7 +105,7 @@ class Context(QObject):
         self.loop: SyncLoop | None = None
         self.sync_interval = sync_interval
         self.last_state = SyncState("not_enrolled")
-        self._forms: dict[str, forms.Form] = {}
+        self.forms = FormCache()
         self.published: dict[str, forms.Form] = {}     # forms the hub published to this team, loaded
         self.unusable: dict[str, tuple[str, str]] = {}  # published forms that do not load here: id -> (title, why)
         self._published_digests: dict[str, str] | None = None
@@ -157,19 +182,44 @@ class Context(QObject):
 
     # -- forms -------------------------------------------------------------------------------
     def form(self, form_id: str) -> forms.Form:
-        """A published form (already loaded), else a built-in one, loaded once (pure
-        Python, tens of milliseconds). A published form with a built-in id replaces it."""
-        if form_id in self.published:
-            return self.published[form_id]
-        if form_id not in self._forms:
-            self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
-        return self._forms[form_id]
+        """A published form (already loaded), else a built-in one, loaded once (pure Python,
+        tens of milliseconds). A published form with a built-in id replaces it. Any thread."""
+        published = self.published  # replaced whole on the GUI thread, never changed in place
+        if form_id in published:
+            return published[form_id]
+        return self.forms.get(form_id)
+
+    def preload_forms(self) -> None:
+        """Load the built-in forms while the unlock screen waits for a passphrase, one per turn of
+        the event loop (tens of milliseconds each), so Home shows their titles at once. On the GUI
+        thread on purpose: the parse makes a lot of garbage, and a collection run on a worker
+        thread could free Qt objects there."""
+        pending = list(BUILT_IN_FORMS)
+        cache = self.forms
+
+        def step() -> None:
+            try:
+                cache.get(pending.pop(0))
+            except (forms.FormError, OSError):
+                pass  # a broken built-in form is reported where it is opened (ctx.form)
+            if pending:
+                QTimer.singleShot(0, step)
+
+        QTimer.singleShot(0, step)
+
+    def form_title(self, form_id: str, lang: str | None = None) -> str:
+        """A form's title in ``lang`` (default: the interface language); the id when the form is missing."""
+        try:
+            form = self.form(form_id)
+        except (forms.FormError, OSError):
+            return form_id
+        return form.title_in(lang or self.prefs.language)
 
     def add_form(self, form: forms.Form) -> None:
-        self._forms[form.form_id] = form
+        self.forms.add(form)
 
     def form_ids(self) -> list[str]:
-        return list(dict.fromkeys([*BUILT_IN_FORMS, *self._forms, *sorted(self.published)]))
+        return list(dict.fromkeys([*BUILT_IN_FORMS, *self.forms.ids(), *sorted(self.published)]))
 
     def refresh_forms(self) -> None:
         """Load the published forms on the store worker when the store's set changed."""

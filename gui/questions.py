@@ -45,6 +45,7 @@ class QuestionRow(QWidget):
         self.setObjectName(f"q_{q.name}" + "".join(f"_{i}" for i in inst))
         self.dynamic = "${" in "".join(q.labels.values()) + "".join(q.hints.values()) or q.choice_filter is not None
         self._updating = False
+        self.rebuilt = False  # choice buttons were made anew: the form re-chains its Tab order
         self._choice_names: list[str] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 6)
@@ -175,9 +176,18 @@ class QuestionRow(QWidget):
         hint = s.hint(q.name, index=i)
         self.hint.setText(hint)
         self.hint.setVisible(bool(hint))
-        self.editor.setAccessibleName(s.label(q.name, index=i))
+        label = s.label(q.name, index=i)
+        self.editor.setAccessibleName(label)
+        self.focus_target.setAccessibleName(label)  # a date's line edit sits inside a holder with "Today"
+        for b in self._choice_buttons():
+            b.setAccessibleDescription(label)  # a screen reader says which question "Yes" answers
         if q.type in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
             self._fill_choices()
+
+    def _choice_buttons(self) -> list:
+        if hasattr(self, "group"):
+            return list(self.group.buttons())
+        return list(getattr(self, "_checks", []))
 
     def _fill_choices(self) -> None:
         choices = self.session.choices(self.q.name, index=self.inst)
@@ -205,6 +215,7 @@ class QuestionRow(QWidget):
                         b.show()
                     if isinstance(self._radio_layout, QHBoxLayout):
                         self._radio_layout.addStretch(1)
+                    self.rebuilt = True
             else:
                 if names != self._choice_names or [b.text() for b in self._checks] != labels:
                     for b in self._checks:
@@ -216,9 +227,13 @@ class QuestionRow(QWidget):
                         self._checks.append(b)
                         self._check_layout.addWidget(b)
                         b.show()
+                    self.rebuilt = True
             self._choice_names = names
         finally:
             self._updating = False
+        if self.rebuilt:
+            for b in self._choice_buttons():
+                b.setAccessibleDescription(self.session.label(self.q.name, index=self.inst))
         self.load_value()
 
     def load_value(self) -> None:

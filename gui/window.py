@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFontInfo, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QPushButton, QStackedWidget, QWidget,
 )
@@ -24,19 +24,26 @@ from .screens.sync import SyncScreen, last_sync_text, state_text
 from .screens.unlock import UnlockScreen
 from .screens.wizard import WizardScreen
 
-STYLE = """
-QLabel#screenTitle { font-size: 15pt; font-weight: 600; padding: 4px 0 8px 0; }
-QLabel#sectionTitle { font-size: 12pt; font-weight: 600; }
-QLabel#hint { color: #555; }
-QLabel#message, QLabel#unlockMessage { color: #b00020; }
-QLabel#recoveryKey { font-family: monospace; font-size: 16pt; padding: 16px; border: 2px dashed #888; }
-QGroupBox { font-weight: 600; margin-top: 12px; padding-top: 6px; }
-QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 4px; }
-QListWidget#nav { font-size: 11pt; }
-QListWidget#nav::item { padding: 8px 10px; }
-QListWidget#nav::item:selected { background: #1f5f99; color: white; }
-QWidget[invalid="true"] QLineEdit { border: 1px solid #b00020; }
+def style_sheet(base_pt: float) -> str:
+    """The window's style, with font sizes scaled from the system font (``base_pt``), never fixed:
+    someone who sets a larger system font gets larger titles too."""
+    def pt(scale: float) -> str:
+        return f"{base_pt * scale:.1f}pt"
+
+    return f"""
+QLabel#screenTitle {{ font-size: {pt(1.65)}; font-weight: 600; padding: 4px 0 8px 0; }}
+QLabel#sectionTitle {{ font-size: {pt(1.3)}; font-weight: 600; }}
+QLabel#hint {{ color: #555; }}
+QLabel#message, QLabel#unlockMessage {{ color: #b00020; }}
+QLabel#recoveryKey {{ font-family: monospace; font-size: {pt(1.75)}; padding: 16px; border: 2px dashed #888; }}
+QGroupBox {{ font-weight: 600; margin-top: 12px; padding-top: 6px; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 6px; padding: 0 4px; }}
+QListWidget#nav {{ font-size: {pt(1.2)}; }}
+QListWidget#nav::item {{ padding: 8px 10px; }}
+QListWidget#nav::item:selected {{ background: #1f5f99; color: white; }}
+QWidget[invalid="true"] QLineEdit {{ border: 1px solid #b00020; }}
 """
+
 
 NAV = ("home", "records", "sync", "settings")
 
@@ -59,7 +66,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.setObjectName("mainWindow")
-        self.setStyleSheet(STYLE)
+        self.apply_style()
         self.resize(1280, 720)
         self.setMinimumSize(900, 560)
         self.store: Store | None = None
@@ -73,6 +80,15 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.watcher)
         self._build_chrome()
         ctx.sync_state.connect(self.on_sync_state)
+
+    def apply_style(self) -> None:
+        # QFontInfo: the size actually used, also when the system font is given in pixels.
+        self.setStyleSheet(style_sheet(QFontInfo(QApplication.font()).pointSizeF()))
+
+    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt's name
+        if event.type() == QEvent.Type.ApplicationFontChange:
+            self.apply_style()  # the system font changed while the app runs
+        return super().event(event)
 
     # -- chrome: menu and status bar ---------------------------------------------------------------
     def _build_chrome(self) -> None:
@@ -147,6 +163,7 @@ class MainWindow(QMainWindow):
 
     # -- start -------------------------------------------------------------------------------------
     def start(self) -> None:
+        self.ctx.preload_forms()
         if self.ctx.has_profile():
             path = self.ctx.profile
             self.ctx.tasks.store(lambda: Store.open(path), self.show_unlock)
@@ -157,6 +174,7 @@ class MainWindow(QMainWindow):
 
     def show_unlock(self, store: Store) -> None:
         self.store = store
+        self.setWindowTitle(tr("Fieldbook"))  # no open form's title while locked
         screen = UnlockScreen(self.ctx, store)
         screen.unlocked.connect(self.on_unlocked)
         self.setCentralWidget(screen)
@@ -207,6 +225,9 @@ class MainWindow(QMainWindow):
         for w in (self.home, self.records, self.sync_screen, self.settings):
             self.stack.addWidget(w)
         self.nav.currentRowChanged.connect(self.on_nav_changed)
+        # While a form is open the current row does not change on a click or Enter on it: leave the form then.
+        self.nav.itemClicked.connect(lambda item: self.form_screen is not None and self.on_nav_changed(self.nav.row(item)))
+        self.nav.itemActivated.connect(lambda item: self.form_screen is not None and self.on_nav_changed(self.nav.row(item)))
         self.nav.setCurrentRow(0)
         self.setCentralWidget(root)
 
@@ -216,9 +237,14 @@ class MainWindow(QMainWindow):
         if self.form_screen is not None:
             self.close_form()
         self.stack.setCurrentIndex(row)
+        self.nav.item(row).setSelected(True)
 
     def show_screen(self, name: str) -> None:
-        self.nav.setCurrentRow(NAV.index(name))
+        row = NAV.index(name)
+        if self.nav.currentRow() == row:  # the row kept current under an open form
+            self.on_nav_changed(row)
+        else:
+            self.nav.setCurrentRow(row)
 
     def _show_form(self, screen: FormScreen) -> None:
         if self.form_screen is not None:
@@ -226,13 +252,21 @@ class MainWindow(QMainWindow):
         self.form_screen = screen
         screen.closed.connect(self.on_form_closed)
         screen.finalised.connect(lambda _rid, form_id: self.records.show_form(form_id))
+        screen.title_changed.connect(self.on_form_title)
+        self.on_form_title(screen.title.text())
         self.stack.addWidget(screen)
         self.stack.setCurrentWidget(screen)
+        # The list keeps a current row (shown unselected): with none, giving it focus (Shift+Tab
+        # from the first question) would make row 0 current, which closed the form.
         self.nav.blockSignals(True)
+        self.nav.setCurrentRow(NAV.index("home"))
         self.nav.clearSelection()
-        self.nav.setCurrentRow(-1)
         self.nav.blockSignals(False)
         screen.focus_first()
+
+    def on_form_title(self, title: str) -> None:
+        # The window title names the open form (task switchers and screen readers announce it).
+        self.setWindowTitle(tr("{form} — Fieldbook").format(form=title))
 
     def open_form(self, form_id: str) -> FormScreen:
         screen = FormScreen(self.ctx, self.ctx.form(form_id))
@@ -260,6 +294,7 @@ class MainWindow(QMainWindow):
             return
         screen.flush()
         self.form_screen = None
+        self.setWindowTitle(tr("Fieldbook"))
         self.stack.removeWidget(screen)
         screen.deleteLater()
 

@@ -24,6 +24,7 @@ from forms import Question, Session
 
 from ..context import DRAFT_KIND, EDITING_FIELD, Context
 from ..errors import present
+from ..focus import tab_in_layout_order
 from ..i18n import tr
 from ..questions import Instance, QuestionRow
 
@@ -60,11 +61,12 @@ class RepeatBox(QWidget):
         self.built = -1
         self.rebuild()
 
-    def rebuild(self) -> None:
+    def rebuild(self) -> bool:
+        """Rebuild the entries if their number changed; True when widgets were made anew."""
         n = self.screen.session.repeat_count(self.q.name, outer=self.outer)
         self.add_button.setText(tr("Add: {label}").format(label=self.screen.session.label(self.q.name, index=self.outer + (0,)) if n else self.q.label(self.screen.session.lang)))
         if n == self.built:
-            return
+            return False
         self.screen.forget_rows_under(self.q, self.outer)
         while self.entries.count():
             item = self.entries.takeAt(0)
@@ -85,6 +87,7 @@ class RepeatBox(QWidget):
             self.entries.addWidget(box)
             box.show()  # added to a visible parent: Qt leaves it hidden otherwise
         self.built = n
+        return True
 
     def on_add_clicked(self) -> None:
         self.screen.session.add_repeat(self.q.name, outer=self.outer)
@@ -101,6 +104,7 @@ class FormScreen(QWidget):
 
     closed = Signal(object)
     finalised = Signal(str, str)  # record id, form id
+    title_changed = Signal(str)   # the form's title, in the form language now shown
 
     def __init__(self, ctx: Context, form: forms.Form, *, answers: dict | None = None, draft_id: str | None = None,
                  editing: str | None = None, lang: str | None = None, parent: QWidget | None = None) -> None:
@@ -139,7 +143,7 @@ class FormScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
-        self.title = QLabel(self.form.title)
+        self.title = QLabel(self.form.title_in(self.session.lang or self.ctx.prefs.language))
         self.title.setObjectName("screenTitle")
         bar.addWidget(self.title, 1)
         if len(self.form.languages) > 1:
@@ -161,6 +165,9 @@ class FormScreen(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # Not a Tab stop of its own: Tab goes from question to question, and the scroll
+        # area follows the focus (it scrolls the focused question into view).
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget()
         body.setObjectName("formBody")
         self.body_layout = QVBoxLayout(body)
@@ -185,6 +192,13 @@ class FormScreen(QWidget):
         buttons.addWidget(self.finalise_button)
         outer.addLayout(buttons)
         self.refresh_all()
+        self.fix_tab_order()
+
+    def fix_tab_order(self) -> None:
+        """Tab in reading order, also through entries and choices built after the form opened."""
+        for row in self.rows.values():
+            row.rebuilt = False
+        tab_in_layout_order(self)
 
     def build_children(self, group: Question, inst: Instance, layout: QVBoxLayout) -> None:
         for q in group.children:
@@ -243,10 +257,13 @@ class FormScreen(QWidget):
         self.refresh_messages(only={(name, inst)})
 
     def after_change(self, affected: set[str], typing: bool = False) -> None:
+        rebuilt = False
         for key, box in list(self.repeats.items()):
             if key[0] in affected:
-                box.rebuild()
+                rebuilt = box.rebuild() or rebuilt
         self.refresh_all(affected)
+        if rebuilt or any(row.rebuilt for row in self.rows.values()):
+            self.fix_tab_order()
         if not typing or self.show_required:
             self.refresh_messages()
         self._dirty = True
@@ -287,15 +304,18 @@ class FormScreen(QWidget):
 
     def on_language_changed(self, index: int) -> None:
         self.session.lang = self.lang_box.itemData(index)
+        self.title.setText(self.form.title_in(self.session.lang))
+        self.title_changed.emit(self.title.text())
         for key, w in self.sections.items():
             q = self.form.questions[key[0]]
             if isinstance(w, QGroupBox):
                 w.setTitle(q.label(self.session.lang))
-        for box in self.repeats.values():
+        for box in list(self.repeats.values()):
             box.built = -1
             box.rebuild()
         self.refresh_all()
         self.refresh_messages(only=set())
+        self.fix_tab_order()
 
     # -- keyboard: Enter moves on, like Tab -------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name

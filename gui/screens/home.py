@@ -83,13 +83,9 @@ class HomeScreen(QWidget):
         title.setObjectName("screenTitle")
         lay.addWidget(title)
         self.grid = QGridLayout()
+        self.columns = 0
         self.form_buttons: dict[str, QPushButton] = {}
-        self.titles = {
-            "household_needs": tr("Household needs assessment"),
-            "site_assessment": tr("Displacement site assessment"),
-            "complaints_feedback": tr("Complaints and feedback"),
-            "post_distribution_monitoring": tr("Post-distribution monitoring"),
-        }
+        self.titles: dict[str, str] = {}
         lay.addLayout(self.grid)
         self.build_form_buttons()
         ctx.forms_changed.connect(self.build_form_buttons)
@@ -115,16 +111,17 @@ class HomeScreen(QWidget):
         self.reload()
 
     def build_form_buttons(self) -> None:
-        """One button per form: built-in ones, then those the hub published."""
+        """One button per form: built-in ones, then those the hub published, each with its own
+        title in the interface language (form_title_translation::<language>)."""
         for b in self.form_buttons.values():
             self.grid.removeWidget(b)
             b.deleteLater()
         self.form_buttons.clear()
-        for form_id, form in self.ctx.published.items():
-            self.titles[form_id] = form.title
+        # Updated in place: the records screen shares this dict.
+        self.titles.update({form_id: self.ctx.form_title(form_id) for form_id in self.ctx.form_ids()})
         entries = [(form_id, None) for form_id in self.ctx.form_ids()]
         entries += sorted(self.ctx.unusable.items())
-        for k, (form_id, unusable) in enumerate(entries):
+        for form_id, unusable in entries:
             b = QPushButton(self.titles.get(form_id, form_id))
             b.setObjectName(f"start_{form_id}")
             b.setMinimumHeight(b.sizeHint().height() * 2)
@@ -137,8 +134,33 @@ class HomeScreen(QWidget):
                 b.setToolTip(tr("This laptop cannot open this form: {reason} Update Fieldbook, or ask the hub.").format(reason=why))
                 b.setEnabled(False)
             b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
-            self.grid.addWidget(b, k // 2, k % 2)
             self.form_buttons[form_id] = b
+        columns, self.columns = self.columns or 2, 0
+        self.place_buttons(columns)
+        self.fit_columns(self.width())
+
+    def place_buttons(self, columns: int) -> None:
+        """Two columns of form buttons, or one when a title would not fit half the width
+        (a long title, a large system font): a button cannot wrap its text."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for k, b in enumerate(self.form_buttons.values()):
+            self.grid.addWidget(b, k // columns, k % columns)
+        for c in range(2):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
+
+    def fit_columns(self, width: int) -> None:
+        if not self.isVisible() or self.layout() is None:
+            return
+        margins = self.layout().contentsMargins()
+        room = width - margins.left() - margins.right()
+        widest = max((b.sizeHint().width() for b in self.form_buttons.values()), default=0)
+        self.place_buttons(2 if 2 * widest + self.grid.horizontalSpacing() <= room else 1)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_columns(event.size().width())
 
     def reload(self) -> None:
         if self.ctx.store is None:

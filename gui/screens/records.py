@@ -159,6 +159,8 @@ class RecordsScreen(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self.table.setAccessibleName(tr("Records"))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), so no Tab trap
         self.table.doubleClicked.connect(self.on_view_clicked)
         lay.addWidget(self.table, 1)
         self.count = QLabel()

@@ -122,6 +122,8 @@ class SyncScreen(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self.table.setAccessibleName(tr("Conflicts"))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), so no Tab trap
         cl.addWidget(self.table, 1)
         crow = QHBoxLayout()
         self.conflict_note = QLabel()

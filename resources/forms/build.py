@@ -712,22 +712,22 @@ POST_DISTRIBUTION_MONITORING = [
 
 FORMS = {
     "household_needs": {
-        "title": "Household needs assessment",
+        "title": ("Household needs assessment", "Оцінювання потреб домогосподарства"),
         "survey": HOUSEHOLD_NEEDS,
         "instance_name": "concat(jr:choice-name(${hromada}, '${hromada}'), ' – ', ${assessment_date})",
     },
     "site_assessment": {
-        "title": "Displacement site assessment (key informant)",
+        "title": ("Displacement site assessment (key informant)", "Оцінювання місця компактного проживання (ключовий інформант)"),
         "survey": SITE_ASSESSMENT,
         "instance_name": "concat(${site_name}, ' – ', ${assessment_date})",
     },
     "complaints_feedback": {
-        "title": "Complaints and feedback",
+        "title": ("Complaints and feedback", "Скарги та зворотний зв’язок"),
         "survey": COMPLAINTS_FEEDBACK,
         "instance_name": "concat(jr:choice-name(${feedback_type}, '${feedback_type}'), ' – ', ${received_date})",
     },
     "post_distribution_monitoring": {
-        "title": "Post-distribution monitoring",
+        "title": ("Post-distribution monitoring", "Моніторинг після розподілу допомоги"),
         "survey": POST_DISTRIBUTION_MONITORING,
         "instance_name": "concat(jr:choice-name(${distribution_type}, '${distribution_type}'), ' – ', ${interview_date})",
     },
@@ -785,8 +785,13 @@ def build_form(form_id: str, out_dir: Path) -> Path:
     wb.remove(wb.active)
     _sheet(wb, "survey", _headers(survey, SURVEY_COLUMNS), survey)
     _sheet(wb, "choices", _headers(choices, ("list_name", "name", "label", "oblast", "raion")), choices)
-    settings = {"form_id": form_id, "version": VERSION, "form_title": spec["title"],
-                "default_language": EN, "instance_name": spec["instance_name"]}
+    title_en, title_uk = spec["title"]
+    # The Ukrainian title goes in form_title_translation::<language>, not form_title::<language>:
+    # Fieldbook reads both, but the reference XLSForm converter stops on a translated form_title,
+    # and these workbooks must keep converting there too (see forms/loader.py).
+    settings = {"form_id": form_id, "version": VERSION, "form_title": title_en,
+                f"form_title_translation::{UK}": title_uk, "default_language": EN,
+                "instance_name": spec["instance_name"]}
     _sheet(wb, "settings", [(k, None) for k in settings], [settings])
     path = out_dir / f"{form_id}.xlsx"
     buffer = io.BytesIO()

@@ -120,22 +120,6 @@
       <translation>Почати форму</translation>
     </message>
     <message>
-      <source>Household needs assessment</source>
-      <translation>Оцінювання потреб домогосподарства</translation>
-    </message>
-    <message>
-      <source>Displacement site assessment</source>
-      <translation>Оцінювання місця переміщення</translation>
-    </message>
-    <message>
-      <source>Complaints and feedback</source>
-      <translation>Скарги та зворотний зв’язок</translation>
-    </message>
-    <message>
-      <source>Post-distribution monitoring</source>
-      <translation>Моніторинг після розподілу</translation>
-    </message>
-    <message>
       <source>Unfinished drafts</source>
       <translation>Незавершені чернетки</translation>
     </message>
@@ -408,6 +392,10 @@
       <translation>Конфлікти: значення, що програли одночасному редагуванню</translation>
     </message>
     <message>
+      <source>Conflicts</source>
+      <translation>Конфлікти</translation>
+    </message>
+    <message>
       <source>Keep current value</source>
       <translation>Залишити поточне значення</translation>
     </message>
@@ -662,6 +650,10 @@
     <message>
       <source>{n} waiting to sync</source>
       <translation>Очікують синхронізації: {n}</translation>
+    </message>
+    <message>
+      <source>{form} — Fieldbook</source>
+      <translation>{form} — Fieldbook</translation>
     </message>
     <message>
       <source>Version {version}</source>

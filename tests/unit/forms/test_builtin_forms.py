@@ -76,6 +76,7 @@ def test_loads_with_no_issues_and_no_warnings(form_id):
     assert (form.form_id, form.version, form.default_language) == (form_id, "2026.11.1", EN)
     assert form.languages == [EN, UK]
     assert form.title and not CYRILLIC.search(form.title)
+    assert form.title_in("en") == form.title and CYRILLIC.search(form.title_in("uk"))
     assert form.instance_name is not None
     questions = [q for q in form.walk() if not q.is_group]
     assert 15 <= len(questions) <= 40

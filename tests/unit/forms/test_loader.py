@@ -110,6 +110,41 @@ def test_unsupported_columns_and_settings_are_named(tmp_path):
     assert {"media", "public_key"} <= names
 
 
+def test_form_titles_in_each_language_with_fallbacks(tmp_path):
+    survey = [HEAD, ["text", "a", "A", "А"]]
+    both = [["form_id", "form_title", "form_title::Українська (uk)", "form_title_translation::English (en)",
+             "default_language"], ["t1", "Plain", "Тест", "Test", "English (en)"]]
+    form = load(tmp_path, survey, settings=both)
+    assert form.titles == {"Українська (uk)": "Тест", "English (en)": "Test"}
+    assert form.title_in("Українська (uk)") == "Тест" and form.title_in("uk") == "Тест"
+    assert form.title_in("en") == "Test"
+    assert form.title_in("pl") == "Test"  # not translated: the default language's title
+    assert form.title_in(None) == "Test"
+    # The converter other XLSForm tools share stops on form_title::<language>: a warning says so.
+    assert [(w.sheet, w.row, w.column) for w in form.warnings] == [("settings", 2, "form_title::Українська (uk)")]
+
+    only_uk = [["form_id", "form_title_translation::Українська (uk)", "default_language"], ["t1", "Тест", "English (en)"]]
+    form = load(tmp_path, survey, settings=only_uk)
+    assert form.warnings == []
+    assert form.title_in("uk") == "Тест"
+    assert form.title_in("en") == "t1"  # no English title, no plain title: the form id
+    plain = load(tmp_path, survey, settings=[["form_title"], ["Plain"]])
+    assert (plain.title_in("uk"), plain.title_in(None)) == ("Plain", "Plain")
+
+
+@pytest.mark.parametrize("header, fragment", [
+    ("form_title::Ukrainian (uk)", "no label column is in 'Ukrainian (uk)'"),    # a language the labels do not use
+    ("form_title::", "names no language"),
+    ("form_title_translation", "names no language"),
+    ("version::Українська (uk)", "only form_title is translated"),
+])
+def test_malformed_title_columns_name_sheet_row_and_column(tmp_path, header, fragment):
+    settings = [["form_id", "form_title", header], ["t1", "Test", "Тест"]]
+    issues = issues_of(tmp_path, [HEAD, ["text", "a", "A", "А"]], settings=settings)
+    assert [(i.sheet, i.row, i.column) for i in issues] == [("settings", 2, header)]
+    assert fragment in issues[0].message
+
+
 def test_default_language_must_have_labels(tmp_path):
     issues = issues_of(tmp_path, [HEAD, ["text", "a", "A", "А"]], settings=[SETTINGS[0], ["t1", "1", "T", "Polski (pl)"]])
     assert any(i.sheet == "settings" and i.column == "default_language" for i in issues)
