@@ -112,29 +112,38 @@ class HomeScreen(QWidget):
 
     def build_form_buttons(self) -> None:
         """One button per form: built-in ones, then those the hub published, each with its own
-        title in the interface language (form_title_translation::<language>)."""
-        for b in self.form_buttons.values():
-            self.grid.removeWidget(b)
-            b.deleteLater()
-        self.form_buttons.clear()
+        title in the interface language (form_title_translation::<language>). Buttons of forms
+        that stay are kept, so focus and Tab order stay where they were."""
         # Updated in place: the records screen shares this dict.
         self.titles.update({form_id: self.ctx.form_title(form_id) for form_id in self.ctx.form_ids()})
         entries = [(form_id, None) for form_id in self.ctx.form_ids()]
         entries += sorted(self.ctx.unusable.items())
+        old, self.form_buttons = self.form_buttons, {}
+        previous = None
         for form_id, unusable in entries:
-            b = QPushButton(self.titles.get(form_id, form_id))
-            b.setObjectName(f"start_{form_id}")
-            b.setMinimumHeight(b.sizeHint().height() * 2)
+            b = old.pop(form_id, None)
+            if b is None:
+                b = QPushButton(self.titles.get(form_id, form_id))
+                b.setObjectName(f"start_{form_id}")
+                b.setMinimumHeight(b.sizeHint().height() * 2)
+                b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
+                if previous is not None:
+                    QWidget.setTabOrder(previous, b)  # it joined the window last: Tab reaches it in reading order
+            b.setText(self.titles.get(form_id, form_id))
+            b.setToolTip("")
+            b.setEnabled(True)
             if form_id in self.ctx.published:
-                form = self.ctx.published[form_id]
-                b.setToolTip(tr("Published by the hub, version {version}").format(version=form.version))
+                b.setToolTip(tr("Published by the hub, version {version}").format(version=self.ctx.published[form_id].version))
             if unusable is not None:
                 title, why = unusable
                 b.setText(tr("{title} (cannot be opened)").format(title=title))
                 b.setToolTip(tr("This laptop cannot open this form: {reason} Update Fieldbook, or ask the hub.").format(reason=why))
                 b.setEnabled(False)
-            b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
             self.form_buttons[form_id] = b
+            previous = b
+        for b in old.values():  # withdrawn by the hub
+            self.grid.removeWidget(b)
+            b.deleteLater()
         columns, self.columns = self.columns or 2, 0
         self.place_buttons(columns)
         self.fit_columns(self.width())
