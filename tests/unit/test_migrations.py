@@ -14,7 +14,10 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "store_v1"
 PASSPHRASE = "fixture passphrase v1"
 FIXTURE_V3 = FIXTURE.with_name("store_v3")
 PASSPHRASE_V3 = "fixture passphrase v3"
-ALL_MIGRATIONS = ["0001_initial", "0002_declared_blind_indexes", "0003_streaming_scans", "0004_lean_rows", "0005_sync_state"]
+ALL_MIGRATIONS = [
+    "0001_initial", "0002_declared_blind_indexes", "0003_streaming_scans", "0004_lean_rows", "0005_sync_state",
+    "0007_local_drafts",
+]
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def test_version_1_store_upgrades_and_keeps_everything(v1_profile):
     store = Store.open(v1_profile)
     store.unlock(PASSPHRASE)
     conn = store._conn
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == len(ALL_MIGRATIONS)
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")]
     assert applied == ALL_MIGRATIONS
     records = list(store.list_records("household"))
@@ -120,7 +123,7 @@ def test_version_3_store_upgrades_and_keeps_everything(v3_profile):
     store = Store.open(v3_profile)
     store.unlock(PASSPHRASE_V3)
     conn = store._conn
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == len(ALL_MIGRATIONS)
     assert [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")] == ALL_MIGRATIONS
     # Bodies move unchanged (their associated data is the record id, not the row).
     assert dict(conn.execute("SELECT id, body FROM records")) == old_bodies
