@@ -5,6 +5,7 @@ same lock the sync client takes). Signals tell the screens what changed.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -150,8 +151,7 @@ class Context(QObject):
             return
 
         def done(n: int) -> None:
-            s = self.last_state
-            self.last_state = SyncState(s.state, s.detail, s.last_sync, n, s.next_try_s)
+            self.last_state = dataclasses.replace(self.last_state, pending=n)
             self.sync_state.emit(self.last_state)
 
         self.run(lambda st: st.pending_count() if st.unlocked else 0, done)
