@@ -5,6 +5,7 @@ same lock the sync client takes). Signals tell the screens what changed.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -21,6 +22,9 @@ from .workers import Tasks
 
 BUILT_IN_FORMS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring")
 DRAFT_KIND = "draft"          # an unfinished form: the answers so far, encrypted like any record
+# A local kind (storage.LOCAL_KINDS): drafts never leave the laptop. Storage keeps
+# their writes out of the outbox, so they are not synced, not in USB bundles and
+# not counted as waiting to sync.
 SUBMISSION_KIND = "submission"
 EDITING_FIELD = "_editing"    # in a draft that edits a finished record: that record's id
 
@@ -162,20 +166,24 @@ class Context(QObject):
         if self.loop is not None:
             self.loop.wake()
 
-    def saved(self) -> None:
-        """A local write happened: refresh what shows records and let sync push it soon."""
+    def saved(self, *, outgoing: bool = True) -> None:
+        """A local write happened: refresh what shows records and let sync push it soon.
+
+        ``outgoing=False`` for a write that stays on this laptop (a draft's auto-save):
+        it leaves the outbox as it was, so waking sync would only cost a round trip
+        to the server on every pause in typing."""
         self.records_changed.emit()
-        self.refresh_pending()
-        if self.loop is not None:
-            self.loop.wake()
+        if outgoing:
+            self.refresh_pending()
+            if self.loop is not None:
+                self.loop.wake()
 
     def refresh_pending(self) -> None:
         if self.store is None:
             return
 
         def done(n: int) -> None:
-            s = self.last_state
-            self.last_state = SyncState(s.state, s.detail, s.last_sync, n, s.next_try_s)
+            self.last_state = dataclasses.replace(self.last_state, pending=n)
             self.sync_state.emit(self.last_state)
 
         self.run(lambda st: st.pending_count() if st.unlocked else 0, done)

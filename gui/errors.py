@@ -1,15 +1,21 @@
 """One presenter for every error: typed errors become a calm, human message.
 
-Our packages raise typed errors whose ``str()`` is a safe, complete sentence (no
-field values, no passphrases). The commonest ones get a translated message here;
-the rest are shown as they are. Anything else is a bug: the person sees what to
-do next, never a traceback, and the log gets the type name only.
+Our packages raise typed errors whose ``str()`` is a safe, complete English
+sentence (no field values, no passphrases). Here every typed error of storage
+and sync has its own translated message, keyed by its type (``MESSAGES``; a test
+walks storage/errors.py and sync/errors.py and fails on a type without one), so
+the Ukrainian interface never shows English for them. Such a message may name
+ids, sizes and versions from the error's attributes, never a value. The English
+sentence stays available as the box's details and in the log. Anything else is a
+bug: the person sees what to do next, never a traceback, and the log gets the
+type name only.
 """
 from __future__ import annotations
 
 import logging
 import sys
 from types import TracebackType
+from typing import Callable
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -18,29 +24,101 @@ from storage import errors as se
 from storage.errors import StorageError
 from sync import errors as sy
 from sync.errors import SyncError
+from sync.protocol import ProtocolError
 
 from .i18n import tr
 
 log = logging.getLogger("fieldbook.gui")
 
 
+def _wrong_recipient(e: sy.WrongRecipient) -> str:
+    if e.key_differs:
+        return tr("This bundle is sealed for another key of '{to}', so it cannot be opened here; nothing was imported. "
+                  "Make a new bundle on the sending device.").format(to=e.addressed_to)
+    return tr("This bundle is addressed to '{to}', not to this laptop; nothing was imported. "
+              "Deliver it to its recipient.").format(to=e.addressed_to)
+
+
+def _revoked(e: sy.DeviceRevoked) -> str:
+    if getattr(e, "erased", False):
+        return tr("The hub revoked this laptop and asked it to erase its data: this profile has been erased.")
+    return tr("The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.")
+
+
+# Keyed by the exact type: a new error class without its own entry fails
+# tests/gui/test_errors.py rather than borrowing its base class's words unnoticed.
+MESSAGES: dict[type, Callable] = {
+    # storage/errors.py
+    se.StorageError: lambda e: tr("The local store could not complete this, and nothing was changed. Try again; "
+                                  "if it happens again, tell your supervisor."),
+    se.NotAProfile: lambda e: tr("This folder holds no Fieldbook profile, or it cannot be opened. "
+                                 "Choose your profile's folder, or create a new profile."),
+    se.ProfileExists: lambda e: tr("This folder already holds a profile. Choose an empty folder."),
+    se.CorruptStore: lambda e: tr("The profile's data is damaged and cannot be read. Check the profile, "
+                                  "and restore it from the server or a backup."),
+    se.NewerStore: lambda e: tr("This profile was written by a newer Fieldbook. Update Fieldbook to open it."),
+    se.ProfileWiped: lambda e: tr("This profile was erased; nothing can open it any more."),
+    se.EmptyPassphrase: lambda e: tr("Type your passphrase first."),
+    se.WeakPassphrase: lambda e: tr("This passphrase is too short: use at least 8 characters (a few words work well)."),
+    se.WrongPassphrase: lambda e: tr("That passphrase did not open this profile. Check the keyboard layout and Caps Lock, "
+                                     "then try again."),
+    se.UnknownUser: lambda e: tr("There is no user of that name on this profile."),
+    se.UserExists: lambda e: tr("That change to the profile's users is not possible: the name is taken, "
+                                "or it is the last user."),
+    se.MalformedRecoveryKey: lambda e: tr("That recovery key was mistyped. Check each group of characters, then try again."),
+    se.WrongRecoveryKey: lambda e: tr("That recovery key does not belong to this profile."),
+    se.Locked: lambda e: tr("The profile is locked. Unlock it, then try again."),
+    se.StoreBusy: lambda e: tr("The store is busy in another program. Close other Fieldbook windows, then try again."),
+    se.DiskFull: lambda e: tr("The disk is full, so the last change was not saved. Free some space, then try again."),
+    se.UnknownRecord: lambda e: tr("That record is not in this profile (it may have been deleted)."),
+    se.InvalidRecord: lambda e: tr("These answers cannot be saved as they are: a name or a value is not valid. "
+                                   "Nothing was saved."),
+    se.NoBlindIndex: lambda e: tr("This field cannot be searched by exact value."),
+    se.DamagedRecord: lambda e: tr("Record {id} is damaged and cannot be decrypted; the other records are fine. "
+                                   "Restore it from the server or a backup.").format(id=e.record_id),
+    # sync/errors.py
+    sy.SyncError: lambda e: tr("Sync could not finish. Nothing was lost; it will try again."),
+    sy.BundleError: lambda e: tr("This bundle was refused; nothing was imported."),
+    sy.NotABundle: lambda e: tr("This is not a Fieldbook sync bundle; nothing was imported. "
+                                "Check that you chose the right file."),
+    sy.UnsupportedBundleVersion: lambda e: tr("This bundle was made by a newer Fieldbook (bundle format {version}); "
+                                              "nothing was imported. Update Fieldbook, then import it again."
+                                              ).format(version=e.version),
+    sy.BundleTruncated: lambda e: tr("This bundle is incomplete; nothing was imported. It was probably copied before "
+                                     "the transfer finished: copy it again from the original."),
+    sy.BundleTampered: lambda e: tr("This bundle failed its integrity check; nothing was imported. It was damaged or "
+                                    "altered after it was made: make a new bundle on the sending device."),
+    sy.WrongRecipient: _wrong_recipient,
+    sy.UnknownSender: lambda e: tr("This bundle comes from '{sender}', which is not enrolled here or was revoked; "
+                                   "nothing was imported.").format(sender=e.sender_id),
+    sy.BundleTooLarge: lambda e: tr("This bundle is over the size limit; nothing was imported. "
+                                    "Sync more often, so that each bundle stays smaller."),
+    sy.BundleReplayed: lambda e: tr("This bundle was already imported; nothing needs to be done."),
+    sy.EnrollmentRefused: lambda e: tr("The server would not enroll this laptop: the code is unknown, used or expired, "
+                                       "or did not verify. Ask the hub for a new code."),
+    sy.NotEnrolled: lambda e: tr("This laptop is not connected to a server yet. Enroll it in Settings with the code "
+                                 "from your hub."),
+    sy.UnknownDevice: lambda e: tr("The server does not know this device."),
+    sy.DeviceRevoked: _revoked,
+    sy.ServerUnreachable: lambda e: tr("The server cannot be reached. Your work is safe here and will sync when the "
+                                       "connection returns."),
+    sy.ServerRefused: lambda e: tr("The server refused the request; nothing was lost. Check the server address, "
+                                   "or tell your administrator."),
+    sy.ServerMismatch: lambda e: tr("The server's answer did not verify against what this laptop trusts; nothing was "
+                                    "done. Check the server address and tell your administrator."),
+    # sync/protocol.py
+    ProtocolError: lambda e: tr("The server sent a message this Fieldbook does not understand; nothing from it was "
+                                "applied. Update Fieldbook, or tell your administrator."),
+}
+
+
 def message_for(exc: BaseException) -> str:
-    """The sentence a person sees for ``exc``."""
-    if isinstance(exc, se.WrongPassphrase):
-        return tr("That passphrase did not open this profile. Check the keyboard layout and Caps Lock, then try again.")
-    if isinstance(exc, se.EmptyPassphrase):
-        return tr("Type your passphrase first.")
-    if isinstance(exc, se.WeakPassphrase):
-        return tr("This passphrase is too short: use at least 8 characters (a few words work well).")
-    if isinstance(exc, se.DiskFull):
-        return tr("The disk is full, so the last change was not saved. Free some space, then try again.")
-    if isinstance(exc, se.StoreBusy):
-        return tr("The store is busy in another program. Close other Fieldbook windows, then try again.")
-    if isinstance(exc, sy.ServerUnreachable):
-        return tr("The server cannot be reached. Your work is safe here and will sync when the connection returns.")
-    if isinstance(exc, sy.NotEnrolled):
-        return tr("This laptop is not connected to a server yet. Enroll it in Settings with the code from your hub.")
-    if isinstance(exc, (StorageError, SyncError, FormError)):
+    """The sentence a person sees for ``exc``, in the interface language."""
+    for cls in type(exc).__mro__:  # a subclass from elsewhere (the CLI's) gets its base's words
+        fn = MESSAGES.get(cls)
+        if fn is not None:
+            return fn(exc)
+    if isinstance(exc, FormError):
         return str(exc)
     if isinstance(exc, OSError):
         return tr("The file could not be read or written ({reason}).").format(reason=exc.strerror or type(exc).__name__)
@@ -54,6 +132,8 @@ def present(parent: QWidget | None, exc: BaseException, title: str | None = None
         log.error("unexpected error: %s", type(exc).__name__)
     box = QMessageBox(QMessageBox.Icon.Warning, title or tr("Fieldbook"), message_for(exc),
                       QMessageBox.StandardButton.Ok, parent)
+    if isinstance(exc, (StorageError, SyncError)):
+        box.setDetailedText(str(exc))  # the original sentence (safe by contract), for whoever diagnoses it
     box.setObjectName("errorBox")
     box.open()
     return box

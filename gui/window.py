@@ -20,7 +20,7 @@ from .screens.form import FormScreen
 from .screens.home import HomeScreen
 from .screens.records import RecordsScreen
 from .screens.settings import SettingsScreen
-from .screens.sync import SyncScreen, last_sync_text, state_text
+from .screens.sync import SyncScreen, last_sync_text, state_text, state_tooltip
 from .screens.unlock import UnlockScreen
 from .screens.wizard import WizardScreen
 
@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
             self.sync_button.setEnabled(False)
             return
         self.sync_label.setText(state_text(state))
-        self.sync_label.setToolTip(state.detail)
+        self.sync_label.setToolTip(state_tooltip(state))
         self.last_label.setText(last_sync_text(state))
         self.pending_label.setText(tr("{n} waiting to sync").format(n=state.pending))
         self.sync_button.setEnabled(state.state not in ("not_enrolled", "syncing"))

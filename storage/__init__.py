@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from .errors import StorageError
-from .store import Change, Record, Store, VerifyReport
+from .store import LOCAL_KINDS, Change, Record, Store, VerifyReport, is_local_kind
 
-__all__ = ["Change", "Record", "StorageError", "Store", "VerifyReport"]
+__all__ = ["LOCAL_KINDS", "Change", "Record", "StorageError", "Store", "VerifyReport", "is_local_kind"]

@@ -47,6 +47,7 @@ class ApplyResult:
     received: int = 0
     new: int = 0
     duplicates: int = 0
+    ignored: int = 0       # changes of a local-only kind: another replica's drafts are not ours to keep
     conflicts: int = 0
     records: int = 0
     clock_warnings: int = 0
@@ -155,7 +156,10 @@ class ReplicaMixin:
 
     def acknowledged_seq(self) -> int:
         row = self._query_one("SELECT max(seq) FROM changes WHERE device_id = ? AND acked = 1", (self.device_id,))
-        return row[0] or 0 if row else 0
+        # Schema 0007 removed draft changes from the outbox, acknowledged ones included;
+        # it kept the highest acknowledged sequence in meta, so this never goes back.
+        floor = self._query_one("SELECT value FROM meta WHERE key = 'acked_floor'")
+        return max(row[0] or 0 if row else 0, int(floor[0]) if floor else 0)
 
     def peer_seqs(self) -> dict[str, int]:
         with self._errors():
@@ -299,7 +303,7 @@ class ReplicaMixin:
         return result
 
     def _apply_slice(self, sealer: crypto.Sealer, batch: list[dict], peers: dict, result: ApplyResult, merge: Merge) -> None:
-        from .store import _CLOCKS, Record
+        from .store import _CLOCKS, LOCAL_KINDS, Record
 
         conn = self._conn
         me = self.device_id
@@ -317,6 +321,13 @@ class ReplicaMixin:
                 result.duplicates += 1
                 continue
             peers[dev] = seq
+            if c["kind"] in LOCAL_KINDS:
+                # A replica that still sends its drafts (one older than schema 0007, or a
+                # forged change) must not put them here: skipped, but counted as seen so
+                # that the origin's sequence stays in step.
+                result.ignored += 1
+                log.warning("change %s:%d is of local-only kind %s; not applied", dev, seq, c["kind"])
+                continue
             result.new += 1
             try:
                 self.clock.receive(c["hlc"])

@@ -226,6 +226,41 @@ def _published_forms(db: Database) -> None:
         )""",
     )
 
+
+# Migrations are applied by name, in the order they are registered here; this one
+# depends on nothing that 0006 does (the two were written side by side).
+@migrations(name="0007_local_drafts")
+def _local_drafts(db: Database) -> None:
+    # Drafts (unfinished forms) became local-only: they must not reach the server.
+    # This runs at open, before unlock, so it can only touch plaintext columns.
+    # - Every outbox row of kind 'draft' goes, acknowledged or not, and with it the
+    #   sealed draft content it held. Their sequence numbers are never reused
+    #   (``meta.last_seq`` stays): an unacknowledged change may already be at the hub
+    #   (a USB bundle in transit, a reply lost on the way back), and the hub treats
+    #   seq as a high-water mark, so a reused number would make it drop a real
+    #   change as a duplicate. The hub may therefore see holes where withdrawn draft
+    #   changes were, once; it accepts them (sync/server/hub.py) and docs/sync.md says so.
+    # - The highest acknowledged sequence is kept in ``meta.acked_floor``: the sync
+    #   client measures progress by it, and the row that held it may be one removed.
+    # - Draft rows stop naming a creation change (``outbox_seq``), and draft tombstones
+    #   and conflicts go: no replica is to be told about drafts any more.
+    # The kinds are spelled out rather than read from storage.store.LOCAL_KINDS: a
+    # shipped migration must do the same thing whatever that set becomes later.
+    local = "('draft')"
+    row = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
+    if row is not None:
+        acked = db.execute("SELECT max(seq) FROM changes WHERE device_id = ? AND acked = 1", [row[0]]).fetchone()[0]
+        if acked:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('acked_floor', ?)", [str(acked)])
+    _run(
+        db,
+        f"""DELETE FROM changes WHERE kind IN {local}""",
+        f"""UPDATE records SET outbox_seq = NULL WHERE kind IN {local} AND outbox_seq IS NOT NULL""",
+        f"""DELETE FROM conflicts WHERE kind IN {local}""",
+        f"""DELETE FROM records WHERE kind IN {local} AND deleted = 1""",
+    )
+
+
 # Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V2 = (
     ("phone", "phone"),

@@ -11,6 +11,10 @@ appends, in the same transaction, the record row, one outbox change per record
 with only the changed fields, the blind-index tokens and an audit-chain link.
 (A new record's change reads its fields from the record row until the record is
 first rewritten, and one audit link covers each batch of new records: schema 0004.)
+
+Records of a kind in ``LOCAL_KINDS`` (unfinished drafts) are the exception: they
+never enter the outbox, so they are never pushed, never go into a USB bundle and
+never count as pending. See ``LOCAL_KINDS`` below and docs/security.md.
 """
 from __future__ import annotations
 
@@ -65,6 +69,21 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _dumps = orjson.dumps
 _loads = orjson.loads
+
+# Kinds whose records never leave this laptop. Saving, editing and deleting one
+# writes the record and the audit chain but no outbox change, and takes no outbox
+# sequence number, so the sequence the server sees has no holes where they were.
+# Deleting one removes its row outright (no tombstone: no other replica has it to
+# be told), and ``secure_delete`` zeroes the sealed content. Changes of these kinds
+# that arrive from elsewhere are skipped. Adding a kind here needs a migration like
+# 0007, which withdraws the kind's existing records from the outbox.
+#   draft: an unfinished form; finalising writes a submission and deletes the draft.
+LOCAL_KINDS = frozenset({"draft"})
+
+
+def is_local_kind(kind: str) -> bool:
+    """True for records that stay on this laptop (see ``LOCAL_KINDS``)."""
+    return kind in LOCAL_KINDS
 
 
 class Record:
@@ -673,7 +692,11 @@ class Store(ReplicaMixin):
 
         Per record: one sealed body, whose row the creation change reads (``outbox_seq``),
         and the blind-index tokens. One audit entry covers the whole slice.
+        Records of a local kind get no change and no sequence number, and one plain
+        audit entry each: a batch entry's packed ids claim outbox sequence numbers
+        (``verify`` vouches for bodyless changes with them), and these have none.
         """
+        local = kind in LOCAL_KINDS
         n = len(chunk)
         new_ids = uuid7_many(n)
         ids = [rid for rid, _raw in new_ids]
@@ -693,14 +716,16 @@ class Store(ReplicaMixin):
         device = self.device_id
         stamps = self.clock.ticks(n)
         first_seq = tx.last_seq + 1
-        seqs = range(first_seq, first_seq + n)
+        seqs = itertools.repeat(None, n) if local else range(first_seq, first_seq + n)
         refs = range(ref, ref + n)
         # clocks stay NULL: every field carries the stamp in `updated`.
         rec_rows = [
             (r, rid, kind, form_id, form_version, f"{now}@{device}", seq, body)
             for r, rid, now, seq, body in zip(refs, ids, stamps, seqs, bodies)
         ]
-        change_rows = [(device, seq, rid, kind, form_id, form_version, now) for seq, rid, now in zip(seqs, ids, stamps)]
+        change_rows = [] if local else [
+            (device, seq, rid, kind, form_id, form_version, now) for seq, rid, now in zip(seqs, ids, stamps)
+        ]
         index_rows = []
         for name, normaliser in self._indexed(kind).items():
             norm = normalize.NORMALISERS[normaliser]
@@ -709,12 +734,16 @@ class Store(ReplicaMixin):
             index_rows += zip(tokens, [r for r, _v in present])
         # Sorted, the tokens go into the index in key order: each page is visited once.
         index_rows.sort()
-        tx.last_seq = first_seq + n - 1
-        audit_row = self._audit_row("add", ids[0] if n == 1 else None, records=_pack_ids(first_seq, [raw for _rid, raw in new_ids]))
-        return ids, rec_rows, change_rows, index_rows, audit_row
+        if local:
+            audit_rows = [self._audit_row("add", rid) for rid in ids]
+        else:
+            tx.last_seq = first_seq + n - 1
+            audit_rows = [self._audit_row("add", ids[0] if n == 1 else None,
+                                          records=_pack_ids(first_seq, [raw for _rid, raw in new_ids]))]
+        return ids, rec_rows, change_rows, index_rows, audit_rows
 
     def _write_new(self, rows: tuple) -> None:
-        _ids, rec_rows, change_rows, index_rows, audit_row = rows
+        _ids, rec_rows, change_rows, index_rows, audit_rows = rows
         with translate_errors():
             c = self._conn
             c.executemany(
@@ -726,7 +755,7 @@ class Store(ReplicaMixin):
                 change_rows,
             )
             c.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", index_rows)
-            c.execute(_AUDIT_INSERT, audit_row)
+            c.executemany(_AUDIT_INSERT, audit_rows)
 
     def get_record(self, record_id: str) -> Record:
         sealer = self._need_key()
@@ -749,7 +778,9 @@ class Store(ReplicaMixin):
             changed = {k: v for k, v in changes.items() if record.fields.get(k, _MISSING) != v}
             if not changed:
                 return record
-            self._keep_creation(sealer, record, row[_OUTBOX_SEQ])
+            local = record.kind in LOCAL_KINDS
+            if not local:
+                self._keep_creation(sealer, record, row[_OUTBOX_SEQ])
             now = self.clock.tick()
             st = f"{now}@{self.device_id}"
             old_fields = dict(record.fields)
@@ -759,7 +790,8 @@ class Store(ReplicaMixin):
                 record.clocks[k] = st
             self._write_record(sealer, record, st)
             self._reindex(record, row[_REF], old_fields, changed.keys())
-            self._append_change(sealer, record, now, changed, bases)
+            if not local:
+                self._append_change(sealer, record, now, changed, bases)
             self._audit("edit", record_id, detail={"fields": sorted(changed)})
         log.info("edited record %s (%d field(s))", record_id, len(changed))
         return record
@@ -770,6 +802,10 @@ class Store(ReplicaMixin):
         with self.atomic():
             row = self._row(record_id)
             record = self._decode(sealer, row)
+            if record.kind in LOCAL_KINDS:
+                self._erase_local(record, row[_REF])
+                log.info("erased local record %s", record_id)
+                return
             if record.deleted:
                 return
             self._keep_creation(sealer, record, row[_OUTBOX_SEQ])
@@ -790,6 +826,19 @@ class Store(ReplicaMixin):
             self._append_change(sealer, record, now, {}, bases)
             self._audit("delete", record_id)
         log.info("deleted record %s", record_id)
+
+    def _erase_local(self, record: Record, ref: int) -> None:
+        """Delete a local-only record outright: no other replica holds it, so there is no
+        one to tell with a tombstone. With ``secure_delete`` on, SQLite zeroes the freed
+        sealed body. Its blind-index tokens and any conflicts kept for it go too (a draft
+        pulled before schema 0007 could have both); outbox rows cannot exist for it."""
+        with translate_errors():
+            c = self._conn
+            c.executemany("DELETE FROM blind_index WHERE token = ? AND ref = ?",
+                          [(t, ref) for t in self._tokens(record.kind, record.fields)])
+            c.execute("DELETE FROM conflicts WHERE record_id = ?", (record.id,))
+            c.execute("DELETE FROM records WHERE ref = ?", (ref,))
+        self._audit("delete", record.id)
 
     def list_records(self, kind: str | None = None, *, include_deleted: bool = False) -> Iterator[Record]:
         """Stream records, decrypting one at a time (memory stays flat on big stores)."""
@@ -984,6 +1033,10 @@ class Store(ReplicaMixin):
             return self._conn.execute("SELECT count(*) FROM changes WHERE acked = 0").fetchone()[0]
 
     def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict, bases: dict | None = None) -> None:
+        if record.kind in LOCAL_KINDS:
+            # A bug, not a user error: a local record must never reach the outbox, where
+            # it would take a sequence number and be pushed.
+            raise AssertionError(f"a {record.kind} record must not enter the outbox")
         tx = self._tx
         tx.last_seq += 1
         seq = tx.last_seq

@@ -44,6 +44,8 @@ from .errors import (
     SyncError,
     WrongRecipient,
 )
+from storage.errors import StorageError
+
 from .files import read_bundle_file, write_atomically
 from .merge import merge_change
 
@@ -124,7 +126,8 @@ class SyncResult:
     conflicts: int = 0
     forwarded: int = 0       # other laptops' bundles uploaded for them
     refused: list = field(default_factory=list)
-    warning: str | None = None
+    warning: str | None = None         # the server's sentence (English), for the log and the command line
+    warning_code: str = ""             # a SyncLoop reason code for it: "clock_ahead" or "server_warning"
     forms_changed: bool = False  # the hub published or withdrew a form for this team
 
     def to_json(self) -> dict:
@@ -276,9 +279,13 @@ class SyncClient:
             result.pulled += applied.new
             result.conflicts += applied.conflicts
             result.refused += reply.refused
+            held_back = bool(changes) and reply.acked <= before
             if reply.warning:
+                # The server holds changes back only for a clock far ahead (docs/sync.md); a
+                # warning that held nothing back is passed on as the server's own note.
                 result.warning = reply.warning
-            if changes and reply.acked <= before:
+                result.warning_code = "clock_ahead" if held_back else "server_warning"
+            if held_back:
                 break  # the server holds the rest back (see the warning); the next sync tries again
             if reply.more:
                 continue
@@ -302,7 +309,8 @@ class SyncClient:
             log.warning("revoked by the hub with an erase order: wiping this profile")
             with self.lock:
                 self.store.wipe()
-            raise DeviceRevoked("The hub revoked this laptop and asked it to erase its data: the profile has been erased.")
+            raise DeviceRevoked("The hub revoked this laptop and asked it to erase its data: the profile has been erased.",
+                                erased=True)
         raise DeviceRevoked("The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.")
 
     def probe(self) -> bool:
@@ -377,15 +385,35 @@ def _stage(progress: StageProgress | None, stage: str) -> Callable[[int, int], N
 
 
 # --- the background loop --------------------------------------------------------------------
+# Why the loop is in its state, as stable codes: the app shows each in the person's
+# language (gui/screens/sync.py reason_text), and ``detail`` keeps the English
+# sentence for logs and diagnosis. A test fails when a code has no translation.
+REASON_CODES = (
+    "server_silent",        # offline: the server did not answer the probe
+    "server_unreachable",   # offline: a sync could not reach the server (``error`` says how)
+    "device_revoked",       # error: the hub revoked this laptop (``error.erased``: profile erased)
+    "sync_error",           # error: a typed sync error; ``error`` is it
+    "store_error",          # error: a typed storage error while syncing (disk full, store busy); ``error`` is it
+    "unexpected",           # error: a bug; ``detail`` names its type only
+    "clock_ahead",          # up to date, but the server holds changes back: this clock is ahead
+    "server_warning",       # up to date, with a note from the server (``detail``)
+)
+
+
 @dataclass
 class SyncState:
-    """What the status bar shows. ``state``: not_enrolled | offline | syncing | up_to_date | error."""
+    """What the status bar shows. ``state``: not_enrolled | offline | syncing | up_to_date | error.
+
+    ``reason`` is one of REASON_CODES (or empty); ``error`` the typed error behind it,
+    whose type and attributes (never field values) let the app word it."""
 
     state: str
     detail: str = ""
     last_sync: float | None = None   # epoch seconds of the last complete sync
     pending: int = 0
     next_try_s: float | None = None
+    reason: str = ""
+    error: Exception | None = None
 
 
 class SyncLoop:
@@ -433,8 +461,11 @@ class SyncLoop:
         except Exception:  # a locked or closed store: the count is cosmetic
             return 0
 
-    def _emit(self, state: str, detail: str = "", next_try: float | None = None) -> None:
-        self.on_state(SyncState(state, detail, self.last_sync, self._pending(), next_try))
+    def _emit(self, state: str, detail: str = "", next_try: float | None = None, *, reason: str = "",
+              error: Exception | None = None) -> None:
+        if error is not None:
+            error = error.with_traceback(None)  # the state outlives the sync: keep no frames alive
+        self.on_state(SyncState(state, detail, self.last_sync, self._pending(), next_try, reason, error))
 
     def run_once(self) -> float:
         """One attempt; returns how long to wait before the next."""
@@ -446,7 +477,7 @@ class SyncLoop:
         if self.failures and not self.client.probe():
             self.failures += 1
             wait = self.backoff()
-            self._emit("offline", "The server does not answer.", wait)
+            self._emit("offline", "The server does not answer.", wait, reason="server_silent")
             return wait
         self._emit("syncing")
         try:
@@ -454,20 +485,25 @@ class SyncLoop:
         except ServerUnreachable as exc:
             self.failures += 1
             wait = self.backoff()
-            self._emit("offline", str(exc), wait)
+            self._emit("offline", str(exc), wait, reason="server_unreachable", error=exc)
             return wait
         except DeviceRevoked as exc:
-            self._emit("error", str(exc))
+            self._emit("error", str(exc), reason="device_revoked", error=exc)
             self._stop.set()
             return self.interval
         except (SyncError, BundleError) as exc:
             self.failures += 1
             wait = self.backoff()
-            self._emit("error", str(exc), wait)
+            self._emit("error", str(exc), wait, reason="sync_error", error=exc)
+            return wait
+        except StorageError as exc:  # a full disk or a busy store while applying: typed, so worded for the person
+            self.failures += 1
+            wait = self.backoff()
+            self._emit("error", str(exc), wait, reason="store_error", error=exc)
             return wait
         self.failures = 0
         self.last_sync = time.time()
-        self._emit("up_to_date", result.warning or "")
+        self._emit("up_to_date", result.warning or "", reason=result.warning_code)
         return self.interval
 
     def _run(self) -> None:
@@ -478,6 +514,7 @@ class SyncLoop:
                 log.error("sync loop: %s", type(exc).__name__)
                 self.failures += 1
                 wait = self.backoff()
-                self._emit("error", f"Sync failed unexpectedly ({type(exc).__name__}); it will try again.", wait)
+                self._emit("error", f"Sync failed unexpectedly ({type(exc).__name__}); it will try again.", wait,
+                           reason="unexpected")
             self._wake.wait(wait)
             self._wake.clear()

@@ -140,7 +140,12 @@ class UnknownDevice(SyncError):
 
 
 class DeviceRevoked(SyncError):
-    """The hub revoked this device; the server refuses it."""
+    """The hub revoked this device; the server refuses it. ``erased``: this laptop's
+    profile was crypto-erased on the hub's signed order (the app must say so)."""
+
+    def __init__(self, message: str, *, erased: bool = False) -> None:
+        self.erased = erased
+        super().__init__(message)
 
 
 class ServerUnreachable(SyncError):

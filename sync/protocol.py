@@ -88,6 +88,13 @@ def _field_ok(name: str) -> bool:
     return False
 
 
+# Record kinds that never leave the laptop that made them: unfinished drafts.
+# storage.LOCAL_KINDS is the laptop's rule; the server may not import storage, so
+# the set is repeated here, and tests/unit/test_local_records.py keeps the two equal.
+# A hub refuses changes of these kinds (from a laptop older than schema 0007).
+LOCAL_KINDS = frozenset({"draft"})
+
+
 def check_change(c: object, where: str) -> dict:
     """Validate one change as it travels: ``{device_id, seq, record_id, kind, form_id,
     form_version, hlc, deleted, fields, bases}``. Returns it, normalised."""

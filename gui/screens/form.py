@@ -5,8 +5,10 @@ Drafts are records of kind ``draft`` in the encrypted store (never a side file):
 their fields are the answers so far (``Session.record()``), plus ``_editing``
 when the draft edits a finished record. Every change is saved a moment after the
 last keystroke (and at once on Ctrl+S, on leaving, on lock and on close), so a
-crash or a dead battery loses at most that moment. Finalising writes the
-``submission`` (or edits the finished record) and deletes the draft.
+crash or a dead battery loses at most that moment. Drafts are local-only records
+(storage.LOCAL_KINDS): they never sync. Finalising writes the ``submission`` (or
+edits the finished record) and deletes the draft, in one transaction, so the
+outbox gets exactly the finished record's changes.
 """
 from __future__ import annotations
 
@@ -359,7 +361,7 @@ class FormScreen(QWidget):
 
         def done(_draft_id: str) -> None:
             self.status.setText(tr("Draft saved"))
-            self.ctx.saved()
+            self.ctx.saved(outgoing=False)
             if then:
                 then()
 

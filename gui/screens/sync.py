@@ -10,7 +10,9 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from storage import errors as se
 from storage.hlc import wall_ms
+from sync import errors as sy
 from sync.client import SyncState
 
 from ..context import Context
@@ -45,6 +47,36 @@ def stage_text(stage: str) -> str:
         "checking": tr("Checking the bundle's signature and contents…"),
         "applying": tr("Applying the changes…"),
     }.get(stage, tr("Working…"))
+
+
+# One translated sentence per reason code of the sync loop (sync.client.REASON_CODES);
+# a test fails when a code has none. Where a typed error is behind the reason, its
+# own message (gui/errors.py) says more; these are the words when it is missing.
+REASONS = {
+    "server_silent": lambda: tr("The server does not answer; sync will try again by itself."),
+    "server_unreachable": lambda: message_for(sy.ServerUnreachable("")),
+    "device_revoked": lambda: message_for(sy.DeviceRevoked("")),
+    "sync_error": lambda: message_for(sy.SyncError("")),
+    "store_error": lambda: message_for(se.StorageError("")),
+    "unexpected": lambda: tr("Sync failed unexpectedly; it will try again. If it happens again, tell your supervisor."),
+    "clock_ahead": lambda: tr("This laptop's clock is ahead of the server's. Set the correct date and time; "
+                              "newer changes wait until then."),
+    "server_warning": lambda: tr("The server sent a note with this sync; its text is in the tooltip."),
+}
+
+
+def reason_text(state: SyncState) -> str:
+    """Why the loop is in its state, in the interface language ('' when there is nothing to say)."""
+    if state.error is not None:
+        return message_for(state.error)
+    words = REASONS.get(state.reason)
+    return words() if words else ""
+
+
+def state_tooltip(state: SyncState) -> str:
+    """The reason, then the English detail (a network error's own words) for whoever diagnoses it."""
+    reason = reason_text(state)
+    return "\n".join(t for t in (reason, state.detail) if t)
 
 
 def last_sync_text(state: SyncState) -> str:
@@ -145,11 +177,14 @@ class SyncScreen(QWidget):
 
     def on_state(self, state: SyncState) -> None:
         text = f"{state_text(state)} — {last_sync_text(state)}. " + tr("{n} change(s) waiting to be sent.").format(n=state.pending)
-        # Offline is already said in full; its detail (the network reason, in English) stays
-        # in the tooltip for whoever diagnoses a wrong address. A problem needs its reason shown.
-        if state.state == "error" and state.detail:
-            text += "\n" + state.detail
-        self.state.setToolTip(state.detail)
+        # Offline is already said in full; its reason stays in the tooltip, with the network's
+        # own words for whoever diagnoses a wrong address. A problem, or changes held back,
+        # needs its reason shown, in the person's language.
+        if state.state == "error" or state.reason == "clock_ahead":
+            reason = reason_text(state)
+            if reason:
+                text += "\n" + reason
+        self.state.setToolTip(state_tooltip(state))
         self.state.setText(text)
 
     # -- USB ---------------------------------------------------------------------------------------

@@ -4,8 +4,36 @@
   <context>
     <name>Fieldbook</name>
     <message>
-      <source>That passphrase did not open this profile. Check the keyboard layout and Caps Lock, then try again.</source>
-      <translation>Ця парольна фраза не відкриває профіль. Перевірте розкладку клавіатури та Caps Lock і спробуйте ще раз.</translation>
+      <source>The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.</source>
+      <translation>Хаб відкликав цей ноутбук: він більше не може синхронізуватися. Його дані залишаються тут; зверніться до хабу.</translation>
+    </message>
+    <message>
+      <source>The hub revoked this laptop and asked it to erase its data: this profile has been erased.</source>
+      <translation>Хаб відкликав цей ноутбук і наказав стерти його дані: цей профіль стерто.</translation>
+    </message>
+    <message>
+      <source>The local store could not complete this, and nothing was changed. Try again; if it happens again, tell your supervisor.</source>
+      <translation>Локальне сховище не змогло це виконати, і нічого не змінено. Спробуйте ще раз; якщо це повториться, повідомте керівника.</translation>
+    </message>
+    <message>
+      <source>This folder holds no Fieldbook profile, or it cannot be opened. Choose your profile's folder, or create a new profile.</source>
+      <translation>У цій теці немає профілю Fieldbook, або її не вдається відкрити. Виберіть теку свого профілю або створіть новий профіль.</translation>
+    </message>
+    <message>
+      <source>This folder already holds a profile. Choose an empty folder.</source>
+      <translation>У цій теці вже є профіль. Виберіть порожню теку.</translation>
+    </message>
+    <message>
+      <source>The profile's data is damaged and cannot be read. Check the profile, and restore it from the server or a backup.</source>
+      <translation>Дані профілю пошкоджено, їх не вдається прочитати. Перевірте профіль і відновіть його із сервера або з резервної копії.</translation>
+    </message>
+    <message>
+      <source>This profile was written by a newer Fieldbook. Update Fieldbook to open it.</source>
+      <translation>Цей профіль записала новіша версія Fieldbook. Оновіть Fieldbook, щоб його відкрити.</translation>
+    </message>
+    <message>
+      <source>This profile was erased; nothing can open it any more.</source>
+      <translation>Цей профіль стерто; відкрити його більше неможливо.</translation>
     </message>
     <message>
       <source>Type your passphrase first.</source>
@@ -16,20 +44,108 @@
       <translation>Парольна фраза закоротка: використайте щонайменше 8 символів (кілька слів — добрий вибір).</translation>
     </message>
     <message>
-      <source>The disk is full, so the last change was not saved. Free some space, then try again.</source>
-      <translation>Диск заповнений, тому останню зміну не збережено. Звільніть місце й спробуйте ще раз.</translation>
+      <source>That passphrase did not open this profile. Check the keyboard layout and Caps Lock, then try again.</source>
+      <translation>Ця парольна фраза не відкриває профіль. Перевірте розкладку клавіатури та Caps Lock і спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>There is no user of that name on this profile.</source>
+      <translation>У цьому профілі немає користувача з таким ім'ям.</translation>
+    </message>
+    <message>
+      <source>That change to the profile's users is not possible: the name is taken, or it is the last user.</source>
+      <translation>Таку зміну користувачів профілю зробити неможливо: ім'я вже зайняте або це останній користувач.</translation>
+    </message>
+    <message>
+      <source>That recovery key was mistyped. Check each group of characters, then try again.</source>
+      <translation>Ключ відновлення введено з помилкою. Перевірте кожну групу символів і спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>That recovery key does not belong to this profile.</source>
+      <translation>Цей ключ відновлення не належить цьому профілю.</translation>
+    </message>
+    <message>
+      <source>The profile is locked. Unlock it, then try again.</source>
+      <translation>Профіль заблоковано. Розблокуйте його і спробуйте ще раз.</translation>
     </message>
     <message>
       <source>The store is busy in another program. Close other Fieldbook windows, then try again.</source>
       <translation>Сховище зайняте іншою програмою. Закрийте інші вікна Fieldbook і спробуйте ще раз.</translation>
     </message>
     <message>
-      <source>The server cannot be reached. Your work is safe here and will sync when the connection returns.</source>
-      <translation>Сервер недоступний. Ваша робота збережена тут і синхронізується, коли з’явиться зв’язок.</translation>
+      <source>The disk is full, so the last change was not saved. Free some space, then try again.</source>
+      <translation>Диск заповнений, тому останню зміну не збережено. Звільніть місце й спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>That record is not in this profile (it may have been deleted).</source>
+      <translation>Цього запису немає в профілі (можливо, його видалено).</translation>
+    </message>
+    <message>
+      <source>These answers cannot be saved as they are: a name or a value is not valid. Nothing was saved.</source>
+      <translation>Ці відповіді не можна зберегти як є: назва або значення недійсні. Нічого не збережено.</translation>
+    </message>
+    <message>
+      <source>This field cannot be searched by exact value.</source>
+      <translation>За цим полем не можна шукати точне значення.</translation>
+    </message>
+    <message>
+      <source>Sync could not finish. Nothing was lost; it will try again.</source>
+      <translation>Синхронізацію не вдалося завершити. Нічого не втрачено; спроба повториться.</translation>
+    </message>
+    <message>
+      <source>This bundle was refused; nothing was imported.</source>
+      <translation>Цей пакет відхилено; нічого не імпортовано.</translation>
+    </message>
+    <message>
+      <source>This is not a Fieldbook sync bundle; nothing was imported. Check that you chose the right file.</source>
+      <translation>Це не пакет синхронізації Fieldbook; нічого не імпортовано. Перевірте, чи вибрано правильний файл.</translation>
+    </message>
+    <message>
+      <source>This bundle is incomplete; nothing was imported. It was probably copied before the transfer finished: copy it again from the original.</source>
+      <translation>Цей пакет неповний; нічого не імпортовано. Імовірно, його скопіювали до завершення передавання: скопіюйте його ще раз з оригіналу.</translation>
+    </message>
+    <message>
+      <source>This bundle failed its integrity check; nothing was imported. It was damaged or altered after it was made: make a new bundle on the sending device.</source>
+      <translation>Цей пакет не пройшов перевірку цілісності; нічого не імпортовано. Його пошкоджено або змінено після створення: створіть новий пакет на пристрої-відправнику.</translation>
+    </message>
+    <message>
+      <source>This bundle is over the size limit; nothing was imported. Sync more often, so that each bundle stays smaller.</source>
+      <translation>Цей пакет перевищує обмеження розміру; нічого не імпортовано. Синхронізуйте частіше, щоб кожен пакет був меншим.</translation>
+    </message>
+    <message>
+      <source>This bundle was already imported; nothing needs to be done.</source>
+      <translation>Цей пакет уже імпортовано; нічого робити не потрібно.</translation>
+    </message>
+    <message>
+      <source>The server would not enroll this laptop: the code is unknown, used or expired, or did not verify. Ask the hub for a new code.</source>
+      <translation>Сервер не зареєстрував цей ноутбук: код невідомий, уже використаний, прострочений або не пройшов перевірку. Попросіть у хабу новий код.</translation>
     </message>
     <message>
       <source>This laptop is not connected to a server yet. Enroll it in Settings with the code from your hub.</source>
       <translation>Цей ноутбук ще не під’єднано до сервера. Зареєструйте його в Налаштуваннях за кодом від вашого хабу.</translation>
+    </message>
+    <message>
+      <source>The server does not know this device.</source>
+      <translation>Сервер не знає цього пристрою.</translation>
+    </message>
+    <message>
+      <source>The server cannot be reached. Your work is safe here and will sync when the connection returns.</source>
+      <translation>Сервер недоступний. Ваша робота збережена тут і синхронізується, коли з’явиться зв’язок.</translation>
+    </message>
+    <message>
+      <source>The server refused the request; nothing was lost. Check the server address, or tell your administrator.</source>
+      <translation>Сервер відхилив запит; нічого не втрачено. Перевірте адресу сервера або повідомте адміністратора.</translation>
+    </message>
+    <message>
+      <source>The server's answer did not verify against what this laptop trusts; nothing was done. Check the server address and tell your administrator.</source>
+      <translation>Відповідь сервера не пройшла перевірку тим, чому довіряє цей ноутбук; нічого не зроблено. Перевірте адресу сервера і повідомте адміністратора.</translation>
+    </message>
+    <message>
+      <source>The server sent a message this Fieldbook does not understand; nothing from it was applied. Update Fieldbook, or tell your administrator.</source>
+      <translation>Сервер надіслав повідомлення, якого ця версія Fieldbook не розуміє; з нього нічого не застосовано. Оновіть Fieldbook або повідомте адміністратора.</translation>
+    </message>
+    <message>
+      <source>This bundle is addressed to '{to}', not to this laptop; nothing was imported. Deliver it to its recipient.</source>
+      <translation>Цей пакет адресовано «{to}», а не цьому ноутбуку; нічого не імпортовано. Передайте його адресатові.</translation>
     </message>
     <message>
       <source>Something went wrong inside Fieldbook ({name}). Your saved work is safe. If it happens again, tell your supervisor.</source>
@@ -38,6 +154,22 @@
     <message>
       <source>Fieldbook</source>
       <translation>Fieldbook</translation>
+    </message>
+    <message>
+      <source>This bundle is sealed for another key of '{to}', so it cannot be opened here; nothing was imported. Make a new bundle on the sending device.</source>
+      <translation>Цей пакет запечатано для іншого ключа «{to}», тож тут його не відкрити; нічого не імпортовано. Створіть новий пакет на пристрої-відправнику.</translation>
+    </message>
+    <message>
+      <source>Record {id} is damaged and cannot be decrypted; the other records are fine. Restore it from the server or a backup.</source>
+      <translation>Запис {id} пошкоджено, його не вдається розшифрувати; інші записи в порядку. Відновіть його із сервера або з резервної копії.</translation>
+    </message>
+    <message>
+      <source>This bundle was made by a newer Fieldbook (bundle format {version}); nothing was imported. Update Fieldbook, then import it again.</source>
+      <translation>Цей пакет створила новіша версія Fieldbook (формат пакета {version}); нічого не імпортовано. Оновіть Fieldbook і імпортуйте його ще раз.</translation>
+    </message>
+    <message>
+      <source>This bundle comes from '{sender}', which is not enrolled here or was revoked; nothing was imported.</source>
+      <translation>Цей пакет надіслав «{sender}», який тут не зареєстрований або відкликаний; нічого не імпортовано.</translation>
     </message>
     <message>
       <source>The file could not be read or written ({reason}).</source>
@@ -342,6 +474,22 @@
     <message>
       <source>Working…</source>
       <translation>Виконується…</translation>
+    </message>
+    <message>
+      <source>The server does not answer; sync will try again by itself.</source>
+      <translation>Сервер не відповідає; синхронізація повториться автоматично.</translation>
+    </message>
+    <message>
+      <source>Sync failed unexpectedly; it will try again. If it happens again, tell your supervisor.</source>
+      <translation>Синхронізація несподівано не вдалася; спроба повториться. Якщо це станеться знову, повідомте керівника.</translation>
+    </message>
+    <message>
+      <source>This laptop's clock is ahead of the server's. Set the correct date and time; newer changes wait until then.</source>
+      <translation>Годинник цього ноутбука поспішає відносно сервера. Встановіть правильні дату й час; новіші зміни чекатимуть до того.</translation>
+    </message>
+    <message>
+      <source>The server sent a note with this sync; its text is in the tooltip.</source>
+      <translation>Сервер додав примітку до цієї синхронізації; її текст є в підказці.</translation>
     </message>
     <message>
       <source>never synced</source>

@@ -323,6 +323,12 @@ class Hub:
             log_rows, conflict_rows = [], []
             for c in chunk:
                 rid = c["record_id"]
+                if c["kind"] in protocol.LOCAL_KINDS:
+                    # A draft is unfinished work that stays on its laptop: team leads and
+                    # exports see finished records only. Acknowledged (the laptop must not
+                    # resend it), not kept, and never passed on to other laptops.
+                    result.refused.append({"seq": c["seq"], "reason": "local-only kind"})
+                    continue
                 entry = pending.get(rid)
                 if entry is None:
                     if not c["deleted"]:

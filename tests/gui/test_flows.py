@@ -105,6 +105,27 @@ def test_draft_survives_closing_the_window_mid_form(qtbot, window_factory, profi
     assert s2.session.get("urgency") == s.rows[("urgency", ())]._choice_names[-1]
 
 
+def test_draft_autosaves_wait_for_no_sync_and_are_not_counted(qtbot, window_factory, profile):
+    import storage
+
+    assert storage.is_local_kind(DRAFT_KIND)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    wakes = []
+    w.ctx.loop.wake = lambda: wakes.append(1)
+    s = w.open_form("complaints_feedback")
+    answer(qtbot, s, "received_date", "2026-02-01")
+    qtbot.waitUntil(lambda: s.draft["id"] is not None and s.status.text() != "", timeout=WAIT)
+    answer(qtbot, s, "feedback_type", s.rows[("feedback_type", ())]._choice_names[0])
+    qtbot.mouseClick(s.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: s.draft["saved"] is not None and "feedback_type" in s.draft["saved"], timeout=WAIT)
+    with w.ctx.tasks.store_lock:
+        assert w.store.pending_count() == 0 and len(list(w.store.list_records(DRAFT_KIND))) == 1
+    assert wakes == []                                  # an auto-save sends nothing, so it wakes no sync
+    w.ctx.refresh_pending()
+    qtbot.waitUntil(lambda: w.pending_label.text() == "0 waiting to sync", timeout=WAIT)
+
+
 def test_auto_lock_then_unlock_reopens_the_draft(qtbot, window_factory, profile):
     w = window_factory(profile)
     unlock(qtbot, w)

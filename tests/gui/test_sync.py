@@ -45,11 +45,11 @@ def test_usb_export_import_and_a_tampered_bundle_is_refused(qtbot, window_factor
     enroll_in_settings(qtbot, w, live)
     qtbot.waitUntil(lambda: w.sync_label.text() == "Up to date", timeout=WAIT)
     w.ctx.loop.stop()  # no network from here on: a USB day
+    saved = []
     w.ctx.run(lambda st: st.save_record("submission", {"settlement": "By stick"}, form_id="household_needs"),
-              lambda _r: w.ctx.saved())
-    # The save is queued on the store worker, the export on the network pool: a person
-    # clicks after the save shows; without this wait the export may read the outbox first.
-    qtbot.waitUntil(lambda: w.pending_label.text() == "1 waiting to sync", timeout=WAIT)
+              lambda rid: (saved.append(rid), w.ctx.saved()))
+    # The export runs on the background pool, not the store worker: it must not overtake the save.
+    qtbot.waitUntil(lambda: bool(saved), timeout=WAIT)
     w.show_screen("sync")
     sc = w.sync_screen
     out = tmp_path / "usb" / "laptop.fbb"
@@ -138,3 +138,30 @@ def test_usb_progress_bar_is_determinate_and_fills_for_export_and_import(qtbot, 
         assert any(label.startswith(stage) and label.endswith("100%") for label in full), (stage, seen)
     # The bar moved through values short of full on the way (per slice of changes), not only 0 and full.
     assert any(m == PROGRESS_STEPS and 0 < v < m for m, v, _ in seen) or len(full) >= 2
+
+
+def test_a_sync_problem_is_shown_in_ukrainian(qtbot, window_factory, profile, tmp_path):
+    from sync.client import SyncClient, SyncLoop
+    from sync_helpers import HubTransport
+
+    hub = make_hub(tmp_path / "hub-uk")
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.settings.language.setCurrentIndex(w.settings.language.findData("uk"))
+    try:
+        qtbot.waitUntil(lambda: w.nav.item(0).text() == "Головна", timeout=WAIT)
+        w.ctx.loop.stop()  # the window's own loop: this test drives one against an in-process hub
+        client = SyncClient(w.store, transport=HubTransport(hub), lock=w.ctx.tasks.store_lock)
+        client.enroll("http://hub.test", hub.new_enroll_code("north"))
+        hub.revoke(w.store.device_id)
+        SyncLoop(client, w.ctx.sync_state.emit).run_once()
+        qtbot.waitUntil(lambda: w.ctx.last_state.reason == "device_revoked", timeout=WAIT)
+        w.show_screen("sync")
+        text = w.sync_screen.state.text()
+        assert "Хаб відкликав цей ноутбук" in text and "revoked" not in text
+        assert w.sync_label.text() == "Проблема синхронізації"
+        assert "Хаб відкликав" in w.sync_label.toolTip()
+    finally:
+        w.settings.language.setCurrentIndex(w.settings.language.findData("en"))
+        qtbot.waitUntil(lambda: w.nav.item(0).text() == "Home", timeout=WAIT)
+        hub.close()
