@@ -99,6 +99,8 @@ MESSAGES: dict[type, Callable] = {
     sy.NotEnrolled: lambda e: tr("This laptop is not connected to a server yet. Enroll it in Settings with the code "
                                  "from your hub."),
     sy.UnknownDevice: lambda e: tr("The server does not know this device."),
+    # Raised at the hub (server publish-form); listed so every typed error has its words.
+    sy.FormNotPublished: lambda e: tr("The hub did not publish or withdraw that form; nothing changed."),
     sy.DeviceRevoked: _revoked,
     sy.ServerUnreachable: lambda e: tr("The server cannot be reached. Your work is safe here and will sync when the "
                                        "connection returns."),

@@ -128,6 +128,10 @@
       <translation>Сервер не знає цього пристрою.</translation>
     </message>
     <message>
+      <source>The hub did not publish or withdraw that form; nothing changed.</source>
+      <translation>Хаб не опублікував і не відкликав цю форму; нічого не змінено.</translation>
+    </message>
+    <message>
       <source>The server cannot be reached. Your work is safe here and will sync when the connection returns.</source>
       <translation>Сервер недоступний. Ваша робота збережена тут і синхронізується, коли з’явиться зв’язок.</translation>
     </message>
