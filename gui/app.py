@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from resources import app_info, icon_path
 from storage import crypto
 
-from . import i18n
+from . import collector, i18n
 from .context import Context
 from .errors import install_excepthook
 from .window import MainWindow
@@ -39,6 +39,7 @@ def application() -> QApplication:
     app.setOrganizationName(info["display_name"])
     app.setApplicationVersion(info["version"])
     app.setWindowIcon(QIcon(str(icon_path(".png"))))
+    collector.install(app)
     return app
 
 

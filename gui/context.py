@@ -81,6 +81,11 @@ class FormCache:
                 self._forms[form_id] = forms.load_form(resource_path("forms", f"{form_id}.xlsx"))
             return self._forms[form_id]
 
+    def load_published(self, xlsx: bytes, *, name: str, media: dict[str, bytes]) -> forms.Form:
+        """Parse a form the hub published (not cached here: the context keeps the current set)."""
+        with self._lock:
+            return forms.load_form_bytes(xlsx, name=name, media=media)
+
     def add(self, form: forms.Form) -> None:
         with self._lock:
             self._forms[form.form_id] = form
@@ -233,7 +238,7 @@ class Context(QObject):
         """Load the published forms on the store worker when the store's set changed."""
         if self.store is None:
             return
-        known = self._published_digests
+        known, cache = self._published_digests, self.forms
 
         def load(st: Store):
             if not st.unlocked:
@@ -244,7 +249,7 @@ class Context(QObject):
             loaded, unusable = {}, {}
             for f in st.published_form_files():
                 try:
-                    loaded[f["form_id"]] = forms.load_form_bytes(f["xlsx"], name=f"{f['form_id']}.xlsx", media=f["media"])
+                    loaded[f["form_id"]] = cache.load_published(f["xlsx"], name=f"{f['form_id']}.xlsx", media=f["media"])
                 except forms.FormError as exc:
                     # Published with a newer Fieldbook, say: shown with its reason, not offered.
                     unusable[f["form_id"]] = (f["title"], str(exc).splitlines()[0])

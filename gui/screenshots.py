@@ -73,8 +73,8 @@ def demo_published_form() -> dict:
                 ["end_repeat"]):
         ws.append(row)
     settings = wb.create_sheet("settings")
-    settings.append(["form_id", "version", "form_title"])
-    settings.append(["winter_kits", "2026.12.1", "Winter kits check"])
+    settings.append(["form_id", "version", "form_title", "form_title_translation::Українська (uk)"])
+    settings.append(["winter_kits", "2026.12.1", "Winter kits check", "Перевірка зимових наборів"])
     buf = io.BytesIO()
     wb.save(buf)
     xlsx = buf.getvalue()

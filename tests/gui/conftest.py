@@ -12,6 +12,16 @@ from storage import Store, crypto  # noqa: E402
 from gui_helpers import PASSPHRASE  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _automatic_collection_after_gui_tests():
+    """The app collects garbage on its GUI thread only (gui/collector.py); the tiers that
+    run after this one have no event loop, so they get the interpreter's own collector back."""
+    import gc
+
+    yield
+    gc.enable()
+
+
 @pytest.fixture
 def window_factory(qtbot, tmp_path):
     """Open the app's main window on a profile folder; closes every window at the end."""
