@@ -13,6 +13,7 @@ from storage import Store
 from sync.client import SyncState
 
 from . import i18n
+from .collector import GuiThreadCollector
 from .context import Context
 from .errors import present
 from .i18n import tr
@@ -188,6 +189,9 @@ class MainWindow(QMainWindow):
         self.idle.setInterval(self.ctx.prefs.autolock_minutes * 60_000)
         self.idle.start()
         self.build_workspace()
+        settle = getattr(QApplication.instance().findChild(GuiThreadCollector), "settle", None)
+        if settle is not None:
+            QTimer.singleShot(0, settle)  # once the workspace is shown
         self.ctx.refresh_pending()
         if self.reopen_draft and self.reopen_draft["id"]:
             self.open_draft(self.reopen_draft["id"])
