@@ -441,8 +441,7 @@ class Hub:
         number means one content: republishing it with other files is refused."""
         if team != "*" and not protocol.valid_team(team):
             raise FormNotPublished("A team name is 1-64 letters, digits, '_', '.' or '-' (or leave --team out for every team).")
-        blob = _dumps({"xlsx": base64.b64encode(form.xlsx or b"").decode(),
-                       "media": {k: base64.b64encode(v).decode() for k, v in form.media.items()}})
+        blob = _dumps(form.package())  # the same encoding the reply carries
         with self.db.transaction():
             clash = self.db.execute("SELECT 1 FROM forms WHERE form_id = ? AND version = ? AND sha256 <> ? AND files IS NOT NULL",
                                     (form.form_id, form.version, form.digest))
@@ -496,12 +495,9 @@ class Hub:
         return (rows[-1][0] if rows else 0), forms
 
     def form_files(self, form_id: str, digest: str) -> protocol.PublishedForm:
-        rows = self.db.execute("SELECT version, title, files FROM forms WHERE form_id = ? AND sha256 = ? AND files IS NOT NULL "
+        rows = self.db.execute("SELECT files FROM forms WHERE form_id = ? AND sha256 = ? AND files IS NOT NULL "
                                "ORDER BY id DESC LIMIT 1", (form_id, digest))
-        version, title, blob = rows[0]
-        files = _loads(self._sealer.open(f"form|{form_id}|{digest}", blob))
-        media = {k: base64.b64decode(v) for k, v in files["media"].items()}
-        return protocol.PublishedForm(form_id, version, title, digest, base64.b64decode(files["xlsx"]), media)
+        return protocol.PublishedForm.from_json(_loads(self._sealer.open(f"form|{form_id}|{digest}", rows[0][0])), files=True)
 
     # -- review ----------------------------------------------------------------------------
     def conflicts(self, team: str | None = None) -> list[dict]:
