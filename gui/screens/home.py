@@ -119,7 +119,7 @@ class HomeScreen(QWidget):
         entries = [(form_id, None) for form_id in self.ctx.form_ids()]
         entries += sorted(self.ctx.unusable.items())
         old, self.form_buttons = self.form_buttons, {}
-        previous = None
+        previous, joined = None, []
         for form_id, unusable in entries:
             b = old.pop(form_id, None)
             if b is None:
@@ -128,7 +128,7 @@ class HomeScreen(QWidget):
                 b.setMinimumHeight(b.sizeHint().height() * 2)
                 b.clicked.connect(lambda _=False, f=form_id: self.open_form.emit(f))
                 if previous is not None:
-                    QWidget.setTabOrder(previous, b)  # it joined the window last: Tab reaches it in reading order
+                    joined.append((previous, b))
             b.setText(self.titles.get(form_id, form_id))
             b.setToolTip("")
             b.setEnabled(True)
@@ -147,6 +147,8 @@ class HomeScreen(QWidget):
         columns, self.columns = self.columns or 2, 0
         self.place_buttons(columns)
         self.fit_columns(self.width())
+        for before, b in joined:  # placed now, so in the window: Tab reaches a new button in reading order
+            QWidget.setTabOrder(before, b)
 
     def place_buttons(self, columns: int) -> None:
         """Two columns of form buttons, or one when a title would not fit half the width
