@@ -840,8 +840,13 @@ class Store(ReplicaMixin):
             c.execute("DELETE FROM records WHERE ref = ?", (ref,))
         self._audit("delete", record.id)
 
-    def list_records(self, kind: str | None = None, *, include_deleted: bool = False) -> Iterator[Record]:
-        """Stream records, decrypting one at a time (memory stays flat on big stores)."""
+    def list_records(self, kind: str | None = None, *, include_deleted: bool = False,
+                     newest_first: bool = False, limit: int | None = None) -> Iterator[Record]:
+        """Stream records in id order, decrypting one at a time (memory stays flat on big
+        stores). Ids are time-ordered, so ``newest_first`` with a ``limit`` reads only the
+        newest few, however big the store."""
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise ValueError("limit must be a whole number of records, 0 or more")
         sealer = self._need_key()
         # The common scan is one kind's live records: kind and deleted are then known, not read.
         lean = kind is not None and not include_deleted
@@ -858,7 +863,10 @@ class Store(ReplicaMixin):
                 where.append("deleted = 0")
             if where:
                 sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id"
+        sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
         with translate_errors():
             cursor = self._conn.execute(sql, args)
         # The hot loop of every scan: Sealer.open inlined (same format and associated data).

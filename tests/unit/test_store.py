@@ -52,6 +52,22 @@ def test_ids_are_time_ordered_uuid7(store):
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)  # one HLC tick per record
 
 
+def test_newest_first_with_a_limit_reads_only_the_newest_live_records(store):
+    ids = store.save_records("household", [{"n": i} for i in range(20)])
+    store.save_record("visit", {"n": 99})  # another kind is not counted
+    store.delete_record(ids[-1])
+    newest = list(store.list_records("household", newest_first=True, limit=3))
+    assert [r.id for r in newest] == ids[-2:-5:-1]
+    assert [r.fields["n"] for r in newest] == [18, 17, 16]
+    assert [r.id for r in store.list_records("household", newest_first=True, limit=1, include_deleted=True)] == [ids[-1]]
+    assert [r.id for r in store.list_records("household", newest_first=True)] == ids[-2::-1]
+    assert list(store.list_records("household", limit=0)) == []
+    assert [r.id for r in store.list_records("household", limit=2)] == ids[:2]
+    for bad in (-1, 2.5, "3"):
+        with pytest.raises(ValueError, match="limit"):
+            list(store.list_records("household", limit=bad))
+
+
 def test_edit_changes_only_given_fields_and_stamps_only_them(store):
     rid = store.save_record("household", HOUSEHOLD)
     before = store.get_record(rid)
