@@ -348,6 +348,10 @@
       <translation>Записів: {n}</translation>
     </message>
     <message>
+      <source>{shown} of {n} record(s) match</source>
+      <translation>Знайдено: {shown} із {n}</translation>
+    </message>
+    <message>
       <source>Settings</source>
       <translation>Налаштування</translation>
     </message>

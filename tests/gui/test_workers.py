@@ -22,3 +22,29 @@ def test_throttle_thins_updates_but_keeps_every_stage_start_and_end():
     dones = [d for _, d, _ in stamps]
     assert dones == sorted(dones)
     assert got[-2:] == [("writing", 0, 0), ("writing", 10, 10)]
+
+
+def test_give_way_sleeps_briefly_once_per_interval_of_work_and_keeps_every_item():
+    from gui.workers import give_way
+
+    now = [0.0]
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    got = []
+    for item in give_way(range(100), every=5 / 1024, pause=1 / 4096, clock=lambda: now[0], sleep=sleep):
+        got.append(item)
+        now[0] += 1 / 1024  # each item takes about 1 ms of work (exact in binary)
+    assert got == list(range(100))
+    assert sleeps == [1 / 4096] * 20  # one pause per 5 ms of work, none more
+
+
+def test_give_way_never_sleeps_in_a_quick_loop():
+    from gui.workers import give_way
+
+    sleeps = []
+    assert list(give_way(iter("abc"), clock=lambda: 0.0, sleep=sleeps.append)) == ["a", "b", "c"]
+    assert sleeps == []
