@@ -216,7 +216,7 @@ class Context(QObject):
             except (forms.FormError, OSError):
                 pass  # a broken built-in form is reported where it is opened (ctx.form)
             if pending:
-                QTimer.singleShot(0, step)
+                QTimer.singleShot(1, step)  # 1 ms: a real timer, so other events get a turn between parses
 
         QTimer.singleShot(0, step)
 

@@ -220,14 +220,18 @@ class MainWindow(QMainWindow):
         self.home.open_form.connect(self.open_form)
         self.home.open_draft.connect(self.open_draft)
         self.home.open_record.connect(self.edit_record)
-        self.records = RecordsScreen(self.ctx, self.home.titles)
-        self.records.edit_record.connect(self.edit_record)
-        self.sync_screen = SyncScreen(self.ctx)
-        self.settings = SettingsScreen(self.ctx)
-        self.settings.language_changed.connect(self.on_language_changed)
-        self.settings.wiped.connect(self.on_wiped)
-        for w in (self.home, self.records, self.sync_screen, self.settings):
-            self.stack.addWidget(w)
+        self.stack.addWidget(self.home)
+        # The other screens are built on the next turns of the event loop, one per turn, so
+        # the unlock's own stretch on the GUI thread stays short; using one builds it at once.
+        self._screens: dict[str, QWidget] = {}
+        later = list(NAV[1:])
+
+        def build_next() -> None:
+            self.screen(later.pop(0))
+            if later:
+                QTimer.singleShot(1, root, build_next)  # 1 ms, a real timer: zero-delay calls queued together run together
+
+        QTimer.singleShot(0, root, build_next)  # dropped if the window is locked first
         self.nav.currentRowChanged.connect(self.on_nav_changed)
         # While a form is open the current row does not change on a click or Enter on it: leave the form then.
         self.nav.itemClicked.connect(lambda item: self.form_screen is not None and self.on_nav_changed(self.nav.row(item)))
@@ -235,12 +239,44 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         self.setCentralWidget(root)
 
+    def screen(self, name: str) -> QWidget:
+        """The workspace's screen ``name`` (of ``NAV``), built on first use, in ``NAV`` order."""
+        if name == "home":
+            return self.home
+        if name not in self._screens:
+            for earlier in NAV[1:NAV.index(name)]:  # the stack's order is the navigation's
+                self.screen(earlier)
+            if name == "records":
+                built = RecordsScreen(self.ctx, self.home.titles)
+                built.edit_record.connect(self.edit_record)
+            elif name == "sync":
+                built = SyncScreen(self.ctx)
+            else:
+                built = SettingsScreen(self.ctx)
+                built.language_changed.connect(self.on_language_changed)
+                built.wiped.connect(self.on_wiped)
+            self._screens[name] = built
+            self.stack.insertWidget(NAV.index(name), built)
+        return self._screens[name]
+
+    @property
+    def records(self) -> RecordsScreen:
+        return self.screen("records")
+
+    @property
+    def sync_screen(self) -> SyncScreen:
+        return self.screen("sync")
+
+    @property
+    def settings(self) -> SettingsScreen:
+        return self.screen("settings")
+
     def on_nav_changed(self, row: int) -> None:
         if row < 0:
             return
         if self.form_screen is not None:
             self.close_form()
-        self.stack.setCurrentIndex(row)
+        self.stack.setCurrentWidget(self.screen(NAV[row]))
         self.nav.item(row).setSelected(True)
 
     def show_screen(self, name: str) -> None:
