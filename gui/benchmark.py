@@ -252,6 +252,23 @@ def stalls(tmp: Path, *, usb_records: int, big_profile: Path | None, big_records
         w.ctx.loop.stop()
         out["records_list"] = stall_during(lambda: w.show_screen("records"),
                                            lambda: w.records.model.rowCount() >= big_records, ms=300_000)
+        # (e) typing a search into it, a key at a time, then sorting it by the answers.
+        r = w.records
+        target = "Synthetic 4242"
+        typed: list[bool] = []
+
+        def type_search() -> None:
+            for i in range(1, len(target) + 1):
+                QTimer.singleShot(60 * i, lambda i=i: r.search.setText(target[:i]))
+            QTimer.singleShot(60 * len(target) + 1, lambda: typed.append(True))
+
+        out["records_search"] = stall_during(
+            type_search, lambda: bool(typed) and not r.search_timer.isActive() and r.model.rowCount() < big_records)
+        r.search.clear()
+        r.apply_search()
+        first = r.model.order[0]
+        out["records_sort"] = stall_during(lambda: r.table.sortByColumn(1, Qt.SortOrder.AscendingOrder),
+                                           lambda: r.model.order[0] != first, ms=120_000)
         w.close()
     return out
 
