@@ -184,6 +184,14 @@ class QuestionRow(QWidget):
         if q.type in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
             self._fill_choices()
 
+    def focus(self) -> None:
+        """Put the keyboard on this question: for a row of radio or check boxes, on its
+        checked box (else the first), where Space and the arrow keys work; the row's
+        container itself takes no keys."""
+        buttons = self._choice_buttons()
+        target = next((b for b in buttons if b.isChecked()), buttons[0]) if buttons else self.focus_target
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _choice_buttons(self) -> list:
         if hasattr(self, "group"):
             return list(self.group.buttons())

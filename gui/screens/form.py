@@ -389,7 +389,7 @@ class FormScreen(QWidget):
             row = self.first_error_row(errors)
             if row is not None:
                 self.scroll.ensureWidgetVisible(row)
-                row.focus_target.setFocus(Qt.FocusReason.OtherFocusReason)
+                row.focus()
             return
         r = self.session.to_save(finalise=True)
         holder, editing = self.draft, self.editing
@@ -419,7 +419,7 @@ class FormScreen(QWidget):
     def focus_first(self) -> None:
         for row in self.rows.values():
             if row.isVisibleTo(self):
-                row.focus_target.setFocus(Qt.FocusReason.OtherFocusReason)
+                row.focus()
                 return
 
     def flush(self) -> None:

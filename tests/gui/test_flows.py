@@ -242,3 +242,24 @@ def test_wipe_needs_the_word_then_the_profile_cannot_be_opened(qtbot, window_fac
     qtbot.waitUntil(lambda: "wiped" in getattr(w.centralWidget(), "text", str)(), timeout=WAIT)
     with pytest.raises(StorageError):
         Store.open(profile)
+
+
+def test_focus_lands_on_a_choice_not_on_its_row(qtbot, window_factory, profile):
+    """Opening a form and "Finalise" with errors put the keyboard on the first question's
+    own control: for radio buttons, the checked one (else the first), where Space works."""
+    from PySide6.QtWidgets import QApplication, QRadioButton
+
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    screen = w.open_form("household_needs")
+    consent = screen.rows[("consent", ())]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=WAIT)
+    first = consent.group.buttons()[0]
+    assert QApplication.focusWidget() is first and isinstance(first, QRadioButton)
+    qtbot.keyClick(first, Qt.Key.Key_Space)
+    assert first.isChecked() and screen.session.get("consent") == consent.q.choices[0].name
+    # With consent given, the first error is further down; back at the top, the checked box gets the keyboard.
+    screen.on_finalise_clicked()
+    assert QApplication.focusWidget() is not first
+    consent.focus()
+    assert QApplication.focusWidget() is first and first.isChecked()
