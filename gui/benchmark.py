@@ -145,7 +145,7 @@ def stalls(tmp: Path, *, usb_records: int, big_profile: Path | None, big_records
     """Longest GUI-thread stalls during: idle (the meter's floor), unlock with the real key
     derivation, a USB export and import of ``usb_records`` changes, a sync of as many
     records each way against a real server on loopback, and opening the records list of
-    ``big_profile``."""
+    ``big_profile``, typing a search into it and sorting it by its answers."""
     from storage import Store, crypto
     from sync.client import SyncClient
     from sync.server.embedded import EmbeddedServer
