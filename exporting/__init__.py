@@ -61,9 +61,8 @@ def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Pat
 
 def _plain_records(store: Store, form_id: str) -> Iterator[dict]:
     # Decrypted one at a time and dropped after its rows are written: memory stays flat.
-    for record in store.list_records():
-        if record.form_id == form_id:
-            yield {"id": record.id, "form_version": record.form_version, "fields": record.fields}
+    for record in store.list_records(form_id=form_id):
+        yield {"id": record.id, "form_version": record.form_version, "fields": record.fields}
 
 
 def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | None = None,

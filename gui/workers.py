@@ -38,7 +38,7 @@ def give_way(items: Iterable[T], every: float = GIVE_WAY_EVERY, pause: float = G
     For a worker's long loop over the store. Each row the store reads lets go of the
     interpreter lock and takes it straight back; a thread waiting for the lock then
     loses the race for it again and again, and the interpreter never forces a switch
-    because the lock did change hands. The GUI thread could wait 100-270 ms for its
+    because the lock did change hands. The GUI thread could wait 60-270 ms for its
     turn while the records list of 100k records loaded. A real sleep leaves the lock
     free long enough for a waiting thread to take it; 0.3 ms every 5 ms costs the
     loop 6% at most."""

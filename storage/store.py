@@ -840,11 +840,12 @@ class Store(ReplicaMixin):
             c.execute("DELETE FROM records WHERE ref = ?", (ref,))
         self._audit("delete", record.id)
 
-    def list_records(self, kind: str | None = None, *, include_deleted: bool = False,
+    def list_records(self, kind: str | None = None, *, form_id: str | None = None, include_deleted: bool = False,
                      newest_first: bool = False, limit: int | None = None) -> Iterator[Record]:
         """Stream records in id order, decrypting one at a time (memory stays flat on big
-        stores). Ids are time-ordered, so ``newest_first`` with a ``limit`` reads only the
-        newest few, however big the store."""
+        stores). With ``form_id``, only that form's records are read and decrypted. Ids are
+        time-ordered, so ``newest_first`` with a ``limit`` reads only the newest few,
+        however big the store."""
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise ValueError("limit must be a whole number of records, 0 or more")
         sealer = self._need_key()
@@ -853,6 +854,9 @@ class Store(ReplicaMixin):
         if lean:
             sql = f"SELECT id, form_id, form_version, {_CLOCKS}, body FROM records WHERE kind = ? AND deleted = 0"
             args: list = [kind]
+            if form_id is not None:
+                sql += " AND form_id = ?"
+                args.append(form_id)
         else:
             sql = f"SELECT id, kind, form_id, form_version, {_CLOCKS}, deleted, body FROM records"
             where, args = [], []
@@ -861,6 +865,9 @@ class Store(ReplicaMixin):
                 args.append(kind)
             if not include_deleted:
                 where.append("deleted = 0")
+            if form_id is not None:
+                where.append("form_id = ?")
+                args.append(form_id)
             if where:
                 sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"

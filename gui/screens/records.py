@@ -53,9 +53,7 @@ class RowSet:
 def load_rows(store, form_id: str, form=None, lang: str | None = None) -> RowSet:
     """Runs on the store worker: the form's records, oldest first."""
     rows = RowSet()
-    for r in give_way(store.list_records(SUBMISSION_KIND)):
-        if r.form_id != form_id:
-            continue
+    for r in give_way(store.list_records(SUBMISSION_KIND, form_id=form_id)):
         rows.append(r.id, when(record_time(r.id)), summary_text(r.fields, limit=6, form=form, lang=lang),
                     r.form_version or "")
     return rows

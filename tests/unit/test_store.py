@@ -52,7 +52,7 @@ def test_ids_are_time_ordered_uuid7(store):
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)  # one HLC tick per record
 
 
-def test_newest_first_with_a_limit_reads_only_the_newest_live_records(store):
+def test_list_records_by_form_and_newest_first_with_a_limit(store):
     ids = store.save_records("household", [{"n": i} for i in range(20)])
     store.save_record("visit", {"n": 99})  # another kind is not counted
     store.delete_record(ids[-1])
@@ -63,6 +63,10 @@ def test_newest_first_with_a_limit_reads_only_the_newest_live_records(store):
     assert [r.id for r in store.list_records("household", newest_first=True)] == ids[-2::-1]
     assert list(store.list_records("household", limit=0)) == []
     assert [r.id for r in store.list_records("household", limit=2)] == ids[:2]
+    other_form = store.save_record("household", {"n": 50}, form_id="other")
+    assert [r.id for r in store.list_records("household", form_id="other")] == [other_form]
+    assert [r.id for r in store.list_records(form_id="other", include_deleted=True)] == [other_form]
+    assert list(store.list_records("visit", form_id="other")) == []
     for bad in (-1, 2.5, "3"):
         with pytest.raises(ValueError, match="limit"):
             list(store.list_records("household", limit=bad))
