@@ -1,0 +1,79 @@
+"""What a person following the README for the first time ran into, each pinned by a test.
+
+The commands run as a user runs them (``python main.py ...`` in a subprocess).
+"""
+from __future__ import annotations
+
+import json
+import socket
+
+from tests.conftest import PASSPHRASE
+
+ENV = {"FIELDBOOK_PASSPHRASE": PASSPHRASE}
+
+
+# --- the server: only 'server init' makes one ------------------------------------------------------
+def test_a_server_command_on_a_folder_without_a_server_fails_and_creates_nothing(cli, tmp_path):
+    typo = tmp_path / "srv" / "fieldbok"
+    for args in (["devices"], ["enroll-code", "--team", "north"], ["run", "--port", "0"], ["forms"]):
+        r = cli("server", *args, "--data", str(typo))
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        [line] = r.stderr.splitlines()
+        assert line.startswith("error: There is no server in") and f"server init --data {typo}" in line
+        assert r.stdout == ""
+    assert not typo.exists() and not (tmp_path / "srv").exists()
+
+
+def test_server_init_creates_once_and_then_the_commands_work(cli, tmp_path):
+    data = tmp_path / "hub"
+    r = cli("server", "init", "--data", str(data))
+    assert r.returncode == 0, r.stderr
+    made = json.loads(r.stdout)
+    assert made["server_id"].startswith("server-") and (data / "server-keys.json").is_file()
+    keys = (data / "server-keys.json").read_bytes()
+    again = cli("server", "init", "--data", str(data))
+    assert again.returncode == 1 and "already holds server " + made["server_id"] in again.stderr
+    assert (data / "server-keys.json").read_bytes() == keys
+    assert cli("server", "enroll-code", "--data", str(data), "--team", "north").returncode == 0
+
+
+def test_server_init_refuses_a_folder_with_other_files_or_a_keyless_database(cli, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("not a server")
+    r = cli("server", "init", "--data", str(other))
+    assert r.returncode == 1 and "not empty" in r.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
+    keyless = tmp_path / "keyless"
+    assert cli("server", "init", "--data", str(keyless)).returncode == 0
+    (keyless / "server-keys.json").unlink()
+    r = cli("server", "devices", "--data", str(keyless))
+    assert r.returncode == 1 and "restore that file from the backup" in r.stderr
+
+
+# --- enroll-code --hours ------------------------------------------------------------------------------
+def test_enroll_code_refuses_hours_that_make_no_sense(cli, tmp_path):
+    data = tmp_path / "hub"
+    assert cli("server", "init", "--data", str(data)).returncode == 0
+    for hours in ("0", "-1", "nan", "1e9", "721"):
+        r = cli("server", "enroll-code", "--data", str(data), "--team", "north", "--hours", hours)
+        assert r.returncode == 1 and r.stdout == "", hours
+        [line] = r.stderr.splitlines()
+        assert "--hours must be more than 0" in line
+    r = cli("server", "enroll-code", "--data", str(data), "--team", "north", "--hours", "0.5")
+    assert r.returncode == 0 and len(r.stdout.strip()) == 19
+
+
+# --- server run on a busy port --------------------------------------------------------------------------
+def test_server_run_on_a_busy_port_prints_one_line_and_no_banner(cli, tmp_path):
+    data = tmp_path / "hub"
+    assert cli("server", "init", "--data", str(data)).returncode == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = cli("server", "run", "--data", str(data), "--host", "127.0.0.1", "--port", str(port))
+    assert r.returncode == 1
+    assert r.stdout == ""  # no banner
+    [line] = r.stderr.splitlines()
+    assert line.startswith("error: Port ") and "already in use" in line
