@@ -77,3 +77,49 @@ def test_server_run_on_a_busy_port_prints_one_line_and_no_banner(cli, tmp_path):
     assert r.stdout == ""  # no banner
     [line] = r.stderr.splitlines()
     assert line.startswith("error: Port ") and "already in use" in line
+
+
+# --- profiles and records -------------------------------------------------------------------------------
+def test_profile_init_takes_the_new_passphrase_variable(cli, tmp_path):
+    profile = tmp_path / "p"
+    r = cli("profile", "init", "--profile", str(profile), "--user", "Enumerator One",
+            env={"FIELDBOOK_NEW_PASSPHRASE": "a new synthetic passphrase"})
+    assert r.returncode == 0, r.stderr
+    assert cli("profile", "verify", "--profile", str(profile), env={"FIELDBOOK_PASSPHRASE": "a new synthetic passphrase"}).returncode == 0
+    # The old name still works when the new one is not set (documented), and the new one wins over it.
+    old = tmp_path / "old"
+    assert cli("profile", "init", "--profile", str(old), "--user", "E", env=ENV).returncode == 0
+    assert cli("profile", "verify", "--profile", str(old), env=ENV).returncode == 0
+    both = tmp_path / "both"
+    assert cli("profile", "init", "--profile", str(both), "--user", "E",
+               env={**ENV, "FIELDBOOK_NEW_PASSPHRASE": "the new one wins"}).returncode == 0
+    assert cli("profile", "verify", "--profile", str(both), env={"FIELDBOOK_PASSPHRASE": "the new one wins"}).returncode == 0
+
+
+def test_profile_wipe_outside_a_terminal_needs_yes(cli, make_store, tmp_path):
+    store = make_store("p")
+    rid = store.save_record("household", {"head_name": "Synthetic Person"})
+    store.close()
+    r = cli("profile", "wipe", "--profile", str(tmp_path / "p"), input="")
+    assert r.returncode == 1
+    [line] = r.stderr.splitlines()
+    assert "--yes" in line and "nothing was changed" in line
+    assert not (tmp_path / "p" / "WIPED").exists()
+    got = cli("record", "get", "--profile", str(tmp_path / "p"), rid, env=ENV)
+    assert got.returncode == 0 and "Synthetic Person" in got.stdout
+    assert cli("profile", "wipe", "--profile", str(tmp_path / "p"), "--yes").returncode == 0
+    assert (tmp_path / "p" / "WIPED").exists()
+
+
+def test_record_edit_prints_the_id_and_changed_names_never_values(cli, make_store, tmp_path):
+    store = make_store("p")
+    rid = store.save_record("household", {"head_name": "Unchanged Secret Name", "members": 3, "phone": "067 000 11 22"})
+    store.close()
+    r = cli("record", "edit", "--profile", str(tmp_path / "p"), rid, "--json", '{"members": 4, "phone": "067 000 11 22"}', env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == rid + "\n"
+    assert "changed members." in r.stderr and "phone" not in r.stderr
+    for value in ("Unchanged Secret Name", "067 000 11 22", "4"):
+        assert value not in r.stderr.replace(rid, "")
+    got = json.loads(cli("record", "get", "--profile", str(tmp_path / "p"), rid, env=ENV).stdout)
+    assert got["fields"]["members"] == 4
