@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from forms.errors import FormError
-from forms.export import FORMATS, resolve_language
+from forms.export import FORMATS, export_format, resolve_language
 from storage.cli import open_profile
 from storage.errors import StorageError
 
@@ -22,8 +22,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.lang = resolve_language(form, args.lang)
         args.labels = True  # asking for a language means asking for its labels
     out = check_destination(args.out, args.profile)
+    fmt = export_format(out, args.format)
     with open_profile(args.profile, user=args.user) as store:
-        summary = export_form(store, form, out, fmt=args.format, lang=args.lang, labels=args.labels)
+        summary = export_form(store, form, out, fmt=fmt, lang=args.lang, labels=args.labels)
     files = ", ".join(str(p) for p in summary.files)
     print(f"Exported {summary.records} record(s) of {form.form_id} to {files}.", file=sys.stderr)
     if summary.unknown_fields:
@@ -40,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", required=True, metavar="DIR", help="the profile folder")
     p.add_argument("--user", metavar="NAME", help="which user's passphrase to try (default: every user on the profile)")
     p.add_argument("--form", required=True, metavar="FORM_ID", help="the form's id, e.g. household_needs")
-    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("--format", choices=FORMATS, help="csv or xlsx (default: from the --out file name; a name that says the other format is refused)")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; repeats go to FILE-REPEAT.csv with csv")
     p.add_argument("--lang", metavar="LANG", help="headers and choices as labels in this language, e.g. uk or en (implies --labels)")
     p.add_argument("--labels", action="store_true", help="headers and choices as labels (in the form's default language) instead of names")

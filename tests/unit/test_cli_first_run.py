@@ -123,3 +123,42 @@ def test_record_edit_prints_the_id_and_changed_names_never_values(cli, make_stor
         assert value not in r.stderr.replace(rid, "")
     got = json.loads(cli("record", "get", "--profile", str(tmp_path / "p"), rid, env=ENV).stdout)
     assert got["fields"]["members"] == 4
+
+
+# --- export ---------------------------------------------------------------------------------------------
+def _form_profile(make_store, tmp_path):
+    store = make_store("p")
+    done = store.save_record("submission", {"consent": "yes", "hh_size": 1}, form_id="household_needs", form_version="1")
+    draft = store.save_record("draft", {"consent": "yes", "hh_size": 7}, form_id="household_needs", form_version="1")
+    store.close()
+    return tmp_path / "p", done, draft
+
+
+def test_export_holds_finished_work_only(cli, make_store, tmp_path):
+    import csv
+
+    profile, done, draft = _form_profile(make_store, tmp_path)
+    out = tmp_path / "out" / "hh.csv"
+    out.parent.mkdir()
+    r = cli("export", "--profile", str(profile), "--form", "household_needs", "--format", "csv", "--out", str(out), env=ENV)
+    assert r.returncode == 0, r.stderr
+    with out.open(encoding="utf-8-sig") as fh:
+        ids = [row["_id"] for row in csv.DictReader(fh)][1:]  # row 2 holds the HXL hashtags
+    assert ids == [done] and draft not in out.read_text(encoding="utf-8-sig")
+
+
+def test_export_refuses_a_file_name_of_the_other_format_and_infers_it_otherwise(cli, make_store, tmp_path):
+    profile, done, _ = _form_profile(make_store, tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for fmt, name in (("csv", "x.xlsx"), ("xlsx", "x.csv")):
+        r = cli("export", "--profile", str(profile), "--form", "household_needs", "--format", fmt, "--out", str(out / name), env=ENV)
+        assert r.returncode == 1
+        [line] = r.stderr.splitlines()
+        assert f"says {name.split('.')[1]} but the format asked for is {fmt}" in line
+    assert list(out.iterdir()) == []
+    r = cli("export", "--profile", str(profile), "--form", "household_needs", "--out", str(out / "x.xlsx"), env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert (out / "x.xlsx").read_bytes()[:2] == b"PK"  # a real workbook (a zip), not CSV
+    r = cli("export", "--profile", str(profile), "--form", "household_needs", "--out", str(out / "x.txt"), env=ENV)
+    assert r.returncode == 1 and "give --format" in r.stderr
