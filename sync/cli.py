@@ -58,9 +58,16 @@ def cmd_now(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print_json(result.to_json())
+    _warn_forward_refused(result)
     if result.warning:
         print(f"warning: {result.warning}", file=sys.stderr)
     return 0
+
+
+def _warn_forward_refused(result) -> None:
+    for r in result.forward_refused:
+        print(f"warning: the server refused the bundle carried for device {r['device_id']} ({r['reason']}); "
+              f"it was not forwarded, and is no longer kept here.", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
