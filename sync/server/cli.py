@@ -84,6 +84,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         # Keys beside somebody else's files, or beside a database whose keys were lost, would
         # make a server nobody can trust; an empty or new folder only.
         raise NoServerHere(f"{data} is not empty and holds no server; choose a new or empty folder (nothing was changed).")
+    if args.db:
+        _refuse_a_database_in_use(args.db, data)
     hub = _hub(args, create=True)
     try:
         print(json.dumps({"server_id": hub.server_id, "data": str(data), "fingerprint": hub.public_keys().fingerprint()}))
@@ -92,6 +94,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"created server {hub.server_id} in {data}; back up {data / KEYS_FILE} apart from the database",
           file=sys.stderr)
     return 0
+
+
+def _refuse_a_database_in_use(url: str, data: Path) -> None:
+    """New keys beside a PostgreSQL database that already holds a server's data would leave
+    every sealed value in it unreadable: that server's keys must be restored instead."""
+    from .db import Database
+
+    db = Database(url, data)
+    try:
+        db.migrate()
+        devices = db.execute("SELECT count(*) FROM devices")[0][0]
+        changes = db.execute("SELECT count(*) FROM changes")[0][0]
+    finally:
+        db.close()
+    if devices or changes:
+        raise NoServerHere(f"That database already holds a server's data ({devices} device(s), {changes} change(s)); "
+                           f"restore its server-keys.json into {data} instead of making new keys (nothing was changed).")
 
 
 def _listen(host: str, port: int) -> socket.socket:
