@@ -1,11 +1,13 @@
-"""``export``: write one form's records to CSV or XLSX (see exporting/__init__.py for why it lives here)."""
+"""``export``: write one form's records to CSV or XLSX; ``forms submit``: save a filled form as a
+finished submission. Both need the store and the form engine (see exporting/__init__.py for why
+they live here)."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 from forms.errors import FormError
-from forms.export import FORMATS, resolve_language
+from forms.export import FORMATS, export_format, resolve_language
 from storage.cli import open_profile
 from storage.errors import StorageError
 
@@ -22,8 +24,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.lang = resolve_language(form, args.lang)
         args.labels = True  # asking for a language means asking for its labels
     out = check_destination(args.out, args.profile)
+    fmt = export_format(out, args.format)
     with open_profile(args.profile, user=args.user) as store:
-        summary = export_form(store, form, out, fmt=args.format, lang=args.lang, labels=args.labels)
+        summary = export_form(store, form, out, fmt=fmt, lang=args.lang, labels=args.labels)
     files = ", ".join(str(p) for p in summary.files)
     print(f"Exported {summary.records} record(s) of {form.form_id} to {files}.", file=sys.stderr)
     if summary.unknown_fields:
@@ -35,12 +38,45 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    from .submissions import InvalidAnswers, find_form, read_answers, submit
+
+    answers = read_answers(args.answers)  # checked before the passphrase is asked for
+    with open_profile(args.profile, user=args.user) as store:
+        form = find_form(store, args.form_id)
+        lang = resolve_language(form, args.lang) if args.lang else None
+        try:
+            rid = submit(store, form, answers, lang=lang)
+        except InvalidAnswers as exc:
+            # As the app shows them: each question, what is wrong, the form's own message.
+            for e in exc.errors:
+                print(f"{e.name}{''.join(f'[{i + 1}]' for i in e.instance)}: {e.kind}: {e.message}")
+            raise
+    print(rid)
+    print(f"Saved a finished {form.form_id} (version {form.version}) submission; it syncs like any other.", file=sys.stderr)
+    return 0
+
+
+def _forms_actions(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    # 'forms' is registered by forms/cli.py, which must not import the store; its 'submit'
+    # needs the store, so it is added here, to the same group (main.py registers forms first).
+    forms_parser = sub.choices["forms"]
+    return next(a for a in forms_parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    p = _forms_actions(sub).add_parser("submit", help="check a filled form as the app's Finalise does and save it; prints the new id")
+    p.add_argument("--profile", required=True, metavar="DIR", help="the profile folder")
+    p.add_argument("--user", metavar="NAME", help="which user's passphrase to try (default: every user on the profile)")
+    p.add_argument("form_id", metavar="FORM_ID", help="a built-in form, or one the hub published to this profile")
+    p.add_argument("--answers", required=True, metavar="FILE.json", help="a JSON object of answers, as for 'forms fill'")
+    p.add_argument("--lang", help="language of the messages, e.g. uk")
+    p.set_defaults(func=cmd_submit)
     p = sub.add_parser("export", help="write the records of one form to CSV or XLSX (the only plaintext the app writes)")
     p.add_argument("--profile", required=True, metavar="DIR", help="the profile folder")
     p.add_argument("--user", metavar="NAME", help="which user's passphrase to try (default: every user on the profile)")
     p.add_argument("--form", required=True, metavar="FORM_ID", help="the form's id, e.g. household_needs")
-    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("--format", choices=FORMATS, help="csv or xlsx (default: from the --out file name; a name that says the other format is refused)")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; repeats go to FILE-REPEAT.csv with csv")
     p.add_argument("--lang", metavar="LANG", help="headers and choices as labels in this language, e.g. uk or en (implies --labels)")
     p.add_argument("--labels", action="store_true", help="headers and choices as labels (in the form's default language) instead of names")

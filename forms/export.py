@@ -243,6 +243,28 @@ class ExportSummary:
     unknown_fields: list[str]
 
 
+def export_format(out: str | os.PathLike, fmt: str | None = None) -> str:
+    """The format to write ``out`` in: ``fmt``, or the file name's suffix when ``fmt`` is None.
+
+    A file named for the other format is refused: CSV inside ``hh.xlsx`` opens as a broken
+    workbook, or is mailed on as one. Another suffix (``.txt``) is fine with an explicit ``fmt``.
+    """
+    suffix = Path(out).suffix.lstrip(".").lower()
+    if fmt is None:
+        if suffix not in FORMATS:
+            what = f"Unknown export format '{suffix}' in the name" if suffix else "Cannot tell the format from the name"
+            raise ExportError(f"{what} {Path(out).name}: end it in {' or '.join('.' + f for f in FORMATS)}, "
+                              f"or give --format.")
+        return suffix
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown export format '{fmt}'; choose one of: {', '.join(FORMATS)}.")
+    if suffix in FORMATS and suffix != fmt:
+        raise ExportError(f"The file name {Path(out).name} says {suffix} but the format asked for is {fmt}; "
+                          f"name it .{fmt} or leave out --format (nothing was written).")
+    return fmt
+
+
 def export_records(
     form: Form,
     records: Iterable[Mapping],
@@ -254,9 +276,7 @@ def export_records(
 ) -> ExportSummary:
     """Write ``records`` of ``form`` to ``out`` (csv or xlsx; by default from the suffix)."""
     out = Path(out)
-    fmt = (fmt or out.suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        raise ExportError(f"Unknown export format '{fmt}'; choose one of: {', '.join(FORMATS)}.")
+    fmt = export_format(out, fmt)
     if lang is not None:
         lang = resolve_language(form, lang)
     tables = plan(form, lang=lang, labels=labels)
@@ -663,4 +683,4 @@ class _XlsxSink(_Sink):
                 pass
 
 
-__all__ = ["FORMATS", "Column", "ExportSummary", "Table", "export_records", "plan", "resolve_language"]
+__all__ = ["FORMATS", "Column", "ExportSummary", "Table", "export_format", "export_records", "plan", "resolve_language"]

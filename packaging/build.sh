@@ -65,6 +65,7 @@ echo "schema 3 profile opened, verified and migrated to schema $schema_now"
 
 echo "== frozen server run on loopback"
 port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run server init --data "$work/hub" >/dev/null || fail "server init"
 run server run --data "$work/hub" --host 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 answered=""

@@ -77,8 +77,21 @@ def print_json(obj: object) -> None:
 
 
 # --- profile ----------------------------------------------------------------------
+def new_profile_passphrase() -> str:
+    """``profile init``'s passphrase: FIELDBOOK_NEW_PASSPHRASE, as for every new passphrase.
+
+    FIELDBOOK_PASSPHRASE is still taken when the new name is unset: scripts that export the
+    one variable and then create and use a profile (the README's own example) keep working.
+    """
+    if os.environ.get("FIELDBOOK_NEW_PASSPHRASE") is not None:
+        return secret("FIELDBOOK_NEW_PASSPHRASE", "New passphrase", confirm=True)
+    if os.environ.get("FIELDBOOK_PASSPHRASE") is not None:
+        return secret("FIELDBOOK_PASSPHRASE", "New passphrase", confirm=True)
+    return secret("FIELDBOOK_NEW_PASSPHRASE", "New passphrase", confirm=True)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
-    passphrase = secret("FIELDBOOK_PASSPHRASE", "New passphrase", confirm=True)
+    passphrase = new_profile_passphrase()
     store, recovery = Store.create(args.profile, user=args.user, passphrase=passphrase)
     attach_profile_log(Path(args.profile))
     store.close()
@@ -148,8 +161,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_wipe(args: argparse.Namespace) -> int:
+    if not args.yes and not sys.stdin.isatty():
+        # Nobody can be asked: a wipe cannot be undone, so it happens only when asked for in so many words.
+        raise StorageError("profile wipe destroys the keys for good and there is no terminal to confirm it: "
+                           "add --yes to wipe without asking (nothing was changed).")
     store = Store.open(args.profile)
-    if sys.stdin.isatty() and not args.yes:
+    if not args.yes:
         answer = input("This destroys the keys: nobody, with any passphrase or the recovery key, can read this profile again.\nType WIPE to confirm: ")
         if answer.strip() != "WIPE":
             store.close()
@@ -197,9 +214,16 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    # Prints the id, and the names of the fields that changed on stderr: never the record's
+    # values, which would end up in terminal scrollback and logs (`record get` shows them).
     changes = read_json_arg(args.json)
     with open_profile(args.profile, user=args.user) as store:
-        print_json(store.edit_record(args.id, changes).to_json())
+        before = store.get_record(args.id).fields
+        store.edit_record(args.id, changes)
+    changed = sorted(k for k, v in changes.items() if k not in before or before[k] != v) if isinstance(changes, dict) else []
+    print(args.id)
+    print(f"Record {args.id}: " + (f"changed {', '.join(changed)}." if changed else "nothing changed (the values were the same)."),
+          file=sys.stderr)
     return 0
 
 
@@ -224,7 +248,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_argument("--user", metavar="NAME", help="which user's passphrase to try (default: every user on the profile)")
 
     profile = sub.add_parser("profile", help="create, check and erase profiles").add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = profile.add_parser("init", help="create a profile; prints its recovery key once")
+    p = profile.add_parser("init", help="create a profile; prints its recovery key once (passphrase from FIELDBOOK_NEW_PASSPHRASE)")
     p.add_argument("--profile", required=True, metavar="DIR")
     p.add_argument("--user", required=True, metavar="NAME", help="the first user's name")
     p.set_defaults(func=cmd_init)
@@ -232,7 +256,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_verify)
     p = profile.add_parser("wipe", help="crypto-erase: destroy the keys so nothing can be decrypted")
     p.add_argument("--profile", required=True, metavar="DIR")
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed when not run in a terminal)")
     p.set_defaults(func=cmd_wipe)
     p = profile.add_parser("users", help="list the users who can unlock this profile")
     p.add_argument("--profile", required=True, metavar="DIR")
@@ -274,7 +298,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--field", required=True)
     p.add_argument("--value", required=True)
     p.set_defaults(func=cmd_find)
-    p = record.add_parser("edit", parents=[common], help="change only the given fields")
+    p = record.add_parser("edit", parents=[common], help="change only the given fields; prints the id (changed field names on stderr)")
     p.add_argument("id")
     p.add_argument("--json", required=True, metavar="JSON", help="a JSON object of changed fields; '-' reads stdin, '@FILE' a file")
     p.set_defaults(func=cmd_edit)

@@ -58,9 +58,87 @@ def cmd_now(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print_json(result.to_json())
+    _warn_forward_refused(result)
     if result.warning:
         print(f"warning: {result.warning}", file=sys.stderr)
     return 0
+
+
+def _warn_forward_refused(result) -> None:
+    for r in result.forward_refused:
+        print(f"warning: the server refused the bundle carried for device {r['device_id']} ({r['reason']}); "
+              f"it was not forwarded, and is no longer kept here.", file=sys.stderr)
+
+
+def _state_line(state) -> dict:
+    """One sync outcome as ``sync run`` prints it: the state, why, counts and the next try.
+
+    ``detail`` is the sync layer's own sentence (typed errors name ids and sizes, never a value)."""
+    import datetime as dt
+
+    line = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "state": state.state,
+            "reason": state.reason or None, "pending": state.pending,
+            "next_try_s": round(state.next_try_s, 1) if state.next_try_s is not None else None,
+            "detail": state.detail or None}
+    return line
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Keep this profile syncing by itself, as the desktop app does, until SIGINT or SIGTERM.
+
+    Thin on purpose: the app's SyncLoop does the work (when to try, back-off, probing an
+    absent server); this prints each outcome and stops the loop cleanly."""
+    import queue
+    import signal
+    import threading
+
+    from .client import SyncLoop
+
+    if args.interval <= 0 or args.interval != args.interval:
+        raise SyncError("--interval must be a number of seconds above 0.")
+    client = _client(args)
+    try:
+        client.settings()  # NotEnrolled: one line, before anything starts
+    except BaseException:
+        client.store.close()
+        raise
+    states: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    signalled: list[str] = []
+
+    def on_signal(signum, _frame) -> None:
+        signalled.append(signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    loop = SyncLoop(client, states.put, interval=args.interval)
+    code = 0
+    print(f"syncing device {client.store.device_id} every {args.interval:g} s and when the server returns; "
+          f"stop with Ctrl+C or SIGTERM", file=sys.stderr, flush=True)
+    try:
+        loop.start()
+        while not stop.is_set():
+            try:
+                state = states.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if state.state == "syncing":
+                continue  # an attempt began: its outcome is the line
+            print_json(_state_line(state))
+            sys.stdout.flush()
+            if state.reason == "device_revoked":  # the loop stops itself: so does the command
+                print(f"error: {state.detail}", file=sys.stderr)
+                code = 1
+                break
+    finally:
+        loop.stop()
+        with client.lock:  # a sync still finishing holds the lock: the store closes after it
+            client.store.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if signalled:
+        print(f"stopped ({signalled[0]}); nothing half-written was kept.", file=sys.stderr)
+    return code
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -134,6 +212,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_enroll)
     p = sync.add_parser("now", parents=[common], help="push and pull once; prints counts")
     p.set_defaults(func=cmd_now)
+    p = sync.add_parser("run", parents=[common], help="keep syncing by itself (as the app does) until Ctrl+C or SIGTERM; one JSON line per outcome")
+    p.add_argument("--interval", type=float, default=300.0, metavar="SECONDS",
+                   help="sync at least this often while the server answers (default 300)")
+    p.set_defaults(func=cmd_run)
     p = sync.add_parser("status", parents=[common], help="enrollment, pending changes, conflicts")
     p.set_defaults(func=cmd_status)
     p = sync.add_parser("export-bundle", parents=[common], help="write unsent changes to a sealed bundle for the hub (USB)")

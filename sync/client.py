@@ -124,7 +124,8 @@ class SyncResult:
     pushed: int = 0          # our changes the server now holds
     pulled: int = 0          # changes from others applied here
     conflicts: int = 0
-    forwarded: int = 0       # other laptops' bundles uploaded for them
+    forwarded: int = 0       # other laptops' bundles uploaded for them, and taken by the server
+    forward_refused: list = field(default_factory=list)  # [{bundle_id, device_id, reason}]: carried, refused for good
     refused: list = field(default_factory=list)
     warning: str | None = None         # the server's sentence (English), for the log and the command line
     warning_code: str = ""             # a SyncLoop reason code for it: "clock_ahead" or "server_warning"
@@ -132,7 +133,8 @@ class SyncResult:
 
     def to_json(self) -> dict:
         return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
-                "forwarded": self.forwarded, "refused": len(self.refused), "warning": self.warning,
+                "forwarded": self.forwarded, "forward_refused": len(self.forward_refused),
+                "refused": len(self.refused), "warning": self.warning,
                 "forms_changed": self.forms_changed}
 
 
@@ -243,17 +245,24 @@ class SyncClient:
         with self.lock:
             queued = self.store.forward_queue()
         for bundle_id, _sender, data in queued:
+            refused = None
             try:
                 transport.forward(data)
             except BundleReplayed:
                 pass  # the hub already has it: done either way
             except _RevokedNotice:
-                pass  # the carried bundle's sender was revoked: nothing more to do with it
+                # The carried bundle's sender was revoked: the hub keeps nothing of it. The notice
+                # is for that laptop, never for this one. Said, not counted as delivered.
+                refused = "the laptop that made it was revoked at the hub"
             except ServerRefused as exc:
-                log.warning("a forwarded bundle was refused: %s", exc)
+                refused = str(exc)
+            if refused is not None:
+                log.warning("a bundle carried for device %s was refused by the server: %s", _sender, refused)
+                result.forward_refused.append({"bundle_id": bundle_id, "device_id": _sender, "reason": refused})
             with self.lock:
-                self.store.forwarded(bundle_id)
-            result.forwarded += 1
+                self.store.forwarded(bundle_id)  # refused for good: carrying it again would change nothing
+            if refused is None:
+                result.forwarded += 1
         while True:
             with self.lock:
                 changes = [c.to_json() for c in self.store.pending_changes(limit=self.batch)]

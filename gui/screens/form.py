@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 import forms
+from exporting import submissions
 from forms import Question, Session
 
 from ..context import DRAFT_KIND, EDITING_FIELD, Context
@@ -391,20 +392,13 @@ class FormScreen(QWidget):
                 self.scroll.ensureWidgetVisible(row)
                 row.focus()
             return
-        r = self.session.to_save(finalise=True)
+        # The same path as 'forms submit' (exporting/submissions.py): checked and stored alike.
+        r = submissions.finalised(self.session, errors=errors)
         holder, editing = self.draft, self.editing
 
         def work(store) -> str:
-            with store.atomic():
-                if editing:
-                    old = store.get_record(editing).fields
-                    store.edit_record(editing, {**{k: None for k in old if k not in r["fields"]}, **r["fields"]})
-                    rid = editing
-                else:
-                    rid = store.save_record(r["kind"], r["fields"], form_id=r["form_id"], form_version=r["form_version"])
-                if holder["id"] is not None:
-                    store.delete_record(holder["id"])
-                    holder["id"] = None
+            rid = submissions.save_finalised(store, r, draft_id=holder["id"], editing=editing)
+            holder["id"] = None
             return rid
 
         def done(rid: str) -> None:

@@ -3,14 +3,20 @@
 Every command takes ``--data DIR`` (keys, and the SQLite database by default)
 and ``--db URL`` for PostgreSQL. The commands work on the same database whether
 or not ``server run`` is running.
+
+Only ``server init`` creates a server. Every other command refuses a folder that
+holds none: a typo in ``--data`` must not quietly make a new server with new keys,
+to which no laptop is enrolled.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import json
 import logging
 import logging.handlers
+import socket
 import sys
 from pathlib import Path
 
@@ -21,10 +27,37 @@ from .settings import Settings
 
 ERRORS = (SyncError, DatabaseError)
 
+# An enrollment code lives at most this long: a code is a password, and one that stays valid
+# for months is one nobody remembers having issued.
+MAX_CODE_HOURS = 24 * 30
 
-def _hub(args: argparse.Namespace):
+
+class NoServerHere(SyncError):
+    """The data folder holds no server (only ``server init`` creates one)."""
+
+
+class CannotListen(SyncError):
+    """``server run`` cannot take the address and port it was given."""
+
+
+def _check_server_exists(data: Path) -> None:
+    from .hub import KEYS_FILE
+
+    if (data / KEYS_FILE).is_file():
+        return
+    if (data / "server.db").exists():
+        raise NoServerHere(f"{data} holds a server database but no {KEYS_FILE}; restore that file from the backup "
+                           f"(nothing was changed).")
+    raise NoServerHere(f"There is no server in {data}; check the --data folder, or create a new server there with "
+                       f"'server init --data {data}'.")
+
+
+def _hub(args: argparse.Namespace, *, create: bool = False):
     from .hub import Hub
 
+    data = Path(args.data)
+    if not create:
+        _check_server_exists(data)
     settings = Settings(data_dir=Path(args.data), db_url=args.db)
     hours = getattr(args, "max_clock_ahead_h", None)  # only 'server run' takes it
     if hours:
@@ -41,21 +74,96 @@ def _attach_log(data: Path) -> None:
     logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .hub import KEYS_FILE, ServerKeys
+
+    data = Path(args.data)
+    if (data / KEYS_FILE).exists():
+        raise NoServerHere(f"{data} already holds server {ServerKeys.load_or_create(data).server_id}; nothing was changed.")
+    if data.is_dir() and any(data.iterdir()):
+        # Keys beside somebody else's files, or beside a database whose keys were lost, would
+        # make a server nobody can trust; an empty or new folder only.
+        raise NoServerHere(f"{data} is not empty and holds no server; choose a new or empty folder (nothing was changed).")
+    if args.db:
+        _refuse_a_database_in_use(args.db, data)
+    hub = _hub(args, create=True)
+    try:
+        print(json.dumps({"server_id": hub.server_id, "data": str(data), "fingerprint": hub.public_keys().fingerprint()}))
+    finally:
+        hub.close()
+    print(f"created server {hub.server_id} in {data}; back up {data / KEYS_FILE} apart from the database",
+          file=sys.stderr)
+    return 0
+
+
+def _refuse_a_database_in_use(url: str, data: Path) -> None:
+    """New keys beside a PostgreSQL database that already holds a server's data would leave
+    every sealed value in it unreadable: that server's keys must be restored instead."""
+    from .db import Database
+
+    db = Database(url, data)
+    try:
+        db.migrate()
+        devices = db.execute("SELECT count(*) FROM devices")[0][0]
+        changes = db.execute("SELECT count(*) FROM changes")[0][0]
+    finally:
+        db.close()
+    if devices or changes:
+        raise NoServerHere(f"That database already holds a server's data ({devices} device(s), {changes} change(s)); "
+                           f"restore its server-keys.json into {data} instead of making new keys (nothing was changed).")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Take the address before anything is printed, so a busy port is one clear line.
+
+    The bound socket goes to the server as it is, so nothing can take the port in between.
+    """
+    if not 0 <= port <= 65535:
+        raise CannotListen(f"--port {port} is not a port number (0 to 65535).")
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror:
+        raise CannotListen(f"Cannot listen on {host}: no such address on this computer.") from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself would: restarts stay quick
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(f"Port {port} on {host} is already in use (another server is running there?); "
+                               f"stop it or choose another --port.") from None
+        raise CannotListen(f"Cannot listen on {host} port {port}: {exc.strerror}.") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
 
-    hub = _hub(args)
+    _check_server_exists(Path(args.data))
+    sock = _listen(args.host, args.port)
+    try:
+        hub = _hub(args)
+    except BaseException:
+        sock.close()
+        raise
     _attach_log(Path(args.data))
     app = create_app(hub.settings, hub)
-    print(f"Fieldbook server {hub.server_id} on http://{args.host}:{args.port} (data in {args.data}); "
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Fieldbook server {hub.server_id} on http://{shown}:{port} (data in {args.data}); "
           f"key fingerprint {hub.public_keys().fingerprint()}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
     return 0
 
 
 def cmd_enroll_code(args: argparse.Namespace) -> int:
+    if not 0 < args.hours <= MAX_CODE_HOURS:  # also refuses nan
+        raise SyncError(f"--hours must be more than 0 and at most {MAX_CODE_HOURS} ({MAX_CODE_HOURS // 24} days); "
+                        f"no code was made.")
     hub = _hub(args)
     code = hub.new_enroll_code(args.team, ttl_s=int(args.hours * 3600))
     print(code)
@@ -155,6 +263,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_argument("--data", required=True, metavar="DIR", help="the server's data folder (keys; SQLite database by default)")
     common.add_argument("--db", metavar="URL", help="postgresql://user:pass@host/db to use PostgreSQL instead of SQLite")
     server = sub.add_parser("server", help="run and administer the central sync server").add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = server.add_parser("init", parents=[common], help="create a new server (keys and database) in an empty or new folder")
+    p.set_defaults(func=cmd_init)
     p = server.add_parser("run", parents=[common], help="serve laptops over HTTP")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the network)")
     p.add_argument("--port", type=int, default=8765)
@@ -162,7 +272,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_run)
     p = server.add_parser("enroll-code", parents=[common], help="print a one-time enrollment code for a team")
     p.add_argument("--team", required=True)
-    p.add_argument("--hours", type=float, default=24.0, help="how long the code stays valid (default 24)")
+    p.add_argument("--hours", type=float, default=24.0, help=f"how long the code stays valid (default 24, at most {MAX_CODE_HOURS})")
     p.set_defaults(func=cmd_enroll_code)
     p = server.add_parser("devices", parents=[common], help="list devices: team, last seen, last acknowledged sequence")
     p.set_defaults(func=cmd_devices)

@@ -48,3 +48,12 @@ def live(tmp_path, db_url):
     with LiveServer(hub) as server:
         yield server
     hub.close()
+
+
+@pytest.fixture
+def live_sqlite(tmp_path):
+    """A live server on SQLite only, for command-line checks that do not depend on the database."""
+    hub = make_hub(tmp_path / "hub")
+    with LiveServer(hub) as server:
+        yield server, hub
+    hub.close()

@@ -140,6 +140,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_publish_form_commands(tmp_path):
     data = tmp_path / "hub"
+    assert run("server", "init", "--data", str(data)).returncode == 0
     broken = write_xlsform(tmp_path / "broken.xlsx", [["type", "name", "label"], ["integr", "age", "Age"]],
                            settings=[["form_id", "version"], ["broken", "1"]])
     r = run("server", "publish-form", "--data", str(data), str(broken))

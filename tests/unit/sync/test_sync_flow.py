@@ -195,3 +195,20 @@ def test_a_revoked_laptops_usb_bundle_is_refused(laptops, hub, tmp_path):
     with pytest.raises(DeviceRevoked, match="revoked"):
         hub.receive(read_bundle_file(tmp_path / "a.fbb"))
     assert hub.records() == {}
+
+
+def test_a_revoked_laptops_bundle_carried_by_another_is_reported_refused_not_forwarded(laptops, hub, tmp_path):
+    a, carrier = laptops("a"), laptops("carrier")
+    rid = a.store.save_record("household", {"members": 7})
+    a.export_bundle(tmp_path / "a.fbb")
+    assert carrier.import_bundle(tmp_path / "a.fbb").kind == "forward"
+    hub.revoke(a.store.device_id, wipe=True)
+    r = carrier.sync_now()
+    assert r.forwarded == 0
+    assert r.forward_refused == [{"bundle_id": r.forward_refused[0]["bundle_id"], "device_id": a.store.device_id,
+                                  "reason": "the laptop that made it was revoked at the hub"}]
+    assert r.to_json()["forwarded"] == 0 and r.to_json()["forward_refused"] == 1
+    assert carrier.store.forward_queue() == []  # refused for good: not carried again
+    assert rid not in hub.records()
+    carrier.store.save_record("household", {"members": 1})  # the carrier itself was not told to erase anything
+    assert carrier.sync_now().pushed == 1
