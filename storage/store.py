@@ -34,6 +34,8 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from sqlite_utils import Database
 
+from rules import limits
+
 from . import crypto, hlc, normalize, schema
 from .errors import (
     CorruptStore,
@@ -65,8 +67,8 @@ log = logging.getLogger("fieldbook.storage")
 DB_NAME = "store.db"
 MIN_PASSPHRASE = 8
 DELETED = "_deleted"  # the clock key that stamps a delete
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
-_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_NAME = limits.FIELD_NAME  # the names, counts and sizes the server takes (rules/limits.py)
+_KIND = limits.KIND
 _dumps = orjson.dumps
 _loads = orjson.loads
 
@@ -283,6 +285,10 @@ def _check_fields(fields: object, *, allow_empty: bool = False, defer_floats: bo
         raise InvalidRecord("Record fields must be a JSON object of field names and values.")
     if not fields and not allow_empty:
         raise InvalidRecord("No fields were given.")
+    if limits.too_many_fields(len(fields)):
+        # The server refuses a change with more (rules/limits.py): refused here, at save
+        # time, rather than queued in front of every later change.
+        raise InvalidRecord(f"A record or edit may have at most {limits.MAX_FIELDS:,} fields; this one has {len(fields):,}.")
     if _VALID_NAMES.issuperset(fields):  # the common case, in one call: every name seen before
         return _check_values(fields.values(), defer_floats=defer_floats)
     for name in fields:
@@ -334,6 +340,13 @@ def _check_values(values: Iterable, *, defer_floats: bool = False) -> bool:
         else:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.")
     return False
+
+
+def _check_size(size: int) -> None:
+    """Refuse what the server would refuse for its size (rules/limits.py)."""
+    if limits.too_large(size):
+        raise InvalidRecord(f"A record or edit may hold at most {limits.MAX_CHANGE_BYTES // (1024 * 1024)} MiB of values; "
+                            f"this one holds {size / (1024 * 1024):.1f} MiB. Keep large files outside the record.")
 
 
 def _serialised_floats_ok(fields: dict, serialised: bytes) -> None:
@@ -672,6 +685,9 @@ class Store(ReplicaMixin):
         """Save many new records in one transaction (imports, bulk registration)."""
         sealer = self._need_key()
         _check_kind(kind)
+        for ref_value, what in ((form_id, "form id"), (form_version, "form version")):
+            if ref_value is not None and (not isinstance(ref_value, str) or len(ref_value) > limits.MAX_FORM_REF):
+                raise InvalidRecord(f"A {what} is text of at most {limits.MAX_FORM_REF} characters.")
         ids: list[str] = []
         with self.atomic():
             with translate_errors():
@@ -710,6 +726,7 @@ class Store(ReplicaMixin):
                 raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
             if deferred:
                 _serialised_floats_ok(fields, plain)
+            _check_size(len(plain))
             # Sealed at once: each plaintext buffer is freed (and reused) before the next.
             bodies.append(seal(rid, plain))
         tx = self._tx
@@ -767,7 +784,7 @@ class Store(ReplicaMixin):
         sealer = self._need_key()
         _check_fields(changes)
         try:
-            _dumps(changes)
+            _check_size(len(_dumps(changes)))
         except TypeError as exc:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
         with self.atomic():
