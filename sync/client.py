@@ -432,6 +432,30 @@ class SyncClient:
         return ImportResult("applied", applied.new, applied.duplicates, applied.conflicts, reply.acked, forms_changed)
 
 
+def clock_note(status: dict, bound_ms: int = limits.DEFAULT_MAX_CLOCK_SKEW_MS) -> tuple[str, str | None]:
+    """This laptop's clock in words, from ``Store.clock_status()``: ``(state, sentence)``.
+
+    ``state``: ``ok``; ``ahead`` / ``behind`` (the last sync found this laptop's date far
+    from the server's); ``stored_ahead`` (its date looks right, but it once ran far
+    ahead: the next sync re-stamps what was made then); ``restamped`` (that was done)."""
+    check, restamp = status.get("check") or {}, status.get("restamp")
+    if check.get("state") == "ahead":
+        return "ahead", (f"At the last sync this laptop's clock was {_span(check['skew_ms'])} ahead of the server's. "
+                         "Set the correct date and time; changes made meanwhile wait, then are re-stamped and sent.")
+    if check.get("state") == "behind":
+        return "behind", (f"At the last sync this laptop's clock was {_span(-check['skew_ms'])} behind the server's. "
+                          "Set the correct date and time: while it is wrong, this laptop's edits can lose to older ones.")
+    if status.get("stored_ahead_ms", 0) > bound_ms:
+        return "stored_ahead", (f"This laptop's clock once ran {_span(status['stored_ahead_ms'])} ahead. If today's date "
+                                "is right now, the next sync re-stamps the changes made then and sends them.")
+    if restamp:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(restamp["at_ms"] / 1000))
+        return "restamped", (f"On {when} this laptop's date was found to have been {_span(restamp['ahead_ms'])} ahead; "
+                             f"{restamp['changes']} change(s) made then were re-stamped with the current time and sent. "
+                             "Their values are unchanged.")
+    return "ok", None
+
+
 def _span(ms: float) -> str:
     """A clock difference in words: hours up to two days, then days."""
     hours = ms / 3_600_000
