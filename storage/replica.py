@@ -115,6 +115,12 @@ def check_change(c: dict) -> None:
     for key in ("form_id", "form_version"):
         if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > 200):
             raise InvalidRecord(f"Change {dev}:{seq} has an invalid {key}.")
+    resolves = c.get("resolves") or []
+    if not isinstance(resolves, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("field"), str) and isinstance(r.get("stamp"), str)
+        and r.get("resolution") in ("kept", "restored") for r in resolves
+    ):
+        raise InvalidRecord(f"Change {dev}:{seq} has malformed conflict resolutions.")
 
 
 class ReplicaMixin:
@@ -374,6 +380,11 @@ class ReplicaMixin:
             p.changed |= changed
             for item in lost:
                 result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
+            for r in c.get("resolves") or ():
+                # Another replica resolved a conflict: it is closed here too. Delivery order
+                # brings the changes that made the conflict before the resolution.
+                conn.execute("UPDATE conflicts SET resolution = ? WHERE record_id = ? AND field = ? AND stamp = ? "
+                             "AND resolution IS NULL", (r["resolution"], rid, r["field"], r["stamp"]))
         from .store import _encode_clocks
 
         new_rows, audit, new_live = [], [], []
@@ -471,12 +482,23 @@ class ReplicaMixin:
         conflict = matches[0]
         if conflict.resolution is not None:
             raise InvalidRecord(f"Conflict {conflict_id} was already resolved ({conflict.resolution}).")
+        from .store import _MISSING, LOCAL_KINDS
+
+        resolution = "restored" if restore else "kept"
+        # The resolution is a change: it syncs, and every replica (the hub, the other
+        # laptops, one enrolled later) closes the same conflict, named by its record,
+        # field and losing stamp (docs/sync.md, "Resolving a conflict").
+        resolves = [{"field": conflict.field, "stamp": conflict.stamp, "resolution": resolution}]
+        sealer = self._need_key()
         with self.atomic():
-            if restore:
-                self.edit_record(conflict.record_id, {conflict.field: conflict.value})
-            self._conn.execute(
-                "UPDATE conflicts SET resolution = ? WHERE id = ?", ("restored" if restore else "kept", conflict_id)
-            )
+            record = self._decode(sealer, self._row(conflict.record_id))
+            if restore and record.fields.get(conflict.field, _MISSING) != conflict.value:
+                self.edit_record(conflict.record_id, {conflict.field: conflict.value}, _resolves=resolves)
+            elif record.kind not in LOCAL_KINDS:
+                # Keep (or a restore whose value is already current): a change with no
+                # fields, which changes no record anywhere and closes the conflict.
+                self._append_change(sealer, record, self.clock.tick(), {}, None, resolves, deleted=False)
+            self._conn.execute("UPDATE conflicts SET resolution = ? WHERE id = ?", (resolution, conflict_id))
             self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id)
 
     # -- changes the server refused for good: set aside ---------------------------------

@@ -166,12 +166,16 @@ class Change:
     deleted: bool
     fields: dict
     bases: dict = field(default_factory=dict)  # {field: stamp it overwrote}; a delete lists every clock it saw
+    resolves: list = field(default_factory=list)  # [{field, stamp, resolution}]: the conflicts this change closes
 
     def to_json(self) -> dict:
         # By hand: dataclasses.asdict deep-copies every value, which dominated a 10k push.
-        return {"device_id": self.device_id, "seq": self.seq, "record_id": self.record_id, "kind": self.kind,
-                "form_id": self.form_id, "form_version": self.form_version, "hlc": self.hlc, "deleted": self.deleted,
-                "fields": self.fields, "bases": self.bases}
+        out = {"device_id": self.device_id, "seq": self.seq, "record_id": self.record_id, "kind": self.kind,
+               "form_id": self.form_id, "form_version": self.form_version, "hlc": self.hlc, "deleted": self.deleted,
+               "fields": self.fields, "bases": self.bases}
+        if self.resolves:
+            out["resolves"] = self.resolves
+        return out
 
 
 @dataclass
@@ -779,7 +783,7 @@ class Store(ReplicaMixin):
         row = self._row(record_id)
         return self._decode(sealer, row)
 
-    def edit_record(self, record_id: str, changes: dict) -> Record:
+    def edit_record(self, record_id: str, changes: dict, *, _resolves: list | None = None) -> Record:
         """Change only the given fields. Unchanged values are not written again."""
         sealer = self._need_key()
         _check_fields(changes)
@@ -808,7 +812,7 @@ class Store(ReplicaMixin):
             self._write_record(sealer, record, st)
             self._reindex(record, row[_REF], old_fields, changed.keys())
             if not local:
-                self._append_change(sealer, record, now, changed, bases)
+                self._append_change(sealer, record, now, changed, bases, _resolves)
             self._audit("edit", record_id, detail={"fields": sorted(changed)})
         log.info("edited record %s (%d field(s))", record_id, len(changed))
         return record
@@ -1036,7 +1040,7 @@ class Store(ReplicaMixin):
         sealer = self._need_key()
         sql = (
             "SELECT c.device_id, c.seq, c.record_id, c.kind, c.form_id, c.form_version, c.hlc, c.deleted, c.body, "
-            "r.outbox_seq, r.updated, r.body, c.bases "
+            "r.outbox_seq, r.updated, r.body, c.bases, c.resolves "
             "FROM changes c LEFT JOIN records r ON c.body IS NULL AND r.id = c.record_id "
             "WHERE c.acked = 0 ORDER BY c.device_id, c.seq"
         )
@@ -1046,7 +1050,7 @@ class Store(ReplicaMixin):
         with translate_errors():
             rows = self._conn.execute(sql).fetchall()
         device = self.device_id
-        for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases in rows:
+        for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases, resolves in rows:
             try:
                 if body is not None:
                     fields = _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
@@ -1057,14 +1061,16 @@ class Store(ReplicaMixin):
                     raise crypto.AuthenticationFailed()
             except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
                 raise DamagedRecord(rid, "change for record") from None
-            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {}))
+            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {},
+                              _loads(resolves) if resolves else []))
         return out
 
     def pending_count(self) -> int:
         with translate_errors():
             return self._conn.execute("SELECT count(*) FROM changes WHERE acked = 0").fetchone()[0]
 
-    def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict, bases: dict | None = None) -> None:
+    def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict, bases: dict | None = None,
+                       resolves: list | None = None, *, deleted: bool | None = None) -> None:
         if record.kind in LOCAL_KINDS:
             # A bug, not a user error: a local record must never reach the outbox, where
             # it would take a sequence number and be pushed.
@@ -1075,10 +1081,11 @@ class Store(ReplicaMixin):
         body = sealer.seal("change", f"{self.device_id}|{seq}|{record.id}", _dumps(fields))
         with translate_errors():
             self._conn.execute(
-                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now, int(record.deleted), body,
-                 _dumps(bases).decode() if bases else None),
+                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases, resolves) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now,
+                 int(record.deleted if deleted is None else deleted), body,
+                 _dumps(bases).decode() if bases else None, _dumps(resolves).decode() if resolves else None),
             )
 
     def _keep_creation(self, sealer: crypto.Sealer, record: Record, outbox_seq: int | None) -> None:

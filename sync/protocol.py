@@ -95,6 +95,7 @@ def _field_ok(name: str) -> bool:
 # the set is repeated here, and tests/unit/test_local_records.py keeps the two equal.
 # A hub refuses changes of these kinds (from a laptop older than schema 0007).
 LOCAL_KINDS = frozenset({"draft"})
+RESOLUTIONS = ("kept", "restored")  # how a conflict was closed
 
 
 def check_change(c: object, where: str) -> dict:
@@ -130,11 +131,22 @@ def check_change(c: object, where: str) -> dict:
         isinstance(k, str) and isinstance(v, str) and _STAMP.fullmatch(v) for k, v in bases.items()
     ):
         raise ProtocolError(f"The {label} has malformed bases.")
-    return {
+    out = {
         "device_id": dev, "seq": seq, "record_id": rid, "kind": c["kind"],
         "form_id": c.get("form_id"), "form_version": c.get("form_version"),
         "hlc": c["hlc"], "deleted": bool(c.get("deleted", False)), "fields": fields, "bases": bases,
     }
+    resolves = c.get("resolves")
+    if resolves:
+        # The conflicts this change closes (docs/sync.md, "Resolving a conflict").
+        if not isinstance(resolves, list) or len(resolves) > MAX_FIELDS or not all(
+            isinstance(r, dict) and set(r) == {"field", "stamp", "resolution"} and _field_ok(r["field"])
+            and isinstance(r["stamp"], str) and _STAMP.fullmatch(r["stamp"]) and r["resolution"] in RESOLUTIONS
+            for r in resolves
+        ):
+            raise ProtocolError(f"The {label} has malformed conflict resolutions.")
+        out["resolves"] = resolves
+    return out
 
 
 def _changes(obj: dict, where: str) -> list[dict]:

@@ -114,6 +114,13 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         )""",
         """CREATE INDEX forms_by_id ON forms (form_id, id)""",
     ]),
+    ("0003_conflict_resolutions", [
+        # A conflict's resolution is a change that names the conflicts it closes
+        # (docs/sync.md, "Resolving a conflict"): kept in the log to pass on, and
+        # marked on the hub's own conflicts.
+        """ALTER TABLE changes ADD COLUMN resolves TEXT""",
+        """ALTER TABLE conflicts ADD COLUMN resolution TEXT""",
+    ]),
 ]
 
 _TYPES = {

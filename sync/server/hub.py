@@ -331,7 +331,7 @@ class Hub:
                 ):
                     fields = _loads(sealer.open(f"record|{rid}", body))
                     pending[rid] = [_State(kind, fields, _loads(clocks), bool(deleted)), False, rteam, None]
-            log_rows, conflict_rows = [], []
+            log_rows, conflict_rows, resolutions = [], [], []
             for c in chunk:
                 rid = c["record_id"]
                 if c["kind"] in protocol.LOCAL_KINDS:
@@ -368,6 +368,7 @@ class Hub:
                     log.warning("device %s wrote record %s outside its team; refused", device_id, rid)
                     continue
                 result.new += 1
+                resolutions += [(r["resolution"], rid, r["field"], r["stamp"]) for r in c.get("resolves") or ()]
                 _, lost = merge_change(state, c)
                 for item in lost:
                     body = sealer.seal(f"conflict|{rid}|{item.field}|{item.stamp}", _dumps({"value": item.value}))
@@ -375,14 +376,18 @@ class Hub:
                 log_rows.append(self._log_row(c, team, now, plain))
                 entry[1] = True
             db.executemany(
-                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
+                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at, resolves) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
             if conflict_rows:
                 before = db.execute("SELECT count(*) FROM conflicts")[0][0]
                 db.executemany(
                     "INSERT INTO conflicts (record_id, team, kind, field, stamp, winner, found_at, body) VALUES (?,?,?,?,?,?,?,?) "
                     "ON CONFLICT (record_id, field, stamp) DO NOTHING", conflict_rows)
                 result.conflicts += db.execute("SELECT count(*) FROM conflicts")[0][0] - before
+            if resolutions:
+                # After the conflicts this chunk found: a resolution comes after what it resolves.
+                db.executemany("UPDATE conflicts SET resolution = ? WHERE record_id = ? AND field = ? AND stamp = ? "
+                               "AND resolution IS NULL", resolutions)
         rows = []
         for rid, (state, changed, rteam, form) in pending.items():
             if not changed:
@@ -398,24 +403,28 @@ class Hub:
     def _log_row(self, c: dict, team: str, now: int, plain: bytes) -> tuple:
         return (c["device_id"], c["seq"], c["record_id"], team, c["kind"], c["form_id"], c["form_version"], c["hlc"],
                 int(c["deleted"]), _dumps(c["bases"]).decode() if c["bases"] else None,
-                self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", plain), now)
+                self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", plain), now,
+                _dumps(c["resolves"]).decode() if c.get("resolves") else None)
 
     # -- changes out ---------------------------------------------------------------------
     def pull(self, device_id: str, team: str, cursor: int, limit: int) -> tuple[list[dict], int, bool]:
         """The team's changes after ``cursor``, except the device's own, oldest first."""
         rows = self.db.execute(
-            "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body "
+            "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves "
             "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
             (team, cursor, limit),
         )
         out = []
-        for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body in rows:
+        for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves in rows:
             cursor = sseq
             if dev == device_id:
                 continue
-            out.append({"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
-                        "hlc": h, "deleted": bool(deleted), "bases": _loads(bases) if bases else {},
-                        "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))})
+            change = {"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
+                      "hlc": h, "deleted": bool(deleted), "bases": _loads(bases) if bases else {},
+                      "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))}
+            if resolves:
+                change["resolves"] = _loads(resolves)
+            out.append(change)
         return out, cursor, len(rows) == limit
 
     def reply_bundle(self, device_id: str, *, cursor: int | None = None, limit: int | None = None,
@@ -530,16 +539,23 @@ class Hub:
         return protocol.PublishedForm.from_json(_loads(self._sealer.open(f"form|{form_id}|{digest}", rows[0][0])), files=True)
 
     # -- review ----------------------------------------------------------------------------
-    def conflicts(self, team: str | None = None) -> list[dict]:
-        sql = "SELECT id, record_id, team, kind, field, stamp, winner, found_at, body FROM conflicts"
-        args: tuple = ()
+    def conflicts(self, team: str | None = None, *, include_resolved: bool = False) -> list[dict]:
+        """Values that lost a concurrent write; open ones only unless ``include_resolved``
+        (a laptop's resolution closes a conflict here as everywhere)."""
+        sql = "SELECT id, record_id, team, kind, field, stamp, winner, found_at, body, resolution FROM conflicts"
+        where, args = [], []
         if team:
-            sql, args = sql + " WHERE team = ?", (team,)
+            where.append("team = ?")
+            args.append(team)
+        if not include_resolved:
+            where.append("resolution IS NULL")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         out = []
-        for cid, rid, t, kind, name, stamp, winner, found, body in self.db.execute(sql + " ORDER BY id", args):
+        for cid, rid, t, kind, name, stamp, winner, found, body, resolution in self.db.execute(sql + " ORDER BY id", tuple(args)):
             value = _loads(self._sealer.open(f"conflict|{rid}|{name}|{stamp}", body))["value"]
             out.append({"id": cid, "record_id": rid, "team": t, "kind": kind, "field": name, "value": value,
-                        "stamp": stamp, "winner": winner, "found_at": _iso(found)})
+                        "stamp": stamp, "winner": winner, "found_at": _iso(found), "resolution": resolution})
         return out
 
     def records(self, team: str | None = None) -> dict[str, dict]:
