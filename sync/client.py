@@ -503,6 +503,7 @@ class SyncState:
     next_try_s: float | None = None
     reason: str = ""
     error: Exception | None = None
+    set_aside: int = 0               # our changes the server refused for good (``sync set-aside`` lists them)
 
 
 class SyncLoop:
@@ -550,11 +551,18 @@ class SyncLoop:
         except Exception:  # a locked or closed store: the count is cosmetic
             return 0
 
+    def _set_aside(self) -> int:
+        try:
+            with self.client.lock:
+                return self.client.store.set_aside_count()
+        except Exception:  # a locked or closed store: the count is cosmetic
+            return 0
+
     def _emit(self, state: str, detail: str = "", next_try: float | None = None, *, reason: str = "",
               error: Exception | None = None) -> None:
         if error is not None:
             error = error.with_traceback(None)  # the state outlives the sync: keep no frames alive
-        self.on_state(SyncState(state, detail, self.last_sync, self._pending(), next_try, reason, error))
+        self.on_state(SyncState(state, detail, self.last_sync, self._pending(), next_try, reason, error, self._set_aside()))
 
     def run_once(self) -> float:
         """One attempt; returns how long to wait before the next."""
