@@ -86,6 +86,13 @@ def test_a_clock_far_behind_is_said_as_loudly_as_one_ahead(laptops, hub):
     assert "behind" in r.warning and "days" in r.warning and "lose to older" in r.warning
     assert a.store.clock_status()["check"]["state"] == "behind"
     assert any(e["event"] == "clock_behind" for e in _events(hub))
+    # An edit made after syncing does not lose to an older one from a laptop with the right date.
+    rid = b.store.save_record("household", {"members": 5})
+    b.sync_now(); a.sync_now()
+    a.store.edit_record(rid, {"members": 6})
+    a.sync_now(); b.sync_now()
+    assert a.store.get_record(rid).fields == b.store.get_record(rid).fields == {"members": 6}
+    assert a.store.conflicts() == [] and hub.conflicts() == []
     _wall(a, 0)
     assert a.sync_now().clock == "ok" and a.store.clock_status()["check"]["state"] == "ok"
 
