@@ -57,6 +57,7 @@ class ApplyResult:
     conflicts: int = 0
     records: int = 0
     clock_warnings: int = 0
+    set_aside: list = field(default_factory=list)  # seqs of our changes newly set aside (refused for good)
 
 
 @dataclass
@@ -314,7 +315,7 @@ class ReplicaMixin:
             if acked is not None:
                 self._acknowledge(acked)
             if refused:
-                self._set_aside(refused)
+                result.set_aside = self._set_aside(refused)
             if result.new or bundle is not None:
                 self._audit("sync_applied", detail={"new": result.new, "conflicts": result.conflicts})
         if result.new:
@@ -502,7 +503,7 @@ class ReplicaMixin:
             self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id)
 
     # -- changes the server refused for good: set aside ---------------------------------
-    def _set_aside(self, refused: list[dict]) -> None:
+    def _set_aside(self, refused: list[dict]) -> list[int]:
         """Keep the server's refusals, ``[{seq, reason}]`` (call inside a transaction).
 
         The changes stay in the outbox table, acknowledged (so they no longer hold
@@ -511,19 +512,21 @@ class ReplicaMixin:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'set_aside'").fetchone()
         kept = {e["seq"]: e for e in (_loads(row[0]) if row else [])}
         now = self.clock.now_ms()
-        added = 0
+        added = []
+        issued = self._tx.last_seq if self._tx is not None else self.last_seq()
         for r in refused:
             seq, reason = r.get("seq"), r.get("reason")
-            if type(seq) is not int or seq in kept:
+            if type(seq) is not int or seq in kept or seq > issued:
                 continue
             reason = reason if isinstance(reason, str) else "refused"
             kept[seq] = {"seq": seq, "reason": reason[:200], "at_ms": now}
-            added += 1
+            added.append(seq)
         if added:
             self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('set_aside', ?)",
                                (_dumps(sorted(kept.values(), key=lambda e: e["seq"])).decode(),))
-            self._audit("changes_set_aside", detail={"seqs": sorted(kept)[-added:]})
-            log.warning("%d change(s) refused by the server for good; set aside", added)
+            self._audit("changes_set_aside", detail={"seqs": added})
+            log.warning("%d change(s) refused by the server for good; set aside", len(added))
+        return added
 
     def set_aside_count(self) -> int:
         row = self._query_one("SELECT value FROM meta WHERE key = 'set_aside'")

@@ -336,8 +336,8 @@ class SyncClient:
             result.pushed += max(0, reply.acked - before)
             result.pulled += applied.new
             result.conflicts += applied.conflicts
-            result.refused += reply.refused
-            if reply.refused and not result.warning_code:
+            result.refused += [r for r in reply.refused if r.get("seq") in applied.set_aside]  # new ones only
+            if result.refused and not result.warning_code:
                 result.warning_code = "set_aside"
                 result.warning = (f"The server refused {len(result.refused)} change(s) for good; they are set aside so "
                                   "that the others flow. 'sync set-aside' lists them.")
@@ -432,7 +432,7 @@ class SyncClient:
                 raise BundleReplayed(bundle_id)
             applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
                                                bundle=(bundle_id, header.sender_id),
-                                               progress=_stage(progress, "applying"))
+                                               progress=_stage(progress, "applying"), refused=reply.refused)
             forms_changed = self._receive_forms(reply)
         if progress:  # also when the reply carried no changes: the stage still ends
             progress("applying", len(reply.changes), len(reply.changes))

@@ -121,6 +121,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """ALTER TABLE changes ADD COLUMN resolves TEXT""",
         """ALTER TABLE conflicts ADD COLUMN resolution TEXT""",
     ]),
+    ("0004_refusals", [
+        # Changes taken but refused for good, per device: every reply repeats them (HTTP
+        # and USB return bundles alike), so a laptop whose bundle went by another route
+        # still learns which of its acknowledged changes to set aside.
+        """CREATE TABLE refusals (
+            device_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            reason TEXT NOT NULL,                    -- the server's words: no field values
+            refused_at BIGINT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        )""",
+    ]),
 ]
 
 _TYPES = {

@@ -42,6 +42,7 @@ from .settings import Settings
 log = logging.getLogger("fieldbook.server")
 
 KEYS_FILE = "server-keys.json"
+MAX_REFUSALS = 10_000  # refusals repeated in one reply (a device with more learns them as older ones age out)
 _dumps = orjson.dumps
 _loads = orjson.loads
 
@@ -305,6 +306,10 @@ class Hub:
                 last_seq = c["seq"]
                 newest = max(newest, int(c["hlc"], 16))
             self._apply(device_id, team, fresh, result, now)
+            if result.refused:
+                db.executemany("INSERT INTO refusals (device_id, seq, reason, refused_at) VALUES (?, ?, ?, ?) "
+                               "ON CONFLICT (device_id, seq) DO NOTHING",
+                               [(device_id, r["seq"], r["reason"], now) for r in result.refused])
             db.execute("UPDATE devices SET last_seq = ?, last_seen = ?, cursor = coalesce(?, cursor) WHERE device_id = ?",
                        (last_seq, now, cursor, device_id))
             if result.new or result.refused:
@@ -441,11 +446,15 @@ class Hub:
         since = stored_cursor if cursor is None else cursor
         changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit)
         acked = push.acked if push else self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
+        # Every refusal of this device's changes, not only this push's: one pushed in a
+        # USB or forwarded bundle is learnt here too. The laptop keeps each once.
+        refused = [{"seq": seq, "reason": reason} for seq, reason in self.db.execute(
+            "SELECT seq, reason FROM refusals WHERE device_id = ? ORDER BY seq LIMIT ?", (device_id, MAX_REFUSALS))]
         catalogue = self.catalogue(team)
         held = held_forms or {}
         wanted = [(e.form_id, e.digest) for e in catalogue[1] if held.get(e.form_id) != e.digest]
         reply = protocol.SyncReply(acked=acked, changes=changes, cursor=new_cursor, more=more, hlc=self._tick(),
-                                   refused=push.refused if push else [], warning=push.warning if push else None,
+                                   refused=refused, warning=push.warning if push else None,
                                    catalogue=catalogue, forms=[self.form_files(fid, digest) for fid, digest in wanted])
         data = seal(reply.encode(), sender=self.keys.identity, sender_id=self.server_id,
                     recipient=PublicKeys.from_json({"sign": sign, "box": box}), recipient_id=device_id, kind="reply")

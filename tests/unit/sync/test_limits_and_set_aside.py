@@ -80,3 +80,22 @@ def test_the_server_refuses_one_oversized_change_alone_not_the_whole_push(hub, l
     assert result.acked == 2 and result.new == 1
     assert [r["seq"] for r in result.refused] == [1] and "2,000" in result.refused[0]["reason"]
     assert set(hub.records()) == {good["record_id"]}
+
+
+def test_a_refusal_of_a_change_sent_by_usb_reaches_the_laptop_in_its_return_bundle(laptops, hub, lax_store, tmp_path):
+    from sync.client import read_bundle_file
+
+    a = laptops("a")
+    big = a.store.save_record("household", _wide(limits.MAX_FIELDS + 1))
+    ok = a.store.save_record("household", {"members": 1})
+    a.export_bundle(tmp_path / "a.fbb")
+    result, _ = hub.receive(read_bundle_file(tmp_path / "a.fbb"))
+    assert (result.acked, [r["seq"] for r in result.refused]) == (2, [1])
+    data, _ = hub.reply_bundle(a.store.device_id)
+    (tmp_path / "back.fbb").write_bytes(data)
+    a.import_bundle(tmp_path / "back.fbb")
+    assert a.store.pending_count() == 0
+    assert [e["record_id"] for e in a.store.set_aside()] == [big] and ok in hub.records()
+    # Later replies repeat the refusal; it is kept once and not reported again.
+    r = a.sync_now()
+    assert r.refused == [] and r.warning_code == "" and a.store.set_aside_count() == 1
