@@ -581,7 +581,7 @@ class ReplicaMixin:
         behind; ``skew_ms``: this laptop's wall clock minus the server's). Written only
         when the state changes, so a normal sync costs no extra write."""
         row = self._query_one("SELECT value FROM meta WHERE key = 'clock_check'")
-        if row and _loads(row[0]).get("state") == state and state == "ok":
+        if row and _loads(row[0]).get("state") == state == "ok":
             return
         with self.atomic():
             self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('clock_check', ?)",

@@ -44,11 +44,11 @@ from .errors import (
     SyncError,
     WrongRecipient,
 )
+from rules import limits
 from storage.errors import StorageError
 
 from .files import read_bundle_file, write_atomically
 from .merge import merge_change
-from rules import limits
 
 log = logging.getLogger("fieldbook.sync")
 
@@ -250,20 +250,20 @@ class SyncClient:
         bound = self.max_clock_skew_ms
         state = "ahead" if skew > bound else "behind" if skew < -bound else "ok"
         result.clock, result.clock_skew_ms = state, skew
-        self.store.note_clock_check(state, skew)
+        if state == "behind" and int(server_hlc, 16) >> 16 <= server_ms + bound:
+            # Our own receive rule refuses the server's clock as "far ahead" of ours; but the
+            # server's is the right one (pinned, signed, and bounded by its own wall clock),
+            # so take it: stamps made here then still come after everything seen, and an
+            # edit made now does not lose to an older one. The warning stays until the date
+            # is fixed, because a laptop offline keeps stamping from its own wrong date.
+            self.store.clock.observe(int(server_hlc, 16))
+        self.store.note_clock_check(state, skew)  # also persists the clock
         if state == "ahead":
             result.warning_code = "clock_ahead"
             result.warning = (f"This laptop's clock is {_span(skew)} ahead of the server's. Set the correct date and "
                               "time; changes made meanwhile wait, and are re-stamped and sent once the date is right.")
             return False
         if state == "behind":
-            # Our own receive rule refuses the server's clock as "far ahead" of ours; but the
-            # server's is the right one (pinned, signed, and bounded by its own wall clock),
-            # so take it: stamps made here then still come after everything seen, and an
-            # edit made now does not lose to an older one. The warning stays until the date
-            # is fixed, because a laptop offline keeps stamping from its own wrong date.
-            if int(server_hlc, 16) >> 16 <= server_ms + bound:
-                self.store.clock.observe(int(server_hlc, 16))
             result.warning_code = "clock_behind"
             result.warning = (f"This laptop's clock is {_span(-skew)} behind the server's. Set the correct date and "
                               "time: while it is wrong, this laptop's edits can lose to older ones.")
