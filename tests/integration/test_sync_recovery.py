@@ -74,3 +74,25 @@ def test_a_set_aside_change_is_shown_listed_and_exported_for_support(enrolled, l
     assert doc["format"] == "fieldbook-set-aside" and doc["changes"][0]["fields"]["head_name"] == "Канарка Синтетична"
     again = cli("sync", "set-aside", "--profile", profile, "--export", str(out), env=ENV)
     assert again.returncode != 0 and "already exists" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+
+
+def test_a_resolution_made_from_the_cli_closes_the_conflict_at_the_hub_and_on_every_laptop(enrolled, live, cli):
+    a, b = enrolled("a"), enrolled("b")
+    rid = a.store.save_record("household", {"members": 4})
+    a.sync_now(); b.sync_now()
+    a.store.edit_record(rid, {"members": 5})
+    b.store.edit_record(rid, {"members": 6})
+    a.sync_now(); b.sync_now(); a.sync_now()
+    [conflict] = a.store.conflicts()
+    assert len(live.hub.conflicts()) == 1 and len(b.store.conflicts()) == 1
+    a.store.close()  # the person works from the command line now
+    profile = str(a.store.directory)
+    done = cli("sync", "resolve", "--profile", profile, str(conflict.id), "--restore", env=ENV)
+    assert done.returncode == 0, done.stderr
+    assert cli("sync", "now", "--profile", profile, env=ENV).returncode == 0
+    b.sync_now()
+    assert live.hub.conflicts() == [] and [c["resolution"] for c in live.hub.conflicts(include_resolved=True)] == ["restored"]
+    assert b.store.conflicts() == [] and b.store.get_record(rid).fields == {"members": conflict.value}
+    late = enrolled("late")
+    late.sync_now()
+    assert late.store.conflicts() == [] and late.store.get_record(rid).fields == {"members": conflict.value}
