@@ -156,7 +156,10 @@ class MainWindow(QMainWindow):
             self.pending_label.setText("")
             self.sync_button.setEnabled(False)
             return
-        self.sync_label.setText(state_text(state))
+        text = state_text(state)
+        if state.set_aside:
+            text += " · " + tr("{n} set aside").format(n=state.set_aside)
+        self.sync_label.setText(text)
         self.sync_label.setToolTip(state_tooltip(state))
         self.last_label.setText(last_sync_text(state))
         self.pending_label.setText(tr("{n} waiting to sync").format(n=state.pending))

@@ -12,9 +12,11 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from rules.limits import DEFAULT_MAX_CLOCK_SKEW_MS
+
 COUNTER_BITS = 16
 MAX_HLC = (1 << 64) - 1
-DEFAULT_MAX_DRIFT_MS = 24 * 60 * 60 * 1000
+DEFAULT_MAX_DRIFT_MS = DEFAULT_MAX_CLOCK_SKEW_MS
 
 
 class ClockTooFarAhead(ValueError):
@@ -52,6 +54,14 @@ class HybridClock:
         self.last = last
         self._now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
         self.max_drift_ms = max_drift_ms
+
+    def now_ms(self) -> int:
+        """This laptop's wall clock, in Unix milliseconds (the one the stamps are made from)."""
+        return self._now_ms()
+
+    def ahead_ms(self) -> int:
+        """How far the last stamp issued or received is ahead of the wall clock (0 if not)."""
+        return max(0, (self.last >> COUNTER_BITS) - self._now_ms())
 
     def observe(self, value: int) -> None:
         """Never go below a value this clock already issued (e.g. from another process)."""

@@ -36,6 +36,12 @@ _KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _HLC = re.compile(r"[0-9a-f]{16}")
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
 _PREFETCH = 400
+
+
+def _iso_ms(ms: int) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
 Merge = Callable[["Record", dict], tuple]
 _seen_fields: set[str] = set()  # field names already checked: they repeat across every change
 
@@ -51,6 +57,7 @@ class ApplyResult:
     conflicts: int = 0
     records: int = 0
     clock_warnings: int = 0
+    set_aside: list = field(default_factory=list)  # seqs of our changes newly set aside (refused for good)
 
 
 @dataclass
@@ -109,6 +116,12 @@ def check_change(c: dict) -> None:
     for key in ("form_id", "form_version"):
         if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > 200):
             raise InvalidRecord(f"Change {dev}:{seq} has an invalid {key}.")
+    resolves = c.get("resolves") or []
+    if not isinstance(resolves, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("field"), str) and isinstance(r.get("stamp"), str)
+        and r.get("resolution") in ("kept", "restored") for r in resolves
+    ):
+        raise InvalidRecord(f"Change {dev}:{seq} has malformed conflict resolutions.")
 
 
 class ReplicaMixin:
@@ -260,6 +273,7 @@ class ReplicaMixin:
         acked: int | None = None,
         bundle: tuple[str, str] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        refused: list[dict] | None = None,
     ) -> ApplyResult:
         """Apply other devices' changes in one transaction, with the pull cursor, our
         acknowledged sequence and the bundle id that brought them, so an interrupted
@@ -271,7 +285,11 @@ class ReplicaMixin:
 
         ``progress(done, total)`` is told the changes applied after each slice of
         ``_PREFETCH`` (a big USB import takes seconds); the last call, ``done == total``,
-        comes before the commit, so it means "all applied, committing"."""
+        comes before the commit, so it means "all applied, committing".
+
+        ``refused``: the server's ``[{seq, reason}]`` for our changes it took but will
+        never apply; they are set aside (``set_aside``) in the same transaction as
+        the acknowledgement that takes them out of the outbox, so none is lost unseen."""
         sealer = self._need_key()
         batch = list(changes)
         for c in batch:
@@ -296,6 +314,8 @@ class ReplicaMixin:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('pull_cursor', ?)", (str(int(cursor)),))
             if acked is not None:
                 self._acknowledge(acked)
+            if refused:
+                result.set_aside = self._set_aside(refused)
             if result.new or bundle is not None:
                 self._audit("sync_applied", detail={"new": result.new, "conflicts": result.conflicts})
         if result.new:
@@ -361,6 +381,11 @@ class ReplicaMixin:
             p.changed |= changed
             for item in lost:
                 result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
+            for r in c.get("resolves") or ():
+                # Another replica resolved a conflict: it is closed here too. Delivery order
+                # brings the changes that made the conflict before the resolution.
+                conn.execute("UPDATE conflicts SET resolution = ? WHERE record_id = ? AND field = ? AND stamp = ? "
+                             "AND resolution IS NULL", (r["resolution"], rid, r["field"], r["stamp"]))
         from .store import _encode_clocks
 
         new_rows, audit, new_live = [], [], []
@@ -458,13 +483,172 @@ class ReplicaMixin:
         conflict = matches[0]
         if conflict.resolution is not None:
             raise InvalidRecord(f"Conflict {conflict_id} was already resolved ({conflict.resolution}).")
+        from .store import _MISSING, LOCAL_KINDS
+
+        resolution = "restored" if restore else "kept"
+        # The resolution is a change: it syncs, and every replica (the hub, the other
+        # laptops, one enrolled later) closes the same conflict, named by its record,
+        # field and losing stamp (docs/sync.md, "Resolving a conflict").
+        resolves = [{"field": conflict.field, "stamp": conflict.stamp, "resolution": resolution}]
+        sealer = self._need_key()
         with self.atomic():
-            if restore:
-                self.edit_record(conflict.record_id, {conflict.field: conflict.value})
-            self._conn.execute(
-                "UPDATE conflicts SET resolution = ? WHERE id = ?", ("restored" if restore else "kept", conflict_id)
-            )
+            record = self._decode(sealer, self._row(conflict.record_id))
+            if restore and record.fields.get(conflict.field, _MISSING) != conflict.value:
+                self.edit_record(conflict.record_id, {conflict.field: conflict.value}, _resolves=resolves)
+            elif record.kind not in LOCAL_KINDS:
+                # Keep (or a restore whose value is already current): a change with no
+                # fields, which changes no record anywhere and closes the conflict.
+                self._append_change(sealer, record, self.clock.tick(), {}, None, resolves, deleted=False)
+            self._conn.execute("UPDATE conflicts SET resolution = ? WHERE id = ?", (resolution, conflict_id))
             self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id)
+
+    # -- changes the server refused for good: set aside ---------------------------------
+    def _set_aside(self, refused: list[dict]) -> list[int]:
+        """Keep the server's refusals, ``[{seq, reason}]`` (call inside a transaction).
+
+        The changes stay in the outbox table, acknowledged (so they no longer hold
+        back the ones after them), with their sealed values; the list lives in
+        ``meta`` (ids, numbers and the server's reason: no values)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'set_aside'").fetchone()
+        kept = {e["seq"]: e for e in (_loads(row[0]) if row else [])}
+        now = self.clock.now_ms()
+        added = []
+        issued = self._tx.last_seq if self._tx is not None else self.last_seq()
+        for r in refused:
+            seq, reason = r.get("seq"), r.get("reason")
+            if type(seq) is not int or seq in kept or seq > issued:
+                continue
+            reason = reason if isinstance(reason, str) else "refused"
+            kept[seq] = {"seq": seq, "reason": reason[:200], "at_ms": now}
+            added.append(seq)
+        if added:
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('set_aside', ?)",
+                               (_dumps(sorted(kept.values(), key=lambda e: e["seq"])).decode(),))
+            self._audit("changes_set_aside", detail={"seqs": added})
+            log.warning("%d change(s) refused by the server for good; set aside", len(added))
+        return added
+
+    def set_aside_count(self) -> int:
+        row = self._query_one("SELECT value FROM meta WHERE key = 'set_aside'")
+        return len(_loads(row[0])) if row else 0
+
+    def set_aside(self, *, values: bool = False) -> list[dict]:
+        """Our changes the server refused for good, oldest first: ``{seq, record_id, kind,
+        form_id, hlc, reason, set_aside_at, fields}`` where ``fields`` is the number of
+        fields, or with ``values`` the fields themselves (personal data: for a deliberate
+        support export only)."""
+        sealer = self._need_key()
+        row = self._query_one("SELECT value FROM meta WHERE key = 'set_aside'")
+        entries = _loads(row[0]) if row else []
+        out = []
+        me = self.device_id
+        for e in entries:
+            with self._errors():
+                got = self._conn.execute(
+                    "SELECT c.record_id, c.kind, c.form_id, c.form_version, c.hlc, c.deleted, c.body, r.outbox_seq, r.updated, r.body "
+                    "FROM changes c LEFT JOIN records r ON c.body IS NULL AND r.id = c.record_id "
+                    "WHERE c.device_id = ? AND c.seq = ?", (me, e["seq"])).fetchone()
+            if got is None:
+                continue
+            rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body = got
+            try:
+                if body is not None:
+                    fields = _loads(sealer.open("change", f"{me}|{e['seq']}|{rid}", body))
+                elif outbox_seq == e["seq"] and updated == f"{h}@{me}" and record_body is not None:
+                    fields = _loads(sealer.open("record", rid, record_body))
+                else:
+                    raise crypto.AuthenticationFailed()
+            except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+                raise DamagedRecord(rid, "change for record") from None
+            out.append({"seq": e["seq"], "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver, "hlc": h,
+                        "deleted": bool(deleted), "reason": e["reason"], "set_aside_at": _iso_ms(e["at_ms"]),
+                        "fields": fields if values else len(fields)})
+        return out
+
+    # -- a clock that was once far ahead -------------------------------------------------
+    def clock_status(self) -> dict:
+        """What is known of this laptop's clock: how far its stored clock is ahead of its
+        own date now, the last check against the server, and the last re-stamping."""
+        row = self._query_one("SELECT value FROM meta WHERE key = 'hlc'")
+        stored = hlc.decode(row[0]) if row else 0
+        check = self._query_one("SELECT value FROM meta WHERE key = 'clock_check'")
+        restamp = self._query_one("SELECT value FROM meta WHERE key = 'clock_restamp'")
+        return {"stored_ahead_ms": max(0, (max(stored, self.clock.last) >> hlc.COUNTER_BITS) - self.clock.now_ms()),
+                "check": _loads(check[0]) if check else None, "restamp": _loads(restamp[0]) if restamp else None}
+
+    def note_clock_check(self, state: str, skew_ms: int) -> None:
+        """Remember the last comparison with the server's clock (``state``: ok, ahead or
+        behind; ``skew_ms``: this laptop's wall clock minus the server's). Written only
+        when the state changes, so a normal sync costs no extra write."""
+        row = self._query_one("SELECT value FROM meta WHERE key = 'clock_check'")
+        if row and _loads(row[0]).get("state") == state == "ok":
+            return
+        with self.atomic():
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('clock_check', ?)",
+                               (_dumps({"state": state, "skew_ms": int(skew_ms), "at_ms": self.clock.now_ms()}).decode(),))
+
+    def restamp_ahead(self, *, bound_ms: int, floor: str | None = None) -> dict | None:
+        """Recover from a clock that was once far ahead, now that the wall clock is right.
+
+        Unsent changes stamped more than ``bound_ms`` ahead of the wall clock (the
+        server refused them and would go on refusing them until that date) get new
+        stamps from now, and so do the unsent changes after them, so that this
+        device's stamps still grow with its sequence. Values, sequence numbers and
+        the audit chain stay; the records' clocks, the changes' bases and the
+        conflicts' winners follow the new stamps, so this replica agrees with what
+        the others will hold. The clock itself comes back to
+        ``max(wall clock, floor, every stamp kept here within the bound)``:
+        ``floor`` is the server's clock from the reply that showed this one is right.
+
+        Returns ``{changes, ahead_ms, at_ms}``, or None when nothing was ahead."""
+        self._need_key()
+        me = self.device_id
+        with self.atomic():
+            conn = self._conn
+            now = self.clock.now_ms()
+            limit = ((now + bound_ms) << hlc.COUNTER_BITS) | ((1 << hlc.COUNTER_BITS) - 1)
+            cutoff = hlc.encode(limit)
+            if self.clock.last <= limit:
+                return None
+            ahead_ms = (self.clock.last >> hlc.COUNTER_BITS) - now
+            with self._errors():
+                first = conn.execute("SELECT min(seq) FROM changes WHERE device_id = ? AND acked = 0 AND hlc > ?",
+                                     (me, cutoff)).fetchone()[0]
+                rows = [] if first is None else conn.execute(
+                    "SELECT seq, record_id, hlc, bases FROM changes WHERE device_id = ? AND acked = 0 AND seq >= ? "
+                    "ORDER BY seq", (me, first)).fetchall()
+                kept = conn.execute("SELECT max(substr(updated, 1, 16)) FROM records WHERE substr(updated, 1, 16) <= ?",
+                                    (cutoff,)).fetchone()[0]
+                sent = conn.execute("SELECT max(hlc) FROM changes WHERE device_id = ? AND hlc <= ? AND (acked = 1 OR seq < ?)",
+                                    (me, cutoff, first if first is not None else 1 << 62)).fetchone()[0]
+            start = max([now << hlc.COUNTER_BITS] + [hlc.decode(v) for v in (floor, kept, sent) if v and hlc.decode(v) <= limit])
+            self.clock.last = start
+            fresh = self.clock.ticks(len(rows)) if rows else []
+            moved = {f"{old}@{me}": f"{new}@{me}" for (_seq, _rid, old, _b), new in zip(rows, fresh)}
+
+            def remap(stamp: str) -> str:
+                return moved.get(stamp, stamp)
+
+            with self._errors():
+                for (seq, _rid, _old, bases), new in zip(rows, fresh):
+                    new_bases = {k: remap(v) for k, v in _loads(bases).items()} if bases else None
+                    conn.execute("UPDATE changes SET hlc = ?, bases = ? WHERE device_id = ? AND seq = ?",
+                                 (new, _dumps(new_bases).decode() if new_bases else None, me, seq))
+                for rid in {r[1] for r in rows}:
+                    clocks, updated = conn.execute("SELECT clocks, updated FROM records WHERE id = ?", (rid,)).fetchone()
+                    if clocks is not None and clocks.startswith("{"):
+                        clocks = _dumps({k: remap(v) for k, v in _loads(clocks).items()}).decode()
+                    elif clocks is not None:
+                        clocks = remap(clocks)
+                    conn.execute("UPDATE records SET clocks = ?, updated = ? WHERE id = ?", (clocks, remap(updated), rid))
+                for cid, winner in conn.execute("SELECT id, winner FROM conflicts WHERE winner > ?", (cutoff,)).fetchall():
+                    if winner in moved:
+                        conn.execute("UPDATE conflicts SET winner = ? WHERE id = ?", (moved[winner], cid))
+                note = {"changes": len(rows), "ahead_ms": int(ahead_ms), "at_ms": now}
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('clock_restamp', ?)", (_dumps(note).decode(),))
+            self._audit("clock_restamped", detail={"changes": len(rows), "ahead_hours": round(ahead_ms / 3_600_000, 1)})
+        log.warning("clock was %.1f h ahead; %d unsent change(s) re-stamped", ahead_ms / 3_600_000, len(rows))
+        return note
 
     # -- helpers ------------------------------------------------------------------------
     def _errors(self):

@@ -261,6 +261,15 @@ def _local_drafts(db: Database) -> None:
     )
 
 
+@migrations(name="0008_conflict_resolutions")
+def _conflict_resolutions(db: Database) -> None:
+    # A conflict's resolution is a change that syncs (docs/sync.md, "Resolving a
+    # conflict"): the change names the conflicts it closes, as
+    # [{"field", "stamp", "resolution"}], plaintext like ``bases`` (names and stamps,
+    # no values). Older changes have none.
+    _run(db, """ALTER TABLE changes ADD COLUMN resolves TEXT""")
+
+
 # Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V2 = (
     ("phone", "phone"),

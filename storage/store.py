@@ -34,6 +34,8 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from sqlite_utils import Database
 
+from rules import limits
+
 from . import crypto, hlc, normalize, schema
 from .errors import (
     CorruptStore,
@@ -65,8 +67,8 @@ log = logging.getLogger("fieldbook.storage")
 DB_NAME = "store.db"
 MIN_PASSPHRASE = 8
 DELETED = "_deleted"  # the clock key that stamps a delete
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
-_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_NAME = limits.FIELD_NAME  # the names, counts and sizes the server takes (rules/limits.py)
+_KIND = limits.KIND
 _dumps = orjson.dumps
 _loads = orjson.loads
 
@@ -164,12 +166,16 @@ class Change:
     deleted: bool
     fields: dict
     bases: dict = field(default_factory=dict)  # {field: stamp it overwrote}; a delete lists every clock it saw
+    resolves: list = field(default_factory=list)  # [{field, stamp, resolution}]: the conflicts this change closes
 
     def to_json(self) -> dict:
         # By hand: dataclasses.asdict deep-copies every value, which dominated a 10k push.
-        return {"device_id": self.device_id, "seq": self.seq, "record_id": self.record_id, "kind": self.kind,
-                "form_id": self.form_id, "form_version": self.form_version, "hlc": self.hlc, "deleted": self.deleted,
-                "fields": self.fields, "bases": self.bases}
+        out = {"device_id": self.device_id, "seq": self.seq, "record_id": self.record_id, "kind": self.kind,
+               "form_id": self.form_id, "form_version": self.form_version, "hlc": self.hlc, "deleted": self.deleted,
+               "fields": self.fields, "bases": self.bases}
+        if self.resolves:
+            out["resolves"] = self.resolves
+        return out
 
 
 @dataclass
@@ -283,6 +289,10 @@ def _check_fields(fields: object, *, allow_empty: bool = False, defer_floats: bo
         raise InvalidRecord("Record fields must be a JSON object of field names and values.")
     if not fields and not allow_empty:
         raise InvalidRecord("No fields were given.")
+    if limits.too_many_fields(len(fields)):
+        # The server refuses a change with more (rules/limits.py): refused here, at save
+        # time, rather than queued in front of every later change.
+        raise InvalidRecord(f"A record or edit may have at most {limits.MAX_FIELDS:,} fields; this one has {len(fields):,}.")
     if _VALID_NAMES.issuperset(fields):  # the common case, in one call: every name seen before
         return _check_values(fields.values(), defer_floats=defer_floats)
     for name in fields:
@@ -334,6 +344,13 @@ def _check_values(values: Iterable, *, defer_floats: bool = False) -> bool:
         else:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.")
     return False
+
+
+def _check_size(size: int) -> None:
+    """Refuse what the server would refuse for its size (rules/limits.py)."""
+    if limits.too_large(size):
+        raise InvalidRecord(f"A record or edit may hold at most {limits.MAX_CHANGE_BYTES // (1024 * 1024)} MiB of values; "
+                            f"this one holds {size / (1024 * 1024):.1f} MiB. Keep large files outside the record.")
 
 
 def _serialised_floats_ok(fields: dict, serialised: bytes) -> None:
@@ -672,6 +689,9 @@ class Store(ReplicaMixin):
         """Save many new records in one transaction (imports, bulk registration)."""
         sealer = self._need_key()
         _check_kind(kind)
+        for ref_value, what in ((form_id, "form id"), (form_version, "form version")):
+            if ref_value is not None and (not isinstance(ref_value, str) or len(ref_value) > limits.MAX_FORM_REF):
+                raise InvalidRecord(f"A {what} is text of at most {limits.MAX_FORM_REF} characters.")
         ids: list[str] = []
         with self.atomic():
             with translate_errors():
@@ -710,6 +730,7 @@ class Store(ReplicaMixin):
                 raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
             if deferred:
                 _serialised_floats_ok(fields, plain)
+            _check_size(len(plain))
             # Sealed at once: each plaintext buffer is freed (and reused) before the next.
             bodies.append(seal(rid, plain))
         tx = self._tx
@@ -762,12 +783,12 @@ class Store(ReplicaMixin):
         row = self._row(record_id)
         return self._decode(sealer, row)
 
-    def edit_record(self, record_id: str, changes: dict) -> Record:
+    def edit_record(self, record_id: str, changes: dict, *, _resolves: list | None = None) -> Record:
         """Change only the given fields. Unchanged values are not written again."""
         sealer = self._need_key()
         _check_fields(changes)
         try:
-            _dumps(changes)
+            _check_size(len(_dumps(changes)))
         except TypeError as exc:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.") from exc
         with self.atomic():
@@ -791,7 +812,7 @@ class Store(ReplicaMixin):
             self._write_record(sealer, record, st)
             self._reindex(record, row[_REF], old_fields, changed.keys())
             if not local:
-                self._append_change(sealer, record, now, changed, bases)
+                self._append_change(sealer, record, now, changed, bases, _resolves)
             self._audit("edit", record_id, detail={"fields": sorted(changed)})
         log.info("edited record %s (%d field(s))", record_id, len(changed))
         return record
@@ -1019,7 +1040,7 @@ class Store(ReplicaMixin):
         sealer = self._need_key()
         sql = (
             "SELECT c.device_id, c.seq, c.record_id, c.kind, c.form_id, c.form_version, c.hlc, c.deleted, c.body, "
-            "r.outbox_seq, r.updated, r.body, c.bases "
+            "r.outbox_seq, r.updated, r.body, c.bases, c.resolves "
             "FROM changes c LEFT JOIN records r ON c.body IS NULL AND r.id = c.record_id "
             "WHERE c.acked = 0 ORDER BY c.device_id, c.seq"
         )
@@ -1029,7 +1050,7 @@ class Store(ReplicaMixin):
         with translate_errors():
             rows = self._conn.execute(sql).fetchall()
         device = self.device_id
-        for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases in rows:
+        for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases, resolves in rows:
             try:
                 if body is not None:
                     fields = _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
@@ -1040,14 +1061,16 @@ class Store(ReplicaMixin):
                     raise crypto.AuthenticationFailed()
             except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
                 raise DamagedRecord(rid, "change for record") from None
-            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {}))
+            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {},
+                              _loads(resolves) if resolves else []))
         return out
 
     def pending_count(self) -> int:
         with translate_errors():
             return self._conn.execute("SELECT count(*) FROM changes WHERE acked = 0").fetchone()[0]
 
-    def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict, bases: dict | None = None) -> None:
+    def _append_change(self, sealer: crypto.Sealer, record: Record, now: str, fields: dict, bases: dict | None = None,
+                       resolves: list | None = None, *, deleted: bool | None = None) -> None:
         if record.kind in LOCAL_KINDS:
             # A bug, not a user error: a local record must never reach the outbox, where
             # it would take a sequence number and be pushed.
@@ -1058,10 +1081,11 @@ class Store(ReplicaMixin):
         body = sealer.seal("change", f"{self.device_id}|{seq}|{record.id}", _dumps(fields))
         with translate_errors():
             self._conn.execute(
-                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now, int(record.deleted), body,
-                 _dumps(bases).decode() if bases else None),
+                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases, resolves) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now,
+                 int(record.deleted if deleted is None else deleted), body,
+                 _dumps(bases).decode() if bases else None, _dumps(resolves).decode() if resolves else None),
             )
 
     def _keep_creation(self, sealer: crypto.Sealer, record: Record, outbox_seq: int | None) -> None:

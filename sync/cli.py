@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from storage.cli import open_profile, print_json
 
@@ -142,13 +143,47 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from .client import clock_note
+
     client = _client(args)
     with client.store:
         settings = client.store.sync_settings() or {}
+        clock, clock_words = clock_note(client.store.clock_status())
+        set_aside = client.store.set_aside_count()
         print_json({"enrolled": bool(settings), "server_url": settings.get("server_url"), "server_id": settings.get("server_id"),
                     "team": settings.get("team"), "device_id": client.store.device_id,
                     "pending": client.store.pending_count(), "cursor": client.store.pull_cursor(),
-                    "conflicts": len(client.store.conflicts()), "queued_for_forwarding": len(client.store.forward_queue())})
+                    "conflicts": len(client.store.conflicts()), "queued_for_forwarding": len(client.store.forward_queue()),
+                    "clock": clock, "clock_note": clock_words, "set_aside": set_aside,
+                    "set_aside_note": (f"The server refused {set_aside} change(s) for good; they are set aside so that the "
+                                       "others flow. 'sync set-aside' lists them.") if set_aside else None})
+    return 0
+
+
+def cmd_set_aside(args: argparse.Namespace) -> int:
+    """List the changes the server refused for good (no values), or export them for support."""
+    from pathlib import Path
+
+    from .files import write_atomically
+
+    client = _client(args)
+    with client.store:
+        if args.export is None:
+            for entry in client.store.set_aside():
+                sys.stdout.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+            return 0
+        out = Path(args.export)
+        if out.exists():
+            raise SyncError(f"{out} already exists; choose a new file name (an export is never written over another file).")
+        entries = client.store.set_aside(values=True)
+        doc = {"format": "fieldbook-set-aside", "version": 1, "device_id": client.store.device_id,
+               "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "changes": entries}
+        # Owner-only (0600), written whole or not at all: it holds what people typed.
+        write_atomically(out, json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1).encode())
+        client.store.log_event("set_aside_exported")
+    print_json({"changes": len(entries), "out": str(out)})
+    print(f"note: {out} holds personal data in plain text, readable by this account only; hand it over as support "
+          "asks, then delete it", file=sys.stderr)
     return 0
 
 
@@ -218,6 +253,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_run)
     p = sync.add_parser("status", parents=[common], help="enrollment, pending changes, conflicts")
     p.set_defaults(func=cmd_status)
+    p = sync.add_parser("set-aside", parents=[common],
+                        help="changes the server refused for good (set aside so the rest flows); --export for support")
+    p.add_argument("--export", metavar="FILE",
+                   help="write them, values included, to a new owner-only JSON file (personal data: for support only)")
+    p.set_defaults(func=cmd_set_aside)
     p = sync.add_parser("export-bundle", parents=[common], help="write unsent changes to a sealed bundle for the hub (USB)")
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export_bundle)

@@ -44,6 +44,7 @@ from .errors import (
     SyncError,
     WrongRecipient,
 )
+from rules import limits
 from storage.errors import StorageError
 
 from .files import read_bundle_file, write_atomically
@@ -126,15 +127,19 @@ class SyncResult:
     conflicts: int = 0
     forwarded: int = 0       # other laptops' bundles uploaded for them, and taken by the server
     forward_refused: list = field(default_factory=list)  # [{bundle_id, device_id, reason}]: carried, refused for good
-    refused: list = field(default_factory=list)
-    warning: str | None = None         # the server's sentence (English), for the log and the command line
-    warning_code: str = ""             # a SyncLoop reason code for it: "clock_ahead" or "server_warning"
+    refused: list = field(default_factory=list)  # our changes the server refused for good: now set aside
+    warning: str | None = None         # a sentence (English), for the log and the command line
+    warning_code: str = ""             # a SyncLoop reason code for it: see REASON_CODES
     forms_changed: bool = False  # the hub published or withdrew a form for this team
+    clock: str = "ok"                  # this laptop's wall clock against the server's: ok, ahead or behind
+    clock_skew_ms: int = 0             # this laptop's wall clock minus the server's, as measured
+    restamped: int = 0                 # unsent changes re-stamped after a clock that was far ahead
 
     def to_json(self) -> dict:
         return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
                 "forwarded": self.forwarded, "forward_refused": len(self.forward_refused),
-                "refused": len(self.refused), "warning": self.warning,
+                "refused": len(self.refused), "set_aside": len(self.refused),
+                "restamped": self.restamped, "clock": self.clock, "warning": self.warning,
                 "forms_changed": self.forms_changed}
 
 
@@ -155,12 +160,14 @@ class ImportResult:
 # --- the client ----------------------------------------------------------------------------
 class SyncClient:
     def __init__(self, store, *, transport: Callable[[str], object] = HttpTransport, lock=None,
-                 batch: int = protocol.DEFAULT_BATCH, pull_limit: int = protocol.DEFAULT_PULL_LIMIT) -> None:
+                 batch: int = protocol.DEFAULT_BATCH, pull_limit: int = protocol.DEFAULT_PULL_LIMIT,
+                 max_clock_skew_ms: int = limits.DEFAULT_MAX_CLOCK_SKEW_MS) -> None:
         self.store = store
         self._transport_for = transport
         self.lock = lock or threading.RLock()
         self.batch = batch
         self.pull_limit = pull_limit
+        self.max_clock_skew_ms = max_clock_skew_ms  # the server's bound (docs/sync.md, "Stamps and clocks")
 
     # -- identity and enrollment ----------------------------------------------------------
     def identity(self) -> Identity:
@@ -217,15 +224,63 @@ class SyncClient:
         """Seal a sync request. Pure CPU work: callers run it outside the store lock."""
         device_id = self.store.device_id
         request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}", forms or {})
+        # The bundle's creation time is this laptop's wall clock, the one its stamps come
+        # from: the server compares it with its own to tell a clock far behind.
         return seal(request.encode(), sender=ident, sender_id=device_id, recipient=self._pinned(settings),
-                    recipient_id=settings["server_id"], kind="sync", progress=progress)
+                    recipient_id=settings["server_id"], kind="sync", progress=progress,
+                    _created_ms=self.store.clock.now_ms())
 
     def _open_reply(self, ident: Identity, settings: dict, data: bytes,
                     progress: Callable[[int, int], None] | None = None) -> tuple[str, protocol.SyncReply]:
+        bundle_id, _, reply = self._open_reply_timed(ident, settings, data, progress)
+        return bundle_id, reply
+
+    def _open_reply_timed(self, ident: Identity, settings: dict, data: bytes,
+                          progress: Callable[[int, int], None] | None = None) -> tuple[str, int, protocol.SyncReply]:
+        """The reply, with its creation time: the server's wall clock when it answered."""
         pinned = self._pinned(settings)
         opened = open_bundle(data, recipient=ident, recipient_id=self.store.device_id,
                              sender_key=lambda sid: pinned if sid == settings["server_id"] else None, progress=progress)
-        return opened.bundle_id, protocol.SyncReply.decode(opened.payload)
+        return opened.bundle_id, opened.created_ms, protocol.SyncReply.decode(opened.payload)
+
+    def _check_clock(self, result: "SyncResult", server_ms: int, server_hlc: str, held_back: bool) -> bool:
+        """Compare this laptop's wall clock with the server's, from a reply just received
+        (call under the lock). A clock far ahead or behind is said; once the clock is
+        right, unsent changes stamped beyond the bound are re-stamped (see
+        ``Store.restamp_ahead``). Returns whether any were, so the caller sends them."""
+        skew = self.store.clock.now_ms() - server_ms
+        bound = self.max_clock_skew_ms
+        state = "ahead" if skew > bound else "behind" if skew < -bound else "ok"
+        result.clock, result.clock_skew_ms = state, skew
+        if state == "behind" and int(server_hlc, 16) >> 16 <= server_ms + bound:
+            # Our own receive rule refuses the server's clock as "far ahead" of ours; but the
+            # server's is the right one (pinned, signed, and bounded by its own wall clock),
+            # so take it: stamps made here then still come after everything seen, and an
+            # edit made now does not lose to an older one. The warning stays until the date
+            # is fixed, because a laptop offline keeps stamping from its own wrong date.
+            self.store.clock.observe(int(server_hlc, 16))
+        self.store.note_clock_check(state, skew)  # also persists the clock
+        if state == "ahead":
+            result.warning_code = "clock_ahead"
+            result.warning = (f"This laptop's clock is {_span(skew)} ahead of the server's. Set the correct date and "
+                              "time; changes made meanwhile wait, and are re-stamped and sent once the date is right.")
+            return False
+        if state == "behind":
+            result.warning_code = "clock_behind"
+            result.warning = (f"This laptop's clock is {_span(-skew)} behind the server's. Set the correct date and "
+                              "time: while it is wrong, this laptop's edits can lose to older ones.")
+            return False
+        if not held_back and self.store.clock.ahead_ms() <= bound:
+            return False
+        note = self.store.restamp_ahead(bound_ms=bound, floor=server_hlc)
+        if note is None:
+            return False
+        result.restamped += note["changes"]
+        result.warning_code = "clock_restamped"
+        result.warning = (f"This laptop's date was wrong earlier ({_span(note['ahead_ms'])} ahead). "
+                          f"{result.restamped} change(s) made then were re-stamped with the current time and sent; "
+                          "their values are unchanged.")
+        return True
 
     def _receive_forms(self, reply: protocol.SyncReply) -> bool:
         """Keep the forms the hub publishes to this team (call under the lock)."""
@@ -278,22 +333,30 @@ class SyncClient:
                 data = transport.sync(bundle)
             except _RevokedNotice as notice:
                 self._revoked(settings, notice.notice)
-            _, reply = self._open_reply(ident, settings, data)
+            _, server_ms, reply = self._open_reply_timed(ident, settings, data)
+            held_back = bool(changes) and reply.acked <= before
             with self.lock:
-                applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked)
+                applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
+                                                   refused=reply.refused)
                 with contextlib.suppress(ValueError):
                     self.store.clock.receive(reply.hlc)
                 result.forms_changed |= self._receive_forms(reply)
+                restamped = not result.restamped and self._check_clock(result, server_ms, reply.hlc, held_back)
             result.pushed += max(0, reply.acked - before)
             result.pulled += applied.new
             result.conflicts += applied.conflicts
-            result.refused += reply.refused
-            held_back = bool(changes) and reply.acked <= before
-            if reply.warning:
-                # The server holds changes back only for a clock far ahead (docs/sync.md); a
-                # warning that held nothing back is passed on as the server's own note.
+            result.refused += [r for r in reply.refused if r.get("seq") in applied.set_aside]  # new ones only
+            if result.refused and not result.warning_code:
+                result.warning_code = "set_aside"
+                result.warning = (f"The server refused {len(result.refused)} change(s) for good; they are set aside so "
+                                  "that the others flow. 'sync set-aside' lists them.")
+            if reply.warning and not result.warning_code:
+                # The server holds changes back for a clock far ahead (docs/sync.md), and the
+                # laptop says so itself above; any other note is passed on as the server's own.
                 result.warning = reply.warning
                 result.warning_code = "clock_ahead" if held_back else "server_warning"
+            if restamped:
+                continue  # the re-stamped changes go now
             if held_back:
                 break  # the server holds the rest back (see the warning); the next sync tries again
             if reply.more:
@@ -378,11 +441,41 @@ class SyncClient:
                 raise BundleReplayed(bundle_id)
             applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
                                                bundle=(bundle_id, header.sender_id),
-                                               progress=_stage(progress, "applying"))
+                                               progress=_stage(progress, "applying"), refused=reply.refused)
             forms_changed = self._receive_forms(reply)
         if progress:  # also when the reply carried no changes: the stage still ends
             progress("applying", len(reply.changes), len(reply.changes))
         return ImportResult("applied", applied.new, applied.duplicates, applied.conflicts, reply.acked, forms_changed)
+
+
+def clock_note(status: dict, bound_ms: int = limits.DEFAULT_MAX_CLOCK_SKEW_MS) -> tuple[str, str | None]:
+    """This laptop's clock in words, from ``Store.clock_status()``: ``(state, sentence)``.
+
+    ``state``: ``ok``; ``ahead`` / ``behind`` (the last sync found this laptop's date far
+    from the server's); ``stored_ahead`` (its date looks right, but it once ran far
+    ahead: the next sync re-stamps what was made then); ``restamped`` (that was done)."""
+    check, restamp = status.get("check") or {}, status.get("restamp")
+    if check.get("state") == "ahead":
+        return "ahead", (f"At the last sync this laptop's clock was {_span(check['skew_ms'])} ahead of the server's. "
+                         "Set the correct date and time; changes made meanwhile wait, then are re-stamped and sent.")
+    if check.get("state") == "behind":
+        return "behind", (f"At the last sync this laptop's clock was {_span(-check['skew_ms'])} behind the server's. "
+                          "Set the correct date and time: while it is wrong, this laptop's edits can lose to older ones.")
+    if status.get("stored_ahead_ms", 0) > bound_ms:
+        return "stored_ahead", (f"This laptop's clock once ran {_span(status['stored_ahead_ms'])} ahead. If today's date "
+                                "is right now, the next sync re-stamps the changes made then and sends them.")
+    if restamp:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(restamp["at_ms"] / 1000))
+        return "restamped", (f"On {when} this laptop's date was found to have been {_span(restamp['ahead_ms'])} ahead; "
+                             f"{restamp['changes']} change(s) made then were re-stamped with the current time and sent. "
+                             "Their values are unchanged.")
+    return "ok", None
+
+
+def _span(ms: float) -> str:
+    """A clock difference in words: hours up to two days, then days."""
+    hours = ms / 3_600_000
+    return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
 
 
 def _stage(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
@@ -405,6 +498,9 @@ REASON_CODES = (
     "store_error",          # error: a typed storage error while syncing (disk full, store busy); ``error`` is it
     "unexpected",           # error: a bug; ``detail`` names its type only
     "clock_ahead",          # up to date, but the server holds changes back: this clock is ahead
+    "clock_behind",         # up to date, but this clock is far behind the server's: edits may lose to older ones
+    "clock_restamped",      # up to date: changes made while the clock was far ahead were re-stamped and sent
+    "set_aside",            # up to date, but the server refused some changes for good: set aside (``sync set-aside``)
     "server_warning",       # up to date, with a note from the server (``detail``)
 )
 
@@ -423,6 +519,7 @@ class SyncState:
     next_try_s: float | None = None
     reason: str = ""
     error: Exception | None = None
+    set_aside: int = 0               # our changes the server refused for good (``sync set-aside`` lists them)
 
 
 class SyncLoop:
@@ -470,11 +567,18 @@ class SyncLoop:
         except Exception:  # a locked or closed store: the count is cosmetic
             return 0
 
+    def _set_aside(self) -> int:
+        try:
+            with self.client.lock:
+                return self.client.store.set_aside_count()
+        except Exception:  # a locked or closed store: the count is cosmetic
+            return 0
+
     def _emit(self, state: str, detail: str = "", next_try: float | None = None, *, reason: str = "",
               error: Exception | None = None) -> None:
         if error is not None:
             error = error.with_traceback(None)  # the state outlives the sync: keep no frames alive
-        self.on_state(SyncState(state, detail, self.last_sync, self._pending(), next_try, reason, error))
+        self.on_state(SyncState(state, detail, self.last_sync, self._pending(), next_try, reason, error, self._set_aside()))
 
     def run_once(self) -> float:
         """One attempt; returns how long to wait before the next."""

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from rules import limits
+
 from .errors import SyncError
 
 PROTOCOL_VERSION = 1
@@ -31,12 +33,12 @@ API_PREFIX = "/v1"
 DEFAULT_BATCH = 2000          # changes per push bundle
 DEFAULT_PULL_LIMIT = 2000     # changes per reply
 MAX_CHANGES_PER_MESSAGE = 500_000  # a USB bundle of a week offline; the payload size caps it too
-MAX_FIELDS = 2000
+MAX_FIELDS = limits.MAX_FIELDS  # one set of limits with the store (rules/limits.py)
 
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_KIND = limits.KIND
 _HLC = re.compile(r"[0-9a-f]{16}")
-_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
+_FIELD = limits.FIELD_NAME
 _STAMP = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_.\-]{1,64}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TEAM = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -93,6 +95,7 @@ def _field_ok(name: str) -> bool:
 # the set is repeated here, and tests/unit/test_local_records.py keeps the two equal.
 # A hub refuses changes of these kinds (from a laptop older than schema 0007).
 LOCAL_KINDS = frozenset({"draft"})
+RESOLUTIONS = ("kept", "restored")  # how a conflict was closed
 
 
 def check_change(c: object, where: str) -> dict:
@@ -114,23 +117,36 @@ def check_change(c: object, where: str) -> dict:
     if not isinstance(c.get("hlc"), str) or not _HLC.fullmatch(c["hlc"]):
         raise ProtocolError(f"The {label} has no valid clock.")
     for key in ("form_id", "form_version"):
-        if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > 200):
+        if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > limits.MAX_FORM_REF):
             raise ProtocolError(f"The {label} has an invalid {key}.")
     if not isinstance(c.get("deleted", False), bool):
         raise ProtocolError(f"The {label} has an invalid deleted flag.")
     fields = c.get("fields", {})
     bases = c.get("bases") or {}
-    if not isinstance(fields, dict) or len(fields) > MAX_FIELDS or not all(_field_ok(k) for k in fields):
+    # More fields than rules/limits.py allows is not malformed: the server refuses that
+    # one change (listed in ``refused``) so that the changes after it still flow.
+    if not isinstance(fields, dict) or not all(_field_ok(k) for k in fields):
         raise ProtocolError(f"The {label} has malformed fields.")
     if not isinstance(bases, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and _STAMP.fullmatch(v) for k, v in bases.items()
     ):
         raise ProtocolError(f"The {label} has malformed bases.")
-    return {
+    out = {
         "device_id": dev, "seq": seq, "record_id": rid, "kind": c["kind"],
         "form_id": c.get("form_id"), "form_version": c.get("form_version"),
         "hlc": c["hlc"], "deleted": bool(c.get("deleted", False)), "fields": fields, "bases": bases,
     }
+    resolves = c.get("resolves")
+    if resolves:
+        # The conflicts this change closes (docs/sync.md, "Resolving a conflict").
+        if not isinstance(resolves, list) or len(resolves) > MAX_FIELDS or not all(
+            isinstance(r, dict) and set(r) == {"field", "stamp", "resolution"} and _field_ok(r["field"])
+            and isinstance(r["stamp"], str) and _STAMP.fullmatch(r["stamp"]) and r["resolution"] in RESOLUTIONS
+            for r in resolves
+        ):
+            raise ProtocolError(f"The {label} has malformed conflict resolutions.")
+        out["resolves"] = resolves
+    return out
 
 
 def _changes(obj: dict, where: str) -> list[dict]:
@@ -246,6 +262,7 @@ class SyncRequest:
     limit: int = DEFAULT_PULL_LIMIT
     hlc: str = "0" * 16
     forms: dict[str, str] = field(default_factory=dict)
+    sent_ms: int | None = None  # not in the payload: the sealed bundle's creation time, set by the receiver
 
     def encode(self) -> bytes:
         return dumps({"v": PROTOCOL_VERSION, "type": "sync", "device_id": self.device_id, "changes": self.changes,

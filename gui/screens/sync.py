@@ -20,7 +20,13 @@ from ..errors import message_for, present
 from ..i18n import tr
 
 
+# Reasons that must be seen, not left to a tooltip: the person has something to do or to know.
+SHOWN_REASONS = ("clock_ahead", "clock_behind", "clock_restamped", "set_aside")
+
+
 def state_text(state: SyncState) -> str:
+    if state.state == "up_to_date" and state.reason in ("clock_ahead", "clock_behind"):
+        return tr("Connected, but this laptop's date and time are wrong")
     if state.state == "up_to_date" and state.pending:
         # Saved since the last sync: "up to date" would be untrue until the loop sends them.
         return tr("Connected: new changes go out shortly")
@@ -61,6 +67,12 @@ REASONS = {
     "unexpected": lambda: tr("Sync failed unexpectedly; it will try again. If it happens again, tell your supervisor."),
     "clock_ahead": lambda: tr("This laptop's clock is ahead of the server's. Set the correct date and time; "
                               "newer changes wait until then."),
+    "clock_behind": lambda: tr("This laptop's clock is far behind the server's. Set the correct date and time: "
+                               "while it is wrong, edits made here can lose to older ones."),
+    "clock_restamped": lambda: tr("This laptop's date was wrong earlier. The changes made then were given the "
+                                  "current time and sent; their values are unchanged."),
+    "set_aside": lambda: tr("The server refused some changes for good. They are set aside so that the rest can "
+                            "sync; nothing was deleted."),
     "server_warning": lambda: tr("The server sent a note with this sync; its text is in the tooltip."),
 }
 
@@ -77,6 +89,11 @@ def state_tooltip(state: SyncState) -> str:
     """The reason, then the English detail (a network error's own words) for whoever diagnoses it."""
     reason = reason_text(state)
     return "\n".join(t for t in (reason, state.detail) if t)
+
+
+def set_aside_text(n: int) -> str:
+    return tr("{n} change(s) set aside: the server will not take them. Your supervisor can export them for support "
+              "with 'sync set-aside --export'.").format(n=n)
 
 
 def last_sync_text(state: SyncState) -> str:
@@ -180,10 +197,12 @@ class SyncScreen(QWidget):
         # Offline is already said in full; its reason stays in the tooltip, with the network's
         # own words for whoever diagnoses a wrong address. A problem, or changes held back,
         # needs its reason shown, in the person's language.
-        if state.state == "error" or state.reason == "clock_ahead":
+        if state.state == "error" or state.reason in SHOWN_REASONS:
             reason = reason_text(state)
             if reason:
                 text += "\n" + reason
+        if state.set_aside:
+            text += "\n" + set_aside_text(state.set_aside)
         self.state.setToolTip(state_tooltip(state))
         self.state.setText(text)
 

@@ -476,6 +476,10 @@
       <translation>Зареєстровано на {url} (команда {team}).</translation>
     </message>
     <message>
+      <source>Connected, but this laptop's date and time are wrong</source>
+      <translation>З'єднано, але дата й час на цьому ноутбуці неправильні</translation>
+    </message>
+    <message>
       <source>Connected: new changes go out shortly</source>
       <translation>Зʼєднано: нові зміни буде надіслано найближчим часом</translation>
     </message>
@@ -496,12 +500,28 @@
       <translation>Годинник цього ноутбука поспішає відносно сервера. Встановіть правильні дату й час; новіші зміни чекатимуть до того.</translation>
     </message>
     <message>
+      <source>This laptop's clock is far behind the server's. Set the correct date and time: while it is wrong, edits made here can lose to older ones.</source>
+      <translation>Годинник цього ноутбука значно відстає від серверного. Встановіть правильні дату й час: поки вони неправильні, зміни, зроблені тут, можуть програти старішим.</translation>
+    </message>
+    <message>
+      <source>This laptop's date was wrong earlier. The changes made then were given the current time and sent; their values are unchanged.</source>
+      <translation>Раніше дата на цьому ноутбуці була неправильна. Зміни, зроблені тоді, отримали поточний час і надіслані; їхні значення не змінилися.</translation>
+    </message>
+    <message>
+      <source>The server refused some changes for good. They are set aside so that the rest can sync; nothing was deleted.</source>
+      <translation>Сервер остаточно відхилив деякі зміни. Їх відкладено, щоб решта могла синхронізуватися; нічого не видалено.</translation>
+    </message>
+    <message>
       <source>The server sent a note with this sync; its text is in the tooltip.</source>
       <translation>Сервер додав примітку до цієї синхронізації; її текст є в підказці.</translation>
     </message>
     <message>
       <source>never synced</source>
       <translation>ще не синхронізовано</translation>
+    </message>
+    <message>
+      <source>{n} change(s) set aside: the server will not take them. Your supervisor can export them for support with 'sync set-aside --export'.</source>
+      <translation>Відкладено змін: {n}; сервер їх не прийме. Керівник може експортувати їх для підтримки командою 'sync set-aside --export'.</translation>
     </message>
     <message>
       <source>last sync {time}</source>
@@ -814,6 +834,10 @@
     <message>
       <source>Version {version}</source>
       <translation>Версія {version}</translation>
+    </message>
+    <message>
+      <source>{n} set aside</source>
+      <translation>відкладено: {n}</translation>
     </message>
   </context>
 </TS>

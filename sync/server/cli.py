@@ -251,7 +251,7 @@ def cmd_withdraw_form(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    for c in _hub(args).conflicts(args.team):
+    for c in _hub(args).conflicts(args.team, include_resolved=args.all):
         if not args.values:
             del c["value"]
         print(json.dumps(c, ensure_ascii=False, sort_keys=True))
@@ -299,5 +299,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_withdraw_form)
     p = server.add_parser("conflicts", parents=[common], help="values that lost a concurrent edit, one JSON object per line")
     p.add_argument("--team")
+    p.add_argument("--all", action="store_true", help="include those a laptop resolved")
     p.add_argument("--values", action="store_true", help="include the losing values (personal data: mind where the output goes)")
     p.set_defaults(func=cmd_conflicts)

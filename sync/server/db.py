@@ -114,6 +114,25 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         )""",
         """CREATE INDEX forms_by_id ON forms (form_id, id)""",
     ]),
+    ("0003_conflict_resolutions", [
+        # A conflict's resolution is a change that names the conflicts it closes
+        # (docs/sync.md, "Resolving a conflict"): kept in the log to pass on, and
+        # marked on the hub's own conflicts.
+        """ALTER TABLE changes ADD COLUMN resolves TEXT""",
+        """ALTER TABLE conflicts ADD COLUMN resolution TEXT""",
+    ]),
+    ("0004_refusals", [
+        # Changes taken but refused for good, per device: every reply repeats them (HTTP
+        # and USB return bundles alike), so a laptop whose bundle went by another route
+        # still learns which of its acknowledged changes to set aside.
+        """CREATE TABLE refusals (
+            device_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            reason TEXT NOT NULL,                    -- the server's words: no field values
+            refused_at BIGINT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        )""",
+    ]),
 ]
 
 _TYPES = {

@@ -22,6 +22,8 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from rules import limits
+
 from .. import protocol
 from ..bundle import Identity, PublicKeys, open_bundle, peek_header, seal
 from ..errors import (
@@ -40,6 +42,7 @@ from .settings import Settings
 log = logging.getLogger("fieldbook.server")
 
 KEYS_FILE = "server-keys.json"
+MAX_REFUSALS = 10_000  # refusals repeated in one reply (a device with more learns them as older ones age out)
 _dumps = orjson.dumps
 _loads = orjson.loads
 
@@ -255,6 +258,7 @@ class Hub:
         if self.db.execute("SELECT 1 FROM seen_bundles WHERE bundle_id = ?", (opened.bundle_id,)):
             raise BundleReplayed(opened.bundle_id)
         request = protocol.SyncRequest.decode(opened.payload)
+        request.sent_ms = opened.created_ms
         if request.device_id != opened.sender_id:
             raise protocol.ProtocolError("The bundle's sender and the changes' device differ; nothing was applied.")
         return opened.bundle_id, request, dev[0]
@@ -285,26 +289,38 @@ class Hub:
                 db.execute("INSERT INTO seen_bundles VALUES (?, ?, ?)", (bundle_id, device_id, now))
             last_seq = db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
             fresh = []
+            newest = 0  # the newest stamp taken: the server's clock moves past it, never past a refused one
             for c in changes:
                 if c["seq"] <= last_seq:
                     result.duplicates += 1
                     continue
                 if int(c["hlc"], 16) > limit:
                     ahead_h = ((int(c["hlc"], 16) >> 16) - now) / 3_600_000
-                    result.warning = (f"This laptop's clock is {ahead_h:.1f} hours ahead of the server's. Set the correct "
-                                      "date and time; its newer changes wait until then.")
+                    result.warning = (f"This laptop's clock is {_span(ahead_h)} ahead of the server's. Set the correct "
+                                      "date and time; its newer changes wait until then, and are re-stamped and sent once "
+                                      "the date is right.")
                     log.warning("device %s: change %d stamped %.1f h ahead; refused with what follows", device_id, c["seq"], ahead_h)
                     self._event("clock_ahead", device_id, f"{ahead_h:.1f} h")
                     break
                 fresh.append(c)
                 last_seq = c["seq"]
+                newest = max(newest, int(c["hlc"], 16))
             self._apply(device_id, team, fresh, result, now)
+            if result.refused:
+                db.executemany("INSERT INTO refusals (device_id, seq, reason, refused_at) VALUES (?, ?, ?, ?) "
+                               "ON CONFLICT (device_id, seq) DO NOTHING",
+                               [(device_id, r["seq"], r["reason"], now) for r in result.refused])
             db.execute("UPDATE devices SET last_seq = ?, last_seen = ?, cursor = coalesce(?, cursor) WHERE device_id = ?",
                        (last_seq, now, cursor, device_id))
             if result.new or result.refused:
                 self._event("pushed", device_id, f"{result.new} new, {result.duplicates} duplicate, {len(result.refused)} refused")
             result.acked = last_seq
-        self._tick(device_hlc)
+        # The device's own clock counts only within the bound: a laptop a year ahead
+        # must not drag the server's clock, and through its replies every other
+        # laptop's, into the future (its changes were refused just above).
+        if device_hlc is not None and int(device_hlc, 16) <= limit:
+            newest = max(newest, int(device_hlc, 16))
+        self._tick(f"{newest:016x}" if newest else None)
         return result
 
     def _apply(self, device_id: str, team: str, changes: list[dict], result: PushResult, now: int) -> None:
@@ -320,7 +336,7 @@ class Hub:
                 ):
                     fields = _loads(sealer.open(f"record|{rid}", body))
                     pending[rid] = [_State(kind, fields, _loads(clocks), bool(deleted)), False, rteam, None]
-            log_rows, conflict_rows = [], []
+            log_rows, conflict_rows, resolutions = [], [], []
             for c in chunk:
                 rid = c["record_id"]
                 if c["kind"] in protocol.LOCAL_KINDS:
@@ -328,6 +344,15 @@ class Hub:
                     # exports see finished records only. Acknowledged (the laptop must not
                     # resend it), not kept, and never passed on to other laptops.
                     result.refused.append({"seq": c["seq"], "reason": "local-only kind"})
+                    continue
+                plain = _dumps(c["fields"])
+                too_big = limits.too_many_fields(len(c["fields"])) or limits.too_large(len(plain))
+                if too_big:
+                    # Refused for good, alone (rules/limits.py): acknowledged so the changes
+                    # after it flow; the laptop sets it aside for the person to see.
+                    result.refused.append({"seq": c["seq"], "reason": too_big})
+                    log.warning("device %s: change %d refused: %s", device_id, c["seq"], too_big)
+                    self._event("change_refused", device_id, f"{c['seq']}: {too_big}")
                     continue
                 entry = pending.get(rid)
                 if entry is None:
@@ -337,7 +362,7 @@ class Hub:
                         state = _State(c["kind"], fields, dict.fromkeys(fields, f"{c['hlc']}@{c['device_id']}"), False)
                         pending[rid] = [state, True, team, (c["form_id"], c["form_version"])]
                         result.new += 1
-                        log_rows.append(self._log_row(c, team, now))
+                        log_rows.append(self._log_row(c, team, now, plain))
                         continue
                     entry = pending[rid] = [_State(c["kind"], {}, {}, False), False, team, (c["form_id"], c["form_version"])]
                 state, _, rteam, _ = entry
@@ -348,21 +373,26 @@ class Hub:
                     log.warning("device %s wrote record %s outside its team; refused", device_id, rid)
                     continue
                 result.new += 1
+                resolutions += [(r["resolution"], rid, r["field"], r["stamp"]) for r in c.get("resolves") or ()]
                 _, lost = merge_change(state, c)
                 for item in lost:
                     body = sealer.seal(f"conflict|{rid}|{item.field}|{item.stamp}", _dumps({"value": item.value}))
                     conflict_rows.append((rid, team, state.kind, item.field, item.stamp, item.winner, now, body))
-                log_rows.append(self._log_row(c, team, now))
+                log_rows.append(self._log_row(c, team, now, plain))
                 entry[1] = True
             db.executemany(
-                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
+                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at, resolves) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
             if conflict_rows:
                 before = db.execute("SELECT count(*) FROM conflicts")[0][0]
                 db.executemany(
                     "INSERT INTO conflicts (record_id, team, kind, field, stamp, winner, found_at, body) VALUES (?,?,?,?,?,?,?,?) "
                     "ON CONFLICT (record_id, field, stamp) DO NOTHING", conflict_rows)
                 result.conflicts += db.execute("SELECT count(*) FROM conflicts")[0][0] - before
+            if resolutions:
+                # After the conflicts this chunk found: a resolution comes after what it resolves.
+                db.executemany("UPDATE conflicts SET resolution = ? WHERE record_id = ? AND field = ? AND stamp = ? "
+                               "AND resolution IS NULL", resolutions)
         rows = []
         for rid, (state, changed, rteam, form) in pending.items():
             if not changed:
@@ -375,27 +405,31 @@ class Hub:
             "ON CONFLICT (record_id) DO UPDATE SET clocks = excluded.clocks, deleted = excluded.deleted, body = excluded.body",
             rows)
 
-    def _log_row(self, c: dict, team: str, now: int) -> tuple:
+    def _log_row(self, c: dict, team: str, now: int, plain: bytes) -> tuple:
         return (c["device_id"], c["seq"], c["record_id"], team, c["kind"], c["form_id"], c["form_version"], c["hlc"],
                 int(c["deleted"]), _dumps(c["bases"]).decode() if c["bases"] else None,
-                self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", _dumps(c["fields"])), now)
+                self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", plain), now,
+                _dumps(c["resolves"]).decode() if c.get("resolves") else None)
 
     # -- changes out ---------------------------------------------------------------------
     def pull(self, device_id: str, team: str, cursor: int, limit: int) -> tuple[list[dict], int, bool]:
         """The team's changes after ``cursor``, except the device's own, oldest first."""
         rows = self.db.execute(
-            "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body "
+            "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves "
             "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
             (team, cursor, limit),
         )
         out = []
-        for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body in rows:
+        for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves in rows:
             cursor = sseq
             if dev == device_id:
                 continue
-            out.append({"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
-                        "hlc": h, "deleted": bool(deleted), "bases": _loads(bases) if bases else {},
-                        "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))})
+            change = {"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
+                      "hlc": h, "deleted": bool(deleted), "bases": _loads(bases) if bases else {},
+                      "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))}
+            if resolves:
+                change["resolves"] = _loads(resolves)
+            out.append(change)
         return out, cursor, len(rows) == limit
 
     def reply_bundle(self, device_id: str, *, cursor: int | None = None, limit: int | None = None,
@@ -412,11 +446,15 @@ class Hub:
         since = stored_cursor if cursor is None else cursor
         changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit)
         acked = push.acked if push else self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
+        # Every refusal of this device's changes, not only this push's: one pushed in a
+        # USB or forwarded bundle is learnt here too. The laptop keeps each once.
+        refused = [{"seq": seq, "reason": reason} for seq, reason in self.db.execute(
+            "SELECT seq, reason FROM refusals WHERE device_id = ? ORDER BY seq LIMIT ?", (device_id, MAX_REFUSALS))]
         catalogue = self.catalogue(team)
         held = held_forms or {}
         wanted = [(e.form_id, e.digest) for e in catalogue[1] if held.get(e.form_id) != e.digest]
         reply = protocol.SyncReply(acked=acked, changes=changes, cursor=new_cursor, more=more, hlc=self._tick(),
-                                   refused=push.refused if push else [], warning=push.warning if push else None,
+                                   refused=refused, warning=push.warning if push else None,
                                    catalogue=catalogue, forms=[self.form_files(fid, digest) for fid, digest in wanted])
         data = seal(reply.encode(), sender=self.keys.identity, sender_id=self.server_id,
                     recipient=PublicKeys.from_json({"sign": sign, "box": box}), recipient_id=device_id, kind="reply")
@@ -425,6 +463,16 @@ class Hub:
     def sync(self, data: bytes) -> bytes:
         """One HTTP round trip: apply the push, answer with acknowledgement and pull."""
         result, request = self.receive(data)
+        # A request over HTTP is sealed moments ago, so its creation time is the laptop's
+        # wall clock (a USB bundle's is not: it may have waited days). A clock far behind
+        # is said as plainly as one far ahead: its edits would lose to older ones.
+        behind_h = (_now_ms() - request.sent_ms) / 3_600_000 if request.sent_ms else 0.0
+        if behind_h * 3_600_000 > self.settings.max_clock_ahead_ms and result.warning is None:
+            result.warning = (f"This laptop's clock is {_span(behind_h)} behind the server's. Set the correct date and "
+                              "time: while it is wrong, this laptop's edits can lose to older ones.")
+            log.warning("device %s: clock %.1f h behind", request.device_id, behind_h)
+            with self.db.transaction():
+                self._event("clock_behind", request.device_id, f"{behind_h:.1f} h")
         reply, _ = self.reply_bundle(request.device_id, cursor=request.cursor, limit=request.limit, push=result,
                                      held_forms=request.forms)
         return reply
@@ -500,16 +548,23 @@ class Hub:
         return protocol.PublishedForm.from_json(_loads(self._sealer.open(f"form|{form_id}|{digest}", rows[0][0])), files=True)
 
     # -- review ----------------------------------------------------------------------------
-    def conflicts(self, team: str | None = None) -> list[dict]:
-        sql = "SELECT id, record_id, team, kind, field, stamp, winner, found_at, body FROM conflicts"
-        args: tuple = ()
+    def conflicts(self, team: str | None = None, *, include_resolved: bool = False) -> list[dict]:
+        """Values that lost a concurrent write; open ones only unless ``include_resolved``
+        (a laptop's resolution closes a conflict here as everywhere)."""
+        sql = "SELECT id, record_id, team, kind, field, stamp, winner, found_at, body, resolution FROM conflicts"
+        where, args = [], []
         if team:
-            sql, args = sql + " WHERE team = ?", (team,)
+            where.append("team = ?")
+            args.append(team)
+        if not include_resolved:
+            where.append("resolution IS NULL")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         out = []
-        for cid, rid, t, kind, name, stamp, winner, found, body in self.db.execute(sql + " ORDER BY id", args):
+        for cid, rid, t, kind, name, stamp, winner, found, body, resolution in self.db.execute(sql + " ORDER BY id", tuple(args)):
             value = _loads(self._sealer.open(f"conflict|{rid}|{name}|{stamp}", body))["value"]
             out.append({"id": cid, "record_id": rid, "team": t, "kind": kind, "field": name, "value": value,
-                        "stamp": stamp, "winner": winner, "found_at": _iso(found)})
+                        "stamp": stamp, "winner": winner, "found_at": _iso(found), "resolution": resolution})
         return out
 
     def records(self, team: str | None = None) -> dict[str, dict]:
@@ -542,6 +597,11 @@ def _gc_paused():
     finally:
         if was:
             gc.enable()
+
+
+def _span(hours: float) -> str:
+    """A clock difference in words: hours up to two days, then days."""
+    return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
 
 
 def _iso(ms: int | None) -> str | None:

@@ -165,3 +165,23 @@ def test_a_sync_problem_is_shown_in_ukrainian(qtbot, window_factory, profile, tm
         w.settings.language.setCurrentIndex(w.settings.language.findData("en"))
         qtbot.waitUntil(lambda: w.nav.item(0).text() == "Home", timeout=WAIT)
         hub.close()
+
+
+def test_the_sync_screen_and_status_bar_say_in_words_what_happened_to_the_clock_and_set_asides(
+        qtbot, window_factory, profile):
+    from sync.client import SyncState
+
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("sync")
+    sc = w.sync_screen
+    for reason, words in (("clock_behind", "far behind the server"), ("clock_ahead", "ahead of the server"),
+                          ("clock_restamped", "given the current time and sent")):
+        state = SyncState("up_to_date", "An English detail.", reason=reason, set_aside=2)
+        w.ctx.sync_state.emit(state)
+        assert words in sc.state.text(), sc.state.text()
+        assert "2 change(s) set aside" in sc.state.text()
+        assert w.sync_label.text().endswith("· 2 set aside"), w.sync_label.text()
+    assert w.sync_label.text().startswith("Up to date")
+    w.ctx.sync_state.emit(SyncState("up_to_date", reason="clock_behind"))
+    assert w.sync_label.text() == "Connected, but this laptop's date and time are wrong"

@@ -14,7 +14,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"storage", "forms", "exporting", "sync", "gui", "distributions", "resources", "main"}
+OURS = {"rules", "storage", "forms", "exporting", "sync", "gui", "distributions", "resources", "main"}
 QT = {"PySide6", "shiboken6", "PyQt5", "PyQt6"}
 
 
@@ -61,6 +61,16 @@ def test_storage_imports_nothing_of_sync_forms_or_gui():
 def test_exporting_sits_above_storage_and_forms_only():
     assert offenders(python_files("exporting"), {"sync", "gui", "distributions", "main"}) == []
     assert offenders(python_files("sync"), {"exporting"}) == []
+
+
+def test_the_shared_rules_import_nothing_of_ours_and_nothing_outside_the_standard_library():
+    # storage, sync and the server all import rules/: it must stay below every one of them.
+    files = list(python_files("rules"))
+    assert files and offenders(files, OURS - {"rules"}) == []
+    import sys
+
+    outside = {n.split(".")[0] for p in files for n in imports_of(p)} - set(sys.stdlib_module_names) - {"__future__", "rules"}
+    assert outside == set()
 
 
 def test_forms_imports_nothing_of_ours():

@@ -36,7 +36,8 @@ def test_every_state_the_loop_reports_carries_a_known_reason(laptops, hub, monke
     monkeypatch.undo()
 
     a.store.save_record("household", {"members": 1})
-    a.store.clock.last += (48 * 3600 * 1000) << 16  # two days ahead: the hub holds the change back
+    real = a.store.clock._now_ms
+    a.store.clock._now_ms = lambda: real() + 48 * 3600 * 1000  # two days ahead: the hub holds the change back
     a.store.save_record("household", {"members": 2})
     loop.failures = 0
     loop.run_once()
