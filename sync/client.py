@@ -79,8 +79,8 @@ class HttpTransport:
         except urllib.error.HTTPError as exc:
             raw = exc.read(64 * 1024)
             try:
-                detail = json.loads(raw)
-            except ValueError:
+                detail = protocol.parse_json(raw, "server's error")  # strict and depth-bounded, like every reply
+            except protocol.ProtocolError:
                 detail = {}
             if not isinstance(detail, dict):
                 detail = {}
@@ -98,11 +98,11 @@ class HttpTransport:
 
     def health(self) -> dict:
         data, _ = self._call("GET", "/health", None, "application/json")
-        return json.loads(data)
+        return protocol.parse_json(data, "server's reply")
 
     def enroll(self, request: dict) -> dict:
         data, _ = self._call("POST", "/enroll", json.dumps(request).encode(), "application/json")
-        return json.loads(data)
+        return protocol.parse_json(data, "server's reply")
 
     def sync(self, bundle: bytes) -> bytes:
         data, _ = self._call("POST", "/sync", bundle, "application/octet-stream")
@@ -110,7 +110,7 @@ class HttpTransport:
 
     def forward(self, bundle: bytes) -> dict:
         data, _ = self._call("POST", "/forward", bundle, "application/octet-stream")
-        return json.loads(data)
+        return protocol.parse_json(data, "server's reply")
 
 
 def _short(reason: object) -> str:
@@ -318,7 +318,7 @@ class SyncClient:
         try:
             self._transport_for(self.settings()["server_url"]).health()
             return True
-        except (ServerUnreachable, ServerRefused, ValueError):
+        except (ServerUnreachable, ServerRefused, protocol.ProtocolError):
             return False
 
     # -- USB ----------------------------------------------------------------------------------

@@ -285,3 +285,50 @@ def test_deep_values_in_a_push_are_refused_as_invalid_input(make_store, live):
     assert conn.getresponse().status == 200  # the limit itself is fine
     conn.close()
     assert list(live.hub.records()) == [change["record_id"]]
+
+
+def test_the_client_refuses_deep_json_from_a_server_as_invalid(make_store):
+    """A hostile or broken server answering 10,000 levels deep: typed errors, no RecursionError."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sync.client import HttpTransport
+    from sync.errors import ServerUnreachable, SyncError
+
+    deep = b"[" * 10_000 + b"]" * 10_000
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(deep)))
+            self.end_headers()
+            self.wfile.write(deep)
+
+        def do_GET(self):
+            self._answer(200)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._answer(400 if self.path.endswith("/enroll") else 200)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        transport = HttpTransport(url, timeout=10)
+        with pytest.raises(protocol.ProtocolError, match="nested too deeply"):
+            transport.health()
+        with pytest.raises(protocol.ProtocolError, match="nested too deeply"):
+            transport.forward(b"x")
+        laptop = SyncClient(make_store("a"))
+        with pytest.raises(SyncError) as info:  # the error body is unreadable: the status alone speaks
+            laptop.enroll(url, protocol.new_enroll_code())
+        assert isinstance(info.value, ServerUnreachable) and "HTTP 400" in str(info.value)
+        assert laptop.store.sync_settings() is None
+    finally:
+        server.shutdown()
+        server.server_close()
