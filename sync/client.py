@@ -37,6 +37,7 @@ from .errors import (
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
+    EnrollmentThrottled,
     NotEnrolled,
     ServerMismatch,
     ServerRefused,
@@ -91,6 +92,8 @@ class HttpTransport:
                 raise ServerUnreachable(f"The server had a problem (HTTP {exc.code}); sync will try again later.") from None
             if detail.get("error") == "BundleReplayed":
                 raise BundleReplayed(detail.get("bundle_id", "?")) from None
+            if detail.get("error") == "EnrollmentThrottled" and type(detail.get("retry_after")) is int:
+                raise EnrollmentThrottled(detail["retry_after"], locked=detail.get("locked") is True) from None
             raise ServerRefused(f"The server refused: {message}") from None
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)

@@ -129,7 +129,7 @@ class EnrollmentThrottled(EnrollmentRefused):
     """Too many refused enrollments came from one address: it must wait (``retry_after_s``)
     before the server checks another code from it."""
 
-    def __init__(self, retry_after_s: int, *, locked: bool) -> None:
+    def __init__(self, retry_after_s: int, *, locked: bool = False) -> None:
         self.retry_after_s, self.locked = retry_after_s, locked
         wait = _duration(retry_after_s)
         if locked:

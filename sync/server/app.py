@@ -113,7 +113,8 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
         except BundleTooLarge as exc:
             return _problem(413, exc)
         except EnrollmentThrottled as exc:
-            return _problem(429, exc, headers={"Retry-After": str(exc.retry_after_s)}, retry_after=exc.retry_after_s)
+            return _problem(429, exc, headers={"Retry-After": str(exc.retry_after_s)}, retry_after=exc.retry_after_s,
+                            locked=exc.locked)
         except BundleReplayed as exc:
             return _problem(409, exc, bundle_id=exc.bundle_id)
         except (DeviceRevoked, UnknownSender) as exc:

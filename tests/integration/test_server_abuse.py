@@ -13,7 +13,7 @@ import pytest
 from sync import protocol
 from sync.bundle import Identity
 from sync.client import SyncClient
-from sync.errors import EnrollmentRefused, ServerUnreachable
+from sync.errors import EnrollmentThrottled, ServerUnreachable
 from sync.server import hub as hub_module
 from sync.server.db import Database
 from sync_helpers import LiveServer, make_hub
@@ -209,8 +209,9 @@ def test_a_laptop_is_told_to_wait_in_words(make_store, live):
     for _ in range(live.hub.settings.enroll_free_failures + 1):
         wrong(live)
     laptop = SyncClient(make_store("a"))
-    with pytest.raises(EnrollmentRefused, match="try again in 2 seconds"):
+    with pytest.raises(EnrollmentThrottled, match="try again in 2 seconds") as info:
         laptop.enroll(live.url, live.hub.new_enroll_code("north"))
+    assert info.value.retry_after_s == 2 and not info.value.locked and laptop.store.sync_settings() is None
 
 
 # --- item 9: a full disk, deep input --------------------------------------------------------

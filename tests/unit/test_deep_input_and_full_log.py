@@ -17,7 +17,7 @@ from sync.client import SyncClient
 from sync.protocol import ProtocolError
 from sync_helpers import HubTransport
 
-from conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE
 
 
 def nested(depth: int) -> bytes:
