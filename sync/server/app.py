@@ -71,9 +71,6 @@ class Problem(BaseModel):
     message: str
 
 
-_problem = problem
-
-
 def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     hub = hub or Hub(settings)
     app = FastAPI(title="Fieldbook sync server", version=str(protocol.PROTOCOL_VERSION),
@@ -111,17 +108,17 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
             data = await data_fn()
             return await run_in_threadpool(work, data)
         except BundleTooLarge as exc:
-            return _problem(413, exc)
+            return problem(413, exc)
         except EnrollmentThrottled as exc:
-            return _problem(429, exc, headers={"Retry-After": str(exc.retry_after_s)}, retry_after=exc.retry_after_s,
+            return problem(429, exc, headers={"Retry-After": str(exc.retry_after_s)}, retry_after=exc.retry_after_s,
                             locked=exc.locked)
         except BundleReplayed as exc:
-            return _problem(409, exc, bundle_id=exc.bundle_id)
+            return problem(409, exc, bundle_id=exc.bundle_id)
         except (DeviceRevoked, UnknownSender) as exc:
             notice = revoked_response(data) if isinstance(data, bytes) else None
-            return notice or _problem(403, exc)
+            return notice or problem(403, exc)
         except (BundleError, protocol.ProtocolError, EnrollmentRefused) as exc:
-            return _problem(400, exc)
+            return problem(400, exc)
         except (SyncError, DatabaseError) as exc:
             return unexpected(exc)
 

@@ -130,3 +130,34 @@ def test_a_failing_command_whose_log_cannot_be_written_prints_its_one_line_error
     code = main.main(["record", "list", "--profile", str(full_log)])
     err = capsys.readouterr().err
     assert code == 1 and "Logging error" not in err and err.count("\n") == 1 and err.startswith("error: ")
+
+
+def test_a_server_database_from_before_the_enrollment_throttle_upgrades(tmp_path, monkeypatch):
+    """Migration 0003 on a database made by migrations 0001-0002, with events in it."""
+    import sqlite3
+
+    from sync.server import db as db_module
+    from sync_helpers import make_hub
+
+    old = [m for m in db_module.MIGRATIONS if m[0] < "0003"]
+    monkeypatch.setattr(db_module, "MIGRATIONS", old)
+    hub = make_hub(tmp_path / "hub")
+    with hub.db.transaction():  # as the old code wrote it: no source column
+        hub.db.execute("INSERT INTO events (at, device_id, event, detail) VALUES (1, NULL, 'enroll_code_created', 'north')")
+    hub.close()
+    monkeypatch.undo()
+    hub = make_hub(tmp_path / "hub")
+    try:
+        assert [e["event"] for e in hub.enroll_log()] == ["enroll_code_created"]
+        assert hub.enroll_log()[0]["source"] is None
+        with pytest.raises(Exception, match="not known"):
+            hub.enroll(protocol.parse_json(b'{"v": 1, "device_id": "0123456789abcdef", "code_id": "x", "mac": "y", '
+                                           b'"keys": {"sign": "' + b"A" * 43 + b'", "box": "' + b"A" * 43 + b'"}}', "t"),
+                       source="10.0.0.5")
+        assert hub.enroll_sources()[0]["source"] == "10.0.0.5"
+    finally:
+        hub.close()
+    conn = sqlite3.connect(tmp_path / "hub" / "server.db")
+    assert [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")] == [
+        "0001_initial", "0002_published_forms", "0003_enroll_throttle"]
+    conn.close()
