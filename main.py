@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().addHandler(console)
     if args.debug:
         logging.getLogger("fieldbook").setLevel(logging.DEBUG)
+    # A log that cannot be written (a full disk) must never stop the work nor print a
+    # "--- Logging error ---" traceback: the command's own one-line error says what failed.
+    logging.raiseExceptions = args.debug
     if args.command is None:  # no command: the desktop app
         args = parser.parse_args(["gui"])
     user_errors = tuple(err for m in modules for err in getattr(m, "ERRORS", ()))

@@ -37,6 +37,8 @@ def cmd_fill(args: argparse.Namespace) -> int:
         raise FormError(f"Cannot read {args.answers}: {exc.strerror}.") from None
     except json.JSONDecodeError as exc:
         raise FormError(f"{args.answers} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+    except RecursionError:  # the parser's own depth bound
+        raise FormError(f"{args.answers} is nested too deeply to hold answers.") from None
     if not isinstance(answers, dict):
         raise FormError(f"{args.answers} must hold a JSON object of answers.")
     summary = Session(form, answers, lang=args.lang).summary()

@@ -96,6 +96,10 @@ MESSAGES: dict[type, Callable] = {
     sy.BundleReplayed: lambda e: tr("This bundle was already imported; nothing needs to be done."),
     sy.EnrollmentRefused: lambda e: tr("The server would not enroll this laptop: the code is unknown, used or expired, "
                                        "or did not verify. Ask the hub for a new code."),
+    sy.EnrollmentThrottled: lambda e: tr("Too many wrong enrollment codes came from this network, so the server is not "
+                                         "checking codes from it for now. Wait {minutes} min, check the code with the "
+                                         "hub, then try again.").format(minutes=max(1, -(-e.retry_after_s // 60))),
+    sy.RequestTooLarge: lambda e: tr("The server refused a request over its size limit; nothing was changed."),
     sy.NotEnrolled: lambda e: tr("This laptop is not connected to a server yet. Enroll it in Settings with the code "
                                  "from your hub."),
     sy.UnknownDevice: lambda e: tr("The server does not know this device."),

@@ -20,6 +20,8 @@ MAX_CHANGE_BYTES = 16 * 1024 * 1024
 # Names.
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
 KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# Lists and objects may nest this deep in a field value (a repeat group in a repeat is 4).
+MAX_VALUE_DEPTH = 32
 MAX_FORM_REF = 200  # characters of a form id or form version carried by a change
 
 # How far ahead of the server's wall clock a stamp may be (docs/sync.md, "Stamps

@@ -70,6 +70,8 @@ def read_json_arg(value: str) -> object:
     except json.JSONDecodeError as exc:
         # The position only: the text itself may hold personal data.
         raise InvalidRecord(f"The --json value is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+    except RecursionError:  # the parser's own depth bound (the interpreter's recursion limit)
+        raise InvalidRecord("The --json value is nested too deeply to be a record.") from None
 
 
 def print_json(obj: object) -> None:

@@ -40,4 +40,7 @@ def detach_profile_log(directory: Path) -> None:
     handler = _attached.pop(Path(directory), None)
     if handler is not None:
         logging.getLogger("fieldbook").removeHandler(handler)
-        handler.close()
+        try:
+            handler.close()
+        except OSError:
+            pass  # its last flush failed (a full disk): the log is lost, the work is not

@@ -313,8 +313,15 @@ _SCALARS = frozenset((str, int, bool, type(None)))
 _SCALARS_AND_FLOAT = _SCALARS | {float}
 
 
-def _check_values(values: Iterable, *, defer_floats: bool = False) -> bool:
-    """Only what JSON carries exactly: no NaN or infinity (they would come back as null).
+# Lists and objects may nest this deep in a field value. A hub refuses deeper values
+# (the same number, from rules/limits.py): refused here, at save time, such a record can
+# never sit in the outbox blocking every sync.
+MAX_VALUE_DEPTH = limits.MAX_VALUE_DEPTH
+
+
+def _check_values(values: Iterable, *, defer_floats: bool = False, depth: int = 1) -> bool:
+    """Only what JSON carries exactly: no NaN or infinity (they would come back as null),
+    and lists and objects nested at most ``MAX_VALUE_DEPTH`` deep.
 
     Returns True when it left top-level floats to ``_serialised_floats_ok`` (``defer_floats``).
     """
@@ -335,12 +342,15 @@ def _check_values(values: Iterable, *, defer_floats: bool = False) -> bool:
         if t is float:
             if not math.isfinite(value):
                 raise InvalidRecord("Field values must be finite numbers; NaN and infinity cannot be stored.")
-        elif t is dict:
-            if not all(isinstance(k, str) for k in value):
+        elif t is dict or t is list:
+            if depth > MAX_VALUE_DEPTH:
+                raise InvalidRecord(f"A field value nests lists or objects more than {MAX_VALUE_DEPTH} levels deep.")
+            if t is list:
+                _check_values(value, depth=depth + 1)
+            elif not all(isinstance(k, str) for k in value):
                 raise InvalidRecord("Nested objects need text keys.")
-            _check_values(value.values())
-        elif t is list:
-            _check_values(value)
+            else:
+                _check_values(value.values(), depth=depth + 1)
         else:
             raise InvalidRecord("Field values must be text, numbers, true/false, null, lists or objects.")
     return False

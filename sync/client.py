@@ -37,6 +37,7 @@ from .errors import (
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
+    EnrollmentThrottled,
     NotEnrolled,
     ServerMismatch,
     ServerRefused,
@@ -80,8 +81,8 @@ class HttpTransport:
         except urllib.error.HTTPError as exc:
             raw = exc.read(64 * 1024)
             try:
-                detail = json.loads(raw)
-            except ValueError:
+                detail = protocol.parse_json(raw, "server's error")  # strict and depth-bounded, like every reply
+            except protocol.ProtocolError:
                 detail = {}
             if not isinstance(detail, dict):
                 detail = {}
@@ -92,6 +93,8 @@ class HttpTransport:
                 raise ServerUnreachable(f"The server had a problem (HTTP {exc.code}); sync will try again later.") from None
             if detail.get("error") == "BundleReplayed":
                 raise BundleReplayed(detail.get("bundle_id", "?")) from None
+            if detail.get("error") == "EnrollmentThrottled" and type(detail.get("retry_after")) is int:
+                raise EnrollmentThrottled(detail["retry_after"], locked=detail.get("locked") is True) from None
             raise ServerRefused(f"The server refused: {message}") from None
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
@@ -99,11 +102,11 @@ class HttpTransport:
 
     def health(self) -> dict:
         data, _ = self._call("GET", "/health", None, "application/json")
-        return json.loads(data)
+        return protocol.parse_json(data, "server's reply")
 
     def enroll(self, request: dict) -> dict:
         data, _ = self._call("POST", "/enroll", json.dumps(request).encode(), "application/json")
-        return json.loads(data)
+        return protocol.parse_json(data, "server's reply")
 
     def sync(self, bundle: bytes) -> bytes:
         data, _ = self._call("POST", "/sync", bundle, "application/octet-stream")
@@ -111,7 +114,7 @@ class HttpTransport:
 
     def forward(self, bundle: bytes) -> dict:
         data, _ = self._call("POST", "/forward", bundle, "application/octet-stream")
-        return json.loads(data)
+        return protocol.parse_json(data, "server's reply")
 
 
 def _short(reason: object) -> str:
@@ -390,7 +393,7 @@ class SyncClient:
         try:
             self._transport_for(self.settings()["server_url"]).health()
             return True
-        except (ServerUnreachable, ServerRefused, ValueError):
+        except (ServerUnreachable, ServerRefused, protocol.ProtocolError):
             return False
 
     # -- USB ----------------------------------------------------------------------------------

@@ -125,6 +125,36 @@ class EnrollmentRefused(SyncError):
     """The server would not enroll this laptop: the code is unknown, used, expired or did not verify."""
 
 
+class EnrollmentThrottled(EnrollmentRefused):
+    """Too many refused enrollments came from one address: it must wait (``retry_after_s``)
+    before the server checks another code from it."""
+
+    def __init__(self, retry_after_s: int, *, locked: bool = False) -> None:
+        self.retry_after_s, self.locked = retry_after_s, locked
+        wait = _duration(retry_after_s)
+        if locked:
+            text = (f"Too many wrong enrollment codes came from this address, so the server stopped checking codes "
+                    f"from it for now; try again in {wait}. Check the code with the hub first.")
+        else:
+            text = f"Several wrong enrollment codes came from this address; try again in {wait}. Check the code with the hub."
+        super().__init__(text)
+
+
+class RequestTooLarge(SyncError):
+    """A request body is over the size its endpoint allows; the server did not read it."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        self.size, self.limit = size, limit
+        amount = f"{size:,} bytes, over" if size is not None else "over"
+        super().__init__(f"The request is {amount} this endpoint's limit of {limit:,} bytes; nothing was read or changed.")
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{max(1, seconds)} seconds"
+    return f"{(seconds + 59) // 60} minutes"
+
+
 class NotEnrolled(SyncError):
     """The profile has not been enrolled with a server yet."""
 

@@ -34,6 +34,8 @@ DEFAULT_BATCH = 2000          # changes per push bundle
 DEFAULT_PULL_LIMIT = 2000     # changes per reply
 MAX_CHANGES_PER_MESSAGE = 500_000  # a USB bundle of a week offline; the payload size caps it too
 MAX_FIELDS = limits.MAX_FIELDS  # one set of limits with the store (rules/limits.py)
+MAX_VALUE_DEPTH = limits.MAX_VALUE_DEPTH
+MAX_ENROLL_BYTES = 16 * 1024  # an enrollment request is about 300 bytes
 
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _KIND = limits.KIND
@@ -57,11 +59,42 @@ def dumps(obj: object) -> bytes:
     return orjson.dumps(obj)
 
 
-def loads(data: bytes, what: str) -> dict:
+def parse_json(data: bytes, what: str) -> object:
+    """Strict JSON: UTF-8 only, no NaN or Infinity, and a bounded nesting depth.
+
+    orjson checks the depth while it parses (it stops at 1,024 levels, in native code,
+    so a value 10,000 levels deep costs no Python recursion); field values are held to
+    the much smaller ``MAX_VALUE_DEPTH`` by ``check_change``."""
     try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise ProtocolError(f"The {what} is nested too deeply; nothing was applied.") from None
         raise ProtocolError(f"The {what} is not valid JSON; nothing was applied.") from None
+
+
+_CONTAINERS = frozenset((dict, list))
+
+
+def too_deep(value: object, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels in ``value`` (a scalar is 0).
+    Iterative, so no depth can exhaust the interpreter's stack."""
+    if type(value) not in _CONTAINERS:
+        return False
+    stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > limit:
+            return True
+        for child in (node.values() if type(node) is dict else node):
+            if type(child) in _CONTAINERS:
+                push((child, depth + 1))
+    return False
+
+
+def loads(data: bytes, what: str) -> dict:
+    obj = parse_json(data, what)
     if not isinstance(obj, dict):
         raise ProtocolError(f"The {what} is not a JSON object; nothing was applied.")
     if obj.get("v") != PROTOCOL_VERSION:
@@ -127,6 +160,9 @@ def check_change(c: object, where: str) -> dict:
     # one change (listed in ``refused``) so that the changes after it still flow.
     if not isinstance(fields, dict) or not all(_field_ok(k) for k in fields):
         raise ProtocolError(f"The {label} has malformed fields.")
+    values = fields.values()
+    if not _CONTAINERS.isdisjoint(map(type, values)) and any(too_deep(v, MAX_VALUE_DEPTH) for v in values):
+        raise ProtocolError(f"The {label} has a value nested more than {MAX_VALUE_DEPTH} levels deep.")
     if not isinstance(bases, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and _STAMP.fullmatch(v) for k, v in bases.items()
     ):
@@ -328,7 +364,7 @@ class SyncReply:
         if not isinstance(h, str) or not _HLC.fullmatch(h):
             raise ProtocolError("The server's reply has no valid clock.")
         refused = obj.get("refused") or []
-        if not isinstance(refused, list) or not all(isinstance(r, dict) for r in refused):
+        if not isinstance(refused, list) or not all(isinstance(r, dict) and not too_deep(r, MAX_VALUE_DEPTH) for r in refused):
             raise ProtocolError("The server's reply has a malformed refusal list.")
         warning = obj.get("warning")
         if warning is not None and not isinstance(warning, str):

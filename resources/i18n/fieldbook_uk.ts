@@ -120,6 +120,10 @@
       <translation>Сервер не зареєстрував цей ноутбук: код невідомий, уже використаний, прострочений або не пройшов перевірку. Попросіть у хабу новий код.</translation>
     </message>
     <message>
+      <source>The server refused a request over its size limit; nothing was changed.</source>
+      <translation>Сервер відхилив запит, більший за дозволений розмір; нічого не змінено.</translation>
+    </message>
+    <message>
       <source>This laptop is not connected to a server yet. Enroll it in Settings with the code from your hub.</source>
       <translation>Цей ноутбук ще не під’єднано до сервера. Зареєструйте його в Налаштуваннях за кодом від вашого хабу.</translation>
     </message>
@@ -174,6 +178,10 @@
     <message>
       <source>This bundle comes from '{sender}', which is not enrolled here or was revoked; nothing was imported.</source>
       <translation>Цей пакет надіслав «{sender}», який тут не зареєстрований або відкликаний; нічого не імпортовано.</translation>
+    </message>
+    <message>
+      <source>Too many wrong enrollment codes came from this network, so the server is not checking codes from it for now. Wait {minutes} min, check the code with the hub, then try again.</source>
+      <translation>Із цієї мережі надійшло забагато неправильних кодів реєстрації, тому сервер поки що не перевіряє коди з неї. Зачекайте {minutes} хв, звірте код із хабом і спробуйте знову.</translation>
     </message>
     <message>
       <source>The file could not be read or written ({reason}).</source>

@@ -6,6 +6,7 @@
     POST /v1/forward   a bundle carried for another laptop (store and forward)
 
 Errors are JSON ``{"error": type, "message": sentence}``; the message never holds a value.
+Every body has a size limit, checked before it is read (guard.py); no body is ever logged.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from .. import protocol
 from ..errors import (
@@ -23,10 +26,13 @@ from ..errors import (
     BundleTooLarge,
     DeviceRevoked,
     EnrollmentRefused,
+    EnrollmentThrottled,
     SyncError,
     UnknownSender,
 )
 from ..bundle import peek_header
+from .db import DatabaseError
+from .guard import RequestGuard, problem, unexpected
 from .hub import Hub
 from .settings import Settings
 
@@ -65,29 +71,28 @@ class Problem(BaseModel):
     message: str
 
 
-def _problem(status: int, exc: Exception, **extra) -> JSONResponse:
-    return JSONResponse({"error": type(exc).__name__, "message": str(exc), **extra}, status_code=status)
-
-
 def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     hub = hub or Hub(settings)
     app = FastAPI(title="Fieldbook sync server", version=str(protocol.PROTOCOL_VERSION),
                   description="Enrollment and delta sync for Fieldbook laptops. The protocol is specified in docs/sync.md.")
     app.state.hub = hub
-    limit = settings.max_bundle_bytes
+    bundle_paths = frozenset(f"{protocol.API_PREFIX}/{name}" for name in ("sync", "forward"))
+    limits = {f"{protocol.API_PREFIX}/enroll": protocol.MAX_ENROLL_BYTES, **dict.fromkeys(bundle_paths, settings.max_bundle_bytes)}
+    app.add_middleware(RequestGuard, limits=limits, default_limit=settings.max_request_bytes, bundle_paths=bundle_paths)
     bundle_body = {"requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+    enroll_body = {"requestBody": {"required": True, "content": {"application/json": {"schema": EnrollRequest.model_json_schema()}}}}
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:  # 404, 405: in the documented shape
+        return JSONResponse({"error": "HTTPError", "message": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:  # never echo the input back
+        return JSONResponse({"error": "ProtocolError", "message": "The request is malformed; nothing was changed."},
+                            status_code=400)
 
     async def read_bundle(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise BundleTooLarge("bundle", int(declared), limit)
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise BundleTooLarge("bundle", None, limit)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await request.body()  # RequestGuard holds it to settings.max_bundle_bytes
 
     def revoked_response(data: bytes) -> JSONResponse | None:
         try:
@@ -103,27 +108,34 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
             data = await data_fn()
             return await run_in_threadpool(work, data)
         except BundleTooLarge as exc:
-            return _problem(413, exc)
+            return problem(413, exc)
+        except EnrollmentThrottled as exc:
+            return problem(429, exc, headers={"Retry-After": str(exc.retry_after_s)}, retry_after=exc.retry_after_s,
+                            locked=exc.locked)
         except BundleReplayed as exc:
-            return _problem(409, exc, bundle_id=exc.bundle_id)
+            return problem(409, exc, bundle_id=exc.bundle_id)
         except (DeviceRevoked, UnknownSender) as exc:
             notice = revoked_response(data) if isinstance(data, bytes) else None
-            return notice or _problem(403, exc)
+            return notice or problem(403, exc)
         except (BundleError, protocol.ProtocolError, EnrollmentRefused) as exc:
-            return _problem(400, exc)
-        except SyncError as exc:
-            log.error("request failed: %s", type(exc).__name__)
-            return _problem(500, exc)
+            return problem(400, exc)
+        except (SyncError, DatabaseError) as exc:
+            return unexpected(exc)
 
     @app.get(f"{protocol.API_PREFIX}/health", response_model=Health)
     def health() -> dict:
         return {"status": "ok", "server_id": hub.server_id, "protocol": protocol.PROTOCOL_VERSION}
 
-    @app.post(f"{protocol.API_PREFIX}/enroll", response_model=EnrollReply, responses={400: {"model": Problem}})
-    async def enroll(body: EnrollRequest):
+    @app.post(f"{protocol.API_PREFIX}/enroll", response_model=EnrollReply, openapi_extra=enroll_body,
+              responses={400: {"model": Problem}, 413: {"model": Problem}, 429: {"model": Problem}})
+    async def enroll(request: Request):
+        # Parsed here rather than by a body model: strictly (no NaN, UTF-8 only, bounded
+        # depth), and so that a refusal never quotes the body back or into the log.
+        source = request.client.host if request.client else None
+
         async def data():
-            return body.model_dump()
-        return await guarded(data, hub.enroll)
+            return protocol.parse_json(await request.body(), "enrollment request")
+        return await guarded(data, lambda body: hub.enroll(body, source=source))
 
     @app.post(f"{protocol.API_PREFIX}/sync", response_class=Response, openapi_extra=bundle_body,
               responses={200: {"content": {"application/octet-stream": {}}, "description": "a bundle sealed to the device"},

@@ -178,6 +178,24 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enroll_log(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    rows = hub.enroll_sources() if args.sources else hub.enroll_log(limit=args.limit)
+    for row in rows:
+        print(json.dumps(row, sort_keys=True))
+    return 0
+
+
+def cmd_enroll_unlock(args: argparse.Namespace) -> int:
+    from ..errors import EnrollmentRefused
+
+    if not _hub(args).enroll_unlock(args.source):
+        raise EnrollmentRefused(f"No refused enrollments are on record for {args.source}; "
+                                "'server enroll-log --sources' lists the addresses that have some.")
+    print(f"forgot the refused enrollments from {args.source}; it may try codes again now.")
+    return 0
+
+
 def cmd_revoke(args: argparse.Namespace) -> int:
     _hub(args).revoke(args.device_id, wipe=args.wipe)
     print(f"revoked {args.device_id}" + (" (it will erase its profile at its next contact)" if args.wipe else ""))
@@ -276,6 +294,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_enroll_code)
     p = server.add_parser("devices", parents=[common], help="list devices: team, last seen, last acknowledged sequence")
     p.set_defaults(func=cmd_devices)
+    p = server.add_parser("enroll-log", parents=[common],
+                          help="enrollment events (codes made, laptops enrolled, refusals with their address, lockouts), one JSON object per line")
+    p.add_argument("--sources", action="store_true", help="instead: each address with refused enrollments, and whether it must wait")
+    p.add_argument("--limit", type=int, default=200, help="the newest this many events (default 200)")
+    p.set_defaults(func=cmd_enroll_log)
+    p = server.add_parser("enroll-unlock", parents=[common], help="forget an address's refused enrollments (ends its wait or lockout)")
+    p.add_argument("source", metavar="ADDRESS")
+    p.set_defaults(func=cmd_enroll_unlock)
     p = server.add_parser("revoke", parents=[common], help="refuse a device from now on (lost or seized laptop)")
     p.add_argument("device_id", metavar="DEVICE_ID")
     p.add_argument("--wipe", action="store_true", help="also tell it to crypto-erase its profile at its next contact")

@@ -13,6 +13,7 @@ so a reader never skips a change committed late.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import sqlite3
 import threading
@@ -133,6 +134,21 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             PRIMARY KEY (device_id, seq)
         )""",
     ]),
+    ("0005_enroll_throttle", [
+        # Where a request came from (the client's address), for enrollment events.
+        """ALTER TABLE events ADD COLUMN source TEXT""",
+        """CREATE INDEX events_by_event ON events (event, id)""",
+        # Refused enrollments per source address. In the database, not in memory, so
+        # every server process behind one database counts the same failures.
+        """CREATE TABLE enroll_sources (
+            source TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,               -- refused enrollments in the current run
+            first_failure BIGINT NOT NULL,
+            last_failure BIGINT NOT NULL,
+            next_try BIGINT NOT NULL,                -- no code from it is checked before this
+            locked_until BIGINT                      -- set once failures reach the lockout count
+        )""",
+    ]),
 ]
 
 _TYPES = {
@@ -143,6 +159,34 @@ _TYPES = {
 
 class DatabaseError(Exception):
     """The server's database cannot be reached or used; the message says which and why."""
+
+
+class DatabaseFull(DatabaseError):
+    """The disk under the server's database is full. The transaction was rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__("The server's disk is full, so nothing was written. Free some space on the hub, then try again.")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+    return getattr(exc, "sqlstate", None) == "53100"  # PostgreSQL's disk_full
+
+
+@contextlib.contextmanager
+def _typed_errors() -> Iterator[None]:
+    """A full disk, from either engine or the OS, becomes ``DatabaseFull``."""
+    try:
+        yield
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        if _disk_full(exc):
+            raise DatabaseFull() from exc
+        raise
 
 
 class Database:
@@ -205,22 +249,24 @@ class Database:
         return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
 
     def execute(self, sql: str, args: tuple | list = ()) -> list[tuple]:
-        cur = self._conn().execute(self._sql(sql), args)
-        try:
-            return [tuple(r) for r in cur.fetchall()] if cur.description else []
-        finally:
-            if self.dialect == "postgresql":
-                cur.close()
+        with _typed_errors():
+            cur = self._conn().execute(self._sql(sql), args)
+            try:
+                return [tuple(r) for r in cur.fetchall()] if cur.description else []
+            finally:
+                if self.dialect == "postgresql":
+                    cur.close()
 
     def executemany(self, sql: str, rows: list) -> None:
         if not rows:
             return
         conn = self._conn()
-        if self.dialect == "sqlite":
-            conn.executemany(sql, rows)
-        else:
-            with conn.cursor() as cur:
-                cur.executemany(self._sql(sql), rows)
+        with _typed_errors():
+            if self.dialect == "sqlite":
+                conn.executemany(sql, rows)
+            else:
+                with conn.cursor() as cur:
+                    cur.executemany(self._sql(sql), rows)
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = True) -> Iterator["Database"]:
@@ -228,16 +274,17 @@ class Database:
         conn = self._conn()
         if self.dialect == "sqlite":
             lock = self._sqlite_write if write else contextlib.nullcontext()
-            with lock:
+            with lock, _typed_errors():
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield self
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:  # SQLite may have rolled back already (a full disk at COMMIT)
+                        conn.execute("ROLLBACK")
                     raise
             return
-        with conn.transaction():
+        with _typed_errors(), conn.transaction():
             if write:
                 self.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK_KEY,))
             yield self
