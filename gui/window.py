@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFontInfo, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QPushButton, QStackedWidget, QWidget,
+    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMenu, QMessageBox, QPushButton, QStackedWidget, QWidget,
 )
 
 from resources import app_info
@@ -47,6 +47,7 @@ QWidget[invalid="true"] QLineEdit {{ border: 1px solid #b00020; }}
 
 
 NAV = ("home", "records", "sync", "settings")
+MINUTE_MS = 60_000  # the auto-lock setting's unit (tests shorten it)
 
 
 class IdleWatcher(QObject):
@@ -94,14 +95,20 @@ class MainWindow(QMainWindow):
     # -- chrome: menu and status bar ---------------------------------------------------------------
     def _build_chrome(self) -> None:
         self.setWindowTitle(tr("Fieldbook"))
+        for menu in self.menuBar().findChildren(QMenu):  # the old language's menus and their shortcuts go
+            menu.deleteLater()
+        for action in (getattr(self, name, None) for name in ("lock_action", "quit_action", "about_action")):
+            if action is not None:
+                action.deleteLater()
         self.menuBar().clear()
         menu = self.menuBar().addMenu(tr("&Fieldbook"))
         self.lock_action = QAction(tr("Lock now"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.on_lock_triggered)
-        self.lock_action.setEnabled(False)
+        # Rebuilt on a language change: its state follows the lock, never a stale copy.
+        self.lock_action.setEnabled(self.is_unlocked())
         menu.addAction(self.lock_action)
-        quit_action = QAction(tr("Quit"), self)
+        quit_action = self.quit_action = QAction(tr("Quit"), self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
@@ -186,8 +193,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self.ctx.attach(store)
         self.lock_action.setEnabled(True)
-        self.idle.setInterval(self.ctx.prefs.autolock_minutes * 60_000)
-        self.idle.start()
+        self.arm_autolock()
         self.build_workspace()
         settle = getattr(QApplication.instance().findChild(GuiThreadCollector), "settle", None)
         if settle is not None:
@@ -254,6 +260,7 @@ class MainWindow(QMainWindow):
             else:
                 built = SettingsScreen(self.ctx)
                 built.language_changed.connect(self.on_language_changed)
+                built.autolock_changed.connect(self.on_autolock_changed)
                 built.wiped.connect(self.on_wiped)
             self._screens[name] = built
             self.stack.insertWidget(NAV.index(name), built)
@@ -343,11 +350,28 @@ class MainWindow(QMainWindow):
         self.show_screen("records" if record_id else "home")
 
     # -- lock, language, wipe ------------------------------------------------------------------------
+    def is_unlocked(self) -> bool:
+        """The one test of "unlocked" for locking: the context holds the store from unlock
+        (or the wizard) until lock or wipe. Never the menu action's state, which is rebuilt
+        with the menus on a language change."""
+        return self.ctx.store is not None
+
+    def arm_autolock(self) -> None:
+        """(Re)start the idle timer with the minutes set now; called on unlock and on every change."""
+        self.idle.setInterval(self.ctx.prefs.autolock_minutes * MINUTE_MS)
+        if self.is_unlocked():
+            self.idle.start()
+        else:
+            self.idle.stop()
+
+    def on_autolock_changed(self, _minutes: int) -> None:
+        self.arm_autolock()
+
     def on_idle_timeout(self) -> None:
         self.on_lock_triggered()
 
     def on_lock_triggered(self) -> None:
-        if self.store is None or self.form_screen is None and not self.lock_action.isEnabled():
+        if self.store is None or not self.is_unlocked():
             return
         if self.form_screen is not None:
             self.form_screen.flush()
@@ -372,6 +396,7 @@ class MainWindow(QMainWindow):
         self._build_chrome()
         self.build_workspace()
         self.show_screen("settings")
+        self.arm_autolock()
         if reopen:
             self.open_draft(reopen)
 
@@ -380,6 +405,7 @@ class MainWindow(QMainWindow):
         self.store = None
         self.ctx.store = None
         self.lock_action.setEnabled(False)
+        self.idle.stop()
         done = QLabel(tr("This profile was wiped. Close Fieldbook."))
         done.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(done)
