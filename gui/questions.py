@@ -33,15 +33,27 @@ def placeholder_for(q: Question) -> str:
     }.get(q.type, "")
 
 
+def answer_text(value: Any) -> str:
+    """An answer as its editor shows it."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+
+
 class QuestionRow(QWidget):
     """Label, hint, an editor for the question's type, and a message line for its errors."""
 
     answered = Signal(object, object, object)  # (question name, instance, value)
     committed = Signal(object, object)          # (question name, instance): editing finished
 
-    def __init__(self, session: Session, q: Question, inst: Instance, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, q: Question, inst: Instance, parent: QWidget | None = None, *,
+                 commit_only: bool = False) -> None:
         super().__init__(parent)
         self.session, self.q, self.inst = session, q, inst
+        # A typed answer reaches the session only when it is committed (Enter, or leaving the
+        # field), not on every key: for a repeat's count, "12" typed over "2" passes through
+        # "1", which would drop entries on the way.
+        self.commit_only = commit_only
         self.setObjectName(f"q_{q.name}" + "".join(f"_{i}" for i in inst))
         self.dynamic = "${" in "".join(q.labels.values()) + "".join(q.hints.values()) or q.choice_filter is not None
         self._updating = False
@@ -125,8 +137,8 @@ class QuestionRow(QWidget):
             return edit
         line = QLineEdit()
         line.setPlaceholderText(placeholder_for(q))
-        line.textEdited.connect(self._emit)
-        line.editingFinished.connect(lambda: self.committed.emit(self.q.name, self.inst))
+        line.textEdited.connect(self.on_text_edited)
+        line.editingFinished.connect(self.on_editing_finished)
         self.focus_target = line
         if t == "date":
             holder = QWidget()
@@ -147,6 +159,26 @@ class QuestionRow(QWidget):
     def _emit(self, value: Any) -> None:
         if not self._updating:
             self.answered.emit(self.q.name, self.inst, value)
+
+    def on_text_edited(self, text: str) -> None:
+        if not self.commit_only:
+            self._emit(text)
+
+    def on_editing_finished(self) -> None:
+        if self.commit_only:
+            self._emit(self.line.text())
+        self.committed.emit(self.q.name, self.inst)
+
+    def revert(self) -> None:
+        """Show the session's answer again, also in a field being edited (a change was refused)."""
+        if hasattr(self, "line"):
+            self._updating = True
+            try:
+                self.line.setText(answer_text(self.session.raw.get((self.q.name, self.inst), "")))
+            finally:
+                self._updating = False
+        else:
+            self.load_value()
 
     def on_today_clicked(self) -> None:
         text = dt.date.today().isoformat()
@@ -246,10 +278,7 @@ class QuestionRow(QWidget):
 
     def load_value(self) -> None:
         """Show the session's current answer (after loading a draft, or a choice list change)."""
-        value = self.session.raw.get((self.q.name, self.inst), "")
-        text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-        if isinstance(value, float) and value.is_integer():
-            text = str(int(value))
+        text = answer_text(self.session.raw.get((self.q.name, self.inst), ""))
         self._updating = True
         try:
             ed = self.editor

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+    QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
     QVBoxLayout, QWidget,
 )
 
@@ -123,6 +123,13 @@ class FormScreen(QWidget):
         self.rows: dict[tuple[str, Instance], QuestionRow] = {}
         self.sections: dict[tuple[str, Instance], QWidget] = {}
         self.repeats: dict[tuple[str, Instance], RepeatBox] = {}
+        # Questions whose answer sets how many entries a repeat has (directly or through a
+        # calculation or relevance): their typed answers are committed, not sent per key, and
+        # a change that would drop answered entries is asked about first.
+        counted = {q.name for q in form.walk() if q.is_repeat and q.repeat_count is not None}
+        self.count_drivers = {q.name for q in form.walk()
+                              if not q.is_group and counted & set(self.session.graph.affected([q.name]))}
+        self._asking: tuple | None = None  # (name, instance) while its drop is being confirmed
         self._dirty = False
         self.autosave = QTimer(self)
         self.autosave.setSingleShot(True)
@@ -236,7 +243,7 @@ class FormScreen(QWidget):
                 self.sections[(q.name, inst)] = note
                 layout.addWidget(note)
             else:
-                row = QuestionRow(self.session, q, inst)
+                row = QuestionRow(self.session, q, inst, commit_only=q.name in self.count_drivers)
                 row.answered.connect(self.on_answered)
                 row.committed.connect(self.on_committed)
                 row.focus_target.installEventFilter(self)
@@ -251,8 +258,46 @@ class FormScreen(QWidget):
 
     # -- live evaluation ----------------------------------------------------------------------------
     def on_answered(self, name: str, inst: Instance, value: Any) -> None:
+        if name in self.count_drivers:
+            if self._asking == (name, inst):
+                return  # the same commit again (Enter, then leaving the field): already being asked
+            lost = self.session.entries_lost_by(name, value, index=inst)
+            if lost:
+                self.confirm_dropping(name, inst, value, lost)
+                return
         affected = set(self.session.set(name, value, index=inst))
         self.after_change(affected | {name}, typing=True)
+
+    def confirm_dropping(self, name: str, inst: Instance, value: Any, lost: dict) -> None:
+        """Answered entries would go: say how many, and change nothing unless the person agrees."""
+        self._asking = (name, inst)
+        lang = self.session.lang
+        parts = [f"“{self.form.questions[rname].label(lang)}” " + ", ".join(str(k + 1) for k in positions)
+                 for (rname, _outer), positions in lost.items()]
+        n = sum(len(positions) for positions in lost.values())
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("Remove answered entries?"),
+                          tr("This answer removes {n} entry(ies) that already hold answers: {entries}. "
+                             "Their answers will be lost.").format(n=n, entries="; ".join(parts)),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("confirmDropEntries")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        remove = box.addButton(tr("Remove them"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(tr("Keep them"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+
+        def done(_result: int) -> None:
+            self._asking = None
+            row = self.rows.get((name, inst))
+            if box.clickedButton() is remove:
+                affected = set(self.session.set(name, value, index=inst))
+                self.after_change(affected | {name})
+            elif row is not None:
+                row.revert()    # the old answer, and every entry, stay
+                row.focus()
+
+        box.finished.connect(done)
+        box.open()
 
     def on_committed(self, name: str, inst: Instance) -> None:
         """Editing of one answer finished: show its messages now (never while typing)."""

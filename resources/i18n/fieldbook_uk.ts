@@ -228,6 +228,18 @@
       <translation>Завершити (Ctrl+Enter)</translation>
     </message>
     <message>
+      <source>Remove answered entries?</source>
+      <translation>Видалити записи з відповідями?</translation>
+    </message>
+    <message>
+      <source>Remove them</source>
+      <translation>Видалити їх</translation>
+    </message>
+    <message>
+      <source>Keep them</source>
+      <translation>Залишити їх</translation>
+    </message>
+    <message>
       <source>Form language:</source>
       <translation>Мова форми:</translation>
     </message>
@@ -242,6 +254,10 @@
     <message>
       <source>Remove this entry</source>
       <translation>Вилучити цей запис</translation>
+    </message>
+    <message>
+      <source>This answer removes {n} entry(ies) that already hold answers: {entries}. Their answers will be lost.</source>
+      <translation>Ця відповідь видаляє записи, що вже мають відповіді (усього: {n}): {entries}. Їхні відповіді буде втрачено.</translation>
     </message>
     <message>
       <source>{label} — entry {n} of {total}</source>
