@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
+    QApplication, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
     QVBoxLayout, QWidget,
 )
 
@@ -26,7 +26,7 @@ from forms import Question, Session
 
 from ..context import DRAFT_KIND, EDITING_FIELD, Context
 from ..errors import present
-from ..focus import tab_in_layout_order
+from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
 from ..questions import Instance, QuestionRow
 
@@ -184,6 +184,7 @@ class FormScreen(QWidget):
         self.build_children(self.form.root, (), self.body_layout)
         self.body_layout.addStretch(1)
         self.scroll.setWidget(body)
+        self.follow = FollowFocus(self.scroll, self.question_of)
         outer.addWidget(self.scroll, 1)
         buttons = QHBoxLayout()
         self.save_button = QPushButton(tr("Save draft (Ctrl+S)"))
@@ -202,6 +203,13 @@ class FormScreen(QWidget):
         outer.addLayout(buttons)
         self.refresh_all()
         self.fix_tab_order()
+
+    def question_of(self, widget: QWidget) -> QWidget:
+        """The question row (label, hint, editor, message) that ``widget`` belongs to."""
+        w = widget
+        while w is not None and not isinstance(w, QuestionRow):
+            w = w.parentWidget()
+        return w or widget
 
     def fix_tab_order(self) -> None:
         """Tab in reading order, also through entries and choices built after the form opened."""
@@ -372,9 +380,24 @@ class FormScreen(QWidget):
             if isinstance(obj, QComboBox) and obj.view().isVisible():
                 return False
             obj.editingFinished.emit() if hasattr(obj, "editingFinished") else None
-            self.focusNextChild()
+            self.focus_next_question(QApplication.focusWidget() or obj)
             return True
         return super().eventFilter(obj, event)
+
+    def focus_next_question(self, widget: QWidget) -> None:
+        """Enter: on to the next question (not the next box of this one), or past the last."""
+        row = self.question_of(widget)
+        w = widget.nextInFocusChain()
+        while w is not widget:
+            if (w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isEnabled() and w.isVisibleTo(self)
+                    and not (row is not widget and row.isAncestorOf(w)) and self.isAncestorOf(w)):
+                break
+            w = w.nextInFocusChain()
+        target = self.question_of(w)
+        if isinstance(target, QuestionRow):
+            target.focus()  # a row of choices: its checked box, else the first
+        else:
+            w.setFocus(Qt.FocusReason.TabFocusReason)
 
     # -- saving ----------------------------------------------------------------------------------
     def draft_fields(self) -> dict:
