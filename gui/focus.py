@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QLayout, QScrollArea, QWidget,
+    QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QLayout, QPushButton, QScrollArea, QToolButton,
+    QWidget,
 )
 
 
@@ -89,3 +91,22 @@ class FollowFocus(QObject):
         bar.setValue(top - context)
         if bottom - bar.value() > view:  # taller than the view: the focused part at least
             self.area.ensureWidgetVisible(widget, 0, context)
+
+
+def press_on_return(obj: QObject, event: QKeyEvent) -> bool:
+    """Return or Enter on a focused push button presses it, on every screen, as Space does.
+
+    Qt does that only for buttons in dialogs (``autoDefault``); in the main window Return on
+    a focused button did nothing. Called from the window's application-wide event filter,
+    so no screen needs to remember it. True when the key was used."""
+    if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        return False
+    if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        return False  # Ctrl+Enter and the like are shortcuts
+    if isinstance(obj, (QPushButton, QToolButton)) and obj.hasFocus() and obj.isEnabled():
+        if isinstance(obj, QPushButton) and obj.menu() is not None:
+            obj.showMenu()
+        else:
+            obj.click()
+        return True
+    return False

@@ -16,6 +16,7 @@ from . import i18n
 from .collector import GuiThreadCollector
 from .context import Context
 from .errors import present
+from .focus import press_on_return
 from .i18n import tr
 from .screens.form import FormScreen
 from .screens.home import HomeScreen
@@ -51,15 +52,20 @@ MINUTE_MS = 60_000  # the auto-lock setting's unit (tests shorten it)
 
 
 class IdleWatcher(QObject):
-    """Any key or mouse event restarts the auto-lock timer."""
+    """The application-wide event filter: any key or mouse event restarts the auto-lock
+    timer, and Return on a focused button presses it (focus.press_on_return). One filter
+    for both: every event of the application passes through it."""
 
     def __init__(self, timer: QTimer) -> None:
         super().__init__()
         self.timer = timer
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel) and self.timer.isActive():
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel) and self.timer.isActive():
             self.timer.start()
+        if kind == QEvent.Type.KeyPress:
+            return press_on_return(obj, event)
         return False
 
 

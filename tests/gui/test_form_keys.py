@@ -61,3 +61,67 @@ def test_tab_keeps_the_whole_question_in_view_with_context(qtbot, window_factory
     answer(qtbot, s, "hh_size", "3")
     s.rows[("hh_size", ())].focus()
     assert len(walk(qtbot, s, Qt.Key.Key_Tab, 10)) == 10
+
+
+# -- Return presses what has the keyboard, on every screen -------------------------------------------
+def press_return(qtbot, widget) -> None:
+    widget.window().activateWindow()
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=WAIT)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def test_return_presses_the_wizards_buttons(qtbot, window_factory, tmp_path):
+    from gui.screens.wizard import WizardScreen
+
+    from gui_helpers import PASSPHRASE
+
+    w = window_factory(tmp_path / "new")
+    wiz = w.centralWidget()
+    assert isinstance(wiz, WizardScreen)
+    qtbot.keyClicks(wiz.name, "Enumerator One")
+    qtbot.keyClicks(wiz.pass1, PASSPHRASE)
+    qtbot.keyClicks(wiz.pass2, PASSPHRASE)
+    press_return(qtbot, wiz.create)
+    qtbot.waitUntil(lambda: wiz.pages.currentIndex() == 1, timeout=WAIT)
+    wiz.written.setFocus()
+    qtbot.keyClick(wiz.written, Qt.Key.Key_Space)
+    press_return(qtbot, wiz.next)                       # Continue
+    assert wiz.pages.currentIndex() == 2
+    qtbot.keyClicks(wiz.url, "http://127.0.0.1:9")
+    qtbot.keyClicks(wiz.code, "AAAA-BBBB-CCCC-DDDD")
+    press_return(qtbot, wiz.enroll)                     # Enroll: tried (nothing listens there)
+    assert not wiz.enroll.isEnabled()
+    qtbot.waitUntil(lambda: wiz.enroll.isEnabled() and wiz.enroll_error.text() != "", timeout=WAIT)
+    press_return(qtbot, wiz.findChild(type(wiz.enroll), "wizardSkip"))
+    qtbot.waitUntil(lambda: hasattr(w, "home"), timeout=WAIT)
+
+
+def test_return_opens_home_forms_and_records(qtbot, window_factory, profile):
+    from test_flows import _saved_household
+
+    from gui.screens.records import RecordDialog
+
+    rid = _saved_household(profile)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    press_return(qtbot, w.home.form_buttons["complaints_feedback"])
+    qtbot.waitUntil(lambda: w.form_screen is not None, timeout=WAIT)
+    s = w.form_screen
+    press_return(qtbot, s.close_button)                 # the form's own buttons too
+    qtbot.waitUntil(lambda: w.form_screen is None, timeout=WAIT)
+
+    w.show_screen("records")
+    r = w.records
+    r.show_form("household_needs")
+    qtbot.waitUntil(lambda: r.model.rowCount() == 1, timeout=WAIT)
+    r.table.setFocus(Qt.FocusReason.TabFocusReason)
+    r.table.selectRow(0)
+    qtbot.keyClick(r.table, Qt.Key.Key_Return)          # Return on a row opens it
+    qtbot.waitUntil(lambda: any(isinstance(t, RecordDialog) and t.isVisible() for t in QApplication.topLevelWidgets()),
+                    timeout=WAIT)
+    dialog = next(t for t in QApplication.topLevelWidgets() if isinstance(t, RecordDialog) and t.isVisible())
+    dialog.close()
+    edit = r.findChild(type(w.home.form_buttons["complaints_feedback"]), "recordEdit")
+    press_return(qtbot, edit)
+    qtbot.waitUntil(lambda: w.form_screen is not None and w.form_screen.editing == rid, timeout=WAIT)
