@@ -61,23 +61,25 @@ class RepeatBox(QWidget):
         # its own, which takes the keyboard away from the form.
         self.add_button.setVisible(q.repeat_count is None)
         self.built = -1
+        self.heading: QLabel | None = None  # the section's title above the entries (set by the screen)
         self.rebuild()
 
     def rebuild(self) -> bool:
         """Rebuild the entries if their number changed; True when widgets were made anew."""
         n = self.screen.session.repeat_count(self.q.name, outer=self.outer)
-        self.add_button.setText(tr("Add: {label}").format(label=self.screen.session.label(self.q.name, index=self.outer + (0,)) if n else self.q.label(self.screen.session.lang)))
+        self.refresh_add_text()
         if n == self.built:
             return False
         self.screen.forget_rows_under(self.q, self.outer)
+        self.entry_boxes: list[QGroupBox] = []
         while self.entries.count():
             item = self.entries.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
         for k in range(n):
             inst = self.outer + (k,)
-            box = QGroupBox(tr("{label} — entry {n} of {total}").format(
-                label=self.q.label(self.screen.session.lang), n=k + 1, total=n))
+            box = QGroupBox(self.entry_title(k, n))
+            self.entry_boxes.append(box)
             box.setObjectName(f"entry_{self.q.name}_{k}")
             lay = QVBoxLayout(box)
             self.screen.build_children(self.q, inst, lay)
@@ -90,6 +92,24 @@ class RepeatBox(QWidget):
             box.show()  # added to a visible parent: Qt leaves it hidden otherwise
         self.built = n
         return True
+
+    def entry_title(self, k: int, n: int) -> str:
+        return tr("{label} — entry {n} of {total}").format(label=self.q.label(self.screen.session.lang), n=k + 1, total=n)
+
+    def retranslate(self) -> None:
+        """The form language changed: the heading, the entries' titles and the add button."""
+        lang = self.screen.session.lang
+        if self.heading is not None:
+            self.heading.setText(self.q.label(lang))
+        for k, entry in enumerate(self.entry_boxes):
+            entry.setTitle(self.entry_title(k, len(self.entry_boxes)))
+        self.refresh_add_text()
+
+    def refresh_add_text(self) -> None:
+        s = self.screen.session
+        n = s.repeat_count(self.q.name, outer=self.outer)
+        self.add_button.setText(tr("Add: {label}").format(
+            label=s.label(self.q.name, index=self.outer + (0,)) if n else self.q.label(s.lang)))
 
     def on_add_clicked(self) -> None:
         self.screen.session.add_repeat(self.q.name, outer=self.outer)
@@ -230,6 +250,7 @@ class FormScreen(QWidget):
                 lay.setContentsMargins(0, 8, 0, 0)
                 lay.addWidget(head)
                 box = RepeatBox(self, q, inst)
+                box.heading = head
                 lay.addWidget(box)
                 self.repeats[(q.name, inst)] = box
                 self.sections[(q.name, inst)] = wrap
@@ -366,8 +387,7 @@ class FormScreen(QWidget):
             if isinstance(w, QGroupBox):
                 w.setTitle(q.label(self.session.lang))
         for box in list(self.repeats.values()):
-            box.built = -1
-            box.rebuild()
+            box.retranslate()  # in place: entries, answers and the keyboard stay where they are
         self.refresh_all()
         self.refresh_messages(only=set())
         self.fix_tab_order()
