@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QLayout, QPushButton, QScrollArea, QToolButton,
@@ -58,7 +58,9 @@ class FollowFocus(QObject):
     scrolled to a little below the top edge when any of it is out of view. Qt's own
     scroll-on-Tab only brings the widget to the nearest edge, and nothing scrolls when
     focus is moved by code. A focus change by mouse is left alone: the person points at
-    what they already see."""
+    what they already see. ``moved`` tells which unit has the keyboard now, however it came."""
+
+    moved = Signal(object)  # the focused widget's unit
 
     def __init__(self, area: QScrollArea, unit_of: Callable[[QWidget], QWidget] | None = None) -> None:
         super().__init__(area)
@@ -70,6 +72,7 @@ class FollowFocus(QObject):
         body = self.area.widget()
         if new is None or body is None or not body.isAncestorOf(new):
             return
+        self.moved.emit(self.unit_of(new) or new)
         if QApplication.mouseButtons() != Qt.MouseButton.NoButton:
             return
         self.reveal(new)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 import forms
 from forms import Question, Session
 
-from ..context import DRAFT_KIND, EDITING_FIELD, Context
+from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, Context
 from ..errors import present
 from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
@@ -136,7 +136,10 @@ class FormScreen(QWidget):
         self.draft = {"id": draft_id, "saved": None}   # shared with the store worker; plain data only
         self.editing = editing
         self.show_required = False
-        answers = {k: v for k, v in (answers or {}).items() if k != EDITING_FIELD}
+        # Where the draft was left (kept in the draft: drafts never leave the laptop).
+        self.position: dict | None = (answers or {}).get(POSITION_FIELD)
+        self._moved = False  # the keyboard went to another question since the last save
+        answers = {k: v for k, v in (answers or {}).items() if k not in (EDITING_FIELD, POSITION_FIELD)}
         user = ctx.store.user_name if ctx.store is not None else ""
         self.session = Session(form, answers, lang=lang or self._ui_language(), username=user or "",
                                device_id=ctx.store.device_id if ctx.store is not None else "")
@@ -205,6 +208,7 @@ class FormScreen(QWidget):
         self.body_layout.addStretch(1)
         self.scroll.setWidget(body)
         self.follow = FollowFocus(self.scroll, self.question_of)
+        self.follow.moved.connect(self.on_question_focused)
         outer.addWidget(self.scroll, 1)
         buttons = QHBoxLayout()
         self.save_button = QPushButton(tr("Save draft (Ctrl+S)"))
@@ -424,7 +428,26 @@ class FormScreen(QWidget):
         fields = self.session.record(finalise=False)
         if self.editing:
             fields[EDITING_FIELD] = self.editing
+        if self.position:
+            fields[POSITION_FIELD] = self.position
         return fields
+
+    def on_question_focused(self, row: QWidget) -> None:
+        """Remember the question with the keyboard; it goes into the draft with the next save
+        (and at the latest on Close, lock or quit), not a save of its own for every Tab."""
+        if isinstance(row, QuestionRow):
+            at = {"name": row.q.name, "instance": list(row.inst)}
+            if at != self.position:
+                self.position = at
+                self._moved = True
+
+    def resume_row(self) -> QuestionRow | None:
+        """The question a reopened draft was left at, if it is still there and shown."""
+        at = self.position
+        if not isinstance(at, dict):
+            return None
+        row = self.rows.get((at.get("name"), tuple(at.get("instance") or ())))
+        return row if row is not None and row.isVisibleTo(self) else None
 
     def save_draft(self, then=None) -> None:
         """Save the answers so far as the draft record (created on first save)."""
@@ -433,7 +456,7 @@ class FormScreen(QWidget):
             if then:
                 then()
             return
-        self._dirty = False
+        self._dirty = self._moved = False
         fields = self.draft_fields()
         holder, form = self.draft, self.form
 
@@ -460,6 +483,7 @@ class FormScreen(QWidget):
         self.save_draft()
 
     def on_close_clicked(self) -> None:
+        self._keep_position()
         self.save_draft(then=lambda: self.closed.emit(None))
 
     def first_error_row(self, errors: list) -> QuestionRow | None:
@@ -505,6 +529,11 @@ class FormScreen(QWidget):
         self.ctx.run(work, done, lambda exc: present(self, exc), owner=self)
 
     def focus_first(self) -> None:
+        """The keyboard on the question a draft was left at, else on the first question."""
+        row = self.resume_row()
+        if row is not None:
+            row.focus()
+            return
         for row in self.rows.values():
             if row.isVisibleTo(self):
                 row.focus()
@@ -512,5 +541,11 @@ class FormScreen(QWidget):
 
     def flush(self) -> None:
         """Save now if anything changed (before lock or quit)."""
+        self._keep_position()
         if self._dirty:
             self.save_draft()
+
+    def _keep_position(self) -> None:
+        # Only into a draft there is: moving about an untouched form makes no draft.
+        if self._moved and self.draft["id"] is not None:
+            self._dirty = True

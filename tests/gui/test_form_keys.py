@@ -125,3 +125,53 @@ def test_return_opens_home_forms_and_records(qtbot, window_factory, profile):
     edit = r.findChild(type(w.home.form_buttons["complaints_feedback"]), "recordEdit")
     press_return(qtbot, edit)
     qtbot.waitUntil(lambda: w.form_screen is not None and w.form_screen.editing == rid, timeout=WAIT)
+
+
+# -- a reopened draft resumes where it was left ----------------------------------------------------
+def test_a_reopened_draft_resumes_at_the_question_it_was_left_at(qtbot, window_factory, profile):
+    from gui.context import DRAFT_KIND, POSITION_FIELD
+
+    w, s = open_household(qtbot, window_factory, profile)        # consent: yes, by Space
+    answer(qtbot, s, "settlement", "Synthetic village")
+    s.rows[("hh_size", ())].focus()
+    walk(qtbot, s, Qt.Key.Key_Return, 2)                         # on to shelter_condition, by Enter
+    left_at = s.question_of(QApplication.focusWidget())
+    assert left_at.q.name == "shelter_condition"
+    press_return(qtbot, s.close_button)
+    qtbot.waitUntil(lambda: w.form_screen is None, timeout=WAIT)
+    with w.ctx.tasks.store_lock:
+        drafts = list(w.store.list_records(DRAFT_KIND))
+    assert [d.fields[POSITION_FIELD] for d in drafts] == [{"name": "shelter_condition", "instance": []}]
+
+    drafts_list = w.home.drafts
+    qtbot.waitUntil(lambda: drafts_list.count() == 1 and bool(drafts_list.item(0).data(Qt.ItemDataRole.UserRole)),
+                    timeout=WAIT)
+    drafts_list.setFocus()
+    drafts_list.setCurrentRow(0)
+    qtbot.keyClick(drafts_list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.form_screen is not None, timeout=WAIT)
+    s2 = w.form_screen
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None
+                    and s2.scroll.widget().isAncestorOf(QApplication.focusWidget()), timeout=WAIT)
+    now = QApplication.focusWidget()
+    assert s2.question_of(now).q.name == "shelter_condition"
+    ok, why = in_view(s2, now)
+    assert ok, why
+    assert s2.session.get("settlement") == "Synthetic village"
+
+
+def test_a_draft_inside_a_repeat_resumes_there_after_a_lock(qtbot, window_factory, profile):
+    w, s = open_household(qtbot, window_factory, profile)
+    answer(qtbot, s, "hh_size", "3")
+    answer(qtbot, s, "member_age", "41", (0,))
+    s.rows[("member_age", (2,))].focus()
+    qtbot.waitUntil(lambda: s.draft["id"] is not None, timeout=WAIT)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.centralWidget().objectName() == "unlock", timeout=WAIT)
+    unlock(qtbot, w)
+    qtbot.waitUntil(lambda: w.form_screen is not None and QApplication.focusWidget() is not None
+                    and w.form_screen.scroll.widget().isAncestorOf(QApplication.focusWidget()), timeout=WAIT)
+    row = w.form_screen.question_of(QApplication.focusWidget())
+    assert (row.q.name, row.inst) == ("member_age", (2,))
+    ok, why = in_view(w.form_screen, QApplication.focusWidget())
+    assert ok, why
