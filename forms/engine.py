@@ -18,6 +18,7 @@ not checked on empty answers; required is checked only on relevant questions.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -226,6 +227,31 @@ class Session:
 
     def repeat_count(self, name: str, *, outer: Instance = ()) -> int:
         return self.counts.get((name, outer), 0)
+
+    def entries_lost_by(self, name: str, value: Any, *, index: Instance = ()) -> dict[tuple[str, Instance], list[int]]:
+        """What answering ``name`` with ``value`` would take away, without changing anything:
+        for each repeat entry list whose count the answer lowers, ``(repeat, outer)`` -> the
+        positions (0-based) of the entries that would go although they hold answers. A
+        value equal to the question's default is not an answer someone gave."""
+        trial = copy.copy(self)
+        for attr in ("raw", "counts", "relevant", "calculated", "type_errors"):
+            setattr(trial, attr, dict(getattr(self, attr)))
+        trial.set(name, value, index=index)
+        lost: dict[tuple[str, Instance], list[int]] = {}
+        for (rname, outer), n in self.counts.items():
+            keep = trial.counts.get((rname, outer), 0)
+            if keep >= n:
+                continue
+            repeat, depth = self.form.questions[rname], len(outer)
+            answered = sorted({
+                inst[depth] for (qname, inst), v in self.raw.items()
+                if len(inst) > depth and inst[:depth] == outer and inst[depth] >= keep
+                and self.form.inside(qname, repeat) and v not in ("", None)
+                and str(v) != (self.form.questions[qname].default or "")
+            })
+            if answered:
+                lost[(rname, outer)] = answered
+        return lost
 
     # -- results -------------------------------------------------------------------------
     def visible(self, name: str, *, index: Instance = ()) -> bool:

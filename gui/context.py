@@ -27,6 +27,7 @@ DRAFT_KIND = "draft"          # an unfinished form: the answers so far, encrypte
 # not counted as waiting to sync.
 SUBMISSION_KIND = "submission"
 EDITING_FIELD = "_editing"    # in a draft that edits a finished record: that record's id
+POSITION_FIELD = "_position"  # in a draft: the question it was left at, {"name": ..., "instance": [...]}
 
 
 def record_time(record_id: str) -> float:

@@ -8,14 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+    QButtonGroup, QCalendarWidget, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
+    QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from forms import Question, Session
 
+from .dates import DateInputError, parse_typed_date
 from .i18n import tr
 
 Instance = tuple[int, ...]
@@ -26,11 +27,48 @@ def placeholder_for(q: Question) -> str:
     return {
         "integer": tr("Whole number"),
         "decimal": tr("Number"),
-        "date": tr("YYYY-MM-DD"),
+        "date": tr("DD.MM.YYYY or YYYY-MM-DD"),
         "time": tr("HH:MM"),
         "datetime": tr("YYYY-MM-DD HH:MM"),
         "geopoint": tr("Latitude Longitude, e.g. 50.45 30.52"),
     }.get(q.type, "")
+
+
+ARROWS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_Left: -1}
+
+
+class DatePicker(QDialog):
+    """A month calendar: arrows move the day, Enter picks it, Escape leaves the answer as it was."""
+
+    picked = Signal(object)  # datetime.date
+
+    def __init__(self, start: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("datePicker")
+        self.setWindowTitle(tr("Pick a date"))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        lay = QVBoxLayout(self)
+        self.calendar = QCalendarWidget()
+        self.calendar.setGridVisible(True)
+        self.calendar.setSelectedDate(QDate(start.year, start.month, start.day))
+        self.calendar.activated.connect(lambda _d: self.accept())  # Enter or a double click on a day
+        lay.addWidget(self.calendar)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.calendar.setFocus()
+
+    def accept(self) -> None:
+        self.picked.emit(self.calendar.selectedDate().toPython())
+        super().accept()
+
+
+def answer_text(value: Any) -> str:
+    """An answer as its editor shows it."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
 
 
 class QuestionRow(QWidget):
@@ -39,12 +77,18 @@ class QuestionRow(QWidget):
     answered = Signal(object, object, object)  # (question name, instance, value)
     committed = Signal(object, object)          # (question name, instance): editing finished
 
-    def __init__(self, session: Session, q: Question, inst: Instance, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, q: Question, inst: Instance, parent: QWidget | None = None, *,
+                 commit_only: bool = False) -> None:
         super().__init__(parent)
         self.session, self.q, self.inst = session, q, inst
+        # A typed answer reaches the session only when it is committed (Enter, or leaving the
+        # field), not on every key: for a repeat's count, "12" typed over "2" passes through
+        # "1", which would drop entries on the way.
+        self.commit_only = commit_only
         self.setObjectName(f"q_{q.name}" + "".join(f"_{i}" for i in inst))
         self.dynamic = "${" in "".join(q.labels.values()) + "".join(q.hints.values()) or q.choice_filter is not None
         self._updating = False
+        self.input_error = ""  # why a typed answer is not one (a date that is none), in words
         self.rebuilt = False  # choice buttons were made anew: the form re-chains its Tab order
         self._choice_names: list[str] = []
         layout = QVBoxLayout(self)
@@ -125,18 +169,24 @@ class QuestionRow(QWidget):
             return edit
         line = QLineEdit()
         line.setPlaceholderText(placeholder_for(q))
-        line.textEdited.connect(self._emit)
-        line.editingFinished.connect(lambda: self.committed.emit(self.q.name, self.inst))
+        line.textEdited.connect(self.on_text_edited)
+        line.editingFinished.connect(self.on_editing_finished)
         self.focus_target = line
         if t == "date":
             holder = QWidget()
             lay = QHBoxLayout(holder)
             lay.setContentsMargins(0, 0, 0, 0)
             lay.addWidget(line, 1)
+            # Tab reaches both (Enter in the field goes on to the next question instead).
+            pick = QPushButton(tr("Calendar…"))
+            pick.setObjectName("pickDate")
+            pick.clicked.connect(self.on_pick_clicked)
+            lay.addWidget(pick)
             today = QPushButton(tr("Today"))
-            today.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from question to question
+            today.setObjectName("today")
             today.clicked.connect(self.on_today_clicked)
             lay.addWidget(today)
+            self._date_buttons = [pick, today]
             self.line = line
             return holder
         if t in ("integer", "decimal"):
@@ -148,11 +198,60 @@ class QuestionRow(QWidget):
         if not self._updating:
             self.answered.emit(self.q.name, self.inst, value)
 
-    def on_today_clicked(self) -> None:
-        text = dt.date.today().isoformat()
-        self.line.setText(text)
-        self._emit(text)
+    def typed_value(self, text: str) -> str:
+        """What a typed answer means: for a date, the ISO date of any form people type
+        (gui/dates.py); a typed date that is none is passed on as typed (the session marks
+        it invalid) and ``input_error`` says why, in words."""
+        self.input_error = ""
+        if self.q.type != "date" or not text.strip():
+            return text
+        try:
+            return parse_typed_date(text).isoformat()
+        except DateInputError as exc:
+            self.input_error = str(exc)
+            return text
+
+    def on_text_edited(self, text: str) -> None:
+        if not self.commit_only:
+            self._emit(self.typed_value(text))
+
+    def on_editing_finished(self) -> None:
+        value = self.typed_value(self.line.text())
+        if self.commit_only:
+            self._emit(value)
+        if value != self.line.text() and not self.input_error:
+            self._updating = True
+            try:
+                self.line.setText(value)  # 14.03.1975 shows as kept, 1975-03-14: no doubt which day it is
+            finally:
+                self._updating = False
         self.committed.emit(self.q.name, self.inst)
+
+    def on_pick_clicked(self) -> None:
+        current = self.session.raw.get((self.q.name, self.inst))
+        picker = DatePicker(current if isinstance(current, dt.date) else dt.date.today(), self)
+        picker.picked.connect(self.on_date_picked)
+        picker.open()
+
+    def on_date_picked(self, day: dt.date) -> None:
+        self.line.setText(day.isoformat())
+        self._emit(day.isoformat())
+        self.committed.emit(self.q.name, self.inst)
+        self.line.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def revert(self) -> None:
+        """Show the session's answer again, also in a field being edited (a change was refused)."""
+        if hasattr(self, "line"):
+            self._updating = True
+            try:
+                self.line.setText(answer_text(self.session.raw.get((self.q.name, self.inst), "")))
+            finally:
+                self._updating = False
+        else:
+            self.load_value()
+
+    def on_today_clicked(self) -> None:
+        self.on_date_picked(dt.date.today())
 
     def on_combo_changed(self, index: int) -> None:
         if index >= 0:
@@ -179,7 +278,7 @@ class QuestionRow(QWidget):
         label = s.label(q.name, index=i)
         self.editor.setAccessibleName(label)
         self.focus_target.setAccessibleName(label)  # a date's line edit sits inside a holder with "Today"
-        for b in self._choice_buttons():
+        for b in self._choice_buttons() + getattr(self, "_date_buttons", []):
             b.setAccessibleDescription(label)  # a screen reader says which question "Yes" answers
         if q.type in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
             self._fill_choices()
@@ -191,6 +290,19 @@ class QuestionRow(QWidget):
         buttons = self._choice_buttons()
         target = next((b for b in buttons if b.isChecked()), buttons[0]) if buttons else self.focus_target
         target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Arrow keys in a row of radio buttons move to the next choice and pick it, also when
+        none is picked yet (Qt's own arrows only move the focus then), in the row's order."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(obj, QRadioButton) and event.key() in ARROWS
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            buttons = self.group.buttons()
+            if obj in buttons:
+                target = buttons[(buttons.index(obj) + ARROWS[event.key()]) % len(buttons)]
+                target.setFocus(Qt.FocusReason.TabFocusReason)
+                target.setChecked(True)
+                return True
+        return super().eventFilter(obj, event)
 
     def _choice_buttons(self) -> list:
         if hasattr(self, "group"):
@@ -212,12 +324,21 @@ class QuestionRow(QWidget):
                     for name, label in zip(names, labels):
                         self.editor.addItem(label, name)
             elif self.q.type.startswith("select_one"):
-                if names != self._choice_names or [b.text() for b in self.group.buttons()] != labels:
+                if names == self._choice_names:
+                    # The same choices in another language: relabelled in place, so the buttons keep
+                    # their places, the answer and the keyboard.
+                    for b, label in zip(self.group.buttons(), labels):
+                        if b.text() != label:
+                            b.setText(label)
+                else:
                     for b in self.group.buttons():
                         self.group.removeButton(b)
                         b.deleteLater()
+                    while self._radio_layout.count():  # the stretch too: new buttons go before it, not after
+                        self._radio_layout.takeAt(0)
                     for k, label in enumerate(labels):
                         b = QRadioButton(label)
+                        b.installEventFilter(self)
                         self.group.addButton(b, k)
                         self._radio_layout.addWidget(b)
                         b.show()
@@ -225,7 +346,11 @@ class QuestionRow(QWidget):
                         self._radio_layout.addStretch(1)
                     self.rebuilt = True
             else:
-                if names != self._choice_names or [b.text() for b in self._checks] != labels:
+                if names == self._choice_names:
+                    for b, label in zip(self._checks, labels):
+                        if b.text() != label:
+                            b.setText(label)
+                else:
                     for b in self._checks:
                         b.deleteLater()
                     self._checks = []
@@ -246,10 +371,7 @@ class QuestionRow(QWidget):
 
     def load_value(self) -> None:
         """Show the session's current answer (after loading a draft, or a choice list change)."""
-        value = self.session.raw.get((self.q.name, self.inst), "")
-        text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-        if isinstance(value, float) and value.is_integer():
-            text = str(int(value))
+        text = answer_text(self.session.raw.get((self.q.name, self.inst), ""))
         self._updating = True
         try:
             ed = self.editor
@@ -276,6 +398,8 @@ class QuestionRow(QWidget):
             self._updating = False
 
     def show_message(self, text: str) -> None:
+        if text and self.input_error:
+            text = self.input_error  # more precise than the form's "Enter a date as YYYY-MM-DD."
         self.message.setText(text)
         self.message.setVisible(bool(text))
         self.setProperty("invalid", bool(text))

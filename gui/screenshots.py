@@ -160,6 +160,10 @@ def render_all(out: Path) -> list[Path]:
             form.on_finalise_clicked()
             form.scroll.ensureWidgetVisible(form.rows[("hh_size", ())], 0, 200)
             shots.append(_grab(w, out, "form-with-errors", lang))
+            # The keyboard on a drop-down, as Enter or Tab leaves it: in view, with its focus frame.
+            w.activateWindow()
+            form.rows[("raion", ())].focus()
+            shots.append(_grab(w, out, "form-keyboard", lang))
             w.show_screen("records")
             _wait(lambda: w.records.model.rowCount() == 2)
             w.records.table.selectRow(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFontInfo, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QPushButton, QStackedWidget, QWidget,
+    QApplication, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMenu, QMessageBox, QPushButton, QStackedWidget, QWidget,
 )
 
 from resources import app_info
@@ -16,6 +16,7 @@ from . import i18n
 from .collector import GuiThreadCollector
 from .context import Context
 from .errors import present
+from .focus import press_on_return
 from .i18n import tr
 from .screens.form import FormScreen
 from .screens.home import HomeScreen
@@ -24,6 +25,28 @@ from .screens.settings import SettingsScreen
 from .screens.sync import SyncScreen, last_sync_text, state_text, state_tooltip
 from .screens.unlock import UnlockScreen
 from .screens.wizard import WizardScreen
+
+FOCUS = "#1f5f99"       # the one colour of "this has the keyboard"
+FOCUS_FILL = "#e3edf8"
+
+
+def focus_style() -> str:
+    """Focus is shown the same way on every control, whatever moved it (Tab, Enter, a screen
+    putting the keyboard on its first question). The built-in style draws its thin focus
+    frame only after a Tab in that window, and none at all on drop-downs or a radio button
+    focused by the program. Choice boxes keep a transparent border when unfocused, so
+    nothing moves when focus comes."""
+    return f"""
+QPushButton:focus, QToolButton:focus {{ border: 2px solid {FOCUS}; border-radius: 4px; background: {FOCUS_FILL};
+    padding: 0px 2px; }}
+QComboBox:focus, QLineEdit:focus, QAbstractSpinBox:focus, QPlainTextEdit:focus {{ border: 2px solid {FOCUS};
+    border-radius: 3px; }}
+QWidget[invalid="true"] QLineEdit:focus {{ border: 2px solid #b00020; }}
+QRadioButton, QCheckBox {{ border: 2px solid transparent; border-radius: 4px; padding: 1px 4px; }}
+QRadioButton:focus, QCheckBox:focus {{ border-color: {FOCUS}; background: {FOCUS_FILL}; }}
+QListWidget:focus, QTableView:focus {{ border: 2px solid {FOCUS}; }}
+"""
+
 
 def style_sheet(base_pt: float) -> str:
     """The window's style, with font sizes scaled from the system font (``base_pt``), never fixed:
@@ -43,22 +66,28 @@ QListWidget#nav {{ font-size: {pt(1.2)}; }}
 QListWidget#nav::item {{ padding: 8px 10px; }}
 QListWidget#nav::item:selected {{ background: #1f5f99; color: white; }}
 QWidget[invalid="true"] QLineEdit {{ border: 1px solid #b00020; }}
-"""
+{focus_style()}"""
 
 
 NAV = ("home", "records", "sync", "settings")
+MINUTE_MS = 60_000  # the auto-lock setting's unit (tests shorten it)
 
 
 class IdleWatcher(QObject):
-    """Any key or mouse event restarts the auto-lock timer."""
+    """The application-wide event filter: any key or mouse event restarts the auto-lock
+    timer, and Return on a focused button presses it (focus.press_on_return). One filter
+    for both: every event of the application passes through it."""
 
     def __init__(self, timer: QTimer) -> None:
         super().__init__()
         self.timer = timer
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel) and self.timer.isActive():
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel) and self.timer.isActive():
             self.timer.start()
+        if kind == QEvent.Type.KeyPress:
+            return press_on_return(obj, event)
         return False
 
 
@@ -94,14 +123,20 @@ class MainWindow(QMainWindow):
     # -- chrome: menu and status bar ---------------------------------------------------------------
     def _build_chrome(self) -> None:
         self.setWindowTitle(tr("Fieldbook"))
+        for menu in self.menuBar().findChildren(QMenu):  # the old language's menus and their shortcuts go
+            menu.deleteLater()
+        for action in (getattr(self, name, None) for name in ("lock_action", "quit_action", "about_action")):
+            if action is not None:
+                action.deleteLater()
         self.menuBar().clear()
         menu = self.menuBar().addMenu(tr("&Fieldbook"))
         self.lock_action = QAction(tr("Lock now"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.on_lock_triggered)
-        self.lock_action.setEnabled(False)
+        # Rebuilt on a language change: its state follows the lock, never a stale copy.
+        self.lock_action.setEnabled(self.is_unlocked())
         menu.addAction(self.lock_action)
-        quit_action = QAction(tr("Quit"), self)
+        quit_action = self.quit_action = QAction(tr("Quit"), self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
@@ -189,8 +224,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self.ctx.attach(store)
         self.lock_action.setEnabled(True)
-        self.idle.setInterval(self.ctx.prefs.autolock_minutes * 60_000)
-        self.idle.start()
+        self.arm_autolock()
         self.build_workspace()
         settle = getattr(QApplication.instance().findChild(GuiThreadCollector), "settle", None)
         if settle is not None:
@@ -257,6 +291,7 @@ class MainWindow(QMainWindow):
             else:
                 built = SettingsScreen(self.ctx)
                 built.language_changed.connect(self.on_language_changed)
+                built.autolock_changed.connect(self.on_autolock_changed)
                 built.wiped.connect(self.on_wiped)
             self._screens[name] = built
             self.stack.insertWidget(NAV.index(name), built)
@@ -346,11 +381,28 @@ class MainWindow(QMainWindow):
         self.show_screen("records" if record_id else "home")
 
     # -- lock, language, wipe ------------------------------------------------------------------------
+    def is_unlocked(self) -> bool:
+        """The one test of "unlocked" for locking: the context holds the store from unlock
+        (or the wizard) until lock or wipe. Never the menu action's state, which is rebuilt
+        with the menus on a language change."""
+        return self.ctx.store is not None
+
+    def arm_autolock(self) -> None:
+        """(Re)start the idle timer with the minutes set now; called on unlock and on every change."""
+        self.idle.setInterval(self.ctx.prefs.autolock_minutes * MINUTE_MS)
+        if self.is_unlocked():
+            self.idle.start()
+        else:
+            self.idle.stop()
+
+    def on_autolock_changed(self, _minutes: int) -> None:
+        self.arm_autolock()
+
     def on_idle_timeout(self) -> None:
         self.on_lock_triggered()
 
     def on_lock_triggered(self) -> None:
-        if self.store is None or self.form_screen is None and not self.lock_action.isEnabled():
+        if self.store is None or not self.is_unlocked():
             return
         if self.form_screen is not None:
             self.form_screen.flush()
@@ -375,6 +427,7 @@ class MainWindow(QMainWindow):
         self._build_chrome()
         self.build_workspace()
         self.show_screen("settings")
+        self.arm_autolock()
         if reopen:
             self.open_draft(reopen)
 
@@ -383,6 +436,7 @@ class MainWindow(QMainWindow):
         self.store = None
         self.ctx.store = None
         self.lock_action.setEnabled(False)
+        self.idle.stop()
         done = QLabel(tr("This profile was wiped. Close Fieldbook."))
         done.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(done)

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+    QApplication, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
     QVBoxLayout, QWidget,
 )
 
@@ -25,9 +25,9 @@ import forms
 from exporting import submissions
 from forms import Question, Session
 
-from ..context import DRAFT_KIND, EDITING_FIELD, Context
+from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, Context
 from ..errors import present
-from ..focus import tab_in_layout_order
+from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
 from ..questions import Instance, QuestionRow
 
@@ -62,23 +62,25 @@ class RepeatBox(QWidget):
         # its own, which takes the keyboard away from the form.
         self.add_button.setVisible(q.repeat_count is None)
         self.built = -1
+        self.heading: QLabel | None = None  # the section's title above the entries (set by the screen)
         self.rebuild()
 
     def rebuild(self) -> bool:
         """Rebuild the entries if their number changed; True when widgets were made anew."""
         n = self.screen.session.repeat_count(self.q.name, outer=self.outer)
-        self.add_button.setText(tr("Add: {label}").format(label=self.screen.session.label(self.q.name, index=self.outer + (0,)) if n else self.q.label(self.screen.session.lang)))
+        self.refresh_add_text()
         if n == self.built:
             return False
         self.screen.forget_rows_under(self.q, self.outer)
+        self.entry_boxes: list[QGroupBox] = []
         while self.entries.count():
             item = self.entries.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
         for k in range(n):
             inst = self.outer + (k,)
-            box = QGroupBox(tr("{label} — entry {n} of {total}").format(
-                label=self.q.label(self.screen.session.lang), n=k + 1, total=n))
+            box = QGroupBox(self.entry_title(k, n))
+            self.entry_boxes.append(box)
             box.setObjectName(f"entry_{self.q.name}_{k}")
             lay = QVBoxLayout(box)
             self.screen.build_children(self.q, inst, lay)
@@ -91,6 +93,24 @@ class RepeatBox(QWidget):
             box.show()  # added to a visible parent: Qt leaves it hidden otherwise
         self.built = n
         return True
+
+    def entry_title(self, k: int, n: int) -> str:
+        return tr("{label} — entry {n} of {total}").format(label=self.q.label(self.screen.session.lang), n=k + 1, total=n)
+
+    def retranslate(self) -> None:
+        """The form language changed: the heading, the entries' titles and the add button."""
+        lang = self.screen.session.lang
+        if self.heading is not None:
+            self.heading.setText(self.q.label(lang))
+        for k, entry in enumerate(self.entry_boxes):
+            entry.setTitle(self.entry_title(k, len(self.entry_boxes)))
+        self.refresh_add_text()
+
+    def refresh_add_text(self) -> None:
+        s = self.screen.session
+        n = s.repeat_count(self.q.name, outer=self.outer)
+        self.add_button.setText(tr("Add: {label}").format(
+            label=s.label(self.q.name, index=self.outer + (0,)) if n else self.q.label(s.lang)))
 
     def on_add_clicked(self) -> None:
         self.screen.session.add_repeat(self.q.name, outer=self.outer)
@@ -117,13 +137,23 @@ class FormScreen(QWidget):
         self.draft = {"id": draft_id, "saved": None}   # shared with the store worker; plain data only
         self.editing = editing
         self.show_required = False
-        answers = {k: v for k, v in (answers or {}).items() if k != EDITING_FIELD}
+        # Where the draft was left (kept in the draft: drafts never leave the laptop).
+        self.position: dict | None = (answers or {}).get(POSITION_FIELD)
+        self._moved = False  # the keyboard went to another question since the last save
+        answers = {k: v for k, v in (answers or {}).items() if k not in (EDITING_FIELD, POSITION_FIELD)}
         user = ctx.store.user_name if ctx.store is not None else ""
         self.session = Session(form, answers, lang=lang or self._ui_language(), username=user or "",
                                device_id=ctx.store.device_id if ctx.store is not None else "")
         self.rows: dict[tuple[str, Instance], QuestionRow] = {}
         self.sections: dict[tuple[str, Instance], QWidget] = {}
         self.repeats: dict[tuple[str, Instance], RepeatBox] = {}
+        # Questions whose answer sets how many entries a repeat has (directly or through a
+        # calculation or relevance): their typed answers are committed, not sent per key, and
+        # a change that would drop answered entries is asked about first.
+        counted = {q.name for q in form.walk() if q.is_repeat and q.repeat_count is not None}
+        self.count_drivers = {q.name for q in form.walk()
+                              if not q.is_group and counted & set(self.session.graph.affected([q.name]))}
+        self._asking: tuple | None = None  # (name, instance) while its drop is being confirmed
         self._dirty = False
         self.autosave = QTimer(self)
         self.autosave.setSingleShot(True)
@@ -178,6 +208,8 @@ class FormScreen(QWidget):
         self.build_children(self.form.root, (), self.body_layout)
         self.body_layout.addStretch(1)
         self.scroll.setWidget(body)
+        self.follow = FollowFocus(self.scroll, self.question_of)
+        self.follow.moved.connect(self.on_question_focused)
         outer.addWidget(self.scroll, 1)
         buttons = QHBoxLayout()
         self.save_button = QPushButton(tr("Save draft (Ctrl+S)"))
@@ -196,6 +228,13 @@ class FormScreen(QWidget):
         outer.addLayout(buttons)
         self.refresh_all()
         self.fix_tab_order()
+
+    def question_of(self, widget: QWidget) -> QWidget:
+        """The question row (label, hint, editor, message) that ``widget`` belongs to."""
+        w = widget
+        while w is not None and not isinstance(w, QuestionRow):
+            w = w.parentWidget()
+        return w or widget
 
     def fix_tab_order(self) -> None:
         """Tab in reading order, also through entries and choices built after the form opened."""
@@ -216,6 +255,7 @@ class FormScreen(QWidget):
                 lay.setContentsMargins(0, 8, 0, 0)
                 lay.addWidget(head)
                 box = RepeatBox(self, q, inst)
+                box.heading = head
                 lay.addWidget(box)
                 self.repeats[(q.name, inst)] = box
                 self.sections[(q.name, inst)] = wrap
@@ -237,7 +277,7 @@ class FormScreen(QWidget):
                 self.sections[(q.name, inst)] = note
                 layout.addWidget(note)
             else:
-                row = QuestionRow(self.session, q, inst)
+                row = QuestionRow(self.session, q, inst, commit_only=q.name in self.count_drivers)
                 row.answered.connect(self.on_answered)
                 row.committed.connect(self.on_committed)
                 row.focus_target.installEventFilter(self)
@@ -252,8 +292,46 @@ class FormScreen(QWidget):
 
     # -- live evaluation ----------------------------------------------------------------------------
     def on_answered(self, name: str, inst: Instance, value: Any) -> None:
+        if name in self.count_drivers:
+            if self._asking == (name, inst):
+                return  # the same commit again (Enter, then leaving the field): already being asked
+            lost = self.session.entries_lost_by(name, value, index=inst)
+            if lost:
+                self.confirm_dropping(name, inst, value, lost)
+                return
         affected = set(self.session.set(name, value, index=inst))
         self.after_change(affected | {name}, typing=True)
+
+    def confirm_dropping(self, name: str, inst: Instance, value: Any, lost: dict) -> None:
+        """Answered entries would go: say how many, and change nothing unless the person agrees."""
+        self._asking = (name, inst)
+        lang = self.session.lang
+        parts = [f"“{self.form.questions[rname].label(lang)}” " + ", ".join(str(k + 1) for k in positions)
+                 for (rname, _outer), positions in lost.items()]
+        n = sum(len(positions) for positions in lost.values())
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("Remove answered entries?"),
+                          tr("This answer removes {n} entry(ies) that already hold answers: {entries}. "
+                             "Their answers will be lost.").format(n=n, entries="; ".join(parts)),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("confirmDropEntries")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        remove = box.addButton(tr("Remove them"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(tr("Keep them"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+
+        def done(_result: int) -> None:
+            self._asking = None
+            row = self.rows.get((name, inst))
+            if box.clickedButton() is remove:
+                affected = set(self.session.set(name, value, index=inst))
+                self.after_change(affected | {name})
+            elif row is not None:
+                row.revert()    # the old answer, and every entry, stay
+                row.focus()
+
+        box.finished.connect(done)
+        box.open()
 
     def on_committed(self, name: str, inst: Instance) -> None:
         """Editing of one answer finished: show its messages now (never while typing)."""
@@ -314,8 +392,7 @@ class FormScreen(QWidget):
             if isinstance(w, QGroupBox):
                 w.setTitle(q.label(self.session.lang))
         for box in list(self.repeats.values()):
-            box.built = -1
-            box.rebuild()
+            box.retranslate()  # in place: entries, answers and the keyboard stay where they are
         self.refresh_all()
         self.refresh_messages(only=set())
         self.fix_tab_order()
@@ -328,16 +405,50 @@ class FormScreen(QWidget):
             if isinstance(obj, QComboBox) and obj.view().isVisible():
                 return False
             obj.editingFinished.emit() if hasattr(obj, "editingFinished") else None
-            self.focusNextChild()
+            self.focus_next_question(QApplication.focusWidget() or obj)
             return True
         return super().eventFilter(obj, event)
+
+    def focus_next_question(self, widget: QWidget) -> None:
+        """Enter: on to the next question (not the next box of this one), or past the last."""
+        row = self.question_of(widget)
+        w = widget.nextInFocusChain()
+        while w is not widget:
+            if (w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isEnabled() and w.isVisibleTo(self)
+                    and not (row is not widget and row.isAncestorOf(w)) and self.isAncestorOf(w)):
+                break
+            w = w.nextInFocusChain()
+        target = self.question_of(w)
+        if isinstance(target, QuestionRow):
+            target.focus()  # a row of choices: its checked box, else the first
+        else:
+            w.setFocus(Qt.FocusReason.TabFocusReason)
 
     # -- saving ----------------------------------------------------------------------------------
     def draft_fields(self) -> dict:
         fields = self.session.record(finalise=False)
         if self.editing:
             fields[EDITING_FIELD] = self.editing
+        if self.position:
+            fields[POSITION_FIELD] = self.position
         return fields
+
+    def on_question_focused(self, row: QWidget) -> None:
+        """Remember the question with the keyboard; it goes into the draft with the next save
+        (and at the latest on Close, lock or quit), not a save of its own for every Tab."""
+        if isinstance(row, QuestionRow):
+            at = {"name": row.q.name, "instance": list(row.inst)}
+            if at != self.position:
+                self.position = at
+                self._moved = True
+
+    def resume_row(self) -> QuestionRow | None:
+        """The question a reopened draft was left at, if it is still there and shown."""
+        at = self.position
+        if not isinstance(at, dict):
+            return None
+        row = self.rows.get((at.get("name"), tuple(at.get("instance") or ())))
+        return row if row is not None and row.isVisibleTo(self) else None
 
     def save_draft(self, then=None) -> None:
         """Save the answers so far as the draft record (created on first save)."""
@@ -346,7 +457,7 @@ class FormScreen(QWidget):
             if then:
                 then()
             return
-        self._dirty = False
+        self._dirty = self._moved = False
         fields = self.draft_fields()
         holder, form = self.draft, self.form
 
@@ -373,6 +484,7 @@ class FormScreen(QWidget):
         self.save_draft()
 
     def on_close_clicked(self) -> None:
+        self._keep_position()
         self.save_draft(then=lambda: self.closed.emit(None))
 
     def first_error_row(self, errors: list) -> QuestionRow | None:
@@ -411,6 +523,11 @@ class FormScreen(QWidget):
         self.ctx.run(work, done, lambda exc: present(self, exc), owner=self)
 
     def focus_first(self) -> None:
+        """The keyboard on the question a draft was left at, else on the first question."""
+        row = self.resume_row()
+        if row is not None:
+            row.focus()
+            return
         for row in self.rows.values():
             if row.isVisibleTo(self):
                 row.focus()
@@ -418,5 +535,11 @@ class FormScreen(QWidget):
 
     def flush(self) -> None:
         """Save now if anything changed (before lock or quit)."""
+        self._keep_position()
         if self._dirty:
             self.save_draft()
+
+    def _keep_position(self) -> None:
+        # Only into a draft there is: moving about an untouched form makes no draft.
+        if self._moved and self.draft["id"] is not None:
+            self._dirty = True

@@ -229,7 +229,8 @@ class RecordsScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAccessibleName(tr("Records"))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), so no Tab trap
-        self.table.doubleClicked.connect(self.on_view_clicked)
+        # Return on a row, or a double click, opens it (activated: both, once).
+        self.table.activated.connect(self.on_view_clicked)
         lay.addWidget(self.table, 1)
         self.count = QLabel()
         buttons = QHBoxLayout()

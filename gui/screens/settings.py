@@ -16,6 +16,7 @@ WIPE_WORD = "WIPE"
 
 class SettingsScreen(QWidget):
     language_changed = Signal(str)
+    autolock_changed = Signal(int)  # minutes: the window re-arms its idle timer at once
     wiped = Signal()
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
@@ -124,6 +125,7 @@ class SettingsScreen(QWidget):
 
     def on_autolock_changed(self, minutes: int) -> None:
         self.ctx.prefs.autolock_minutes = minutes
+        self.autolock_changed.emit(minutes)
 
     def on_enroll_clicked(self) -> None:
         url, code, client = self.url.text().strip(), self.code.text().strip(), self.ctx.client

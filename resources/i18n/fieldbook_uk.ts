@@ -4,6 +4,22 @@
   <context>
     <name>Fieldbook</name>
     <message>
+      <source>Type a date as day.month.year or year-month-day, e.g. 14.03.1975 or 1975-03-14.</source>
+      <translation>Введіть дату як день.місяць.рік або рік-місяць-день, наприклад 14.03.1975 або 1975-03-14.</translation>
+    </message>
+    <message>
+      <source>Type the year in full, with four digits, e.g. 14.03.1975.</source>
+      <translation>Введіть рік повністю, чотирма цифрами, наприклад 14.03.1975.</translation>
+    </message>
+    <message>
+      <source>There is no such date: {text}.</source>
+      <translation>Такої дати не існує: {text}.</translation>
+    </message>
+    <message>
+      <source>{text} could be {first} or {second}. Type it as day.month.year, e.g. {example}.</source>
+      <translation>{text} може означати {first} або {second}. Введіть дату як день.місяць.рік, наприклад {example}.</translation>
+    </message>
+    <message>
       <source>The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.</source>
       <translation>Хаб відкликав цей ноутбук: він більше не може синхронізуватися. Його дані залишаються тут; зверніться до хабу.</translation>
     </message>
@@ -188,6 +204,10 @@
       <translation>Не вдалося прочитати або записати файл ({reason}).</translation>
     </message>
     <message>
+      <source>Pick a date</source>
+      <translation>Виберіть дату</translation>
+    </message>
+    <message>
       <source>Whole number</source>
       <translation>Ціле число</translation>
     </message>
@@ -196,8 +216,8 @@
       <translation>Число</translation>
     </message>
     <message>
-      <source>YYYY-MM-DD</source>
-      <translation>РРРР-ММ-ДД</translation>
+      <source>DD.MM.YYYY or YYYY-MM-DD</source>
+      <translation>ДД.ММ.РРРР або РРРР-ММ-ДД</translation>
     </message>
     <message>
       <source>HH:MM</source>
@@ -220,6 +240,10 @@
       <translation>(немає відповіді)</translation>
     </message>
     <message>
+      <source>Calendar…</source>
+      <translation>Календар…</translation>
+    </message>
+    <message>
       <source>Today</source>
       <translation>Сьогодні</translation>
     </message>
@@ -236,6 +260,22 @@
       <translation>Завершити (Ctrl+Enter)</translation>
     </message>
     <message>
+      <source>Remove answered entries?</source>
+      <translation>Видалити записи з відповідями?</translation>
+    </message>
+    <message>
+      <source>Remove them</source>
+      <translation>Видалити їх</translation>
+    </message>
+    <message>
+      <source>Keep them</source>
+      <translation>Залишити їх</translation>
+    </message>
+    <message>
+      <source>{label} — entry {n} of {total}</source>
+      <translation>{label} — запис {n} з {total}</translation>
+    </message>
+    <message>
       <source>Form language:</source>
       <translation>Мова форми:</translation>
     </message>
@@ -244,16 +284,16 @@
       <translation>Чернетку збережено</translation>
     </message>
     <message>
-      <source>Add: {label}</source>
-      <translation>Додати: {label}</translation>
-    </message>
-    <message>
       <source>Remove this entry</source>
       <translation>Вилучити цей запис</translation>
     </message>
     <message>
-      <source>{label} — entry {n} of {total}</source>
-      <translation>{label} — запис {n} з {total}</translation>
+      <source>Add: {label}</source>
+      <translation>Додати: {label}</translation>
+    </message>
+    <message>
+      <source>This answer removes {n} entry(ies) that already hold answers: {entries}. Their answers will be lost.</source>
+      <translation>Ця відповідь видаляє записи, що вже мають відповіді (усього: {n}): {entries}. Їхні відповіді буде втрачено.</translation>
     </message>
     <message>
       <source>{n} answer(s) need attention before this form can be finalised.</source>

@@ -193,6 +193,17 @@ def test_a_shrinking_repeat_count_forgets_the_removed_entries(form):
     assert s.get("age", index=(2,)) == "" and s.get("children") == 0  # nobody inherits a former entry
 
 
+def test_entries_lost_by_names_answered_entries_and_changes_nothing(form):
+    s = session(form, {"consent": "yes", "hh_size": 4, "members": [{"age": 30}, {}, {"age": 9}, {}]})
+    before = (dict(s.raw), dict(s.counts), s.record())
+    assert s.entries_lost_by("hh_size", 1) == {("members", ()): [2]}   # entry 2 and 4 hold nothing
+    assert s.entries_lost_by("hh_size", 0) == {("members", ()): [0, 2]}
+    assert s.entries_lost_by("hh_size", 3) == {} and s.entries_lost_by("hh_size", 12) == {}
+    # Hiding the count hides the entries, and they go: that is asked about too.
+    assert s.entries_lost_by("consent", "no") == {("members", ()): [0, 2]}
+    assert (dict(s.raw), dict(s.counts), s.record()) == before
+
+
 def test_dynamic_default_and_translated_or_other(tmp_path):
     path = write_xlsform(tmp_path / "d.xlsx", [
         HEAD, row("date", "when", "When", default="today()"),
