@@ -77,6 +77,7 @@ class _Pending:
     changed: set = field(default_factory=set)
     ref: int | None = None          # records.ref, the blind index's handle
     outbox_seq: int | None = None   # our creation change still reading this row (see Store._keep_creation)
+    origins: list = field(default_factory=list)  # (device, hlc, fields it changed, deleted) of each change applied
 
 
 def check_change(c: dict) -> None:
@@ -345,7 +346,8 @@ class ReplicaMixin:
                         # is the whole of it, one stamp for every field, as a local save stores it.
                         rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), dict(c["fields"]),
                                      f"{c['hlc']}@{dev}", False)
-                        pending[rid] = _Pending(rec, False, changed=set(c["fields"]) or {"_created"})
+                        pending[rid] = _Pending(rec, False, changed=set(c["fields"]) or {"_created"},
+                                                origins=[(dev, c["hlc"], sorted(c["fields"]), False)])
                         continue
                     rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), {}, {}, False)
                     p = _Pending(rec, False)
@@ -359,11 +361,15 @@ class ReplicaMixin:
                 continue
             changed, lost = merge(rec, c)
             p.changed |= changed
+            if changed:
+                p.origins.append((dev, c["hlc"], sorted(f for f in changed if f != "_deleted"), bool(c.get("deleted"))))
             for item in lost:
                 result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
         from .store import _encode_clocks
 
-        new_rows, audit, new_live = [], [], []
+        from .store import _AUDIT_INSERT, ORIGIN_PREFIX
+
+        new_rows, new_live, audit_rows = [], [], []
         for rid, p in pending.items():
             rec = p.record
             if not p.changed:
@@ -390,7 +396,15 @@ class ReplicaMixin:
                 new_live.append(rec)
             else:
                 self._reindex(rec, p.ref, p.old_fields, p.changed)
-            audit.append(rid)
+            # Credited to the laptop the change came from, not to whoever is unlocked here.
+            # An edit keeps what changed, when and where (sealed); a record new here needs
+            # none: its id says when it was made.
+            dev = p.origins[-1][0] if p.origins else "?"
+            detail = None
+            if p.exists:
+                detail = {"changes": [{"device": d, "hlc": h, "fields": f, "deleted": gone}
+                                      for d, h, f, gone in p.origins]}
+            audit_rows.append(self._audit_row("sync_edit", rid, detail=detail, author=ORIGIN_PREFIX + dev))
         if new_rows:
             conn.executemany(
                 "INSERT INTO records (id, kind, form_id, form_version, clocks, updated, deleted, body) VALUES (?,?,?,?,?,?,?,?)",
@@ -400,7 +414,7 @@ class ReplicaMixin:
             ids = [r.id for r in new_live]
             refs = dict(conn.execute(f"SELECT id, ref FROM records WHERE id IN ({','.join('?' * len(ids))})", ids))
             conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", sorted(self._index_rows(new_live, refs)))
-        self._audit_records("sync_edit", audit)
+        conn.executemany(_AUDIT_INSERT, audit_rows)
 
     def _index_rows(self, records: list, refs: dict) -> list[tuple[bytes, int]]:
         """Blind-index rows for new records, a (kind, field) at a time as a bulk save makes them."""
@@ -464,7 +478,8 @@ class ReplicaMixin:
             self._conn.execute(
                 "UPDATE conflicts SET resolution = ? WHERE id = ?", ("restored" if restore else "kept", conflict_id)
             )
-            self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id)
+            self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id,
+                        detail={"field": conflict.field})
 
     # -- helpers ------------------------------------------------------------------------
     def _errors(self):
