@@ -37,6 +37,17 @@ def record_time(record_id: str) -> float:
         return 0.0
 
 
+def form_or_none(ctx: "Context", form_id: str | None) -> "forms.Form | None":
+    """The record's form, or None when this laptop does not have it (its answers then show
+    by field name). Any thread."""
+    if not form_id:
+        return None
+    try:
+        return ctx.form(form_id)
+    except (forms.FormError, OSError):
+        return None
+
+
 class Prefs:
     """Non-personal preferences only (language, auto-lock), in an ini file beside the profile."""
 

@@ -5,17 +5,16 @@ import heapq
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMessageBox, QPlainTextEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView,
+    QVBoxLayout, QWidget,
 )
 
-from storage.hlc import wall_ms
-
-from ..context import SUBMISSION_KIND, Context, record_time
+from ..context import SUBMISSION_KIND, Context, form_or_none, record_time
 from ..errors import present
 from ..i18n import tr
+from ..record_view import RecordDialog, record_title
 from ..workers import give_way
-from .home import summary_text, when
+from .home import describe, summary_text, when
 
 
 SORT_CHUNK = 4096
@@ -148,32 +147,6 @@ class RecordsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.headers[section]
         return None
-
-
-class RecordDialog(QDialog):
-    """A record's answers and its history from the audit log."""
-
-    def __init__(self, record, history: list, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(tr("Record"))
-        self.resize(640, 520)
-        lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(tr("Answers")))
-        answers = QPlainTextEdit()
-        answers.setReadOnly(True)
-        answers.setObjectName("recordAnswers")
-        answers.setPlainText("\n".join(f"{k}: {v}" for k, v in record.fields.items()))
-        lay.addWidget(answers, 2)
-        lay.addWidget(QLabel(tr("History")))
-        hist = QPlainTextEdit()
-        hist.setReadOnly(True)
-        hist.setObjectName("recordHistory")
-        hist.setPlainText("\n".join(
-            f"{when(wall_ms(e.hlc) / 1000)}  {e.action}  {e.user_name or ''}" for e in history))
-        lay.addWidget(hist, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
 
 
 class RecordsScreen(QWidget):
@@ -319,8 +292,21 @@ class RecordsScreen(QWidget):
         rid = self.selected_id()
         if rid is None:
             return
-        self.ctx.run(lambda st: (st.get_record(rid), st.audit_entries(rid)),
-                     lambda res: RecordDialog(*res, parent=self).open(), lambda exc: present(self, exc), owner=self)
+        ctx, lang = self.ctx, self.ctx.prefs.language
+
+        def load(st):
+            record = st.get_record(rid)
+            return record, st.audit_entries(rid), form_or_none(ctx, record.form_id), st.device_id
+
+        self.ctx.run(load, self.show_record, lambda exc: present(self, exc), owner=self)
+
+    def show_record(self, loaded: tuple) -> None:
+        record, history, form, device = loaded
+        lang = self.ctx.prefs.language
+        title = record_title(self.titles.get(record.form_id, record.form_id or ""), describe(record.fields, form, lang))
+        dialog = RecordDialog(record, history, form, lang, device, title, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def on_edit_clicked(self) -> None:
         rid = self.selected_id()

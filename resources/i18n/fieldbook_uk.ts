@@ -4,6 +4,30 @@
   <context>
     <name>Fieldbook</name>
     <message>
+      <source>this laptop</source>
+      <translation>цей ноутбук</translation>
+    </message>
+    <message>
+      <source>another laptop</source>
+      <translation>інший ноутбук</translation>
+    </message>
+    <message>
+      <source>someone with the recovery key</source>
+      <translation>хтось із ключем відновлення</translation>
+    </message>
+    <message>
+      <source>another laptop ({id})</source>
+      <translation>інший ноутбук ({id})</translation>
+    </message>
+    <message>
+      <source>{person}, {laptop}</source>
+      <translation>{person}, {laptop}</translation>
+    </message>
+    <message>
+      <source>{who}, {when}</source>
+      <translation>{who}, {when}</translation>
+    </message>
+    <message>
       <source>The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.</source>
       <translation>Хаб відкликав цей ноутбук: він більше не може синхронізуватися. Його дані залишаються тут; зверніться до хабу.</translation>
     </message>
@@ -216,6 +240,82 @@
       <translation>Сьогодні</translation>
     </message>
     <message>
+      <source>Other answers</source>
+      <translation>Інші відповіді</translation>
+    </message>
+    <message>
+      <source>Yes</source>
+      <translation>Так</translation>
+    </message>
+    <message>
+      <source>No</source>
+      <translation>Ні</translation>
+    </message>
+    <message>
+      <source>Created</source>
+      <translation>Створено</translation>
+    </message>
+    <message>
+      <source>Answers</source>
+      <translation>Відповіді</translation>
+    </message>
+    <message>
+      <source>History</source>
+      <translation>Історія</translation>
+    </message>
+    <message>
+      <source>{form}: {name}</source>
+      <translation>{form}: {name}</translation>
+    </message>
+    <message>
+      <source>{n} entries</source>
+      <translation>записів: {n}</translation>
+    </message>
+    <message>
+      <source>No answers.</source>
+      <translation>Відповідей немає.</translation>
+    </message>
+    <message>
+      <source>Changed</source>
+      <translation>Змінено</translation>
+    </message>
+    <message>
+      <source>Deleted</source>
+      <translation>Видалено</translation>
+    </message>
+    <message>
+      <source>{when} · {who} · {what}</source>
+      <translation>{when} · {who} · {what}</translation>
+    </message>
+    <message>
+      <source>Changes received</source>
+      <translation>Отримано зміни</translation>
+    </message>
+    <message>
+      <source>{label} {n}</source>
+      <translation>{label} {n}</translation>
+    </message>
+    <message>
+      <source>Changed: {questions}</source>
+      <translation>Змінено: {questions}</translation>
+    </message>
+    <message>
+      <source>No history.</source>
+      <translation>Історії немає.</translation>
+    </message>
+    <message>
+      <source>Conflict reviewed: kept the current value of {question}</source>
+      <translation>Конфлікт розглянуто: залишено поточне значення «{question}»</translation>
+    </message>
+    <message>
+      <source>Conflict reviewed: restored the other value of {question}</source>
+      <translation>Конфлікт розглянуто: відновлено інше значення «{question}»</translation>
+    </message>
+    <message>
+      <source>Other event ({name})</source>
+      <translation>Інша подія ({name})</translation>
+    </message>
+    <message>
       <source>Save draft (Ctrl+S)</source>
       <translation>Зберегти чернетку (Ctrl+S)</translation>
     </message>
@@ -292,16 +392,8 @@
       <translation>Збережено</translation>
     </message>
     <message>
-      <source>Answers</source>
-      <translation>Відповіді</translation>
-    </message>
-    <message>
       <source>Form version</source>
       <translation>Версія форми</translation>
-    </message>
-    <message>
-      <source>Record</source>
-      <translation>Запис</translation>
     </message>
     <message>
       <source>Records</source>
@@ -326,10 +418,6 @@
     <message>
       <source>Delete this record? It is removed on every device after the next sync.</source>
       <translation>Видалити цей запис? Його буде видалено на всіх пристроях після наступної синхронізації.</translation>
-    </message>
-    <message>
-      <source>History</source>
-      <translation>Історія</translation>
     </message>
     <message>
       <source>View and history</source>
@@ -606,6 +694,10 @@
     <message>
       <source>Applying the changes…</source>
       <translation>Застосування змін…</translation>
+    </message>
+    <message>
+      <source>Record</source>
+      <translation>Запис</translation>
     </message>
     <message>
       <source>Field</source>
