@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
             if name == "records":
                 built = RecordsScreen(self.ctx, self.home.titles)
                 built.edit_record.connect(self.edit_record)
+                built.open_draft.connect(self.open_draft)
             elif name == "sync":
                 built = SyncScreen(self.ctx)
             else:

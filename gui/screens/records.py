@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -9,7 +10,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from ..context import SUBMISSION_KIND, Context, form_or_none, record_time
+from ..attribution import stamp_time
+from ..context import DRAFT_KIND, EDITING_FIELD, SUBMISSION_KIND, Context, form_or_none, record_time
 from ..errors import present
 from ..i18n import tr
 from ..record_view import RecordDialog, record_title
@@ -24,51 +26,82 @@ SEARCH_PAUSE_MS = 150
 class RowSet:
     """A form's records for the table, column by column: a few lists of strings, so 100k
     rows are a handful of objects for the garbage collector to walk, not 100k tuples.
-    Row ``i`` is ``ids[i]``; rows are in id order, which is the order they were saved."""
+    Row ``i`` is ``ids[i]``. ``stamps[i]`` is when the row last changed (``hlc@device``, whose
+    string order is time order): "Saved" shows it and sorts by it."""
 
-    __slots__ = ("ids", "saved", "answers", "versions", "haystack")
+    __slots__ = ("ids", "saved", "states", "answers", "versions", "stamps", "haystack", "drafts", "editing")
 
     def __init__(self) -> None:
         self.ids: list[str] = []
-        self.saved: list[str] = []      # shown to the minute; sorts by id
+        self.saved: list[str] = []      # the last change, shown to the minute; sorts by ``stamps``
+        self.states: list[str] = []     # draft, waiting to sync, or synced (a few shared strings)
         self.answers: list[str] = []
         self.versions: list[str] = []
+        self.stamps: list[str] = []
         self.haystack: list[str] = []   # what the search looks in, casefolded
+        self.drafts: set[str] = set()   # rows that are unfinished drafts, not finished records
+        self.editing: dict[str, str] = {}  # finished record -> the draft that edits it
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def append(self, rid: str, saved: str, answers: str, version: str) -> None:
+    def append(self, rid: str, saved: str, answers: str, version: str, state: str = "", stamp: str = "") -> None:
         self.ids.append(rid)
         self.saved.append(saved)
+        self.states.append(state)
         self.answers.append(answers)
         self.versions.append(version)
-        self.haystack.append(f"{saved}\n{answers}\n{version}".casefold())
+        self.stamps.append(stamp)
+        self.haystack.append(f"{saved}\n{state}\n{answers}\n{version}".casefold())
 
     def column(self, column: int) -> list[str]:
-        return (self.saved, self.answers, self.versions)[column]
+        return (self.saved, self.states, self.answers, self.versions)[column]
 
 
-def load_rows(store, form_id: str, form=None, lang: str | None = None) -> RowSet:
-    """Runs on the store worker: the form's records, oldest first."""
+def state_words() -> dict[str, str]:
+    """What the State column says (on the GUI thread: the worker is handed the words)."""
+    return {"draft": tr("Draft"), "editing": tr("Being edited (draft)"), "waiting": tr("Finalised, waiting to sync"),
+            "synced": tr("Synced")}
+
+
+def load_rows(store, form_id: str, form=None, lang: str | None = None, words: dict[str, str] | None = None) -> RowSet:
+    """Runs on the store worker: the form's records, oldest first, then its unfinished drafts.
+    The state and the time of the last change come from plaintext columns (the outbox and
+    each record's newest stamp), not from decrypting anything more."""
+    words = words or {"draft": "draft", "editing": "editing", "waiting": "waiting", "synced": "synced"}
     rows = RowSet()
+    stamps = store.record_stamps(SUBMISSION_KIND, form_id=form_id)
+    waiting = store.waiting_record_ids(form_id=form_id)
+    drafts = list(store.list_records(DRAFT_KIND, form_id=form_id))  # a few: the ones not yet finished
+    draft_stamps = store.record_stamps(DRAFT_KIND, form_id=form_id) if drafts else {}
+    rows.editing = {d.fields[EDITING_FIELD]: d.id for d in drafts if d.fields.get(EDITING_FIELD)}
     for r in give_way(store.list_records(SUBMISSION_KIND, form_id=form_id)):
-        rows.append(r.id, when(record_time(r.id)), summary_text(r.fields, limit=6, form=form, lang=lang),
-                    r.form_version or "")
+        stamp = stamps.get(r.id, "")
+        state = words["editing"] if r.id in rows.editing else words["waiting"] if r.id in waiting else words["synced"]
+        rows.append(r.id, when(stamp_time(stamp) if stamp else record_time(r.id)),
+                    summary_text(r.fields, limit=6, form=form, lang=lang), r.form_version or "", state, stamp)
+    for d in drafts:
+        if d.fields.get(EDITING_FIELD):
+            continue  # shown as its record's state
+        stamp = draft_stamps.get(d.id, "")
+        rows.append(d.id, when(stamp_time(stamp) if stamp else record_time(d.id)),
+                    summary_text(d.fields, limit=6, form=form, lang=lang), d.form_version or "", words["draft"], stamp)
+        rows.drafts.add(d.id)
     return rows
 
 
 def sort_order(rows: RowSet, column: int, order: Qt.SortOrder) -> list[int]:
-    """Row numbers in the table's order; off the GUI thread. "Saved" sorts by record id:
-    UUIDv7s are time-ordered and rows are already in id order, while the shown time is
-    only to the minute. Other columns sort in chunks merged in Python: one sort of 100k
-    strings is a single call that holds the interpreter lock for tens of milliseconds,
-    and the GUI thread would wait that long."""
+    """Row numbers in the table's order; off the GUI thread. "Saved" sorts by the stamp of
+    the last change; when that is already the rows' order (nothing edited since it was
+    saved, the usual case), no sort is needed. Columns sort in chunks merged in Python: one
+    sort of 100k strings is a single call that holds the interpreter lock for tens of
+    milliseconds, and the GUI thread would wait that long."""
     descending = order == Qt.SortOrder.DescendingOrder
     n = len(rows)
-    if column == 0:
+    key_list = rows.stamps if column == 0 else rows.column(column)
+    if column == 0 and all(map(str.__le__, key_list, itertools.islice(key_list, 1, None))):
         return list(range(n - 1, -1, -1)) if descending else list(range(n))
-    key = rows.column(column).__getitem__
+    key = key_list.__getitem__
     runs = [sorted(range(lo, min(lo + SORT_CHUNK, n)), key=key, reverse=descending)
             for lo in range(0, n, SORT_CHUNK)]
     if len(runs) == 1:
@@ -101,7 +134,7 @@ class RecordsModel(QAbstractTableModel):
         self.order: list[int] = []   # every row, sorted
         self.shown: list[int] = []   # the rows that match the search, sorted
         self.search = ""
-        self.headers = [tr("Saved"), tr("Answers"), tr("Form version")]
+        self.headers = [tr("Saved"), tr("State"), tr("Answers"), tr("Form version")]
         self.sorting: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.DescendingOrder)
 
     def set_rows(self, rows: RowSet, order: list[int]) -> None:
@@ -134,7 +167,7 @@ class RecordsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.shown)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else 3
+        return 0 if parent.isValid() else len(self.headers)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole:
@@ -151,6 +184,7 @@ class RecordsModel(QAbstractTableModel):
 
 class RecordsScreen(QWidget):
     edit_record = Signal(str)
+    open_draft = Signal(str)
 
     def __init__(self, ctx: Context, titles: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,7 +232,7 @@ class RecordsScreen(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setAccessibleName(tr("Records"))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), so no Tab trap
@@ -247,11 +281,11 @@ class RecordsScreen(QWidget):
         if self.ctx.store is None:
             return
         form_id = self.form_box.currentData()
-        ctx, lang, sorting = self.ctx, self.ctx.prefs.language, self.model.sorting
+        ctx, lang, sorting, words = self.ctx, self.ctx.prefs.language, self.model.sorting, state_words()
 
         def load(st):
             # The form is loaded on the worker too: a first load parses a spreadsheet.
-            rows = load_rows(st, form_id, ctx.form(form_id), lang)
+            rows = load_rows(st, form_id, ctx.form(form_id), lang, words)
             return rows, sorting, sort_order(rows, *sorting)
 
         self.ctx.run(load, self.on_loaded, lambda exc: present(self, exc), owner=self)
@@ -266,6 +300,7 @@ class RecordsScreen(QWidget):
             # Hidden (a sync reloads it in the background), the view measures every row,
             # not the ones on screen: 0.1 s for 4,000. It is sized again when shown.
             self.table.resizeColumnToContents(0)
+            self.table.resizeColumnToContents(1)
 
     def on_sort_requested(self, column: int, order: Qt.SortOrder) -> None:
         rows, sorting = self.model.rows, (column, order)
@@ -310,7 +345,14 @@ class RecordsScreen(QWidget):
 
     def on_edit_clicked(self) -> None:
         rid = self.selected_id()
-        if rid is not None:
+        if rid is None:
+            return
+        rows = self.model.rows
+        if rid in rows.drafts:
+            self.open_draft.emit(rid)
+        elif rid in rows.editing:  # carry on with the edit already started, not a second one
+            self.open_draft.emit(rows.editing[rid])
+        else:
             self.edit_record.emit(rid)
 
     def on_delete_clicked(self) -> None:

@@ -388,8 +388,28 @@
       <translation>Цей ноутбук не може відкрити цю форму: {reason} Оновіть Fieldbook або зверніться до хабу.</translation>
     </message>
     <message>
+      <source>Draft</source>
+      <translation>Чернетка</translation>
+    </message>
+    <message>
+      <source>Being edited (draft)</source>
+      <translation>Редагується (чернетка)</translation>
+    </message>
+    <message>
+      <source>Finalised, waiting to sync</source>
+      <translation>Завершено, очікує синхронізації</translation>
+    </message>
+    <message>
+      <source>Synced</source>
+      <translation>Синхронізовано</translation>
+    </message>
+    <message>
       <source>Saved</source>
       <translation>Збережено</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>Стан</translation>
     </message>
     <message>
       <source>Form version</source>
