@@ -464,6 +464,11 @@ class ReplicaMixin:
             out.append(Conflict(cid, rid, kind, name, value, stamp, winner, found, resolution))
         return out
 
+    def open_conflict_count(self) -> int:
+        """How many conflicts wait for review (plaintext: nothing is decrypted)."""
+        row = self._query_one("SELECT count(*) FROM conflicts WHERE resolution IS NULL")
+        return row[0] if row else 0
+
     def resolve_conflict(self, conflict_id: int, *, restore: bool) -> None:
         """Close a conflict. ``restore`` writes the losing value back as a new edit, which then wins everywhere."""
         matches = [c for c in self.conflicts(include_resolved=True) if c.id == conflict_id]

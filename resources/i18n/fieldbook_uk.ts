@@ -352,6 +352,10 @@
       <translation>Відповідей, які потребують уваги перед завершенням форми: {n}.</translation>
     </message>
     <message>
+      <source>Review conflicts</source>
+      <translation>Переглянути конфлікти</translation>
+    </message>
+    <message>
       <source>Start a form</source>
       <translation>Почати форму</translation>
     </message>
@@ -370,6 +374,10 @@
     <message>
       <source>No records yet.</source>
       <translation>Записів ще немає.</translation>
+    </message>
+    <message>
+      <source>{n} conflict(s) to review: two laptops changed the same answer, and one value was set aside.</source>
+      <translation>Конфліктів для перегляду: {n}. Два ноутбуки змінили ту саму відповідь, і одне значення відкладено.</translation>
     </message>
     <message>
       <source>(editing a finished record)</source>
@@ -612,6 +620,10 @@
       <translation>ще не синхронізовано</translation>
     </message>
     <message>
+      <source>{n} conflict(s) to review</source>
+      <translation>Конфліктів для перегляду: {n}</translation>
+    </message>
+    <message>
       <source>last sync {time}</source>
       <translation>остання синхронізація {time}</translation>
     </message>
@@ -652,20 +664,20 @@
       <translation>Імпортувати цей файл</translation>
     </message>
     <message>
-      <source>Conflicts: values that lost a concurrent edit</source>
-      <translation>Конфлікти: значення, що програли одночасному редагуванню</translation>
+      <source>Conflicts: two laptops changed the same answer</source>
+      <translation>Конфлікти: два ноутбуки змінили ту саму відповідь</translation>
     </message>
     <message>
       <source>Conflicts</source>
       <translation>Конфлікти</translation>
     </message>
     <message>
-      <source>Keep current value</source>
-      <translation>Залишити поточне значення</translation>
+      <source>Keep current value…</source>
+      <translation>Залишити поточне значення…</translation>
     </message>
     <message>
-      <source>Restore this value</source>
-      <translation>Відновити це значення</translation>
+      <source>Restore the value set aside…</source>
+      <translation>Відновити відкладене значення…</translation>
     </message>
     <message>
       <source>Bundle file</source>
@@ -674,6 +686,34 @@
     <message>
       <source>Fieldbook bundles (*.fbb)</source>
       <translation>Пакети Fieldbook (*.fbb)</translation>
+    </message>
+    <message>
+      <source>Restore the value set aside</source>
+      <translation>Відновити відкладене значення</translation>
+    </message>
+    <message>
+      <source>Restore “{lost}” as the answer to “{question}” in {record}? It replaces “{current}” on every laptop after the next sync.</source>
+      <translation>Відновити «{lost}» як відповідь на «{question}» у записі {record}? Воно замінить «{current}» на всіх ноутбуках після наступної синхронізації.</translation>
+    </message>
+    <message>
+      <source>Restore</source>
+      <translation>Відновити</translation>
+    </message>
+    <message>
+      <source>Keep the current value</source>
+      <translation>Залишити поточне значення</translation>
+    </message>
+    <message>
+      <source>Keep “{current}” as the answer to “{question}” in {record}? The value set aside, “{lost}”, is dropped and the conflict is closed.</source>
+      <translation>Залишити «{current}» як відповідь на «{question}» у записі {record}? Відкладене значення «{lost}» буде відкинуто, а конфлікт закрито.</translation>
+    </message>
+    <message>
+      <source>Keep</source>
+      <translation>Залишити</translation>
+    </message>
+    <message>
+      <source>(not on this laptop)</source>
+      <translation>(немає на цьому ноутбуці)</translation>
     </message>
     <message>
       <source>Not connected to a server</source>
@@ -720,16 +760,16 @@
       <translation>Запис</translation>
     </message>
     <message>
-      <source>Field</source>
-      <translation>Поле</translation>
+      <source>Question</source>
+      <translation>Питання</translation>
     </message>
     <message>
-      <source>Value that lost</source>
-      <translation>Значення, що програло</translation>
+      <source>Current value</source>
+      <translation>Поточне значення</translation>
     </message>
     <message>
-      <source>Found</source>
-      <translation>Виявлено</translation>
+      <source>Value set aside</source>
+      <translation>Відкладене значення</translation>
     </message>
     <message>
       <source>Choose a file first.</source>
@@ -742,6 +782,14 @@
     <message>
       <source>No conflicts to review.</source>
       <translation>Конфліктів для перегляду немає.</translation>
+    </message>
+    <message>
+      <source>Choose a conflict in the list first.</source>
+      <translation>Спершу виберіть конфлікт у списку.</translation>
+    </message>
+    <message>
+      <source>(the record was deleted)</source>
+      <translation>(запис видалено)</translation>
     </message>
     <message>
       <source>{n} change(s) waiting to be sent.</source>
@@ -760,6 +808,10 @@
       <translation>Відхилено: {reason}</translation>
     </message>
     <message>
+      <source>{record} (deleted)</source>
+      <translation>{record} (видалено)</translation>
+    </message>
+    <message>
       <source>Imported: {new} new change(s), {dup} already here, {conf} conflict(s); the hub confirmed {acked} of ours.</source>
       <translation>Імпортовано: нових змін — {new}, уже наявних — {dup}, конфліктів — {conf}; хаб підтвердив наших змін: {acked}.</translation>
     </message>
@@ -768,8 +820,8 @@
       <translation>Форми від хабу оновлено.</translation>
     </message>
     <message>
-      <source>{n} to review.</source>
-      <translation>Для перегляду: {n}.</translation>
+      <source>{n} to review. Choose a row, then keep the current value or restore the one set aside.</source>
+      <translation>Для перегляду: {n}. Виберіть рядок, а потім залиште поточне значення або відновіть відкладене.</translation>
     </message>
     <message>
       <source>Fieldbook is locked</source>
@@ -894,6 +946,10 @@
     <message>
       <source>About Fieldbook</source>
       <translation>Про Fieldbook</translation>
+    </message>
+    <message>
+      <source>Two laptops changed the same answer. Open Sync and USB to choose which value stays.</source>
+      <translation>Два ноутбуки змінили ту саму відповідь. Відкрийте «Синхронізація та USB», щоб вибрати, яке значення залишиться.</translation>
     </message>
     <message>
       <source>Offline-first data collection for field teams. Everything you type is encrypted on this computer, and synced with your team's server or by USB.</source>
