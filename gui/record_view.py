@@ -101,12 +101,12 @@ def _fill(section: Section, group: Question, data: dict, form: Form, lang: str |
             used.add(child.name)
             if not isinstance(entries, list) or not entries:
                 continue
-            repeat = Section(label)
+            # Each entry is a section of its own ("Household member 2"): a heading for the repeat
+            # above them would only say the same again.
             for k, entry in enumerate(entries, 1):
                 part = Section(tr("{label} {n}").format(label=label, n=k))
                 _fill(part, child, entry if isinstance(entry, dict) else {}, form, lang, set())
-                repeat.rows.append(part)
-            section.rows.append(repeat)
+                section.rows.append(part)
         elif child.is_group:
             part = Section(label)
             _fill(part, child, data, form, lang, used)
@@ -120,14 +120,16 @@ def _fill(section: Section, group: Question, data: dict, form: Form, lang: str |
 
 
 def sections_html(sections: list[Section]) -> str:
-    """Rich text for a QTextBrowser: a heading per section (smaller as they nest), then a
+    """Rich text for a QTextBrowser: a heading per section (larger at the top level), then a
     two-column table of question and answer. Every value is escaped."""
     out: list[str] = []
 
     def emit(section: Section, depth: int) -> None:
         if section.title:
-            level = min(3 + depth, 5)
-            out.append(f"<h{level}>{html.escape(section.title)}</h{level}>")
+            # Sizes relative to the pane's font (the system's), never fixed.
+            size = "large" if depth == 0 else "medium"
+            out.append(f'<p style="font-size: {size}; font-weight: 600; margin-top: 12px; margin-bottom: 2px">'
+                       f"{html.escape(section.title)}</p>")
         table: list[str] = []
 
         def flush() -> None:
@@ -154,13 +156,14 @@ def _fields_text(form: Form | None, names, lang: str | None) -> str:
     return ", ".join(question_label(form, n, lang) for n in names if not n.startswith("_"))
 
 
-def history_lines(record_id: str, history: list, form: Form | None, lang: str | None, this_device: str) -> list[str]:
-    """One line per event of a record's history (``Store.audit_entries(record_id)``), oldest
-    first: when, who on which laptop, and what changed, by question label."""
-    lines: list[tuple[float, str]] = []
+def history_lines(record_id: str, history: list, form: Form | None, lang: str | None,
+                  this_device: str) -> list[tuple[str, str, str]]:
+    """One ``(when, who, what)`` per event of a record's history (``Store.audit_entries(record_id)``),
+    oldest first: when, who on which laptop, and what changed, by question label."""
+    lines: list[tuple[float, tuple[str, str, str]]] = []
 
     def add(ts: float, who: str, what: str) -> None:
-        lines.append((ts, tr("{when} · {who} · {what}").format(when=when_text(ts), who=who, what=what)))
+        lines.append((ts, (when_text(ts), who, what)))
 
     for e in history:
         local_ts = stamp_time(e.hlc)
@@ -198,7 +201,7 @@ def history_lines(record_id: str, history: list, form: Form | None, lang: str | 
             what = tr("Other event ({name})").format(name=e.action)
         add(local_ts, who, what)
     lines.sort(key=lambda t: t[0])  # a change made elsewhere earlier arrives later: shown when it was made
-    return [text for _ts, text in lines]
+    return [entry for _ts, entry in lines]
 
 
 def record_title(form_title: str, name: str) -> str:
@@ -228,9 +231,10 @@ class RecordDialog(QDialog):
         self.answers = self._pane(split, tr("Answers"), "recordAnswers")
         self.answers.setHtml(sections_html(record_sections(form, record.fields, lang)))
         self.history = self._pane(split, tr("History"), "recordHistory")
-        lines = history_lines(record.id, history, form, lang, this_device)
-        self.history.setHtml("".join(f"<p>{html.escape(t)}</p>" for t in lines)
-                             or f"<p>{html.escape(tr('No history.'))}</p>")
+        self.entries = history_lines(record.id, history, form, lang, this_device)
+        self.history.setHtml("".join(
+            f'<p style="margin-bottom: 8px"><b>{html.escape(when)}</b> · {html.escape(who)}<br>{html.escape(what)}</p>'
+            for when, who, what in self.entries) or f"<p>{html.escape(tr('No history.'))}</p>")
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)

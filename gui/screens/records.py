@@ -300,7 +300,13 @@ class RecordsScreen(QWidget):
             # Hidden (a sync reloads it in the background), the view measures every row,
             # not the ones on screen: 0.1 s for 4,000. It is sized again when shown.
             self.table.resizeColumnToContents(0)
-            self.table.resizeColumnToContents(1)
+            self.fit_state_column()
+
+    def fit_state_column(self) -> None:
+        """As wide as the longest state's words (a few known strings: no rows to measure)."""
+        fm = self.table.fontMetrics()
+        widest = max(fm.horizontalAdvance(w) for w in (*state_words().values(), self.model.headers[1]))
+        self.table.setColumnWidth(1, widest + 4 * fm.averageCharWidth())
 
     def on_sort_requested(self, column: int, order: Qt.SortOrder) -> None:
         rows, sorting = self.model.rows, (column, order)

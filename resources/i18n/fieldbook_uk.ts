@@ -284,10 +284,6 @@
       <translation>Видалено</translation>
     </message>
     <message>
-      <source>{when} · {who} · {what}</source>
-      <translation>{when} · {who} · {what}</translation>
-    </message>
-    <message>
       <source>Changes received</source>
       <translation>Отримано зміни</translation>
     </message>

@@ -71,16 +71,16 @@ def test_record_view_shows_labels_choices_sections_and_history_in_ukrainian(qtbo
     assert "Жіноча" in answers and "Чоловіча" in answers
     assert "[{" not in answers and "member_age" not in answers
 
-    history = dialog.history.toPlainText().splitlines()
-    assert len(history) == 3, history
-    created, edited_here, edited_there = history
-    assert "Enumerator One, цей ноутбук" in created and "Створено" in created
-    assert "Enumerator One, цей ноутбук" in edited_here and "Скільки осіб" in edited_here
+    assert len(dialog.entries) == 3, dialog.entries
+    created, edited_here, edited_there = dialog.entries
+    assert created[1:] == ("Enumerator One, цей ноутбук", "Створено")
+    assert edited_here[1] == "Enumerator One, цей ноутбук" and edited_here[2].startswith("Змінено: Скільки осіб")
     # The other laptop's edit is credited to that laptop, not to the person unlocked here.
-    assert "Enumerator One" not in edited_there
-    assert f"інший ноутбук ({OTHER_LAPTOP[:8]})" in edited_there
-    assert "Населений пункт" in edited_there
-    assert "sync_edit" not in dialog.history.toPlainText() and "settlement" not in dialog.history.toPlainText()
+    assert edited_there[1] == f"інший ноутбук ({OTHER_LAPTOP[:8]})"
+    assert edited_there[2] == "Змінено: Населений пункт (місто, селище або село)"
+    shown = dialog.history.toPlainText()
+    assert all(part in shown for entry in dialog.entries for part in entry)
+    assert "sync_edit" not in shown and "settlement" not in shown and "hh_size" not in shown
 
 
 def test_tab_reaches_both_panes_then_close(qtbot, window_factory, profile):
