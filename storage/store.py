@@ -910,25 +910,27 @@ class Store(ReplicaMixin):
                         raise DamagedRecord(rid) from None
                     yield Record(rid, rkind, fid, fver, fields, clocks, bool(deleted))
 
-    def record_stamps(self, kind: str, *, form_id: str | None = None) -> dict[str, str]:
-        """When each live record of ``kind`` last changed, here or anywhere: its newest stamp
-        (``hlc@device``), by id. Read from plaintext columns: nothing is decrypted."""
+    def record_stamps(self, kind: str, *, form_id: str | None = None) -> Iterator[tuple[str, str]]:
+        """When each live record of ``kind`` last changed, here or anywhere: ``(id, newest
+        stamp)`` pairs (``hlc@device``), streamed. Read from plaintext columns: nothing is
+        decrypted. (Streamed, so a caller on a worker can let other threads in between rows.)"""
         sql, args = "SELECT id, updated FROM records WHERE kind = ? AND deleted = 0", [kind]
         if form_id is not None:
             sql += " AND form_id = ?"
             args.append(form_id)
         with translate_errors():
-            return dict(self._conn.execute(sql, args))
+            yield from self._conn.execute(sql, args)
 
-    def waiting_record_ids(self, *, form_id: str | None = None) -> set[str]:
-        """Records with a change made here that the server has not yet confirmed: the
-        outbox, by record. Local-only records (drafts) are never in it."""
+    def waiting_record_ids(self, *, form_id: str | None = None) -> Iterator[str]:
+        """Records with a change made here that the server has not yet confirmed (the
+        outbox, by record), streamed. Local-only records (drafts) are never in it."""
         sql, args = "SELECT DISTINCT record_id FROM changes WHERE acked = 0 AND device_id = ?", [self.device_id]
         if form_id is not None:
             sql += " AND form_id = ?"
             args.append(form_id)
         with translate_errors():
-            return {row[0] for row in self._conn.execute(sql, args)}
+            for (rid,) in self._conn.execute(sql, args):
+                yield rid
 
     def count_records(self, kind: str | None = None) -> int:
         sql, args = "SELECT count(*) FROM records WHERE deleted = 0", []

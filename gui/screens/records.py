@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import heapq
-import itertools
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -10,7 +9,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from ..attribution import stamp_time
 from ..context import DRAFT_KIND, EDITING_FIELD, SUBMISSION_KIND, Context, form_or_none, record_time
 from ..errors import present
 from ..i18n import tr
@@ -29,7 +27,7 @@ class RowSet:
     Row ``i`` is ``ids[i]``. ``stamps[i]`` is when the row last changed (``hlc@device``, whose
     string order is time order): "Saved" shows it and sorts by it."""
 
-    __slots__ = ("ids", "saved", "states", "answers", "versions", "stamps", "haystack", "drafts", "editing")
+    __slots__ = ("ids", "saved", "states", "answers", "versions", "stamps", "haystack", "drafts", "editing", "in_order")
 
     def __init__(self) -> None:
         self.ids: list[str] = []
@@ -41,6 +39,7 @@ class RowSet:
         self.haystack: list[str] = []   # what the search looks in, casefolded
         self.drafts: set[str] = set()   # rows that are unfinished drafts, not finished records
         self.editing: dict[str, str] = {}  # finished record -> the draft that edits it
+        self.in_order = True               # are ``stamps`` ascending (then "Saved" needs no sort)?
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -51,6 +50,8 @@ class RowSet:
         self.states.append(state)
         self.answers.append(answers)
         self.versions.append(version)
+        if self.stamps and stamp < self.stamps[-1]:
+            self.in_order = False
         self.stamps.append(stamp)
         self.haystack.append(f"{saved}\n{state}\n{answers}\n{version}".casefold())
 
@@ -70,22 +71,38 @@ def load_rows(store, form_id: str, form=None, lang: str | None = None, words: di
     each record's newest stamp), not from decrypting anything more."""
     words = words or {"draft": "draft", "editing": "editing", "waiting": "waiting", "synced": "synced"}
     rows = RowSet()
-    stamps = store.record_stamps(SUBMISSION_KIND, form_id=form_id)
-    waiting = store.waiting_record_ids(form_id=form_id)
+    # give_way: each row read lets go of the interpreter lock and takes it straight back,
+    # which starves a waiting GUI thread (see gui/workers.py).
+    stamps = dict(give_way(store.record_stamps(SUBMISSION_KIND, form_id=form_id)))
+    waiting = set(give_way(store.waiting_record_ids(form_id=form_id)))
     drafts = list(store.list_records(DRAFT_KIND, form_id=form_id))  # a few: the ones not yet finished
-    draft_stamps = store.record_stamps(DRAFT_KIND, form_id=form_id) if drafts else {}
+    draft_stamps = dict(store.record_stamps(DRAFT_KIND, form_id=form_id)) if drafts else {}
     rows.editing = {d.fields[EDITING_FIELD]: d.id for d in drafts if d.fields.get(EDITING_FIELD)}
+    shown_minutes: dict[int, str] = {}  # formatting a time is the dearest step of a row: once per minute
+
+    def saved(rid: str, stamp: str) -> str:
+        # A stamp starts with its 16-hex-digit HLC: milliseconds, then a 16-bit counter (storage/hlc.py).
+        ms = int(stamp[:16], 16) >> 16 if stamp else int(record_time(rid) * 1000)
+        minute = ms // 60_000
+        text = shown_minutes.get(minute)
+        if text is None:
+            text = shown_minutes[minute] = when(ms / 1000)
+        return text
+
+    draft_word, editing_word, waiting_word, synced_word = words["draft"], words["editing"], words["waiting"], words["synced"]
+    editing = rows.editing
     for r in give_way(store.list_records(SUBMISSION_KIND, form_id=form_id)):
-        stamp = stamps.get(r.id, "")
-        state = words["editing"] if r.id in rows.editing else words["waiting"] if r.id in waiting else words["synced"]
-        rows.append(r.id, when(stamp_time(stamp) if stamp else record_time(r.id)),
-                    summary_text(r.fields, limit=6, form=form, lang=lang), r.form_version or "", state, stamp)
+        rid = r.id
+        stamp = stamps.get(rid, "")
+        state = editing_word if rid in editing else waiting_word if rid in waiting else synced_word
+        rows.append(rid, saved(rid, stamp), summary_text(r.fields, limit=6, form=form, lang=lang), r.form_version or "",
+                    state, stamp)
     for d in drafts:
         if d.fields.get(EDITING_FIELD):
             continue  # shown as its record's state
         stamp = draft_stamps.get(d.id, "")
-        rows.append(d.id, when(stamp_time(stamp) if stamp else record_time(d.id)),
-                    summary_text(d.fields, limit=6, form=form, lang=lang), d.form_version or "", words["draft"], stamp)
+        rows.append(d.id, saved(d.id, stamp), summary_text(d.fields, limit=6, form=form, lang=lang),
+                    d.form_version or "", draft_word, stamp)
         rows.drafts.add(d.id)
     return rows
 
@@ -99,7 +116,7 @@ def sort_order(rows: RowSet, column: int, order: Qt.SortOrder) -> list[int]:
     descending = order == Qt.SortOrder.DescendingOrder
     n = len(rows)
     key_list = rows.stamps if column == 0 else rows.column(column)
-    if column == 0 and all(map(str.__le__, key_list, itertools.islice(key_list, 1, None))):
+    if column == 0 and rows.in_order:
         return list(range(n - 1, -1, -1)) if descending else list(range(n))
     key = key_list.__getitem__
     runs = [sorted(range(lo, min(lo + SORT_CHUNK, n)), key=key, reverse=descending)

@@ -45,9 +45,14 @@ def test_chunked_sort_orders_rows_as_one_stable_sort_would(monkeypatch, column, 
 def test_saved_sorts_without_sorting_when_the_last_changes_are_in_row_order():
     from gui.screens import records
 
-    rows = _rows(50)
-    rows.stamps.sort()
+    rows = records.RowSet()
+    for i in range(50):
+        rows.append(f"id{i:06d}", "2026-11-27", "Synthetic", "2026.1", "Synced", f"{i:016x}@dev")
+    assert rows.in_order
     assert records.sort_order(rows, 0, Qt.SortOrder.DescendingOrder) == list(range(49, -1, -1))
+    rows.append("id000050", "2026-11-26", "Synthetic", "2026.1", "Synced", f"{7:016x}@dev")  # edited, say, earlier
+    assert not rows.in_order
+    assert records.sort_order(rows, 0, Qt.SortOrder.AscendingOrder)[:9] == [0, 1, 2, 3, 4, 5, 6, 7, 50]
 
 
 def test_search_ignores_case_looks_in_every_shown_column_and_keeps_the_order():
