@@ -327,17 +327,18 @@ class SyncScreen(QWidget):
             return
         if restore:
             title = tr("Restore the value set aside")
-            text = tr("Restore “{lost}” as the answer to “{question}” in {record}? It replaces “{current}” "
-                      "on every laptop after the next sync.")
+            text = tr("Restore “{lost}”?")
+            detail = tr("It replaces the current value, “{current}”, on every laptop after the next sync.")
             action = tr("Restore")
         else:
             title = tr("Keep the current value")
-            text = tr("Keep “{current}” as the answer to “{question}” in {record}? The value set aside, "
-                      "“{lost}”, is dropped and the conflict is closed.")
+            text = tr("Keep the current value, “{current}”?")
+            detail = tr("The value set aside, “{lost}”, is dropped and the conflict is closed.")
             action = tr("Keep")
-        box = QMessageBox(QMessageBox.Icon.Question, title,
-                          text.format(lost=view.lost, current=view.current, question=view.question, record=view.record),
-                          QMessageBox.StandardButton.Cancel, self)
+        words = {"lost": view.lost, "current": view.current}
+        box = QMessageBox(QMessageBox.Icon.Question, title, text.format(**words), QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(tr("Record: {record}\nQuestion: {question}").format(record=view.record, question=view.question)
+                               + "\n\n" + detail.format(**words))
         box.setObjectName("confirmConflict")
         yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)

@@ -688,8 +688,12 @@
       <translation>Відновити відкладене значення</translation>
     </message>
     <message>
-      <source>Restore “{lost}” as the answer to “{question}” in {record}? It replaces “{current}” on every laptop after the next sync.</source>
-      <translation>Відновити «{lost}» як відповідь на «{question}» у записі {record}? Воно замінить «{current}» на всіх ноутбуках після наступної синхронізації.</translation>
+      <source>Restore “{lost}”?</source>
+      <translation>Відновити «{lost}»?</translation>
+    </message>
+    <message>
+      <source>It replaces the current value, “{current}”, on every laptop after the next sync.</source>
+      <translation>Воно замінить поточне значення «{current}» на всіх ноутбуках після наступної синхронізації.</translation>
     </message>
     <message>
       <source>Restore</source>
@@ -700,8 +704,12 @@
       <translation>Залишити поточне значення</translation>
     </message>
     <message>
-      <source>Keep “{current}” as the answer to “{question}” in {record}? The value set aside, “{lost}”, is dropped and the conflict is closed.</source>
-      <translation>Залишити «{current}» як відповідь на «{question}» у записі {record}? Відкладене значення «{lost}» буде відкинуто, а конфлікт закрито.</translation>
+      <source>Keep the current value, “{current}”?</source>
+      <translation>Залишити поточне значення «{current}»?</translation>
+    </message>
+    <message>
+      <source>The value set aside, “{lost}”, is dropped and the conflict is closed.</source>
+      <translation>Відкладене значення «{lost}» буде відкинуто, а конфлікт закрито.</translation>
     </message>
     <message>
       <source>Keep</source>
@@ -818,6 +826,12 @@
     <message>
       <source>{n} to review. Choose a row, then keep the current value or restore the one set aside.</source>
       <translation>Для перегляду: {n}. Виберіть рядок, а потім залиште поточне значення або відновіть відкладене.</translation>
+    </message>
+    <message>
+      <source>Record: {record}
+Question: {question}</source>
+      <translation>Запис: {record}
+Питання: {question}</translation>
     </message>
     <message>
       <source>Fieldbook is locked</source>

@@ -65,7 +65,9 @@ def test_conflict_is_named_shown_with_both_authors_and_confirmed(qtbot, window_f
     qtbot.mouseClick(s.findChild(QPushButton, "conflictKeep"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _confirm_box(w) is not None, timeout=WAIT)
     box = _confirm_box(w)
-    assert current in box.text() and lost in box.text() and "Displacement status" in box.text()
+    said = box.text() + box.informativeText()
+    assert current in said and lost in said and "Displacement status of the household" in said
+    assert cells[0] in said  # the record, named as in the list
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.waitUntil(lambda: _confirm_box(w) is None, timeout=WAIT)
     done = []
@@ -77,7 +79,7 @@ def test_conflict_is_named_shown_with_both_authors_and_confirmed(qtbot, window_f
     qtbot.mouseClick(s.findChild(QPushButton, "conflictRestore"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _confirm_box(w) is not None, timeout=WAIT)
     box = _confirm_box(w)
-    assert "every laptop" in box.text()
+    assert lost in box.text() and "every laptop" in box.informativeText()
     [restore] = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
     restore.click()
     qtbot.waitUntil(lambda: s.table.rowCount() == 0 and not w.conflicts_badge.isVisible()
