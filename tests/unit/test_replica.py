@@ -194,3 +194,28 @@ def test_kept_and_restored_conflicts_name_the_field_in_the_history(make_store):
     holder.resolve_conflict(conflict.id, restore=False)
     kept = [e for e in holder.audit_entries(rid) if e.action == "conflict_kept"]
     assert [e.detail for e in kept] == [{"field": "members"}]
+
+
+def test_list_state_comes_from_plaintext_stamps_outbox_and_conflict_count(make_store):
+    a, b = make_store("a"), make_store("b")
+    one = a.save_record("household", {"members": 4}, form_id="hh")
+    two = a.save_record("household", {"members": 2}, form_id="hh")
+    other = a.save_record("household", {"members": 1}, form_id="other")
+    a.save_record("draft", {"members": 9}, form_id="hh")
+    assert set(a.waiting_record_ids(form_id="hh")) == {one, two}  # drafts never wait to sync
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    assert set(a.waiting_record_ids()) == set()
+    before = dict(a.record_stamps("household", form_id="hh"))
+    assert set(before) == {one, two} and other not in before
+    edited = a.edit_record(two, {"members": 3})
+    after = dict(a.record_stamps("household", form_id="hh"))
+    assert after[one] == before[one] and after[two] == edited.clocks["members"] > before[two]
+    assert set(a.waiting_record_ids(form_id="hh")) == {two}
+    # A concurrent edit of the same field on b: each side keeps the value that lost, for review.
+    b.edit_record(two, {"members": 5})
+    ship(a, b)
+    ship(b, a)
+    assert (a.open_conflict_count(), b.open_conflict_count()) == (1, 1)
+    a.resolve_conflict(a.conflicts()[0].id, restore=False)
+    assert (a.open_conflict_count(), b.open_conflict_count()) == (0, 1)
