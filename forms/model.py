@@ -119,6 +119,16 @@ class Form:
                 return text
         return self.title or self.form_id
 
+    def text_in(self, texts: dict[str, str], lang: str | None) -> str:
+        """A label, hint or choice text in ``lang``, else in the form's default language,
+        else whatever the form has ('' when it has none): the fallback a reader expects,
+        where ``Question.label`` would take the first column."""
+        for want in (lang, self.default_language):
+            text = _match(texts, want)
+            if text:
+                return text
+        return _pick(texts, None)
+
     def walk(self) -> Iterator[Question]:
         return self.root.walk()
 

@@ -38,6 +38,17 @@ def record_time(record_id: str) -> float:
         return 0.0
 
 
+def form_or_none(ctx: "Context", form_id: str | None) -> "forms.Form | None":
+    """The record's form, or None when this laptop does not have it (its answers then show
+    by field name). Any thread."""
+    if not form_id:
+        return None
+    try:
+        return ctx.form(form_id)
+    except (forms.FormError, OSError):
+        return None
+
+
 class Prefs:
     """Non-personal preferences only (language, auto-lock), in an ini file beside the profile."""
 
@@ -100,6 +111,7 @@ class Context(QObject):
     sync_state = Signal(object)      # SyncState, always delivered on the GUI thread
     records_changed = Signal()       # something was saved, edited, deleted or pulled
     forms_changed = Signal()         # the hub published or withdrew a form
+    conflicts_changed = Signal(int)  # how many conflicts wait for review (after unlock and every change)
     unlocked = Signal()
     locked = Signal()
 
@@ -119,7 +131,9 @@ class Context(QObject):
         self.published: dict[str, forms.Form] = {}     # forms the hub published to this team, loaded
         self.unusable: dict[str, tuple[str, str]] = {}  # published forms that do not load here: id -> (title, why)
         self._published_digests: dict[str, str] | None = None
+        self.open_conflicts = 0
         self.sync_state.connect(self.on_sync_state)
+        self.records_changed.connect(self.refresh_conflicts)  # a sync, an import or a review changes them
 
     # -- profile ---------------------------------------------------------------------------
     def has_profile(self) -> bool:
@@ -140,6 +154,7 @@ class Context(QObject):
         self._published_digests = None
         self.refresh_forms()
         self.unlocked.emit()
+        self.refresh_conflicts()
 
     def lock(self) -> None:
         """Stop syncing (off the GUI thread: a sync in flight may take a moment to end).
@@ -148,6 +163,8 @@ class Context(QObject):
         self.loop = None
         if loop is not None:
             self.tasks.background(loop.stop)
+        self.open_conflicts = 0
+        self.conflicts_changed.emit(0)  # nothing about the data shows while locked
         self.locked.emit()
 
     def shutdown(self) -> None:
@@ -193,6 +210,17 @@ class Context(QObject):
             self.sync_state.emit(self.last_state)
 
         self.run(lambda st: st.pending_count() if st.unlocked else 0, done)
+
+    def refresh_conflicts(self) -> None:
+        """Count the conflicts waiting for review (a cheap query) and tell the badges."""
+        if self.store is None:
+            return
+
+        def done(n: int) -> None:
+            self.open_conflicts = n
+            self.conflicts_changed.emit(n)
+
+        self.run(lambda st: st.open_conflict_count() if st.unlocked else 0, done)
 
     # -- forms -------------------------------------------------------------------------------
     def form(self, form_id: str) -> forms.Form:

@@ -26,11 +26,20 @@ from .screens.wizard import WizardScreen
 
 SIZE = (1366, 768)
 DEMO_PASSPHRASE = "demo passphrase for screenshots"
+DEMO_OTHER_LAPTOP = "5e1f0a9c3b7d2e48"  # a synthetic device id, shaped like a real one
 
 DEMO = [
     ("household_needs", {"consent": "yes", "assessment_date": "2026-03-02", "oblast": "UA63", "raion": "UA6312",
                          "hromada": "UA6312027", "settlement": "Vilkhivka", "displacement_status": "idp",
-                         "months_displaced": 14, "hh_size": 3}),
+                         "months_displaced": 14, "hh_size": 3,
+                         "members": [{"member_age": 41, "member_sex": "female", "member_disability": "no",
+                                      "member_relation": "head"},
+                                     {"member_age": 12, "member_sex": "male", "member_disability": "no",
+                                      "member_relation": "child"},
+                                     {"member_age": 8, "member_sex": "female", "member_disability": "yes",
+                                      "member_relation": "child"}],
+                         "priority_needs": "food shelter_repair", "shelter_condition": "light",
+                         "followup_consent": "yes"}),
     ("household_needs", {"consent": "yes", "assessment_date": "2026-03-02", "oblast": "UA12", "raion": "UA1202",
                          "hromada": "UA1202001", "settlement": "Novooleksandrivka", "displacement_status": "returnee",
                          "hh_size": 5}),
@@ -88,13 +97,22 @@ def make_demo_profile(directory: Path) -> None:
     store.save_record("draft", {"received_date": "2026-03-03", "channel": "in_person"}, form_id="complaints_feedback",
                       form_version="2026.11.1")
     store.add_user("Demo Team Lead", DEMO_PASSPHRASE + " 2", kdf=crypto.fast_kdf_for_tests())
+    store.acknowledge(len(ids))  # the hub has the records as first saved ...
+    store.edit_record(ids[0], {"months_displaced": 15})  # ... and not this edit yet
     # One value that lost a concurrent edit from another (synthetic) laptop, for the conflicts list.
     rec = store.get_record(ids[0])
     ours = rec.clocks["settlement"].split("@")[0]
     older = hlc.encode(hlc.decode(ours) - (60_000 << 16))
-    store.apply_changes([{"device_id": "demo-laptop-2", "seq": 1, "record_id": ids[0], "kind": "submission",
+    store.apply_changes([{"device_id": DEMO_OTHER_LAPTOP, "seq": 1, "record_id": ids[0], "kind": "submission",
                           "hlc": older, "fields": {"settlement": "Vilkhivka village"}, "form_id": "household_needs",
                           "form_version": "2026.11.1"}], merge=merge_change)
+    # ... and a later edit from that laptop, which it made having seen ours.
+    rec = store.get_record(ids[0])
+    seen = rec.clocks["hh_size"]
+    later = hlc.encode(hlc.decode(seen.split("@")[0]) + (90_000 << 16))
+    store.apply_changes([{"device_id": DEMO_OTHER_LAPTOP, "seq": 2, "record_id": ids[0], "kind": "submission",
+                          "hlc": later, "fields": {"hh_size": 4}, "bases": {"hh_size": seen},
+                          "form_id": "household_needs", "form_version": "2026.11.1"}], merge=merge_change)
     published = demo_published_form()
     store.receive_forms(1, {published["form_id"]: published["digest"]}, [published])
     store.close()
@@ -165,9 +183,24 @@ def render_all(out: Path) -> list[Path]:
             form.rows[("raion", ())].focus()
             shots.append(_grab(w, out, "form-keyboard", lang))
             w.show_screen("records")
-            _wait(lambda: w.records.model.rowCount() == 2)
+            _wait(lambda: w.records.model.rowCount() == 3)  # two records and the draft the form left
             w.records.table.selectRow(0)
             shots.append(_grab(w, out, "records", lang))
+            # The first household's record, with its history (an edit here, one from another laptop).
+            from .record_view import RecordDialog
+
+            model = w.records.model
+            row = next(i for i in range(model.rowCount())
+                       if "Vilkhivka" in model.index(i, 2).data() and model.record_id(i) not in model.rows.drafts)
+            w.records.table.selectRow(row)
+            w.records.on_view_clicked()
+            _wait(lambda: w.records.findChild(RecordDialog) is not None)
+            dialog = w.records.findChild(RecordDialog)
+            QCoreApplication.processEvents()
+            path = out / f"{lang}-record-view.png"
+            dialog.grab().save(str(path))
+            shots.append(path)
+            dialog.close()
             w.show_screen("sync")
             _wait(lambda: w.sync_screen.table.rowCount() == 1)
             w.sync_screen.path.setText("/media/usb/laptop-07.fbb")

@@ -22,7 +22,7 @@ from .screens.form import FormScreen
 from .screens.home import HomeScreen
 from .screens.records import RecordsScreen
 from .screens.settings import SettingsScreen
-from .screens.sync import SyncScreen, last_sync_text, state_text, state_tooltip
+from .screens.sync import SyncScreen, conflicts_text, last_sync_text, state_text, state_tooltip
 from .screens.unlock import UnlockScreen
 from .screens.wizard import WizardScreen
 
@@ -58,6 +58,10 @@ def style_sheet(base_pt: float) -> str:
 QLabel#screenTitle {{ font-size: {pt(1.65)}; font-weight: 600; padding: 4px 0 8px 0; }}
 QLabel#sectionTitle {{ font-size: {pt(1.3)}; font-weight: 600; }}
 QLabel#hint {{ color: #555; }}
+QPushButton#conflictsBadge, QFrame#conflictsBanner {{ background: #fff3cd; border: 1px solid #b26a00; color: #5c3600;
+    border-radius: 6px; padding: 2px 10px; font-weight: 600; }}
+QFrame#conflictsBanner QLabel {{ border: none; background: transparent; }}
+QFrame#conflictsBanner QPushButton {{ font-weight: 600; }}
 QLabel#message, QLabel#unlockMessage {{ color: #b00020; }}
 QLabel#recoveryKey {{ font-family: monospace; font-size: {pt(1.75)}; padding: 16px; border: 2px dashed #888; }}
 QGroupBox {{ font-weight: 600; margin-top: 12px; padding-top: 6px; }}
@@ -110,6 +114,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.watcher)
         self._build_chrome()
         ctx.sync_state.connect(self.on_sync_state)
+        ctx.conflicts_changed.connect(self.on_conflicts_changed)
 
     def apply_style(self) -> None:
         # QFontInfo: the size actually used, also when the system font is given in pixels.
@@ -157,18 +162,24 @@ class MainWindow(QMainWindow):
         self.sync_button = QPushButton(tr("Sync now"))
         self.sync_button.setObjectName("syncNow")
         self.sync_button.clicked.connect(self.ctx.sync_now)
-        self._status_widgets = [self.sync_label, self.last_label, self.pending_label, self.sync_button]
+        # Open conflicts show beside the sync state on every screen: "Up to date" alone hid them.
+        self.conflicts_badge = QPushButton()
+        self.conflicts_badge.setObjectName("conflictsBadge")
+        self.conflicts_badge.setToolTip(tr("Two laptops changed the same answer. Open Sync and USB to choose which value stays."))
+        self.conflicts_badge.clicked.connect(lambda: self.show_screen("sync") if hasattr(self, "nav") else None)
+        self.conflicts_badge.hide()
         holder = QWidget()
         row = QHBoxLayout(holder)
         row.setContentsMargins(6, 0, 6, 0)
         row.setSpacing(18)
-        for w in (self.sync_label, self.last_label, self.pending_label):
+        for w in (self.sync_label, self.last_label, self.pending_label, self.conflicts_badge):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.sync_button)
         self._status_widgets = [holder]
         bar.addWidget(holder, 1)
         self.on_sync_state(self.ctx.last_state)
+        self.on_conflicts_changed(self.ctx.open_conflicts)
 
     def on_about_triggered(self) -> None:
         # open(), not exec(): window-modal without a nested event loop, so sync and auto-lock go on.
@@ -199,6 +210,10 @@ class MainWindow(QMainWindow):
         self.last_label.setText(last_sync_text(state))
         self.pending_label.setText(tr("{n} waiting to sync").format(n=state.pending))
         self.sync_button.setEnabled(state.state not in ("not_enrolled", "syncing"))
+
+    def on_conflicts_changed(self, n: int) -> None:
+        self.conflicts_badge.setText(conflicts_text(n))
+        self.conflicts_badge.setVisible(n > 0)
 
     # -- start -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -257,6 +272,7 @@ class MainWindow(QMainWindow):
         self.home.open_form.connect(self.open_form)
         self.home.open_draft.connect(self.open_draft)
         self.home.open_record.connect(self.edit_record)
+        self.home.review_conflicts.connect(lambda: self.show_screen("sync"))
         self.stack.addWidget(self.home)
         # The other screens are built on the next turns of the event loop, one per turn, so
         # the unlock's own stretch on the GUI thread stays short; using one builds it at once.
@@ -286,6 +302,7 @@ class MainWindow(QMainWindow):
             if name == "records":
                 built = RecordsScreen(self.ctx, self.home.titles)
                 built.edit_record.connect(self.edit_record)
+                built.open_draft.connect(self.open_draft)
             elif name == "sync":
                 built = SyncScreen(self.ctx)
             else:

@@ -240,7 +240,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     with open_profile(args.profile, user=args.user) as store:
         store.get_record(args.id)
         for e in store.audit_entries(args.id):
-            print_json({"seq": e.seq, "hlc": e.hlc, "user": e.user_name, "action": e.action})
+            # A change that came by sync names the laptop it was made on ("device"), not a user here.
+            print_json({"seq": e.seq, "hlc": e.hlc, "user": e.user_name, "device": e.origin, "action": e.action})
     return 0
 
 

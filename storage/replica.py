@@ -84,6 +84,7 @@ class _Pending:
     changed: set = field(default_factory=set)
     ref: int | None = None          # records.ref, the blind index's handle
     outbox_seq: int | None = None   # our creation change still reading this row (see Store._keep_creation)
+    origins: list = field(default_factory=list)  # (device, hlc, fields it changed, deleted) of each change applied
 
 
 def check_change(c: dict) -> None:
@@ -365,7 +366,8 @@ class ReplicaMixin:
                         # is the whole of it, one stamp for every field, as a local save stores it.
                         rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), dict(c["fields"]),
                                      f"{c['hlc']}@{dev}", False)
-                        pending[rid] = _Pending(rec, False, changed=set(c["fields"]) or {"_created"})
+                        pending[rid] = _Pending(rec, False, changed=set(c["fields"]) or {"_created"},
+                                                origins=[(dev, c["hlc"], sorted(c["fields"]), False)])
                         continue
                     rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), {}, {}, False)
                     p = _Pending(rec, False)
@@ -379,6 +381,8 @@ class ReplicaMixin:
                 continue
             changed, lost = merge(rec, c)
             p.changed |= changed
+            if changed:
+                p.origins.append((dev, c["hlc"], sorted(f for f in changed if f != "_deleted"), bool(c.get("deleted"))))
             for item in lost:
                 result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
             for r in c.get("resolves") or ():
@@ -388,7 +392,9 @@ class ReplicaMixin:
                              "AND resolution IS NULL", (r["resolution"], rid, r["field"], r["stamp"]))
         from .store import _encode_clocks
 
-        new_rows, audit, new_live = [], [], []
+        from .store import _AUDIT_INSERT, ORIGIN_PREFIX
+
+        new_rows, new_live, audit_rows = [], [], []
         for rid, p in pending.items():
             rec = p.record
             if not p.changed:
@@ -415,7 +421,15 @@ class ReplicaMixin:
                 new_live.append(rec)
             else:
                 self._reindex(rec, p.ref, p.old_fields, p.changed)
-            audit.append(rid)
+            # Credited to the laptop the change came from, not to whoever is unlocked here.
+            # An edit keeps what changed, when and where (sealed); a record new here needs
+            # none: its id says when it was made.
+            dev = p.origins[-1][0] if p.origins else "?"
+            detail = None
+            if p.exists:
+                detail = {"changes": [{"device": d, "hlc": h, "fields": f, "deleted": gone}
+                                      for d, h, f, gone in p.origins]}
+            audit_rows.append(self._audit_row("sync_edit", rid, detail=detail, author=ORIGIN_PREFIX + dev))
         if new_rows:
             conn.executemany(
                 "INSERT INTO records (id, kind, form_id, form_version, clocks, updated, deleted, body) VALUES (?,?,?,?,?,?,?,?)",
@@ -425,7 +439,7 @@ class ReplicaMixin:
             ids = [r.id for r in new_live]
             refs = dict(conn.execute(f"SELECT id, ref FROM records WHERE id IN ({','.join('?' * len(ids))})", ids))
             conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", sorted(self._index_rows(new_live, refs)))
-        self._audit_records("sync_edit", audit)
+        conn.executemany(_AUDIT_INSERT, audit_rows)
 
     def _index_rows(self, records: list, refs: dict) -> list[tuple[bytes, int]]:
         """Blind-index rows for new records, a (kind, field) at a time as a bulk save makes them."""
@@ -475,6 +489,11 @@ class ReplicaMixin:
             out.append(Conflict(cid, rid, kind, name, value, stamp, winner, found, resolution))
         return out
 
+    def open_conflict_count(self) -> int:
+        """How many conflicts wait for review (plaintext: nothing is decrypted)."""
+        row = self._query_one("SELECT count(*) FROM conflicts WHERE resolution IS NULL")
+        return row[0] if row else 0
+
     def resolve_conflict(self, conflict_id: int, *, restore: bool) -> None:
         """Close a conflict. ``restore`` writes the losing value back as a new edit, which then wins everywhere."""
         matches = [c for c in self.conflicts(include_resolved=True) if c.id == conflict_id]
@@ -500,7 +519,8 @@ class ReplicaMixin:
                 # fields, which changes no record anywhere and closes the conflict.
                 self._append_change(sealer, record, self.clock.tick(), {}, None, resolves, deleted=False)
             self._conn.execute("UPDATE conflicts SET resolution = ? WHERE id = ?", (resolution, conflict_id))
-            self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id)
+            self._audit("conflict_restored" if restore else "conflict_kept", conflict.record_id,
+                        detail={"field": conflict.field})
 
     # -- changes the server refused for good: set aside ---------------------------------
     def _set_aside(self, refused: list[dict]) -> list[int]:

@@ -210,12 +210,22 @@ class _Tx:
 
 @dataclass
 class AuditEntry:
+    """One link of the audit chain, as the history shows it.
+
+    ``user_name`` is the person on this laptop who did it; None for changes that
+    came from another laptop by sync (nobody here wrote them), whose laptop is
+    ``origin`` (its device id; "" for entries written before the store kept it).
+    ``detail`` is the entry's sealed detail, opened only when one record's history
+    is asked for (the fields an edit changed, say)."""
+
     seq: int
     hlc: str
     user_id: str
     user_name: str | None
     action: str
     record_id: str | None
+    origin: str | None = None
+    detail: dict | None = None
 
 
 # --- sqlite errors -> typed errors ----------------------------------------------
@@ -931,6 +941,28 @@ class Store(ReplicaMixin):
                         raise DamagedRecord(rid) from None
                     yield Record(rid, rkind, fid, fver, fields, clocks, bool(deleted))
 
+    def record_stamps(self, kind: str, *, form_id: str | None = None) -> Iterator[tuple[str, str]]:
+        """When each live record of ``kind`` last changed, here or anywhere: ``(id, newest
+        stamp)`` pairs (``hlc@device``), streamed. Read from plaintext columns: nothing is
+        decrypted. (Streamed, so a caller on a worker can let other threads in between rows.)"""
+        sql, args = "SELECT id, updated FROM records WHERE kind = ? AND deleted = 0", [kind]
+        if form_id is not None:
+            sql += " AND form_id = ?"
+            args.append(form_id)
+        with translate_errors():
+            yield from self._conn.execute(sql, args)
+
+    def waiting_record_ids(self, *, form_id: str | None = None) -> Iterator[str]:
+        """Records with a change made here that the server has not yet confirmed (the
+        outbox, by record), streamed. Local-only records (drafts) are never in it."""
+        sql, args = "SELECT DISTINCT record_id FROM changes WHERE acked = 0 AND device_id = ?", [self.device_id]
+        if form_id is not None:
+            sql += " AND form_id = ?"
+            args.append(form_id)
+        with translate_errors():
+            for (rid,) in self._conn.execute(sql, args):
+                yield rid
+
     def count_records(self, kind: str | None = None) -> int:
         sql, args = "SELECT count(*) FROM records WHERE deleted = 0", []
         if kind:
@@ -1129,32 +1161,33 @@ class Store(ReplicaMixin):
         with translate_errors():
             self._conn.execute(_AUDIT_INSERT, row)
 
-    def _audit_row(self, action: str, record_id: str | None, *, detail: dict | None = None, records: bytes | None = None) -> tuple:
-        """The next link of the chain, as a row; ``records`` packs the ids a batch entry covers."""
+    def _audit_row(self, action: str, record_id: str | None, *, detail: dict | None = None, records: bytes | None = None,
+                   author: str | None = None) -> tuple:
+        """The next link of the chain, as a row; ``records`` packs the ids a batch entry covers.
+        ``author`` replaces the user id for what nobody here wrote (``origin_author``)."""
         tx = self._tx
         tx.audit_seq += 1
         seq = tx.audit_seq
         when = hlc.encode(self.clock.last)
+        uid = author or self.user_id
         blob = self._sealer.seal("audit", str(seq), _dumps(detail)) if detail is not None else None
-        mac = _audit_link(self._keys.audit, tx.audit_mac, seq, when, self.user_id, action, record_id, blob, records)
+        mac = _audit_link(self._keys.audit, tx.audit_mac, seq, when, uid, action, record_id, blob, records)
         tx.audit_mac = mac
-        return (seq, when, self.user_id, action, record_id, blob, mac, records)
-
-    def _audit_records(self, action: str, record_ids: list[str]) -> None:
-        """One audit link per record, written in one statement (the same chain as _audit)."""
-        rows = [self._audit_row(action, rid) for rid in record_ids]
-        with translate_errors():
-            self._conn.executemany(_AUDIT_INSERT, rows)
+        return (seq, when, uid, action, record_id, blob, mac, records)
 
     def audit_entries(self, record_id: str | None = None) -> list[AuditEntry]:
-        """The audit log, oldest first; with ``record_id``, that record's entries.
+        """The audit log, oldest first; with ``record_id``, that record's entries, their
+        sealed details opened.
 
         An entry that added a batch of records stands for one "add" per record here.
+        A change applied by sync is credited to the laptop it came from, never to the
+        person unlocked here (entries written before the store kept that laptop
+        say only that it was another one).
         """
-        self._need_key()
+        sealer = self._need_key()
         names = {s.user_id: s.name for s in self.keyring.users}
         names["recovery"] = "recovery key"
-        sql, args = "SELECT seq, hlc, user_id, action, record_id, records FROM audit", []
+        sql, args = "SELECT seq, hlc, user_id, action, record_id, records, detail FROM audit", []
         needle = None
         if record_id:
             try:
@@ -1166,9 +1199,18 @@ class Store(ReplicaMixin):
         with translate_errors():
             rows = self._conn.execute(sql + " ORDER BY seq", args).fetchall()
         out = []
-        for seq, h, uid, action, rid, packed in rows:
+        for seq, h, uid, action, rid, packed, blob in rows:
             if packed is None:
-                out.append(AuditEntry(seq, h, uid, names.get(uid), action, rid))
+                entry = AuditEntry(seq, h, uid, names.get(uid), action, rid)
+                if action in SYNC_ACTIONS:
+                    entry.user_name = None
+                    entry.origin = uid[len(ORIGIN_PREFIX):] if uid.startswith(ORIGIN_PREFIX) else ""
+                if record_id and blob is not None:
+                    try:
+                        entry.detail = _loads(sealer.open("audit", str(seq), blob))
+                    except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+                        raise DamagedRecord(rid or "?", "audit detail for record") from None
+                out.append(entry)
             elif record_id:
                 if needle is not None and needle in _unpack_ids(packed)[1]:
                     out.append(AuditEntry(seq, h, uid, names.get(uid), action, record_id))
@@ -1310,6 +1352,10 @@ class Store(ReplicaMixin):
 _CLOCKS = "coalesce(clocks, updated)"
 _CLOCKS_R = "coalesce(r.clocks, r.updated)"
 _REF, _OUTBOX_SEQ = 7, 8  # positions in Store._row
+# Audit entries of changes that came from another laptop: their author column names
+# that laptop (``ORIGIN_PREFIX`` + its device id), not the person unlocked here.
+ORIGIN_PREFIX = "device:"
+SYNC_ACTIONS = frozenset({"sync_edit"})
 _AUDIT_INSERT = "INSERT INTO audit (seq, hlc, user_id, action, record_id, detail, mac, records) VALUES (?,?,?,?,?,?,?,?)"
 _PACKED_FORMAT = 1
 

@@ -5,7 +5,7 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
 import forms
@@ -69,12 +69,28 @@ class HomeScreen(QWidget):
     open_form = Signal(str)           # form id: a new interview
     open_draft = Signal(str)          # draft record id
     open_record = Signal(str)         # submission id
+    review_conflicts = Signal()       # the banner's button: to the conflicts list
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("home")
         lay = QVBoxLayout(self)
+        # Open conflicts are said first, where the day starts: review is a person's decision.
+        self.banner = QFrame()
+        self.banner.setObjectName("conflictsBanner")
+        bl = QHBoxLayout(self.banner)
+        self.banner_text = QLabel()
+        self.banner_text.setWordWrap(True)
+        bl.addWidget(self.banner_text, 1)
+        review = QPushButton(tr("Review conflicts"))
+        review.setObjectName("reviewConflicts")
+        review.clicked.connect(self.review_conflicts)
+        bl.addWidget(review)
+        self.banner.hide()
+        lay.addWidget(self.banner)
+        ctx.conflicts_changed.connect(self.on_conflicts_changed)
+        self.on_conflicts_changed(ctx.open_conflicts)
         title = QLabel(tr("Start a form"))
         title.setObjectName("screenTitle")
         lay.addWidget(title)
@@ -105,6 +121,11 @@ class HomeScreen(QWidget):
         lay.addLayout(lists, 1)
         ctx.records_changed.connect(self.reload)
         self.reload()
+
+    def on_conflicts_changed(self, n: int) -> None:
+        self.banner_text.setText(tr("{n} conflict(s) to review: two laptops changed the same answer, "
+                                    "and one value was set aside.").format(n=n))
+        self.banner.setVisible(n > 0)
 
     def build_form_buttons(self) -> None:
         """One button per form: built-in ones, then those the hub published, each with its own

@@ -5,17 +5,16 @@ import heapq
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMessageBox, QPlainTextEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView,
+    QVBoxLayout, QWidget,
 )
 
-from storage.hlc import wall_ms
-
-from ..context import SUBMISSION_KIND, Context, record_time
+from ..context import DRAFT_KIND, EDITING_FIELD, SUBMISSION_KIND, Context, form_or_none, record_time
 from ..errors import present
 from ..i18n import tr
+from ..record_view import RecordDialog, record_title
 from ..workers import give_way
-from .home import summary_text, when
+from .home import describe, summary_text, when
 
 
 SORT_CHUNK = 4096
@@ -25,51 +24,101 @@ SEARCH_PAUSE_MS = 150
 class RowSet:
     """A form's records for the table, column by column: a few lists of strings, so 100k
     rows are a handful of objects for the garbage collector to walk, not 100k tuples.
-    Row ``i`` is ``ids[i]``; rows are in id order, which is the order they were saved."""
+    Row ``i`` is ``ids[i]``. ``stamps[i]`` is when the row last changed (``hlc@device``, whose
+    string order is time order): "Saved" shows it and sorts by it."""
 
-    __slots__ = ("ids", "saved", "answers", "versions", "haystack")
+    __slots__ = ("ids", "saved", "states", "answers", "versions", "stamps", "haystack", "drafts", "editing", "in_order")
 
     def __init__(self) -> None:
         self.ids: list[str] = []
-        self.saved: list[str] = []      # shown to the minute; sorts by id
+        self.saved: list[str] = []      # the last change, shown to the minute; sorts by ``stamps``
+        self.states: list[str] = []     # draft, waiting to sync, or synced (a few shared strings)
         self.answers: list[str] = []
         self.versions: list[str] = []
+        self.stamps: list[str] = []
         self.haystack: list[str] = []   # what the search looks in, casefolded
+        self.drafts: set[str] = set()   # rows that are unfinished drafts, not finished records
+        self.editing: dict[str, str] = {}  # finished record -> the draft that edits it
+        self.in_order = True               # are ``stamps`` ascending (then "Saved" needs no sort)?
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def append(self, rid: str, saved: str, answers: str, version: str) -> None:
+    def append(self, rid: str, saved: str, answers: str, version: str, state: str = "", stamp: str = "") -> None:
         self.ids.append(rid)
         self.saved.append(saved)
+        self.states.append(state)
         self.answers.append(answers)
         self.versions.append(version)
-        self.haystack.append(f"{saved}\n{answers}\n{version}".casefold())
+        if self.stamps and stamp < self.stamps[-1]:
+            self.in_order = False
+        self.stamps.append(stamp)
+        self.haystack.append(f"{saved}\n{state}\n{answers}\n{version}".casefold())
 
     def column(self, column: int) -> list[str]:
-        return (self.saved, self.answers, self.versions)[column]
+        return (self.saved, self.states, self.answers, self.versions)[column]
 
 
-def load_rows(store, form_id: str, form=None, lang: str | None = None) -> RowSet:
-    """Runs on the store worker: the form's records, oldest first."""
+def state_words() -> dict[str, str]:
+    """What the State column says (on the GUI thread: the worker is handed the words)."""
+    return {"draft": tr("Draft"), "editing": tr("Being edited (draft)"), "waiting": tr("Finalised, waiting to sync"),
+            "synced": tr("Synced")}
+
+
+def load_rows(store, form_id: str, form=None, lang: str | None = None, words: dict[str, str] | None = None) -> RowSet:
+    """Runs on the store worker: the form's records, oldest first, then its unfinished drafts.
+    The state and the time of the last change come from plaintext columns (the outbox and
+    each record's newest stamp), not from decrypting anything more."""
+    words = words or {"draft": "draft", "editing": "editing", "waiting": "waiting", "synced": "synced"}
     rows = RowSet()
+    # give_way: each row read lets go of the interpreter lock and takes it straight back,
+    # which starves a waiting GUI thread (see gui/workers.py).
+    stamps = dict(give_way(store.record_stamps(SUBMISSION_KIND, form_id=form_id)))
+    waiting = set(give_way(store.waiting_record_ids(form_id=form_id)))
+    drafts = list(store.list_records(DRAFT_KIND, form_id=form_id))  # a few: the ones not yet finished
+    draft_stamps = dict(store.record_stamps(DRAFT_KIND, form_id=form_id)) if drafts else {}
+    rows.editing = {d.fields[EDITING_FIELD]: d.id for d in drafts if d.fields.get(EDITING_FIELD)}
+    shown_minutes: dict[int, str] = {}  # formatting a time is the dearest step of a row: once per minute
+
+    def saved(rid: str, stamp: str) -> str:
+        # A stamp starts with its 16-hex-digit HLC: milliseconds, then a 16-bit counter (storage/hlc.py).
+        ms = int(stamp[:16], 16) >> 16 if stamp else int(record_time(rid) * 1000)
+        minute = ms // 60_000
+        text = shown_minutes.get(minute)
+        if text is None:
+            text = shown_minutes[minute] = when(ms / 1000)
+        return text
+
+    draft_word, editing_word, waiting_word, synced_word = words["draft"], words["editing"], words["waiting"], words["synced"]
+    editing = rows.editing
     for r in give_way(store.list_records(SUBMISSION_KIND, form_id=form_id)):
-        rows.append(r.id, when(record_time(r.id)), summary_text(r.fields, limit=6, form=form, lang=lang),
-                    r.form_version or "")
+        rid = r.id
+        stamp = stamps.get(rid, "")
+        state = editing_word if rid in editing else waiting_word if rid in waiting else synced_word
+        rows.append(rid, saved(rid, stamp), summary_text(r.fields, limit=6, form=form, lang=lang), r.form_version or "",
+                    state, stamp)
+    for d in drafts:
+        if d.fields.get(EDITING_FIELD):
+            continue  # shown as its record's state
+        stamp = draft_stamps.get(d.id, "")
+        rows.append(d.id, saved(d.id, stamp), summary_text(d.fields, limit=6, form=form, lang=lang),
+                    d.form_version or "", draft_word, stamp)
+        rows.drafts.add(d.id)
     return rows
 
 
 def sort_order(rows: RowSet, column: int, order: Qt.SortOrder) -> list[int]:
-    """Row numbers in the table's order; off the GUI thread. "Saved" sorts by record id:
-    UUIDv7s are time-ordered and rows are already in id order, while the shown time is
-    only to the minute. Other columns sort in chunks merged in Python: one sort of 100k
-    strings is a single call that holds the interpreter lock for tens of milliseconds,
-    and the GUI thread would wait that long."""
+    """Row numbers in the table's order; off the GUI thread. "Saved" sorts by the stamp of
+    the last change; when that is already the rows' order (nothing edited since it was
+    saved, the usual case), no sort is needed. Columns sort in chunks merged in Python: one
+    sort of 100k strings is a single call that holds the interpreter lock for tens of
+    milliseconds, and the GUI thread would wait that long."""
     descending = order == Qt.SortOrder.DescendingOrder
     n = len(rows)
-    if column == 0:
+    key_list = rows.stamps if column == 0 else rows.column(column)
+    if column == 0 and rows.in_order:
         return list(range(n - 1, -1, -1)) if descending else list(range(n))
-    key = rows.column(column).__getitem__
+    key = key_list.__getitem__
     runs = [sorted(range(lo, min(lo + SORT_CHUNK, n)), key=key, reverse=descending)
             for lo in range(0, n, SORT_CHUNK)]
     if len(runs) == 1:
@@ -102,7 +151,7 @@ class RecordsModel(QAbstractTableModel):
         self.order: list[int] = []   # every row, sorted
         self.shown: list[int] = []   # the rows that match the search, sorted
         self.search = ""
-        self.headers = [tr("Saved"), tr("Answers"), tr("Form version")]
+        self.headers = [tr("Saved"), tr("State"), tr("Answers"), tr("Form version")]
         self.sorting: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.DescendingOrder)
 
     def set_rows(self, rows: RowSet, order: list[int]) -> None:
@@ -135,7 +184,7 @@ class RecordsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.shown)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else 3
+        return 0 if parent.isValid() else len(self.headers)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole:
@@ -150,34 +199,9 @@ class RecordsModel(QAbstractTableModel):
         return None
 
 
-class RecordDialog(QDialog):
-    """A record's answers and its history from the audit log."""
-
-    def __init__(self, record, history: list, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(tr("Record"))
-        self.resize(640, 520)
-        lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(tr("Answers")))
-        answers = QPlainTextEdit()
-        answers.setReadOnly(True)
-        answers.setObjectName("recordAnswers")
-        answers.setPlainText("\n".join(f"{k}: {v}" for k, v in record.fields.items()))
-        lay.addWidget(answers, 2)
-        lay.addWidget(QLabel(tr("History")))
-        hist = QPlainTextEdit()
-        hist.setReadOnly(True)
-        hist.setObjectName("recordHistory")
-        hist.setPlainText("\n".join(
-            f"{when(wall_ms(e.hlc) / 1000)}  {e.action}  {e.user_name or ''}" for e in history))
-        lay.addWidget(hist, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
-
-
 class RecordsScreen(QWidget):
     edit_record = Signal(str)
+    open_draft = Signal(str)
 
     def __init__(self, ctx: Context, titles: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,7 +249,7 @@ class RecordsScreen(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setAccessibleName(tr("Records"))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), so no Tab trap
@@ -275,11 +299,11 @@ class RecordsScreen(QWidget):
         if self.ctx.store is None:
             return
         form_id = self.form_box.currentData()
-        ctx, lang, sorting = self.ctx, self.ctx.prefs.language, self.model.sorting
+        ctx, lang, sorting, words = self.ctx, self.ctx.prefs.language, self.model.sorting, state_words()
 
         def load(st):
             # The form is loaded on the worker too: a first load parses a spreadsheet.
-            rows = load_rows(st, form_id, ctx.form(form_id), lang)
+            rows = load_rows(st, form_id, ctx.form(form_id), lang, words)
             return rows, sorting, sort_order(rows, *sorting)
 
         self.ctx.run(load, self.on_loaded, lambda exc: present(self, exc), owner=self)
@@ -294,6 +318,13 @@ class RecordsScreen(QWidget):
             # Hidden (a sync reloads it in the background), the view measures every row,
             # not the ones on screen: 0.1 s for 4,000. It is sized again when shown.
             self.table.resizeColumnToContents(0)
+            self.fit_state_column()
+
+    def fit_state_column(self) -> None:
+        """As wide as the longest state's words (a few known strings: no rows to measure)."""
+        fm = self.table.fontMetrics()
+        widest = max(fm.horizontalAdvance(w) for w in (*state_words().values(), self.model.headers[1]))
+        self.table.setColumnWidth(1, widest + 4 * fm.averageCharWidth())
 
     def on_sort_requested(self, column: int, order: Qt.SortOrder) -> None:
         rows, sorting = self.model.rows, (column, order)
@@ -320,12 +351,32 @@ class RecordsScreen(QWidget):
         rid = self.selected_id()
         if rid is None:
             return
-        self.ctx.run(lambda st: (st.get_record(rid), st.audit_entries(rid)),
-                     lambda res: RecordDialog(*res, parent=self).open(), lambda exc: present(self, exc), owner=self)
+        ctx, lang = self.ctx, self.ctx.prefs.language
+
+        def load(st):
+            record = st.get_record(rid)
+            return record, st.audit_entries(rid), form_or_none(ctx, record.form_id), st.device_id
+
+        self.ctx.run(load, self.show_record, lambda exc: present(self, exc), owner=self)
+
+    def show_record(self, loaded: tuple) -> None:
+        record, history, form, device = loaded
+        lang = self.ctx.prefs.language
+        title = record_title(self.titles.get(record.form_id, record.form_id or ""), describe(record.fields, form, lang))
+        dialog = RecordDialog(record, history, form, lang, device, title, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def on_edit_clicked(self) -> None:
         rid = self.selected_id()
-        if rid is not None:
+        if rid is None:
+            return
+        rows = self.model.rows
+        if rid in rows.drafts:
+            self.open_draft.emit(rid)
+        elif rid in rows.editing:  # carry on with the edit already started, not a second one
+            self.open_draft.emit(rows.editing[rid])
+        else:
             self.edit_record.emit(rid)
 
     def on_delete_clicked(self) -> None:

@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHeaderView, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QFileDialog, QHeaderView, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
+    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from storage import errors as se
-from storage.hlc import wall_ms
 from sync import errors as sy
 from sync.client import SyncState
 
-from ..context import Context
+from ..attribution import stamp_author, stamp_time, who_when
+from ..context import Context, form_or_none
 from ..errors import message_for, present
 from ..i18n import tr
+from ..record_view import answer_text, question_label, record_title
+from .home import describe
 
 
 # Reasons that must be seen, not left to a tooltip: the person has something to do or to know.
@@ -96,6 +99,11 @@ def set_aside_text(n: int) -> str:
               "with 'sync set-aside --export'.").format(n=n)
 
 
+def conflicts_text(n: int) -> str:
+    """The badge beside the sync state."""
+    return tr("{n} conflict(s) to review").format(n=n)
+
+
 def last_sync_text(state: SyncState) -> str:
     if not state.last_sync:
         return tr("never synced")
@@ -162,25 +170,30 @@ class SyncScreen(QWidget):
         ul.addWidget(self.result)
         lay.addWidget(usb)
 
-        conflicts = QGroupBox(tr("Conflicts: values that lost a concurrent edit"))
+        conflicts = QGroupBox(tr("Conflicts: two laptops changed the same answer"))
         cl = QVBoxLayout(conflicts)
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("conflictsTable")
-        self.table.setHorizontalHeaderLabels([tr("Record"), tr("Field"), tr("Value that lost"), tr("Found")])
+        self.table.setHorizontalHeaderLabels([tr("Record"), tr("Question"), tr("Current value"), tr("Value set aside")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        for col in range(4):
+            self.table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setAccessibleName(tr("Conflicts"))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it), so no Tab trap
         cl.addWidget(self.table, 1)
         crow = QHBoxLayout()
+        self.views: list[ConflictView] = []
         self.conflict_note = QLabel()
+        self.conflict_note.setWordWrap(True)
         crow.addWidget(self.conflict_note, 1)
-        keep = QPushButton(tr("Keep current value"))
+        keep = QPushButton(tr("Keep current value…"))
         keep.setObjectName("conflictKeep")
         keep.clicked.connect(lambda: self.on_resolve_clicked(False))
-        restore = QPushButton(tr("Restore this value"))
+        restore = QPushButton(tr("Restore the value set aside…"))
         restore.setObjectName("conflictRestore")
         restore.clicked.connect(lambda: self.on_resolve_clicked(True))
         crow.addWidget(keep)
@@ -283,23 +296,118 @@ class SyncScreen(QWidget):
     def reload_conflicts(self) -> None:
         if self.ctx.store is None:
             return
-        self.ctx.run(lambda st: st.conflicts(), self.on_conflicts, lambda exc: present(self, exc), owner=self)
+        ctx = self.ctx
 
-    def on_conflicts(self, conflicts: list) -> None:
-        self.table.setRowCount(len(conflicts))
-        for k, c in enumerate(conflicts):
-            found = time.strftime("%Y-%m-%d %H:%M", time.localtime(wall_ms(c.found) / 1000))
-            for col, text in enumerate((c.record_id[-12:], c.field, str(c.value), found)):
+        def load(st):
+            # Each conflict with its record, that record's history (who wrote each value here)
+            # and its form (labels): the few open conflicts, read on the store worker.
+            records: dict[str, tuple] = {}
+            out = []
+            for c in st.conflicts():
+                if c.record_id not in records:
+                    try:
+                        record = st.get_record(c.record_id)
+                    except se.UnknownRecord:
+                        record = None
+                    form = form_or_none(ctx, record.form_id) if record is not None else None
+                    records[c.record_id] = (record, st.audit_entries(c.record_id), form)
+                out.append((c, *records[c.record_id]))
+            return out, st.device_id
+
+        self.ctx.run(load, self.on_conflicts, lambda exc: present(self, exc), owner=self)
+
+    def on_conflicts(self, loaded: tuple) -> None:
+        conflicts, device = loaded
+        lang = self.ctx.prefs.language
+        self.views = [conflict_view(c, record, history, form, lang, device, self.ctx.form_title)
+                      for c, record, history, form in conflicts]
+        self.table.setRowCount(len(self.views))
+        for k, view in enumerate(self.views):
+            for col, text in enumerate((view.record, view.question, view.current_cell, view.lost_cell)):
                 item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, c.id)
+                item.setData(Qt.ItemDataRole.UserRole, view.id)
+                item.setToolTip(text)
                 self.table.setItem(k, col, item)
+        self.table.resizeRowsToContents()
         self.conflict_note.setText(tr("No conflicts to review.") if not conflicts else
-                                   tr("{n} to review.").format(n=len(conflicts)))
+                                   tr("{n} to review. Choose a row, then keep the current value or restore "
+                                      "the one set aside.").format(n=len(conflicts)))
+
+    def selected_view(self) -> "ConflictView | None":
+        row = self.table.currentRow()
+        if row < 0 or row >= len(self.views):
+            return None
+        return self.views[row]
 
     def on_resolve_clicked(self, restore: bool) -> None:
-        item = self.table.item(self.table.currentRow(), 0)
-        if item is None:
+        view = self.selected_view()
+        if view is None:
+            self.conflict_note.setText(tr("Choose a conflict in the list first."))
             return
-        cid = item.data(Qt.ItemDataRole.UserRole)
+        if restore:
+            title = tr("Restore the value set aside")
+            text = tr("Restore “{lost}”?")
+            detail = tr("It replaces the current value, “{current}”, on every laptop after the next sync.")
+            action = tr("Restore")
+        else:
+            title = tr("Keep the current value")
+            text = tr("Keep the current value, “{current}”?")
+            detail = tr("The value set aside, “{lost}”, is dropped and the conflict is closed.")
+            action = tr("Keep")
+        words = {"lost": view.lost, "current": view.current}
+        box = QMessageBox(QMessageBox.Icon.Question, title, text.format(**words), QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(tr("Record: {record}\nQuestion: {question}").format(record=view.record, question=view.question)
+                               + "\n\n" + detail.format(**words))
+        box.setObjectName("confirmConflict")
+        yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        cid = view.id
+        box.finished.connect(lambda _code: self._resolve(cid, restore) if box.clickedButton() is yes else None)
+        box.open()
+
+    def _resolve(self, cid: int, restore: bool) -> None:
         self.ctx.run(lambda st: st.resolve_conflict(cid, restore=restore), lambda _r: self.ctx.saved(),
                      lambda exc: present(self, exc), owner=self)
+
+
+@dataclass
+class ConflictView:
+    """One conflict in words: the record as the lists name it, the question by its label, and
+    both values (choice labels) with who wrote each, on which laptop, and when."""
+
+    id: int
+    record: str
+    question: str
+    current: str
+    current_by: str
+    lost: str
+    lost_by: str
+
+    @property
+    def current_cell(self) -> str:
+        return f"{self.current}\n{self.current_by}"
+
+    @property
+    def lost_cell(self) -> str:
+        return f"{self.lost}\n{self.lost_by}"
+
+
+def conflict_view(c, record, history: list, form, lang: str, this_device: str, form_title) -> ConflictView:
+    q = form.questions.get(c.field) if form is not None else None
+    if record is None:
+        name, current, current_stamp = c.record_id[-12:], tr("(not on this laptop)"), c.winner
+    else:
+        title = form_title(record.form_id) if record.form_id else ""
+        name = record_title(title, describe(record.fields, form, lang)) if not record.deleted else \
+            tr("{record} (deleted)").format(record=title or c.record_id[-12:])
+        if record.deleted:
+            current, current_stamp = tr("(the record was deleted)"), record.clocks.get("_deleted", c.winner)
+        else:
+            current = answer_text(q, record.fields.get(c.field), form, lang) or tr("(no answer)")
+            current_stamp = record.clocks.get(c.field, c.winner)
+    user, uid, device = stamp_author(current_stamp, history, this_device)
+    current_by = who_when(user, device, stamp_time(current_stamp), this_device, user_id=uid)
+    user, uid, device = stamp_author(c.stamp, history, this_device)
+    lost_by = who_when(user, device, stamp_time(c.stamp), this_device, user_id=uid)
+    lost = answer_text(q, c.value, form, lang) or tr("(no answer)")
+    return ConflictView(c.id, name, question_label(form, c.field, lang), current, current_by, lost, lost_by)

@@ -4,6 +4,30 @@
   <context>
     <name>Fieldbook</name>
     <message>
+      <source>this laptop</source>
+      <translation>цей ноутбук</translation>
+    </message>
+    <message>
+      <source>another laptop</source>
+      <translation>інший ноутбук</translation>
+    </message>
+    <message>
+      <source>someone with the recovery key</source>
+      <translation>хтось із ключем відновлення</translation>
+    </message>
+    <message>
+      <source>another laptop ({id})</source>
+      <translation>інший ноутбук ({id})</translation>
+    </message>
+    <message>
+      <source>{person}, {laptop}</source>
+      <translation>{person}, {laptop}</translation>
+    </message>
+    <message>
+      <source>{who}, {when}</source>
+      <translation>{who}, {when}</translation>
+    </message>
+    <message>
       <source>Type a date as day.month.year or year-month-day, e.g. 14.03.1975 or 1975-03-14.</source>
       <translation>Введіть дату як день.місяць.рік або рік-місяць-день, наприклад 14.03.1975 або 1975-03-14.</translation>
     </message>
@@ -248,6 +272,78 @@
       <translation>Сьогодні</translation>
     </message>
     <message>
+      <source>Other answers</source>
+      <translation>Інші відповіді</translation>
+    </message>
+    <message>
+      <source>Yes</source>
+      <translation>Так</translation>
+    </message>
+    <message>
+      <source>No</source>
+      <translation>Ні</translation>
+    </message>
+    <message>
+      <source>Created</source>
+      <translation>Створено</translation>
+    </message>
+    <message>
+      <source>Answers</source>
+      <translation>Відповіді</translation>
+    </message>
+    <message>
+      <source>History</source>
+      <translation>Історія</translation>
+    </message>
+    <message>
+      <source>{form}: {name}</source>
+      <translation>{form}: {name}</translation>
+    </message>
+    <message>
+      <source>{n} entries</source>
+      <translation>записів: {n}</translation>
+    </message>
+    <message>
+      <source>No answers.</source>
+      <translation>Відповідей немає.</translation>
+    </message>
+    <message>
+      <source>Changed</source>
+      <translation>Змінено</translation>
+    </message>
+    <message>
+      <source>Deleted</source>
+      <translation>Видалено</translation>
+    </message>
+    <message>
+      <source>Changes received</source>
+      <translation>Отримано зміни</translation>
+    </message>
+    <message>
+      <source>{label} {n}</source>
+      <translation>{label} {n}</translation>
+    </message>
+    <message>
+      <source>Changed: {questions}</source>
+      <translation>Змінено: {questions}</translation>
+    </message>
+    <message>
+      <source>No history.</source>
+      <translation>Історії немає.</translation>
+    </message>
+    <message>
+      <source>Conflict reviewed: kept the current value of {question}</source>
+      <translation>Конфлікт розглянуто: залишено поточне значення «{question}»</translation>
+    </message>
+    <message>
+      <source>Conflict reviewed: restored the other value of {question}</source>
+      <translation>Конфлікт розглянуто: відновлено інше значення «{question}»</translation>
+    </message>
+    <message>
+      <source>Other event ({name})</source>
+      <translation>Інша подія ({name})</translation>
+    </message>
+    <message>
       <source>Save draft (Ctrl+S)</source>
       <translation>Зберегти чернетку (Ctrl+S)</translation>
     </message>
@@ -300,6 +396,10 @@
       <translation>Відповідей, які потребують уваги перед завершенням форми: {n}.</translation>
     </message>
     <message>
+      <source>Review conflicts</source>
+      <translation>Переглянути конфлікти</translation>
+    </message>
+    <message>
       <source>Start a form</source>
       <translation>Почати форму</translation>
     </message>
@@ -320,6 +420,10 @@
       <translation>Записів ще немає.</translation>
     </message>
     <message>
+      <source>{n} conflict(s) to review: two laptops changed the same answer, and one value was set aside.</source>
+      <translation>Конфліктів для перегляду: {n}. Два ноутбуки змінили ту саму відповідь, і одне значення відкладено.</translation>
+    </message>
+    <message>
       <source>(editing a finished record)</source>
       <translation>(редагування завершеного запису)</translation>
     </message>
@@ -336,20 +440,32 @@
       <translation>Цей ноутбук не може відкрити цю форму: {reason} Оновіть Fieldbook або зверніться до хабу.</translation>
     </message>
     <message>
+      <source>Draft</source>
+      <translation>Чернетка</translation>
+    </message>
+    <message>
+      <source>Being edited (draft)</source>
+      <translation>Редагується (чернетка)</translation>
+    </message>
+    <message>
+      <source>Finalised, waiting to sync</source>
+      <translation>Завершено, очікує синхронізації</translation>
+    </message>
+    <message>
+      <source>Synced</source>
+      <translation>Синхронізовано</translation>
+    </message>
+    <message>
       <source>Saved</source>
       <translation>Збережено</translation>
     </message>
     <message>
-      <source>Answers</source>
-      <translation>Відповіді</translation>
+      <source>State</source>
+      <translation>Стан</translation>
     </message>
     <message>
       <source>Form version</source>
       <translation>Версія форми</translation>
-    </message>
-    <message>
-      <source>Record</source>
-      <translation>Запис</translation>
     </message>
     <message>
       <source>Records</source>
@@ -374,10 +490,6 @@
     <message>
       <source>Delete this record? It is removed on every device after the next sync.</source>
       <translation>Видалити цей запис? Його буде видалено на всіх пристроях після наступної синхронізації.</translation>
-    </message>
-    <message>
-      <source>History</source>
-      <translation>Історія</translation>
     </message>
     <message>
       <source>View and history</source>
@@ -572,6 +684,10 @@
       <translation>Відкладено змін: {n}; сервер їх не прийме. Керівник може експортувати їх для підтримки командою 'sync set-aside --export'.</translation>
     </message>
     <message>
+      <source>{n} conflict(s) to review</source>
+      <translation>Конфліктів для перегляду: {n}</translation>
+    </message>
+    <message>
       <source>last sync {time}</source>
       <translation>остання синхронізація {time}</translation>
     </message>
@@ -612,20 +728,20 @@
       <translation>Імпортувати цей файл</translation>
     </message>
     <message>
-      <source>Conflicts: values that lost a concurrent edit</source>
-      <translation>Конфлікти: значення, що програли одночасному редагуванню</translation>
+      <source>Conflicts: two laptops changed the same answer</source>
+      <translation>Конфлікти: два ноутбуки змінили ту саму відповідь</translation>
     </message>
     <message>
       <source>Conflicts</source>
       <translation>Конфлікти</translation>
     </message>
     <message>
-      <source>Keep current value</source>
-      <translation>Залишити поточне значення</translation>
+      <source>Keep current value…</source>
+      <translation>Залишити поточне значення…</translation>
     </message>
     <message>
-      <source>Restore this value</source>
-      <translation>Відновити це значення</translation>
+      <source>Restore the value set aside…</source>
+      <translation>Відновити відкладене значення…</translation>
     </message>
     <message>
       <source>Bundle file</source>
@@ -634,6 +750,42 @@
     <message>
       <source>Fieldbook bundles (*.fbb)</source>
       <translation>Пакети Fieldbook (*.fbb)</translation>
+    </message>
+    <message>
+      <source>Restore the value set aside</source>
+      <translation>Відновити відкладене значення</translation>
+    </message>
+    <message>
+      <source>Restore “{lost}”?</source>
+      <translation>Відновити «{lost}»?</translation>
+    </message>
+    <message>
+      <source>It replaces the current value, “{current}”, on every laptop after the next sync.</source>
+      <translation>Воно замінить поточне значення «{current}» на всіх ноутбуках після наступної синхронізації.</translation>
+    </message>
+    <message>
+      <source>Restore</source>
+      <translation>Відновити</translation>
+    </message>
+    <message>
+      <source>Keep the current value</source>
+      <translation>Залишити поточне значення</translation>
+    </message>
+    <message>
+      <source>Keep the current value, “{current}”?</source>
+      <translation>Залишити поточне значення «{current}»?</translation>
+    </message>
+    <message>
+      <source>The value set aside, “{lost}”, is dropped and the conflict is closed.</source>
+      <translation>Відкладене значення «{lost}» буде відкинуто, а конфлікт закрито.</translation>
+    </message>
+    <message>
+      <source>Keep</source>
+      <translation>Залишити</translation>
+    </message>
+    <message>
+      <source>(not on this laptop)</source>
+      <translation>(немає на цьому ноутбуці)</translation>
     </message>
     <message>
       <source>Not connected to a server</source>
@@ -676,16 +828,20 @@
       <translation>Застосування змін…</translation>
     </message>
     <message>
-      <source>Field</source>
-      <translation>Поле</translation>
+      <source>Record</source>
+      <translation>Запис</translation>
     </message>
     <message>
-      <source>Value that lost</source>
-      <translation>Значення, що програло</translation>
+      <source>Question</source>
+      <translation>Питання</translation>
     </message>
     <message>
-      <source>Found</source>
-      <translation>Виявлено</translation>
+      <source>Current value</source>
+      <translation>Поточне значення</translation>
+    </message>
+    <message>
+      <source>Value set aside</source>
+      <translation>Відкладене значення</translation>
     </message>
     <message>
       <source>Choose a file first.</source>
@@ -698,6 +854,14 @@
     <message>
       <source>No conflicts to review.</source>
       <translation>Конфліктів для перегляду немає.</translation>
+    </message>
+    <message>
+      <source>Choose a conflict in the list first.</source>
+      <translation>Спершу виберіть конфлікт у списку.</translation>
+    </message>
+    <message>
+      <source>(the record was deleted)</source>
+      <translation>(запис видалено)</translation>
     </message>
     <message>
       <source>{n} change(s) waiting to be sent.</source>
@@ -716,6 +880,10 @@
       <translation>Відхилено: {reason}</translation>
     </message>
     <message>
+      <source>{record} (deleted)</source>
+      <translation>{record} (видалено)</translation>
+    </message>
+    <message>
       <source>Imported: {new} new change(s), {dup} already here, {conf} conflict(s); the hub confirmed {acked} of ours.</source>
       <translation>Імпортовано: нових змін — {new}, уже наявних — {dup}, конфліктів — {conf}; хаб підтвердив наших змін: {acked}.</translation>
     </message>
@@ -724,8 +892,14 @@
       <translation>Форми від хабу оновлено.</translation>
     </message>
     <message>
-      <source>{n} to review.</source>
-      <translation>Для перегляду: {n}.</translation>
+      <source>{n} to review. Choose a row, then keep the current value or restore the one set aside.</source>
+      <translation>Для перегляду: {n}. Виберіть рядок, а потім залиште поточне значення або відновіть відкладене.</translation>
+    </message>
+    <message>
+      <source>Record: {record}
+Question: {question}</source>
+      <translation>Запис: {record}
+Питання: {question}</translation>
     </message>
     <message>
       <source>Fieldbook is locked</source>
@@ -850,6 +1024,10 @@
     <message>
       <source>About Fieldbook</source>
       <translation>Про Fieldbook</translation>
+    </message>
+    <message>
+      <source>Two laptops changed the same answer. Open Sync and USB to choose which value stays.</source>
+      <translation>Два ноутбуки змінили ту саму відповідь. Відкрийте «Синхронізація та USB», щоб вибрати, яке значення залишиться.</translation>
     </message>
     <message>
       <source>Offline-first data collection for field teams. Everything you type is encrypted on this computer, and synced with your team's server or by USB.</source>

@@ -73,7 +73,7 @@ def test_wizard_then_fill_household_form_with_relevance_repeat_and_constraint(qt
     qtbot.waitUntil(lambda: w.form_screen is None, timeout=WAIT)
     qtbot.waitUntil(lambda: w.records.model.rowCount() == 1, timeout=WAIT)
     assert w.stack.currentWidget() is w.records
-    assert "Synthetic village" in w.records.model.index(0, 1).data()
+    assert "Synthetic village" in w.records.model.index(0, 2).data()
 
     with w.ctx.tasks.store_lock:
         subs = list(w.store.list_records(SUBMISSION_KIND))

@@ -157,3 +157,65 @@ def test_a_tombstone_keeps_its_delete_stamp_whatever_its_clocks(make_store):
     a.delete_record(rid)
     rec = next(a.list_records(include_deleted=True))
     assert "_deleted" in rec.clocks and rec.clocks["members"] != rec.clocks["_deleted"]
+
+
+def test_history_credits_a_synced_change_to_the_laptop_it_came_from_not_the_user_here(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"members": 4, "phone": "0670001122"})
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    a.edit_record(rid, {"members": 5})
+    b.edit_record(rid, {"phone": "0670003344"})
+    ship(a, b)
+    history = b.audit_entries(rid)
+    assert [e.action for e in history] == ["sync_edit", "edit", "sync_edit"]
+    created, edited_here, edited_there = history
+    # Nobody on laptop b made the record or a's edit: no user of b is named for them.
+    assert (created.user_name, created.origin) == (None, a.device_id)
+    assert (edited_there.user_name, edited_there.origin) == (None, a.device_id)
+    assert (edited_here.user_name, edited_here.origin) == (b.user_name, None)
+    assert edited_here.detail == {"fields": ["phone"]}
+    change = edited_there.detail["changes"]
+    assert [(c["device"], c["fields"], c["deleted"]) for c in change] == [(a.device_id, ["members"], False)]
+    assert change[0]["hlc"] == a.get_record(rid).clocks["members"].split("@")[0]  # when it was made on a
+    assert b.verify().ok  # the author is part of the chain
+
+
+def test_kept_and_restored_conflicts_name_the_field_in_the_history(make_store):
+    a, b = make_store("a"), make_store("b")
+    rid = a.save_record("household", {"members": 4})
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    b.edit_record(rid, {"members": 6})
+    a.edit_record(rid, {"members": 5})
+    ship(b, a)
+    [conflict] = a.conflicts() or b.conflicts()
+    holder = a if a.conflicts() else b
+    holder.resolve_conflict(conflict.id, restore=False)
+    kept = [e for e in holder.audit_entries(rid) if e.action == "conflict_kept"]
+    assert [e.detail for e in kept] == [{"field": "members"}]
+
+
+def test_list_state_comes_from_plaintext_stamps_outbox_and_conflict_count(make_store):
+    a, b = make_store("a"), make_store("b")
+    one = a.save_record("household", {"members": 4}, form_id="hh")
+    two = a.save_record("household", {"members": 2}, form_id="hh")
+    other = a.save_record("household", {"members": 1}, form_id="other")
+    a.save_record("draft", {"members": 9}, form_id="hh")
+    assert set(a.waiting_record_ids(form_id="hh")) == {one, two}  # drafts never wait to sync
+    ship(a, b)
+    a.acknowledge(a.last_seq())
+    assert set(a.waiting_record_ids()) == set()
+    before = dict(a.record_stamps("household", form_id="hh"))
+    assert set(before) == {one, two} and other not in before
+    edited = a.edit_record(two, {"members": 3})
+    after = dict(a.record_stamps("household", form_id="hh"))
+    assert after[one] == before[one] and after[two] == edited.clocks["members"] > before[two]
+    assert set(a.waiting_record_ids(form_id="hh")) == {two}
+    # A concurrent edit of the same field on b: each side keeps the value that lost, for review.
+    b.edit_record(two, {"members": 5})
+    ship(a, b)
+    ship(b, a)
+    assert (a.open_conflict_count(), b.open_conflict_count()) == (1, 1)
+    a.resolve_conflict(a.conflicts()[0].id, restore=False)
+    assert (a.open_conflict_count(), b.open_conflict_count()) == (0, 1)
