@@ -69,7 +69,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         settings = client.store.sync_settings() or {}
         print_json({"enrolled": bool(settings), "server_url": settings.get("server_url"), "server_id": settings.get("server_id"),
                     "team": settings.get("team"), "device_id": client.store.device_id,
-                    "pending": client.store.pending_count(), "cursor": client.store.pull_cursor(),
+                    "last_sync": client.store.last_sync_time(), "pending": client.store.pending_count(), "cursor": client.store.pull_cursor(),
                     "conflicts": len(client.store.conflicts()), "queued_for_forwarding": len(client.store.forward_queue())})
     return 0
 

@@ -292,8 +292,15 @@ class SyncClient:
             with self.lock:
                 if self.store.pending_count() == 0:
                     break
+        with self.lock:
+            self.store.record_sync_time(time.time())
         log.info("sync: %d pushed, %d pulled, %d conflict(s)", result.pushed, result.pulled, result.conflicts)
         return result
+
+    def last_sync(self) -> float | None:
+        """When the last complete sync with the server ended (epoch seconds), or None."""
+        with self.lock:
+            return self.store.last_sync_time()
 
     def _revoked(self, settings: dict, notice: dict) -> None:
         """Act on a revocation only if the pinned server key signed it."""
@@ -507,6 +514,11 @@ class SyncLoop:
         return self.interval
 
     def _run(self) -> None:
+        try:
+            # The store keeps it: after a restart offline, the status still says when the last sync was.
+            self.last_sync = self.last_sync or self.client.last_sync()
+        except Exception:  # a locked or closed store: the loop stops or reports on its first run
+            pass
         while not self._stop.is_set():
             try:
                 wait = self.run_once()
