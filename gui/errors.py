@@ -45,6 +45,13 @@ def _revoked(e: sy.DeviceRevoked) -> str:
     return tr("The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.")
 
 
+def _bad_address(e: sy.BadServerAddress) -> str:
+    why = {"empty": tr("Type the server address your hub gave you."),
+           "scheme": tr("Only addresses that start with http:// or https:// work."),
+           }.get(e.reason, tr("It names no server."))
+    return tr("That server address cannot be used. {why} For example: http://hub.example:8765").format(why=why)
+
+
 # Keyed by the exact type: a new error class without its own entry fails
 # tests/gui/test_errors.py rather than borrowing its base class's words unnoticed.
 MESSAGES: dict[type, Callable] = {
@@ -94,8 +101,11 @@ MESSAGES: dict[type, Callable] = {
     sy.BundleTooLarge: lambda e: tr("This bundle is over the size limit; nothing was imported. "
                                     "Sync more often, so that each bundle stays smaller."),
     sy.BundleReplayed: lambda e: tr("This bundle was already imported; nothing needs to be done."),
-    sy.EnrollmentRefused: lambda e: tr("The server would not enroll this laptop: the code is unknown, used or expired, "
-                                       "or did not verify. Ask the hub for a new code."),
+    sy.EnrollmentRefused: lambda e: tr("The server did not accept this code: it is unknown, already used or expired. "
+                                       "Check the code, or ask the hub for a new one."),
+    sy.MistypedEnrollmentCode: lambda e: tr("That code is mistyped: a code has 16 letters and digits, like "
+                                            "K7QP-3MZD-XW9A-HT4R. Nothing was sent."),
+    sy.BadServerAddress: _bad_address,
     sy.NotEnrolled: lambda e: tr("This laptop is not connected to a server yet. Enroll it in Settings with the code "
                                  "from your hub."),
     sy.UnknownDevice: lambda e: tr("The server does not know this device."),

@@ -7,7 +7,7 @@ import sys
 
 from storage.cli import open_profile, print_json
 
-from .client import SyncClient
+from .client import SyncClient, normalise_server_url
 from .errors import SyncError
 
 ERRORS = (SyncError,)
@@ -18,15 +18,19 @@ def _client(args: argparse.Namespace) -> SyncClient:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
+    address = normalise_server_url(args.server)  # a bad address is refused before the profile is opened
+    if address.scheme_added:
+        print(f"No scheme was given, so {address.scheme}:// is used: {address.url}", file=sys.stderr)
     client = _client(args)
     try:
-        settings = client.enroll(args.server, args.code)
+        settings = client.enroll(address.url, args.code)
     finally:
         client.store.close()
     from .bundle import PublicKeys
 
     fp = PublicKeys.from_json(settings["server_keys"]).fingerprint()
-    print(f"enrolled device {client.store.device_id} with {settings['server_id']} in team {settings['team']}; "
+    print(f"enrolled device {client.store.device_id} with {settings['server_id']} at {settings['server_url']} "
+          f"in team {settings['team']}; "
           f"server key fingerprint {fp}")
     return 0
 

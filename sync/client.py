@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from . import protocol
 from .bundle import MAX_BUNDLE_BYTES, Identity, PublicKeys, open_bundle, peek_header, seal
 from .errors import (
+    BadServerAddress,
     BundleError,
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
+    MistypedEnrollmentCode,
     NotEnrolled,
     ServerMismatch,
     ServerRefused,
@@ -113,6 +116,43 @@ class HttpTransport:
         return json.loads(data)
 
 
+DEFAULT_SCHEME = "http"  # the hub's own server speaks plain HTTP unless it has a certificate (docs/sync.md)
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """A server address as typed, made usable. ``scheme_added``: none was typed, so
+    ``DEFAULT_SCHEME`` was put in front (the app and the command line say so)."""
+
+    url: str
+    scheme_added: bool
+
+    @property
+    def scheme(self) -> str:
+        return self.url.split("://", 1)[0]
+
+
+def normalise_server_url(text: str) -> ServerAddress:
+    """``hub.example:8765`` -> ``http://hub.example:8765``; ``HTTPS://Hub/`` -> ``https://Hub``.
+    Raises BadServerAddress for an address no laptop could use."""
+    typed = (text or "").strip()
+    if not typed:
+        raise BadServerAddress(typed, "empty")
+    added = "://" not in typed
+    url = f"{DEFAULT_SCHEME}://{typed}" if added else typed
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise BadServerAddress(typed, "host") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadServerAddress(typed, "scheme")
+    if not parts.hostname or any(ch.isspace() for ch in url):
+        raise BadServerAddress(typed, "host")
+    rest = url.split("://", 1)[1].rstrip("/")
+    return ServerAddress(f"{parts.scheme.lower()}://{rest}", added)
+
+
 def _short(reason: object) -> str:
     text = str(reason) or type(reason).__name__
     return text if len(text) < 120 else text[:117] + "..."
@@ -178,8 +218,15 @@ class SyncClient:
         return settings
 
     def enroll(self, server_url: str, code: str) -> dict:
-        """Send our public keys with a one-time code; pin the server's keys from its MAC'd answer."""
-        cid, mac_key = protocol.code_keys(code)
+        """Send our public keys with a one-time code; pin the server's keys from its MAC'd answer.
+
+        ``server_url`` may be typed without a scheme (``normalise_server_url``); the
+        settings returned and kept hold the address actually used."""
+        server_url = normalise_server_url(server_url).url
+        try:
+            cid, mac_key = protocol.code_keys(code)
+        except protocol.ProtocolError:
+            raise MistypedEnrollmentCode() from None
         ident = self.identity()
         device_id = self.store.device_id
         keys = ident.public().to_json()

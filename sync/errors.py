@@ -125,6 +125,25 @@ class EnrollmentRefused(SyncError):
     """The server would not enroll this laptop: the code is unknown, used, expired or did not verify."""
 
 
+class BadServerAddress(SyncError):
+    """The server address cannot be used: empty, a scheme other than http(s), or no host."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        self.address, self.reason = address, reason  # reason: "empty" | "scheme" | "host"
+        words = {"empty": "it is empty", "scheme": "only http:// and https:// addresses work",
+                 "host": "it names no server"}.get(reason, "it is not a server address")
+        super().__init__(f"The server address '{address}' cannot be used: {words}. "
+                         "Type it as your hub gave it, for example http://hub.example:8765.")
+
+
+class MistypedEnrollmentCode(SyncError):
+    """The one-time code does not have the shape of one (checked before anything is sent)."""
+
+    def __init__(self) -> None:
+        super().__init__("That enrollment code is mistyped: it has 16 letters and digits, like K7QP-3MZD-XW9A-HT4R. "
+                         "Nothing was sent.")
+
+
 class NotEnrolled(SyncError):
     """The profile has not been enrolled with a server yet."""
 

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from .. import enroll
 from ..context import Context
 from ..errors import message_for
 from ..i18n import tr
@@ -57,11 +58,17 @@ class SettingsScreen(QWidget):
         self.code = QLineEdit()
         self.code.setObjectName("settingsCode")
         self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX")
+        self.url.returnPressed.connect(self.code.setFocus)
+        self.code.returnPressed.connect(self.on_enroll_clicked)
         ef.addRow(tr("One-time code:"), self.code)
         self.enroll_button = QPushButton(tr("Enroll"))
         self.enroll_button.setObjectName("settingsEnroll")
         self.enroll_button.clicked.connect(self.on_enroll_clicked)
         ef.addRow("", self.enroll_button)
+        self.enroll_message = QLabel()  # next to the fields it is about
+        self.enroll_message.setObjectName("message")
+        self.enroll_message.setWordWrap(True)
+        ef.addRow("", self.enroll_message)
         lay.addWidget(enroll)
 
         security = QGroupBox(tr("Passphrase and recovery"))
@@ -126,25 +133,18 @@ class SettingsScreen(QWidget):
         self.ctx.prefs.autolock_minutes = minutes
 
     def on_enroll_clicked(self) -> None:
-        url, code, client = self.url.text().strip(), self.code.text().strip(), self.ctx.client
-        if not url or not code or client is None:
-            self.message.setText(tr("Enter both the server address and the code."))
+        client = self.ctx.client
+        if client is None:  # locked meanwhile
             return
-        self.enroll_button.setEnabled(False)
-        self.message.setText(tr("Enrolling…"))
 
-        def done(_settings) -> None:
-            self.enroll_button.setEnabled(True)
+        def done(settings: dict) -> None:
             self.code.clear()
-            self.message.setText(tr("Enrolled. Sync starts now."))
+            self.url.setText(settings["server_url"])  # as used: with its scheme
+            self.enroll_message.setText(tr("Enrolled with {url}. Sync starts now.").format(url=settings["server_url"]))
             self.reload()
             self.ctx.sync_now()
 
-        def failed(exc: BaseException) -> None:
-            self.enroll_button.setEnabled(True)
-            self.message.setText(message_for(exc))
-
-        self.ctx.tasks.background(lambda: client.enroll(url, code), done, failed)
+        enroll.start(self.ctx, client, self.url, self.code, self.enroll_message, self.enroll_button, done, owner=self)
 
     def on_change_passphrase_clicked(self) -> None:
         current, p1, p2 = self.current_pass.text(), self.new_pass.text(), self.new_pass2.text()

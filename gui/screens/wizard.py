@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 
 from storage import Store
 
+from .. import enroll
 from ..context import Context
 from ..errors import message_for, present
 from ..i18n import tr
@@ -185,6 +186,8 @@ class WizardScreen(QWidget):
         self.code = QLineEdit()
         self.code.setObjectName("wizardCode")
         self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX")
+        self.url.returnPressed.connect(self.code.setFocus)
+        self.code.returnPressed.connect(self.on_enroll_clicked)
         form.addRow(tr("One-time code:"), self.code)
         lay.addLayout(form)
         self.enroll_error = QLabel()
@@ -211,18 +214,9 @@ class WizardScreen(QWidget):
     def on_enroll_clicked(self) -> None:
         from sync.client import SyncClient
 
-        url, code = self.url.text().strip(), self.code.text().strip()
-        if not url or not code:
-            self.enroll_error.setText(tr("Enter both the server address and the code, or skip for now."))
-            return
         client = SyncClient(self.store, lock=self.ctx.tasks.store_lock)
-        self.enroll.setEnabled(False)
-        self.ctx.tasks.background(lambda: client.enroll(url, code), lambda _s: self.finished.emit(self.store),
-                                  self.on_enroll_failed)
-
-    def on_enroll_failed(self, exc: BaseException) -> None:
-        self.enroll.setEnabled(True)
-        self.enroll_error.setText(message_for(exc))
+        enroll.start(self.ctx, client, self.url, self.code, self.enroll_error, self.enroll,
+                     lambda _settings: self.finished.emit(self.store), owner=self)
 
 
 __all__ = ["WizardScreen", "present"]

@@ -4,6 +4,26 @@
   <context>
     <name>Fieldbook</name>
     <message>
+      <source>No http:// or https:// was typed, so {scheme}:// is used: {url}</source>
+      <translation>Ні http://, ні https:// не введено, тому використано {scheme}://: {url}</translation>
+    </message>
+    <message>
+      <source>Type the server address your hub gave you.</source>
+      <translation>Введіть адресу сервера, яку дав вам хаб.</translation>
+    </message>
+    <message>
+      <source>Type the one-time code your hub gave you.</source>
+      <translation>Введіть одноразовий код, який дав вам хаб.</translation>
+    </message>
+    <message>
+      <source>No server answered at {url}. Check the address with your hub, and that its server is running; then try again.</source>
+      <translation>За адресою {url} жоден сервер не відповів. Звірте адресу з хабом і перевірте, що його сервер працює; потім спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>Enrolling with {url}…</source>
+      <translation>Реєстрація на {url}…</translation>
+    </message>
+    <message>
       <source>The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.</source>
       <translation>Хаб відкликав цей ноутбук: він більше не може синхронізуватися. Його дані залишаються тут; зверніться до хабу.</translation>
     </message>
@@ -116,8 +136,12 @@
       <translation>Цей пакет уже імпортовано; нічого робити не потрібно.</translation>
     </message>
     <message>
-      <source>The server would not enroll this laptop: the code is unknown, used or expired, or did not verify. Ask the hub for a new code.</source>
-      <translation>Сервер не зареєстрував цей ноутбук: код невідомий, уже використаний, прострочений або не пройшов перевірку. Попросіть у хабу новий код.</translation>
+      <source>The server did not accept this code: it is unknown, already used or expired. Check the code, or ask the hub for a new one.</source>
+      <translation>Сервер не прийняв цей код: він невідомий, уже використаний або прострочений. Перевірте код або попросіть у хабу новий.</translation>
+    </message>
+    <message>
+      <source>That code is mistyped: a code has 16 letters and digits, like K7QP-3MZD-XW9A-HT4R. Nothing was sent.</source>
+      <translation>Код введено з помилкою: код має 16 літер і цифр, наприклад K7QP-3MZD-XW9A-HT4R. Нічого не надіслано.</translation>
     </message>
     <message>
       <source>This laptop is not connected to a server yet. Enroll it in Settings with the code from your hub.</source>
@@ -150,6 +174,18 @@
     <message>
       <source>This bundle is addressed to '{to}', not to this laptop; nothing was imported. Deliver it to its recipient.</source>
       <translation>Цей пакет адресовано «{to}», а не цьому ноутбуку; нічого не імпортовано. Передайте його адресатові.</translation>
+    </message>
+    <message>
+      <source>Only addresses that start with http:// or https:// work.</source>
+      <translation>Працюють лише адреси, що починаються з http:// або https://.</translation>
+    </message>
+    <message>
+      <source>It names no server.</source>
+      <translation>У ній не вказано сервер.</translation>
+    </message>
+    <message>
+      <source>That server address cannot be used. {why} For example: http://hub.example:8765</source>
+      <translation>Цю адресу сервера не можна використати. {why} Наприклад: http://hub.example:8765</translation>
     </message>
     <message>
       <source>Something went wrong inside Fieldbook ({name}). Your saved work is safe. If it happens again, tell your supervisor.</source>
@@ -428,10 +464,6 @@
       <translation>Стерти цей профіль…</translation>
     </message>
     <message>
-      <source>Enrolling…</source>
-      <translation>Реєстрація…</translation>
-    </message>
-    <message>
       <source>Wipe this profile</source>
       <translation>Стерти цей профіль</translation>
     </message>
@@ -452,14 +484,6 @@
       <translation>Немає. Попросіть керівника видати новий.</translation>
     </message>
     <message>
-      <source>Enter both the server address and the code.</source>
-      <translation>Введіть і адресу сервера, і код.</translation>
-    </message>
-    <message>
-      <source>Enrolled. Sync starts now.</source>
-      <translation>Зареєстровано. Синхронізація починається.</translation>
-    </message>
-    <message>
       <source>The two passphrases differ. Type the same one twice.</source>
       <translation>Парольні фрази різняться. Введіть ту саму фразу двічі.</translation>
     </message>
@@ -474,6 +498,10 @@
     <message>
       <source>Enrolled with {url} (team {team}).</source>
       <translation>Зареєстровано на {url} (команда {team}).</translation>
+    </message>
+    <message>
+      <source>Enrolled with {url}. Sync starts now.</source>
+      <translation>Зареєстровано на {url}. Синхронізація починається.</translation>
     </message>
     <message>
       <source>Connected: new changes go out shortly</source>
@@ -758,10 +786,6 @@
     <message>
       <source>The passphrase is too short: use at least 8 characters.</source>
       <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
-    </message>
-    <message>
-      <source>Enter both the server address and the code, or skip for now.</source>
-      <translation>Введіть і адресу сервера, і код або пропустіть цей крок.</translation>
     </message>
     <message>
       <source>&amp;Fieldbook</source>

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtCore import Qt
 
 from gui_helpers import PASSPHRASE, WAIT, unlock
 from storage import Store
+from sync_helpers import LiveServer, make_hub
+
+
+@pytest.fixture
+def live(tmp_path):
+    hub = make_hub(tmp_path / "live-hub")
+    with LiveServer(hub) as server:
+        yield server
+    hub.close()
 
 
 def _enrolled_and_synced_once(profile, tmp_path, url: str = "http://127.0.0.1:9") -> float:
@@ -41,3 +51,84 @@ def test_the_last_sync_is_remembered_after_a_restart_offline(qtbot, window_facto
     # It lives in the store's sync state, not in a file beside it.
     files = {p.name for p in profile.parent.iterdir()}
     assert not any("sync" in name for name in files - {profile.name}), files
+
+
+# -- 11: enrollment errors say what is wrong, and put the keyboard where it is fixed ------------------
+def _to_enroll_page(qtbot, w):
+    from gui.screens.wizard import WizardScreen
+
+    wiz = w.centralWidget()
+    assert isinstance(wiz, WizardScreen)
+    qtbot.keyClicks(wiz.name, "Enumerator One")
+    qtbot.keyClicks(wiz.pass1, PASSPHRASE)
+    qtbot.keyClicks(wiz.pass2, PASSPHRASE)
+    qtbot.keyClick(wiz.pass2, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wiz.pages.currentIndex() == 1, timeout=WAIT)
+    wiz.written.click()
+    qtbot.mouseClick(wiz.next, Qt.MouseButton.LeftButton)
+    assert wiz.pages.currentIndex() == 2
+    return wiz
+
+
+def _unknown_code(real: str) -> str:
+    """A code of the right shape that the hub never issued."""
+    first = "B" if real[0] != "B" else "C"
+    return first + real[1:]
+
+
+def test_wizard_enrolls_with_an_address_typed_without_http_and_a_wrong_code_gets_the_focus(
+        qtbot, window_factory, tmp_path, live):
+    from PySide6.QtWidgets import QApplication
+
+    w = window_factory(tmp_path / "new")
+    wiz = _to_enroll_page(qtbot, w)
+    host_port = "localhost:" + live.url.rsplit(":", 1)[1]
+    code = live.hub.new_enroll_code("north")
+    wiz.url.setFocus()
+    qtbot.keyClicks(wiz.url, host_port)
+    qtbot.keyClick(wiz.url, Qt.Key.Key_Return)              # on to the code
+    assert QApplication.focusWidget() is wiz.code
+    qtbot.keyClicks(wiz.code, _unknown_code(code))
+    qtbot.keyClick(wiz.code, Qt.Key.Key_Return)             # enroll
+    qtbot.waitUntil(lambda: wiz.enroll.isEnabled() and "code" in wiz.enroll_error.text(), timeout=WAIT)
+    text = wiz.enroll_error.text()
+    assert "did not accept this code" in text and "cannot be reached" not in text
+    assert f"http:// is used: http://{host_port}" in text    # which scheme was used
+    assert QApplication.focusWidget() is wiz.code and wiz.code.selectedText() == wiz.code.text()
+
+    qtbot.keyClicks(wiz.code, "K7QP")                         # replaces the selected code: now mistyped
+    qtbot.keyClick(wiz.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wiz.enroll.isEnabled() and "mistyped" in wiz.enroll_error.text(), timeout=WAIT)
+    assert QApplication.focusWidget() is wiz.code
+
+    wiz.code.selectAll()
+    qtbot.keyClicks(wiz.code, code)
+    qtbot.keyClick(wiz.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: hasattr(w, "home"), timeout=WAIT)
+    with w.ctx.tasks.store_lock:
+        assert w.store.sync_settings()["server_url"] == f"http://{host_port}"
+
+
+def test_settings_says_no_server_answered_at_the_address_and_keeps_the_focus_there(qtbot, window_factory, profile):
+    from PySide6.QtWidgets import QApplication
+
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("settings")
+    s = w.settings
+    s.url.setFocus()
+    qtbot.keyClicks(s.url, "127.0.0.1:9")                    # nothing listens there
+    qtbot.keyClick(s.url, Qt.Key.Key_Return)
+    qtbot.keyClicks(s.code, "K7QP-3MZD-XW9A-HT4R")
+    qtbot.keyClick(s.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: s.enroll_button.isEnabled() and "No server answered" in s.enroll_message.text(),
+                    timeout=WAIT)
+    assert "http://127.0.0.1:9" in s.enroll_message.text()
+    assert QApplication.focusWidget() is s.url
+    # Shown in the enrollment group, not at the foot of the screen.
+    assert s.enroll_message.parentWidget() is s.enroll_button.parentWidget()
+
+    s.url.selectAll()
+    qtbot.keyClicks(s.url, "ftp://hub.example")
+    qtbot.keyClick(s.code, Qt.Key.Key_Return)
+    assert "http:// or https://" in s.enroll_message.text() and QApplication.focusWidget() is s.url
