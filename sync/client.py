@@ -36,6 +36,7 @@ from .bundle import MAX_BUNDLE_BYTES, Identity, PublicKeys, open_bundle, peek_he
 from .errors import (
     BadServerAddress,
     BundleError,
+    BundleFolderMissing,
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
@@ -385,6 +386,8 @@ class SyncClient:
     def export_bundle(self, path: str | os.PathLike, progress: StageProgress | None = None) -> int:
         """Write every unacknowledged change, sealed to the server, to ``path``. Returns how many."""
         settings = self.settings()
+        if not Path(path).parent.is_dir():  # a stick not mounted: say so before sealing anything
+            raise BundleFolderMissing(str(path), "write")
         ident = self.identity()
         if progress:
             progress("reading", 0, 0)  # one store query: its size is known only once it is done

@@ -8,6 +8,8 @@ characters or forged log lines. The presenter shows ``str(error)`` as it is.
 """
 from __future__ import annotations
 
+import os.path
+
 
 class SyncError(Exception):
     """Base class. ``str(error)`` is a complete, human sentence: what happened, what to do."""
@@ -114,6 +116,46 @@ class BundleReplayed(BundleError):
             f"This bundle ({bundle_id}) was already imported; it was not applied a second time. "
             "Nothing needs to be done."
         )
+
+
+# --- bundle files (a USB stick, a folder) ------------------------------------------------
+class BundleFileError(SyncError):
+    """A bundle file could not be read or written: the file system said no, before any
+    bundle content was looked at. ``action`` is "read" or "write"; ``kind`` one of
+    "denied", "full", "read_only", "is_folder", "other" (``reason``: the system's words)."""
+
+    def __init__(self, path: str, action: str, kind: str = "other", reason: str = "") -> None:
+        self.path, self.action, self.kind, self.reason = str(path), action, kind, reason
+        super().__init__(self._sentence())
+
+    def _sentence(self) -> str:
+        why = {"denied": "permission denied", "full": "the disk is full", "read_only": "the disk is read-only",
+               "is_folder": "that is a folder, not a file"}.get(self.kind, self.reason or "the system refused")
+        done = "nothing was imported" if self.action == "read" else "nothing was written"
+        return f"Cannot {self.action} {self.path}: {why}; {done}."
+
+
+class BundleFileMissing(BundleFileError):
+    """There is no file at the path given (its folder exists)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "read", "missing")
+
+    def _sentence(self) -> str:
+        return f"There is no file at {self.path}; nothing was imported. Check the name, or choose the file."
+
+
+class BundleFolderMissing(BundleFileError):
+    """The folder of the path does not exist: often a USB stick that is not plugged in or not mounted."""
+
+    def __init__(self, path: str, action: str) -> None:
+        self.folder = os.path.dirname(str(path)) or "."
+        super().__init__(path, action, "missing_folder")
+
+    def _sentence(self) -> str:
+        done = "nothing was imported" if self.action == "read" else "nothing was written"
+        return (f"The folder {self.folder} does not exist; {done}. If it is on a USB stick, the stick may not be "
+                "plugged in or mounted.")
 
 
 def _mb(n: int) -> str:

@@ -32,6 +32,18 @@
       <translation>Хаб відкликав цей ноутбук і наказав стерти його дані: цей профіль стерто.</translation>
     </message>
     <message>
+      <source>It names no server.</source>
+      <translation>У ній не вказано сервер.</translation>
+    </message>
+    <message>
+      <source>nothing was imported</source>
+      <translation>нічого не імпортовано</translation>
+    </message>
+    <message>
+      <source>nothing was written</source>
+      <translation>нічого не записано</translation>
+    </message>
+    <message>
       <source>The local store could not complete this, and nothing was changed. Try again; if it happens again, tell your supervisor.</source>
       <translation>Локальне сховище не змогло це виконати, і нічого не змінено. Спробуйте ще раз; якщо це повториться, повідомте керівника.</translation>
     </message>
@@ -176,16 +188,16 @@
       <translation>Цей пакет адресовано «{to}», а не цьому ноутбуку; нічого не імпортовано. Передайте його адресатові.</translation>
     </message>
     <message>
-      <source>Only addresses that start with http:// or https:// work.</source>
-      <translation>Працюють лише адреси, що починаються з http:// або https://.</translation>
-    </message>
-    <message>
-      <source>It names no server.</source>
-      <translation>У ній не вказано сервер.</translation>
-    </message>
-    <message>
       <source>That server address cannot be used. {why} For example: http://hub.example:8765</source>
       <translation>Цю адресу сервера не можна використати. {why} Наприклад: http://hub.example:8765</translation>
+    </message>
+    <message>
+      <source>{path} could not be written; nothing was written. {why}</source>
+      <translation>Не вдалося записати {path}; нічого не записано. {why}</translation>
+    </message>
+    <message>
+      <source>The folder {folder} does not exist, so {done}. If it is on a USB stick, the stick may not be plugged in or not mounted: plug it in, open it once in the file manager, then try again.</source>
+      <translation>Теки {folder} не існує, тому {done}. Якщо вона на USB-флешці, флешку, можливо, не вставлено або не підключено: вставте її, один раз відкрийте у файловому менеджері й спробуйте ще раз.</translation>
     </message>
     <message>
       <source>Something went wrong inside Fieldbook ({name}). Your saved work is safe. If it happens again, tell your supervisor.</source>
@@ -200,6 +212,34 @@
       <translation>Цей пакет запечатано для іншого ключа «{to}», тож тут його не відкрити; нічого не імпортовано. Створіть новий пакет на пристрої-відправнику.</translation>
     </message>
     <message>
+      <source>Only addresses that start with http:// or https:// work.</source>
+      <translation>Працюють лише адреси, що починаються з http:// або https://.</translation>
+    </message>
+    <message>
+      <source>Fieldbook is not allowed to use that file or folder.</source>
+      <translation>Fieldbook не має дозволу на цей файл або теку.</translation>
+    </message>
+    <message>
+      <source>The disk or USB stick is full.</source>
+      <translation>Диск або USB-флешка заповнені.</translation>
+    </message>
+    <message>
+      <source>The disk or USB stick is read-only (some sticks have a lock switch).</source>
+      <translation>Диск або USB-флешка доступні лише для читання (на деяких флешках є перемикач блокування).</translation>
+    </message>
+    <message>
+      <source>That is a folder: choose a file in it, or type a file name after it.</source>
+      <translation>Це тека: виберіть у ній файл або допишіть після неї назву файлу.</translation>
+    </message>
+    <message>
+      <source>The system refused ({reason}).</source>
+      <translation>Система відмовила ({reason}).</translation>
+    </message>
+    <message>
+      <source>{path} could not be read; nothing was imported. {why}</source>
+      <translation>Не вдалося прочитати {path}; нічого не імпортовано. {why}</translation>
+    </message>
+    <message>
       <source>Record {id} is damaged and cannot be decrypted; the other records are fine. Restore it from the server or a backup.</source>
       <translation>Запис {id} пошкоджено, його не вдається розшифрувати; інші записи в порядку. Відновіть його із сервера або з резервної копії.</translation>
     </message>
@@ -210,6 +250,10 @@
     <message>
       <source>This bundle comes from '{sender}', which is not enrolled here or was revoked; nothing was imported.</source>
       <translation>Цей пакет надіслав «{sender}», який тут не зареєстрований або відкликаний; нічого не імпортовано.</translation>
+    </message>
+    <message>
+      <source>There is no file at {path}; nothing was imported. Check the name, or choose the file with “Choose file to import…”.</source>
+      <translation>Файлу {path} немає; нічого не імпортовано. Перевірте назву або виберіть файл кнопкою «Вибрати файл для імпорту…».</translation>
     </message>
     <message>
       <source>The file could not be read or written ({reason}).</source>
@@ -560,8 +604,12 @@
       <translation>напр. /media/usb/fieldbook.fbb</translation>
     </message>
     <message>
-      <source>Choose…</source>
-      <translation>Вибрати…</translation>
+      <source>Choose file to import…</source>
+      <translation>Вибрати файл для імпорту…</translation>
+    </message>
+    <message>
+      <source>Choose where to export…</source>
+      <translation>Вибрати, куди експортувати…</translation>
     </message>
     <message>
       <source>Export changes to this file</source>
@@ -588,12 +636,32 @@
       <translation>Відновити це значення</translation>
     </message>
     <message>
-      <source>Bundle file</source>
-      <translation>Файл пакета</translation>
+      <source>Choose where to export the bundle</source>
+      <translation>Виберіть, куди експортувати пакет</translation>
     </message>
     <message>
-      <source>Fieldbook bundles (*.fbb)</source>
-      <translation>Пакети Fieldbook (*.fbb)</translation>
+      <source>Choose a bundle to import</source>
+      <translation>Виберіть пакет для імпорту</translation>
+    </message>
+    <message>
+      <source>Fieldbook bundles (*.fbb);;All files (*)</source>
+      <translation>Пакети Fieldbook (*.fbb);;Усі файли (*)</translation>
+    </message>
+    <message>
+      <source>Look in:</source>
+      <translation>Тека:</translation>
+    </message>
+    <message>
+      <source>File name:</source>
+      <translation>Назва файлу:</translation>
+    </message>
+    <message>
+      <source>Files of type:</source>
+      <translation>Тип файлів:</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>Скасувати</translation>
     </message>
     <message>
       <source>Not connected to a server</source>
@@ -648,6 +716,14 @@
       <translation>Виявлено</translation>
     </message>
     <message>
+      <source>Choose</source>
+      <translation>Вибрати</translation>
+    </message>
+    <message>
+      <source>Open</source>
+      <translation>Відкрити</translation>
+    </message>
+    <message>
       <source>Choose a file first.</source>
       <translation>Спершу виберіть файл.</translation>
     </message>
@@ -672,16 +748,16 @@
       <translation>Експортовано змін у файл: {n}. Віднесіть його до хабу; зміни вважатимуться такими, що очікують, доки хаб їх не підтвердить.</translation>
     </message>
     <message>
-      <source>Refused: {reason}</source>
-      <translation>Відхилено: {reason}</translation>
-    </message>
-    <message>
       <source>Imported: {new} new change(s), {dup} already here, {conf} conflict(s); the hub confirmed {acked} of ours.</source>
       <translation>Імпортовано: нових змін — {new}, уже наявних — {dup}, конфліктів — {conf}; хаб підтвердив наших змін: {acked}.</translation>
     </message>
     <message>
       <source>The hub's forms were updated.</source>
       <translation>Форми від хабу оновлено.</translation>
+    </message>
+    <message>
+      <source>Refused: {reason}</source>
+      <translation>Відхилено: {reason}</translation>
     </message>
     <message>
       <source>{n} to review.</source>

@@ -132,3 +132,92 @@ def test_settings_says_no_server_answered_at_the_address_and_keeps_the_focus_the
     qtbot.keyClicks(s.url, "ftp://hub.example")
     qtbot.keyClick(s.code, Qt.Key.Key_Return)
     assert "http:// or https://" in s.enroll_message.text() and QApplication.focusWidget() is s.url
+
+
+# -- 12: USB errors say what happened; the message goes when the person leaves; an Open dialog ----------
+@pytest.fixture
+def english_after(qapp):
+    """A test that opens the window in Ukrainian leaves the app in English for the next."""
+    yield
+    from gui import i18n
+
+    i18n.install(qapp, "en")
+
+
+def _import_from(qtbot, w, path) -> str:
+    s = w.sync_screen
+    s.path.clear()
+    qtbot.keyClicks(s.path, str(path))
+    qtbot.mouseClick(s.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: s.import_button.isEnabled() and s.result.text() not in ("", "Working…"), timeout=WAIT)
+    return s.result.text()
+
+
+def test_usb_says_when_there_is_no_file_or_no_stick_and_forgets_it_on_leaving(qtbot, window_factory, profile, tmp_path):
+    _enrolled_and_synced_once(profile, tmp_path)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("sync")
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    text = _import_from(qtbot, w, stick / "laptop-07.fbb")
+    assert text.startswith(f"There is no file at {stick / 'laptop-07.fbb'}") and "try again" not in text
+
+    text = _import_from(qtbot, w, tmp_path / "media" / "STICK" / "laptop-07.fbb")
+    assert f"The folder {tmp_path / 'media' / 'STICK'} does not exist" in text and "not mounted" in text
+
+    s = w.sync_screen
+    s.path.clear()
+    qtbot.keyClicks(s.path, str(tmp_path / "media" / "STICK" / "out.fbb"))
+    qtbot.mouseClick(s.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: s.export_button.isEnabled() and "not mounted" in s.result.text(), timeout=WAIT)
+    assert "nothing was written" in s.result.text()
+    assert not (tmp_path / "media").exists()
+
+    w.nav.setFocus()
+    qtbot.keyClick(w.nav, Qt.Key.Key_Up)                     # to Records, as a person leaves the screen
+    assert w.stack.currentWidget() is w.records
+    qtbot.keyClick(w.nav, Qt.Key.Key_Down)                   # and back
+    assert w.stack.currentWidget() is s
+    assert s.result.text() == "" and s.progress.value() == 0
+    assert s.path.text().endswith("out.fbb")                 # the path stays: it is still useful
+
+
+def test_choosing_a_bundle_to_import_opens_a_translated_open_dialog(qtbot, window_factory, profile, tmp_path,
+                                                                    english_after):
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+
+    from gui.context import Prefs
+
+    Prefs(profile).language = "uk"
+    bundle = tmp_path / "from-hub.fbb"
+    bundle.write_bytes(b"not opened in this test")
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("sync")
+    s = w.sync_screen
+    s.path.setText(str(tmp_path / "x.fbb"))                  # the dialog starts in the typed path's folder
+    qtbot.mouseClick(s.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(isinstance(t, QFileDialog) and t.isVisible() for t in QApplication.topLevelWidgets()),
+                    timeout=WAIT)
+    dialog = next(t for t in QApplication.topLevelWidgets() if isinstance(t, QFileDialog) and t.isVisible())
+    assert dialog.acceptMode() == QFileDialog.AcceptMode.AcceptOpen
+    assert dialog.fileMode() == QFileDialog.FileMode.ExistingFile
+    assert dialog.testOption(QFileDialog.Option.DontUseNativeDialog)  # follows the app's language, not the system's
+    assert dialog.windowTitle() == "Виберіть пакет для імпорту"
+    assert dialog.labelText(QFileDialog.DialogLabel.Accept) == "Відкрити"
+    assert dialog.labelText(QFileDialog.DialogLabel.FileName) == "Назва файлу:"
+    assert dialog.directory().absolutePath() == str(tmp_path)
+    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    name.setFocus()
+    qtbot.keyClicks(name, bundle.name)
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: s.path.text() == str(bundle), timeout=WAIT)
+
+    qtbot.mouseClick(s.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(isinstance(t, QFileDialog) and t.isVisible() for t in QApplication.topLevelWidgets()),
+                    timeout=WAIT)
+    dialog = next(t for t in QApplication.topLevelWidgets() if isinstance(t, QFileDialog) and t.isVisible())
+    assert dialog.acceptMode() == QFileDialog.AcceptMode.AcceptSave
+    assert dialog.windowTitle() == "Виберіть, куди експортувати пакет"
+    dialog.reject()
