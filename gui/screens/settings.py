@@ -11,6 +11,7 @@ from .. import enroll
 from ..context import Context
 from ..errors import message_for
 from ..i18n import tr
+from ..widgets import MessageLabel
 
 WIPE_WORD = "WIPE"
 
@@ -65,10 +66,8 @@ class SettingsScreen(QWidget):
         self.enroll_button.setObjectName("settingsEnroll")
         self.enroll_button.clicked.connect(self.on_enroll_clicked)
         ef.addRow("", self.enroll_button)
-        self.enroll_message = QLabel()  # next to the fields it is about
-        self.enroll_message.setObjectName("message")
-        self.enroll_message.setWordWrap(True)
-        ef.addRow("", self.enroll_message)
+        self.enroll_message = MessageLabel()  # next to the fields it is about
+        ef.addRow(self.enroll_message)
         lay.addWidget(enroll)
 
         security = QGroupBox(tr("Passphrase and recovery"))

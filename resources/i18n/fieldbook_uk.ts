@@ -260,6 +260,34 @@
       <translation>Не вдалося прочитати або записати файл ({reason}).</translation>
     </message>
     <message>
+      <source>Too short: use at least 8 characters.</source>
+      <translation>Закоротко: використайте щонайменше 8 символів.</translation>
+    </message>
+    <message>
+      <source>Weak: add more words.</source>
+      <translation>Слабка: додайте більше слів.</translation>
+    </message>
+    <message>
+      <source>Fair: a few more words would help.</source>
+      <translation>Задовільна: ще кілька слів допоможуть.</translation>
+    </message>
+    <message>
+      <source>Good.</source>
+      <translation>Добра.</translation>
+    </message>
+    <message>
+      <source>Strong.</source>
+      <translation>Надійна.</translation>
+    </message>
+    <message>
+      <source>Very strong.</source>
+      <translation>Дуже надійна.</translation>
+    </message>
+    <message>
+      <source>Passphrase strength</source>
+      <translation>Надійність парольної фрази</translation>
+    </message>
+    <message>
       <source>Whole number</source>
       <translation>Ціле число</translation>
     </message>
@@ -788,12 +816,20 @@
       <translation>Повторіть через {n} с</translation>
     </message>
     <message>
-      <source>Too short: use at least 8 characters.</source>
-      <translation>Закоротко: використайте щонайменше 8 символів.</translation>
+      <source>Type your name first.</source>
+      <translation>Спершу введіть своє ім’я.</translation>
+    </message>
+    <message>
+      <source>The passphrase is too short: use at least 8 characters.</source>
+      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
     </message>
     <message>
       <source>Welcome to Fieldbook</source>
       <translation>Ласкаво просимо до Fieldbook</translation>
+    </message>
+    <message>
+      <source>Language (Мова):</source>
+      <translation>Мова (Language):</translation>
     </message>
     <message>
       <source>Everything you record on this laptop is encrypted with your passphrase. Choose one you can remember: a few words are easier than symbols.</source>
@@ -834,34 +870,6 @@
     <message>
       <source>Enroll and start</source>
       <translation>Зареєструвати й почати</translation>
-    </message>
-    <message>
-      <source>Weak: add more words.</source>
-      <translation>Слабка: додайте більше слів.</translation>
-    </message>
-    <message>
-      <source>Fair: a few more words would help.</source>
-      <translation>Задовільна: ще кілька слів допоможуть.</translation>
-    </message>
-    <message>
-      <source>Good.</source>
-      <translation>Добра.</translation>
-    </message>
-    <message>
-      <source>Strong.</source>
-      <translation>Надійна.</translation>
-    </message>
-    <message>
-      <source>Very strong.</source>
-      <translation>Дуже надійна.</translation>
-    </message>
-    <message>
-      <source>Type your name first.</source>
-      <translation>Спершу введіть своє ім’я.</translation>
-    </message>
-    <message>
-      <source>The passphrase is too short: use at least 8 characters.</source>
-      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
     </message>
     <message>
       <source>&amp;Fieldbook</source>

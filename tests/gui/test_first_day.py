@@ -221,3 +221,82 @@ def test_choosing_a_bundle_to_import_opens_a_translated_open_dialog(qtbot, windo
     assert dialog.acceptMode() == QFileDialog.AcceptMode.AcceptSave
     assert dialog.windowTitle() == "Виберіть, куди експортувати пакет"
     dialog.reject()
+
+
+# -- 10: the wizard speaks the person's language, chosen on its first page ------------------------------
+def _title(wiz) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return wiz.findChild(QLabel, "screenTitle").text()
+
+
+def test_the_wizard_starts_in_the_systems_language_and_switches_live(qtbot, window_factory, tmp_path, monkeypatch,
+                                                                      english_after):
+    from PySide6.QtWidgets import QApplication
+
+    from gui import context
+    from gui.context import Prefs
+
+    monkeypatch.setattr(context, "system_language", lambda: "uk")
+    w = window_factory(tmp_path / "new")
+    wiz = w.centralWidget()
+    assert _title(wiz) == "Ласкаво просимо до Fieldbook" and wiz.language.currentText() == "Українська"
+    assert wiz.create.text() == "Створити профіль" and w.lock_action.text() == "Заблокувати зараз"
+
+    # The first control Tab reaches, and arrows choose: no mouse needed.
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=WAIT)
+    wiz.name.setFocus()
+    qtbot.keyClick(wiz.name, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is wiz.language
+    qtbot.keyClicks(wiz.pass1, "short")
+    qtbot.keyClick(wiz.language, Qt.Key.Key_Up)                # to English
+    assert wiz.language.currentData() == "en"
+    assert _title(wiz) == "Welcome to Fieldbook" and wiz.create.text() == "Create profile"
+    assert wiz.meter_text.text() == "Too short: use at least 8 characters."   # the live hint too
+    assert w.lock_action.text() == "Lock now" and w.windowTitle() == "Fieldbook"
+    assert Prefs(tmp_path / "new").language == "en"            # kept as the interface language
+
+    qtbot.keyClick(wiz.language, Qt.Key.Key_Down)              # and back to Ukrainian: the later pages follow
+    wiz.pass1.clear()
+    qtbot.keyClicks(wiz.name, "Enumerator One")
+    qtbot.keyClicks(wiz.pass1, PASSPHRASE)
+    qtbot.keyClicks(wiz.pass2, PASSPHRASE)
+    qtbot.keyClick(wiz.pass2, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wiz.pages.currentIndex() == 1, timeout=WAIT)
+    assert wiz.written.text() == "Я його записав(-ла)"
+    wiz.written.click()
+    qtbot.mouseClick(wiz.next, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(wiz.findChild(type(wiz.next), "wizardSkip"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: hasattr(w, "home"), timeout=WAIT)
+    assert w.nav.item(0).text() == "Головна"
+    assert Prefs(tmp_path / "new").language == "uk"
+
+
+def test_the_wizard_defaults_to_english_on_a_system_in_another_language(qtbot, window_factory, tmp_path, monkeypatch):
+    from gui import context
+
+    monkeypatch.setattr(context, "system_language", lambda: "en")
+    w = window_factory(tmp_path / "new")
+    wiz = w.centralWidget()
+    assert _title(wiz) == "Welcome to Fieldbook" and wiz.language.currentData() == "en"
+
+
+# -- 15: the strength bar tells "too short" from "weak" --------------------------------------------------
+def test_the_strength_bar_shows_too_short_and_weak_differently(qtbot, window_factory, tmp_path):
+    w = window_factory(tmp_path / "new")
+    wiz = w.centralWidget()
+
+    def shown(text: str):
+        wiz.pass1.clear()
+        qtbot.keyClicks(wiz.pass1, text)
+        return wiz.meter.value(), wiz.meter_text.text(), wiz.meter.grab().toImage()
+
+    empty = shown("")
+    short = shown("short")
+    weak = shown("abcdefgh")
+    fair = shown("abcdefgh ijk")
+    assert short[1].startswith("Too short") and weak[1].startswith("Weak") and fair[1].startswith("Fair")
+    assert empty[0] < short[0] < weak[0] < fair[0]
+    # As drawn: not empty when too short, and not the same bar for too short and weak.
+    assert short[2] != empty[2] and short[2] != weak[2] and weak[2] != fair[2]
