@@ -50,6 +50,7 @@ class PassphraseMeter(QWidget):
         lay.addWidget(self.bar)
         self.hint = QLabel()
         self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
         lay.addWidget(self.hint)
         self.show_for("")
 

@@ -143,6 +143,16 @@ def render_all(out: Path) -> list[Path]:
             unlock.on_unlock_clicked()
             _wait(lambda: unlock.failures == 1)
             shots.append(_grab(w, out, "unlock", lang))
+            # A forgotten passphrase: the recovery key, then a new passphrase (here still too short).
+            unlock.on_use_recovery_clicked()
+            unlock.key.setText("R7QK-2MZD-XW9A-HT4R-PL3N-8VCE-J5TB-GK")  # an illustration, not a key
+            shots.append(_grab(w, out, "unlock-recovery-key", lang))
+            unlock.show_page(unlock.NEW_PASSPHRASE)
+            unlock.new_pass.setText("short")
+            shots.append(_grab(w, out, "unlock-new-passphrase", lang))
+            unlock.new_pass.clear()
+            unlock.key.clear()
+            unlock.show_page(unlock.PASSPHRASE)
             unlock.passphrase.setText(DEMO_PASSPHRASE)
             unlock.user.setCurrentIndex(0)
             unlock.on_unlock_clicked()

@@ -804,12 +804,56 @@
       <translation>Парольна фраза:</translation>
     </message>
     <message>
+      <source>Forgot it? Use the recovery key…</source>
+      <translation>Забули? Скористайтеся ключем відновлення…</translation>
+    </message>
+    <message>
       <source>Unlock</source>
       <translation>Розблокувати</translation>
     </message>
     <message>
+      <source>Type the recovery key that was shown once when this profile was created (it should be written on paper). Capitals, spaces and dashes do not matter.</source>
+      <translation>Введіть ключ відновлення, який було показано один раз під час створення цього профілю (він має бути записаний на папері). Великі літери, пробіли й дефіси не мають значення.</translation>
+    </message>
+    <message>
+      <source>Back</source>
+      <translation>Назад</translation>
+    </message>
+    <message>
+      <source>Continue</source>
+      <translation>Продовжити</translation>
+    </message>
+    <message>
+      <source>The recovery key is right. Now choose a new passphrase; the old one stops working. The recovery key stays as it is.</source>
+      <translation>Ключ відновлення правильний. Тепер виберіть нову парольну фразу; стара перестане діяти. Ключ відновлення залишається тим самим.</translation>
+    </message>
+    <message>
+      <source>For user:</source>
+      <translation>Для користувача:</translation>
+    </message>
+    <message>
+      <source>Set passphrase and unlock</source>
+      <translation>Встановити фразу й розблокувати</translation>
+    </message>
+    <message>
       <source>Unlocking…</source>
       <translation>Розблокування…</translation>
+    </message>
+    <message>
+      <source>Checking the recovery key…</source>
+      <translation>Перевірка ключа відновлення…</translation>
+    </message>
+    <message>
+      <source>Setting the new passphrase…</source>
+      <translation>Встановлення нової парольної фрази…</translation>
+    </message>
+    <message>
+      <source>Type the recovery key first.</source>
+      <translation>Спершу введіть ключ відновлення.</translation>
+    </message>
+    <message>
+      <source>The passphrase is too short: use at least 8 characters.</source>
+      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
     </message>
     <message>
       <source>Try again in {n} s</source>
@@ -818,10 +862,6 @@
     <message>
       <source>Type your name first.</source>
       <translation>Спершу введіть своє ім’я.</translation>
-    </message>
-    <message>
-      <source>The passphrase is too short: use at least 8 characters.</source>
-      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
     </message>
     <message>
       <source>Welcome to Fieldbook</source>
@@ -854,10 +894,6 @@
     <message>
       <source>I have written it down</source>
       <translation>Я його записав(-ла)</translation>
-    </message>
-    <message>
-      <source>Continue</source>
-      <translation>Продовжити</translation>
     </message>
     <message>
       <source>If your hub gave you a server address and a one-time code, enter them to sync automatically. You can also do this later in Settings.</source>

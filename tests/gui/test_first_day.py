@@ -300,3 +300,76 @@ def test_the_strength_bar_shows_too_short_and_weak_differently(qtbot, window_fac
     assert empty[0] < short[0] < weak[0] < fair[0]
     # As drawn: not empty when too short, and not the same bar for too short and weak.
     assert short[2] != empty[2] and short[2] != weak[2] and weak[2] != fair[2]
+
+
+# -- 14: a forgotten passphrase: the recovery key at unlock, then a new passphrase -------------------------
+def test_unlock_with_the_recovery_key_then_a_new_passphrase_for_the_chosen_user(qtbot, window_factory, tmp_path):
+    import threading
+
+    from PySide6.QtWidgets import QApplication
+
+    from gui.screens.unlock import UnlockScreen
+    from storage import crypto
+    from storage.errors import WrongPassphrase
+
+    profile = tmp_path / "shared"
+    store, recovery = Store.create(profile, user="Enumerator One", passphrase=PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
+    store.add_user("Enumerator Two", "second synthetic passphrase", kdf=crypto.fast_kdf_for_tests())
+    store.close()
+    w = window_factory(profile)
+    qtbot.waitUntil(lambda: isinstance(w.centralWidget(), UnlockScreen), timeout=WAIT)
+    u = w.centralWidget()
+    threads = []
+    change = w.store.change_passphrase
+    w.store.change_passphrase = lambda *a, **k: (threads.append(threading.current_thread()), change(*a, **k))[1]
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=WAIT)
+    u.user.setCurrentIndex(u.user.findText("Enumerator Two"))
+    u.passphrase.setFocus()
+    focus = QApplication.focusWidget
+
+    # Tab reaches the way in; Return takes it.
+    qtbot.keyClick(u.passphrase, Qt.Key.Key_Tab)
+    assert focus() is u.recover_button
+    qtbot.keyClick(u.recover_button, Qt.Key.Key_Return)
+    assert u.pages.currentIndex() == u.RECOVERY_KEY and focus() is u.key
+    qtbot.keyClick(u.key, Qt.Key.Key_Escape)                   # Escape steps back
+    assert u.pages.currentIndex() == u.PASSPHRASE
+    u.on_use_recovery_clicked()
+
+    qtbot.keyClicks(u.key, "ABCD-EFGH")                         # mistyped
+    qtbot.keyClick(u.key, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "mistyped" in u.message.text(), timeout=WAIT)
+    assert focus() is u.key and u.pages.currentIndex() == u.RECOVERY_KEY
+    qtbot.keyClicks(u.key, crypto.new_recovery_key()[0])       # well formed, but another profile's
+    qtbot.keyClick(u.key, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "does not belong" in u.message.text(), timeout=WAIT)
+    assert focus() is u.key
+    qtbot.keyClicks(u.key, recovery.lower().replace("-", " "))  # as someone types it off paper
+    qtbot.keyClick(u.key, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: u.pages.currentIndex() == u.NEW_PASSPHRASE, timeout=WAIT)
+    assert focus() is u.new_pass and u.new_user.currentText() == "Enumerator Two"
+    assert not w.store.unlocked                                 # locked while the new passphrase is chosen
+
+    new = "a new synthetic passphrase"
+    qtbot.keyClicks(u.new_pass, new)
+    qtbot.keyClick(u.new_pass, Qt.Key.Key_Return)               # on to the second field
+    assert focus() is u.new_pass2
+    qtbot.keyClicks(u.new_pass2, new + "x")
+    qtbot.keyClick(u.new_pass2, Qt.Key.Key_Return)
+    assert "differ" in u.message.text() and focus() is u.new_pass2
+    qtbot.keyClicks(u.new_pass2, new)                           # replaces the selected text
+    qtbot.keyClick(u.new_pass2, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: hasattr(w, "home") and w.centralWidget() is not u, timeout=WAIT)
+    assert w.store.user_name == "Enumerator Two"
+    assert threads and threads[0] is not threading.main_thread()  # the key derivation ran off the GUI thread
+
+    check = Store.open(profile)
+    try:
+        check.check_passphrase("Enumerator Two", new)
+        check.check_passphrase("Enumerator One", PASSPHRASE)   # the other user is untouched
+        with pytest.raises(WrongPassphrase):
+            check.check_passphrase("Enumerator Two", "second synthetic passphrase")
+        check.unlock_with_recovery_key(recovery)                # the recovery key stays
+    finally:
+        check.close()
