@@ -7,13 +7,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from storage.errors import EmptyPassphrase, WrongPassphrase
+
 from .. import enroll
 from ..context import Context
 from ..errors import message_for
 from ..i18n import tr
 from ..widgets import MessageLabel
 
-WIPE_WORD = "WIPE"
+WIPE_WORD = "WIPE"  # also accepted in any interface language: the command line's word
+
+
+def wipe_word() -> str:
+    """The word typed to confirm a wipe, in the interface language (СТЕРТИ in Ukrainian): a
+    person must not need a Latin keyboard layout to act on a seized laptop."""
+    return tr("WIPE")
 
 
 class SettingsScreen(QWidget):
@@ -86,6 +94,8 @@ class SettingsScreen(QWidget):
         change = self.change_button = QPushButton(tr("Change passphrase"))
         change.clicked.connect(self.on_change_passphrase_clicked)
         sf.addRow("", change)
+        self.pass_message = MessageLabel()  # next to the passphrase fields, not at the foot of the screen
+        sf.addRow(self.pass_message)
         self.recovery = QLabel()
         self.recovery.setWordWrap(True)
         sf.addRow(tr("Recovery key:"), self.recovery)
@@ -148,7 +158,9 @@ class SettingsScreen(QWidget):
     def on_change_passphrase_clicked(self) -> None:
         current, p1, p2 = self.current_pass.text(), self.new_pass.text(), self.new_pass2.text()
         if p1 != p2:
-            self.message.setText(tr("The two passphrases differ. Type the same one twice."))
+            self.pass_message.setText(tr("The two passphrases differ. Type the same one twice."))
+            self.new_pass2.setFocus()
+            self.new_pass2.selectAll()
             return
         kdf = self.ctx.kdf
 
@@ -161,14 +173,26 @@ class SettingsScreen(QWidget):
             self.current_pass.clear()
             self.new_pass.clear()
             self.new_pass2.clear()
-            self.message.setText(tr("Passphrase changed. Use the new one from now on."))
+            self.change_button.setEnabled(True)
+            self.pass_message.setText(tr("Passphrase changed. Use the new one from now on."))
 
-        self.ctx.run(work, done, lambda exc: self.message.setText(message_for(exc)), owner=self)
+        def failed(exc: BaseException) -> None:
+            self.change_button.setEnabled(True)
+            self.pass_message.setText(message_for(exc))
+            field = self.current_pass if isinstance(exc, (WrongPassphrase, EmptyPassphrase)) else self.new_pass
+            field.setFocus()
+            field.selectAll()
+
+        self.change_button.setEnabled(False)
+        self.pass_message.setText(tr("Changing the passphrase…"))
+        self.ctx.run(work, done, failed, owner=self)
 
     def on_wipe_clicked(self) -> None:
+        word = wipe_word()
         text, ok = QInputDialog.getText(self, tr("Wipe this profile"),
-                                        tr("This cannot be undone. Type WIPE to destroy the keys of this profile."))
-        if ok and text.strip() == WIPE_WORD:
+                                        tr("This cannot be undone. Type {word} to destroy the keys of this profile."
+                                           ).format(word=word))
+        if ok and text.strip().casefold() in {word.casefold(), WIPE_WORD.casefold()}:
             self.ctx.run(lambda st: st.wipe(), lambda _r: self.wiped.emit(),
                          lambda exc: self.message.setText(message_for(exc)))
         elif ok:

@@ -460,6 +460,10 @@
       <translation>Знайдено: {shown} із {n}</translation>
     </message>
     <message>
+      <source>WIPE</source>
+      <translation>СТЕРТИ</translation>
+    </message>
+    <message>
       <source>Settings</source>
       <translation>Налаштування</translation>
     </message>
@@ -536,12 +540,12 @@
       <translation>Стерти цей профіль…</translation>
     </message>
     <message>
-      <source>Wipe this profile</source>
-      <translation>Стерти цей профіль</translation>
+      <source>Changing the passphrase…</source>
+      <translation>Зміна парольної фрази…</translation>
     </message>
     <message>
-      <source>This cannot be undone. Type WIPE to destroy the keys of this profile.</source>
-      <translation>Цю дію не можна скасувати. Введіть WIPE, щоб знищити ключі цього профілю.</translation>
+      <source>Wipe this profile</source>
+      <translation>Стерти цей профіль</translation>
     </message>
     <message>
       <source>Not enrolled: this laptop syncs only by USB bundle.</source>
@@ -562,6 +566,10 @@
     <message>
       <source>Passphrase changed. Use the new one from now on.</source>
       <translation>Парольну фразу змінено. Відтепер використовуйте нову.</translation>
+    </message>
+    <message>
+      <source>This cannot be undone. Type {word} to destroy the keys of this profile.</source>
+      <translation>Цю дію не можна скасувати. Введіть {word}, щоб знищити ключі цього профілю.</translation>
     </message>
     <message>
       <source>Nothing was wiped: the word did not match.</source>

@@ -373,3 +373,56 @@ def test_unlock_with_the_recovery_key_then_a_new_passphrase_for_the_chosen_user(
         check.unlock_with_recovery_key(recovery)                # the recovery key stays
     finally:
         check.close()
+
+
+# -- 15: the change-passphrase error beside its fields; the wipe word in the interface language ------------
+def test_a_wrong_current_passphrase_is_said_beside_the_passphrase_fields(qtbot, window_factory, profile):
+    from PySide6.QtWidgets import QApplication, QGroupBox, QLabel
+
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("settings")
+    s = w.settings
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=WAIT)
+    s.current_pass.setFocus()
+    qtbot.keyClicks(s.current_pass, "not the passphrase")
+    qtbot.keyClicks(s.new_pass, "a brand new synthetic passphrase")
+    qtbot.keyClicks(s.new_pass2, "a brand new synthetic passphrase")
+    qtbot.mouseClick(s.change_button, Qt.MouseButton.LeftButton)
+
+    def shown() -> list[QLabel]:
+        return [lab for lab in s.findChildren(QLabel) if lab.isVisible() and "did not open" in lab.text()]
+
+    qtbot.waitUntil(lambda: bool(shown()), timeout=WAIT)
+    label = shown()[0]
+    groups = {g.title(): g for g in s.findChildren(QGroupBox)}
+    passphrase_group, wipe_group = groups["Passphrase and recovery"], groups["Lost or seized laptop"]
+    assert passphrase_group.isAncestorOf(label)
+    top = label.mapTo(s, label.rect().topLeft()).y()
+    assert top < wipe_group.mapTo(s, wipe_group.rect().topLeft()).y()
+    assert QApplication.focusWidget() is s.current_pass        # where the fix is typed
+
+
+def test_wipe_asks_for_the_word_in_the_interface_language(qtbot, window_factory, profile, monkeypatch, english_after):
+    from PySide6.QtWidgets import QInputDialog
+
+    from gui.context import Prefs
+
+    Prefs(profile).language = "uk"
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("settings")
+    prompts, answers = [], iter([("WIPE?", True), ("стерти", True)])
+
+    def get_text(_parent, _title, prompt, *a, **k):
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
+    w.settings.on_wipe_clicked()
+    assert "СТЕРТИ" in prompts[0] and "WIPE" not in prompts[0]
+    assert "Нічого не стерто" in w.settings.message.text()
+    assert w.store.unlocked
+    w.settings.on_wipe_clicked()                                # typed in lower case: still the word
+    qtbot.waitUntil(lambda: not (profile / "keyring.json").exists(), timeout=WAIT)
