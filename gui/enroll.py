@@ -27,8 +27,7 @@ def scheme_note(address: ServerAddress) -> str:
     """Which scheme is used, when the person typed none ('' when they typed one)."""
     if not address.scheme_added:
         return ""
-    return tr("No http:// or https:// was typed, so {scheme}:// is used: {url}").format(
-        scheme=address.scheme, url=address.url)
+    return tr("No http:// or https:// was typed, so this address is used: {url}").format(url=address.url)
 
 
 def failure_text(exc: BaseException, address: ServerAddress) -> str:

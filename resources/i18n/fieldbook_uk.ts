@@ -4,8 +4,8 @@
   <context>
     <name>Fieldbook</name>
     <message>
-      <source>No http:// or https:// was typed, so {scheme}:// is used: {url}</source>
-      <translation>Ні http://, ні https:// не введено, тому використано {scheme}://: {url}</translation>
+      <source>No http:// or https:// was typed, so this address is used: {url}</source>
+      <translation>Ні http://, ні https:// не введено, тому використано адресу {url}</translation>
     </message>
     <message>
       <source>Type the server address your hub gave you.</source>

@@ -93,7 +93,7 @@ def test_wizard_enrolls_with_an_address_typed_without_http_and_a_wrong_code_gets
     qtbot.waitUntil(lambda: wiz.enroll.isEnabled() and "code" in wiz.enroll_error.text(), timeout=WAIT)
     text = wiz.enroll_error.text()
     assert "did not accept this code" in text and "cannot be reached" not in text
-    assert f"http:// is used: http://{host_port}" in text    # which scheme was used
+    assert f"No http:// or https:// was typed, so this address is used: http://{host_port}" in text
     assert QApplication.focusWidget() is wiz.code and wiz.code.selectedText() == wiz.code.text()
 
     qtbot.keyClicks(wiz.code, "K7QP")                         # replaces the selected code: now mistyped
