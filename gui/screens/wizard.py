@@ -137,6 +137,9 @@ class WizardScreen(QWidget):
 
     def on_created(self, result: tuple) -> None:
         self.store, recovery = result
+        # The language shown is the person's choice now, also when it was the system's default:
+        # a later change of the system's language does not change this laptop's interface.
+        self.ctx.prefs.language = self.language.currentData()
         self.busy.hide()
         self.pass1.clear()
         self.pass2.clear()

@@ -67,6 +67,9 @@ def _to_enroll_page(qtbot, w):
     wiz.written.click()
     qtbot.mouseClick(wiz.next, Qt.MouseButton.LeftButton)
     assert wiz.pages.currentIndex() == 2
+    # The language shown (the system's, untouched) is kept as the choice once the profile exists.
+    ini = w.ctx.profile.parent / f".{w.ctx.profile.name}-gui.ini"
+    assert f"language={wiz.language.currentData()}" in ini.read_text()
     return wiz
 
 
