@@ -142,7 +142,7 @@ class BundleFileMissing(BundleFileError):
         super().__init__(path, "read", "missing")
 
     def _sentence(self) -> str:
-        return f"There is no file at {self.path}; nothing was imported. Check the name, or choose the file."
+        return f"There is no file at {self.path}; nothing was imported. Check the file name and its folder."
 
 
 class BundleFolderMissing(BundleFileError):
