@@ -78,8 +78,9 @@ class UnlockScreen(QWidget):
         self.pages = _Pages()
         self.buttons = _Pages()
         self._page(self._passphrase_fields(), self._passphrase_buttons())
-        self._page(self._key_fields(), self._key_buttons())
-        self._page(self._new_fields(), self._new_buttons())
+        # The recovery pages are built when first asked for: most unlocks never need them,
+        # and the unlock window is what a cold start waits for.
+        self._recovery_built = False
         lay.addWidget(self.pages)
         self.message = MessageLabel("unlockMessage")
         lay.addWidget(self.message)
@@ -106,9 +107,8 @@ class UnlockScreen(QWidget):
         self.pages.addWidget(fields)
         self.buttons.addWidget(buttons)
 
-    @staticmethod
-    def _row(*widgets: QWidget, stretch_after: int = 0) -> QWidget:
-        holder = QWidget()
+    def _row(self, *widgets: QWidget, stretch_after: int = 0) -> QWidget:
+        holder = QWidget(self.buttons)
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         for k, w in enumerate(widgets):
@@ -149,7 +149,9 @@ class UnlockScreen(QWidget):
 
     # -- the recovery key ----------------------------------------------------------------------------
     def _key_fields(self) -> QWidget:
-        page = QWidget()
+        # Built after the window is shown: made with a parent, never as a window of its own, which
+        # would take the window system's focus from the main window when it is put in place.
+        page = QWidget(self.pages)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(tr("Type the recovery key that was shown once when this profile was created (it should be "
@@ -178,7 +180,7 @@ class UnlockScreen(QWidget):
 
     # -- a new passphrase ------------------------------------------------------------------------------
     def _new_fields(self) -> QWidget:
-        page = QWidget()
+        page = QWidget(self.pages)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(tr("The recovery key is right. Now choose a new passphrase; the old one stops working. "
@@ -191,8 +193,11 @@ class UnlockScreen(QWidget):
         self.new_user.setObjectName("unlockNewUser")
         self.new_user.addItems(users)
         form.addRow(tr("For user:"), self.new_user)
-        self.new_user.setVisible(len(users) > 1)
-        form.labelForField(self.new_user).setVisible(len(users) > 1)
+        # Hide only, never an explicit show: built after the window is shown, an explicit show of
+        # the combo took the keyboard focus away from the window (seen on the offscreen platform).
+        if len(users) < 2:
+            self.new_user.hide()
+            form.labelForField(self.new_user).hide()
         self.new_pass = QLineEdit()
         self.new_pass.setObjectName("unlockNewPass")
         self.new_pass.setEchoMode(QLineEdit.EchoMode.Password)
@@ -221,14 +226,23 @@ class UnlockScreen(QWidget):
         return self._row(back, self.set_button, stretch_after=1)
 
     # -- moving between pages ------------------------------------------------------------------------
+    def _build_recovery_pages(self) -> None:
+        if not self._recovery_built:
+            self._recovery_built = True
+            self._page(self._key_fields(), self._key_buttons())
+            self._page(self._new_fields(), self._new_buttons())
+
     def show_page(self, index: int) -> None:
+        if index != self.PASSPHRASE:
+            self._build_recovery_pages()
         self.pages.setCurrentIndex(index)
         self.buttons.setCurrentIndex(index)
         self.message.clear()
-        focus = {self.PASSPHRASE: self.passphrase, self.RECOVERY_KEY: self.key, self.NEW_PASSPHRASE: self.new_pass}
-        focus[index].setFocus()
+        focus = {self.RECOVERY_KEY: "key", self.NEW_PASSPHRASE: "new_pass"}.get(index, "passphrase")
+        getattr(self, focus).setFocus()
 
     def on_use_recovery_clicked(self) -> None:
+        self._build_recovery_pages()
         self.passphrase.clear()
         self.new_user.setCurrentIndex(max(0, self.user.currentIndex()))
         self.show_page(self.RECOVERY_KEY)
