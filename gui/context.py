@@ -18,6 +18,7 @@ from resources import resource_path
 from storage import Store, crypto
 from sync.client import SyncClient, SyncLoop, SyncState
 
+from .i18n import system_language
 from .workers import Tasks
 
 BUILT_IN_FORMS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring")
@@ -57,8 +58,11 @@ class Prefs:
 
     @property
     def language(self) -> str:
-        value = str(self._s.value("language", "en"))
-        return value if value in ("en", "uk") else "en"
+        """The chosen interface language; until one is chosen, the system's (when we have it)."""
+        value = self._s.value("language")
+        if value is None:
+            return system_language()
+        return str(value) if str(value) in ("en", "uk") else "en"
 
     @language.setter
     def language(self, value: str) -> None:

@@ -45,6 +45,31 @@ def _revoked(e: sy.DeviceRevoked) -> str:
     return tr("The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.")
 
 
+def _bad_address(e: sy.BadServerAddress) -> str:
+    why = {"empty": tr("Type the server address your hub gave you."),
+           "scheme": tr("Only addresses that start with http:// or https:// work."),
+           }.get(e.reason, tr("It names no server."))
+    return tr("That server address cannot be used. {why} For example: http://hub.example:8765").format(why=why)
+
+
+def _file_error(e: sy.BundleFileError) -> str:
+    why = {"denied": tr("Fieldbook is not allowed to use that file or folder."),
+           "full": tr("The disk or USB stick is full."),
+           "read_only": tr("The disk or USB stick is read-only (some sticks have a lock switch)."),
+           "is_folder": tr("That is a folder: choose a file in it, or type a file name after it."),
+           }.get(e.kind, tr("The system refused ({reason}).").format(reason=e.reason or "?"))
+    if e.action == "read":
+        return tr("{path} could not be read; nothing was imported. {why}").format(path=e.path, why=why)
+    return tr("{path} could not be written; nothing was written. {why}").format(path=e.path, why=why)
+
+
+def _folder_missing(e: sy.BundleFolderMissing) -> str:
+    done = tr("nothing was imported") if e.action == "read" else tr("nothing was written")
+    return tr("The folder {folder} does not exist, so {done}. If it is on a USB stick, the stick may not be plugged "
+              "in or not mounted: plug it in, open it once in the file manager, then try again."
+              ).format(folder=e.folder, done=done)
+
+
 # Keyed by the exact type: a new error class without its own entry fails
 # tests/gui/test_errors.py rather than borrowing its base class's words unnoticed.
 MESSAGES: dict[type, Callable] = {
@@ -94,8 +119,15 @@ MESSAGES: dict[type, Callable] = {
     sy.BundleTooLarge: lambda e: tr("This bundle is over the size limit; nothing was imported. "
                                     "Sync more often, so that each bundle stays smaller."),
     sy.BundleReplayed: lambda e: tr("This bundle was already imported; nothing needs to be done."),
-    sy.EnrollmentRefused: lambda e: tr("The server would not enroll this laptop: the code is unknown, used or expired, "
-                                       "or did not verify. Ask the hub for a new code."),
+    sy.BundleFileError: _file_error,
+    sy.BundleFileMissing: lambda e: tr("There is no file at {path}; nothing was imported. Check the name, or choose "
+                                       "the file with “Choose file to import…”.").format(path=e.path),
+    sy.BundleFolderMissing: _folder_missing,
+    sy.EnrollmentRefused: lambda e: tr("The server did not accept this code: it is unknown, already used or expired. "
+                                       "Check the code, or ask the hub for a new one."),
+    sy.MistypedEnrollmentCode: lambda e: tr("That code is mistyped: a code has 16 letters and digits, like "
+                                            "K7QP-3MZD-XW9A-HT4R. Nothing was sent."),
+    sy.BadServerAddress: _bad_address,
     sy.EnrollmentThrottled: lambda e: tr("Too many wrong enrollment codes came from this network, so the server is not "
                                          "checking codes from it for now. Wait {minutes} min, check the code with the "
                                          "hub, then try again.").format(minutes=max(1, -(-e.retry_after_s // 60))),

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
@@ -32,6 +33,30 @@ def ts_path(lang: str = "uk") -> Path:
 
 def qm_path(lang: str = "uk") -> Path:
     return resource_path("i18n", f"fieldbook_{lang}.qm")
+
+
+def system_language() -> str:
+    """The interface language the system asks for, when we have it (else English)."""
+    return "uk" if QLocale.system().language() == QLocale.Language.Ukrainian else "en"
+
+
+class LiveTexts:
+    """A screen's texts, set again when the interface language changes while it is shown.
+
+    ``texts(lambda: label.setText(tr("...")))`` sets the text now and keeps the setter;
+    ``texts.again()`` runs every setter under the translator installed since. The tr()
+    stays literal at the call site, so ``python -m gui.i18n`` still collects it."""
+
+    def __init__(self) -> None:
+        self._setters: list[Callable[[], object]] = []
+
+    def __call__(self, setter: Callable[[], object]) -> None:
+        self._setters.append(setter)
+        setter()
+
+    def again(self) -> None:
+        for setter in self._setters:
+            setter()
 
 
 _installed: list[QTranslator] = []

@@ -14,13 +14,16 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from storage import Store, crypto, hlc
-from sync.client import SyncState
+from storage.errors import WrongPassphrase
+from sync.client import SyncState, normalise_server_url
+from sync.errors import BundleFolderMissing, EnrollmentRefused
 from sync.merge import merge_change
 from sync.protocol import form_digest
 
-from . import i18n
+from . import enroll, i18n
 from .app import application, make_window
 from .context import Prefs
+from .errors import message_for
 from .screens.unlock import UnlockScreen
 from .screens.wizard import WizardScreen
 
@@ -119,7 +122,8 @@ def make_demo_profile(directory: Path) -> None:
 
 
 def _grab(window, out: Path, name: str, lang: str) -> Path:
-    QCoreApplication.processEvents()
+    for _ in range(3):  # a wrapped label that grows takes a few passes of layout to settle
+        QCoreApplication.processEvents()
     path = out / f"{lang}-{name}.png"
     window.grab().save(str(path))
     return path
@@ -147,6 +151,14 @@ def render_all(out: Path) -> list[Path]:
             wiz.recovery.setText("R7QK-2MZD-XW9A-HT4R-PL3N-8VCE-J5TB-GK")  # an illustration, not a key
             wiz.pages.setCurrentIndex(1)
             shots.append(_grab(w, out, "wizard-recovery-key", lang))
+            # Enrolling: an address typed without http://, and a code the hub did not accept.
+            wiz.pages.setCurrentIndex(2)
+            wiz.url.setText("hub.example:8765")
+            wiz.code.setText("K7QP-3MZD-XW9A-HT4R")
+            wiz.enroll_error.setText(enroll.failure_text(EnrollmentRefused("unknown code"),
+                                                         normalise_server_url(wiz.url.text())))
+            wiz.code.setFocus()
+            shots.append(_grab(w, out, "wizard-enroll-wrong-code", lang))
             w.close()
             # an existing profile
             profile = Path(tmp) / f"demo-{lang}"
@@ -161,6 +173,16 @@ def render_all(out: Path) -> list[Path]:
             unlock.on_unlock_clicked()
             _wait(lambda: unlock.failures == 1)
             shots.append(_grab(w, out, "unlock", lang))
+            # A forgotten passphrase: the recovery key, then a new passphrase (here still too short).
+            unlock.on_use_recovery_clicked()
+            unlock.key.setText("R7QK-2MZD-XW9A-HT4R-PL3N-8VCE-J5TB-GK")  # an illustration, not a key
+            shots.append(_grab(w, out, "unlock-recovery-key", lang))
+            unlock.show_page(unlock.NEW_PASSPHRASE)
+            unlock.new_pass.setText("short")
+            shots.append(_grab(w, out, "unlock-new-passphrase", lang))
+            unlock.new_pass.clear()
+            unlock.key.clear()
+            unlock.show_page(unlock.PASSPHRASE)
             unlock.passphrase.setText(DEMO_PASSPHRASE)
             unlock.user.setCurrentIndex(0)
             unlock.on_unlock_clicked()
@@ -214,9 +236,16 @@ def render_all(out: Path) -> list[Path]:
             shots.append(_grab(w, out, "sync-usb-conflicts", lang))
             w.ctx.sync_state.emit(SyncState("syncing", "", time.time() - 7200, 12))
             shots.append(_grab(w, out, "sync-syncing", lang))
+            # A stick that is not mounted.
+            w.sync_screen.path.setText("/media/usb/laptop-07.fbb")
+            w.sync_screen.on_bundle_failed(BundleFolderMissing("/media/usb/laptop-07.fbb", "read"))
+            shots.append(_grab(w, out, "sync-usb-not-mounted", lang))
             w.show_screen("settings")
             _wait(lambda: bool(w.settings.recovery.text()))
             shots.append(_grab(w, out, "settings", lang))
+            # A wrong current passphrase: said beside the passphrase fields.
+            w.settings.pass_message.setText(message_for(WrongPassphrase("")))
+            shots.append(_grab(w, out, "settings-passphrase-error", lang))
             w.close()
         i18n.install(app, "en")
     QApplication.processEvents()

@@ -224,7 +224,14 @@ class MainWindow(QMainWindow):
         else:
             wizard = WizardScreen(self.ctx)
             wizard.finished.connect(self.on_unlocked)
+            wizard.language_changed.connect(self.on_wizard_language_changed)
             self.setCentralWidget(wizard)
+
+    def on_wizard_language_changed(self, lang: str) -> None:
+        """Chosen on the wizard's first page: used from now on (the wizard sets its own texts again)."""
+        self.ctx.prefs.language = lang
+        i18n.install(QApplication.instance(), lang)
+        self._build_chrome()
 
     def show_unlock(self, store: Store) -> None:
         self.store = store

@@ -161,6 +161,22 @@ class ReplicaMixin:
             self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('device_secret', ?)", (blob,))
             self._audit("device_keys_created")
 
+    def last_sync_time(self) -> float | None:
+        """When this laptop last completed a sync with its server (epoch seconds), or None.
+        Kept with the rest of the sync state, so the status survives a restart offline."""
+        row = self._query_one("SELECT value FROM meta WHERE key = 'last_sync'")
+        try:
+            return float(row[0]) if row else None
+        except ValueError:
+            return None
+
+    def record_sync_time(self, when: float) -> None:
+        """A sync with the server completed at ``when`` (epoch seconds). Plaintext, like the
+        cursor: a time, no personal data."""
+        self._need_key()
+        with self.atomic():
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('last_sync', ?)", (f"{float(when):.3f}",))
+
     def pull_cursor(self) -> int:
         row = self._query_one("SELECT value FROM meta WHERE key = 'pull_cursor'")
         return int(row[0]) if row else 0

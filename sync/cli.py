@@ -8,7 +8,7 @@ import time
 
 from storage.cli import open_profile, print_json
 
-from .client import SyncClient
+from .client import SyncClient, normalise_server_url
 from .errors import SyncError
 
 ERRORS = (SyncError,)
@@ -19,15 +19,19 @@ def _client(args: argparse.Namespace) -> SyncClient:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
+    address = normalise_server_url(args.server)  # a bad address is refused before the profile is opened
+    if address.scheme_added:
+        print(f"No scheme was given, so {address.scheme}:// is used: {address.url}", file=sys.stderr)
     client = _client(args)
     try:
-        settings = client.enroll(args.server, args.code)
+        settings = client.enroll(address.url, args.code)
     finally:
         client.store.close()
     from .bundle import PublicKeys
 
     fp = PublicKeys.from_json(settings["server_keys"]).fingerprint()
-    print(f"enrolled device {client.store.device_id} with {settings['server_id']} in team {settings['team']}; "
+    print(f"enrolled device {client.store.device_id} with {settings['server_id']} at {settings['server_url']} "
+          f"in team {settings['team']}; "
           f"server key fingerprint {fp}")
     return 0
 
@@ -152,7 +156,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         set_aside = client.store.set_aside_count()
         print_json({"enrolled": bool(settings), "server_url": settings.get("server_url"), "server_id": settings.get("server_id"),
                     "team": settings.get("team"), "device_id": client.store.device_id,
-                    "pending": client.store.pending_count(), "cursor": client.store.pull_cursor(),
+                    "last_sync": client.store.last_sync_time(), "pending": client.store.pending_count(),
+                    "cursor": client.store.pull_cursor(),
                     "conflicts": len(client.store.conflicts()), "queued_for_forwarding": len(client.store.forward_queue()),
                     "clock": clock, "clock_note": clock_words, "set_aside": set_aside,
                     "set_aside_note": (f"The server refused {set_aside} change(s) for good; they are set aside so that the "

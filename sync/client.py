@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from . import protocol
 from .bundle import MAX_BUNDLE_BYTES, Identity, PublicKeys, open_bundle, peek_header, seal
 from .errors import (
+    BadServerAddress,
     BundleError,
+    BundleFolderMissing,
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
     EnrollmentThrottled,
+    MistypedEnrollmentCode,
     NotEnrolled,
     ServerMismatch,
     ServerRefused,
@@ -117,6 +121,43 @@ class HttpTransport:
         return protocol.parse_json(data, "server's reply")
 
 
+DEFAULT_SCHEME = "http"  # the hub's own server speaks plain HTTP unless it has a certificate (docs/sync.md)
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """A server address as typed, made usable. ``scheme_added``: none was typed, so
+    ``DEFAULT_SCHEME`` was put in front (the app and the command line say so)."""
+
+    url: str
+    scheme_added: bool
+
+    @property
+    def scheme(self) -> str:
+        return self.url.split("://", 1)[0]
+
+
+def normalise_server_url(text: str) -> ServerAddress:
+    """``hub.example:8765`` -> ``http://hub.example:8765``; ``HTTPS://Hub/`` -> ``https://Hub``.
+    Raises BadServerAddress for an address no laptop could use."""
+    typed = (text or "").strip()
+    if not typed:
+        raise BadServerAddress(typed, "empty")
+    added = "://" not in typed
+    url = f"{DEFAULT_SCHEME}://{typed}" if added else typed
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise BadServerAddress(typed, "host") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadServerAddress(typed, "scheme")
+    if not parts.hostname or any(ch.isspace() for ch in url):
+        raise BadServerAddress(typed, "host")
+    rest = url.split("://", 1)[1].rstrip("/")
+    return ServerAddress(f"{parts.scheme.lower()}://{rest}", added)
+
+
 def _short(reason: object) -> str:
     text = str(reason) or type(reason).__name__
     return text if len(text) < 120 else text[:117] + "..."
@@ -190,8 +231,15 @@ class SyncClient:
         return settings
 
     def enroll(self, server_url: str, code: str) -> dict:
-        """Send our public keys with a one-time code; pin the server's keys from its MAC'd answer."""
-        cid, mac_key = protocol.code_keys(code)
+        """Send our public keys with a one-time code; pin the server's keys from its MAC'd answer.
+
+        ``server_url`` may be typed without a scheme (``normalise_server_url``); the
+        settings returned and kept hold the address actually used."""
+        server_url = normalise_server_url(server_url).url
+        try:
+            cid, mac_key = protocol.code_keys(code)
+        except protocol.ProtocolError:
+            raise MistypedEnrollmentCode() from None
         ident = self.identity()
         device_id = self.store.device_id
         keys = ident.public().to_json()
@@ -367,8 +415,15 @@ class SyncClient:
             with self.lock:
                 if self.store.pending_count() == 0:
                     break
+        with self.lock:
+            self.store.record_sync_time(time.time())
         log.info("sync: %d pushed, %d pulled, %d conflict(s)", result.pushed, result.pulled, result.conflicts)
         return result
+
+    def last_sync(self) -> float | None:
+        """When the last complete sync with the server ended (epoch seconds), or None."""
+        with self.lock:
+            return self.store.last_sync_time()
 
     def _revoked(self, settings: dict, notice: dict) -> None:
         """Act on a revocation only if the pinned server key signed it."""
@@ -406,6 +461,8 @@ class SyncClient:
     def export_bundle(self, path: str | os.PathLike, progress: StageProgress | None = None) -> int:
         """Write every unacknowledged change, sealed to the server, to ``path``. Returns how many."""
         settings = self.settings()
+        if not Path(path).parent.is_dir():  # a stick not mounted: say so before sealing anything
+            raise BundleFolderMissing(str(path), "write")
         ident = self.identity()
         if progress:
             progress("reading", 0, 0)  # one store query: its size is known only once it is done
@@ -623,6 +680,11 @@ class SyncLoop:
         return self.interval
 
     def _run(self) -> None:
+        try:
+            # The store keeps it: after a restart offline, the status still says when the last sync was.
+            self.last_sync = self.last_sync or self.client.last_sync()
+        except Exception:  # a locked or closed store: the loop stops or reports on its first run
+            pass
         while not self._stop.is_set():
             try:
                 wait = self.run_once()

@@ -8,6 +8,8 @@ characters or forged log lines. The presenter shows ``str(error)`` as it is.
 """
 from __future__ import annotations
 
+import os.path
+
 
 class SyncError(Exception):
     """Base class. ``str(error)`` is a complete, human sentence: what happened, what to do."""
@@ -116,6 +118,46 @@ class BundleReplayed(BundleError):
         )
 
 
+# --- bundle files (a USB stick, a folder) ------------------------------------------------
+class BundleFileError(SyncError):
+    """A bundle file could not be read or written: the file system said no, before any
+    bundle content was looked at. ``action`` is "read" or "write"; ``kind`` one of
+    "denied", "full", "read_only", "is_folder", "other" (``reason``: the system's words)."""
+
+    def __init__(self, path: str, action: str, kind: str = "other", reason: str = "") -> None:
+        self.path, self.action, self.kind, self.reason = str(path), action, kind, reason
+        super().__init__(self._sentence())
+
+    def _sentence(self) -> str:
+        why = {"denied": "permission denied", "full": "the disk is full", "read_only": "the disk is read-only",
+               "is_folder": "that is a folder, not a file"}.get(self.kind, self.reason or "the system refused")
+        done = "nothing was imported" if self.action == "read" else "nothing was written"
+        return f"Cannot {self.action} {self.path}: {why}; {done}."
+
+
+class BundleFileMissing(BundleFileError):
+    """There is no file at the path given (its folder exists)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "read", "missing")
+
+    def _sentence(self) -> str:
+        return f"There is no file at {self.path}; nothing was imported. Check the file name and its folder."
+
+
+class BundleFolderMissing(BundleFileError):
+    """The folder of the path does not exist: often a USB stick that is not plugged in or not mounted."""
+
+    def __init__(self, path: str, action: str) -> None:
+        self.folder = os.path.dirname(str(path)) or "."
+        super().__init__(path, action, "missing_folder")
+
+    def _sentence(self) -> str:
+        done = "nothing was imported" if self.action == "read" else "nothing was written"
+        return (f"The folder {self.folder} does not exist; {done}. If it is on a USB stick, the stick may not be "
+                "plugged in or mounted.")
+
+
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):,.1f}"
 
@@ -153,6 +195,25 @@ def _duration(seconds: int) -> str:
     if seconds < 90:
         return f"{max(1, seconds)} seconds"
     return f"{(seconds + 59) // 60} minutes"
+
+
+class BadServerAddress(SyncError):
+    """The server address cannot be used: empty, a scheme other than http(s), or no host."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        self.address, self.reason = address, reason  # reason: "empty" | "scheme" | "host"
+        words = {"empty": "it is empty", "scheme": "only http:// and https:// addresses work",
+                 "host": "it names no server"}.get(reason, "it is not a server address")
+        super().__init__(f"The server address '{address}' cannot be used: {words}. "
+                         "Type it as your hub gave it, for example http://hub.example:8765.")
+
+
+class MistypedEnrollmentCode(SyncError):
+    """The one-time code does not have the shape of one (checked before anything is sent)."""
+
+    def __init__(self) -> None:
+        super().__init__("That enrollment code is mistyped: it has 16 letters and digits, like K7QP-3MZD-XW9A-HT4R. "
+                         "Nothing was sent.")
 
 
 class NotEnrolled(SyncError):

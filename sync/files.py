@@ -6,12 +6,27 @@ or a power cut never leaves half a file under the final name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 from typing import Callable
 
 from .bundle import MAX_BUNDLE_BYTES
-from .errors import BundleTooLarge, SyncError
+from .errors import BundleFileError, BundleFileMissing, BundleFolderMissing, BundleTooLarge
+
+
+def file_error(path: Path, action: str, exc: OSError) -> BundleFileError:
+    """The typed error for a file system refusal: what happened, in words a person can act on."""
+    if isinstance(exc, FileNotFoundError):
+        # Writing, the file need not exist: only a missing folder makes it fail.
+        if action == "write" or not path.parent.is_dir():
+            return BundleFolderMissing(str(path), action)
+        return BundleFileMissing(str(path))
+    if isinstance(exc, IsADirectoryError) or (action == "read" and path.is_dir()):
+        return BundleFileError(str(path), action, "is_folder")
+    kind = {errno.EACCES: "denied", errno.EPERM: "denied", errno.ENOSPC: "full", errno.EROFS: "read_only",
+            errno.EISDIR: "is_folder"}.get(exc.errno, "other")
+    return BundleFileError(str(path), action, kind, exc.strerror or type(exc).__name__)
 
 
 def read_bundle_file(path: Path) -> bytes:
@@ -21,7 +36,7 @@ def read_bundle_file(path: Path) -> bytes:
             raise BundleTooLarge("bundle", size, MAX_BUNDLE_BYTES)
         return path.read_bytes()
     except OSError as exc:
-        raise SyncError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise file_error(path, "read", exc) from None
 
 
 WRITE_PIECE = 1024 * 1024  # progress granularity: a USB stick writes a megabyte in ~0.1 s
@@ -48,7 +63,6 @@ def write_atomically(path: Path, data: bytes, progress: Callable[[int, int], Non
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        reason = "the disk is full" if exc.errno == 28 else exc.strerror
-        raise SyncError(f"Cannot write {path}: {reason}. Nothing was written; free space or choose another place.") from None
+        raise file_error(path, "write", exc) from None
     if progress is not None:
         progress(total, total)

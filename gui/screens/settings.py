@@ -7,11 +7,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from storage.errors import EmptyPassphrase, WrongPassphrase
+
+from .. import enroll
 from ..context import Context
 from ..errors import message_for
 from ..i18n import tr
+from ..widgets import MessageLabel
 
-WIPE_WORD = "WIPE"
+WIPE_WORD = "WIPE"  # also accepted in any interface language: the command line's word
+
+
+def wipe_word() -> str:
+    """The word typed to confirm a wipe, in the interface language (СТЕРТИ in Ukrainian): a
+    person must not need a Latin keyboard layout to act on a seized laptop."""
+    return tr("WIPE")
 
 
 class SettingsScreen(QWidget):
@@ -58,11 +68,15 @@ class SettingsScreen(QWidget):
         self.code = QLineEdit()
         self.code.setObjectName("settingsCode")
         self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX")
+        self.url.returnPressed.connect(self.code.setFocus)
+        self.code.returnPressed.connect(self.on_enroll_clicked)
         ef.addRow(tr("One-time code:"), self.code)
         self.enroll_button = QPushButton(tr("Enroll"))
         self.enroll_button.setObjectName("settingsEnroll")
         self.enroll_button.clicked.connect(self.on_enroll_clicked)
         ef.addRow("", self.enroll_button)
+        self.enroll_message = MessageLabel()  # next to the fields it is about
+        ef.addRow(self.enroll_message)
         lay.addWidget(enroll)
 
         security = QGroupBox(tr("Passphrase and recovery"))
@@ -81,6 +95,8 @@ class SettingsScreen(QWidget):
         change = self.change_button = QPushButton(tr("Change passphrase"))
         change.clicked.connect(self.on_change_passphrase_clicked)
         sf.addRow("", change)
+        self.pass_message = MessageLabel()  # next to the passphrase fields, not at the foot of the screen
+        sf.addRow(self.pass_message)
         self.recovery = QLabel()
         self.recovery.setWordWrap(True)
         sf.addRow(tr("Recovery key:"), self.recovery)
@@ -128,30 +144,25 @@ class SettingsScreen(QWidget):
         self.autolock_changed.emit(minutes)
 
     def on_enroll_clicked(self) -> None:
-        url, code, client = self.url.text().strip(), self.code.text().strip(), self.ctx.client
-        if not url or not code or client is None:
-            self.message.setText(tr("Enter both the server address and the code."))
+        client = self.ctx.client
+        if client is None:  # locked meanwhile
             return
-        self.enroll_button.setEnabled(False)
-        self.message.setText(tr("Enrolling…"))
 
-        def done(_settings) -> None:
-            self.enroll_button.setEnabled(True)
+        def done(settings: dict) -> None:
             self.code.clear()
-            self.message.setText(tr("Enrolled. Sync starts now."))
+            self.url.setText(settings["server_url"])  # as used: with its scheme
+            self.enroll_message.setText(tr("Enrolled with {url}. Sync starts now.").format(url=settings["server_url"]))
             self.reload()
             self.ctx.sync_now()
 
-        def failed(exc: BaseException) -> None:
-            self.enroll_button.setEnabled(True)
-            self.message.setText(message_for(exc))
-
-        self.ctx.tasks.background(lambda: client.enroll(url, code), done, failed)
+        enroll.start(self.ctx, client, self.url, self.code, self.enroll_message, self.enroll_button, done, owner=self)
 
     def on_change_passphrase_clicked(self) -> None:
         current, p1, p2 = self.current_pass.text(), self.new_pass.text(), self.new_pass2.text()
         if p1 != p2:
-            self.message.setText(tr("The two passphrases differ. Type the same one twice."))
+            self.pass_message.setText(tr("The two passphrases differ. Type the same one twice."))
+            self.new_pass2.setFocus()
+            self.new_pass2.selectAll()
             return
         kdf = self.ctx.kdf
 
@@ -164,14 +175,26 @@ class SettingsScreen(QWidget):
             self.current_pass.clear()
             self.new_pass.clear()
             self.new_pass2.clear()
-            self.message.setText(tr("Passphrase changed. Use the new one from now on."))
+            self.change_button.setEnabled(True)
+            self.pass_message.setText(tr("Passphrase changed. Use the new one from now on."))
 
-        self.ctx.run(work, done, lambda exc: self.message.setText(message_for(exc)), owner=self)
+        def failed(exc: BaseException) -> None:
+            self.change_button.setEnabled(True)
+            self.pass_message.setText(message_for(exc))
+            field = self.current_pass if isinstance(exc, (WrongPassphrase, EmptyPassphrase)) else self.new_pass
+            field.setFocus()
+            field.selectAll()
+
+        self.change_button.setEnabled(False)
+        self.pass_message.setText(tr("Changing the passphrase…"))
+        self.ctx.run(work, done, failed, owner=self)
 
     def on_wipe_clicked(self) -> None:
+        word = wipe_word()
         text, ok = QInputDialog.getText(self, tr("Wipe this profile"),
-                                        tr("This cannot be undone. Type WIPE to destroy the keys of this profile."))
-        if ok and text.strip() == WIPE_WORD:
+                                        tr("This cannot be undone. Type {word} to destroy the keys of this profile."
+                                           ).format(word=word))
+        if ok and text.strip().casefold() in {word.casefold(), WIPE_WORD.casefold()}:
             self.ctx.run(lambda st: st.wipe(), lambda _r: self.wiped.emit(),
                          lambda exc: self.message.setText(message_for(exc)))
         elif ok:

@@ -141,9 +141,14 @@ class SyncScreen(QWidget):
         self.path.setPlaceholderText(tr("e.g. /media/usb/fieldbook.fbb"))
         lab.setBuddy(self.path)
         row.addWidget(self.path, 1)
-        browse = QPushButton(tr("Choose…"))
-        browse.clicked.connect(self.on_browse_clicked)
-        row.addWidget(browse)
+        self.open_button = QPushButton(tr("Choose file to import…"))
+        self.open_button.setObjectName("bundleChooseOpen")
+        self.open_button.clicked.connect(self.on_choose_open_clicked)
+        row.addWidget(self.open_button)
+        self.save_button = QPushButton(tr("Choose where to export…"))
+        self.save_button.setObjectName("bundleChooseSave")
+        self.save_button.clicked.connect(self.on_choose_save_clicked)
+        row.addWidget(self.save_button)
         ul.addLayout(row)
         row2 = QHBoxLayout()
         self.export_button = QPushButton(tr("Export changes to this file"))
@@ -220,11 +225,53 @@ class SyncScreen(QWidget):
         self.state.setText(text)
 
     # -- USB ---------------------------------------------------------------------------------------
-    def on_browse_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Bundle file"), self.path.text(), tr("Fieldbook bundles (*.fbb)"),
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        # Leaving the screen (not the window being minimised): the last USB message is stale
+        # when the person comes back. A job still running keeps its words until it ends.
+        if not event.spontaneous() and self.export_button.isEnabled():
+            self.result.clear()
+            self.progress.setValue(0)
+
+    def _file_dialog(self, save: bool) -> QFileDialog:
+        """Qt's own file dialog, not the system's: the system's follows the system's language, not
+        the one chosen here, and was partly in English in the Ukrainian interface. Qt's own is
+        translated by Qt's translations (gui/i18n.install); its buttons and labels by ours."""
+        typed = Path(self.path.text().strip()).expanduser() if self.path.text().strip() else None
+        start = typed.parent if typed is not None and typed.parent.is_dir() else Path.home()
+        title = tr("Choose where to export the bundle") if save else tr("Choose a bundle to import")
+        dialog = QFileDialog(self, title, str(start), tr("Fieldbook bundles (*.fbb);;All files (*)"))
+        dialog.setObjectName("bundleSaveDialog" if save else "bundleOpenDialog")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        if save:
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+            dialog.setDefaultSuffix("fbb")
+            if typed is not None:
+                dialog.selectFile(typed.name)
+        else:
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        labels = {QFileDialog.DialogLabel.LookIn: tr("Look in:"), QFileDialog.DialogLabel.FileName: tr("File name:"),
+                  QFileDialog.DialogLabel.FileType: tr("Files of type:"),
+                  QFileDialog.DialogLabel.Accept: tr("Choose") if save else tr("Open"),
+                  QFileDialog.DialogLabel.Reject: tr("Cancel")}
+        for which, text in labels.items():
+            dialog.setLabelText(which, text)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.on_file_chosen)
+        return dialog
+
+    def on_choose_open_clicked(self) -> None:
+        self._file_dialog(save=False).open()  # window-modal, no nested event loop: sync and auto-lock go on
+
+    def on_choose_save_clicked(self) -> None:
+        self._file_dialog(save=True).open()
+
+    def on_file_chosen(self, path: str) -> None:
         if path:
             self.path.setText(path)
+            self.result.clear()
 
     def _start(self) -> Path | None:
         text = self.path.text().strip()
@@ -290,7 +337,10 @@ class SyncScreen(QWidget):
     def on_bundle_failed(self, exc: BaseException) -> None:
         self._stop()
         self.progress.setValue(0)
-        self.result.setText(tr("Refused: {reason}").format(reason=message_for(exc)))
+        if isinstance(exc, sy.BundleError):  # the bundle itself was refused
+            self.result.setText(tr("Refused: {reason}").format(reason=message_for(exc)))
+        else:  # a file that is not there, a stick not mounted, not enrolled: what happened, plainly
+            self.result.setText(message_for(exc))
 
     # -- conflicts ----------------------------------------------------------------------------------
     def reload_conflicts(self) -> None:

@@ -2,47 +2,39 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QStackedWidget,
+    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QStackedWidget,
     QVBoxLayout, QWidget,
 )
 
 from storage import Store
 
+from .. import enroll
 from ..context import Context
 from ..errors import message_for, present
-from ..i18n import tr
+from ..i18n import LiveTexts, tr
+from ..passphrase import MIN_PASSPHRASE, PassphraseMeter, strength  # noqa: F401 - strength: kept importable here
 
-MIN_PASSPHRASE = 8
-
-
-def strength(passphrase: str) -> tuple[int, str]:
-    """A rough hint (0-4) for people, not a security claim: length and variety count."""
-    if not passphrase:
-        return 0, ""
-    if len(passphrase) < MIN_PASSPHRASE:
-        return 0, tr("Too short: use at least 8 characters.")
-    kinds = sum(any(f(c) for c in passphrase) for f in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum()))
-    words = len(passphrase.split())
-    score = min(4, (len(passphrase) >= 12) + (len(passphrase) >= 16) + (kinds >= 3) + (words >= 3))
-    return score, [tr("Weak: add more words."), tr("Fair: a few more words would help."),
-                   tr("Good."), tr("Strong."), tr("Very strong.")][score]
 
 
 class WizardScreen(QWidget):
-    finished = Signal(object)  # the unlocked Store
+    finished = Signal(object)       # the unlocked Store
+    language_changed = Signal(str)  # chosen on the first page: the window installs it and keeps it as the preference
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.store: Store | None = None
+        self.texts = LiveTexts()  # set again when the language is changed on the first page
         self.setObjectName("wizard")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 24, 40, 24)
-        title = QLabel(tr("Welcome to Fieldbook"))
+        title = QLabel()
         title.setObjectName("screenTitle")
+        self.texts(lambda: title.setText(tr("Welcome to Fieldbook")))
         outer.addWidget(title)
         self.pages = QStackedWidget()
         outer.addWidget(self.pages, 1)
@@ -50,36 +42,51 @@ class WizardScreen(QWidget):
         self.pages.addWidget(self._page_recovery())
         self.pages.addWidget(self._page_enroll())
 
+    def _label(self, text: Callable[[], str], buddy: QWidget) -> QLabel:
+        label = QLabel()
+        label.setBuddy(buddy)
+        self.texts(lambda: label.setText(text()))
+        return label
+
     # page 1
     def _page_profile(self) -> QWidget:
         page = QWidget()
         lay = QVBoxLayout(page)
-        intro = QLabel(tr("Everything you record on this laptop is encrypted with your passphrase. "
-                          "Choose one you can remember: a few words are easier than symbols."))
+        top = QHBoxLayout()
+        self.language = QComboBox()
+        self.language.setObjectName("wizardLanguage")
+        self.language.addItem("English", "en")      # each language in its own words: found whatever is shown now
+        self.language.addItem("Українська", "uk")
+        self.language.setCurrentIndex(max(0, self.language.findData(self.ctx.prefs.language)))
+        self.language.currentIndexChanged.connect(self.on_language_chosen)
+        top.addWidget(self._label(lambda: tr("Language (Мова):"), self.language))
+        top.addWidget(self.language)
+        top.addStretch(1)
+        lay.addLayout(top)
+        lay.addSpacing(8)
+        intro = QLabel()
         intro.setWordWrap(True)
+        self.texts(lambda: intro.setText(tr("Everything you record on this laptop is encrypted with your passphrase. "
+                                            "Choose one you can remember: a few words are easier than symbols.")))
         lay.addWidget(intro)
         form = QFormLayout()
         self.name = QLineEdit()
         self.name.setObjectName("wizardName")
-        form.addRow(tr("Your name:"), self.name)
+        form.addRow(self._label(lambda: tr("Your name:"), self.name), self.name)
         self.pass1 = QLineEdit()
         self.pass1.setObjectName("wizardPass1")
         self.pass1.setEchoMode(QLineEdit.EchoMode.Password)
         self.pass1.textChanged.connect(self.on_passphrase_changed)
-        form.addRow(tr("Passphrase:"), self.pass1)
-        self.meter = QProgressBar()
-        self.meter.setRange(0, 4)
-        self.meter.setTextVisible(False)
-        self.meter.setMaximumHeight(8)
-        self.meter_text = QLabel()
-        self.meter_text.setObjectName("hint")
-        form.addRow("", self.meter)
-        form.addRow("", self.meter_text)
+        form.addRow(self._label(lambda: tr("Passphrase:"), self.pass1), self.pass1)
+        self.strength_meter = PassphraseMeter()
+        self.meter, self.meter_text = self.strength_meter.bar, self.strength_meter.hint
+        self.texts(lambda: self.strength_meter.show_for(self.pass1.text()))
+        form.addRow("", self.strength_meter)
         self.pass2 = QLineEdit()
         self.pass2.setObjectName("wizardPass2")
         self.pass2.setEchoMode(QLineEdit.EchoMode.Password)
         self.pass2.returnPressed.connect(self.on_create_clicked)
-        form.addRow(tr("Passphrase again:"), self.pass2)
+        form.addRow(self._label(lambda: tr("Passphrase again:"), self.pass2), self.pass2)
         lay.addLayout(form)
         self.error = QLabel()
         self.error.setObjectName("message")
@@ -92,17 +99,22 @@ class WizardScreen(QWidget):
         lay.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.create = QPushButton(tr("Create profile"))
+        self.create = QPushButton()
         self.create.setObjectName("wizardCreate")
+        self.texts(lambda: self.create.setText(tr("Create profile")))
         self.create.clicked.connect(self.on_create_clicked)
         row.addWidget(self.create)
         lay.addLayout(row)
         return page
 
+    def on_language_chosen(self, index: int) -> None:
+        lang = self.language.itemData(index)
+        self.language_changed.emit(lang)  # the window installs the translator and keeps the preference
+        self.error.clear()                # a message in the old language would stay behind
+        self.texts.again()
+
     def on_passphrase_changed(self, text: str) -> None:
-        score, hint = strength(text)
-        self.meter.setValue(score)
-        self.meter_text.setText(hint)
+        self.strength_meter.show_for(text)
 
     def on_create_clicked(self) -> None:
         name, p1, p2 = self.name.text().strip(), self.pass1.text(), self.pass2.text()
@@ -125,6 +137,9 @@ class WizardScreen(QWidget):
 
     def on_created(self, result: tuple) -> None:
         self.store, recovery = result
+        # The language shown is the person's choice now, also when it was the system's default:
+        # a later change of the system's language does not change this laptop's interface.
+        self.ctx.prefs.language = self.language.currentData()
         self.busy.hide()
         self.pass1.clear()
         self.pass2.clear()
@@ -140,9 +155,10 @@ class WizardScreen(QWidget):
     def _page_recovery(self) -> QWidget:
         page = QWidget()
         lay = QVBoxLayout(page)
-        text = QLabel(tr("This is your recovery key. If every passphrase is forgotten, it is the only way "
-                         "to open this profile. Write it on paper now and keep it apart from the laptop. "
-                         "It will not be shown again."))
+        text = QLabel()
+        self.texts(lambda: text.setText(tr("This is your recovery key. If every passphrase is forgotten, it is the "
+                                           "only way to open this profile. Write it on paper now and keep it apart "
+                                           "from the laptop. It will not be shown again.")))
         text.setWordWrap(True)
         lay.addWidget(text)
         self.recovery = QLabel()
@@ -150,13 +166,15 @@ class WizardScreen(QWidget):
         self.recovery.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.recovery.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.recovery)
-        self.written = QCheckBox(tr("I have written it down"))
+        self.written = QCheckBox()
+        self.texts(lambda: self.written.setText(tr("I have written it down")))
         self.written.setObjectName("wizardWritten")
         lay.addWidget(self.written)
         lay.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.next = QPushButton(tr("Continue"))
+        self.next = QPushButton()
+        self.texts(lambda: self.next.setText(tr("Continue")))
         self.next.setObjectName("wizardContinue")
         self.next.setEnabled(False)
         self.written.toggled.connect(self.next.setEnabled)
@@ -173,19 +191,22 @@ class WizardScreen(QWidget):
     def _page_enroll(self) -> QWidget:
         page = QWidget()
         lay = QVBoxLayout(page)
-        text = QLabel(tr("If your hub gave you a server address and a one-time code, enter them to sync "
-                         "automatically. You can also do this later in Settings."))
+        text = QLabel()
+        self.texts(lambda: text.setText(tr("If your hub gave you a server address and a one-time code, enter them "
+                                           "to sync automatically. You can also do this later in Settings.")))
         text.setWordWrap(True)
         lay.addWidget(text)
         form = QFormLayout()
         self.url = QLineEdit()
         self.url.setObjectName("wizardUrl")
         self.url.setPlaceholderText("http://hub.example:8765")
-        form.addRow(tr("Server address:"), self.url)
+        form.addRow(self._label(lambda: tr("Server address:"), self.url), self.url)
         self.code = QLineEdit()
         self.code.setObjectName("wizardCode")
         self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX")
-        form.addRow(tr("One-time code:"), self.code)
+        self.url.returnPressed.connect(self.code.setFocus)
+        self.code.returnPressed.connect(self.on_enroll_clicked)
+        form.addRow(self._label(lambda: tr("One-time code:"), self.code), self.code)
         lay.addLayout(form)
         self.enroll_error = QLabel()
         self.enroll_error.setObjectName("message")
@@ -194,11 +215,13 @@ class WizardScreen(QWidget):
         lay.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
-        skip = QPushButton(tr("Skip for now"))
+        skip = QPushButton()
+        self.texts(lambda: skip.setText(tr("Skip for now")))
         skip.setObjectName("wizardSkip")
         skip.clicked.connect(self.on_skip_clicked)
         row.addWidget(skip)
-        self.enroll = QPushButton(tr("Enroll and start"))
+        self.enroll = QPushButton()
+        self.texts(lambda: self.enroll.setText(tr("Enroll and start")))
         self.enroll.setObjectName("wizardEnroll")
         self.enroll.clicked.connect(self.on_enroll_clicked)
         row.addWidget(self.enroll)
@@ -211,18 +234,9 @@ class WizardScreen(QWidget):
     def on_enroll_clicked(self) -> None:
         from sync.client import SyncClient
 
-        url, code = self.url.text().strip(), self.code.text().strip()
-        if not url or not code:
-            self.enroll_error.setText(tr("Enter both the server address and the code, or skip for now."))
-            return
         client = SyncClient(self.store, lock=self.ctx.tasks.store_lock)
-        self.enroll.setEnabled(False)
-        self.ctx.tasks.background(lambda: client.enroll(url, code), lambda _s: self.finished.emit(self.store),
-                                  self.on_enroll_failed)
-
-    def on_enroll_failed(self, exc: BaseException) -> None:
-        self.enroll.setEnabled(True)
-        self.enroll_error.setText(message_for(exc))
+        enroll.start(self.ctx, client, self.url, self.code, self.enroll_error, self.enroll,
+                     lambda _settings: self.finished.emit(self.store), owner=self)
 
 
 __all__ = ["WizardScreen", "present"]

@@ -44,12 +44,44 @@
       <translation>{text} може означати {first} або {second}. Введіть дату як день.місяць.рік, наприклад {example}.</translation>
     </message>
     <message>
+      <source>No http:// or https:// was typed, so this address is used: {url}</source>
+      <translation>Ні http://, ні https:// не введено, тому використано адресу {url}</translation>
+    </message>
+    <message>
+      <source>Type the server address your hub gave you.</source>
+      <translation>Введіть адресу сервера, яку дав вам хаб.</translation>
+    </message>
+    <message>
+      <source>Type the one-time code your hub gave you.</source>
+      <translation>Введіть одноразовий код, який дав вам хаб.</translation>
+    </message>
+    <message>
+      <source>No server answered at {url}. Check the address with your hub, and that its server is running; then try again.</source>
+      <translation>За адресою {url} жоден сервер не відповів. Звірте адресу з хабом і перевірте, що його сервер працює; потім спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>Enrolling with {url}…</source>
+      <translation>Реєстрація на {url}…</translation>
+    </message>
+    <message>
       <source>The hub revoked this laptop: it can no longer sync. Its data stays here; contact your hub.</source>
       <translation>Хаб відкликав цей ноутбук: він більше не може синхронізуватися. Його дані залишаються тут; зверніться до хабу.</translation>
     </message>
     <message>
       <source>The hub revoked this laptop and asked it to erase its data: this profile has been erased.</source>
       <translation>Хаб відкликав цей ноутбук і наказав стерти його дані: цей профіль стерто.</translation>
+    </message>
+    <message>
+      <source>It names no server.</source>
+      <translation>У ній не вказано сервер.</translation>
+    </message>
+    <message>
+      <source>nothing was imported</source>
+      <translation>нічого не імпортовано</translation>
+    </message>
+    <message>
+      <source>nothing was written</source>
+      <translation>нічого не записано</translation>
     </message>
     <message>
       <source>The local store could not complete this, and nothing was changed. Try again; if it happens again, tell your supervisor.</source>
@@ -156,8 +188,12 @@
       <translation>Цей пакет уже імпортовано; нічого робити не потрібно.</translation>
     </message>
     <message>
-      <source>The server would not enroll this laptop: the code is unknown, used or expired, or did not verify. Ask the hub for a new code.</source>
-      <translation>Сервер не зареєстрував цей ноутбук: код невідомий, уже використаний, прострочений або не пройшов перевірку. Попросіть у хабу новий код.</translation>
+      <source>The server did not accept this code: it is unknown, already used or expired. Check the code, or ask the hub for a new one.</source>
+      <translation>Сервер не прийняв цей код: він невідомий, уже використаний або прострочений. Перевірте код або попросіть у хабу новий.</translation>
+    </message>
+    <message>
+      <source>That code is mistyped: a code has 16 letters and digits, like K7QP-3MZD-XW9A-HT4R. Nothing was sent.</source>
+      <translation>Код введено з помилкою: код має 16 літер і цифр, наприклад K7QP-3MZD-XW9A-HT4R. Нічого не надіслано.</translation>
     </message>
     <message>
       <source>The server refused a request over its size limit; nothing was changed.</source>
@@ -196,6 +232,18 @@
       <translation>Цей пакет адресовано «{to}», а не цьому ноутбуку; нічого не імпортовано. Передайте його адресатові.</translation>
     </message>
     <message>
+      <source>That server address cannot be used. {why} For example: http://hub.example:8765</source>
+      <translation>Цю адресу сервера не можна використати. {why} Наприклад: http://hub.example:8765</translation>
+    </message>
+    <message>
+      <source>{path} could not be written; nothing was written. {why}</source>
+      <translation>Не вдалося записати {path}; нічого не записано. {why}</translation>
+    </message>
+    <message>
+      <source>The folder {folder} does not exist, so {done}. If it is on a USB stick, the stick may not be plugged in or not mounted: plug it in, open it once in the file manager, then try again.</source>
+      <translation>Теки {folder} не існує, тому {done}. Якщо вона на USB-флешці, флешку, можливо, не вставлено або не підключено: вставте її, один раз відкрийте у файловому менеджері й спробуйте ще раз.</translation>
+    </message>
+    <message>
       <source>Something went wrong inside Fieldbook ({name}). Your saved work is safe. If it happens again, tell your supervisor.</source>
       <translation>У Fieldbook сталася помилка ({name}). Збережена робота в безпеці. Якщо це повториться, повідомте керівника.</translation>
     </message>
@@ -206,6 +254,34 @@
     <message>
       <source>This bundle is sealed for another key of '{to}', so it cannot be opened here; nothing was imported. Make a new bundle on the sending device.</source>
       <translation>Цей пакет запечатано для іншого ключа «{to}», тож тут його не відкрити; нічого не імпортовано. Створіть новий пакет на пристрої-відправнику.</translation>
+    </message>
+    <message>
+      <source>Only addresses that start with http:// or https:// work.</source>
+      <translation>Працюють лише адреси, що починаються з http:// або https://.</translation>
+    </message>
+    <message>
+      <source>Fieldbook is not allowed to use that file or folder.</source>
+      <translation>Fieldbook не має дозволу на цей файл або теку.</translation>
+    </message>
+    <message>
+      <source>The disk or USB stick is full.</source>
+      <translation>Диск або USB-флешка заповнені.</translation>
+    </message>
+    <message>
+      <source>The disk or USB stick is read-only (some sticks have a lock switch).</source>
+      <translation>Диск або USB-флешка доступні лише для читання (на деяких флешках є перемикач блокування).</translation>
+    </message>
+    <message>
+      <source>That is a folder: choose a file in it, or type a file name after it.</source>
+      <translation>Це тека: виберіть у ній файл або допишіть після неї назву файлу.</translation>
+    </message>
+    <message>
+      <source>The system refused ({reason}).</source>
+      <translation>Система відмовила ({reason}).</translation>
+    </message>
+    <message>
+      <source>{path} could not be read; nothing was imported. {why}</source>
+      <translation>Не вдалося прочитати {path}; нічого не імпортовано. {why}</translation>
     </message>
     <message>
       <source>Record {id} is damaged and cannot be decrypted; the other records are fine. Restore it from the server or a backup.</source>
@@ -220,12 +296,44 @@
       <translation>Цей пакет надіслав «{sender}», який тут не зареєстрований або відкликаний; нічого не імпортовано.</translation>
     </message>
     <message>
+      <source>There is no file at {path}; nothing was imported. Check the name, or choose the file with “Choose file to import…”.</source>
+      <translation>Файлу {path} немає; нічого не імпортовано. Перевірте назву або виберіть файл кнопкою «Вибрати файл для імпорту…».</translation>
+    </message>
+    <message>
       <source>Too many wrong enrollment codes came from this network, so the server is not checking codes from it for now. Wait {minutes} min, check the code with the hub, then try again.</source>
       <translation>Із цієї мережі надійшло забагато неправильних кодів реєстрації, тому сервер поки що не перевіряє коди з неї. Зачекайте {minutes} хв, звірте код із хабом і спробуйте знову.</translation>
     </message>
     <message>
       <source>The file could not be read or written ({reason}).</source>
       <translation>Не вдалося прочитати або записати файл ({reason}).</translation>
+    </message>
+    <message>
+      <source>Too short: use at least 8 characters.</source>
+      <translation>Закоротко: використайте щонайменше 8 символів.</translation>
+    </message>
+    <message>
+      <source>Weak: add more words.</source>
+      <translation>Слабка: додайте більше слів.</translation>
+    </message>
+    <message>
+      <source>Fair: a few more words would help.</source>
+      <translation>Задовільна: ще кілька слів допоможуть.</translation>
+    </message>
+    <message>
+      <source>Good.</source>
+      <translation>Добра.</translation>
+    </message>
+    <message>
+      <source>Strong.</source>
+      <translation>Надійна.</translation>
+    </message>
+    <message>
+      <source>Very strong.</source>
+      <translation>Дуже надійна.</translation>
+    </message>
+    <message>
+      <source>Passphrase strength</source>
+      <translation>Надійність парольної фрази</translation>
     </message>
     <message>
       <source>Pick a date</source>
@@ -512,6 +620,10 @@
       <translation>Знайдено: {shown} із {n}</translation>
     </message>
     <message>
+      <source>WIPE</source>
+      <translation>СТЕРТИ</translation>
+    </message>
+    <message>
       <source>Settings</source>
       <translation>Налаштування</translation>
     </message>
@@ -588,16 +700,12 @@
       <translation>Стерти цей профіль…</translation>
     </message>
     <message>
-      <source>Enrolling…</source>
-      <translation>Реєстрація…</translation>
+      <source>Changing the passphrase…</source>
+      <translation>Зміна парольної фрази…</translation>
     </message>
     <message>
       <source>Wipe this profile</source>
       <translation>Стерти цей профіль</translation>
-    </message>
-    <message>
-      <source>This cannot be undone. Type WIPE to destroy the keys of this profile.</source>
-      <translation>Цю дію не можна скасувати. Введіть WIPE, щоб знищити ключі цього профілю.</translation>
     </message>
     <message>
       <source>Not enrolled: this laptop syncs only by USB bundle.</source>
@@ -612,14 +720,6 @@
       <translation>Немає. Попросіть керівника видати новий.</translation>
     </message>
     <message>
-      <source>Enter both the server address and the code.</source>
-      <translation>Введіть і адресу сервера, і код.</translation>
-    </message>
-    <message>
-      <source>Enrolled. Sync starts now.</source>
-      <translation>Зареєстровано. Синхронізація починається.</translation>
-    </message>
-    <message>
       <source>The two passphrases differ. Type the same one twice.</source>
       <translation>Парольні фрази різняться. Введіть ту саму фразу двічі.</translation>
     </message>
@@ -628,12 +728,20 @@
       <translation>Парольну фразу змінено. Відтепер використовуйте нову.</translation>
     </message>
     <message>
+      <source>This cannot be undone. Type {word} to destroy the keys of this profile.</source>
+      <translation>Цю дію не можна скасувати. Введіть {word}, щоб знищити ключі цього профілю.</translation>
+    </message>
+    <message>
       <source>Nothing was wiped: the word did not match.</source>
       <translation>Нічого не стерто: слово не збіглося.</translation>
     </message>
     <message>
       <source>Enrolled with {url} (team {team}).</source>
       <translation>Зареєстровано на {url} (команда {team}).</translation>
+    </message>
+    <message>
+      <source>Enrolled with {url}. Sync starts now.</source>
+      <translation>Зареєстровано на {url}. Синхронізація починається.</translation>
     </message>
     <message>
       <source>Connected, but this laptop's date and time are wrong</source>
@@ -716,8 +824,12 @@
       <translation>напр. /media/usb/fieldbook.fbb</translation>
     </message>
     <message>
-      <source>Choose…</source>
-      <translation>Вибрати…</translation>
+      <source>Choose file to import…</source>
+      <translation>Вибрати файл для імпорту…</translation>
+    </message>
+    <message>
+      <source>Choose where to export…</source>
+      <translation>Вибрати, куди експортувати…</translation>
     </message>
     <message>
       <source>Export changes to this file</source>
@@ -744,12 +856,32 @@
       <translation>Відновити відкладене значення…</translation>
     </message>
     <message>
-      <source>Bundle file</source>
-      <translation>Файл пакета</translation>
+      <source>Choose where to export the bundle</source>
+      <translation>Виберіть, куди експортувати пакет</translation>
     </message>
     <message>
-      <source>Fieldbook bundles (*.fbb)</source>
-      <translation>Пакети Fieldbook (*.fbb)</translation>
+      <source>Choose a bundle to import</source>
+      <translation>Виберіть пакет для імпорту</translation>
+    </message>
+    <message>
+      <source>Fieldbook bundles (*.fbb);;All files (*)</source>
+      <translation>Пакети Fieldbook (*.fbb);;Усі файли (*)</translation>
+    </message>
+    <message>
+      <source>Look in:</source>
+      <translation>Тека:</translation>
+    </message>
+    <message>
+      <source>File name:</source>
+      <translation>Назва файлу:</translation>
+    </message>
+    <message>
+      <source>Files of type:</source>
+      <translation>Тип файлів:</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>Скасувати</translation>
     </message>
     <message>
       <source>Restore the value set aside</source>
@@ -844,6 +976,14 @@
       <translation>Відкладене значення</translation>
     </message>
     <message>
+      <source>Choose</source>
+      <translation>Вибрати</translation>
+    </message>
+    <message>
+      <source>Open</source>
+      <translation>Відкрити</translation>
+    </message>
+    <message>
       <source>Choose a file first.</source>
       <translation>Спершу виберіть файл.</translation>
     </message>
@@ -876,10 +1016,6 @@
       <translation>Експортовано змін у файл: {n}. Віднесіть його до хабу; зміни вважатимуться такими, що очікують, доки хаб їх не підтвердить.</translation>
     </message>
     <message>
-      <source>Refused: {reason}</source>
-      <translation>Відхилено: {reason}</translation>
-    </message>
-    <message>
       <source>{record} (deleted)</source>
       <translation>{record} (видалено)</translation>
     </message>
@@ -890,6 +1026,10 @@
     <message>
       <source>The hub's forms were updated.</source>
       <translation>Форми від хабу оновлено.</translation>
+    </message>
+    <message>
+      <source>Refused: {reason}</source>
+      <translation>Відхилено: {reason}</translation>
     </message>
     <message>
       <source>{n} to review. Choose a row, then keep the current value or restore the one set aside.</source>
@@ -914,24 +1054,72 @@ Question: {question}</source>
       <translation>Парольна фраза:</translation>
     </message>
     <message>
+      <source>Forgot it? Use the recovery key…</source>
+      <translation>Забули? Скористайтеся ключем відновлення…</translation>
+    </message>
+    <message>
       <source>Unlock</source>
       <translation>Розблокувати</translation>
+    </message>
+    <message>
+      <source>Type the recovery key that was shown once when this profile was created (it should be written on paper). Capitals, spaces and dashes do not matter.</source>
+      <translation>Введіть ключ відновлення, який було показано один раз під час створення цього профілю (він має бути записаний на папері). Великі літери, пробіли й дефіси не мають значення.</translation>
+    </message>
+    <message>
+      <source>Back</source>
+      <translation>Назад</translation>
+    </message>
+    <message>
+      <source>Continue</source>
+      <translation>Продовжити</translation>
+    </message>
+    <message>
+      <source>The recovery key is right. Now choose a new passphrase; the old one stops working. The recovery key stays as it is.</source>
+      <translation>Ключ відновлення правильний. Тепер виберіть нову парольну фразу; стара перестане діяти. Ключ відновлення залишається тим самим.</translation>
+    </message>
+    <message>
+      <source>For user:</source>
+      <translation>Для користувача:</translation>
+    </message>
+    <message>
+      <source>Set passphrase and unlock</source>
+      <translation>Встановити фразу й розблокувати</translation>
     </message>
     <message>
       <source>Unlocking…</source>
       <translation>Розблокування…</translation>
     </message>
     <message>
+      <source>Checking the recovery key…</source>
+      <translation>Перевірка ключа відновлення…</translation>
+    </message>
+    <message>
+      <source>Setting the new passphrase…</source>
+      <translation>Встановлення нової парольної фрази…</translation>
+    </message>
+    <message>
+      <source>Type the recovery key first.</source>
+      <translation>Спершу введіть ключ відновлення.</translation>
+    </message>
+    <message>
+      <source>The passphrase is too short: use at least 8 characters.</source>
+      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
+    </message>
+    <message>
       <source>Try again in {n} s</source>
       <translation>Повторіть через {n} с</translation>
     </message>
     <message>
-      <source>Too short: use at least 8 characters.</source>
-      <translation>Закоротко: використайте щонайменше 8 символів.</translation>
+      <source>Type your name first.</source>
+      <translation>Спершу введіть своє ім’я.</translation>
     </message>
     <message>
       <source>Welcome to Fieldbook</source>
       <translation>Ласкаво просимо до Fieldbook</translation>
+    </message>
+    <message>
+      <source>Language (Мова):</source>
+      <translation>Мова (Language):</translation>
     </message>
     <message>
       <source>Everything you record on this laptop is encrypted with your passphrase. Choose one you can remember: a few words are easier than symbols.</source>
@@ -958,10 +1146,6 @@ Question: {question}</source>
       <translation>Я його записав(-ла)</translation>
     </message>
     <message>
-      <source>Continue</source>
-      <translation>Продовжити</translation>
-    </message>
-    <message>
       <source>If your hub gave you a server address and a one-time code, enter them to sync automatically. You can also do this later in Settings.</source>
       <translation>Якщо хаб дав вам адресу сервера й одноразовий код, введіть їх для автоматичної синхронізації. Це можна зробити й пізніше в Налаштуваннях.</translation>
     </message>
@@ -972,38 +1156,6 @@ Question: {question}</source>
     <message>
       <source>Enroll and start</source>
       <translation>Зареєструвати й почати</translation>
-    </message>
-    <message>
-      <source>Weak: add more words.</source>
-      <translation>Слабка: додайте більше слів.</translation>
-    </message>
-    <message>
-      <source>Fair: a few more words would help.</source>
-      <translation>Задовільна: ще кілька слів допоможуть.</translation>
-    </message>
-    <message>
-      <source>Good.</source>
-      <translation>Добра.</translation>
-    </message>
-    <message>
-      <source>Strong.</source>
-      <translation>Надійна.</translation>
-    </message>
-    <message>
-      <source>Very strong.</source>
-      <translation>Дуже надійна.</translation>
-    </message>
-    <message>
-      <source>Type your name first.</source>
-      <translation>Спершу введіть своє ім’я.</translation>
-    </message>
-    <message>
-      <source>The passphrase is too short: use at least 8 characters.</source>
-      <translation>Парольна фраза закоротка: використайте щонайменше 8 символів.</translation>
-    </message>
-    <message>
-      <source>Enter both the server address and the code, or skip for now.</source>
-      <translation>Введіть і адресу сервера, і код або пропустіть цей крок.</translation>
     </message>
     <message>
       <source>&amp;Fieldbook</source>

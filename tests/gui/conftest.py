@@ -22,6 +22,13 @@ def _automatic_collection_after_gui_tests():
     gc.enable()
 
 
+@pytest.fixture(autouse=True)
+def _english_system(monkeypatch):
+    """A new profile starts in the system's language (gui.context.Prefs); the tests expect
+    English there whatever the machine's locale. A test may set another."""
+    monkeypatch.setattr("gui.context.system_language", lambda: "en")
+
+
 @pytest.fixture
 def window_factory(qtbot, tmp_path):
     """Open the app's main window on a profile folder; closes every window at the end."""

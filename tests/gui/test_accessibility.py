@@ -64,6 +64,11 @@ def _visit(qtbot, window_factory, tmp_path, size):
         qtbot.waitUntil(lambda: isinstance(w.centralWidget(), UnlockScreen), timeout=WAIT)
         yield f"{lang}/unlock", w
         unlock = w.centralWidget()
+        unlock.on_use_recovery_clicked()                 # a forgotten passphrase: the recovery key, then a new one
+        yield f"{lang}/unlock-recovery-key", w
+        unlock.show_page(unlock.NEW_PASSPHRASE)
+        yield f"{lang}/unlock-new-passphrase", w
+        unlock.show_page(unlock.PASSPHRASE)
         unlock.passphrase.setText(DEMO_PASSPHRASE)
         unlock.on_unlock_clicked()
         qtbot.waitUntil(lambda: hasattr(w, "home") and w.home.recent.count() >= 4, timeout=WAIT)

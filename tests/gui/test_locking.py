@@ -31,12 +31,12 @@ def change_setting(qtbot, w, setting: str) -> None:
         qtbot.keyClicks(s.new_pass, "another synthetic passphrase 2")
         qtbot.keyClicks(s.new_pass2, "another synthetic passphrase 2")
         qtbot.mouseClick(s.change_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "changed" in s.message.text(), timeout=WAIT)
+        qtbot.waitUntil(lambda: "changed" in s.pass_message.text(), timeout=WAIT)
     elif setting == "enroll":
         qtbot.keyClicks(s.url, "http://127.0.0.1:9")  # nothing listens there: enrollment fails
         qtbot.keyClicks(s.code, "AAAA-BBBB-CCCC-DDDD")
         qtbot.mouseClick(s.enroll_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: s.enroll_button.isEnabled() and s.message.text() not in ("", "Enrolling…"),
+        qtbot.waitUntil(lambda: s.enroll_button.isEnabled() and s.enroll_message.text() not in ("", "Enrolling…"),
                         timeout=WAIT)
     else:
         raise AssertionError(setting)
