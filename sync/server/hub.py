@@ -25,12 +25,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from .. import protocol
 from ..bundle import Identity, PublicKeys, open_bundle, peek_header, seal
 from ..errors import (
+    BundleError,
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
     FormNotPublished,
     SyncError,
     UnknownDevice,
+    UnknownSender,
 )
 from ..files import write_atomically
 from ..merge import merge_change
@@ -113,6 +115,8 @@ class PushResult:
     refused: list = field(default_factory=list)  # [{seq, reason}]: taken, logged, not applied
     acked: int = 0
     warning: str | None = None
+    waiting: bool = False   # a part of a USB export that follows one not yet received: kept, applied later
+    unparked: int = 0       # kept parts this bundle let through (their changes are counted above)
 
 
 class Hub:
@@ -260,12 +264,52 @@ class Hub:
         return opened.bundle_id, request, dev[0]
 
     def receive(self, data: bytes) -> tuple[PushResult, protocol.SyncRequest]:
-        """Apply a device's bundle (from HTTP, USB or a forwarding laptop)."""
+        """Apply a device's bundle (from HTTP, USB or a forwarding laptop).
+
+        A part of a USB export whose ``after`` lies beyond what the server holds of its
+        device is kept, sealed, and applied as soon as the parts before it are: the parts
+        import in any order, each as often as the person likes."""
         with _gc_paused():  # decoding builds as many objects as applying does
             bundle_id, request, team = self.open_incoming(data)
+        if request.after is not None:
+            last_seq = self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (request.device_id,))[0][0]
+            if request.after > last_seq:
+                self.db.execute(
+                    "INSERT INTO parked_bundles (bundle_id, device_id, after, data, received_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (bundle_id) DO NOTHING", (bundle_id, request.device_id, request.after, data, _now_ms()))
+                self._event("part_waiting", request.device_id, f"after seq {request.after}; have {last_seq}")
+                return PushResult(received=len(request.changes), acked=last_seq, waiting=True), request
         result = self.push(request.device_id, team, request.changes, bundle_id=bundle_id,
                            cursor=request.cursor, device_hlc=request.hlc)
+        self._unpark(request.device_id, result)
         return result, request
+
+    def _unpark(self, device_id: str, result: PushResult) -> None:
+        """Apply the kept parts that now follow on what the server holds of the device."""
+        while True:
+            rows = self.db.execute(
+                "SELECT bundle_id, data FROM parked_bundles WHERE device_id = ? AND after <= "
+                "(SELECT last_seq FROM devices WHERE device_id = ?) ORDER BY after LIMIT 1", (device_id, device_id))
+            if not rows:
+                return
+            bundle_id, data = rows[0]
+            try:
+                with _gc_paused():
+                    _, request, team = self.open_incoming(bytes(data))
+                more = self.push(device_id, team, request.changes, bundle_id=bundle_id, cursor=request.cursor,
+                                 device_hlc=request.hlc)
+                result.new += more.new
+                result.duplicates += more.duplicates
+                result.conflicts += more.conflicts
+                result.refused += more.refused
+                result.acked = more.acked
+                result.warning = more.warning or result.warning
+                result.unparked += 1
+            except BundleReplayed:
+                pass  # applied already (a crash between applying and forgetting it): forget it now
+            except (DeviceRevoked, UnknownSender, BundleError, protocol.ProtocolError) as exc:
+                log.warning("a kept part from %s was dropped: %s", device_id, type(exc).__name__)
+            self.db.execute("DELETE FROM parked_bundles WHERE bundle_id = ?", (bundle_id,))
 
     def push(self, device_id: str, team: str, changes: list[dict], *, bundle_id: str | None = None,
              cursor: int | None = None, device_hlc: str | None = None) -> PushResult:
