@@ -284,7 +284,7 @@ class SyncClient:
         self.lock = lock or threading.RLock()
         self.batch = batch
         self.pull_limit = pull_limit
-        self.link = LinkBudget(pull_limit)  # what one request may carry; learnt from the link, kept across syncs
+        self.link = LinkBudget()  # what one request may carry; learnt from the link, kept across syncs
         self._active = None  # the transport of the sync in progress, for abort()
 
     # -- identity and enrollment ----------------------------------------------------------
@@ -416,7 +416,7 @@ class SyncClient:
                 before = self.store.acknowledged_seq()
                 clock = self.store.clock.last
                 held = self.store.published_forms()
-            pull = link.pull.value
+            pull = min(link.pull.value, self.pull_limit)
             bundle, payload = self._request_bundle(ident, settings, changes, cursor, pull, clock, held)
             if progress:
                 progress("push" if changes else "pull", result.pushed + result.pulled, total)
