@@ -87,6 +87,16 @@ class HttpTransport:
             with contextlib.suppress(OSError):
                 conn.sock.shutdown(socket.SHUT_RDWR)
 
+    def reachable(self, timeout: float = 3.0) -> bool:
+        """A TCP connect to the server, closed at once: no request, no authentication."""
+        url = urllib.parse.urlsplit(self.base)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((url.hostname, port), timeout=timeout):
+                return True
+        except (OSError, ValueError, TypeError):
+            return False
+
     def _connect(self, url: urllib.parse.SplitResult) -> http.client.HTTPConnection:
         if url.scheme == "https":
             return http.client.HTTPSConnection(url.hostname, url.port, timeout=self.timeout,
@@ -492,6 +502,16 @@ class SyncClient:
         except (ServerUnreachable, ServerRefused, ValueError):
             return False
 
+    def reachable(self) -> bool | None:
+        """Can a connection to the server be opened? Cheaper than ``probe``: no request, no
+        reply, a few hundred bytes on the wire. None when the transport cannot tell."""
+        try:
+            url = self.settings()["server_url"]
+        except NotEnrolled:
+            return None
+        check = getattr(self._transport_for(url), "reachable", None)
+        return check() if check is not None else None
+
     # -- USB ----------------------------------------------------------------------------------
     # ``progress(stage, done, total)``, as for ``sync_now``: the stage says what the
     # numbers count. Export: "reading" (changes read from the outbox), "sealing"
@@ -643,13 +663,21 @@ class SyncLoop:
 
     Offline, it probes the server with backoff and full jitter (``min_backoff`` seconds
     at first, doubling to at most ``max_backoff``, 15 minutes), and syncs as soon as
-    the server answers. A server that vanishes mid-sync is just "offline"."""
+    the server answers. A server that vanishes mid-sync is just "offline".
+
+    While it backs off, a local save does not cut the wait short (``wake()``); only the
+    person's "Sync now" does (``wake(now=True)``). Every ``watch_interval`` seconds it
+    makes a cheap check (a TCP connect, no request) and tries at once when the server,
+    out of reach until then, can be reached again: a returning network is noticed in
+    seconds, not after a 15-minute back-off."""
 
     def __init__(self, client: SyncClient, on_state: Callable[[SyncState], None], *, interval: float = 300.0,
-                 min_backoff: float = 2.0, max_backoff: float = 900.0, rng: random.Random | None = None) -> None:
+                 min_backoff: float = 2.0, max_backoff: float = 900.0, watch_interval: float = 15.0,
+                 rng: random.Random | None = None) -> None:
         self.client = client
         self.on_state = on_state
         self.interval, self.min_backoff, self.max_backoff = interval, min_backoff, max_backoff
+        self.watch_interval = watch_interval
         self._rng = rng or random.Random()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -661,15 +689,23 @@ class SyncLoop:
         self._thread = threading.Thread(target=self._run, name="fieldbook-sync", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop, cutting a request in flight; wait at most ``timeout`` seconds for the loop
+        to end. True once it has: no sync runs after that. What a cut request had sent is
+        either acknowledged at the next sync or sent again; nothing is lost."""
         self._stop.set()
         self._wake.set()
+        self.client.abort()
         if self._thread:
             self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
 
-    def wake(self) -> None:
-        """Sync soon (after a save, or when the user asks)."""
-        self._wake.set()
+    def wake(self, *, now: bool = False) -> None:
+        """Sync soon: after a local save, unless the loop is backing off from failures
+        (saves must not defeat the back-off); with ``now`` (the person asked), always."""
+        if now or not self.failures:
+            self._wake.set()
 
     def backoff(self) -> float:
         """Full jitter over an exponentially growing ceiling."""
@@ -703,8 +739,10 @@ class SyncLoop:
             return wait
         self._emit("syncing")
         try:
-            result = self.client.sync_now()
+            result = self.client.sync_now(cancel=self._stop)
         except ServerUnreachable as exc:
+            if self._stop.is_set():
+                return 0.0  # stopped mid-sync: nothing to report
             self.failures += 1
             wait = self.backoff()
             self._emit("offline", str(exc), wait, reason="server_unreachable", error=exc)
@@ -733,10 +771,30 @@ class SyncLoop:
             try:
                 wait = self.run_once()
             except Exception as exc:  # the loop must outlive any one failure
+                if self._stop.is_set():
+                    break
                 log.error("sync loop: %s", type(exc).__name__)
                 self.failures += 1
                 wait = self.backoff()
                 self._emit("error", f"Sync failed unexpectedly ({type(exc).__name__}); it will try again.", wait,
                            reason="unexpected")
-            self._wake.wait(wait)
+            self._sleep(wait)
             self._wake.clear()
+
+    def _sleep(self, wait: float) -> None:
+        """Wait ``wait`` seconds or until woken; while backing off, also until the server,
+        out of reach at the last check, can be reached again."""
+        if not self.failures or self.watch_interval <= 0:
+            self._wake.wait(wait)
+            return
+        end = time.monotonic() + wait
+        was = self.client.reachable()
+        while not self._stop.is_set():
+            left = end - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, self.watch_interval)):
+                return
+            now = self.client.reachable()
+            if now and was is False:
+                log.info("sync: the server can be reached again; trying now")
+                return
+            was = now

@@ -54,6 +54,8 @@ class FaultyLink:
     def close(self) -> None:
         self._closing = True
         with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept(); close() alone does not
+        with contextlib.suppress(OSError):
             self._listener.close()
         with self._lock:
             socks = list(self._open)

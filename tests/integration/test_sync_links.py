@@ -99,3 +99,22 @@ def test_a_slow_link_drains_a_backlog_attempt_after_attempt(make_store, server, 
     assert a.link.push.value < 8 * 1024 * 1024  # it learnt the link
     _drain(b, 240)
     assert b.store.count_records("household") == 1500
+
+
+def test_stop_cuts_a_sync_crawling_over_a_slow_link(make_store, server, link):
+    a = _client(make_store, server, "a", link.url)
+    a.store.save_records("household", _households(2000))
+    link.rate = 300  # 2,000 changes would take minutes
+    states = []
+    loop = SyncLoop(a, states.append)
+    connected = link.connections
+    loop.start()
+    end = time.monotonic() + 10
+    while link.connections == connected and time.monotonic() < end:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the upload is under way
+    t = time.monotonic()
+    assert loop.stop(timeout=5) is True
+    assert time.monotonic() - t < 2
+    assert [s.state for s in states] == ["syncing"]  # no "offline" for a stop
+    assert a.store.pending_count() == 2000
