@@ -110,6 +110,9 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
 
 def cmd_export_bundle(args: argparse.Namespace) -> int:
     hub = _hub(args)
+    # Bounded in bytes too (MAX_PART_BYTES), so that the bundle stays under the 64 MiB limit;
+    # "more": true says that the rest follows in a next return bundle, once the laptop has
+    # imported this one and reported its cursor.
     data, reply = hub.reply_bundle(args.device, limit=200_000)
     write_atomically(Path(args.out), data)
     print(json.dumps({"device_id": args.device, "changes": len(reply.changes), "acked": reply.acked, "cursor": reply.cursor,

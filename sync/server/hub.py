@@ -106,6 +106,9 @@ class _State:
         self.kind, self.fields, self.clocks, self.deleted = kind, fields, clocks, deleted
 
 
+_PULL_PAGE = 200  # changes read from the database at a time when pulling
+
+
 @dataclass
 class PushResult:
     received: int = 0
@@ -425,25 +428,38 @@ class Hub:
                 self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", _dumps(c["fields"])), now)
 
     # -- changes out ---------------------------------------------------------------------
-    def pull(self, device_id: str, team: str, cursor: int, limit: int) -> tuple[list[dict], int, bool]:
-        """The team's changes after ``cursor``, except the device's own, oldest first."""
-        rows = self.db.execute(
-            "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body "
-            "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
-            (team, cursor, limit),
-        )
-        out = []
-        for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body in rows:
-            cursor = sseq
-            if dev == device_id:
-                continue
-            out.append({"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
-                        "hlc": h, "deleted": bool(deleted), "bases": _loads(bases) if bases else {},
-                        "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))})
-        return out, cursor, len(rows) == limit
+    def pull(self, device_id: str, team: str, cursor: int, limit: int,
+             max_bytes: int = protocol.MAX_PUSH_BYTES) -> tuple[list[dict], int, bool]:
+        """The team's changes after ``cursor``, except the device's own, oldest first: at most
+        ``limit`` of them and, past the first, about ``max_bytes`` of values. Read a page at a
+        time, so that 2,000 large values are never in memory at once."""
+        out, size, scanned = [], 0, 0
+        while scanned < limit:
+            page = min(_PULL_PAGE, limit - scanned)
+            rows = self.db.execute(
+                "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body "
+                "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
+                (team, cursor, page),
+            )
+            for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body in rows:
+                if dev != device_id:
+                    # The sealed body is the values' JSON plus 28 bytes; 256 for the rest.
+                    size += len(body) + 256
+                    if out and size > max_bytes:
+                        return out, cursor, True
+                    out.append({"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid,
+                                "form_version": fver, "hlc": h, "deleted": bool(deleted),
+                                "bases": _loads(bases) if bases else {},
+                                "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))})
+                cursor = sseq
+            scanned += len(rows)
+            if len(rows) < page:
+                return out, cursor, False
+        return out, cursor, True
 
     def reply_bundle(self, device_id: str, *, cursor: int | None = None, limit: int | None = None,
-                     push: PushResult | None = None, held_forms: dict[str, str] | None = None) -> tuple[bytes, protocol.SyncReply]:
+                     push: PushResult | None = None, held_forms: dict[str, str] | None = None,
+                     max_bytes: int = protocol.MAX_PART_BYTES) -> tuple[bytes, protocol.SyncReply]:
         """A bundle sealed to the device: what the server holds of it, its team's changes, its
         team's form catalogue, and the files of the forms it does not hold (all of them when
         ``held_forms`` is unknown, as for a USB reply)."""
@@ -454,7 +470,7 @@ class Hub:
             raise DeviceRevoked(f"Device {device_id} was revoked; nothing is sent to it.")
         team, sign, box, _, _, stored_cursor = dev
         since = stored_cursor if cursor is None else cursor
-        changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit)
+        changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit, max_bytes)
         acked = push.acked if push else self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
         catalogue = self.catalogue(team)
         held = held_forms or {}
@@ -470,7 +486,7 @@ class Hub:
         """One HTTP round trip: apply the push, answer with acknowledgement and pull."""
         result, request = self.receive(data)
         reply, _ = self.reply_bundle(request.device_id, cursor=request.cursor, limit=request.limit, push=result,
-                                     held_forms=request.forms)
+                                     held_forms=request.forms, max_bytes=protocol.MAX_PUSH_BYTES)
         return reply
 
     def forward(self, data: bytes) -> PushResult:
