@@ -526,7 +526,7 @@ class SyncClient:
         return sum(count for _, count in self.export_parts(path, progress))
 
     def export_parts(self, path: str | os.PathLike, progress: StageProgress | None = None, *,
-                     part_bytes: int = protocol.MAX_PART_BYTES) -> list[tuple[Path, int]]:
+                     part_bytes: int | None = None) -> list[tuple[Path, int]]:
         """Write the outbox as one bundle at ``path`` or, when its changes come to more than
         ``part_bytes``, as parts beside it: ``NAME-part1of3.fbb`` and so on. Returns each
         file with its number of changes.
@@ -537,6 +537,7 @@ class SyncClient:
         settings = self.settings()
         ident = self.identity()
         target = Path(path)
+        part_bytes = part_bytes or protocol.MAX_PART_BYTES
         if progress:
             progress("reading", 0, 0)
         with self.lock:
