@@ -402,6 +402,8 @@ class SyncClient:
         with self.lock:
             queued = self.store.forward_queue()
         for bundle_id, _sender, data in queued:
+            if cancel is not None and cancel.is_set():
+                raise ServerUnreachable("Sync was stopped.")
             try:
                 transport.forward(data)
             except BundleReplayed:
