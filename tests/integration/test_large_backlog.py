@@ -53,3 +53,16 @@ def test_a_96_mib_backlog_leaves_by_usb_in_parts(make_store, server, tmp_path):
     for path, _ in reversed(parts):  # the second part first: it waits for the first
         server.hub.receive(path.read_bytes())
     assert set(ids) <= set(server.hub.records())
+
+
+def test_parts_in_reverse_order_on_each_database(make_store, live, tmp_path):
+    """The hub keeps an early part in its database (SQLite and PostgreSQL alike)."""
+    a = SyncClient(make_store("a"))
+    a.enroll(live.url, live.hub.new_enroll_code("north"))
+    ids = a.store.save_records("household", ({"note": "x" * 2000, "n": i} for i in range(9)))
+    parts = a.export_parts(tmp_path / "a.fbb", part_bytes=7000)
+    assert len(parts) == 3
+    waiting = [live.hub.receive(p.read_bytes())[0].waiting for p, _ in reversed(parts)]
+    assert waiting == [True, True, False]
+    assert set(ids) <= set(live.hub.records())
+    assert live.hub.db.execute("SELECT count(*) FROM parked_bundles")[0][0] == 0
