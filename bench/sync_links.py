@@ -116,50 +116,55 @@ def household(i: int) -> dict:
             "consent": True, "visit_date": "2026-11-20", "note": "Синтетичний запис для вимірювання"}
 
 
+def cli(args: list[str], env: dict | None = None) -> tuple[str, float, float]:
+    """Run ``main.py ARGS`` in a process of its own; its stdout, seconds and peak RSS (MiB)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    with PeakRss(proc.pid) as peak:
+        stdout, stderr = proc.communicate()
+    took = time.perf_counter() - t
+    if proc.returncode:
+        raise RuntimeError(stderr)
+    return stdout, took, peak.peak
+
+
 def large_backlog(base: Path, server: Server, mib: int, out: dict) -> None:
+    """The laptop's side runs as the command line does (``sync now``, ``sync export-bundle``)
+    in a fresh process, so that its peak memory is the sync's, not the making of the backlog's."""
+    env = {"FIELDBOOK_PASSPHRASE": "synthetic bench passphrase"}
     for route in ("http", "usb"):
         a = laptop(base, f"large-{route}", server)
         # Random base64: compresses to about 0.76, so the bundles are near their payload's size.
         a.store.save_records("household", ({"note": base64.b64encode(os.urandom(MIB * 3 // 4)).decode(), "n": i}
                                            for i in range(mib)))
+        a.store.close()
+        profile = str(base / f"large-{route}")
         if route == "http":
-            with PeakRss(os.getpid()) as me, PeakRss(server.proc.pid) as srv:
-                t = time.perf_counter()
-                r = a.sync_now()
-                took = time.perf_counter() - t
-            assert r.pushed == mib and a.store.pending_count() == 0, r
+            with PeakRss(server.proc.pid) as srv:
+                stdout, took, peak = cli(["sync", "now", "--profile", profile], env)
+            pushed = json.loads(stdout)["pushed"]
+            assert pushed == mib, stdout
             out["large_http"] = {"mib": mib, "s": round(took, 1), "mib_per_s": round(mib / took, 1),
-                                 "laptop_peak_rss_mib": round(me.peak), "laptop_rss_before_mib": round(me.base),
-                                 "server_peak_rss_mib": round(srv.peak)}
-            print(f"{mib} MiB by HTTP: {took:.1f} s ({mib / took:.1f} MiB/s); laptop peak RSS {me.peak:.0f} MiB "
-                  f"(from {me.base:.0f}), server peak RSS {srv.peak:.0f} MiB", flush=True)
+                                 "laptop_peak_rss_mib": round(peak), "server_peak_rss_mib": round(srv.peak)}
+            print(f"{mib} MiB by HTTP ('sync now'): {took:.1f} s ({mib / took:.1f} MiB/s); laptop peak RSS {peak:.0f} MiB, "
+                  f"server peak RSS {srv.peak:.0f} MiB", flush=True)
         else:
             usb = base / "usb"
             usb.mkdir()
-            with PeakRss(os.getpid()) as me:
-                t = time.perf_counter()
-                parts = a.export_parts(usb / "laptop.fbb")
-                took = time.perf_counter() - t
-            sizes = [p.stat().st_size for p, _ in parts]
+            stdout, took, peak = cli(["sync", "export-bundle", "--profile", profile, "--out", str(usb / "laptop.fbb")], env)
+            files = json.loads(stdout)["files"]
+            sizes = [Path(f).stat().st_size for f in files]
             # The hub imports the folder with its command line, in a process of its own.
-            t = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "server", "import-bundle", "--data",
-                                     str(server.data), str(usb)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            with PeakRss(proc.pid) as imp:
-                stdout, stderr = proc.communicate()
-            imported = time.perf_counter() - t
-            if proc.returncode:
-                raise RuntimeError(stderr)
+            stdout, imported, imp_peak = cli(["server", "import-bundle", "--data", str(server.data), str(usb)])
             new = sum(json.loads(line).get("new", 0) for line in stdout.splitlines())
             assert new == mib, stdout
-            out["large_usb"] = {"mib": mib, "parts": len(parts), "largest_part_mib": round(max(sizes) / MIB, 1),
-                                "export_s": round(took, 1), "export_peak_rss_mib": round(me.peak),
-                                "laptop_rss_before_mib": round(me.base), "hub_import_s": round(imported, 1),
-                                "hub_import_peak_rss_mib": round(imp.peak)}
-            print(f"{mib} MiB by USB: {len(parts)} parts (largest {max(sizes) / MIB:.1f} MiB) written in {took:.1f} s, "
-                  f"laptop peak RSS {me.peak:.0f} MiB (from {me.base:.0f}); the hub imported the folder in "
-                  f"{imported:.1f} s, peak RSS {imp.peak:.0f} MiB", flush=True)
-        a.store.close()
+            out["large_usb"] = {"mib": mib, "parts": len(files), "largest_part_mib": round(max(sizes) / MIB, 1),
+                                "export_s": round(took, 1), "export_peak_rss_mib": round(peak),
+                                "hub_import_s": round(imported, 1), "hub_import_peak_rss_mib": round(imp_peak)}
+            print(f"{mib} MiB by USB ('sync export-bundle'): {len(files)} parts (largest {max(sizes) / MIB:.1f} MiB) "
+                  f"written in {took:.1f} s, peak RSS {peak:.0f} MiB; 'server import-bundle' on the folder: "
+                  f"{imported:.1f} s, peak RSS {imp_peak:.0f} MiB", flush=True)
 
 
 def drain(client: SyncClient, deadline_s: float) -> int:
