@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -97,17 +98,32 @@ class HttpTransport:
         except (OSError, ValueError, TypeError):
             return False
 
-    def _connect(self, url: urllib.parse.SplitResult) -> http.client.HTTPConnection:
-        if url.scheme == "https":
-            return http.client.HTTPSConnection(url.hostname, url.port, timeout=self.timeout,
-                                               context=ssl.create_default_context())
-        if url.scheme != "http" or not url.hostname:
+    def _connect(self, url: urllib.parse.SplitResult) -> tuple[http.client.HTTPConnection, str]:
+        """The connection and the request target. A proxy named in the environment
+        (``http_proxy``/``https_proxy``, minus ``no_proxy``) is used as urllib would: an
+        absolute URL through it for http, a CONNECT tunnel for https."""
+        if url.scheme not in ("http", "https") or not url.hostname:
             raise ServerUnreachable(f"The server address {self.base} is not an http:// or https:// address.")
-        return http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout)
+        target = url.path + (f"?{url.query}" if url.query else "")
+        proxy = urllib.request.getproxies().get(url.scheme)
+        if proxy and urllib.request.proxy_bypass(url.hostname):
+            proxy = None
+        via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}") if proxy else None
+        if url.scheme == "https":
+            context = ssl.create_default_context()
+            if via is None:
+                return http.client.HTTPSConnection(url.hostname, url.port, timeout=self.timeout, context=context), target
+            conn = http.client.HTTPSConnection(via.hostname, via.port or 8080, timeout=self.timeout, context=context)
+            conn.set_tunnel(url.hostname, url.port or 443)
+            return conn, target
+        if via is None:
+            return http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout), target
+        return (http.client.HTTPConnection(via.hostname, via.port or 8080, timeout=self.timeout),
+                urllib.parse.urlunsplit(url))
 
     def _call(self, method: str, path: str, body: bytes | None, content_type: str) -> tuple[bytes, str]:
         url = urllib.parse.urlsplit(self.base + protocol.API_PREFIX + path)
-        conn = self._connect(url)
+        conn, target = self._connect(url)
         with self._guard:
             if self._aborted:
                 raise ServerUnreachable("Sync was stopped.")
@@ -116,7 +132,7 @@ class HttpTransport:
         try:
             conn.connect()
             phase = "send"
-            conn.request(method, url.path + (f"?{url.query}" if url.query else ""), body=body,
+            conn.request(method, target, body=body,
                          headers={"Content-Type": content_type, "User-Agent": USER_AGENT})
             phase = "receive"
             resp = conn.getresponse()

@@ -144,3 +144,4 @@ def test_stop_ends_the_loop_even_when_a_sync_is_slow(laptops):
     n = len(states)
     time.sleep(0.1)
     assert len(states) == n
+
