@@ -191,7 +191,7 @@ class Context(QObject):
 
     def sync_now(self) -> None:
         if self.loop is not None:
-            self.loop.wake()
+            self.loop.wake(now=True)  # the person asked: even while backing off
 
     def saved(self, *, outgoing: bool = True) -> None:
         """A local write happened: refresh what shows records and let sync push it soon.

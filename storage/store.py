@@ -69,6 +69,7 @@ MIN_PASSPHRASE = 8
 DELETED = "_deleted"  # the clock key that stamps a delete
 _NAME = limits.FIELD_NAME  # the names, counts and sizes the server takes (rules/limits.py)
 _KIND = limits.KIND
+CHANGE_OVERHEAD_BYTES = 256  # a change's JSON beyond its field values (ids, stamps, kind), for byte-bounded batches
 _dumps = orjson.dumps
 _loads = orjson.loads
 
@@ -1073,8 +1074,15 @@ class Store(ReplicaMixin):
                     )
 
     # -- outbox ------------------------------------------------------------------
-    def pending_changes(self, limit: int | None = None) -> list[Change]:
+    def pending_changes(self, limit: int | None = None, *, after_seq: int = 0,
+                        max_bytes: int | None = None) -> list[Change]:
         """Unacknowledged local changes, oldest first.
+
+        ``after_seq`` skips those up to that sequence number (a USB export in parts reads
+        the outbox part by part). ``max_bytes`` stops before the change that would take
+        the decrypted field values past that many bytes, but always returns at least one
+        change: sync sends batches bounded in bytes, and a 200 MiB outbox is never read
+        into memory whole.
 
         A record's creation change has no body of its own while the record is as it
         was created: its fields are read from the record row (see ``_keep_creation``).
@@ -1084,27 +1092,38 @@ class Store(ReplicaMixin):
             "SELECT c.device_id, c.seq, c.record_id, c.kind, c.form_id, c.form_version, c.hlc, c.deleted, c.body, "
             "r.outbox_seq, r.updated, r.body, c.bases, c.resolves "
             "FROM changes c LEFT JOIN records r ON c.body IS NULL AND r.id = c.record_id "
-            "WHERE c.acked = 0 ORDER BY c.device_id, c.seq"
+            "WHERE c.acked = 0 AND c.seq > ? ORDER BY c.device_id, c.seq"
         )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         out = []
-        with translate_errors():
-            rows = self._conn.execute(sql).fetchall()
+        size = 0
         device = self.device_id
-        for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases, resolves in rows:
-            try:
-                if body is not None:
-                    fields = _loads(sealer.open("change", f"{dev}|{seq}|{rid}", body))
-                # The row must still be the one this change created: same sequence, same stamp.
-                elif dev == device and outbox_seq == seq and updated == f"{h}@{dev}" and record_body is not None:
-                    fields = _loads(sealer.open("record", rid, record_body))
-                else:
-                    raise crypto.AuthenticationFailed()
-            except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
-                raise DamagedRecord(rid, "change for record") from None
-            out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {},
-                              _loads(resolves) if resolves else []))
+        with translate_errors():
+            cursor = self._conn.execute(sql, (int(after_seq),))
+            while True:
+                rows = cursor.fetchmany(64)
+                if not rows:
+                    break
+                for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases, resolves in rows:
+                    try:
+                        if body is not None:
+                            plain = sealer.open("change", f"{dev}|{seq}|{rid}", body)
+                        # The row must still be the one this change created: same sequence, same stamp.
+                        elif dev == device and outbox_seq == seq and updated == f"{h}@{dev}" and record_body is not None:
+                            plain = sealer.open("record", rid, record_body)
+                        else:
+                            raise crypto.AuthenticationFailed()
+                        fields = _loads(plain)
+                    except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+                        raise DamagedRecord(rid, "change for record") from None
+                    if max_bytes is not None:
+                        size += len(plain) + CHANGE_OVERHEAD_BYTES + (len(bases) if bases else 0)
+                        if out and size > max_bytes:
+                            cursor.close()
+                            return out
+                    out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {},
+                                      _loads(resolves) if resolves else []))
         return out
 
     def pending_count(self) -> int:

@@ -196,29 +196,34 @@ def cmd_export_bundle(args: argparse.Namespace) -> int:
     client = _client(args)
     with client.store:
         try:
-            count = client.export_bundle(args.out, progress=_bundle_progress)
+            parts = client.export_parts(args.out, progress=_bundle_progress)
         finally:
             _end_progress_line()
-    print_json({"changes": count, "out": args.out})
+    print_json({"changes": sum(n for _, n in parts), "out": args.out, "files": [str(p) for p, _ in parts]})
+    if len(parts) > 1:
+        print(f"the changes are too many for one bundle: wrote {len(parts)} parts beside {args.out}; copy them all. "
+              "The hub imports them in any order ('server import-bundle' takes the files or their folder).", file=sys.stderr)
     return 0
 
 
 def cmd_import_bundle(args: argparse.Namespace) -> int:
     from .errors import BundleReplayed
+    from .files import bundle_paths
 
     client = _client(args)
     with client.store:
-        try:
-            result = client.import_bundle(args.file, progress=_bundle_progress)
-        except BundleReplayed as exc:
-            print_json({"bundle_id": exc.bundle_id, "new": 0, "already_imported": True})
-            print(f"note: {exc}", file=sys.stderr)
-            return 0
-        finally:
-            _end_progress_line()
-    print_json(result.to_json())
-    if result.kind == "forward":
-        print("kept a bundle from another laptop; it goes to the server at this laptop's next sync", file=sys.stderr)
+        for path in bundle_paths(args.file):
+            try:
+                result = client.import_bundle(path, progress=_bundle_progress)
+            except BundleReplayed as exc:
+                print_json({"file": str(path), "bundle_id": exc.bundle_id, "new": 0, "already_imported": True})
+                print(f"note: {exc}", file=sys.stderr)
+                continue
+            finally:
+                _end_progress_line()
+            print_json({"file": str(path), **result.to_json()})
+            if result.kind == "forward":
+                print("kept a bundle from another laptop; it goes to the server at this laptop's next sync", file=sys.stderr)
     return 0
 
 
@@ -267,7 +272,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export_bundle)
     p = sync.add_parser("import-bundle", parents=[common], help="apply a return bundle from the hub, or keep another laptop's bundle to forward")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", nargs="+", help="bundle files, or folders of .fbb files")
     p.set_defaults(func=cmd_import_bundle)
     p = sync.add_parser("conflicts", parents=[common], help="values that lost a concurrent edit, one JSON object per line")
     p.add_argument("--all", action="store_true", help="include resolved ones")

@@ -18,10 +18,12 @@ import json
 import logging
 import os
 import random
+import shutil
 import socket
+import ssl
+import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -70,39 +72,111 @@ class _RevokedNotice(Exception):
 
 
 class HttpTransport:
-    """Talks to the server over HTTP(S). Every network failure becomes ServerUnreachable."""
+    """Talks to the server over HTTP(S). Every network failure becomes ServerUnreachable.
+
+    Plain http.client rather than urllib: ``abort()`` must be able to cut a request in
+    flight from another thread (a stop on a slow link), which needs the connection."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
         self.base = base_url.rstrip("/")
         self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+        self._aborted = False
+        self._guard = threading.Lock()
+
+    def abort(self) -> None:
+        """Cut the request in flight, if any, and refuse later ones (any thread)."""
+        with self._guard:
+            self._aborted = True
+            conn = self._conn
+        if conn is not None and conn.sock is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+
+    def reachable(self, timeout: float = 3.0) -> bool:
+        """A TCP connect to the server, closed at once: no request, no authentication."""
+        url = urllib.parse.urlsplit(self.base)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((url.hostname, port), timeout=timeout):
+                return True
+        except (OSError, ValueError, TypeError):
+            return False
+
+    def _connect(self, url: urllib.parse.SplitResult) -> tuple[http.client.HTTPConnection, str]:
+        """The connection and the request target. A proxy named in the environment
+        (``http_proxy``/``https_proxy``, minus ``no_proxy``) is used as urllib would: an
+        absolute URL through it for http, a CONNECT tunnel for https."""
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ServerUnreachable(f"The server address {self.base} is not an http:// or https:// address.")
+        target = url.path + (f"?{url.query}" if url.query else "")
+        proxy = urllib.request.getproxies().get(url.scheme)
+        if proxy and urllib.request.proxy_bypass(url.hostname):
+            proxy = None
+        via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}") if proxy else None
+        if url.scheme == "https":
+            context = ssl.create_default_context()
+            if via is None:
+                return http.client.HTTPSConnection(url.hostname, url.port, timeout=self.timeout, context=context), target
+            conn = http.client.HTTPSConnection(via.hostname, via.port or 8080, timeout=self.timeout, context=context)
+            conn.set_tunnel(url.hostname, url.port or 443)
+            return conn, target
+        if via is None:
+            return http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout), target
+        return (http.client.HTTPConnection(via.hostname, via.port or 8080, timeout=self.timeout),
+                urllib.parse.urlunsplit(url))
 
     def _call(self, method: str, path: str, body: bytes | None, content_type: str) -> tuple[bytes, str]:
-        req = urllib.request.Request(self.base + protocol.API_PREFIX + path, data=body, method=method,
-                                     headers={"Content-Type": content_type, "User-Agent": USER_AGENT})
+        url = urllib.parse.urlsplit(self.base + protocol.API_PREFIX + path)
+        conn, target = self._connect(url)
+        with self._guard:
+            if self._aborted:
+                raise ServerUnreachable("Sync was stopped.")
+            self._conn = conn
+        phase = ""
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return resp.read(MAX_BUNDLE_BYTES + 1), resp.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as exc:
-            raw = exc.read(64 * 1024)
-            try:
-                detail = protocol.parse_json(raw, "server's error")  # strict and depth-bounded, like every reply
-            except protocol.ProtocolError:
-                detail = {}
-            if not isinstance(detail, dict):
-                detail = {}
-            if detail.get("error") == "revoked":
-                raise _RevokedNotice(detail) from None
-            message = detail.get("message") if isinstance(detail.get("message"), str) else None
-            if exc.code >= 500 or message is None:
-                raise ServerUnreachable(f"The server had a problem (HTTP {exc.code}); sync will try again later.") from None
-            if detail.get("error") == "BundleReplayed":
-                raise BundleReplayed(detail.get("bundle_id", "?")) from None
-            if detail.get("error") == "EnrollmentThrottled" and type(detail.get("retry_after")) is int:
-                raise EnrollmentThrottled(detail["retry_after"], locked=detail.get("locked") is True) from None
-            raise ServerRefused(f"The server refused: {message}") from None
-        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ServerUnreachable(f"The server at {self.base} cannot be reached ({_short(reason)}).") from None
+            conn.connect()
+            phase = "send"
+            conn.request(method, target, body=body,
+                         headers={"Content-Type": content_type, "User-Agent": USER_AGENT})
+            phase = "receive"
+            resp = conn.getresponse()
+            if resp.status >= 400:
+                self._refusal(resp.status, resp.read(64 * 1024))
+            return _read_reply(resp), resp.headers.get("Content-Type", "")
+        except _ShortReply as exc:
+            raise ServerUnreachable(f"The connection to {self.base} was cut before the reply was through "
+                                    f"({exc.have:,} of {exc.need:,} bytes); sync will try again.", midway="receive") from None
+        except (http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError, OSError) as exc:
+            if self._aborted:
+                raise ServerUnreachable("Sync was stopped.") from None
+            # ``phase`` is empty when no connection was made (refused, unknown host): nothing
+            # was sent, and a smaller request would fare no better. Otherwise the link failed
+            # after it had connected: a smaller request may get through.
+            raise ServerUnreachable(f"The server at {self.base} cannot be reached ({_short(exc)}).", midway=phase) from None
+        finally:
+            with self._guard:
+                self._conn = None
+            conn.close()
+
+    @staticmethod
+    def _refusal(status: int, raw: bytes) -> None:
+        try:
+            detail = protocol.parse_json(raw, "server's error")  # strict and depth-bounded, like every reply
+        except protocol.ProtocolError:
+            detail = {}
+        if not isinstance(detail, dict):
+            detail = {}
+        if detail.get("error") == "revoked":
+            raise _RevokedNotice(detail)
+        message = detail.get("message") if isinstance(detail.get("message"), str) else None
+        if status >= 500 or message is None:
+            raise ServerUnreachable(f"The server had a problem (HTTP {status}); sync will try again later.")
+        if detail.get("error") == "BundleReplayed":
+            raise BundleReplayed(detail.get("bundle_id", "?"))
+        if detail.get("error") == "EnrollmentThrottled" and type(detail.get("retry_after")) is int:
+            raise EnrollmentThrottled(detail["retry_after"], locked=detail.get("locked") is True)
+        raise ServerRefused(f"The server refused: {message}")
 
     def health(self) -> dict:
         data, _ = self._call("GET", "/health", None, "application/json")
@@ -158,6 +232,22 @@ def normalise_server_url(text: str) -> ServerAddress:
     return ServerAddress(f"{parts.scheme.lower()}://{rest}", added)
 
 
+class _ShortReply(Exception):
+    def __init__(self, have: int, need: int) -> None:
+        self.have, self.need = have, need
+
+
+def _read_reply(resp) -> bytes:
+    """The whole reply body, or _ShortReply. A size-limited read returns what came
+    before a clean close without an error; a short body is a network failure, never a
+    bundle for the bundle parser to call incomplete."""
+    length = resp.headers.get("Content-Length")
+    data = resp.read(MAX_BUNDLE_BYTES + 1)
+    if length is not None and length.isdigit() and len(data) < int(length) <= MAX_BUNDLE_BYTES:
+        raise _ShortReply(len(data), int(length))
+    return data
+
+
 def _short(reason: object) -> str:
     text = str(reason) or type(reason).__name__
     return text if len(text) < 120 else text[:117] + "..."
@@ -201,6 +291,66 @@ class ImportResult:
                 "acked": self.acked, "forms_changed": self.forms_changed}
 
 
+# --- how much one request carries ----------------------------------------------------------
+MAX_CUTS_PER_SYNC = 24  # failures midway in a row before one sync gives up (from 8 MiB, halving reaches one change in ~16)
+
+
+class _Adaptive:
+    """A size that halves below what failed, and after a success grows (at most doubling)
+    up to a ceiling. The ceiling sits below the last failure and creeps up a tenth per
+    full success, so a link that cuts at a fixed size fails about once in ten requests,
+    not every other one."""
+
+    def __init__(self, high: int, low: int = 1) -> None:
+        self.high, self.low = high, low
+        self.value = self.ceiling = high
+
+    def failed(self, used: int) -> bool:
+        """False when ``used`` was already the smallest: nothing left to shrink."""
+        if used <= self.low:
+            return False
+        self.value = max(self.low, used // 2)
+        self.ceiling = max(self.low, used * 3 // 4)
+        return True
+
+    def succeeded(self, used: int, full: bool, fit: int | None = None) -> None:
+        if not full:
+            return  # carried all there was: says nothing about how much more the link takes
+        self.ceiling = min(self.high, max(self.ceiling, used) + max(1, self.ceiling // 10))
+        grown = min(self.ceiling, max(self.value, 2 * used))
+        if fit is not None:
+            grown = min(grown, max(used, fit))
+        self.value = grown
+
+
+class LinkBudget:
+    """What one sync request may carry on this link: ``push`` in payload bytes of changes
+    (never fewer than one change), ``pull`` in changes asked back (never fewer than one).
+
+    Both start at the protocol's bounds (docs/sync.md, "Batches and slow links"). After a
+    request that failed midway both halve; after a success each grows again, and the push
+    is also held to what the measured rate moves in half the timeout."""
+
+    def __init__(self, pull_limit: int = protocol.DEFAULT_PULL_LIMIT) -> None:
+        self.push = _Adaptive(protocol.MAX_PUSH_BYTES, low=1)
+        self.pull = _Adaptive(pull_limit, low=1)
+
+    def failed(self, payload: int, changes: int, pull: int) -> bool:
+        """Shrink after a request that failed midway; False when nothing could shrink."""
+        pushed = changes > 1 and self.push.failed(payload)
+        pulled = self.pull.failed(pull)
+        return pushed or pulled
+
+    def succeeded(self, payload: int, *, push_full: bool, pulled_full: bool, pull: int, wire: int, elapsed: float,
+                  timeout: float | None) -> None:
+        fit = None
+        if payload and timeout and elapsed > 0 and wire > 0:
+            # Bytes the link moved per second, payload bytes per wire byte: aim at half the timeout.
+            fit = int(wire / elapsed * timeout / 2 * payload / wire)
+        self.push.succeeded(payload, push_full, fit)
+        self.pull.succeeded(pull, pulled_full)
+
+
 # --- the client ----------------------------------------------------------------------------
 class SyncClient:
     def __init__(self, store, *, transport: Callable[[str], object] = HttpTransport, lock=None,
@@ -212,6 +362,8 @@ class SyncClient:
         self.batch = batch
         self.pull_limit = pull_limit
         self.max_clock_skew_ms = max_clock_skew_ms  # the server's bound (docs/sync.md, "Stamps and clocks")
+        self.link = LinkBudget()  # what one request may carry; learnt from the link, kept across syncs
+        self._active = None  # the transport of the sync in progress, for abort()
 
     # -- identity and enrollment ----------------------------------------------------------
     def identity(self) -> Identity:
@@ -271,15 +423,18 @@ class SyncClient:
         return PublicKeys.from_json(settings["server_keys"])
 
     def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int, clock: int,
-                        forms: dict[str, str] | None = None, progress: Callable[[int, int], None] | None = None) -> bytes:
-        """Seal a sync request. Pure CPU work: callers run it outside the store lock."""
+                        forms: dict[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
+                        after: int | None = None) -> tuple[bytes, int]:
+        """Seal a sync request; returns the bundle and its payload's size. Pure CPU work:
+        callers run it outside the store lock."""
         device_id = self.store.device_id
-        request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}", forms or {})
+        request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}", forms or {}, after=after)
+        payload = request.encode()
         # The bundle's creation time is this laptop's wall clock, the one its stamps come
         # from: the server compares it with its own to tell a clock far behind.
-        return seal(request.encode(), sender=ident, sender_id=device_id, recipient=self._pinned(settings),
+        return seal(payload, sender=ident, sender_id=device_id, recipient=self._pinned(settings),
                     recipient_id=settings["server_id"], kind="sync", progress=progress,
-                    _created_ms=self.store.clock.now_ms())
+                    _created_ms=self.store.clock.now_ms()), len(payload)
 
     def _open_reply(self, ident: Identity, settings: dict, data: bytes,
                     progress: Callable[[int, int], None] | None = None) -> tuple[str, protocol.SyncReply]:
@@ -342,15 +497,36 @@ class SyncClient:
                   "xlsx": f.xlsx, "media": f.media} for f in reply.forms]
         return self.store.receive_forms(seq, {e.form_id: e.digest for e in entries}, files)
 
-    def sync_now(self, progress: Callable[[str, int, int], None] | None = None) -> SyncResult:
-        """Upload forwarded bundles, then push our changes in batches, then pull until up to date."""
+    def sync_now(self, progress: Callable[[str, int, int], None] | None = None, *,
+                 cancel: threading.Event | None = None) -> SyncResult:
+        """Upload forwarded bundles, then push our changes in batches, then pull until up to date.
+
+        Each request carries what the link has shown it can carry (``self.link``): after a
+        timeout or a cut the next one carries half, after a success more. ``cancel`` (set
+        from another thread, with ``abort()`` to cut a request in flight) stops between
+        requests with ServerUnreachable; what was acknowledged stays acknowledged."""
         settings = self.settings()
         ident = self.identity()
         transport = self._transport_for(settings["server_url"])
+        self._active = transport
+        try:
+            return self._sync(settings, ident, transport, progress, cancel)
+        finally:
+            self._active = None
+
+    def abort(self) -> None:
+        """Cut the request in flight, if the transport can (any thread)."""
+        transport = self._active
+        if transport is not None and hasattr(transport, "abort"):
+            transport.abort()
+
+    def _sync(self, settings: dict, ident: Identity, transport, progress, cancel) -> SyncResult:
         result = SyncResult()
         with self.lock:
             queued = self.store.forward_queue()
         for bundle_id, _sender, data in queued:
+            if cancel is not None and cancel.is_set():
+                raise ServerUnreachable("Sync was stopped.")
             refused = None
             try:
                 transport.forward(data)
@@ -369,21 +545,41 @@ class SyncClient:
                 self.store.forwarded(bundle_id)  # refused for good: carrying it again would change nothing
             if refused is None:
                 result.forwarded += 1
+        link = self.link
+        timeout = getattr(transport, "timeout", None)
+        cuts = 0
         while True:
+            if cancel is not None and cancel.is_set():
+                raise ServerUnreachable("Sync was stopped.")
             with self.lock:
-                changes = [c.to_json() for c in self.store.pending_changes(limit=self.batch)]
+                changes = [c.to_json() for c in self.store.pending_changes(limit=self.batch, max_bytes=link.push.value)]
                 cursor = self.store.pull_cursor()
                 total = self.store.pending_count()
                 before = self.store.acknowledged_seq()
                 clock = self.store.clock.last
                 held = self.store.published_forms()
-            bundle = self._request_bundle(ident, settings, changes, cursor, self.pull_limit, clock, held)
+            pull = min(link.pull.value, self.pull_limit)
+            bundle, payload = self._request_bundle(ident, settings, changes, cursor, pull, clock, held)
             if progress:
                 progress("push" if changes else "pull", result.pushed + result.pulled, total)
+            started = time.monotonic()
             try:
                 data = transport.sync(bundle)
             except _RevokedNotice as notice:
                 self._revoked(settings, notice.notice)
+            except ServerUnreachable as exc:
+                # A link that failed midway may carry a smaller request: try one at once, as
+                # long as there is something left to make smaller. A link that never connected
+                # (or a stop) ends this sync; the loop backs off.
+                cuts += 1
+                stopping = cancel is not None and cancel.is_set()
+                if stopping or not exc.midway or cuts > MAX_CUTS_PER_SYNC or not link.failed(payload, len(changes), pull):
+                    raise
+                log.info("sync: the link failed midway (%s); next request: at most %d bytes of changes, %d back",
+                         exc.midway, link.push.value, link.pull.value)
+                continue
+            elapsed = time.monotonic() - started
+            cuts = 0
             _, server_ms, reply = self._open_reply_timed(ident, settings, data)
             held_back = bool(changes) and reply.acked <= before
             with self.lock:
@@ -393,6 +589,8 @@ class SyncClient:
                     self.store.clock.receive(reply.hlc)
                 result.forms_changed |= self._receive_forms(reply)
                 restamped = not result.restamped and self._check_clock(result, server_ms, reply.hlc, held_back)
+            link.succeeded(payload if changes else 0, push_full=total > len(changes), pulled_full=reply.more, pull=pull,
+                           wire=len(bundle) + len(data), elapsed=elapsed, timeout=timeout)
             result.pushed += max(0, reply.acked - before)
             result.pulled += applied.new
             result.conflicts += applied.conflicts
@@ -451,6 +649,16 @@ class SyncClient:
         except (ServerUnreachable, ServerRefused, protocol.ProtocolError):
             return False
 
+    def reachable(self) -> bool | None:
+        """Can a connection to the server be opened? Cheaper than ``probe``: no request, no
+        reply, a few hundred bytes on the wire. None when the transport cannot tell."""
+        try:
+            url = self.settings()["server_url"]
+        except NotEnrolled:
+            return None
+        check = getattr(self._transport_for(url), "reachable", None)
+        return check() if check is not None else None
+
     # -- USB ----------------------------------------------------------------------------------
     # ``progress(stage, done, total)``, as for ``sync_now``: the stage says what the
     # numbers count. Export: "reading" (changes read from the outbox), "sealing"
@@ -459,24 +667,76 @@ class SyncClient:
     # merged into the store). Each stage starts with (0, 0), "begun, size not yet
     # known", never counts backwards, and ends with done == total.
     def export_bundle(self, path: str | os.PathLike, progress: StageProgress | None = None) -> int:
-        """Write every unacknowledged change, sealed to the server, to ``path``. Returns how many."""
+        """Write every unacknowledged change, sealed to the server, to ``path``. Returns how many.
+
+        An outbox too large for one bundle goes into parts (``export_parts``)."""
+        return sum(count for _, count in self.export_parts(path, progress))
+
+    def export_parts(self, path: str | os.PathLike, progress: StageProgress | None = None, *,
+                     part_bytes: int | None = None) -> list[tuple[Path, int]]:
+        """Write the outbox as one bundle at ``path`` or, when its changes come to more than
+        ``part_bytes``, as parts beside it: ``NAME-part1of3.fbb`` and so on. Returns each
+        file with its number of changes.
+
+        Each part after the first says which change it follows (``after``), so the hub
+        imports the parts in any order, each as often as it likes (docs/sync.md). The
+        outbox is read a part at a time: memory stays near one part, whatever its size."""
         settings = self.settings()
         if not Path(path).parent.is_dir():  # a stick not mounted: say so before sealing anything
             raise BundleFolderMissing(str(path), "write")
         ident = self.identity()
+        target = Path(path)
+        part_bytes = part_bytes or protocol.MAX_PART_BYTES
         if progress:
-            progress("reading", 0, 0)  # one store query: its size is known only once it is done
+            progress("reading", 0, 0)
         with self.lock:
-            changes = [c.to_json() for c in self.store.pending_changes()]
+            total = self.store.pending_count()
             cursor, clock = self.store.pull_cursor(), self.store.clock.last
-        if progress:
-            progress("reading", len(changes), len(changes))
-        bundle = self._request_bundle(ident, settings, changes, cursor, protocol.DEFAULT_PULL_LIMIT, clock,
-                                      progress=_stage(progress, "sealing"))
-        write_atomically(Path(path), bundle, progress=_stage(progress, "writing"))
+        done, after, sealed = 0, 0, []
+        spill: Path | None = None
+        try:
+            while True:
+                with self.lock:
+                    batch = self.store.pending_changes(after_seq=after, max_bytes=part_bytes)
+                changes = [c.to_json() for c in batch]
+                del batch
+                done += len(changes)
+                if progress:
+                    progress("reading", done, total)
+                bundle, _ = self._request_bundle(ident, settings, changes, cursor, protocol.DEFAULT_PULL_LIMIT, clock,
+                                                 progress=_stage(progress, "sealing"), after=after if sealed else None)
+                last = changes[-1]["seq"] if changes else after
+                with self.lock:
+                    more = bool(changes) and bool(self.store.pending_changes(limit=1, after_seq=last))
+                if not sealed and not more:
+                    write_atomically(target, bundle, progress=_stage(progress, "writing"))
+                    result = [(target, len(changes))]
+                    break
+                # Parts: each one is written to a temporary name at once (memory holds one
+                # part), and all get their final names once the part count is known.
+                spill = spill or Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+                part = spill / f"{len(sealed) + 1}"
+                write_atomically(part, bundle, progress=_stage(progress, "writing"))
+                sealed.append((part, len(changes)))
+                del bundle, changes
+                after = last
+                if not more:
+                    n = len(sealed)
+                    result = []
+                    for i, (tmp, count) in enumerate(sealed, 1):
+                        final = target.with_name(f"{target.stem}-part{i}of{n}{target.suffix}")
+                        os.replace(tmp, final)
+                        result.append((final, count))
+                    break
+        except OSError as exc:
+            raise SyncError(f"Cannot write the bundle beside {target}: {exc.strerror}. Nothing was lost; free space "
+                            "or choose another place.") from None
+        finally:
+            if spill is not None:
+                shutil.rmtree(spill, ignore_errors=True)
         with self.lock:
             self.store.log_event("bundle_exported")
-        return len(changes)
+        return result
 
     def import_bundle(self, path: str | os.PathLike, progress: StageProgress | None = None) -> ImportResult:
         """A reply from the hub is applied; a bundle sealed to the server by another laptop is
@@ -587,13 +847,21 @@ class SyncLoop:
 
     Offline, it probes the server with backoff and full jitter (``min_backoff`` seconds
     at first, doubling to at most ``max_backoff``, 15 minutes), and syncs as soon as
-    the server answers. A server that vanishes mid-sync is just "offline"."""
+    the server answers. A server that vanishes mid-sync is just "offline".
+
+    While it backs off, a local save does not cut the wait short (``wake()``); only the
+    person's "Sync now" does (``wake(now=True)``). Every ``watch_interval`` seconds it
+    makes a cheap check (a TCP connect, no request) and tries at once when the server,
+    out of reach until then, can be reached again: a returning network is noticed in
+    seconds, not after a 15-minute back-off."""
 
     def __init__(self, client: SyncClient, on_state: Callable[[SyncState], None], *, interval: float = 300.0,
-                 min_backoff: float = 2.0, max_backoff: float = 900.0, rng: random.Random | None = None) -> None:
+                 min_backoff: float = 2.0, max_backoff: float = 900.0, watch_interval: float = 15.0,
+                 rng: random.Random | None = None) -> None:
         self.client = client
         self.on_state = on_state
         self.interval, self.min_backoff, self.max_backoff = interval, min_backoff, max_backoff
+        self.watch_interval = watch_interval
         self._rng = rng or random.Random()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -605,15 +873,23 @@ class SyncLoop:
         self._thread = threading.Thread(target=self._run, name="fieldbook-sync", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop, cutting a request in flight; wait at most ``timeout`` seconds for the loop
+        to end. True once it has: no sync runs after that. What a cut request had sent is
+        either acknowledged at the next sync or sent again; nothing is lost."""
         self._stop.set()
         self._wake.set()
+        self.client.abort()
         if self._thread:
             self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
 
-    def wake(self) -> None:
-        """Sync soon (after a save, or when the user asks)."""
-        self._wake.set()
+    def wake(self, *, now: bool = False) -> None:
+        """Sync soon: after a local save, unless the loop is backing off from failures
+        (saves must not defeat the back-off); with ``now`` (the person asked), always."""
+        if now or not self.failures:
+            self._wake.set()
 
     def backoff(self) -> float:
         """Full jitter over an exponentially growing ceiling."""
@@ -654,8 +930,10 @@ class SyncLoop:
             return wait
         self._emit("syncing")
         try:
-            result = self.client.sync_now()
+            result = self.client.sync_now(cancel=self._stop)
         except ServerUnreachable as exc:
+            if self._stop.is_set():
+                return 0.0  # stopped mid-sync: nothing to report
             self.failures += 1
             wait = self.backoff()
             self._emit("offline", str(exc), wait, reason="server_unreachable", error=exc)
@@ -689,10 +967,30 @@ class SyncLoop:
             try:
                 wait = self.run_once()
             except Exception as exc:  # the loop must outlive any one failure
+                if self._stop.is_set():
+                    break
                 log.error("sync loop: %s", type(exc).__name__)
                 self.failures += 1
                 wait = self.backoff()
                 self._emit("error", f"Sync failed unexpectedly ({type(exc).__name__}); it will try again.", wait,
                            reason="unexpected")
-            self._wake.wait(wait)
+            self._sleep(wait)
             self._wake.clear()
+
+    def _sleep(self, wait: float) -> None:
+        """Wait ``wait`` seconds or until woken; while backing off, also until the server,
+        out of reach at the last check, can be reached again."""
+        if not self.failures or self.watch_interval <= 0:
+            self._wake.wait(wait)
+            return
+        end = time.monotonic() + wait
+        was = self.client.reachable()
+        while not self._stop.is_set():
+            left = end - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, self.watch_interval)):
+                return
+            now = self.client.reachable()
+            if now and was is False:
+                log.info("sync: the server can be reached again; trying now")
+                return
+            was = now

@@ -241,7 +241,16 @@ class DeviceRevoked(SyncError):
 
 class ServerUnreachable(SyncError):
     """No answer from the server: offline, wrong address, or the server stopped mid-sync.
-    An ordinary event for a field laptop: nothing is lost, the next try resumes."""
+    An ordinary event for a field laptop: nothing is lost, the next try resumes.
+
+    ``midway`` says the link failed during the exchange, after it had connected: a
+    timeout, a reset or a reply cut short. It is "send" when the request was not
+    through, "receive" when the reply was not, "" when no connection was made at all.
+    A slow or short-lived link fails midway; the client then sends less per request."""
+
+    def __init__(self, message: str, *, midway: str = "") -> None:
+        self.midway = midway
+        super().__init__(message)
 
 
 class ServerRefused(SyncError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +28,30 @@ def file_error(path: Path, action: str, exc: OSError) -> BundleFileError:
     kind = {errno.EACCES: "denied", errno.EPERM: "denied", errno.ENOSPC: "full", errno.EROFS: "read_only",
             errno.EISDIR: "is_folder"}.get(exc.errno, "other")
     return BundleFileError(str(path), action, kind, exc.strerror or type(exc).__name__)
+
+
+BUNDLE_SUFFIX = ".fbb"
+
+
+def bundle_paths(names: list[str]) -> list[Path]:
+    """The bundle files named, a folder standing for the ``.fbb`` files in it: the parts of
+    a large USB export import as a set. Sorted so that parts come in order (``part2``
+    before ``part10``), though any order gives the same result."""
+    out: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = [p for p in path.iterdir() if p.suffix == BUNDLE_SUFFIX and not p.name.startswith(".") and p.is_file()]
+            if not found:
+                raise SyncError(f"The folder {path} holds no {BUNDLE_SUFFIX} bundle; nothing was imported.")
+            out += sorted(found, key=_natural)
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
+
+
+def _natural(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
 
 
 def read_bundle_file(path: Path) -> bytes:

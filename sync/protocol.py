@@ -36,6 +36,12 @@ MAX_CHANGES_PER_MESSAGE = 500_000  # a USB bundle of a week offline; the payload
 MAX_FIELDS = limits.MAX_FIELDS  # one set of limits with the store (rules/limits.py)
 MAX_VALUE_DEPTH = limits.MAX_VALUE_DEPTH
 MAX_ENROLL_BYTES = 16 * 1024  # an enrollment request is about 300 bytes
+# Byte bounds on what one message carries, counted as the payload's JSON (docs/sync.md,
+# "Batches and slow links"). An HTTP push starts at MAX_PUSH_BYTES and adapts to the link;
+# a USB export is cut into parts of at most MAX_PART_BYTES, so that each part's bundle
+# stays under the 64 MiB bundle limit even when its values do not compress at all.
+MAX_PUSH_BYTES = 8 * 1024 * 1024
+MAX_PART_BYTES = 48 * 1024 * 1024
 
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _KIND = limits.KIND
@@ -299,10 +305,17 @@ class SyncRequest:
     hlc: str = "0" * 16
     forms: dict[str, str] = field(default_factory=dict)
     sent_ms: int | None = None  # not in the payload: the sealed bundle's creation time, set by the receiver
+    # The device's seq just before this request's first change, when the sender knows the
+    # receiver may get its requests out of order (the parts of a USB export): a receiver
+    # that holds less of the device than ``after`` must keep the request until it does.
+    after: int | None = None
 
     def encode(self) -> bytes:
-        return dumps({"v": PROTOCOL_VERSION, "type": "sync", "device_id": self.device_id, "changes": self.changes,
-                      "cursor": self.cursor, "limit": self.limit, "hlc": self.hlc, "forms": self.forms})
+        obj = {"v": PROTOCOL_VERSION, "type": "sync", "device_id": self.device_id, "changes": self.changes,
+               "cursor": self.cursor, "limit": self.limit, "hlc": self.hlc, "forms": self.forms}
+        if self.after is not None:
+            obj["after"] = self.after
+        return dumps(obj)
 
     @classmethod
     def decode(cls, data: bytes) -> "SyncRequest":
@@ -325,7 +338,11 @@ class SyncRequest:
             isinstance(k, str) and _FORM_ID.fullmatch(k) and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in held.items()
         ):
             raise ProtocolError("The sync request has a malformed list of forms.")
-        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h, held)
+        after = _int(obj, "after", "sync request") if obj.get("after") is not None else None
+        if after is not None and seqs and after >= seqs[0]:
+            raise ProtocolError("The sync request's 'after' is not before its first change.")
+        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h, held,
+                   after=after)
 
 
 # --- server -> device ---------------------------------------------------------------------

@@ -25,6 +25,9 @@ class HubTransport:
         if self.down:
             raise ServerUnreachable("The server cannot be reached (test: down).")
 
+    def reachable(self) -> bool:
+        return not self.down
+
     def health(self) -> dict:
         self._check()
         return {"status": "ok"}

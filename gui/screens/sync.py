@@ -305,13 +305,21 @@ class SyncScreen(QWidget):
         path, client = self._start(), self.ctx.client
         if path is None:
             return
-        self.ctx.tasks.background(lambda report: client.export_bundle(path, progress=report), self.on_exported,
+        self.ctx.tasks.background(lambda report: client.export_parts(path, progress=report), self.on_exported,
                                   self.on_bundle_failed, progress=self.on_progress)
 
-    def on_exported(self, n: int) -> None:
+    def on_exported(self, parts: list) -> None:
         self._stop()
-        self.result.setText(tr("Exported {n} change(s) to the file. Take it to the hub; "
-                               "they stay marked as waiting until the hub confirms them.").format(n=n))
+        n = sum(count for _, count in parts)
+        if len(parts) == 1:
+            self.result.setText(tr("Exported {n} change(s) to the file. Take it to the hub; "
+                                   "they stay marked as waiting until the hub confirms them.").format(n=n))
+            return
+        # Too many for one bundle: the parts sit beside the chosen name (docs/sync.md, "USB bundles").
+        self.result.setText(tr("Exported {n} change(s) in {parts} files, too many for one: {first} to {last}. "
+                               "Take them all to the hub, which can import them in any order; the changes stay "
+                               "marked as waiting until the hub confirms them.").format(
+            n=n, parts=len(parts), first=parts[0][0].name, last=parts[-1][0].name))
 
     def on_import_clicked(self) -> None:
         path, client = self._start(), self.ctx.client

@@ -1012,12 +1012,16 @@
       <translation>{stage} {percent}%</translation>
     </message>
     <message>
-      <source>Exported {n} change(s) to the file. Take it to the hub; they stay marked as waiting until the hub confirms them.</source>
-      <translation>Експортовано змін у файл: {n}. Віднесіть його до хабу; зміни вважатимуться такими, що очікують, доки хаб їх не підтвердить.</translation>
+      <source>Exported {n} change(s) in {parts} files, too many for one: {first} to {last}. Take them all to the hub, which can import them in any order; the changes stay marked as waiting until the hub confirms them.</source>
+      <translation>Експортовано змін: {n}, у {parts} файлах, бо для одного їх забагато: від {first} до {last}. Віднесіть до хабу всі файли; їх можна імпортувати в будь-якому порядку. Зміни позначено як такі, що чекають, доки хаб їх не підтвердить.</translation>
     </message>
     <message>
       <source>{record} (deleted)</source>
       <translation>{record} (видалено)</translation>
+    </message>
+    <message>
+      <source>Exported {n} change(s) to the file. Take it to the hub; they stay marked as waiting until the hub confirms them.</source>
+      <translation>Експортовано змін у файл: {n}. Віднесіть його до хабу; зміни вважатимуться такими, що очікують, доки хаб їх не підтвердить.</translation>
     </message>
     <message>
       <source>Imported: {new} new change(s), {dup} already here, {conf} conflict(s); the hub confirmed {acked} of ours.</source>

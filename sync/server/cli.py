@@ -20,7 +20,7 @@ import socket
 import sys
 from pathlib import Path
 
-from ..files import read_bundle_file, write_atomically
+from ..files import bundle_paths, read_bundle_file, write_atomically
 from ..errors import SyncError
 from .db import DatabaseError
 from .settings import Settings
@@ -203,24 +203,42 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_import_bundle(args: argparse.Namespace) -> int:
+    """One JSON line per bundle. The parts of a large export may come in any order: a part
+    that follows one not yet imported is kept and applied when that one arrives."""
     from ..errors import BundleReplayed
 
     hub = _hub(args)
-    try:
-        result, request = hub.receive(read_bundle_file(Path(args.file)))
-    except BundleReplayed as exc:
-        # Importing the same file twice is a common slip at a busy hub, not a failure.
-        print(json.dumps({"bundle_id": exc.bundle_id, "new": 0, "already_imported": True}))
-        print(f"note: {exc}", file=sys.stderr)
-        return 0
-    print(json.dumps({"device_id": request.device_id, "new": result.new, "duplicates": result.duplicates,
-                      "conflicts": result.conflicts, "refused": len(result.refused), "acked": result.acked,
-                      "warning": result.warning}))
-    return 0
+    paths = bundle_paths(args.file)
+    failed = 0
+    for path in paths:
+        try:
+            result, request = hub.receive(read_bundle_file(path))
+        except BundleReplayed as exc:
+            # Importing the same file twice is a common slip at a busy hub, not a failure.
+            print(json.dumps({"file": str(path), "bundle_id": exc.bundle_id, "new": 0, "already_imported": True}))
+            print(f"note: {path.name}: {exc}", file=sys.stderr)
+            continue
+        except SyncError as exc:
+            if len(paths) == 1:
+                raise
+            failed += 1
+            print(f"error: {path.name}: {exc}", file=sys.stderr)
+            continue
+        print(json.dumps({"file": str(path), "device_id": request.device_id, "new": result.new,
+                          "duplicates": result.duplicates, "conflicts": result.conflicts, "refused": len(result.refused),
+                          "acked": result.acked, "warning": result.warning, "waiting": result.waiting,
+                          "parts_applied_with_it": result.unparked}))
+        if result.waiting:
+            print(f"note: {path.name} is a part that follows one not imported yet; it is kept and applied as soon as "
+                  "the earlier part is imported", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_export_bundle(args: argparse.Namespace) -> int:
     hub = _hub(args)
+    # Bounded in bytes too (MAX_PART_BYTES), so that the bundle stays under the 64 MiB limit;
+    # "more": true says that the rest follows in a next return bundle, once the laptop has
+    # imported this one and reported its cursor.
     data, reply = hub.reply_bundle(args.device, limit=200_000)
     write_atomically(Path(args.out), data)
     print(json.dumps({"device_id": args.device, "changes": len(reply.changes), "acked": reply.acked, "cursor": reply.cursor,
@@ -306,8 +324,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("device_id", metavar="DEVICE_ID")
     p.add_argument("--wipe", action="store_true", help="also tell it to crypto-erase its profile at its next contact")
     p.set_defaults(func=cmd_revoke)
-    p = server.add_parser("import-bundle", parents=[common], help="apply a laptop's USB bundle")
-    p.add_argument("file", metavar="FILE")
+    p = server.add_parser("import-bundle", parents=[common],
+                          help="apply a laptop's USB bundle, or the parts of a large one (files or a folder, any order)")
+    p.add_argument("file", metavar="FILE", nargs="+", help="bundle files, or folders of .fbb files")
     p.set_defaults(func=cmd_import_bundle)
     p = server.add_parser("export-bundle", parents=[common], help="write a return bundle for a device (acknowledgements and its team's changes)")
     p.add_argument("--device", required=True, metavar="ID")

@@ -149,6 +149,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             locked_until BIGINT                      -- set once failures reach the lockout count
         )""",
     ]),
+    ("0006_parked_parts", [
+        # A part of a USB export that arrived before the part it follows (docs/sync.md,
+        # "USB bundles"): kept whole, still sealed, until the device's seq reaches ``after``.
+        """CREATE TABLE parked_bundles (
+            bundle_id TEXT PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            after BIGINT NOT NULL,
+            data {blob} NOT NULL,
+            received_at BIGINT NOT NULL
+        )""",
+        """CREATE INDEX parked_by_device ON parked_bundles (device_id, after)""",
+    ]),
 ]
 
 _TYPES = {

@@ -27,6 +27,7 @@ from rules import limits
 from .. import protocol
 from ..bundle import Identity, PublicKeys, open_bundle, peek_header, seal
 from ..errors import (
+    BundleError,
     BundleReplayed,
     DeviceRevoked,
     EnrollmentRefused,
@@ -34,6 +35,7 @@ from ..errors import (
     FormNotPublished,
     SyncError,
     UnknownDevice,
+    UnknownSender,
 )
 from ..files import write_atomically
 from ..merge import merge_change
@@ -108,6 +110,9 @@ class _State:
         self.kind, self.fields, self.clocks, self.deleted = kind, fields, clocks, deleted
 
 
+_PULL_PAGE = 200  # changes read from the database at a time when pulling
+
+
 @dataclass
 class PushResult:
     received: int = 0
@@ -117,6 +122,8 @@ class PushResult:
     refused: list = field(default_factory=list)  # [{seq, reason}]: taken, logged, not applied
     acked: int = 0
     warning: str | None = None
+    waiting: bool = False   # a part of a USB export that follows one not yet received: kept, applied later
+    unparked: int = 0       # kept parts this bundle let through (their changes are counted above)
 
 
 class Hub:
@@ -358,12 +365,52 @@ class Hub:
         return opened.bundle_id, request, dev[0]
 
     def receive(self, data: bytes) -> tuple[PushResult, protocol.SyncRequest]:
-        """Apply a device's bundle (from HTTP, USB or a forwarding laptop)."""
+        """Apply a device's bundle (from HTTP, USB or a forwarding laptop).
+
+        A part of a USB export whose ``after`` lies beyond what the server holds of its
+        device is kept, sealed, and applied as soon as the parts before it are: the parts
+        import in any order, each as often as the person likes."""
         with _gc_paused():  # decoding builds as many objects as applying does
             bundle_id, request, team = self.open_incoming(data)
+        if request.after is not None:
+            last_seq = self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (request.device_id,))[0][0]
+            if request.after > last_seq:
+                self.db.execute(
+                    "INSERT INTO parked_bundles (bundle_id, device_id, after, data, received_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (bundle_id) DO NOTHING", (bundle_id, request.device_id, request.after, data, _now_ms()))
+                self._event("part_waiting", request.device_id, f"after seq {request.after}; have {last_seq}")
+                return PushResult(received=len(request.changes), acked=last_seq, waiting=True), request
         result = self.push(request.device_id, team, request.changes, bundle_id=bundle_id,
                            cursor=request.cursor, device_hlc=request.hlc)
+        self._unpark(request.device_id, result)
         return result, request
+
+    def _unpark(self, device_id: str, result: PushResult) -> None:
+        """Apply the kept parts that now follow on what the server holds of the device."""
+        while True:
+            rows = self.db.execute(
+                "SELECT bundle_id, data FROM parked_bundles WHERE device_id = ? AND after <= "
+                "(SELECT last_seq FROM devices WHERE device_id = ?) ORDER BY after LIMIT 1", (device_id, device_id))
+            if not rows:
+                return
+            bundle_id, data = rows[0]
+            try:
+                with _gc_paused():
+                    _, request, team = self.open_incoming(bytes(data))
+                more = self.push(device_id, team, request.changes, bundle_id=bundle_id, cursor=request.cursor,
+                                 device_hlc=request.hlc)
+                result.new += more.new
+                result.duplicates += more.duplicates
+                result.conflicts += more.conflicts
+                result.refused += more.refused
+                result.acked = more.acked
+                result.warning = more.warning or result.warning
+                result.unparked += 1
+            except BundleReplayed:
+                pass  # applied already (a crash between applying and forgetting it): forget it now
+            except (DeviceRevoked, UnknownSender, BundleError, protocol.ProtocolError) as exc:
+                log.warning("a kept part from %s was dropped: %s", device_id, type(exc).__name__)
+            self.db.execute("DELETE FROM parked_bundles WHERE bundle_id = ?", (bundle_id,))
 
     def push(self, device_id: str, team: str, changes: list[dict], *, bundle_id: str | None = None,
              cursor: int | None = None, device_hlc: str | None = None) -> PushResult:
@@ -506,28 +553,41 @@ class Hub:
                 _dumps(c["resolves"]).decode() if c.get("resolves") else None)
 
     # -- changes out ---------------------------------------------------------------------
-    def pull(self, device_id: str, team: str, cursor: int, limit: int) -> tuple[list[dict], int, bool]:
-        """The team's changes after ``cursor``, except the device's own, oldest first."""
-        rows = self.db.execute(
-            "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves "
-            "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
-            (team, cursor, limit),
-        )
-        out = []
-        for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves in rows:
-            cursor = sseq
-            if dev == device_id:
-                continue
-            change = {"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
-                      "hlc": h, "deleted": bool(deleted), "bases": _loads(bases) if bases else {},
-                      "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))}
-            if resolves:
-                change["resolves"] = _loads(resolves)
-            out.append(change)
-        return out, cursor, len(rows) == limit
+    def pull(self, device_id: str, team: str, cursor: int, limit: int,
+             max_bytes: int = protocol.MAX_PUSH_BYTES) -> tuple[list[dict], int, bool]:
+        """The team's changes after ``cursor``, except the device's own, oldest first: at most
+        ``limit`` of them and, past the first, about ``max_bytes`` of values. Read a page at a
+        time, so that 2,000 large values are never in memory at once."""
+        out, size, scanned = [], 0, 0
+        while scanned < limit:
+            page = min(_PULL_PAGE, limit - scanned)
+            rows = self.db.execute(
+                "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves "
+                "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
+                (team, cursor, page),
+            )
+            for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves in rows:
+                if dev != device_id:
+                    # The sealed body is the values' JSON plus 28 bytes; 256 for the rest.
+                    size += len(body) + 256
+                    if out and size > max_bytes:
+                        return out, cursor, True
+                    change = {"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid,
+                              "form_version": fver, "hlc": h, "deleted": bool(deleted),
+                              "bases": _loads(bases) if bases else {},
+                              "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))}
+                    if resolves:
+                        change["resolves"] = _loads(resolves)
+                    out.append(change)
+                cursor = sseq
+            scanned += len(rows)
+            if len(rows) < page:
+                return out, cursor, False
+        return out, cursor, True
 
     def reply_bundle(self, device_id: str, *, cursor: int | None = None, limit: int | None = None,
-                     push: PushResult | None = None, held_forms: dict[str, str] | None = None) -> tuple[bytes, protocol.SyncReply]:
+                     push: PushResult | None = None, held_forms: dict[str, str] | None = None,
+                     max_bytes: int = protocol.MAX_PART_BYTES) -> tuple[bytes, protocol.SyncReply]:
         """A bundle sealed to the device: what the server holds of it, its team's changes, its
         team's form catalogue, and the files of the forms it does not hold (all of them when
         ``held_forms`` is unknown, as for a USB reply)."""
@@ -538,7 +598,7 @@ class Hub:
             raise DeviceRevoked(f"Device {device_id} was revoked; nothing is sent to it.")
         team, sign, box, _, _, stored_cursor = dev
         since = stored_cursor if cursor is None else cursor
-        changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit)
+        changes, new_cursor, more = self.pull(device_id, team, since, limit or self.settings.pull_limit, max_bytes)
         acked = push.acked if push else self.db.execute("SELECT last_seq FROM devices WHERE device_id = ?", (device_id,))[0][0]
         # Every refusal of this device's changes, not only this push's: one pushed in a
         # USB or forwarded bundle is learnt here too. The laptop keeps each once.
@@ -568,7 +628,7 @@ class Hub:
             with self.db.transaction():
                 self._event("clock_behind", request.device_id, f"{behind_h:.1f} h")
         reply, _ = self.reply_bundle(request.device_id, cursor=request.cursor, limit=request.limit, push=result,
-                                     held_forms=request.forms)
+                                     held_forms=request.forms, max_bytes=protocol.MAX_PUSH_BYTES)
         return reply
 
     def forward(self, data: bytes) -> PushResult:

@@ -190,6 +190,16 @@ def _saved_household(profile) -> str:
     return rid
 
 
+def _shown_box(qtbot, name: str):
+    """The visible top-level widget called ``name``, once the window system has shown it."""
+    from PySide6.QtWidgets import QApplication
+
+    found = []
+    qtbot.waitUntil(lambda: bool(found.extend(t for t in QApplication.topLevelWidgets()
+                                              if t.objectName() == name and t.isVisible()) or found), timeout=WAIT)
+    return found[0]
+
+
 def test_view_history_then_delete_with_confirmation(qtbot, window_factory, profile):
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -211,13 +221,13 @@ def test_view_history_then_delete_with_confirmation(qtbot, window_factory, profi
     dialog.close()
     # Delete asks first; Cancel keeps the record.
     r.on_delete_clicked()
-    box = next(t for t in QApplication.topLevelWidgets() if t.objectName() == "confirmDelete" and t.isVisible())
+    box = _shown_box(qtbot, "confirmDelete")
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.wait(50)
     assert r.model.rowCount() == 1
     r.table.selectRow(0)
     r.on_delete_clicked()
-    box = next(t for t in QApplication.topLevelWidgets() if t.objectName() == "confirmDelete" and t.isVisible())
+    box = _shown_box(qtbot, "confirmDelete")
     box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: r.model.rowCount() == 0, timeout=WAIT)
     assert w.store.get_record(rid).deleted

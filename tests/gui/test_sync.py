@@ -185,3 +185,30 @@ def test_the_sync_screen_and_status_bar_say_in_words_what_happened_to_the_clock_
     assert w.sync_label.text().startswith("Up to date")
     w.ctx.sync_state.emit(SyncState("up_to_date", reason="clock_behind"))
     assert w.sync_label.text() == "Connected, but this laptop's date and time are wrong"
+
+
+def test_usb_export_too_large_for_one_bundle_says_it_wrote_parts(qtbot, window_factory, profile, live, tmp_path,
+                                                                 monkeypatch):
+    from sync import protocol
+
+    monkeypatch.setattr(protocol, "MAX_PART_BYTES", 3000)  # a few records per part instead of 48 MiB
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    enroll_in_settings(qtbot, w, live)
+    qtbot.waitUntil(lambda: w.sync_label.text() == "Up to date", timeout=WAIT)
+    w.ctx.loop.stop()
+    saved = []
+    w.ctx.run(lambda st: st.save_records("household", ({"note": "x" * 1200, "n": i} for i in range(4))),
+              lambda ids: (saved.append(ids), w.ctx.saved()))
+    qtbot.waitUntil(lambda: bool(saved), timeout=WAIT)
+    w.show_screen("sync")
+    sc = w.sync_screen
+    out = tmp_path / "usb" / "laptop.fbb"
+    out.parent.mkdir()
+    qtbot.keyClicks(sc.path, str(out))
+    qtbot.mouseClick(sc.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sc.result.text().startswith("Exported"), timeout=WAIT)
+    files = sorted(p.name for p in out.parent.iterdir())
+    assert len(files) >= 2 and not out.exists()
+    text = sc.result.text()
+    assert text.startswith(f"Exported 4 change(s) in {len(files)} files") and files[0] in text and "any order" in text

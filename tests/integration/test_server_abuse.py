@@ -237,7 +237,7 @@ def test_a_full_disk_is_a_json_507_and_changes_nothing(make_store, live, monkeyp
         monkeypatch.setattr(Database, "executemany", full)
         with pytest.raises(ServerUnreachable, match="HTTP 507"):
             a.sync_now()
-        data = a._request_bundle(a.identity(), a.settings(), [c.to_json() for c in a.store.pending_changes()], 0, 10, 1)
+        data, _ = a._request_bundle(a.identity(), a.settings(), [c.to_json() for c in a.store.pending_changes()], 0, 10, 1)
         status, body, _ = post(live, "/v1/sync", data, "application/octet-stream")
         assert status == 507 and body["error"] == "DatabaseFull" and "disk is full" in body["message"]
         assert live.hub.records() == {} and a.store.pending_count() == 1

@@ -103,7 +103,7 @@ def test_the_server_says_a_clock_is_behind_to_an_older_laptop_too(hub, laptops):
 
     a = laptops("a")
     _wall(a, -YEAR_MS)
-    bundle = a._request_bundle(a.identity(), a.settings(), [], 0, 10, a.store.clock.last)
+    bundle, _ = a._request_bundle(a.identity(), a.settings(), [], 0, 10, a.store.clock.last)
     data = hub.sync(bundle)
     _, reply = a._open_reply(a.identity(), a.settings(), data)
     assert reply.warning and "behind" in reply.warning
