@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 
 from . import normalise as N
 
@@ -31,7 +31,7 @@ WEIGHTS = {
     "phone_same": 3.0, "phone_shared": 1.5, "phone_common": 0.5,
     "dob_same": 4.0, "dob_swap": 3.0, "dob_placeholder": 1.0, "dob_one_digit": 1.5,
     "dob_differs": -4.0, "dob_generation": -8.0,
-    "given_same": 3.5, "given_near": 2.0, "given_initial": 1.0, "given_initial_differs": -3.0,
+    "given_same": 3.5, "given_near": 2.0, "given_unsure": -4.0, "given_initial": 1.0, "given_initial_differs": -3.0,
     "given_differs": -8.0,
     "surname_min": 1.5, "surname_max": 4.0, "surname_near": 2.0, "surname_differs": -3.0,
     "patronymic_same": 1.5, "patronymic_differs": -4.0,
@@ -206,6 +206,13 @@ def _similar(a: str, b: str, cutoff: float = 0.8) -> bool:
     return Levenshtein.normalized_similarity(a, b) >= cutoff
 
 
+def _closeness(a: str, b: str) -> float:
+    # For given names only. Levenshtein forgives a wrong key; Indel (insertions and
+    # deletions only) forgives a dropped letter better in a short name. Not for surnames
+    # or patronymics, where shared endings (-енко, -івна) would make strangers look close.
+    return max(Levenshtein.normalized_similarity(a, b), Indel.normalized_similarity(a, b))
+
+
 def _pair_words(a: str, b: str) -> str:
     return f"{a.capitalize()} ↔ {b.capitalize()}"
 
@@ -215,7 +222,7 @@ def compare_given(a: N.Name, b: N.Name) -> Evidence | None:
     if a.given and b.given:
         ra, rb = a.raw_given or a.given, b.raw_given or b.given
         if a.given == b.given:
-            if a.given_known and b.given_known:
+            if a.given_known and b.given_known or N.fold_word(ra) == N.fold_word(rb):
                 if ra == rb:
                     return Evidence("given", W["given_same"], "same first name")
                 if a.cyrillic != b.cyrillic:
@@ -223,14 +230,20 @@ def compare_given(a: N.Name, b: N.Name) -> Evidence | None:
                 return Evidence("given", W["given_same"], "one first name in two forms: " + _pair_words(ra, rb))
             return Evidence("given", W["given_near"], "first names nearly match (a typing error?): " + _pair_words(ra, rb))
         if a.given_known and b.given_known and a.given in N.GIVEN_DISPLAY and b.given in N.GIVEN_DISPLAY:
+            # Two different real names (twins, siblings): the strongest sign of two people.
             return Evidence("given", W["given_differs"], "different first names: " + _pair_words(ra, rb))
-        if len(a.given) >= 4 and _similar(N.fold_word(ra), N.fold_word(rb)):
+        closeness = _closeness(N.fold_word(ra), N.fold_word(rb))
+        if len(a.given) >= 4 and closeness >= 0.8:
             return Evidence("given", W["given_near"], "first names nearly match (a typing error?): " + _pair_words(ra, rb))
+        if closeness >= 0.7:
+            # One of them is no name we know and it is not far from the other: maybe a
+            # bad typing error, maybe a rare name. Weak evidence against.
+            return Evidence("given", W["given_unsure"], "first names differ: " + _pair_words(ra, rb))
         return Evidence("given", W["given_differs"], "different first names: " + _pair_words(ra, rb))
     full, other = (a, b) if a.given else (b, a)
     if full.given and other.initials:
-        letters = {full.given[:1], N.fold_word(N.clean(full.raw_given or ""))[:1]}
-        if other.initials[0] in letters:
+        spelled = (full.given, N.fold_word(N.clean(full.raw_given or "")))
+        if any(word.startswith(other.initials[0]) for word in spelled):
             return Evidence("given", W["given_initial"], "first name matches an initial")
         return Evidence("given", W["given_initial_differs"], "first name and initial differ")
     return None
@@ -249,9 +262,15 @@ def compare_surname(a: N.Name, b: N.Name, stats: Stats) -> Evidence | None:
 
 
 def _patronymic_stem(key: str) -> str:
+    """The father's name a patronymic is made from (Петрівна, Петровна -> Петро)."""
     for ending in N._PATRONYMIC_ENDINGS:
         if key.endswith(ending):
-            return N.given_form(key[: -len(ending)].rstrip("i"))[0]
+            stem = key[: -len(ending)]
+            for guess in (stem, stem + "i", stem.rstrip("i")):
+                canon, known = N.given_form(guess)
+                if known:
+                    return canon
+            return N.given_form(stem)[0]
     return key
 
 
@@ -267,8 +286,11 @@ def compare_patronymic(a: N.Name, b: N.Name) -> Evidence | None:
 
 
 def _one_digit(a: dt.date, b: dt.date) -> bool:
+    """One digit mistyped, or a day or a year off by one (a slip, or a serial date off by one)."""
     sa, sb = a.strftime("%d%m%Y"), b.strftime("%d%m%Y")
-    return sum(x != y for x, y in zip(sa, sb)) == 1
+    if sum(x != y for x, y in zip(sa, sb)) == 1 or abs((a - b).days) == 1:
+        return True
+    return (a.month, a.day) == (b.month, b.day) and abs(a.year - b.year) == 1
 
 
 def compare_dob(a: Prepared, b: Prepared) -> Evidence | None:
@@ -323,11 +345,23 @@ def compare_phone(a: Prepared, b: Prepared, stats: Stats) -> Evidence | None:
     return Evidence("phone", WEIGHTS["phone_common"], f"same phone, but it is on {n} registrations")
 
 
+def _names(a: N.Name, b: N.Name, stats: Stats) -> list[Evidence]:
+    found = [e for e in (compare_given(a, b), compare_surname(a, b, stats)) if e is not None]
+    if a.given and b.given and a.surname and b.surname and sum(e.weight for e in found) < 0 \
+            and not (a.given_known and b.given_known):
+        # Two words with no name we know ("Захар Мельничук" / "Мельничук Захар"): the
+        # order is a guess, so try the other one.
+        swapped = N.Name(b.given, b.surname, False, b.patronymic, b.initials, b.surname, b.cyrillic)
+        other = [e for e in (compare_given(a, swapped), compare_surname(a, swapped, stats)) if e is not None]
+        if sum(e.weight for e in other) > sum(e.weight for e in found):
+            found = other
+    return found
+
+
 def compare(a: Prepared, b: Prepared, stats: Stats) -> list[Evidence]:
     """Every field's evidence for one pair, strongest identifiers first."""
-    out = compare_documents(a, b)
-    for ev in (compare_given(a.name, b.name), compare_surname(a.name, b.name, stats),
-               compare_patronymic(a.name, b.name), compare_dob(a, b), compare_phone(a, b, stats)):
+    out = compare_documents(a, b) + _names(a.name, b.name, stats)
+    for ev in (compare_patronymic(a.name, b.name), compare_dob(a, b), compare_phone(a, b, stats)):
         if ev is not None:
             out.append(ev)
     if a.female is not None and b.female is not None and a.female != b.female:

@@ -44,6 +44,7 @@ _LOOKALIKE_TO_CYR = str.maketrans({
 _CYR = re.compile(r"[\u0400-\u04ff]")
 _LAT = re.compile(r"[a-z]")
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[^\W\d_]")
+_TOKENS = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)(\.?)")
 _LATIN_RULES = (
     ("sch", "shch"), ("tch", "ch"), ("x", "ks"), ("kh", "h"), ("gh", "h"), ("g", "h"),
     ("w", "v"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("tz", "ts"), ("j", "i"), ("y", "i"),
@@ -129,8 +130,17 @@ def given_form(key: str) -> tuple[str, bool]:
     return key, False
 
 
+_SURNAME_ENDINGS = ("enko", "uk", "chuk", "ski", "tski", "zki", "ov", "ev", "in", "ishin", "iak", "ko", "ich",
+                    "iv", "ets", "ak", "ar", "un", "ai")
+
+
+def looks_like_surname(key: str) -> bool:
+    """A folded word with a common Ukrainian surname ending (-енко, -чук, -ський, -ів...)."""
+    return len(key) > 4 and key.endswith(_SURNAME_ENDINGS) and key not in GIVEN
+
+
 def is_patronymic(key: str) -> bool:
-    return len(key) > 6 and key.endswith(_PATRONYMIC_ENDINGS)
+    return any(key.endswith(e) and len(key) - len(e) >= 2 for e in _PATRONYMIC_ENDINGS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,27 +160,39 @@ class Name:
 def parse_name(text: str) -> Name:
     """Split a full name in any order ("Прізвище Ім'я По батькові", "Ім'я Прізвище",
     initials, no patronymic) into its parts."""
-    ws = words(text)
-    cyr = any(_CYR.search(w) for w in ws)
-    initials = tuple(fold_word(w)[:1] for w in ws if len(w) == 1)
-    full = [w for w in ws if len(w) > 1]
+    tokens = _TOKENS.findall(clean(text))
+    cyr = any(_CYR.search(w) for w, _ in tokens)
+    # An initial is one letter, or a Latin digraph standing for one (Yu. for Ю., Zh. for Ж.).
+    initials = tuple(fold_word(w) for w, dot in tokens if len(w) == 1 or (dot and len(w) <= 4))
+    full = [w for w, dot in tokens if not (len(w) == 1 or (dot and len(w) <= 4))]
     keys = [fold_word(w) for w in full]
-    patronymic = None
-    for i in range(len(keys) - 1, -1, -1):
-        if is_patronymic(keys[i]) and len(keys) > 1:
-            patronymic = keys.pop(i)
-            full.pop(i)
-            break
     candidates = [given_form(k) for k in keys]
-    exact = [i for i, (_, known) in enumerate(candidates) if known]
-    near = [i for i, (canon, _) in enumerate(candidates) if canon in GIVEN_DISPLAY]
+    patronymic = None
     pick = None
-    for found in (exact, near):
-        if found:
-            # Two known names ("Роман Тарас"): with a patronymic the order is S G P, so the
-            # given name is the second word; without one, "Ім'я Прізвище" is the likelier.
-            pick = (1 if 1 in found else found[0]) if patronymic is not None else found[0]
-            break
+    if len(keys) >= 3:
+        # Surnames end in -ович too (Ярошевич): the patronymic is the word right after a
+        # known given name, else the last patronymic-like word that is not the first.
+        pats = [i for i, k in enumerate(keys) if is_patronymic(k)]
+        if pats:
+            after = [i for i in pats if i > 0 and candidates[i - 1][1] and i - 1 not in pats]
+            later = [i for i in pats if i != 0]
+            at = after[0] if after else (later[-1] if later else pats[-1])
+            patronymic = keys.pop(at)
+            full.pop(at)
+            candidates.pop(at)
+            if at >= 1:
+                # The given name comes right before the patronymic, in either order:
+                # "Прізвище Ім'я По батькові" and "Ім'я По батькові Прізвище".
+                pick = at - 1
+    if pick is None:
+        exact = [i for i, (_, known) in enumerate(candidates) if known]
+        near = [i for i, (canon, _) in enumerate(candidates) if canon in GIVEN_DISPLAY]
+        for found in (exact, near):
+            if found:
+                pick = found[0]
+                break
+        if pick is None and len(keys) == 2 and looks_like_surname(keys[0]) != looks_like_surname(keys[1]):
+            pick = 1 if looks_like_surname(keys[0]) else 0
     given = raw_given = surname = None
     known = False
     if pick is not None and (len(keys) > 1 or (not initials and patronymic is not None)):
