@@ -16,6 +16,7 @@ The weights are in ``WEIGHTS``, in one place, and docs/registry.md explains them
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -145,11 +146,13 @@ def blocking_keys(p: Prepared) -> list[tuple]:
     if p.dob:
         lo, hi = sorted((p.dob.day, p.dob.month))
         keys.append(("b", p.dob.year, lo, hi))  # a day/month swap files under the same key
-        if p.name.surname:
-            keys.append(("sy", N.skeleton(p.name.surname), p.dob.year))
-        if p.name.given:
-            keys.append(("gy", p.name.given, p.dob.year))
+        if nk:
+            # The name with the year, or with the day and month: a typo in one part of the
+            # date still meets the other, and namesakes born years apart never meet.
+            keys.append(("ny", nk, p.dob.year))
+            keys.append(("nd", nk, lo, hi))
     if nk:
+        # Rows without a birth date meet every row of the same name (see candidate_pairs).
         keys.append(("n", nk))
     return keys
 
@@ -163,9 +166,21 @@ def candidate_pairs(rows: list[Prepared], *, max_block: int = MAX_BLOCK) -> tupl
             blocks[key].append(p.index)
     pairs: set[tuple[int, int]] = set()
     skipped = 0
-    for members in blocks.values():
+    for key, members in blocks.items():
         n = len(members)
         if n < 2:
+            continue
+        if key[0] == "n":
+            # The bare name key pairs only rows that lack a birth date with the others:
+            # all namesakes against all would be most of the work and none of the finds.
+            undated = [i for i in members if rows[i].dob is None]
+            if len(undated) * n > max_block * max_block:
+                skipped += 1
+                continue
+            for a in undated:
+                for b in members:
+                    if a != b:
+                        pairs.add((a, b) if a < b else (b, a))
             continue
         if n > max_block:
             skipped += 1
@@ -261,6 +276,7 @@ def compare_surname(a: N.Name, b: N.Name, stats: Stats) -> Evidence | None:
     return Evidence("surname", W["surname_differs"], "different surnames")
 
 
+@functools.lru_cache(maxsize=100_000)
 def _patronymic_stem(key: str) -> str:
     """The father's name a patronymic is made from (Петрівна, Петровна -> Петро)."""
     for ending in N._PATRONYMIC_ENDINGS:
@@ -304,11 +320,11 @@ def compare_dob(a: Prepared, b: Prepared) -> Evidence | None:
         return Evidence("dob", W["dob_swap"], "birth dates differ by a day/month swap")
     if da.year == db.year and (a.dob_placeholder or b.dob_placeholder):
         return Evidence("dob", W["dob_placeholder"], "same birth year; one birth date is the 01.01 placeholder")
+    years = abs(da.year - db.year)
+    if years >= GENERATION_YEARS:  # before the one-digit test: 1955 and 1985 differ by one digit
+        return Evidence("dob", W["dob_generation"], f"born {years} years apart")
     if _one_digit(da, db):
         return Evidence("dob", W["dob_one_digit"], "birth dates differ by one digit")
-    years = abs(da.year - db.year)
-    if years >= GENERATION_YEARS:
-        return Evidence("dob", W["dob_generation"], f"born {years} years apart")
     return Evidence("dob", W["dob_differs"], "different birth dates")
 
 
@@ -381,11 +397,23 @@ def decide(a: Prepared, b: Prepared, evidence: list[Evidence], threshold: float 
     return Candidate(a.index, b.index, a.ref, b.ref, score, sorted(evidence, key=lambda e: -e.weight))
 
 
+def _different_people(a: Prepared, b: Prepared) -> bool:
+    """Two different known first names and no shared document: no other field can add up
+    to the threshold (checked against WEIGHTS by the caller)."""
+    na, nb = a.name, b.name
+    if not (na.given_known and nb.given_known) or na.given == nb.given:
+        return False
+    if a.tax and a.tax == b.tax or a.docs and set(a.docs.values()) & set(b.docs.values()):
+        return False
+    return na.given in N.GIVEN_DISPLAY and nb.given in N.GIVEN_DISPLAY
+
+
 def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHOLD,
                     progress: Callable[[str, int, int], None] | None = None) -> list[Candidate]:
     """Candidate pairs among households (mappings with head_name, dob, phone, doc_type,
     doc_number, tax_number, settlement, ref), best first."""
     rows = [prepare(i, h) for i, h in enumerate(households)]
+    # Rows are indexed by position: candidate_pairs relies on rows[i].index == i.
     if progress:
         progress("prepared", len(rows), len(rows))
     stats = Stats.of(rows)
@@ -393,8 +421,13 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
     if progress:
         progress("blocked", len(pairs), len(pairs))
     found = []
+    best_rest = (WEIGHTS["surname_max"] + WEIGHTS["patronymic_same"] + WEIGHTS["dob_same"]
+                 + WEIGHTS["phone_same"] + WEIGHTS["settlement_same"])
+    hopeless = WEIGHTS["given_differs"] + best_rest < threshold
     for n, (i, j) in enumerate(sorted(pairs)):
         a, b = rows[i], rows[j]
+        if hopeless and _different_people(a, b):
+            continue  # a shortcut only: compare() would say the same, slower
         cand = decide(a, b, compare(a, b, stats), threshold)
         if cand is not None:
             found.append(cand)

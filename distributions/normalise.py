@@ -87,6 +87,7 @@ def fold_word(word: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=200_000)
 def skeleton(key: str) -> str:
     """Consonants only, plus a final ``a`` (feminine endings): a coarse key for blocking."""
     cons = "".join(c for c in key if c not in _VOWELS and c != "-")

@@ -7,7 +7,7 @@ and about ``dup_rate`` of households registered again with labelled variations:
 
   script, old_translit, russian_form, russian_latin, order, no_patronymic, initials,
   keyboard_typo, i_y_typo, e_ye_typo, dropped_letter, lookalike, apostrophe, case_spaces,
-  date_format, date_swap, date_placeholder, date_typo, phone_format, changed_sim, no_phone,
+  date_format, date_swap, date_placeholder, date_typo, no_dob, phone_format, changed_sim, no_phone,
   doc_format, doc_lookalike, doc_missing, new_document, moved
 
 It also plants the people a matcher must not pair, labelled by kind: twins, siblings,
@@ -90,7 +90,7 @@ _RU_LATIN = {
 VARIATIONS = (
     "script", "old_translit", "russian_form", "russian_latin", "order", "no_patronymic", "initials",
     "keyboard_typo", "i_y_typo", "e_ye_typo", "dropped_letter", "lookalike", "apostrophe", "case_spaces",
-    "date_format", "date_swap", "date_placeholder", "date_typo", "phone_format", "changed_sim", "no_phone",
+    "date_format", "date_swap", "date_placeholder", "date_typo", "no_dob", "phone_format", "changed_sim", "no_phone",
     "doc_format", "doc_lookalike", "doc_missing", "new_document", "moved",
 )
 NEGATIVES = ("twins", "siblings", "parent_child", "namesakes", "neighbours")
@@ -229,6 +229,8 @@ class Generator:
         }
         if r.random() < 0.03:
             row["head_name"] = row["head_name"].upper()
+        if r.random() < 0.01:
+            row["dob"] = ""  # not asked, or not known
         row.update(over)
         return row
 
@@ -319,8 +321,13 @@ def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str
                     options.append(d.replace(day=d.day + delta))
                 except ValueError:
                     pass
-            options.append(d.replace(year=d.year + r.choice((1, -1))))
+            try:
+                options.append(d.replace(year=d.year + r.choice((1, -1))))
+            except ValueError:  # 29 February
+                pass
             q.dob = r.choice(options)
+        elif kind == "no_dob":
+            over["dob"] = ""
         elif kind == "changed_sim":
             q.phone = g.new_phone()
         elif kind == "no_phone":
@@ -368,7 +375,7 @@ def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str
     if "case_spaces" in applied:
         words_ = text.split()
         text = r.choice((text.upper(), "  ".join(words_) + " ", words_[0] + ", " + " ".join(words_[1:])))
-    if "date_format" in applied:
+    if "date_format" in applied and "no_dob" not in applied:
         over["dob"] = g.fmt_date(q.dob, r.choice(("iso", "dots", "slash", "serial", "short")))
         if over["dob"] and "." in over["dob"] and r.random() < 0.5:
             over["dob"] = q.dob.strftime("%d.%m.%y")
