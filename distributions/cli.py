@@ -1,0 +1,67 @@
+"""Command line for the household registry: ``registry import`` and ``registry duplicates``."""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from storage.cli import open_profile
+
+from . import matching, registry
+from .errors import RegistryError
+
+ERRORS = (RegistryError,)
+MAX_WARNINGS = 20  # every problem is listed; flagged dates (often thousands) only the first few
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    print(f"{stage}: {done:,}" + (f" of {total:,}" if total else ""), file=sys.stderr, flush=True)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    mapping = registry.load_mapping(args.mapping)
+    with open_profile(args.profile) as store:
+        report = registry.import_list(store, args.file, mapping=mapping, progress=_progress)
+    for line in report.problems:
+        print(f"problem: {line}", file=sys.stderr)
+    for line in report.warnings[:MAX_WARNINGS]:
+        print(f"warning: {line}", file=sys.stderr)
+    if len(report.warnings) > MAX_WARNINGS:
+        print(f"warning: ... and {len(report.warnings) - MAX_WARNINGS} more rows flagged the same way "
+              "(the households carry dob_ambiguous)", file=sys.stderr)
+    print(f"rows {report.rows}, added {report.added}, already registered {report.already}, "
+          f"rejected {report.rejected}, flagged {len(report.warnings)}")
+    return 1 if report.problems else 0
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    out = registry.check_destination(args.out, args.profile) if args.out else None
+    with open_profile(args.profile) as store:
+        pairs = registry.find_duplicates(store, min_score=args.min_score, progress=_progress)
+        if out is not None:
+            count = registry.write_pairs(pairs, out)
+            store.log_event("registry_duplicates_export")
+            print(f"{count} candidate pair(s) written to {out}")
+        else:
+            store.log_event("registry_duplicates")
+            w = csv.writer(sys.stdout)
+            w.writerow(["ref_a", "ref_b", "score", "reasons"])
+            for c in pairs:
+                w.writerow([c.ref_a, c.ref_b, f"{c.score:.1f}", c.reasons])
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    reg = sub.add_parser("registry", help="the household registry: import lists, find duplicates") \
+        .add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = reg.add_parser("import", help="import households from a .csv or .xlsx list; prints counts")
+    p.add_argument("--profile", required=True, metavar="DIR")
+    p.add_argument("file", metavar="FILE.csv|FILE.xlsx")
+    p.add_argument("--mapping", metavar="FILE.json", help="JSON object: our column name -> the list's header")
+    p.set_defaults(func=cmd_import)
+    p = reg.add_parser("duplicates", help="candidate duplicate pairs: ref_a,ref_b,score,reasons")
+    p.add_argument("--profile", required=True, metavar="DIR")
+    p.add_argument("--out", metavar="FILE.csv", help="write the pairs here (owner-only, outside the profile)")
+    p.add_argument("--min-score", type=float, default=matching.THRESHOLD, metavar="S",
+                   help=f"lowest score listed (default {matching.THRESHOLD:g})")
+    p.set_defaults(func=cmd_duplicates)
