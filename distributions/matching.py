@@ -55,7 +55,7 @@ class Prepared:
     name: N.Name
     dob: dt.date | None
     dob_placeholder: bool
-    phone: str | None
+    phones: tuple[str, ...]
     docs: dict
     tax: str | None
     female: bool | None
@@ -123,7 +123,8 @@ def prepare(index: int, household: Mapping) -> Prepared:
         name=name,
         dob=dob,
         dob_placeholder=dob is not None and dob.day == 1 and dob.month == 1,
-        phone=N.phone(household.get("phone")),
+        phones=tuple(dict.fromkeys(
+            ph for ph in N.phones(household.get("phone")) + N.phones(household.get("phone_other")))),
         docs=docs,
         tax=tax,
         female=_sex(name, tax),
@@ -140,8 +141,8 @@ def blocking_keys(p: Prepared) -> list[tuple]:
         keys.append(("t", p.tax))
     for kind, number in p.docs.items():
         keys.append(("d", number))
-    if p.phone:
-        keys.append(("p", p.phone))
+    for ph in p.phones:
+        keys.append(("p", ph))
     nk = N.name_key(p.name)
     if p.dob:
         lo, hi = sorted((p.dob.day, p.dob.month))
@@ -151,6 +152,10 @@ def blocking_keys(p: Prepared) -> list[tuple]:
             # date still meets the other, and namesakes born years apart never meet.
             keys.append(("ny", nk, p.dob.year))
             keys.append(("nd", nk, lo, hi))
+        if p.name.given and p.name.patronymic:
+            # First name, father's name and year, without the surname: a typo in the
+            # surname and one in the date no longer hide a pair from each other.
+            keys.append(("gp", p.name.given, _patronymic_stem(p.name.patronymic), p.dob.year))
     if nk:
         # Rows without a birth date meet every row of the same name (see candidate_pairs).
         keys.append(("n", nk))
@@ -205,7 +210,7 @@ class Stats:
 
     @classmethod
     def of(cls, rows: list[Prepared]) -> "Stats":
-        return cls(len(rows), Counter(p.phone for p in rows if p.phone),
+        return cls(len(rows), Counter(ph for p in rows for ph in p.phones),
                    Counter(N.skeleton(p.name.surname) for p in rows if p.name.surname))
 
     def surname_weight(self, surname: str) -> float:
@@ -351,9 +356,10 @@ def compare_documents(a: Prepared, b: Prepared) -> list[Evidence]:
 
 
 def compare_phone(a: Prepared, b: Prepared, stats: Stats) -> Evidence | None:
-    if not (a.phone and b.phone) or a.phone != b.phone:
+    shared = [ph for ph in a.phones if ph in b.phones]
+    if not shared:
         return None  # people change SIM cards: a different phone is no evidence
-    n = stats.phones[a.phone]
+    n = min(stats.phones[ph] for ph in shared)
     if n <= SHARED_PHONE:
         return Evidence("phone", WEIGHTS["phone_same"], "same phone")
     if n <= 4:

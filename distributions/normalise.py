@@ -45,8 +45,14 @@ _CYR = re.compile(r"[\u0400-\u04ff]")
 _LAT = re.compile(r"[a-z]")
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[^\W\d_]")
 _TOKENS = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)(\.?)")
+# Polish spellings (lists made in Poland, or by Polish-speaking staff): Szewczenko,
+# Kowalenko, Charczenko, Ołeksandr. A word with a Polish letter pair is read by them.
+_POLISH_LETTERS = str.maketrans({"ł": "l", "ż": "zh", "ź": "z", "ś": "s", "ć": "ts", "ń": "n"})
+_POLISH_HINT = re.compile(r"sz|cz|rz|ł|ż|w")
+_POLISH_RULES = (("ch", "h"), ("szcz", "shch"), ("cz", "ch"), ("sz", "sh"), ("rz", "zh"), ("c", "ts"),
+                 ("tsh", "ch"))
 _LATIN_RULES = (
-    ("sch", "shch"), ("tch", "ch"), ("x", "ks"), ("kh", "h"), ("gh", "h"), ("g", "h"),
+    ("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("x", "ks"), ("kh", "h"), ("gh", "h"), ("g", "h"),
     ("w", "v"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("tz", "ts"), ("j", "i"), ("y", "i"),
     ("ie", "e"), ("ei", "ei"),
 )
@@ -61,7 +67,9 @@ def clean(text: str) -> str:
 
 
 def _fix_word(word: str) -> str:
-    if _CYR.search(word) and _LAT.search(word):
+    # A mostly Cyrillic word with a few Latin letters had look-alikes typed into it; a
+    # mostly Latin one with a Cyrillic letter is left for transliteration to finish.
+    if _CYR.search(word) and _LAT.search(word) and len(_CYR.findall(word)) >= len(_LAT.findall(word)):
         return word.translate(_LOOKALIKE_TO_CYR)
     return word
 
@@ -76,6 +84,10 @@ def fold_word(word: str) -> str:
     """One cleaned word to its scheme-free Latin key (no Russian-to-Ukrainian mapping)."""
     if _CYR.search(word):
         word = translit(word.translate(_RUSSIAN)).lower()
+    elif _POLISH_HINT.search(word):
+        word = word.translate(_POLISH_LETTERS)
+        for old, new in _POLISH_RULES:
+            word = word.replace(old, new)
     word = unicodedata.normalize("NFKD", word)
     word = "".join(c for c in word if "a" <= c <= "z" or c == "-")
     for old, new in _LATIN_RULES:
@@ -285,6 +297,17 @@ def parse_date(value: object, *, today: dt.date | None = None) -> ParsedDate:
 # -- phones -------------------------------------------------------------------
 
 _NON_DIGIT = re.compile(r"\D+")
+_PHONE_SEPARATORS = re.compile(r"[,;\n]|\s(?:або|or|чи)\s", re.IGNORECASE)
+
+
+def phones(value: object) -> list[str]:
+    """Every phone in a cell (lists put two in one: "067 123 45 67, 050 ...")."""
+    if value is None:
+        return []
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    found = [phone(part) for part in _PHONE_SEPARATORS.split(str(value))]
+    return [p for p in found if p]
 
 
 def phone(value: object) -> str | None:
@@ -294,7 +317,15 @@ def phone(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a spreadsheet read the number as a number
-    digits = _NON_DIGIT.sub("", str(value))
+    text = str(value)
+    if _PHONE_SEPARATORS.search(text):
+        # Two numbers in one cell ("067 123 45 67, 050 ..."): the first that is a phone.
+        for part in _PHONE_SEPARATORS.split(text):
+            found = phone(part)
+            if found:
+                return found
+        return None
+    digits = _NON_DIGIT.sub("", text)
     if digits.startswith("00"):
         digits = digits[2:]
     if len(digits) == 12 and digits.startswith("380"):

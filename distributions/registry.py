@@ -37,7 +37,7 @@ COLUMNS = ("reg_id", "team", "head_name", "dob", "phone", "doc_type", "doc_numbe
 OPTIONAL = frozenset(COLUMNS) - {"head_name"}
 EXTRA = ("tax_number",)  # read when the list has it
 DOC_TYPES = ("passport", "id_card", "rnokpp")
-INDEXES = {"phone": "phone", "doc_number": "id", "tax_number": "id", "card_code": "id", "import_key": "text"}
+INDEXES = {"phone": "phone", "phone_other": "phone", "doc_number": "id", "tax_number": "id", "card_code": "id", "import_key": "text"}
 Progress = Callable[[str, int, int], None]
 
 
@@ -187,11 +187,13 @@ def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.dat
                                        "read month first and flagged for checking")
     phone_value = _text(row.get("phone"))
     if phone_value:
-        phone = normalise.phone(row.get("phone"))
-        if phone is None:
+        found = normalise.phones(row.get("phone"))
+        if not found:
             bad("phone", "not a Ukrainian phone number")
         else:
-            fields["phone"] = phone
+            fields["phone"] = found[0]
+            if len(found) > 1:
+                fields["phone_other"] = found[1]  # a second number in the same cell
     doc_type = _text(row.get("doc_type")).lower()
     doc_number = _text(row.get("doc_number"))
     raw_doc = row.get("doc_number")
@@ -310,7 +312,7 @@ def households_for_matching(store: Store) -> Iterator[dict]:
         if f.get("duplicate_of"):
             continue
         yield {"ref": f.get("external_ref") or record.id, "head_name": f.get("head_name"), "dob": f.get("dob"),
-               "phone": f.get("phone"), "doc_number": f.get("doc_number"), "tax_number": f.get("tax_number"),
+               "phone": f.get("phone"), "phone_other": f.get("phone_other"), "doc_number": f.get("doc_number"), "tax_number": f.get("tax_number"),
                "settlement": f.get("settlement")}
 
 

@@ -5,10 +5,10 @@ oblasts, raions, hromadas and settlements, heads named with realistic frequencie
 (Мельник, Шевченко, Коваленко, Бондаренко... are common, and a long tail is rare),
 and about ``dup_rate`` of households registered again with labelled variations:
 
-  script, old_translit, russian_form, russian_latin, order, no_patronymic, initials,
+  script, old_translit, polish_translit, russian_form, russian_latin, order, no_patronymic, initials,
   keyboard_typo, i_y_typo, e_ye_typo, dropped_letter, lookalike, apostrophe, case_spaces,
   date_format, date_swap, date_placeholder, date_typo, no_dob, phone_format, changed_sim, no_phone,
-  doc_format, doc_lookalike, doc_missing, new_document, moved
+  doc_format, doc_lookalike, doc_missing, new_document, moved, two_phones
 
 It also plants the people a matcher must not pair, labelled by kind: twins, siblings,
 parent_child, namesakes, neighbours. And it does what real lists do besides: teams
@@ -88,10 +88,10 @@ _RU_LATIN = {
 }
 
 VARIATIONS = (
-    "script", "old_translit", "russian_form", "russian_latin", "order", "no_patronymic", "initials",
+    "script", "old_translit", "polish_translit", "russian_form", "russian_latin", "order", "no_patronymic", "initials",
     "keyboard_typo", "i_y_typo", "e_ye_typo", "dropped_letter", "lookalike", "apostrophe", "case_spaces",
     "date_format", "date_swap", "date_placeholder", "date_typo", "no_dob", "phone_format", "changed_sim", "no_phone",
-    "doc_format", "doc_lookalike", "doc_missing", "new_document", "moved",
+    "doc_format", "doc_lookalike", "doc_missing", "new_document", "moved", "two_phones",
 )
 NEGATIVES = ("twins", "siblings", "parent_child", "namesakes", "neighbours")
 
@@ -247,6 +247,24 @@ def _latin_old(text: str, r: random.Random) -> str:
     return s
 
 
+_POLISH = {
+    "а": "a", "б": "b", "в": "w", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "je", "ж": "ż", "з": "z",
+    "и": "y", "і": "i", "ї": "ji", "й": "j", "к": "k", "л": "ł", "м": "m", "н": "n", "о": "o", "п": "p",
+    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "ch", "ц": "c", "ч": "cz", "ш": "sz",
+    "щ": "szcz", "ь": "", "ю": "ju", "я": "ja", "'": "",
+}
+
+
+def _polish_latin(text: str) -> str:
+    """The Polish way of writing a Ukrainian name (lists made in Poland)."""
+    out = []
+    for c in text:
+        low = c.lower()
+        t = _POLISH.get(low, c)
+        out.append(t.capitalize() if c != low else t)
+    return "".join(out)
+
+
 def _russian_latin(text: str) -> str:
     out = []
     for c in text:
@@ -293,7 +311,7 @@ def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str
     over: dict = {}
     for kind in kinds:
         if kind == "russian_form" or kind == "russian_latin":
-            surname, given, patr = surname.translate(_RU_SPELLING).capitalize(), p.given_ru, p.patronymic_ru()
+            surname, given, patr = surname.lower().translate(_RU_SPELLING).capitalize(), p.given_ru, p.patronymic_ru()
         elif kind in ("keyboard_typo", "dropped_letter", "i_y_typo", "e_ye_typo"):
             if r.random() < 0.5:
                 new = _typo(surname, r, kind)
@@ -348,6 +366,9 @@ def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str
                 "script", "old_translit", "order", "no_patronymic", "initials", "lookalike", "case_spaces"):
             pass
         applied.append(kind)
+    latin = [k for k in ("russian_latin", "polish_translit", "script", "old_translit") if k in applied]
+    for k in latin[1:]:  # one Latin spelling is written; the label says which
+        applied.remove(k)
     if "apostrophe" in applied and "'" not in surname + given:
         applied.remove("apostrophe")
     parts = [surname, given, patr]
@@ -360,6 +381,8 @@ def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str
     text = " ".join(parts)
     if "russian_latin" in applied:
         text = _russian_latin(text)
+    elif "polish_translit" in applied:
+        text = _polish_latin(text)
     elif "script" in applied:
         text = translit(text)
     elif "old_translit" in applied:
@@ -463,7 +486,7 @@ def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Datas
         copies = 2 if r.random() < 0.05 else 1
         for _ in range(copies):
             kinds = forced + [k for k in r.sample(VARIATIONS, r.choice((1, 2, 2, 3, 3, 4))) if k not in forced]
-            if not {"script", "old_translit", "russian_latin"} & set(kinds) and r.random() < 0.2:
+            if not {"script", "old_translit", "russian_latin", "polish_translit"} & set(kinds) and r.random() < 0.2:
                 kinds.append("script")
             q, text, over, applied = make_variant(g, p, kinds)
             if not applied:
@@ -472,6 +495,11 @@ def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Datas
             row = g.row(q, f"R{len(rows) + 1:07d}", team, name=text, **over)
             if "phone_format" in applied and q.phone:
                 row["phone"] = g.fmt_phone(q.phone, r.randrange(6))
+            if "two_phones" in applied:
+                # A second number in the same cell, the person's own or a relative's.
+                other = g.fmt_phone(g.new_phone(), r.randrange(6))
+                own = row["phone"] or g.fmt_phone(g.new_phone(), 1)
+                row["phone"] = r.choice((f"{own}, {other}", f"{own}; {other}", f"{other}, {own}"))
             if "doc_format" in applied and row["doc_number"]:
                 d = row["doc_number"]
                 row["doc_number"] = r.choice((f"{d[:2]} {d[2:]}", f"{d[:2]}-{d[2:]}", f"№ {d}", d.lower()))

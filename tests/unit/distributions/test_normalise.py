@@ -110,3 +110,18 @@ def test_a_known_real_world_style_tax_number_checks():
     first = "314159265"
     total = sum(int(d) * w for d, w in zip(first, (-1, 5, 7, 9, 4, 6, 10, 5, 7)))
     assert N.rnokpp_check_digit(first) == total % 11 % 10
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Шевченко Олександр", "Szewczenko Ołeksandr"), ("Харченко Михайло", "Charczenko Mychajło"),
+    ("Ткачук Володимир", "Tkaczuk Wołodymyr"), ("Щербак Іван", "Szczerbak Iwan"), ("Жук Юрій", "Żuk Jurij"),
+    ("Шевченко Олександр", "Schewtschenko Oleksandr"),
+])
+def test_polish_and_german_spellings_share_the_key(a, b):
+    assert key(a) == key(b)
+
+
+@pytest.mark.parametrize("text", ["067 123 45 67, 050 111 22 33", "0671234567; 0501112233",
+                                  "067-123-45-67 або 050 111 22 33", "n/a, 0671234567"])
+def test_two_numbers_in_one_cell_give_the_first_phone(text):
+    assert N.phone(text) == "+380671234567"
