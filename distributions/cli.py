@@ -65,3 +65,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-score", type=float, default=matching.THRESHOLD, metavar="S",
                    help=f"lowest score listed (default {matching.THRESHOLD:g})")
     p.set_defaults(func=cmd_duplicates)
+
+
+def self_test(report) -> None:
+    """Import a small list into a temporary profile and find the one duplicate in it."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from storage import Store
+    from storage.logs import detach_profile_log
+
+    canary = "Канаренко"
+    rows = [
+        "reg_id,head_name,dob,phone,doc_type,doc_number,settlement",
+        f"A-1,{canary} Олександр Петрович,14.03.1975,067 123 45 67,passport,ЕН123456,Буча",
+        "A-2,Kanarenko Aleksandr,3/14/1975,+380671234567,,,Bucha",
+        f"A-3,{canary} Андрій Петрович,14.03.1975,0671234567,,,Буча",
+    ]
+    root = Path(tempfile.mkdtemp(prefix="fieldbook-registry-selftest-"))
+    try:
+        (root / "list.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        store, _ = Store.create(root / "profile", user="selftest", passphrase="self-test passphrase")
+        with store:
+            imported = registry.import_list(store, root / "list.csv")
+            again = registry.import_list(store, root / "list.csv")
+            pairs = registry.find_duplicates(store)
+        if imported.added != 3 or again.added != 0:
+            raise RegistryError("self-test failed: the import did not add 3 households once")
+        if [sorted((p.ref_a, p.ref_b)) for p in pairs] != [["A-1", "A-2"]] or "across scripts" not in pairs[0].reasons:
+            raise RegistryError("self-test failed: duplicate detection did not pair the one household "
+                                "written in two scripts (and only it)")
+        leaks = [p.name for p in (root / "profile").rglob("*") if p.is_file() and canary.encode() in p.read_bytes()]
+        if leaks:
+            raise RegistryError(f"self-test failed: plaintext found in the profile after an import: {leaks}")
+        report("a list imported twice (added once), a duplicate found across scripts, twins kept apart; "
+               "the profile stayed ciphertext")
+    finally:
+        detach_profile_log(root / "profile")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+SELF_TEST = [("registry", self_test)]
