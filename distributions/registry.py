@@ -309,8 +309,6 @@ def import_list(store: Store, path: str | os.PathLike, *, mapping: dict[str, str
 def households_for_matching(store: Store) -> Iterator[dict]:
     for record in store.list_records(KIND):
         f = record.fields
-        if f.get("duplicate_of"):
-            continue
         yield {"ref": f.get("external_ref") or record.id, "head_name": f.get("head_name"), "dob": f.get("dob"),
                "phone": f.get("phone"), "phone_other": f.get("phone_other"), "doc_number": f.get("doc_number"), "tax_number": f.get("tax_number"),
                "settlement": f.get("settlement")}

@@ -111,6 +111,22 @@ def test_blocking_files_a_swap_and_a_script_change_under_shared_keys():
     assert pairs == {(0, 1)} and skipped == 0
 
 
+def test_a_surname_typo_and_a_date_typo_together_still_meet():
+    # No shared phone, document, date or name key: only first name + father's name + year.
+    a = M.prepare(0, dict(head_name="Юрченко Михайло Олексійович", dob="1953-09-19", phone="0951555897"))
+    b = M.prepare(1, dict(head_name="Юрченуо Михайло Олексійович", dob="1953-09-29", phone="0980145804"))
+    pairs, _ = M.candidate_pairs([a, b])
+    assert pairs == {(0, 1)}
+
+
+def test_rows_without_a_birth_date_meet_their_namesakes_and_only_they_do():
+    rows = [M.prepare(0, dict(head_name="Мельник Тетяна Миколаївна", dob="")),
+            M.prepare(1, dict(head_name="Мельник Тетяна Миколаївна", dob="07.02.1951")),
+            M.prepare(2, dict(head_name="Мельник Тетяна Миколаївна", dob="11.11.1977"))]
+    pairs, _ = M.candidate_pairs(rows)
+    assert pairs == {(0, 1), (0, 2)}
+
+
 def test_a_key_shared_by_too_many_rows_is_not_used():
     people = ["Бойко Ірина", "Мороз Тарас", "Ткачук Олена", "Савченко Ігор", "Руденко Алла", "Гнатюк Роман"]
     rows = [M.prepare(i, dict(head_name=name, phone="0671234567")) for i, name in enumerate(people)]
