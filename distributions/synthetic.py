@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from translitua import translit
 
 from . import names as NM
-from .normalise import make_rnokpp, rnokpp_valid
+from .normalise import make_rnokpp
 
 TOP_SURNAMES = (
     "Мельник", "Шевченко", "Коваленко", "Бондаренко", "Бойко", "Ткаченко", "Кравченко", "Ковальчук",
@@ -563,4 +563,4 @@ def evaluate(found_pairs: set[tuple[str, str]], data: Dataset) -> Score:
                  {k: {"paired": v[0], "of": v[1]} for k, v in sorted(per_neg.items())})
 
 
-__all__ = ["generate", "evaluate", "Dataset", "Score", "VARIATIONS", "NEGATIVES", "rnokpp_valid"]
+__all__ = ["generate", "evaluate", "Dataset", "Score", "VARIATIONS", "NEGATIVES"]
