@@ -164,18 +164,19 @@ def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.dat
     """The household record for one row, or None with the row's problems added to the report.
     Messages name the row and column, never the value (it may be personal)."""
     problems = []
+    t = {column: _text(value) for column, value in row.items()}
 
     def bad(column: str, why: str) -> None:
         problems.append(f"row {n}, column {column}: {why}")
 
-    name = _text(row.get("head_name"))
+    name = t.get("head_name", "")
     if not name:
         bad("head_name", "empty")
     elif not any(c.isalpha() for c in name):
         bad("head_name", "has no letters")
     fields: dict = {"head_name": name}
     dob_value = row.get("dob")
-    if _text(dob_value):
+    if t.get("dob"):
         parsed = normalise.parse_date(dob_value if not isinstance(dob_value, str) else dob_value.strip(), today=today)
         if parsed.value is None:
             bad("dob", parsed.problem or "not a date")
@@ -185,7 +186,7 @@ def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.dat
                 fields["dob_ambiguous"] = True
                 report.warnings.append(f"row {n}, column dob: day and month could be either way round; "
                                        "read month first and flagged for checking")
-    phone_value = _text(row.get("phone"))
+    phone_value = t.get("phone", "")
     if phone_value:
         found = normalise.phones(row.get("phone"))
         if not found:
@@ -194,8 +195,8 @@ def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.dat
             fields["phone"] = found[0]
             if len(found) > 1:
                 fields["phone_other"] = found[1]  # a second number in the same cell
-    doc_type = _text(row.get("doc_type")).lower()
-    doc_number = _text(row.get("doc_number"))
+    doc_type = t.get("doc_type", "").lower()
+    doc_number = t.get("doc_number", "")
     raw_doc = row.get("doc_number")
     if isinstance(raw_doc, (int, float)) and doc_type in ("id_card", "rnokpp") and doc_number.isdigit():
         # A spreadsheet stored the number as a number and dropped its leading zeros.
@@ -220,30 +221,30 @@ def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.dat
             fields["doc_type"], fields["doc_number"] = parsed_doc
     elif doc_type:
         bad("doc_number", f"empty, but doc_type says {doc_type}")
-    tax_value = "".join(c for c in _text(row.get("tax_number")) if c not in " -.№#")
+    tax_value = "".join(c for c in t.get("tax_number", "") if c not in " -.№#")
     if tax_value:
         if not normalise.rnokpp_valid(tax_value):
             bad("tax_number", "not ten digits with a right check digit")
         else:
             fields["tax_number"] = tax_value
     for column in ("team", "oblast", "raion", "hromada", "settlement"):
-        value = _text(row.get(column))
+        value = t.get(column, "")
         if value:
             fields[column] = value
-    size = _text(row.get("hh_size"))
+    size = t.get("hh_size", "")
     if size:
         if not size.isdigit() or not 1 <= int(size) <= 50:
             bad("hh_size", "must be a whole number from 1 to 50")
         else:
             fields["hh_size"] = int(size)
     registered = row.get("registered_at")
-    if _text(registered):
+    if t.get("registered_at"):
         parsed = normalise.parse_date(registered, today=today + dt.timedelta(days=1))
         if parsed.value is None:
             bad("registered_at", parsed.problem or "not a date")
         else:
             fields["registered_at"] = parsed.value.isoformat()
-    ref = _text(row.get("reg_id"))
+    ref = t.get("reg_id", "")
     if ref:
         fields["external_ref"] = ref
     if problems:
