@@ -64,7 +64,8 @@ EXTRA_LATIN: dict[str, str] = {
     "Yulia": "Юлія", "Ekaterina": "Катерина", "Yekaterina": "Катерина", "Svetlana": "Світлана",
     "Nadezhda": "Надія", "Lyubov": "Любов", "Maria": "Марія", "Anna": "Ганна", "Daria": "Дарина",
     "Darya": "Дарина", "Sofia": "Софія", "Kristina": "Христина", "Christina": "Христина",
-    "Evgenia": "Євгенія", "Viktoria": "Вікторія", "Victoria": "Вікторія",
+    "Evgenia": "Євгенія", "Viktoria": "Вікторія", "Victoria": "Вікторія", "Victor": "Віктор",
+    "Vitaly": "Віталій", "Vitaliy": "Віталій", "Anatoly": "Анатолій", "Valery": "Валерій",
 }
 
 

@@ -57,6 +57,7 @@ _LATIN_RULES = (
     ("ie", "e"), ("ei", "ei"),
 )
 _VOWELS = set("aeiou")
+_BARE_C = re.compile(r"c(?![hk])")
 _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ivna", "ichna", "ilich", "inichna")
 
 
@@ -92,6 +93,9 @@ def fold_word(word: str) -> str:
     word = "".join(c for c in word if "a" <= c <= "z" or c == "-")
     for old, new in _LATIN_RULES:
         word = word.replace(old, new)
+    # The official scheme never writes a bare "c": where one stands (Stecan, Hrycan, as
+    # Polish and Czech write ц), it is "ts".
+    word = _BARE_C.sub("ts", word)
     out = []
     for c in word:  # doubled letters once: Nataliia = Natalia, Hanna = Hana
         if not out or out[-1] != c:
