@@ -460,14 +460,14 @@ def test_any_text_parses_or_raises_expression_error_and_evaluation_never_raises(
 
 # --- the module stays pure -------------------------------------------------------------------
 def test_xpath_imports_only_the_standard_library():
-    source = Path(__file__).resolve().parents[3] / "forms" / "xpath.py"
-    tree = ast.parse(source.read_text(encoding="utf-8"))
+    package = Path(__file__).resolve().parents[3] / "forms" / "xpath"
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
     assert imported and imported <= set(sys.stdlib_module_names) | {"__future__"}
 
 

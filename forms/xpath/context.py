@@ -1,0 +1,136 @@
+"""What an expression can see: the ``Context`` protocol, and a dict-backed one for tests and previews."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Mapping, Protocol
+
+from .values import ExpressionError
+
+
+class Context(Protocol):
+    """What an expression can see; the form engine implements it."""
+
+    def value(self, name: str) -> object:
+        """``${name}`` as seen from the current repeat instance ("" when empty or not relevant)."""
+
+    def values(self, name: str) -> list:
+        """``${name}`` across every repeat instance (a one-element list outside repeats)."""
+
+    def current(self) -> object:
+        """The value of ``.``: the question being evaluated."""
+
+    def position(self) -> int:
+        """1-based position of the current repeat instance."""
+
+    def indexed(self, name: str, repeat: str, index: int) -> object:
+        """``indexed-repeat(${name}, ${repeat}, index)`` with a 1-based index."""
+
+    def choice_label(self, name: str, value: str) -> str:
+        """The label of choice ``value`` of the select question ``name``."""
+
+    def choice_column(self, column: str) -> object:
+        """In a choice_filter: column ``column`` of the candidate choice row."""
+
+    def now(self) -> datetime:
+        """The current date and time."""
+
+    def today(self) -> date:
+        """The current date."""
+
+
+class ItemContext:
+    """The context inside a predicate: '.' is the value being tested; the rest is as outside."""
+
+    __slots__ = ("outer", "item")
+
+    def __init__(self, outer, item: object) -> None:
+        self.outer, self.item = outer, item
+
+    def current(self) -> object:
+        return self.item
+
+    def value(self, name: str) -> object:
+        return self.outer.value(name)
+
+    def values(self, name: str) -> list:
+        return self.outer.values(name)
+
+    def position(self) -> int:
+        return self.outer.position()
+
+    def indexed(self, name: str, repeat: str, index: int) -> object:
+        return self.outer.indexed(name, repeat, index)
+
+    def choice_label(self, name: str, value: str) -> str:
+        return self.outer.choice_label(name, value)
+
+    def choice_column(self, column: str) -> object:
+        return self.outer.choice_column(column)
+
+    def now(self) -> datetime:
+        return self.outer.now()
+
+    def today(self) -> date:
+        return self.outer.today()
+
+
+class SimpleContext:
+    """A dict-backed Context for tests and previews.
+
+    ``fields`` maps names to answers; a list is a field inside a repeat (one value
+    per instance) or a repeat itself (one item per instance). ``labels`` maps a
+    select question to {choice name: label}; ``row`` is the candidate choice row of
+    a choice_filter.
+    """
+
+    def __init__(self, fields: Mapping[str, object] | None = None, *, current: object = "",
+                 position: int = 1, labels: Mapping[str, Mapping[str, str]] | None = None,
+                 row: Mapping[str, object] | None = None, now: datetime | None = None,
+                 today: date | None = None):
+        self.fields = dict(fields or {})
+        self._current = current
+        self._position = position
+        self.labels = labels or {}
+        self.row = row or {}
+        self._now = now
+        self._today = today
+
+    def value(self, name: str) -> object:
+        found = self.fields.get(name, "")
+        if isinstance(found, list):
+            index = self._position - 1
+            return found[index] if 0 <= index < len(found) else ""
+        return found
+
+    def values(self, name: str) -> list:
+        found = self.fields.get(name, "")
+        return list(found) if isinstance(found, list) else [found]
+
+    def current(self) -> object:
+        return self._current
+
+    def position(self) -> int:
+        return self._position
+
+    def indexed(self, name: str, repeat: str, index: int) -> object:
+        if not isinstance(self.fields.get(repeat), list):
+            raise ExpressionError(f"indexed-repeat(): '{repeat}' is not a repeat")
+        found = self.fields.get(name, "")
+        if isinstance(found, list):
+            return found[index - 1] if 1 <= index <= len(found) else ""
+        return found
+
+    def choice_label(self, name: str, value: str) -> str:
+        return self.labels.get(name, {}).get(value, "")
+
+    def choice_column(self, column: str) -> object:
+        return self.row.get(column, "")
+
+    def now(self) -> datetime:
+        return self._now if self._now is not None else datetime.now()
+
+    def today(self) -> date:
+        if self._today is not None:
+            return self._today
+        return self._now.date() if self._now is not None else date.today()
+
