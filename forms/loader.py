@@ -16,16 +16,9 @@ from pathlib import Path
 
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
-from .model import FIELD_REFERENCE, SELECT_TYPES, SUPPORTED_TYPES, Choice, Form, Question
+from .model import FIELD_REFERENCE, Choice, Form, Question
+from .types import ALIASES, OR_OTHER, SELECT_ALIASES, UNSUPPORTED
 
-_TYPE_ALIASES = {
-    "begin group": "begin_group", "end group": "end_group",
-    "begin repeat": "begin_repeat", "end repeat": "end_repeat",
-    "string": "text", "int": "integer", "datetime": "datetime", "select one": "select_one",
-    "select multiple": "select_multiple", "select all that apply": "select_multiple",
-    "select one from file": "select_one_from_file", "select multiple from file": "select_multiple_from_file",
-    "trigger": "acknowledge", "imei": "deviceid", "begin_group": "begin_group",
-}
 _COLUMN_ALIASES = {
     "relevance": "relevant", "calculate": "calculation", "choice filter": "choice_filter",
     "read only": "read_only", "readonly": "read_only", "constraint message": "constraint_message",
@@ -42,7 +35,7 @@ SURVEY_COLUMNS = {
 }
 TRANSLATED = {"label", "hint", "constraint_message", "required_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
-SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name"}
+SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name", "allow_choice_duplicates"}
 # form_title::<language> reads like label::<language>; form_title_translation::<language> is the
 # same thing under a name other XLSForm tools ignore (they accept one untranslated title only).
 TITLE_COLUMNS = {"form_title", "form_title_translation"}
@@ -73,6 +66,7 @@ class _Builder:
         self.issues: list[Issue] = []
         self.warnings: list[Issue] = []
         self.languages: list[str] = []
+        self.external: dict[str, list[Choice]] = {}  # the external_choices sheet
 
     def issue(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(Issue(sheet, row, column, message))
@@ -88,7 +82,7 @@ class _Builder:
             if value is None or header is None:
                 continue
             base, lang = _split_header(str(header))
-            if base in TRANSLATED or (sheet == "choices" and base == "label"):
+            if base in TRANSLATED or (sheet in ("choices", "external_choices") and base == "label"):
                 key = lang or "default"
                 if lang and lang not in self.languages:
                     self.languages.append(lang)
@@ -122,22 +116,24 @@ class _Builder:
         return self.expr(text, sheet, row, column)
 
     # -- sheets --------------------------------------------------------------------
-    def choices(self, rows: list[dict]) -> dict[str, list[Choice]]:
+    def choices(self, rows: list[dict], sheet: str = "choices",
+                allow_duplicates: bool = False) -> dict[str, list[Choice]]:
         lists: dict[str, list[Choice]] = {}
         seen: set[tuple[str, str]] = set()
         for i, raw in enumerate(rows, start=2):
-            row = self.read_row("choices", raw)
+            row = self.read_row(sheet, raw)
             if not row:
                 continue
             list_name, name = row.get("list_name"), row.get("name")
             if not list_name:
-                self.issue("choices", i, "list_name", "the choice has no list_name")
+                self.issue(sheet, i, "list_name", "the choice has no list_name")
                 continue
             if name is None or name == "":
-                self.issue("choices", i, "name", f"a choice in list '{list_name}' has no name")
+                self.issue(sheet, i, "name", f"a choice in list '{list_name}' has no name")
                 continue
-            if (list_name, name) in seen:
-                self.issue("choices", i, "name", f"choice '{name}' appears twice in list '{list_name}'")
+            if (list_name, name) in seen and not allow_duplicates:
+                self.issue(sheet, i, "name", f"choice '{name}' appears twice in list '{list_name}'; if that is "
+                                             "meant, set allow_choice_duplicates to yes on the settings sheet")
                 continue
             seen.add((list_name, name))
             extra = {k: v for k, v in row.items() if k not in {"list_name", "name", "label"} and isinstance(v, str)}
@@ -188,10 +184,20 @@ class _Builder:
                     self.warn("survey", i, column, f"column '{column}' is not supported and is ignored")
             raw_type = row.get("type", "")
             if not raw_type:
+                if not row.get("name") and not row.get("label"):
+                    continue  # a row that carries only comments, as the reference converter allows
                 self.issue("survey", i, "type", "the row has no type")
                 continue
             kind, list_name, or_other = self.parse_type(raw_type, i)
             if kind is None:
+                continue
+            if kind == "unsupported":
+                what = f"question '{row['name']}'" if row.get("name") else "this row"
+                self.issue("survey", i, "type", f"{what} of type '{raw_type}' cannot run in Fieldbook: "
+                                                f"{UNSUPPORTED[list_name]}")
+                continue
+            if kind == "audit":
+                self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
                 continue
             if kind in ("end_group", "end_repeat"):
                 want = "group" if kind == "end_group" else "repeat"
@@ -201,6 +207,8 @@ class _Builder:
                     stack.pop()
                 continue
             name = row.get("name", "")
+            if not name and kind == "note":
+                name = f"_note_row{i}"  # a note needs no name: it stores nothing, and nothing can refer to it
             if not name:
                 self.issue("survey", i, "name", f"a '{raw_type}' row needs a name")
                 continue
@@ -232,7 +240,13 @@ class _Builder:
                 self.issue("survey", i, "repeat_count", "repeat_count only applies to begin_repeat rows")
             if q.type == "calculate" and q.calculation is None and "calculation" not in row:
                 self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
-            if q.type in ("select_one", "select_multiple"):
+            if q.type == "select_one_external":
+                # Choices come from the external_choices sheet; the question then runs as a select_one.
+                q.type, q.list_name = "select_one", list_name
+                if list_name not in self.external:
+                    self.issue("survey", i, "type", f"list '{list_name}' is not on the external_choices sheet")
+                q.choices = list(self.external.get(list_name, []))
+            elif q.type in ("select_one", "select_multiple"):
                 q.list_name = list_name
                 if list_name not in lists:
                     self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
@@ -259,34 +273,39 @@ class _Builder:
         return root
 
     def parse_type(self, raw: str, row: int) -> tuple[str | None, str | None, bool]:
+        """(type, list name, or_other); (None, ...) after reporting a type that is not valid.
+
+        A type Fieldbook knows but cannot run comes back as ("unsupported", spelling, False),
+        so that the caller can name the question too.
+        """
         text = re.sub(r"\s+", " ", raw.strip())
         lowered = text.lower()
-        if lowered in _TYPE_ALIASES:
-            return _TYPE_ALIASES[lowered], None, False
-        for phrase, canonical in sorted(_TYPE_ALIASES.items(), key=lambda kv: -len(kv[0])):
-            if lowered.startswith(phrase + " ") and canonical in SELECT_TYPES:
-                lowered = canonical + lowered[len(phrase):]
-                text = canonical + text[len(phrase):]
+        if lowered in ALIASES:
+            return ALIASES[lowered], None, False
+        head = lowered.split(" ")[0]
+        for spelling in (lowered, " ".join(lowered.split(" ")[:2]), head):
+            if UNSUPPORTED.get(spelling):
+                return "unsupported", spelling, False
+        phrase = next((p for p in sorted(SELECT_ALIASES, key=len, reverse=True) if lowered.startswith(p + " ")), None)
+        if phrase is None:
+            if lowered in SELECT_ALIASES:
+                self.issue("survey", row, "type", f"'{raw}' needs a list name (e.g. '{SELECT_ALIASES[lowered]} yes_no')")
+            else:
+                self.issue("survey", row, "type", f"question type '{raw}' is not supported")
+            return None, None, False
+        kind, rest = SELECT_ALIASES[phrase], text[len(phrase) + 1:]
+        or_other = False
+        for suffix in OR_OTHER:
+            if rest.lower() == suffix or rest.lower().endswith(" " + suffix):
+                rest, or_other = rest[:-len(suffix)].rstrip(), True
                 break
-        parts = text.split(" ")
-        kind = parts[0].lower()
-        if kind in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
-            if len(parts) < 2:
-                self.issue("survey", row, "type", f"'{raw}' needs a list name (e.g. '{kind} yes_no')")
-                return None, None, False
-            or_other = len(parts) == 3 and parts[2].lower() == "or_other"
-            if len(parts) > 3 or (len(parts) == 3 and not or_other):
-                self.issue("survey", row, "type", f"'{raw}' is not a valid select type")
-                return None, None, False
-            if or_other and kind.endswith("_from_file"):
-                self.issue("survey", row, "type", "or_other is not supported with choices from a file")
-            return kind, parts[1], or_other
-        if len(parts) == 1 and kind in ("begin_group", "end_group", "begin_repeat", "end_repeat"):
-            return kind, None, False
-        if len(parts) == 1 and kind in SUPPORTED_TYPES and kind not in ("group", "repeat"):
-            return kind, None, False
-        self.issue("survey", row, "type", f"question type '{raw}' is not supported")
-        return None, None, False
+        if not rest or " " in rest:
+            self.issue("survey", row, "type", f"'{raw}' is not a valid select type: write '{kind} list_name', "
+                                              "optionally followed by 'or_other'")
+            return None, None, False
+        if or_other and kind not in ("select_one", "select_multiple"):
+            self.issue("survey", row, "type", f"or_other is not supported with {kind}")
+        return kind, rest, or_other
 
     def parameters(self, text: str | None, row: int) -> dict[str, str]:
         if not text:
@@ -406,6 +425,13 @@ def _pyxform_pass(b: _Builder, definition) -> None:
         b.issue(sheet, row, col.group(1) if col else None, message.strip())
 
 
+def _allows_choice_duplicates(settings) -> bool:
+    for header, value in (list(settings or []) or [{}])[0].items():
+        if header is not None and _split_header(str(header))[0] == "allow_choice_duplicates":
+            return str(value).strip().lower() in _YES
+    return False
+
+
 def load_form(path: str | Path) -> Form:
     """Read and validate an XLSForm. Raises MalformedForm listing every problem found.
     CSV choice files (``select_one_from_file``) are read from beside it."""
@@ -432,7 +458,9 @@ def _load(source: str | bytes, b: _Builder) -> Form:
         raise UnreadableForm(f"{path} cannot be read as an XLSForm ({type(exc).__name__}); save it as .xlsx and try again.") from None
     if not definition.survey:
         raise MalformedForm(str(path), [Issue("survey", None, None, "the workbook has no 'survey' sheet, or it is empty")])
-    lists = b.choices(list(definition.choices or []))
+    allow_duplicates = _allows_choice_duplicates(definition.settings)
+    lists = b.choices(list(definition.choices or []), allow_duplicates=allow_duplicates)
+    b.external = b.choices(list(definition.external_choices or []), "external_choices", allow_duplicates)
     root = b.survey(list(definition.survey), lists)
     settings, titles = b.settings(list(definition.settings or []))
     form = Form(

@@ -14,7 +14,9 @@ INPUT_TYPES = {
     "range", "barcode",
 }
 COMPUTED_TYPES = {"calculate", "hidden"}
-METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
+METADATA_TYPES = {
+    "start", "end", "today", "deviceid", "username", "email", "phonenumber", "subscriberid", "simserial",
+}
 STRUCTURE_TYPES = {"group", "repeat"}
 DISPLAY_TYPES = {"note"}
 SUPPORTED_TYPES = INPUT_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES | DISPLAY_TYPES
