@@ -67,6 +67,7 @@ class _Builder:
         self.warnings: list[Issue] = []
         self.languages: list[str] = []
         self.external: dict[str, list[Choice]] = {}  # the external_choices sheet
+        self.declared: dict[str, int] = {}  # csv-external attachments: name -> row
 
     def issue(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(Issue(sheet, row, column, message))
@@ -147,6 +148,26 @@ class _Builder:
             raise FileNotFoundError(file_name)
         return io.StringIO(self.media[file_name].decode("utf-8-sig"), newline="")
 
+    def attachment_rows(self, name: str, row: int | None, column: str) -> list[dict]:
+        """The rows of NAME.csv beside the form, for instance('NAME') and pulldata('NAME', ...)."""
+        file_name = f"{name}.csv"
+        if not _NAME.match(name):
+            self.issue("survey", row, column, f"'{name}' is not a plain attachment name")
+            return []
+        try:
+            with self._open_media(file_name) as fh:
+                rows = [{k: v or "" for k, v in rec.items() if k} for rec in csv.DictReader(fh)]
+        except FileNotFoundError:
+            self.issue("survey", row, column, f"instance('{name}') reads {file_name}, which is missing; "
+                                              "put it beside the form")
+            return []
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            self.issue("survey", row, column, f"the attachment {file_name} cannot be read ({type(exc).__name__})")
+            return []
+        if file_name not in self.media_used:
+            self.media_used.append(file_name)
+        return rows
+
     def file_choices(self, file_name: str, params: dict, row: int) -> list[Choice]:
         value_col, label_col = params.get("value", "name"), params.get("label", "label")
         if "/" in file_name or "\\" in file_name or file_name.startswith("."):
@@ -195,6 +216,12 @@ class _Builder:
                 what = f"question '{row['name']}'" if row.get("name") else "this row"
                 self.issue("survey", i, "type", f"{what} of type '{raw_type}' cannot run in Fieldbook: "
                                                 f"{UNSUPPORTED[list_name]}")
+                continue
+            if kind == "csv-external":
+                if row.get("name") and row["name"] not in self.declared:
+                    self.declared[row["name"]] = i
+                elif not row.get("name"):
+                    self.issue("survey", i, "name", "a csv-external row needs the attachment's name (without .csv)")
                 continue
             if kind == "audit":
                 self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
@@ -397,6 +424,25 @@ def _check_references(b: _Builder, form: Form) -> None:
             b.issue("settings", 2, "instance_name", f"${{{ref}}} refers to a question that does not exist")
 
 
+def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
+    return [{**c.columns, "name": c.name, "label": c.label(lang)} for c in choices]
+
+
+def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[str, list[dict]]:
+    """Every choice list, and every CSV attachment that an expression or a csv-external row names."""
+    found = {name: _choice_rows(choices, form.default_language) for name, choices in {**b.external, **lists}.items()}
+    wanted = dict(b.declared)
+    for q in form.walk():
+        for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only"):
+            expr = getattr(q, column)
+            for name in sorted(expr.instances) if expr is not None else ():
+                wanted.setdefault(name, q.row)
+    for name, row in wanted.items():
+        if name not in found:
+            found[name] = b.attachment_rows(name, row, "type" if name in b.declared else "calculation")
+    return found
+
+
 def _index(b: _Builder, root: Question) -> dict[str, Question]:
     by_name: dict[str, Question] = {}
     for q in root.walk():
@@ -478,6 +524,7 @@ def _load(source: str | bytes, b: _Builder) -> Form:
     if form.default_language and b.languages and form.default_language not in b.languages:
         b.issue("settings", 2, "default_language", f"default language '{form.default_language}' has no label column; languages: {', '.join(b.languages)}")
     form.questions = _index(b, root)
+    form.instances = _instances(b, form, lists)
     _check_references(b, form)
     if not b.issues:
         _pyxform_pass(b, definition)

@@ -45,6 +45,8 @@ ALIASES: dict[str, str] = {
     "uri:subscriberid": "subscriberid",
     "simserial": "simserial", "sim id": "simserial", "get sim id": "simserial", "uri:simserial": "simserial",
     "audit": "audit",
+    # declares the CSV attachment NAME.csv for instance('NAME') lookups; not a question
+    "csv-external": "csv-external",
     # structure
     "begin group": "begin_group", "begin_group": "begin_group", "end group": "end_group", "end_group": "end_group",
     "begin repeat": "begin_repeat", "begin_repeat": "begin_repeat", "end repeat": "end_repeat",
@@ -89,5 +91,4 @@ UNSUPPORTED: dict[str, str] = {
     "begin loop": "'begin loop over' groups are not supported; use a repeat instead",
     "end loop": "'begin loop over' groups are not supported; use a repeat instead",
     "xml-external": "XML attachments (xml-external) are not supported; use a CSV attachment",
-    "csv-external": "",  # supported: declares a CSV attachment for instance('name') lookups
 }

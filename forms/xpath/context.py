@@ -37,17 +37,34 @@ class Context(Protocol):
     def today(self) -> date:
         """The current date."""
 
+    def instance(self, name: str) -> list[dict]:
+        """The rows of secondary instance ``name`` (a choice list or a CSV attachment), each a
+        {column: text} dict; [] when the form has no such instance."""
+
+    def itext(self, ref: str) -> str:
+        """jr:itext(): the label named by an itext id such as '/data/q:label', in the current language."""
+
+    def record_seed(self) -> int:
+        """A number fixed for the record, so randomize() without a seed keeps its order."""
+
 
 class ItemContext:
-    """The context inside a predicate: '.' is the value being tested; the rest is as outside."""
+    """The context inside a predicate: '.' is the value being tested, ``index`` its 1-based
+    position among the values, ``row`` the instance row (if any) whose columns bare names read;
+    the rest is as outside."""
 
-    __slots__ = ("outer", "item")
+    __slots__ = ("outer", "item", "index", "row")
 
-    def __init__(self, outer, item: object) -> None:
-        self.outer, self.item = outer, item
+    def __init__(self, outer, item: object, index: int = 1, row: Mapping[str, object] | None = None) -> None:
+        self.outer, self.item, self.index, self.row = outer, item, index, row
 
     def current(self) -> object:
         return self.item
+
+    def origin(self):
+        """The context the expression started in: current() reads the question itself."""
+        outer = self.outer
+        return outer.origin() if isinstance(outer, ItemContext) else outer
 
     def value(self, name: str) -> object:
         return self.outer.value(name)
@@ -65,6 +82,8 @@ class ItemContext:
         return self.outer.choice_label(name, value)
 
     def choice_column(self, column: str) -> object:
+        if self.row is not None:
+            return self.row.get(column, "")
         return self.outer.choice_column(column)
 
     def now(self) -> datetime:
@@ -73,6 +92,15 @@ class ItemContext:
     def today(self) -> date:
         return self.outer.today()
 
+    def instance(self, name: str) -> list[dict]:
+        return self.outer.instance(name)
+
+    def itext(self, ref: str) -> str:
+        return self.outer.itext(ref)
+
+    def record_seed(self) -> int:
+        return self.outer.record_seed()
+
 
 class SimpleContext:
     """A dict-backed Context for tests and previews.
@@ -80,13 +108,15 @@ class SimpleContext:
     ``fields`` maps names to answers; a list is a field inside a repeat (one value
     per instance) or a repeat itself (one item per instance). ``labels`` maps a
     select question to {choice name: label}; ``row`` is the candidate choice row of
-    a choice_filter.
+    a choice_filter; ``instances`` maps an instance name to its rows, ``texts`` an
+    itext id to its text, and ``seed`` is the record's seed for randomize().
     """
 
     def __init__(self, fields: Mapping[str, object] | None = None, *, current: object = "",
                  position: int = 1, labels: Mapping[str, Mapping[str, str]] | None = None,
                  row: Mapping[str, object] | None = None, now: datetime | None = None,
-                 today: date | None = None):
+                 today: date | None = None, instances: Mapping[str, list[dict]] | None = None,
+                 texts: Mapping[str, str] | None = None, seed: int = 1):
         self.fields = dict(fields or {})
         self._current = current
         self._position = position
@@ -94,6 +124,9 @@ class SimpleContext:
         self.row = row or {}
         self._now = now
         self._today = today
+        self.instances = instances or {}
+        self.texts = texts or {}
+        self.seed = seed
 
     def value(self, name: str) -> object:
         found = self.fields.get(name, "")
@@ -134,3 +167,12 @@ class SimpleContext:
             return self._today
         return self._now.date() if self._now is not None else date.today()
 
+
+    def instance(self, name: str) -> list[dict]:
+        return list(self.instances.get(name, []))
+
+    def itext(self, ref: str) -> str:
+        return self.texts.get(ref, "")
+
+    def record_seed(self) -> int:
+        return self.seed

@@ -97,7 +97,7 @@ def _scan_symbol(text: str, i: int) -> Scanned:
     ch = text[i]
     if ch in "+-*=<>":
         return Token("op", None, i, ch), i + 1
-    if ch in "(),[]":
+    if ch in "(),[]/":  # '/' only steps along instance('...')/root/item paths
         return Token(ch, None, i, ch), i + 1
     raise error(f"unexpected character {ch!r}", i)
 

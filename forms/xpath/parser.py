@@ -5,8 +5,9 @@ from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from .context import Context, ItemContext
-from .functions import CLOCK_FUNCTIONS, FUNCTIONS
+from .functions import CLOCK_FUNCTIONS, FUNCTIONS, NODESET_FUNCTIONS
 from .functions.base import values_fn
+from .functions.lookups import instance_rows
 from .lexer import Token, tokenize
 from .values import (
     ADDITIVE, AND, EQUALITY, MAX_DEPTH, MULTIPLICATIVE, NUMBER, OR, RELATIONAL, ExpressionError, error, num, to_bool,
@@ -28,6 +29,7 @@ class Parser:
         self.i = 0
         self.refs: set[str] = {t.value for t in self.tokens if t.kind == "ref"}
         self.columns: set[str] = set()
+        self.instances: set[str] = set()  # instance('x') and pulldata('x', ...) names
         self.clock = False
 
     def peek(self) -> Token:
@@ -116,6 +118,8 @@ class Parser:
             return node
         if kind == "dot":
             return self.node(lambda ctx: blank(ctx.current()), "dot", None, token.pos)
+        if kind == "/":
+            raise error("unexpected character '/': write ${name} for a question, not a path", token.pos)
         if kind == "dotdot":
             raise error("'..' is only allowed as position(..)", token.pos)
         if kind == "(":
@@ -131,6 +135,63 @@ class Parser:
             self.columns.add(column)
             return self.node(lambda ctx: blank(ctx.choice_column(column)), "column", column, token.pos)
         raise self.unexpected(token)
+
+    def position(self, pos: int) -> Node:
+        """position(..): the 1-based index of the repeat instance holding the question.
+        position(): inside a predicate the position of the value being tested (XPath);
+        elsewhere the question's own position among its siblings, which is 1 (JavaRosa)."""
+        token = self.take()
+        if token.kind == ")":
+            return self.node(lambda ctx: ctx.index if isinstance(ctx, ItemContext) else 1, "call", "position", pos)
+        if token.kind != "dotdot" or self.take().kind != ")":
+            raise error("position() takes no argument, or '..' as in position(..)", pos)
+        return self.node(lambda ctx: ctx.position(), "call", "position", pos)
+
+    def instance_path(self, name_token: Token) -> Node:
+        """instance('list')/root/item[test]/column: rows of a choice list or CSV attachment.
+
+        Bare names in the test read the row's columns; the value is the column of the first
+        row that passes (every such row for count(), sum(), join() and the like).
+        """
+        pos = name_token.pos
+        literal, closing = self.take(), self.take()
+        if literal.kind != "str" or closing.kind != ")":
+            raise error("instance() takes the instance name in quotes, as in instance('cities')", pos)
+        source = literal.value
+        self.instances.add(source)
+        for step in ("/", "root", "/", "item"):
+            token = self.take()
+            if (token.kind == "name" and token.text == step) or token.kind == step:
+                continue
+            raise error(f"write instance('{source}')/root/item, then an optional [test] and /column", token.pos)
+        tests = []
+        outer_columns, self.columns = self.columns, set()  # names in these tests are the rows' columns
+        try:
+            while self.peek().kind == "[":
+                opening = self.take()
+                tests.append(self.or_expr().fn)
+                token = self.take()
+                if token.kind != "]":
+                    raise error("missing ']' for the '['", opening.pos) if token.kind == "eof" else self.unexpected(token)
+        finally:
+            self.columns = outer_columns
+        column = None
+        if self.peek().kind == "/":
+            self.i += 1
+            token = self.take()
+            if token.kind != "name" or ":" in token.text:
+                raise self.unexpected(token)
+            column = token.text
+        rows = instance_rows(source, tests)
+
+        def values(ctx) -> list:
+            found = rows(ctx)
+            return found if column is None else [row.get(column, "") for row in found]
+
+        def first(ctx):
+            found = values(ctx)
+            return found[0] if found and column is not None else ("" if not found else found[0].get("name", ""))
+        return self.node(first, "refset", (source, values), pos)
 
     def predicate(self, base: Node) -> Node:
         """``${age}[. >= 18]``: the values of a reference that pass a test, with '.' as each value.
@@ -148,7 +209,7 @@ class Parser:
         def values(ctx) -> list:
             kept = []
             for i, item in enumerate(source(ctx), start=1):
-                verdict = check(ItemContext(ctx, item))
+                verdict = check(ItemContext(ctx, item, i))
                 if isinstance(verdict, NUMBER) and not isinstance(verdict, bool):
                     if verdict == i:
                         kept.append(item)
@@ -176,10 +237,9 @@ class Parser:
         name = qname[3:] if qname.startswith("jr:") else qname
         pos = name_token.pos
         if name == "position":
-            # Only position(..): the 1-based index of the repeat instance holding the question.
-            if self.take().kind != "dotdot" or self.take().kind != ")":
-                raise error("position() takes '..' as its only argument, as in position(..)", pos)
-            return self.node(lambda ctx: ctx.position(), "call", name, pos)
+            return self.position(pos)
+        if name == "instance" and not qname.startswith("jr:"):
+            return self.instance_path(name_token)
         spec = FUNCTIONS.get(name) if ":" not in name else None
         if spec is None:
             raise error(f"unknown function '{qname}()'", pos)
@@ -208,6 +268,13 @@ class Parser:
                 f"wrong number of arguments at position {pos}: {qname}() takes {wanted}, got {len(args)}", pos)
         if name in CLOCK_FUNCTIONS:
             self.clock = True
+        if name in NODESET_FUNCTIONS:
+            values = build(self, args, pos)
+
+            def first(ctx):
+                found = values(ctx)
+                return found[0] if found else ""
+            return self.node(first, "refset", (name, values), pos, args)
         return self.node(build(self, args, pos), "call", name, pos, args)
 
 
@@ -219,14 +286,15 @@ def blank(value: object) -> object:
 class Expr:
     """A parsed expression: the text, what it reads, and a closure that evaluates it."""
 
-    __slots__ = ("text", "references", "columns", "uses_clock", "_run")
+    __slots__ = ("text", "references", "columns", "uses_clock", "instances", "_run")
 
     def __init__(self, text: str, references: frozenset[str], columns: frozenset[str],
-                 uses_clock: bool, run: Callable):
+                 uses_clock: bool, run: Callable, instances: frozenset[str] = frozenset()):
         self.text = text
         self.references = references  # every ${name}, including jr:choice-name's quoted one
         self.columns = columns  # bare names: choice-row columns, meaningful only in a choice_filter
         self.uses_clock = uses_clock  # calls now() or today(), so is re-evaluated on save
+        self.instances = instances  # secondary instances it reads: choice lists or CSV attachments
         self._run = run
 
     def __repr__(self) -> str:
@@ -245,7 +313,8 @@ def _parse_cached(text: str) -> Expr:
         root = parser.parse()
     except RecursionError:  # parentheses nested beyond anything a person writes
         raise error("expression is nested too deeply", 0) from None
-    return Expr(text, frozenset(parser.refs), frozenset(parser.columns), parser.clock, root.fn)
+    return Expr(text, frozenset(parser.refs), frozenset(parser.columns), parser.clock, root.fn,
+                frozenset(parser.instances))
 
 
 def evaluate(expr: Expr | str, ctx: Context) -> object:

@@ -75,9 +75,23 @@ def to_string(value: object) -> str:
         return str(value)
     if isinstance(value, float):
         return float_string(value)
+    if isinstance(value, datetime):
+        return datetime_string(value)
     if isinstance(value, TEMPORAL):
         return value.isoformat()
     return str(value)
+
+
+def datetime_string(value: datetime) -> str:
+    """A dateTime as the spec writes it: milliseconds always, and the UTC offset when it is known
+    (2024-05-15T10:30:00.000+03:00), as JavaRosa formats now()."""
+    text = value.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    offset = value.utcoffset()
+    if offset is None:
+        return text
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{text}{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def float_string(n: float) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import choices, dates, logic, maths, nodesets, strings
+from . import choices, dates, geo, logic, lookups, maths, nodesets, strings
 
 FUNCTIONS: dict[str, tuple[int, int | None, Callable]] = {}
-for _family in (logic, choices, strings, maths, dates, nodesets):
+for _family in (logic, choices, strings, maths, dates, nodesets, geo, lookups):
     FUNCTIONS.update(_family.FUNCTIONS)
 CLOCK_FUNCTIONS = frozenset({"now", "today"})
+NODESET_FUNCTIONS = lookups.NODESET_FUNCTIONS  # return several values, like a ${field} in a repeat

@@ -1,10 +1,10 @@
-"""Logic and branching: if, coalesce, once, boolean, not, true, false."""
+"""Logic and branching: if, coalesce, once, boolean, not, true, false, checklist, weighted-checklist."""
 from __future__ import annotations
 
 from typing import Callable
 
-from ..values import to_bool, to_string
-from .base import is_empty, pure
+from ..values import error, num, to_bool, to_int, to_string
+from .base import gather, is_empty, pure
 
 
 def _b_if(p, args, pos):
@@ -21,6 +21,35 @@ def _b_coalesce(p, args, pos):
     return run
 
 
+def _within(count: float, least: object, most: object) -> bool:
+    """checklist's bounds; -1 means "no bound" on that side (JavaRosa)."""
+    low, high = to_int(least), to_int(most)
+    return (low < 0 or count >= low) and (high < 0 or count <= high)
+
+
+def _b_checklist(p, args, pos):
+    """checklist(min, max, v...): how many v are true is within [min, max]; repeats count every instance."""
+    fmin, fmax, collect = args[0].fn, args[1].fn, gather(args[2:])
+    return lambda ctx: _within(sum(1 for v in collect(ctx) if to_bool(v)), fmin(ctx), fmax(ctx))
+
+
+def _b_weighted_checklist(p, args, pos):
+    """weighted-checklist(min, max, v1, w1, v2, w2...): the weights of the true v add up to within [min, max]."""
+    if len(args) % 2:
+        raise error("weighted-checklist() takes min, max, then pairs of value and weight", pos)
+    fmin, fmax = args[0].fn, args[1].fn
+    pairs = [(args[i].fn, args[i + 1].fn) for i in range(2, len(args), 2)]
+
+    def run(ctx):
+        total = 0.0
+        for fvalue, fweight in pairs:
+            if to_bool(fvalue(ctx)):
+                weight = num(fweight(ctx))
+                total += weight if weight == weight else 0  # an empty weight counts as nothing
+        return _within(total, fmin(ctx), fmax(ctx))
+    return run
+
+
 FUNCTIONS: dict[str, tuple[int, int | None, Callable]] = {
     "if": (3, 3, _b_if),
     "coalesce": (2, 2, _b_coalesce),
@@ -30,4 +59,6 @@ FUNCTIONS: dict[str, tuple[int, int | None, Callable]] = {
     "not": (1, 1, pure(lambda v: not to_bool(v))),
     "true": (0, 0, pure(lambda: True)),
     "false": (0, 0, pure(lambda: False)),
+    "checklist": (2, None, _b_checklist),
+    "weighted-checklist": (2, None, _b_weighted_checklist),
 }

@@ -1,13 +1,14 @@
-"""Numbers: number, int, round, floor, ceiling, abs, pow, sqrt."""
+"""Numbers: number, int, round, floor, ceiling, abs, pow, sqrt, logarithms, trigonometry, pi, random."""
 from __future__ import annotations
 
 import math
+import random as _random
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from decimal import Context as _DecimalContext
 from typing import Callable
 
 from ..values import INF, NAN, num, to_int
-from .base import pure
+from .base import or_current, pure
 
 
 def _int(value: object) -> int | float:
@@ -63,8 +64,40 @@ def _sqrt(value: object) -> float:
     return math.sqrt(n) if n >= 0 else NAN  # also NaN for NaN, since NaN >= 0 is false
 
 
+def _real(fn: Callable[..., float]) -> Callable[..., float]:
+    """A math-library function of numbers: NaN where it is undefined (log(-1)), as in Java's Math."""
+    def run(*values: object) -> float:
+        try:
+            return fn(*(float(num(v)) for v in values))
+        except ValueError:  # outside the domain: log(0) is -Infinity in Java, the rest NaN
+            return -INF if fn in (math.log, math.log10) and num(values[0]) == 0 else NAN
+        except OverflowError:
+            return INF
+    return run
+
+
+def _exp10(x: float) -> float:
+    return math.pow(10.0, x)
+
+
+_RANDOM = _random.SystemRandom()  # random() in a form is not for secrets, but nothing is lost by it
+
+
 FUNCTIONS: dict[str, tuple[int, int | None, Callable]] = {
-    "number": (1, 1, pure(num)),
+    "number": (0, 1, or_current(num)),  # number() with no argument converts '.'
+    "log": (1, 1, pure(_real(math.log))),
+    "log10": (1, 1, pure(_real(math.log10))),
+    "exp": (1, 1, pure(_real(math.exp))),
+    "exp10": (1, 1, pure(_real(_exp10))),
+    "sin": (1, 1, pure(_real(math.sin))),
+    "cos": (1, 1, pure(_real(math.cos))),
+    "tan": (1, 1, pure(_real(math.tan))),
+    "asin": (1, 1, pure(_real(math.asin))),
+    "acos": (1, 1, pure(_real(math.acos))),
+    "atan": (1, 1, pure(_real(math.atan))),
+    "atan2": (2, 2, pure(_real(math.atan2))),
+    "pi": (0, 0, pure(lambda: math.pi)),
+    "random": (0, 0, pure(lambda: _RANDOM.random())),
     "int": (1, 1, pure(_int)),
     "round": (1, 2, pure(_round)),
     "floor": (1, 1, pure(_whole(math.floor))),

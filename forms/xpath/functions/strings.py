@@ -1,6 +1,9 @@
-"""Text: concat, substr, translate, regex, uuid and the rest of the string family."""
+"""Text: concat, substr, translate, regex, uuid, digest, base64-decode and the rest of the string family."""
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import re
 import secrets
 import string as _string
@@ -72,6 +75,35 @@ def _b_regex(p, args, pos):
     return run
 
 
+# digest(): the algorithms the spec names, spelt as it spells them.
+_DIGESTS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+
+
+def _b_digest(p, args, pos):
+    """digest(text, algorithm, encoding='base64'): a hash of the UTF-8 text, as base64 or hex."""
+    for node, allowed, what in ((args[1], _DIGESTS, "algorithm"), (args[2] if len(args) > 2 else None, ("base64", "hex"), "encoding")):
+        if node is not None and node.kind == "str" and node.value not in allowed:
+            raise error(f"digest() does not know the {what} {node.value!r}; use one of {', '.join(allowed)}", node.pos)
+    ftext, falgorithm = args[0].fn, args[1].fn
+    fencoding = args[2].fn if len(args) > 2 else (lambda ctx: "base64")
+
+    def run(ctx):
+        algorithm, encoding = _DIGESTS.get(to_string(falgorithm(ctx))), to_string(fencoding(ctx))
+        if algorithm is None or encoding not in ("base64", "hex"):
+            return ""  # a computed name that is not an algorithm: nothing to compute
+        digest = hashlib.new(algorithm, to_string(ftext(ctx)).encode("utf-8")).digest()
+        return digest.hex() if encoding == "hex" else base64.b64encode(digest).decode("ascii")
+    return run
+
+
+def _base64_decode(value: object) -> str:
+    """The UTF-8 text inside base64; "" when it is not base64 or not UTF-8 text (as JavaRosa)."""
+    try:
+        return base64.b64decode(to_string(value).strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return ""
+
+
 FUNCTIONS: dict[str, tuple[int, int | None, Callable]] = {
     "concat": (0, None, pure(lambda *vs: "".join(map(to_string, vs)))),
     "string-length": (0, 1, or_current(lambda v: len(to_string(v)))),
@@ -86,4 +118,6 @@ FUNCTIONS: dict[str, tuple[int, int | None, Callable]] = {
     "regex": (2, 2, _b_regex),
     "string": (1, 1, pure(to_string)),
     "uuid": (0, 1, pure(_uuid_fn)),
+    "digest": (2, 3, _b_digest),
+    "base64-decode": (1, 1, pure(_base64_decode)),
 }

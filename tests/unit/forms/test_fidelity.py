@@ -57,7 +57,7 @@ def test_every_reference_type_is_run_or_refused_with_a_reason():
     from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
     known = set(ALIASES) | set(SELECT_ALIASES) | {k for k, v in UNSUPPORTED.items() if v}
-    missing = {t.lower() for t in QUESTION_TYPE_DICT} - known - {"csv-external"}
+    missing = {t.lower() for t in QUESTION_TYPE_DICT} - known
     assert not missing
 
 
