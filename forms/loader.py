@@ -200,104 +200,131 @@ class _Builder:
             row = self.read_row("survey", raw)
             if not row:
                 continue
-            for column in row:
-                if column not in SURVEY_COLUMNS and not column.startswith("$") and not column.startswith("_"):
-                    self.warn("survey", i, column, f"column '{column}' is not supported and is ignored")
-            raw_type = row.get("type", "")
-            if not raw_type:
-                if not row.get("name") and not row.get("label"):
-                    continue  # a row that carries only comments, as the reference converter allows
-                self.issue("survey", i, "type", "the row has no type")
+            self.check_columns(row, i)
+            typed = self.row_type(row, i)
+            if typed is None:
                 continue
-            kind, list_name, or_other = self.parse_type(raw_type, i)
-            if kind is None:
-                continue
-            if kind == "unsupported":
-                what = f"question '{row['name']}'" if row.get("name") else "this row"
-                self.issue("survey", i, "type", f"{what} of type '{raw_type}' cannot run in Fieldbook: "
-                                                f"{UNSUPPORTED[list_name]}")
-                continue
-            if kind == "csv-external":
-                if row.get("name") and row["name"] not in self.declared:
-                    self.declared[row["name"]] = i
-                elif not row.get("name"):
-                    self.issue("survey", i, "name", "a csv-external row needs the attachment's name (without .csv)")
-                continue
-            if kind == "audit":
-                self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
-                continue
+            kind, list_name, or_other = typed
             if kind in ("end_group", "end_repeat"):
-                want = "group" if kind == "end_group" else "repeat"
-                if len(stack) == 1 or stack[-1].type != want:
-                    self.issue("survey", i, "type", f"'{raw_type}' does not close an open {want}")
-                else:
-                    stack.pop()
+                self.close_group(stack, kind, row["type"], i)
                 continue
-            name = row.get("name", "")
-            if not name and kind == "note":
-                name = f"_note_row{i}"  # a note needs no name: it stores nothing, and nothing can refer to it
-            if not name:
-                self.issue("survey", i, "name", f"a '{raw_type}' row needs a name")
+            name = self.row_name(row, kind, i)
+            if name is None:
                 continue
-            if not _NAME.match(name):
-                self.issue("survey", i, "name", f"'{name}' is not a valid name: start with a letter or '_', then letters, digits, '_', '-' or '.'")
-                continue
-            q = Question(name=name, type={"begin_group": "group", "begin_repeat": "repeat"}.get(kind, kind), row=i)
-            q.labels = row.get("label", {})
-            q.hints = row.get("hint", {})
-            q.required = self.flag(row.get("required"), "survey", i, "required")
-            q.required_message = row.get("required_message", {})
-            q.relevant = self.expr(row.get("relevant"), "survey", i, "relevant")
-            q.constraint = self.expr(row.get("constraint"), "survey", i, "constraint")
-            q.constraint_message = row.get("constraint_message", {})
-            q.calculation = self.expr(row.get("calculation"), "survey", i, "calculation")
-            q.default = row.get("default")
-            q.read_only = self.flag(row.get("read_only"), "survey", i, "read_only")
-            q.choice_filter = self.expr(row.get("choice_filter"), "survey", i, "choice_filter")
-            q.appearance = row.get("appearance")
-            q.parameters = self.parameters(row.get("parameters"), i)
-            q.hxl = row.get("hxl")
-            if q.hxl and not _HXL.match(q.hxl):
-                self.issue("survey", i, "hxl", f"'{q.hxl}' is not an HXL hashtag; write it like #affected+children")
+            q = self.question(row, kind, name, i)
             q.or_other = or_other
-            if q.type == "repeat":
-                count = row.get("repeat_count")
-                q.repeat_count = self.expr(count, "survey", i, "repeat_count")
-            elif row.get("repeat_count"):
-                self.issue("survey", i, "repeat_count", "repeat_count only applies to begin_repeat rows")
-            if q.type == "calculate" and q.calculation is None and "calculation" not in row:
-                self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
-            if q.type == "select_one_external":
-                # Choices come from the external_choices sheet; the question then runs as a select_one.
-                q.type, q.list_name = "select_one", list_name
-                if list_name not in self.external:
-                    self.issue("survey", i, "type", f"list '{list_name}' is not on the external_choices sheet")
-                q.choices = list(self.external.get(list_name, []))
-            elif q.type in ("select_one", "select_multiple"):
-                q.list_name = list_name
-                if list_name not in lists:
-                    self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
-                q.choices = list(lists.get(list_name, []))
-                if or_other and not any(c.name == "other" for c in q.choices):
-                    q.choices.append(Choice("other", self.translated("Other", "Інше")))
-            elif q.type in ("select_one_from_file", "select_multiple_from_file"):
-                q.list_name = list_name
-                q.choices = self.file_choices(list_name, q.parameters, i)
-            if q.type == "range":
-                self.check_range(q, i)
-            q.parent = stack[-1]
-            q.path = f"{stack[-1].path}/{name}".lstrip("/")
-            stack[-1].children.append(q)
-            if q.is_group:
-                stack.append(q)
-            if or_other:
-                other = Question(name=f"{name}_other", type="text", row=i, labels=self.translated("Specify other.", "Уточніть інше."))
-                other.relevant = xpath.parse(f"selected(${{{name}}}, 'other')")
-                other.parent, other.path = stack[-1], f"{stack[-1].path}/{name}_other".lstrip("/")
-                stack[-1].children.append(other)
+            self.attach_choices(q, list_name, lists, i)
+            self.place(q, stack, i)
         for open_group in stack[1:]:
             self.issue("survey", open_group.row, "type", f"{open_group.type} '{open_group.name}' is never closed")
         return root
+
+    def check_columns(self, row: dict, i: int) -> None:
+        for column in row:
+            if column not in SURVEY_COLUMNS and not column.startswith("$") and not column.startswith("_"):
+                self.warn("survey", i, column, f"column '{column}' is not supported and is ignored")
+
+    def row_type(self, row: dict, i: int) -> tuple[str, str | None, bool] | None:
+        """The row's (type, list name, or_other), or None for a row that makes no question:
+        a comment, a declaration, or a row already reported."""
+        raw_type = row.get("type", "")
+        if not raw_type:
+            if row.get("name") or row.get("label"):
+                self.issue("survey", i, "type", "the row has no type")
+            return None  # otherwise a row that carries only comments, as the reference converter allows
+        kind, list_name, or_other = self.parse_type(raw_type, i)
+        if kind == "unsupported":
+            what = f"question '{row['name']}'" if row.get("name") else "this row"
+            self.issue("survey", i, "type", f"{what} of type '{raw_type}' cannot run in Fieldbook: "
+                                            f"{UNSUPPORTED[list_name]}")
+        elif kind == "csv-external":
+            if not row.get("name"):
+                self.issue("survey", i, "name", "a csv-external row needs the attachment's name (without .csv)")
+            else:
+                self.declared.setdefault(row["name"], i)
+        elif kind == "audit":
+            self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
+        elif kind is not None:
+            return kind, list_name, or_other
+        return None
+
+    def close_group(self, stack: list[Question], kind: str, raw_type: str, i: int) -> None:
+        want = "group" if kind == "end_group" else "repeat"
+        if len(stack) == 1 or stack[-1].type != want:
+            self.issue("survey", i, "type", f"'{raw_type}' does not close an open {want}")
+        else:
+            stack.pop()
+
+    def row_name(self, row: dict, kind: str, i: int) -> str | None:
+        name = row.get("name", "")
+        if not name and kind == "note":
+            return f"_note_row{i}"  # a note needs no name: it stores nothing, and nothing can refer to it
+        if not name:
+            self.issue("survey", i, "name", f"a '{row['type']}' row needs a name")
+            return None
+        if not _NAME.match(name):
+            self.issue("survey", i, "name", f"'{name}' is not a valid name: start with a letter or '_', then letters, digits, '_', '-' or '.'")
+            return None
+        return name
+
+    def question(self, row: dict, kind: str, name: str, i: int) -> Question:
+        q = Question(name=name, type={"begin_group": "group", "begin_repeat": "repeat"}.get(kind, kind), row=i)
+        q.labels = row.get("label", {})
+        q.hints = row.get("hint", {})
+        q.required = self.flag(row.get("required"), "survey", i, "required")
+        q.required_message = row.get("required_message", {})
+        q.relevant = self.expr(row.get("relevant"), "survey", i, "relevant")
+        q.constraint = self.expr(row.get("constraint"), "survey", i, "constraint")
+        q.constraint_message = row.get("constraint_message", {})
+        q.calculation = self.expr(row.get("calculation"), "survey", i, "calculation")
+        q.default = row.get("default")
+        q.read_only = self.flag(row.get("read_only"), "survey", i, "read_only")
+        q.choice_filter = self.expr(row.get("choice_filter"), "survey", i, "choice_filter")
+        q.appearance = row.get("appearance")
+        q.parameters = self.parameters(row.get("parameters"), i)
+        q.hxl = row.get("hxl")
+        if q.hxl and not _HXL.match(q.hxl):
+            self.issue("survey", i, "hxl", f"'{q.hxl}' is not an HXL hashtag; write it like #affected+children")
+        if q.type == "repeat":
+            q.repeat_count = self.expr(row.get("repeat_count"), "survey", i, "repeat_count")
+        elif row.get("repeat_count"):
+            self.issue("survey", i, "repeat_count", "repeat_count only applies to begin_repeat rows")
+        if q.type == "calculate" and q.calculation is None and "calculation" not in row:
+            self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
+        if q.type == "range":
+            self.check_range(q, i)
+        return q
+
+    def attach_choices(self, q: Question, list_name: str | None, lists: dict[str, list[Choice]], i: int) -> None:
+        if q.type == "select_one_external":
+            # Choices come from the external_choices sheet; the question then runs as a select_one.
+            q.type, q.list_name = "select_one", list_name
+            if list_name not in self.external:
+                self.issue("survey", i, "type", f"list '{list_name}' is not on the external_choices sheet")
+            q.choices = list(self.external.get(list_name, []))
+        elif q.type in ("select_one", "select_multiple"):
+            q.list_name = list_name
+            if list_name not in lists:
+                self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
+            q.choices = list(lists.get(list_name, []))
+            if q.or_other and not any(c.name == "other" for c in q.choices):
+                q.choices.append(Choice("other", self.translated("Other", "Інше")))
+        elif q.type in ("select_one_from_file", "select_multiple_from_file"):
+            q.list_name = list_name
+            q.choices = self.file_choices(list_name, q.parameters, i)
+
+    def place(self, q: Question, stack: list[Question], i: int) -> None:
+        """Put ``q`` in the open group, and its "specify other" text question after it."""
+        q.parent = stack[-1]
+        q.path = f"{stack[-1].path}/{q.name}".lstrip("/")
+        stack[-1].children.append(q)
+        if q.is_group:
+            stack.append(q)
+        if q.or_other:
+            other = Question(name=f"{q.name}_other", type="text", row=i, labels=self.translated("Specify other.", "Уточніть інше."))
+            other.relevant = xpath.parse(f"selected(${{{q.name}}}, 'other')")
+            other.parent, other.path = stack[-1], f"{stack[-1].path}/{q.name}_other".lstrip("/")
+            stack[-1].children.append(other)
 
     def parse_type(self, raw: str, row: int) -> tuple[str | None, str | None, bool]:
         """(type, list name, or_other); (None, ...) after reporting a type that is not valid.
