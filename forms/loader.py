@@ -533,7 +533,9 @@ def _load(source: str | bytes, b: _Builder) -> Form:
         raise MalformedForm(str(path), [Issue("survey", None, None, "the workbook has no 'survey' sheet, or it is empty")])
     allow_duplicates = _allows_choice_duplicates(definition.settings)
     lists = b.choices(list(definition.choices or []), allow_duplicates=allow_duplicates)
-    b.external = b.choices(list(definition.external_choices or []), "external_choices", allow_duplicates)
+    # External choices are cascades filtered by choice_filter: the same name under two parents (a
+    # town in two districts) is normal there, and the reference converter does not refuse it.
+    b.external = b.choices(list(definition.external_choices or []), "external_choices", True)
     root = b.survey(list(definition.survey), lists)
     settings, titles = b.settings(list(definition.settings or []))
     form = Form(

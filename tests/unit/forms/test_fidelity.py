@@ -131,6 +131,14 @@ def test_select_one_external_reads_the_external_choices_sheet(tmp_path):
     assert city.choices[0].columns["region"] == "yes"
 
 
+def test_external_choices_may_repeat_a_name_under_another_parent(tmp_path):
+    path = _with_external(tmp_path, [HEAD + ["choice_filter"], ["select_one yn", "region", "Region?", None],
+                                     ["select_one_external towns", "town", "Town?", "region=${region}"]],
+                          [["list_name", "name", "label", "region"], ["towns", "mykolaivka", "Mykolaivka", "yes"],
+                           ["towns", "mykolaivka", "Mykolaivka", "no"]])
+    assert [c.columns["region"] for c in load_form(path).question("town").choices] == ["yes", "no"]
+
+
 def test_select_one_external_without_its_list_is_refused(tmp_path):
     path = _with_external(tmp_path, [HEAD, ["select_one_external towns", "town", "Town?"]],
                           [["list_name", "name", "label"], ["cities", "kyiv", "Kyiv"]])
