@@ -1,11 +1,12 @@
 """Secondary instances and the context: instance() rows, pulldata, current, randomize, jr:itext."""
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Callable
 
 from ..context import ItemContext
-from ..values import NAN, error, num, to_bool, to_string
+from ..values import error, num, to_bool, to_string
 from .base import values_fn
 
 NUMBER = (int, float)
@@ -62,7 +63,8 @@ class _ParkMiller:
     same order here as in Collect (a library generator would give another order)."""
 
     def __init__(self, seed: int) -> None:
-        self.state = seed % 2147483647
+        # Java's remainder keeps the dividend's sign (-42 stays -42), then <= 0 moves up by M - 1.
+        self.state = int(math.fmod(seed, 2147483647))
         if self.state <= 0:
             self.state += 2147483646
 
@@ -71,14 +73,24 @@ class _ParkMiller:
         return (self.state - 1) / 2147483646
 
 
+def _seed(seed: object, fallback: int) -> int:
+    """JavaRosa's seed: a number truncated to a whole number (its long conversion); text that is
+    not a number hashed (the first 8 bytes of its SHA-256, big-endian, signed); no seed at all
+    uses ``fallback``, the record's seed, so the order holds for the record."""
+    if seed is None:
+        return fallback
+    n = num(seed)
+    if isinstance(n, int):
+        return n
+    if math.isfinite(n):
+        return int(n)
+    text = to_string(seed)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big", signed=True) if text else 0
+
+
 def shuffle(items: list, seed: object = None, fallback: int = 1) -> list:
-    """The spec's inside-out Fisher-Yates shuffle. A seed that is a number is truncated to a whole
-    number, as JavaRosa's long conversion does (Enketo keeps the fraction); a missing or
-    non-numeric seed uses ``fallback``, the record's seed, so the order holds for the record."""
-    n = num(seed) if seed is not None else NAN
-    if isinstance(n, float):
-        n = int(n) if math.isfinite(n) else None
-    generator = _ParkMiller(fallback if n is None else n)
+    """The spec's inside-out Fisher-Yates shuffle, drawing from a Park-Miller generator."""
+    generator = _ParkMiller(_seed(seed, fallback))
     result: list = []
     for i, item in enumerate(items):
         j = math.floor(generator.random() * (i + 1))

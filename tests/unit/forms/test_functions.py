@@ -192,6 +192,27 @@ def test_randomize_seeded_follows_the_spec_generator():
     assert ev("join(' ', randomize(instance('cities')/root/item/name, 1))") == "lviv kyiv uzh"
 
 
+@pytest.mark.parametrize("items, seed, expected", [
+    # The published examples of Collect's engine (FisherYatesExamplesTest), negative seed included.
+    (list(range(10)), 33, [3, 5, 4, 8, 2, 0, 1, 6, 9, 7]),
+    (list(range(10)), 42, [0, 5, 9, 1, 8, 4, 6, 3, 7, 2]),
+    (list("ABCDEF"), 42, list("AFCBDE")), (list("ABCDEF"), -42, list("EDAFBC")),
+    (list("ABCDEF"), 1, list("BFEACD")), (list("ABCDEF"), 11111111, list("ACDBFE")),
+])
+def test_randomize_gives_collects_order(items, seed, expected):
+    assert shuffle(items, seed) == expected
+
+
+def test_randomize_hashes_a_text_seed_as_javarosa_does():
+    # JavaRosa and Enketo disagree: JavaRosa seeds with the first 8 bytes of the text's SHA-256
+    # (so a record's instanceID can seed it); Enketo refuses a seed that is not an integer.
+    import hashlib as _hashlib
+    uuid = "uuid:6f1b1c2e-0000-4000-8000-000000000001"
+    as_long = int.from_bytes(_hashlib.sha256(uuid.encode()).digest()[:8], "big", signed=True)
+    assert shuffle(list("ABCDEF"), uuid) == shuffle(list("ABCDEF"), as_long)
+    assert ev("join('', randomize(${q}, ${id}))", {"q": list("ABCDEF"), "id": uuid}) == "".join(shuffle(list("ABCDEF"), uuid))
+
+
 def test_randomize_is_a_stable_permutation():
     items = [f"c{i}" for i in range(30)]
     once = shuffle(items, 42)
@@ -200,7 +221,8 @@ def test_randomize_is_a_stable_permutation():
 
 
 def test_randomize_truncates_a_fractional_seed_as_javarosa_does():
-    # JavaRosa converts the seed with a long conversion (1.9 -> 1); Enketo seeds with the fraction.
+    # JavaRosa and Enketo disagree: JavaRosa converts a numeric seed with Java's long conversion
+    # (1.9 -> 1); Enketo refuses it ("Integer required"). Fieldbook follows JavaRosa.
     items = list("abcdefgh")
     assert shuffle(items, 1.9) == shuffle(items, 1) and shuffle(items, "1.9") == shuffle(items, 1)
 
