@@ -42,6 +42,8 @@ class Parser:
 
     @staticmethod
     def unexpected(token: Token) -> ExpressionError:
+        if token.kind == "/":  # only instance('x')/root/item paths have steps; division is 'div'
+            return error("unexpected '/': divide with 'div', as in ${a} div 2", token.pos)
         what = "end of expression" if token.kind == "eof" else repr(token.text)
         return error(f"unexpected {what}", token.pos)
 

@@ -174,6 +174,7 @@ def test_instance_lookups(text, expected):
 @pytest.mark.parametrize("text, message", [
     ("instance(${x})/root/item", "in quotes"), ("instance('a')/item", "instance('a')/root/item"),
     ("pulldata(${f}, 'a', 'b', 'c')", "in quotes"), ("/data/a", "unexpected character '/'"),
+    ("${a} / 2", "divide with 'div'"),
 ])
 def test_lookup_syntax_errors(text, message):
     with pytest.raises(ExpressionError, match=re.escape(message)):
