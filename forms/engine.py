@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import zlib
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Iterable
@@ -142,6 +143,7 @@ class Session:
         device_id: str = "",
         username: str = "",
         now: dt.datetime | None = None,
+        seed: int | str | None = None,
     ) -> None:
         self.form = form
         self.lang = lang or form.default_language
@@ -155,6 +157,11 @@ class Session:
         self.type_errors: dict[tuple[str, Instance], str] = {}
         self.evaluations = 0  # expressions evaluated; lets tests prove incrementality
         started = self.now()
+        # randomize() without a seed shuffles by the record's seed, so its order holds while the
+        # record is filled in; pass the record's id as ``seed`` to keep it when a draft is reopened.
+        if isinstance(seed, str):
+            seed = zlib.crc32(seed.encode("utf-8"))
+        self.seed = seed if seed is not None else int(started.timestamp() * 1000)
         for q in form.walk():
             if q.type == "start":
                 self.raw[(q.name, ())] = started
@@ -714,4 +721,23 @@ class _Context:
 
     def today(self) -> dt.date:
         return self.s.now().date()
+
+    def instance(self, name: str) -> list[dict]:
+        return self.s.form.instances.get(name, [])
+
+    def itext(self, ref: str) -> str:
+        """'/data/group/q:label' or 'q:hint' names a question's text; '/data/q/choice:label' a choice's."""
+        path, _, form = ref.partition(":")
+        parts = [p for p in path.split("/") if p]
+        target = self.s.form.questions.get(parts[-1]) if parts else None
+        if target is not None:
+            return target.hint(self.s.lang) if form == "hint" else target.label(self.s.lang)
+        owner = self.s.form.questions.get(parts[-2]) if len(parts) > 1 else None
+        for choice in owner.choices if owner is not None else ():
+            if choice.name == parts[-1]:
+                return choice.label(self.s.lang)
+        return ""
+
+    def record_seed(self) -> int:
+        return self.s.seed
 

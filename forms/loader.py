@@ -16,16 +16,9 @@ from pathlib import Path
 
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
-from .model import FIELD_REFERENCE, SELECT_TYPES, SUPPORTED_TYPES, Choice, Form, Question
+from .model import FIELD_REFERENCE, Choice, Form, Question
+from .types import ALIASES, OR_OTHER, SELECT_ALIASES, UNSUPPORTED
 
-_TYPE_ALIASES = {
-    "begin group": "begin_group", "end group": "end_group",
-    "begin repeat": "begin_repeat", "end repeat": "end_repeat",
-    "string": "text", "int": "integer", "datetime": "datetime", "select one": "select_one",
-    "select multiple": "select_multiple", "select all that apply": "select_multiple",
-    "select one from file": "select_one_from_file", "select multiple from file": "select_multiple_from_file",
-    "trigger": "acknowledge", "imei": "deviceid", "begin_group": "begin_group",
-}
 _COLUMN_ALIASES = {
     "relevance": "relevant", "calculate": "calculation", "choice filter": "choice_filter",
     "read only": "read_only", "readonly": "read_only", "constraint message": "constraint_message",
@@ -42,7 +35,7 @@ SURVEY_COLUMNS = {
 }
 TRANSLATED = {"label", "hint", "constraint_message", "required_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
-SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name"}
+SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_name", "allow_choice_duplicates"}
 # form_title::<language> reads like label::<language>; form_title_translation::<language> is the
 # same thing under a name other XLSForm tools ignore (they accept one untranslated title only).
 TITLE_COLUMNS = {"form_title", "form_title_translation"}
@@ -73,6 +66,8 @@ class _Builder:
         self.issues: list[Issue] = []
         self.warnings: list[Issue] = []
         self.languages: list[str] = []
+        self.external: dict[str, list[Choice]] = {}  # the external_choices sheet
+        self.declared: dict[str, int] = {}  # csv-external attachments: name -> row
 
     def issue(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(Issue(sheet, row, column, message))
@@ -88,7 +83,7 @@ class _Builder:
             if value is None or header is None:
                 continue
             base, lang = _split_header(str(header))
-            if base in TRANSLATED or (sheet == "choices" and base == "label"):
+            if base in TRANSLATED or (sheet in ("choices", "external_choices") and base == "label"):
                 key = lang or "default"
                 if lang and lang not in self.languages:
                     self.languages.append(lang)
@@ -122,22 +117,24 @@ class _Builder:
         return self.expr(text, sheet, row, column)
 
     # -- sheets --------------------------------------------------------------------
-    def choices(self, rows: list[dict]) -> dict[str, list[Choice]]:
+    def choices(self, rows: list[dict], sheet: str = "choices",
+                allow_duplicates: bool = False) -> dict[str, list[Choice]]:
         lists: dict[str, list[Choice]] = {}
         seen: set[tuple[str, str]] = set()
         for i, raw in enumerate(rows, start=2):
-            row = self.read_row("choices", raw)
+            row = self.read_row(sheet, raw)
             if not row:
                 continue
             list_name, name = row.get("list_name"), row.get("name")
             if not list_name:
-                self.issue("choices", i, "list_name", "the choice has no list_name")
+                self.issue(sheet, i, "list_name", "the choice has no list_name")
                 continue
             if name is None or name == "":
-                self.issue("choices", i, "name", f"a choice in list '{list_name}' has no name")
+                self.issue(sheet, i, "name", f"a choice in list '{list_name}' has no name")
                 continue
-            if (list_name, name) in seen:
-                self.issue("choices", i, "name", f"choice '{name}' appears twice in list '{list_name}'")
+            if (list_name, name) in seen and not allow_duplicates:
+                self.issue(sheet, i, "name", f"choice '{name}' appears twice in list '{list_name}'; if that is "
+                                             "meant, set allow_choice_duplicates to yes on the settings sheet")
                 continue
             seen.add((list_name, name))
             extra = {k: v for k, v in row.items() if k not in {"list_name", "name", "label"} and isinstance(v, str)}
@@ -150,6 +147,26 @@ class _Builder:
         if file_name not in self.media:
             raise FileNotFoundError(file_name)
         return io.StringIO(self.media[file_name].decode("utf-8-sig"), newline="")
+
+    def attachment_rows(self, name: str, row: int | None, column: str) -> list[dict]:
+        """The rows of NAME.csv beside the form, for instance('NAME') and pulldata('NAME', ...)."""
+        file_name = f"{name}.csv"
+        if not _NAME.match(name):
+            self.issue("survey", row, column, f"'{name}' is not a plain attachment name")
+            return []
+        try:
+            with self._open_media(file_name) as fh:
+                rows = [{k: v or "" for k, v in rec.items() if k} for rec in csv.DictReader(fh)]
+        except FileNotFoundError:
+            self.issue("survey", row, column, f"instance('{name}') reads {file_name}, which is missing; "
+                                              "put it beside the form")
+            return []
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            self.issue("survey", row, column, f"the attachment {file_name} cannot be read ({type(exc).__name__})")
+            return []
+        if file_name not in self.media_used:
+            self.media_used.append(file_name)
+        return rows
 
     def file_choices(self, file_name: str, params: dict, row: int) -> list[Choice]:
         value_col, label_col = params.get("value", "name"), params.get("label", "label")
@@ -183,110 +200,166 @@ class _Builder:
             row = self.read_row("survey", raw)
             if not row:
                 continue
-            for column in row:
-                if column not in SURVEY_COLUMNS and not column.startswith("$") and not column.startswith("_"):
-                    self.warn("survey", i, column, f"column '{column}' is not supported and is ignored")
-            raw_type = row.get("type", "")
-            if not raw_type:
-                self.issue("survey", i, "type", "the row has no type")
+            self.check_columns(row, i)
+            typed = self.row_type(row, i)
+            if typed is None:
                 continue
-            kind, list_name, or_other = self.parse_type(raw_type, i)
-            if kind is None:
-                continue
+            kind, list_name, or_other = typed
             if kind in ("end_group", "end_repeat"):
-                want = "group" if kind == "end_group" else "repeat"
-                if len(stack) == 1 or stack[-1].type != want:
-                    self.issue("survey", i, "type", f"'{raw_type}' does not close an open {want}")
-                else:
-                    stack.pop()
+                self.close_group(stack, kind, row["type"], i)
                 continue
-            name = row.get("name", "")
-            if not name:
-                self.issue("survey", i, "name", f"a '{raw_type}' row needs a name")
+            name = self.row_name(row, kind, i)
+            if name is None:
                 continue
-            if not _NAME.match(name):
-                self.issue("survey", i, "name", f"'{name}' is not a valid name: start with a letter or '_', then letters, digits, '_', '-' or '.'")
-                continue
-            q = Question(name=name, type={"begin_group": "group", "begin_repeat": "repeat"}.get(kind, kind), row=i)
-            q.labels = row.get("label", {})
-            q.hints = row.get("hint", {})
-            q.required = self.flag(row.get("required"), "survey", i, "required")
-            q.required_message = row.get("required_message", {})
-            q.relevant = self.expr(row.get("relevant"), "survey", i, "relevant")
-            q.constraint = self.expr(row.get("constraint"), "survey", i, "constraint")
-            q.constraint_message = row.get("constraint_message", {})
-            q.calculation = self.expr(row.get("calculation"), "survey", i, "calculation")
-            q.default = row.get("default")
-            q.read_only = self.flag(row.get("read_only"), "survey", i, "read_only")
-            q.choice_filter = self.expr(row.get("choice_filter"), "survey", i, "choice_filter")
-            q.appearance = row.get("appearance")
-            q.parameters = self.parameters(row.get("parameters"), i)
-            q.hxl = row.get("hxl")
-            if q.hxl and not _HXL.match(q.hxl):
-                self.issue("survey", i, "hxl", f"'{q.hxl}' is not an HXL hashtag; write it like #affected+children")
+            q = self.question(row, kind, name, i)
             q.or_other = or_other
-            if q.type == "repeat":
-                count = row.get("repeat_count")
-                q.repeat_count = self.expr(count, "survey", i, "repeat_count")
-            elif row.get("repeat_count"):
-                self.issue("survey", i, "repeat_count", "repeat_count only applies to begin_repeat rows")
-            if q.type == "calculate" and q.calculation is None and "calculation" not in row:
-                self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
-            if q.type in ("select_one", "select_multiple"):
-                q.list_name = list_name
-                if list_name not in lists:
-                    self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
-                q.choices = list(lists.get(list_name, []))
-                if or_other and not any(c.name == "other" for c in q.choices):
-                    q.choices.append(Choice("other", self.translated("Other", "Інше")))
-            elif q.type in ("select_one_from_file", "select_multiple_from_file"):
-                q.list_name = list_name
-                q.choices = self.file_choices(list_name, q.parameters, i)
-            if q.type == "range":
-                self.check_range(q, i)
-            q.parent = stack[-1]
-            q.path = f"{stack[-1].path}/{name}".lstrip("/")
-            stack[-1].children.append(q)
-            if q.is_group:
-                stack.append(q)
-            if or_other:
-                other = Question(name=f"{name}_other", type="text", row=i, labels=self.translated("Specify other.", "Уточніть інше."))
-                other.relevant = xpath.parse(f"selected(${{{name}}}, 'other')")
-                other.parent, other.path = stack[-1], f"{stack[-1].path}/{name}_other".lstrip("/")
-                stack[-1].children.append(other)
+            self.attach_choices(q, list_name, lists, i)
+            self.place(q, stack, i)
         for open_group in stack[1:]:
             self.issue("survey", open_group.row, "type", f"{open_group.type} '{open_group.name}' is never closed")
         return root
 
+    def check_columns(self, row: dict, i: int) -> None:
+        for column in row:
+            if column not in SURVEY_COLUMNS and not column.startswith("$") and not column.startswith("_"):
+                self.warn("survey", i, column, f"column '{column}' is not supported and is ignored")
+
+    def row_type(self, row: dict, i: int) -> tuple[str, str | None, bool] | None:
+        """The row's (type, list name, or_other), or None for a row that makes no question:
+        a comment, a declaration, or a row already reported."""
+        raw_type = row.get("type", "")
+        if not raw_type:
+            if row.get("name") or row.get("label"):
+                self.issue("survey", i, "type", "the row has no type")
+            return None  # otherwise a row that carries only comments, as the reference converter allows
+        kind, list_name, or_other = self.parse_type(raw_type, i)
+        if kind == "unsupported":
+            what = f"question '{row['name']}'" if row.get("name") else "this row"
+            self.issue("survey", i, "type", f"{what} of type '{raw_type}' cannot run in Fieldbook: "
+                                            f"{UNSUPPORTED[list_name]}")
+        elif kind == "csv-external":
+            if not row.get("name"):
+                self.issue("survey", i, "name", "a csv-external row needs the attachment's name (without .csv)")
+            else:
+                self.declared.setdefault(row["name"], i)
+        elif kind == "audit":
+            self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
+        elif kind is not None:
+            return kind, list_name, or_other
+        return None
+
+    def close_group(self, stack: list[Question], kind: str, raw_type: str, i: int) -> None:
+        want = "group" if kind == "end_group" else "repeat"
+        if len(stack) == 1 or stack[-1].type != want:
+            self.issue("survey", i, "type", f"'{raw_type}' does not close an open {want}")
+        else:
+            stack.pop()
+
+    def row_name(self, row: dict, kind: str, i: int) -> str | None:
+        name = row.get("name", "")
+        if not name and kind == "note":
+            return f"_note_row{i}"  # a note needs no name: it stores nothing, and nothing can refer to it
+        if not name:
+            self.issue("survey", i, "name", f"a '{row['type']}' row needs a name")
+            return None
+        if not _NAME.match(name):
+            self.issue("survey", i, "name", f"'{name}' is not a valid name: start with a letter or '_', then letters, digits, '_', '-' or '.'")
+            return None
+        return name
+
+    def question(self, row: dict, kind: str, name: str, i: int) -> Question:
+        q = Question(name=name, type={"begin_group": "group", "begin_repeat": "repeat"}.get(kind, kind), row=i)
+        q.labels = row.get("label", {})
+        q.hints = row.get("hint", {})
+        q.required = self.flag(row.get("required"), "survey", i, "required")
+        q.required_message = row.get("required_message", {})
+        q.relevant = self.expr(row.get("relevant"), "survey", i, "relevant")
+        q.constraint = self.expr(row.get("constraint"), "survey", i, "constraint")
+        q.constraint_message = row.get("constraint_message", {})
+        q.calculation = self.expr(row.get("calculation"), "survey", i, "calculation")
+        q.default = row.get("default")
+        q.read_only = self.flag(row.get("read_only"), "survey", i, "read_only")
+        q.choice_filter = self.expr(row.get("choice_filter"), "survey", i, "choice_filter")
+        q.appearance = row.get("appearance")
+        q.parameters = self.parameters(row.get("parameters"), i)
+        q.hxl = row.get("hxl")
+        if q.hxl and not _HXL.match(q.hxl):
+            self.issue("survey", i, "hxl", f"'{q.hxl}' is not an HXL hashtag; write it like #affected+children")
+        if q.type == "repeat":
+            q.repeat_count = self.expr(row.get("repeat_count"), "survey", i, "repeat_count")
+        elif row.get("repeat_count"):
+            self.issue("survey", i, "repeat_count", "repeat_count only applies to begin_repeat rows")
+        if q.type == "calculate" and q.calculation is None and "calculation" not in row:
+            self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
+        if q.type == "range":
+            self.check_range(q, i)
+        return q
+
+    def attach_choices(self, q: Question, list_name: str | None, lists: dict[str, list[Choice]], i: int) -> None:
+        if q.type == "select_one_external":
+            # Choices come from the external_choices sheet; the question then runs as a select_one.
+            q.type, q.list_name = "select_one", list_name
+            if list_name not in self.external:
+                self.issue("survey", i, "type", f"list '{list_name}' is not on the external_choices sheet")
+            q.choices = list(self.external.get(list_name, []))
+        elif q.type in ("select_one", "select_multiple"):
+            q.list_name = list_name
+            if list_name not in lists:
+                self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
+            q.choices = list(lists.get(list_name, []))
+            if q.or_other and not any(c.name == "other" for c in q.choices):
+                q.choices.append(Choice("other", self.translated("Other", "Інше")))
+        elif q.type in ("select_one_from_file", "select_multiple_from_file"):
+            q.list_name = list_name
+            q.choices = self.file_choices(list_name, q.parameters, i)
+
+    def place(self, q: Question, stack: list[Question], i: int) -> None:
+        """Put ``q`` in the open group, and its "specify other" text question after it."""
+        q.parent = stack[-1]
+        q.path = f"{stack[-1].path}/{q.name}".lstrip("/")
+        stack[-1].children.append(q)
+        if q.is_group:
+            stack.append(q)
+        if q.or_other:
+            other = Question(name=f"{q.name}_other", type="text", row=i, labels=self.translated("Specify other.", "Уточніть інше."))
+            other.relevant = xpath.parse(f"selected(${{{q.name}}}, 'other')")
+            other.parent, other.path = stack[-1], f"{stack[-1].path}/{q.name}_other".lstrip("/")
+            stack[-1].children.append(other)
+
     def parse_type(self, raw: str, row: int) -> tuple[str | None, str | None, bool]:
+        """(type, list name, or_other); (None, ...) after reporting a type that is not valid.
+
+        A type Fieldbook knows but cannot run comes back as ("unsupported", spelling, False),
+        so that the caller can name the question too.
+        """
         text = re.sub(r"\s+", " ", raw.strip())
         lowered = text.lower()
-        if lowered in _TYPE_ALIASES:
-            return _TYPE_ALIASES[lowered], None, False
-        for phrase, canonical in sorted(_TYPE_ALIASES.items(), key=lambda kv: -len(kv[0])):
-            if lowered.startswith(phrase + " ") and canonical in SELECT_TYPES:
-                lowered = canonical + lowered[len(phrase):]
-                text = canonical + text[len(phrase):]
+        if lowered in ALIASES:
+            return ALIASES[lowered], None, False
+        head = lowered.split(" ")[0]
+        for spelling in (lowered, " ".join(lowered.split(" ")[:2]), head):
+            if UNSUPPORTED.get(spelling):
+                return "unsupported", spelling, False
+        phrase = next((p for p in sorted(SELECT_ALIASES, key=len, reverse=True) if lowered.startswith(p + " ")), None)
+        if phrase is None:
+            if lowered in SELECT_ALIASES:
+                self.issue("survey", row, "type", f"'{raw}' needs a list name (e.g. '{SELECT_ALIASES[lowered]} yes_no')")
+            else:
+                self.issue("survey", row, "type", f"question type '{raw}' is not supported")
+            return None, None, False
+        kind, rest = SELECT_ALIASES[phrase], text[len(phrase) + 1:]
+        or_other = False
+        for suffix in OR_OTHER:
+            if rest.lower() == suffix or rest.lower().endswith(" " + suffix):
+                rest, or_other = rest[:-len(suffix)].rstrip(), True
                 break
-        parts = text.split(" ")
-        kind = parts[0].lower()
-        if kind in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
-            if len(parts) < 2:
-                self.issue("survey", row, "type", f"'{raw}' needs a list name (e.g. '{kind} yes_no')")
-                return None, None, False
-            or_other = len(parts) == 3 and parts[2].lower() == "or_other"
-            if len(parts) > 3 or (len(parts) == 3 and not or_other):
-                self.issue("survey", row, "type", f"'{raw}' is not a valid select type")
-                return None, None, False
-            if or_other and kind.endswith("_from_file"):
-                self.issue("survey", row, "type", "or_other is not supported with choices from a file")
-            return kind, parts[1], or_other
-        if len(parts) == 1 and kind in ("begin_group", "end_group", "begin_repeat", "end_repeat"):
-            return kind, None, False
-        if len(parts) == 1 and kind in SUPPORTED_TYPES and kind not in ("group", "repeat"):
-            return kind, None, False
-        self.issue("survey", row, "type", f"question type '{raw}' is not supported")
-        return None, None, False
+        if not rest or " " in rest:
+            self.issue("survey", row, "type", f"'{raw}' is not a valid select type: write '{kind} list_name', "
+                                              "optionally followed by 'or_other'")
+            return None, None, False
+        if or_other and kind not in ("select_one", "select_multiple"):
+            self.issue("survey", row, "type", f"or_other is not supported with {kind}")
+        return kind, rest, or_other
 
     def parameters(self, text: str | None, row: int) -> dict[str, str]:
         if not text:
@@ -378,6 +451,25 @@ def _check_references(b: _Builder, form: Form) -> None:
             b.issue("settings", 2, "instance_name", f"${{{ref}}} refers to a question that does not exist")
 
 
+def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
+    return [{**c.columns, "name": c.name, "label": c.label(lang)} for c in choices]
+
+
+def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[str, list[dict]]:
+    """Every choice list, and every CSV attachment that an expression or a csv-external row names."""
+    found = {name: _choice_rows(choices, form.default_language) for name, choices in {**b.external, **lists}.items()}
+    wanted = dict(b.declared)
+    for q in form.walk():
+        for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only"):
+            expr = getattr(q, column)
+            for name in sorted(expr.instances) if expr is not None else ():
+                wanted.setdefault(name, q.row)
+    for name, row in wanted.items():
+        if name not in found:
+            found[name] = b.attachment_rows(name, row, "type" if name in b.declared else "calculation")
+    return found
+
+
 def _index(b: _Builder, root: Question) -> dict[str, Question]:
     by_name: dict[str, Question] = {}
     for q in root.walk():
@@ -406,6 +498,13 @@ def _pyxform_pass(b: _Builder, definition) -> None:
         b.issue(sheet, row, col.group(1) if col else None, message.strip())
 
 
+def _allows_choice_duplicates(settings) -> bool:
+    for header, value in (list(settings or []) or [{}])[0].items():
+        if header is not None and _split_header(str(header))[0] == "allow_choice_duplicates":
+            return str(value).strip().lower() in _YES
+    return False
+
+
 def load_form(path: str | Path) -> Form:
     """Read and validate an XLSForm. Raises MalformedForm listing every problem found.
     CSV choice files (``select_one_from_file``) are read from beside it."""
@@ -432,7 +531,11 @@ def _load(source: str | bytes, b: _Builder) -> Form:
         raise UnreadableForm(f"{path} cannot be read as an XLSForm ({type(exc).__name__}); save it as .xlsx and try again.") from None
     if not definition.survey:
         raise MalformedForm(str(path), [Issue("survey", None, None, "the workbook has no 'survey' sheet, or it is empty")])
-    lists = b.choices(list(definition.choices or []))
+    allow_duplicates = _allows_choice_duplicates(definition.settings)
+    lists = b.choices(list(definition.choices or []), allow_duplicates=allow_duplicates)
+    # External choices are cascades filtered by choice_filter: the same name under two parents (a
+    # town in two districts) is normal there, and the reference converter does not refuse it.
+    b.external = b.choices(list(definition.external_choices or []), "external_choices", True)
     root = b.survey(list(definition.survey), lists)
     settings, titles = b.settings(list(definition.settings or []))
     form = Form(
@@ -450,6 +553,7 @@ def _load(source: str | bytes, b: _Builder) -> Form:
     if form.default_language and b.languages and form.default_language not in b.languages:
         b.issue("settings", 2, "default_language", f"default language '{form.default_language}' has no label column; languages: {', '.join(b.languages)}")
     form.questions = _index(b, root)
+    form.instances = _instances(b, form, lists)
     _check_references(b, form)
     if not b.issues:
         _pyxform_pass(b, definition)

@@ -14,7 +14,9 @@ INPUT_TYPES = {
     "range", "barcode",
 }
 COMPUTED_TYPES = {"calculate", "hidden"}
-METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
+METADATA_TYPES = {
+    "start", "end", "today", "deviceid", "username", "email", "phonenumber", "subscriberid", "simserial",
+}
 STRUCTURE_TYPES = {"group", "repeat"}
 DISPLAY_TYPES = {"note"}
 SUPPORTED_TYPES = INPUT_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES | DISPLAY_TYPES
@@ -106,6 +108,9 @@ class Form:
     questions: dict[str, Question] = field(default_factory=dict)  # by name; names are unique
     warnings: list = field(default_factory=list)  # Issues that do not stop the form
     media: list = field(default_factory=list)     # CSV choice files the form reads, by file name
+    # Secondary instances for instance('x')/root/item and pulldata('x', ...): every choice list,
+    # and every CSV attachment the expressions name, as rows of {column: text}.
+    instances: dict[str, list[dict]] = field(default_factory=dict)
 
     def question(self, name: str) -> Question:
         return self.questions[name]
