@@ -231,7 +231,7 @@ def render_all(out: Path) -> list[Path]:
             w.sync_screen.on_progress("applying", 1600, 4000)
             shots.append(_grab(w, out, "sync-usb-progress", lang))
             w.sync_screen._stop()
-            w.sync_screen.on_exported(12)
+            w.sync_screen.on_exported([(Path("/media/usb/laptop-07.fbb"), 12)])
             w.ctx.sync_state.emit(SyncState("offline", "The server does not answer.", time.time() - 7200, 12))
             shots.append(_grab(w, out, "sync-usb-conflicts", lang))
             w.ctx.sync_state.emit(SyncState("syncing", "", time.time() - 7200, 12))
