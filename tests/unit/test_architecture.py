@@ -4,6 +4,7 @@ gui -> (sync, forms, storage, exporting); sync -> storage; sync/server -> sync b
 the server's ``publish-form`` command (sync/server/cli.py) alone in sync/ uses forms/, to check a
 form before it reaches the laptops;
 forms imports nothing of ours; storage imports nothing of sync/, forms/, exporting/ or gui/.
+distributions -> (forms, storage), and nothing but gui/ above it.
 exporting -> (forms, storage, resources) is the one place outside gui/ where storage and forms
 meet (the ``export`` command); nothing below it imports it.
 Only gui/ (and its tests) may import Qt.
@@ -86,6 +87,12 @@ def test_sync_never_imports_gui_and_server_never_imports_storage():
 def test_only_the_publish_command_in_sync_uses_the_form_engine():
     files = [p for p in python_files("sync") if p != ROOT / "sync" / "server" / "cli.py"]
     assert offenders(files, {"forms"}) == []
+
+
+def test_distributions_sits_above_forms_and_storage_only():
+    assert offenders(python_files("distributions"), {"sync", "gui", "exporting", "main"}) == []
+    assert offenders(python_files("storage"), {"distributions"}) == []
+    assert offenders(python_files("forms"), {"distributions"}) == []
 
 
 def test_the_walker_sees_imports(tmp_path):

@@ -1,0 +1,18 @@
+"""Typed errors of the household registry.
+
+Every message is safe to show and to log: it may name a row, a column, a field or a
+path, never a value a person typed (a name, a phone, a document number).
+"""
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base class. ``str(error)`` is a complete, human sentence."""
+
+
+class InvalidCardCode(RegistryError):
+    """A card code is malformed or its check character is wrong."""
+
+
+class ImportFailed(RegistryError):
+    """A registration list cannot be read at all (encoding, missing columns, bad mapping)."""

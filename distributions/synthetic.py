@@ -1,0 +1,566 @@
+"""Synthetic registration lists with ground truth, for tests and bench/registry.py.
+
+Deterministic by seed. Every person is made up. A list holds households in real
+oblasts, raions, hromadas and settlements, heads named with realistic frequencies
+(Мельник, Шевченко, Коваленко, Бондаренко... are common, and a long tail is rare),
+and about ``dup_rate`` of households registered again with labelled variations:
+
+  script, old_translit, polish_translit, russian_form, russian_latin, order, no_patronymic, initials,
+  keyboard_typo, i_y_typo, e_ye_typo, dropped_letter, lookalike, apostrophe, case_spaces,
+  date_format, date_swap, date_placeholder, date_typo, no_dob, phone_format, changed_sim, no_phone,
+  doc_format, doc_lookalike, doc_missing, new_document, moved, two_phones
+
+It also plants the people a matcher must not pair, labelled by kind: twins, siblings,
+parent_child, namesakes, neighbours. And it does what real lists do besides: teams
+write dates each their own way (one exports month first, one spreadsheet turns them
+into serial numbers), an office phone or a placeholder stands in for many people,
+names come in capitals, with extra spaces or a comma after the surname, and a family
+shares one phone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from translitua import translit
+
+from . import names as NM
+from .normalise import make_rnokpp
+
+TOP_SURNAMES = (
+    "Мельник", "Шевченко", "Коваленко", "Бондаренко", "Бойко", "Ткаченко", "Кравченко", "Ковальчук",
+    "Коваль", "Олійник", "Шевчук", "Поліщук", "Ткачук", "Бондар", "Марченко", "Руденко", "Савченко",
+    "Лисенко", "Мороз", "Петренко", "Клименко", "Павленко", "Кравчук", "Кузьменко", "Кушнір",
+    "Левченко", "Харченко", "Сидоренко", "Гаврилюк", "Карпенко", "Романенко", "Литвиненко", "Пономаренко",
+    "Мазур", "Приходько", "Савчук", "Василенко", "Дем'яненко", "Григор'єв", "Мар'янчук", "Гончаренко", "Шевцов", "Іваненко",
+    "Тарасенко", "Мартинюк", "Левчук", "Лук'яненко", "Юрченко", "Нестеренко", "Мельничук", "Зінченко",
+    "Герасименко",
+)
+_ROOTS = (
+    "Андрі", "Гнат", "Дан", "Дорош", "Гордій", "Кирил", "Мирон", "Охрім", "Панас", "Сидор", "Тимош", "Федор",
+    "Хом", "Яцен", "Гриц", "Лук", "Мус", "Остап", "Прокоп", "Стец", "Юхим", "Бабі", "Гайдай", "Довган",
+    "Жук", "Заїч", "Зозул", "Кизим", "Кулик", "Лозов", "Мирош", "Нагорн", "Оліфір", "Пилип", "Рибал",
+    "Семен", "Солов'й", "Дем'ян", "Лук'ян", "П'ятак", "В'ятр", "Тесл", "Устим", "Фесен", "Цимбал", "Чорновол", "Шаповал", "Щерб", "Ярем", "Гуц",
+    "Вакул", "Грищ", "Дзюб", "Єрем", "Кобз", "Лесик", "Мацк", "Наум", "Оверк", "Пасічн", "Рудн", "Сав",
+    "Бурлак", "Величк", "Гулй", "Демч", "Ємел", "Забол", "Ігнат", "Карп", "Лагод", "Мамай", "Нечипор",
+)
+_SUFFIXES = ("енко", "ук", "юк", "чук", "ишин", "ів", "ак", "ко", "ський", "ович", "ей", "ан")
+
+GEOGRAPHY = {
+    "Київська": {"Бучанський": {"Бучанська": ["Буча", "Ворзель"], "Ірпінська": ["Ірпінь", "Гостомель"]},
+                 "Броварський": {"Броварська": ["Бровари", "Княжичі"]}},
+    "Харківська": {"Харківський": {"Харківська": ["Харків"], "Мереф'янська": ["Мерефа"]},
+                   "Ізюмський": {"Ізюмська": ["Ізюм"], "Балаклійська": ["Балаклія", "Савинці"]}},
+    "Дніпропетровська": {"Дніпровський": {"Дніпровська": ["Дніпро"]},
+                         "Павлоградський": {"Павлоградська": ["Павлоград"]}},
+    "Запорізька": {"Запорізький": {"Запорізька": ["Запоріжжя"], "Вільнянська": ["Вільнянськ"]}},
+    "Миколаївська": {"Миколаївський": {"Миколаївська": ["Миколаїв"]},
+                     "Баштанський": {"Баштанська": ["Баштанка"]}},
+    "Херсонська": {"Херсонський": {"Херсонська": ["Херсон"], "Білозерська": ["Білозерка"]}},
+    "Чернігівська": {"Чернігівський": {"Чернігівська": ["Чернігів"]},
+                     "Ніжинський": {"Ніжинська": ["Ніжин"]}},
+    "Сумська": {"Сумський": {"Сумська": ["Суми"]}, "Охтирський": {"Охтирська": ["Охтирка"]}},
+    "Донецька": {"Краматорський": {"Краматорська": ["Краматорськ"], "Слов'янська": ["Слов'янськ"]}},
+    "Одеська": {"Одеський": {"Одеська": ["Одеса"]}, "Ізмаїльський": {"Ізмаїльська": ["Ізмаїл"]}},
+}
+# Given names the matcher's table does not know: real lists have hundreds of rare names,
+# and a matcher tuned only on its own table would look better than it is.
+RARE_MALE = ("Святозар", "Любомир", "Богуслав", "Ізяслав", "Орест", "Нестор", "Лука", "Марко", "Тимур",
+             "Северин", "Добромир", "Зорян", "Устим", "Охрім", "Мирон", "Захар", "Платон", "Еміль")
+RARE_FEMALE = ("Зоряна", "Богдана", "Ореста", "Соломія", "Злата", "Мілана", "Емілія", "Адріана", "Веселина",
+               "Устина", "Еліна", "Кіра", "Ельвіра", "Олеся", "Леся", "Стефанія", "Ростислава", "Маргарита")
+_PLACES = [(o, r, h, s) for o, rs in GEOGRAPHY.items() for r, hs in rs.items() for h, ss in hs.items() for s in ss]
+_OPERATORS = ("50", "66", "95", "99", "67", "68", "96", "97", "98", "63", "73", "93")
+# ЙЦУКЕН neighbours, for keyboard typing errors.
+_ROWS = ("йцукенгшщзхї", "фівапролджє", "ячсмитьбю")
+_NEIGHBOURS = {}
+for _row in _ROWS:
+    for _i, _c in enumerate(_row):
+        _NEIGHBOURS[_c] = (_row[_i - 1] if _i else "") + (_row[_i + 1] if _i + 1 < len(_row) else "")
+_LOOKALIKE = {"а": "a", "е": "e", "і": "i", "о": "o", "с": "c", "р": "p", "х": "x", "у": "y", "к": "k"}
+_RU_SPELLING = str.maketrans({"и": "ы", "і": "и", "є": "е", "ї": "и", "'": "", "’": ""})
+_RU_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y",
+    "ь": "", "э": "e", "ю": "yu", "я": "ya",
+}
+
+VARIATIONS = (
+    "script", "old_translit", "polish_translit", "russian_form", "russian_latin", "order", "no_patronymic", "initials",
+    "keyboard_typo", "i_y_typo", "e_ye_typo", "dropped_letter", "lookalike", "apostrophe", "case_spaces",
+    "date_format", "date_swap", "date_placeholder", "date_typo", "no_dob", "phone_format", "changed_sim", "no_phone",
+    "doc_format", "doc_lookalike", "doc_missing", "new_document", "moved", "two_phones",
+)
+NEGATIVES = ("twins", "siblings", "parent_child", "namesakes", "neighbours")
+
+
+@dataclass
+class Person:
+    surname: str
+    given: str
+    given_ru: str
+    female: bool
+    father: str  # father's Ukrainian given name
+    father_ru: str
+    dob: dt.date
+    dob_unknown_day: bool
+    phone: str | None
+    passport: str | None
+    id_card: str | None
+    tax: str | None
+    place: tuple
+
+    def patronymic(self) -> str:
+        return NM.patronymic_uk(self.father, self.female)
+
+    def patronymic_ru(self) -> str:
+        return NM.patronymic_ru(self.father_ru, self.female)
+
+
+@dataclass
+class Dataset:
+    rows: list[dict]
+    duplicates: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    negatives: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+class Generator:
+    def __init__(self, seed: int) -> None:
+        self.r = random.Random(seed)
+        r = self.r
+        tail = sorted({root + suf for root in _ROOTS for suf in _SUFFIXES})
+        # Zipf-like weights: the top names are common, the tail is long and thin.
+        self.surnames = list(TOP_SURNAMES) + tail
+        self.surname_w = [30 / (i + 1) ** 0.5 for i in range(len(TOP_SURNAMES))] + [0.35] * len(tail)
+        self.male = [m for m in NM.MALE]
+        self.female = [f for f in NM.FEMALE]
+        self.serial = 0
+        self.office_phones = [self.new_phone() for _ in range(3)]
+        self.team_formats = {"north": "dots", "south": "iso", "east": "slash", "west": "serial"}
+        r.shuffle(self.surnames[len(TOP_SURNAMES):])
+
+    # -- people ----------------------------------------------------------------------
+    def new_phone(self) -> str:
+        return "+380" + self.r.choice(_OPERATORS) + "".join(self.r.choice("0123456789") for _ in range(7))
+
+    def new_docs(self, dob: dt.date, female: bool) -> tuple[str | None, str | None, str | None]:
+        r = self.r
+        self.serial += 1
+        passport = id_card = tax = None
+        kind = r.random()
+        if kind < (0.55 if dob.year < 1980 else 0.25):
+            passport = r.choice("АВЕКМНОРСТ") + r.choice("АВЕКМНОРСТ") + f"{r.randrange(10**6):06d}"
+        elif kind < 0.85:
+            id_card = f"{r.randrange(10**9):09d}"
+        if r.random() < 0.5:
+            tax = make_rnokpp(dob, self.serial, female)
+        return passport, id_card, tax
+
+    def pick_given(self, female: bool) -> tuple[str, str]:
+        if self.r.random() < 0.08:
+            name = self.r.choice(RARE_FEMALE if female else RARE_MALE)
+            return name, name
+        table = self.female if female else self.male
+        uk, ru, _ = self.r.choices(table, weights=[w for *_, w in table])[0]
+        return uk, ru
+
+    def new_person(self, *, surname=None, female=None, dob=None, father=None, place=None, phone=None) -> Person:
+        r = self.r
+        female = r.random() < 0.6 if female is None else female
+        given, given_ru = self.pick_given(female)
+        if father is None:
+            father = self.pick_given(False)
+        if dob is None:
+            dob = dt.date(1935, 1, 1) + dt.timedelta(days=r.randrange(365 * 70))
+        unknown_day = r.random() < 0.02
+        if unknown_day:
+            dob = dob.replace(month=1, day=1)
+        passport, id_card, tax = self.new_docs(dob, female)
+        if phone is None:
+            phone = None if r.random() < 0.06 else self.new_phone()
+        return Person(surname or r.choices(self.surnames, weights=self.surname_w)[0], given, given_ru, female,
+                      father[0], father[1], dob, unknown_day, phone, passport, id_card, tax,
+                      place or r.choice(_PLACES))
+
+    # -- writing a row ---------------------------------------------------------------
+    def fmt_date(self, d: dt.date, style: str) -> str:
+        if style == "iso":
+            return d.isoformat()
+        if style == "slash":
+            return f"{d.month}/{d.day}/{d.year}"
+        if style == "serial":
+            return str((d - dt.date(1899, 12, 30)).days)
+        return d.strftime("%d.%m.%Y")
+
+    def fmt_phone(self, p: str | None, style: int) -> str:
+        if not p:
+            return ""
+        n = p[4:]
+        return (p, "0" + n, f"0{n[:2]}-{n[2:5]}-{n[5:7]}-{n[7:]}", "380" + n, n,
+                f"+380 {n[:2]} {n[2:5]} {n[5:7]} {n[7:]}")[style]
+
+    def row(self, p: Person, ref: str, team: str, name: str | None = None, **over) -> dict:
+        r = self.r
+        doc_type, doc_number = "", ""
+        if p.passport:
+            doc_type, doc_number = "passport", p.passport
+        elif p.id_card:
+            doc_type, doc_number = "id_card", p.id_card
+        elif p.tax:
+            doc_type, doc_number = "rnokpp", p.tax
+        phone = p.phone
+        if phone and r.random() < 0.02:
+            phone = r.choice(self.office_phones)  # registered with the office's number
+        row = {
+            "reg_id": ref, "ref": ref, "team": team,
+            "head_name": name or f"{p.surname} {p.given} {p.patronymic()}",
+            "dob": self.fmt_date(p.dob, self.team_formats[team]),
+            "phone": self.fmt_phone(phone, r.randrange(6)),
+            "doc_type": doc_type, "doc_number": doc_number,
+            "tax_number": p.tax if p.tax and doc_type != "rnokpp" else "",
+            "oblast": p.place[0], "raion": p.place[1], "hromada": p.place[2], "settlement": p.place[3],
+            "hh_size": str(r.randint(1, 7)),
+        }
+        if r.random() < 0.03:
+            row["head_name"] = row["head_name"].upper()
+        if r.random() < 0.01:
+            row["dob"] = ""  # not asked, or not known
+        row.update(over)
+        return row
+
+
+def _latin_old(text: str, r: random.Random) -> str:
+    """An older passport spelling: the 2010 table, then the habits it replaced."""
+    s = translit(text)
+    for old, new in (("ii ", "iy "), ("yi ", "iy "), ("kh", "h"), ("Kh", "H"), ("ks", "x"), ("Hr", "Gr"),
+                     ("ia", "ya"), ("iu", "yu"), ("Yu", "Iu"), ("zh", "j")):
+        if r.random() < 0.6:
+            s = (s + " ").replace(old, new).rstrip()
+    if s.endswith("ii") and r.random() < 0.7:
+        s = s[:-2] + r.choice(("iy", "y", "ij"))
+    return s
+
+
+_POLISH = {
+    "а": "a", "б": "b", "в": "w", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "je", "ж": "ż", "з": "z",
+    "и": "y", "і": "i", "ї": "ji", "й": "j", "к": "k", "л": "ł", "м": "m", "н": "n", "о": "o", "п": "p",
+    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "ch", "ц": "c", "ч": "cz", "ш": "sz",
+    "щ": "szcz", "ь": "", "ю": "ju", "я": "ja", "'": "",
+}
+
+
+def _polish_latin(text: str) -> str:
+    """The Polish way of writing a Ukrainian name (lists made in Poland)."""
+    out = []
+    for c in text:
+        low = c.lower()
+        t = _POLISH.get(low, c)
+        out.append(t.capitalize() if c != low else t)
+    return "".join(out)
+
+
+def _russian_latin(text: str) -> str:
+    out = []
+    for c in text:
+        low = c.lower()
+        t = _RU_LATIN.get(low, c)
+        out.append(t.capitalize() if c != low else t)
+    return "".join(out)
+
+
+def _typo(word: str, r: random.Random, kind: str) -> str:
+    low = word.lower()
+    idx = [i for i in range(1, len(low))]
+    if kind == "keyboard_typo":
+        idx = [i for i in idx if _NEIGHBOURS.get(low[i])]
+        if not idx:
+            return word
+        i = r.choice(idx)
+        return word[:i] + r.choice(_NEIGHBOURS[low[i]]) + word[i + 1:]
+    if kind == "i_y_typo":
+        idx = [i for i in idx if low[i] in "иі"]
+        if not idx:
+            return word
+        i = r.choice(idx)
+        return word[:i] + ("і" if low[i] == "и" else "и") + word[i + 1:]
+    if kind == "e_ye_typo":
+        idx = [i for i in idx if low[i] in "еє"]
+        if not idx:
+            return word
+        i = r.choice(idx)
+        return word[:i] + ("є" if low[i] == "е" else "е") + word[i + 1:]
+    if kind == "dropped_letter" and len(word) > 4:
+        i = r.randrange(1, len(word) - 1)
+        return word[:i] + word[i + 1:]
+    return word
+
+
+def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str, dict, list[str]]:
+    """The same person registered again with the given variations. Returns the person as
+    then recorded, the name as typed, field overrides, and the variations that applied."""
+    r = g.r
+    q = Person(**p.__dict__)
+    applied = []
+    surname, given, patr = p.surname, p.given, p.patronymic()
+    over: dict = {}
+    for kind in kinds:
+        if kind == "russian_form" or kind == "russian_latin":
+            surname, given, patr = surname.lower().translate(_RU_SPELLING).capitalize(), p.given_ru, p.patronymic_ru()
+        elif kind in ("keyboard_typo", "dropped_letter", "i_y_typo", "e_ye_typo"):
+            if r.random() < 0.5:
+                new = _typo(surname, r, kind)
+                if new == surname:
+                    continue
+                surname = new
+            else:
+                new = _typo(given, r, kind)
+                if new == given:
+                    continue
+                given = new
+        elif kind == "date_swap":
+            if p.dob.day > 12 or p.dob.day == p.dob.month:
+                continue
+            q.dob = p.dob.replace(day=p.dob.month, month=p.dob.day)
+        elif kind == "date_placeholder":
+            if p.dob_unknown_day:
+                continue
+            q.dob = p.dob.replace(day=1, month=1)
+        elif kind == "date_typo":
+            d = p.dob
+            options = []
+            for delta in (1, -1, 10, -10):
+                try:
+                    options.append(d.replace(day=d.day + delta))
+                except ValueError:
+                    pass
+            try:
+                options.append(d.replace(year=d.year + r.choice((1, -1))))
+            except ValueError:  # 29 February
+                pass
+            q.dob = r.choice(options)
+        elif kind == "no_dob":
+            over["dob"] = ""
+        elif kind == "changed_sim":
+            q.phone = g.new_phone()
+        elif kind == "no_phone":
+            if not p.phone:
+                continue
+            q.phone = None
+        elif kind == "doc_missing":
+            if not (p.passport or p.id_card or p.tax):
+                continue
+            q.passport = q.id_card = q.tax = None
+        elif kind == "new_document":
+            if not p.passport:
+                continue
+            q.passport, q.id_card = None, f"{r.randrange(10**9):09d}"
+        elif kind == "moved":
+            q.place = r.choice(_PLACES)
+        elif kind in ("date_format", "phone_format", "doc_format", "doc_lookalike", "apostrophe") or kind in (
+                "script", "old_translit", "order", "no_patronymic", "initials", "lookalike", "case_spaces"):
+            pass
+        applied.append(kind)
+    latin = [k for k in ("russian_latin", "polish_translit", "script", "old_translit") if k in applied]
+    for k in latin[1:]:  # one Latin spelling is written; the label says which
+        applied.remove(k)
+    if "apostrophe" in applied and "'" not in surname + given:
+        applied.remove("apostrophe")
+    parts = [surname, given, patr]
+    if "no_patronymic" in applied:
+        parts = [surname, given]
+    if "order" in applied:
+        parts = [given, patr, surname] if len(parts) == 3 else [given, surname]
+    if "initials" in applied:
+        parts = [surname, given[0] + "."] + ([patr[0] + "."] if "no_patronymic" not in applied else [])
+    text = " ".join(parts)
+    if "russian_latin" in applied:
+        text = _russian_latin(text)
+    elif "polish_translit" in applied:
+        text = _polish_latin(text)
+    elif "script" in applied:
+        text = translit(text)
+    elif "old_translit" in applied:
+        text = _latin_old(text, r)
+    if "lookalike" in applied:
+        chars = list(text)
+        spots = [i for i, c in enumerate(chars) if c in _LOOKALIKE]
+        for i in r.sample(spots, min(len(spots), r.randint(1, 3))):
+            chars[i] = _LOOKALIKE[chars[i]]
+        text = "".join(chars)
+    if "apostrophe" in applied:
+        text = text.replace("'", r.choice("’ʼ`"))
+    if "case_spaces" in applied:
+        words_ = text.split()
+        text = r.choice((text.upper(), "  ".join(words_) + " ", words_[0] + ", " + " ".join(words_[1:])))
+    if "date_format" in applied and "no_dob" not in applied:
+        over["dob"] = g.fmt_date(q.dob, r.choice(("iso", "dots", "slash", "serial", "short")))
+        if over["dob"] and "." in over["dob"] and r.random() < 0.5:
+            over["dob"] = q.dob.strftime("%d.%m.%y")
+    return q, text, over, applied
+
+
+def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Dataset:
+    """A registration list of about ``households`` rows (originals, their re-registrations
+    and the planted hard negatives), with the ground truth."""
+    g = Generator(seed)
+    r = g.r
+    rows: list[dict] = []
+    data = Dataset(rows)
+    teams = list(g.team_formats)
+    n_dups = int(households * dup_rate)
+    n_negative = int(households * 0.08)
+    n_base = households - n_dups - n_negative
+    people: list[tuple[Person, str]] = []
+    for i in range(n_base):
+        p = g.new_person()
+        ref = f"R{len(rows) + 1:07d}"
+        rows.append(g.row(p, ref, r.choice(teams)))
+        people.append((p, ref))
+    # Hard negatives: relatives and namesakes of registered people.
+    for i in range(n_negative):
+        p, ref = r.choice(people)
+        kind = NEGATIVES[i % len(NEGATIVES)]
+        same_phone = p.phone if r.random() < 0.5 else None
+        if kind == "twins":
+            q = g.new_person(surname=p.surname, dob=p.dob, father=(p.father, p.father_ru), place=p.place,
+                             phone=same_phone)
+            if q.given == p.given and q.female == p.female:
+                continue
+        elif kind == "siblings":
+            dob = p.dob + dt.timedelta(days=r.choice((-1, 1)) * r.randint(300, 365 * 15))
+            q = g.new_person(surname=p.surname, dob=dob, father=(p.father, p.father_ru), place=p.place,
+                             phone=same_phone)
+            if q.given == p.given and q.female == p.female:
+                continue
+        elif kind == "parent_child":
+            years = r.randint(18, 40)
+            try:
+                dob = p.dob.replace(year=p.dob.year + years) if p.dob.year + years < 2007 else \
+                    p.dob.replace(year=p.dob.year - years)
+            except ValueError:
+                dob = p.dob + dt.timedelta(days=365 * years)
+            older = dob < p.dob
+            if older:  # a parent: the head's father or mother
+                q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone,
+                                 female=r.random() < 0.5)
+                if not q.female:
+                    q.given, q.given_ru = p.father, p.father_ru
+            else:  # an adult child; a son is often named after his father
+                female = r.random() < 0.5
+                q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone, female=female,
+                                 father=(p.given, p.given_ru) if not p.female else None)
+                if not p.female and not female and r.random() < 0.4:
+                    q.given, q.given_ru = p.given, p.given_ru
+        elif kind == "namesakes":
+            q = g.new_person(surname=p.surname, female=p.female)
+            q.given, q.given_ru = p.given, p.given_ru
+            if r.random() < 0.3:
+                q.father, q.father_ru = p.father, p.father_ru
+            if r.random() < 0.3:
+                q.dob = q.dob.replace(year=p.dob.year) if not (q.dob.month == 2 and q.dob.day == 29) else q.dob
+        else:  # neighbours: same surname, same settlement, not family
+            q = g.new_person(surname=p.surname, place=p.place)
+        qref = f"R{len(rows) + 1:07d}"
+        rows.append(g.row(q, qref, r.choice(teams)))
+        data.negatives[_pair(ref, qref)] = kind
+        people.append((q, qref))
+    # Re-registrations with variations; a few people register three times.
+    originals = r.sample(people[:n_base], min(n_dups, n_base))
+    made = 0
+    groups: dict[str, list[tuple[str, tuple]]] = {}
+    with_apostrophe = [pr for pr in people[:n_base] if "'" in pr[0].surname + pr[0].given]
+    for p, ref in originals:
+        if made >= n_dups:
+            break
+        forced = []
+        if with_apostrophe and r.random() < 1 / len(VARIATIONS):
+            # Few names have an apostrophe: pick one that does, so the variation is measured.
+            p, ref = r.choice(with_apostrophe)
+            forced = ["apostrophe"]
+        copies = 2 if r.random() < 0.05 else 1
+        for _ in range(copies):
+            kinds = forced + [k for k in r.sample(VARIATIONS, r.choice((1, 2, 2, 3, 3, 4))) if k not in forced]
+            if not {"script", "old_translit", "russian_latin", "polish_translit"} & set(kinds) and r.random() < 0.2:
+                kinds.append("script")
+            q, text, over, applied = make_variant(g, p, kinds)
+            if not applied:
+                applied = ["exact_copy"]
+            team = r.choice(teams)
+            row = g.row(q, f"R{len(rows) + 1:07d}", team, name=text, **over)
+            if "phone_format" in applied and q.phone:
+                row["phone"] = g.fmt_phone(q.phone, r.randrange(6))
+            if "two_phones" in applied:
+                # A second number in the same cell, the person's own or a relative's.
+                other = g.fmt_phone(g.new_phone(), r.randrange(6))
+                own = row["phone"] or g.fmt_phone(g.new_phone(), 1)
+                row["phone"] = r.choice((f"{own}, {other}", f"{own}; {other}", f"{other}, {own}"))
+            if "doc_format" in applied and row["doc_number"]:
+                d = row["doc_number"]
+                row["doc_number"] = r.choice((f"{d[:2]} {d[2:]}", f"{d[:2]}-{d[2:]}", f"№ {d}", d.lower()))
+            if "doc_lookalike" in applied and row["doc_type"] == "passport":
+                row["doc_number"] = row["doc_number"][:2].translate(str.maketrans("АВЕКМНОРСТ", "ABEKMHOPCT")) \
+                    + row["doc_number"][2:]
+                if "Н" in p.passport[:2] and r.random() < 0.5:
+                    row["doc_number"] = row["doc_number"].replace("H", "N", 1)
+            rows.append(row)
+            groups.setdefault(ref, []).append((row["ref"], tuple(applied)))
+            made += 1
+    # Every pair within one person's registrations is a duplicate; between two copies the
+    # differences are both copies' variations.
+    for ref, copies_ in groups.items():
+        for i, (ca, ka) in enumerate(copies_):
+            data.duplicates[_pair(ref, ca)] = ka
+            for cb, kb in copies_[i + 1:]:
+                data.duplicates[_pair(ca, cb)] = tuple(dict.fromkeys(ka + kb))
+    order = list(range(len(rows)))
+    r.shuffle(order)
+    data.rows = [rows[i] for i in order]
+    return data
+
+
+@dataclass
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    true_pos: int
+    false_pos: int
+    false_neg: int
+    per_variation: dict
+    per_negative: dict
+
+
+def evaluate(found_pairs: set[tuple[str, str]], data: Dataset) -> Score:
+    """Precision and recall of found ref pairs against the truth; recall for each variation
+    and, for each kind of planted non-duplicate, how many were wrongly paired."""
+    truth = set(data.duplicates)
+    found = {_pair(a, b) for a, b in found_pairs}
+    tp = len(found & truth)
+    fp = len(found - truth)
+    fn = len(truth - found)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    per_var: dict[str, list[int]] = {}
+    for pair, kinds in data.duplicates.items():
+        for kind in kinds:
+            stat = per_var.setdefault(kind, [0, 0])
+            stat[1] += 1
+            stat[0] += pair in found
+    per_neg: dict[str, list[int]] = {}
+    for pair, kind in data.negatives.items():
+        stat = per_neg.setdefault(kind, [0, 0])
+        stat[1] += 1
+        stat[0] += pair in found
+    return Score(round(precision, 4), round(recall, 4), round(f1, 4), tp, fp, fn,
+                 {k: {"found": v[0], "of": v[1], "recall": round(v[0] / v[1], 4)} for k, v in sorted(per_var.items())},
+                 {k: {"paired": v[0], "of": v[1]} for k, v in sorted(per_neg.items())})
+
+
+__all__ = ["generate", "evaluate", "Dataset", "Score", "VARIATIONS", "NEGATIVES"]
