@@ -573,6 +573,10 @@ class _ItemContext:
         return self.outer.choice_label(name, value)
 
     def choice_column(self, column: str) -> object:
+        # A repeat read as a whole gives one mapping per entry: in ``${members}[disabled='yes']``
+        # a bare name is that entry's field (the XPath child step); otherwise a choice column.
+        if isinstance(self.item, Mapping):
+            return self.item.get(column, "")
         return self.outer.choice_column(column)
 
     def now(self) -> datetime:
