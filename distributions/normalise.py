@@ -232,10 +232,6 @@ def name_key(name: Name) -> str | None:
     return f"{skeleton(name.surname)}|{name.given}"
 
 
-def display_given(key: str) -> str:
-    return GIVEN_DISPLAY.get(key, key)
-
-
 # -- dates --------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
