@@ -192,8 +192,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     rounds = sub.add_parser("round", help="distribution rounds: publish and withdraw at the hub; reports") \
         .add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = rounds.add_parser("publish", parents=[hub], help="publish a round (JSON) to a team or every team")
-    p.add_argument("file", metavar="FILE.json")
+    p = rounds.add_parser("publish", parents=[hub], help="publish a round (.json or .xlsx) to a team or every team")
+    p.add_argument("file", metavar="FILE.json|FILE.xlsx")
     p.add_argument("--team", help="only this team (default: every team)")
     p.set_defaults(func=cmd_round_publish)
     p = rounds.add_parser("withdraw", parents=[hub], help="stop offering a round; laptops drop it at their next sync")

@@ -171,16 +171,92 @@ def parse_round(data: bytes) -> Round:
 
 
 def load_round_file(path) -> Round:
+    """A round from a .json file, or from an .xlsx workbook (converted to the same JSON,
+    which is what is published, so laptops read one format)."""
     from pathlib import Path
 
     path = Path(path)
-    if path.suffix.lower() != ".json":
-        raise RoundError(f"{path.name}: a round is published from a .json file.")
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".xlsx"):
+        raise RoundError(f"{path.name}: a round is published from a .json or .xlsx file.")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RoundError(f"Cannot read {path}: {exc.strerror}.") from None
-    return parse_round(data)
+    if suffix == ".json":
+        return parse_round(data)
+    obj = _workbook_round(path)
+    try:
+        return parse_round(json.dumps(obj, ensure_ascii=False).encode("utf-8"))
+    except RoundError as exc:
+        # Name the place as the workbook shows it: items[2].unit -> sheet items, row 3, column unit.
+        text = re.sub(r"^items\[(\d+)\]\.(\w+)", lambda m: f"sheet items, row {int(m.group(1)) + 1}, column {m.group(2)}", str(exc))
+        text = re.sub(r"^items\[(\d+)\]", lambda m: f"sheet items, row {int(m.group(1)) + 1}", text)
+        text = re.sub(r"^(round_id|name|start|end|eligibility|version):", r"sheet round, \1:", text)
+        raise RoundError(text) from None
+
+
+XLSX_SHEETS = ("round", "items", "teams")
+
+
+def _workbook_round(path) -> dict:
+    """Sheets: ``round`` (key, value rows: round_id, name_en, name_uk, start, end,
+    eligibility, version), ``items`` (code, label_en, label_uk, unit, entitlement,
+    low_stock) and optionally ``teams`` (team, reg_id)."""
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError):
+        raise RoundError(f"{path.name} is not a readable .xlsx workbook.") from None
+    for sheet in ("round", "items"):
+        if sheet not in book.sheetnames:
+            raise RoundError(f"{path.name} has no sheet '{sheet}'; a round workbook has the sheets round, items "
+                             "and optionally teams.")
+
+    def cell(v):
+        if v is None:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, dt.datetime):
+            v = v.date()
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+    meta = {}
+    for n, row in enumerate(book["round"].iter_rows(values_only=True), start=1):
+        if row and row[0] not in (None, ""):
+            meta[str(row[0]).strip()] = cell(row[1] if len(row) > 1 else None)
+    obj: dict = {"round_id": meta.get("round_id"), "start": meta.get("start"), "end": meta.get("end"),
+                 "name": {k: v for k, v in (("en", meta.get("name_en")), ("uk", meta.get("name_uk"))) if v}}
+    for key in ("eligibility", "version"):
+        if meta.get(key) is not None:
+            obj[key] = str(meta[key])
+    rows = book["items"].iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    items = []
+    for row in rows:
+        if not any(v not in (None, "") for v in row):
+            continue
+        r = {h: cell(v) for h, v in zip(header, row)}
+        item = {"code": r.get("code"), "unit": r.get("unit"), "entitlement": r.get("entitlement"),
+                "label": {k: v for k, v in (("en", r.get("label_en")), ("uk", r.get("label_uk"))) if v}}
+        if r.get("low_stock") is not None:
+            item["low_stock"] = r["low_stock"]
+        items.append(item)
+    obj["items"] = items
+    if "teams" in book.sheetnames:
+        teams: dict[str, list] = {}
+        rows = book["teams"].iter_rows(values_only=True)
+        next(rows, None)
+        for row in rows:
+            if row and row[0] not in (None, "") and len(row) > 1 and row[1] not in (None, ""):
+                teams.setdefault(str(row[0]), []).append(str(cell(row[1])))
+        obj["teams"] = teams
+    return obj
 
 
 # -- evaluating over a household ------------------------------------------------------------

@@ -184,3 +184,37 @@ def test_the_report_counts_by_area_with_an_hxl_row_owner_only_and_audited(desk, 
     assert b"\xd0\x9a\xd0\xb0\xd0\xbd\xd0\xb0\xd1\x80" not in out.read_bytes()  # "Канар": no names in the report
     uk = report.build(rnd, records, refusals=2, lang="uk")
     assert any(r.get("item") == "Продуктовий набір" for r in uk) and uk[0]["section"] == "охоплено"
+
+
+def _workbook(path, items_rows):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    meta = book.active
+    meta.title = "round"
+    for row in (("round_id", "R-X"), ("name_en", "Winter"), ("name_uk", "Зима"), ("start", dt.date(2026, 12, 1)),
+                ("end", "2026-12-05"), ("eligibility", "${hh_size} >= 2")):
+        meta.append(row)
+    items = book.create_sheet("items")
+    items.append(("code", "label_en", "label_uk", "unit", "entitlement", "low_stock"))
+    for row in items_rows:
+        items.append(row)
+    teams = book.create_sheet("teams")
+    teams.append(("team", "reg_id"))
+    teams.append(("north", "H-1"))
+    book.save(path)
+
+
+def test_a_round_from_a_workbook_and_its_problems_named_by_sheet_row_and_column(tmp_path):
+    good = tmp_path / "round.xlsx"
+    _workbook(good, [("FOOD", "Food kit", "Продуктовий набір", "kit", "if(${hh_size} > 4, 2, 1)", 5),
+                     ("HYG", "Hygiene kit", "Гігієнічний набір", "kit", 1, None)])
+    rnd = rounds.load_round_file(good)
+    assert (rnd.round_id, rnd.start, rnd.title("uk"), [i.code for i in rnd.items]) == ("R-X", "2026-12-01", "Зима", ["FOOD", "HYG"])
+    assert rnd.on_list("north", "H-1") and not rnd.on_list("north", "H-2")
+    assert rounds.parse_round(rnd.source) == rnd  # what is published is the JSON form
+    bad = tmp_path / "bad.xlsx"
+    _workbook(bad, [("FOOD", "Food kit", "Продуктовий набір", "kit", "1", None),
+                    ("HYG", "Hygiene kit", "Гігієнічний набір", "kit", "count(${members}[disabled='yes'", None)])
+    with pytest.raises(RoundError, match=r"^sheet items, row 3, column entitlement: missing"):
+        rounds.load_round_file(bad)
