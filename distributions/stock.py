@@ -86,36 +86,52 @@ def balances(round_id: str, items: Iterable[str], records: Iterable[tuple[str, M
     return out
 
 
-# Per open store: receipt id -> (stamp of its last change, the fields stock needs). A desk
-# saves receipt after receipt; decrypting every receipt for each would grow with the day.
-# The stamps are plaintext columns, so only new or changed receipts are decrypted again.
-_RECEIPTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# Per open store, what its receipts hand over: receipt id -> (stamp of its last change,
+# round, items if live), and the sums per round. A desk saves receipt after receipt, and
+# summing every receipt for each would grow with the day. The stamps are plaintext
+# columns, so only new or changed receipts are decrypted, and the sums move by their
+# difference.
+class _Distributed:
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple] = {}
+        self.sums: dict[str, dict[str, int]] = {}
+
+    def _add(self, entry: tuple, sign: int) -> None:
+        _, round_id, items = entry
+        if round_id is None or not items:
+            return
+        sums = self.sums.setdefault(round_id, {})
+        for code, qty in items.items():
+            sums[code] = sums.get(code, 0) + sign * int(qty)
+
+    def refresh(self, store) -> dict[str, dict[str, int]]:
+        stamps = dict(store.record_stamps(domain.RECEIPT))
+        for rid in [rid for rid in self.seen if rid not in stamps]:
+            self._add(self.seen.pop(rid), -1)  # deleted
+        stale = [rid for rid, stamp in stamps.items() if rid not in self.seen or self.seen[rid][0] != stamp]
+        if len(stale) > len(stamps) // 2:
+            fresh = ((r.id, r.fields) for r in store.list_records(domain.RECEIPT))  # one pass beats many look-ups
+        else:
+            fresh = ((rid, store.get_record(rid).fields) for rid in stale)
+        for rid, f in fresh:
+            if rid in self.seen:
+                self._add(self.seen[rid], -1)
+            entry = (stamps.get(rid), f.get("round"), dict(f.get("items") or {}) if domain.is_live(f) else {})
+            self.seen[rid] = entry
+            self._add(entry, +1)
+        return self.sums
 
 
-def _receipt_fields(store) -> list[Mapping]:
-    cache = _RECEIPTS.setdefault(store, {})
-    stamps = dict(store.record_stamps(domain.RECEIPT))
-    for rid in [rid for rid in cache if rid not in stamps]:
-        del cache[rid]  # deleted
-    stale = [rid for rid, stamp in stamps.items() if cache.get(rid, (None,))[0] != stamp]
-    if len(stale) > len(stamps) // 2:
-        fresh = ((r.id, r.fields) for r in store.list_records(domain.RECEIPT))  # one pass beats many look-ups
-    else:
-        fresh = ((rid, store.get_record(rid).fields) for rid in stale)
-    for rid, f in fresh:
-        cache[rid] = (stamps.get(rid), {"round": f.get("round"), "items": f.get("items"), "voided": f.get("voided")})
-    return [fields for _, fields in cache.values()]
-
-
-def store_records(store) -> Iterable[tuple[str, Mapping, bool]]:
-    for r in store.list_records(KIND):
-        yield KIND, r.fields, r.deleted
-    for fields in _receipt_fields(store):
-        yield domain.RECEIPT, fields, False
+_DISTRIBUTED: "weakref.WeakKeyDictionary[object, _Distributed]" = weakref.WeakKeyDictionary()
 
 
 def store_balances(store, rnd: Round) -> dict[str, Balance]:
-    return balances(rnd.round_id, [i.code for i in rnd.items], store_records(store))
+    out = balances(rnd.round_id, [i.code for i in rnd.items],
+                   ((KIND, r.fields, r.deleted) for r in store.list_records(KIND)))
+    sums = _DISTRIBUTED.setdefault(store, _Distributed()).refresh(store)
+    for code, qty in sums.get(rnd.round_id, {}).items():
+        out.setdefault(code, Balance(code)).distributed += qty
+    return out
 
 
 def move(store, rnd: Round, *, type_: str, item: str, qty: int, waybill: str | None = None,
