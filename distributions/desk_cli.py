@@ -33,10 +33,17 @@ def cmd_round_publish(args: argparse.Namespace) -> int:
 
     rnd = load_round_file(args.file)
     published = PublishedForm.make(rnd.published_id, rnd.version, rnd.title("en"), b"", {FILE: rnd.source})
+    from sync.errors import FormNotPublished
+
     team = args.team or "*"
     hub = _hub(args)
     try:
         new = hub.publish_form(published, team=team)
+    except FormNotPublished as exc:
+        if "already published with other content" in str(exc):
+            raise RoundError(f"Version {rnd.version} of round {rnd.round_id} was already published with other "
+                             "content. Raise its \"version\", then publish again.") from None
+        raise RoundError(str(exc)) from None
     finally:
         hub.close()
     print(json.dumps({"round_id": rnd.round_id, "version": rnd.version, "team": team, "items": [i.code for i in rnd.items],

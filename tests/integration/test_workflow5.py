@@ -48,6 +48,10 @@ def test_distribution_day_offline_on_two_laptops(make_store, live, cli, tmp_path
     good.write_text(json.dumps(ROUND, ensure_ascii=False), encoding="utf-8")
     r = cli("round", "publish", *hub_args(live), str(good), "--team", "north")
     assert r.returncode == 0, r.stderr
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps({**ROUND, "end": "2026-12-06"}), encoding="utf-8")
+    r = cli("round", "publish", *hub_args(live), str(changed), "--team", "north")
+    assert r.returncode == 1 and "Version 1 of round R-W5 was already published with other content" in r.stderr, r.stderr
 
     # Two laptops of one team: A registers the households; both sync and get the round.
     a, b = SyncClient(make_store("a")), SyncClient(make_store("b"))
