@@ -218,3 +218,11 @@ def test_a_round_from_a_workbook_and_its_problems_named_by_sheet_row_and_column(
                     ("HYG", "Hygiene kit", "Гігієнічний набір", "kit", "count(${members}[disabled='yes'", None)])
     with pytest.raises(RoundError, match=r"^sheet items, row 3, column entitlement: missing"):
         rounds.load_round_file(bad)
+
+
+def test_a_household_linked_as_a_duplicate_is_refused_after_its_survivor_was_served(desk):
+    store, rnd, (h1, h2, _) = desk
+    store.edit_record(h2.id, {"duplicate_of": h1.id})
+    rid, _ = receipts.record_receipt(store, rnd, h1, team=None)
+    with pytest.raises(AlreadyReceived, match=rid):
+        receipts.record_receipt(store, rnd, store.get_record(h2.id), team=None)
