@@ -15,7 +15,7 @@ from storage.cli import open_profile
 from . import receipts, report, stock
 from .desk_errors import DistributionError, RoundError
 from .errors import RegistryError
-from .rounds import FILE, held_round, load_round_file, parse_round
+from .rounds import FILE, held_round, load_round_file, parse_round, report_round
 
 ERRORS = (RegistryError,)
 
@@ -70,10 +70,10 @@ def cmd_round_withdraw(args: argparse.Namespace) -> int:
 
 
 def _hub_round(hub, round_id: str):
-    for row in hub.published_forms():
-        if row["form_id"] == "round." + round_id:
-            return parse_round(hub.form_files(row["form_id"], row["sha256"]).media[FILE])
-    raise RoundError(f"Round {round_id} is not published at this hub.")
+    published = hub.last_published("round." + round_id)  # withdrawn rounds too: a round that ended is reported
+    if published is None or FILE not in published.media:
+        raise RoundError(f"Round {round_id} was never published at this hub.")
+    return parse_round(published.media[FILE])
 
 
 # -- distribute (laptop) -------------------------------------------------------------------
@@ -181,7 +181,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             hub.close()
     else:
         with open_profile(args.profile) as store:
-            rnd = held_round(store, args.round)
+            rnd = report_round(store, args.round)
             records = ((r.id, r.kind, r.fields, r.deleted) for kind in ("household", "receipt", stock.KIND)
                        for r in store.list_records(kind))
             refusals = sum(1 for e in store.audit_entries() if e.action.startswith(f"desk_refused|{rnd.round_id}|"))

@@ -302,3 +302,22 @@ def held_round(store, round_id: str) -> Round:
         raise RoundError(f"Round {round_id} is not open on this laptop (withdrawn by the hub, or not published "
                          f"to this team); rounds held: {there}.")
     return rounds[round_id]
+
+
+def report_round(store, round_id: str) -> Round:
+    """The round to report on: the one held, or, once the hub withdrew it, one rebuilt from
+    what its receipts and stock movements name (item codes; no labels or units)."""
+    held = held_rounds(store)
+    if round_id in held:
+        return held[round_id]
+    codes: set[str] = set()
+    for kind in ("receipt", "stock_movement"):
+        for r in store.list_records(kind):
+            if r.fields.get("round") == round_id:
+                codes |= set(r.fields.get("items") or ()) if kind == "receipt" else {r.fields.get("item")}
+    codes.discard(None)
+    if not codes:
+        raise RoundError(f"This laptop holds no round {round_id} and no receipt or stock movement of it.")
+    expr = xpath.parse("0")
+    return Round(round_id, {"en": round_id}, "", "", expr,
+                 tuple(Item(c, {"en": c}, "", expr) for c in sorted(codes)))

@@ -638,6 +638,13 @@ class Hub:
                  if digest is not None]
         return (rows[-1][0] if rows else 0), forms
 
+    def last_published(self, form_id: str) -> protocol.PublishedForm | None:
+        """The files of a form's (or a round's) latest publication to any team, withdrawn or not:
+        a report on a round that has ended still needs its items."""
+        rows = self.db.execute("SELECT sha256 FROM forms WHERE form_id = ? AND files IS NOT NULL ORDER BY id DESC LIMIT 1",
+                               (form_id,))
+        return self.form_files(form_id, rows[0][0]) if rows else None
+
     def form_files(self, form_id: str, digest: str) -> protocol.PublishedForm:
         rows = self.db.execute("SELECT files FROM forms WHERE form_id = ? AND sha256 = ? AND files IS NOT NULL "
                                "ORDER BY id DESC LIMIT 1", (form_id, digest))

@@ -132,6 +132,15 @@ def test_distribution_day_offline_on_two_laptops(make_store, live, cli, tmp_path
     b.sync_now()
     with pytest.raises(RoundError, match="not open on this laptop"):
         rounds.held_round(b.store, "R-W5")
+    # A withdrawn round is still reported, at the hub and on a laptop.
+    r = cli("round", "report", *hub_args(live), "--round", "R-W5", "--out", str(tmp_path / "after.csv"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "after.csv").read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+    b.store.close()
+    r = cli("round", "report", "--profile", str(tmp_path / "b"), "--round", "R-W5", "--out", str(tmp_path / "b.csv"), env=ENV)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader((tmp_path / "b.csv").read_text(encoding="utf-8").splitlines()))
+    assert [(x["item"], x["balance"], x["variance"]) for x in rows if x["section"] == "stock"] == [("FOOD", "7", "0")]
 
     # Nothing personal in plaintext in the profiles, the hub's folder or their logs.
     for folder in (tmp_path / "a", tmp_path / "b", live.hub.settings.data_dir):
