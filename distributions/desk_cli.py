@@ -258,3 +258,71 @@ def _distribute_or_action(args: argparse.Namespace) -> int:
     if not args.profile or not args.round:
         raise DistributionError("distribute needs --profile DIR and --round R (or an action: void, reviews).")
     return cmd_distribute(args)
+
+
+def self_test(report_line) -> None:
+    """A round on a temporary profile: a receipt, a second one refused, a double found and
+    voided, stock reconciled, a report written; the profile and the report stay free of names."""
+    import datetime as dt
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from storage import Store
+    from storage.logs import detach_profile_log
+    from sync.protocol import PublishedForm
+
+    from .cards import new_card_code
+    from .desk_errors import AlreadyReceived
+    from .rounds import parse_round
+
+    canary = "Канаренко-Самоперевірка"
+    root = Path(tempfile.mkdtemp(prefix="fieldbook-desk-selftest-"))
+    try:
+        store, _ = Store.create(root / "profile", user="selftest", passphrase="self-test passphrase")
+        with store:
+            receipts.ensure_indexes(store)
+            hid = store.save_record("household", {"head_name": canary, "hh_size": 5, "card_code": new_card_code(),
+                                                  "oblast": "Київська", "members": [{"disabled": "yes"}]})
+            rnd = parse_round(json.dumps({"round_id": "SELFTEST", "name": "self-test", "start": "2026-01-01",
+                                          "end": "2026-01-02", "items": [{"code": "KIT", "label": "kit", "unit": "kit",
+                                          "entitlement": "if(count(${members}[disabled='yes']) > 0, 2, 1)"}]}).encode())
+            p = PublishedForm.make(rnd.published_id, rnd.version, rnd.title(), b"", {FILE: rnd.source})
+            store.receive_forms(1, {p.form_id: p.digest}, [{"form_id": p.form_id, "version": p.version, "digest": p.digest,
+                                                             "title": p.title, "xlsx": p.xlsx, "media": p.media}])
+            rnd = held_round(store, "SELFTEST")
+            stock.move(store, rnd, type_="receive", item="KIT", qty=10, waybill="SELF-1")
+            household = store.get_record(hid)
+            first, _ = receipts.record_receipt(store, rnd, household, team=None, proxy_name=canary, proxy_doc="КК000001")
+            try:
+                receipts.record_receipt(store, rnd, household, team=None)
+                raise DistributionError("self-test failed: a second receipt for the same household and round was saved")
+            except AlreadyReceived:
+                pass
+            # What another desk would bring in a merge: a second receipt, then the check.
+            store.save_record("receipt", {"round": "SELFTEST", "household": hid, "items": {"KIT": 2}, "desk": "other",
+                                          "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+            store.check_domain()
+            if len(store.domain_reviews()) != 1:
+                raise DistributionError("self-test failed: the domain check did not find the double distribution")
+            receipts.void_receipt(store, first, reason="self-test")
+            if store.domain_reviews():
+                raise DistributionError("self-test failed: a void did not close the review item")
+            _, bal = stock.move(store, rnd, type_="count", item="KIT", qty=8)
+            if bal.variance != 0:
+                raise DistributionError("self-test failed: stock did not reconcile")
+            rows = report.build(rnd, ((r.id, r.kind, r.fields, r.deleted) for k in ("household", "receipt", stock.KIND)
+                                      for r in store.list_records(k)))
+            report.write(rows, root / "report.csv", "csv")
+        files = [f for f in root.rglob("*") if f.is_file()]
+        leaks = [f.name for f in files if canary.encode() in f.read_bytes()]
+        if leaks:
+            raise DistributionError(f"self-test failed: a name in plaintext on disk: {leaks}")
+        report_line("a round's receipt, a second refused, a double found and voided, stock reconciled, a report "
+                    "written; no name on disk")
+    finally:
+        detach_profile_log(root / "profile")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+SELF_TEST = [("distribution", self_test)]

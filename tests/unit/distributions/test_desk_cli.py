@@ -117,3 +117,11 @@ def test_a_usb_import_and_the_hubs_push_run_the_domain_check(make_store, hub, tm
     out.write_bytes(hub.reply_bundle(b.store.device_id)[0])
     b.import_bundle(out)
     assert [i["key"] for i in b.store.domain_reviews()] == [item["key"]]
+
+
+def test_the_self_test_step_plays_a_small_distribution_day():
+    from distributions import desk_cli
+
+    lines = []
+    desk_cli.self_test(lines.append)
+    assert len(lines) == 1 and "a double found and voided" in lines[0] and "no name on disk" in lines[0]
