@@ -158,6 +158,10 @@ def record_receipt(store: Store, rnd: Round, household: Record, *, team: str | N
         if not any(given.values()):
             raise NotEntitled(f"Household {ref} is entitled to nothing in round {rnd.round_id}.")
         warnings = stock.check_desk(store, rnd, given)
+        if not rnd.start <= now.date().isoformat() <= rnd.end:
+            # Warned, not refused: a desk whose date is wrong must still be able to serve.
+            warnings.append(f"today ({now.date().isoformat()}) is outside round {rnd.round_id}'s dates "
+                            f"({rnd.start} to {rnd.end}); check the laptop's date")
         fields = {"round": rnd.round_id, "household": household.id,
                   "hh_round": hh_round_key(rnd.round_id, survivor_id(store, household)),
                   "items": {k: v for k, v in given.items()}, "entitlement": found.entitlement,

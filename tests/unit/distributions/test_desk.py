@@ -140,7 +140,8 @@ def test_stock_balance_variance_negative_refused_and_the_desk_warns(desk):
     with pytest.raises(StockError, match="would be -1"):
         stock.move(store, rnd, type_="transfer", item="FOOD", qty=-5)
     stock.move(store, rnd, type_="damaged", item="FOOD", qty=1)
-    _, warnings = receipts.record_receipt(store, rnd, h1, team=None)  # 3 - 2 = 1 left: at the mark
+    in_round = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.timezone.utc)
+    _, warnings = receipts.record_receipt(store, rnd, h1, team=None, now=in_round)  # 3 - 2 = 1 left: at the mark
     assert warnings == ["stock of FOOD is running low: 1 kit left after this receipt"]
     with pytest.raises(StockError, match="Only 1 kit of FOOD left"):
         stock.check_desk(store, rnd, {"FOOD": 2})
@@ -226,3 +227,12 @@ def test_a_household_linked_as_a_duplicate_is_refused_after_its_survivor_was_ser
     rid, _ = receipts.record_receipt(store, rnd, h1, team=None)
     with pytest.raises(AlreadyReceived, match=rid):
         receipts.record_receipt(store, rnd, store.get_record(h2.id), team=None)
+
+
+def test_a_receipt_outside_the_rounds_dates_is_saved_with_a_warning(desk):
+    store, rnd, (h1, _, _) = desk
+    late = dt.datetime(2027, 1, 10, 9, 0, tzinfo=dt.timezone.utc)
+    rid, warnings = receipts.record_receipt(store, rnd, h1, team=None, now=late)
+    assert warnings == ["today (2027-01-10) is outside round R-2026-12's dates (2026-12-01 to 2026-12-05); "
+                        "check the laptop's date"]
+    assert store.get_record(rid).fields["at"] == "2027-01-10T09:00:00+00:00"
