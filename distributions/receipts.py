@@ -102,10 +102,17 @@ class Lookup:
     first: Record | None
 
     def to_json(self) -> dict:
+        """What the desk shows (on screen or stdout, never in a log): the first receipt with
+        the proxy's name, which an error message leaves out."""
         f = self.household.fields
+        first = None
+        if self.first is not None:
+            r = self.first.fields
+            first = {"receipt": self.first.id, "at": r.get("at"), "desk": r.get("desk"), "team": r.get("team"),
+                     "user": r.get("user"), "collector": r.get("collector"), "proxy_name": r.get("proxy_name"),
+                     "items": r.get("items")}
         return {"household": self.household.id, "external_ref": f.get("external_ref"), "hh_size": f.get("hh_size"),
-                "eligible": self.eligible, "on_list": self.on_list, "entitlement": self.entitlement,
-                "already": describe(self.first) if self.first else None}
+                "eligible": self.eligible, "on_list": self.on_list, "entitlement": self.entitlement, "already": first}
 
 
 def look_up(store: Store, rnd: Round, household: Record, *, team: str | None, today: dt.date | None = None) -> Lookup:

@@ -63,6 +63,8 @@ def test_the_desk_commands_refuse_bad_inputs_in_one_line_and_save_nothing(make_s
     assert json.loads(shown)["entitlement"] == {"FOOD": 2, "HYG": 1}
     r = refused("--card", cards[0], match="already received on")
     assert "collected by a proxy" in r.stderr and rid in r.stderr and PROXY not in r.stderr
+    first = json.loads(r.stdout)["already"]  # the desk's screen shows who collected, by name
+    assert first["receipt"] == rid and first["collector"] == "proxy" and first["proxy_name"] == PROXY
     r = cli("distribute", "void", "--profile", p, "--receipt", rid, "--reason", "test void", env=ENV)
     assert r.returncode == 0 and "voided" in r.stdout, r.stderr
     out = tmp_path / "out" / "report.xlsx"
