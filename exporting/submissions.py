@@ -65,12 +65,12 @@ def find_form(store: Store, form_id: str) -> Form:
     import forms
 
     for f in store.published_form_files():
-        if f["form_id"] == form_id:
+        if f["form_id"] == form_id and not form_id.startswith("round."):  # rounds travel as published items too
             return forms.load_form_bytes(f["xlsx"], name=f"{form_id}.xlsx", media=f["media"])
     try:
         return find_builtin_form(form_id)
     except UnknownForm:
-        published = sorted(store.published_forms())
+        published = sorted(f for f in store.published_forms() if not f.startswith("round."))
         there = ", ".join([*builtin_form_ids(), *published])
         raise UnknownForm(f"This profile has no form '{form_id}'; its forms are: {there}.") from None
 

@@ -281,6 +281,8 @@ class Context(QObject):
                 return None
             loaded, unusable = {}, {}
             for f in st.published_form_files():
+                if f["form_id"].startswith("round."):
+                    continue  # a distribution round travels as a published item too: not a form
                 try:
                     loaded[f["form_id"]] = cache.load_published(f["xlsx"], name=f"{f['form_id']}.xlsx", media=f["media"])
                 except forms.FormError as exc:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import orjson
 
+from rules import domain
+
 from . import crypto, hlc
 from .errors import DamagedRecord, InvalidRecord, UnknownRecord
 from .ids import is_uuid
@@ -280,6 +282,39 @@ class ReplicaMixin:
                 self._audit("forms_received", detail={"forms": sorted(listed)})
             return changed
 
+    # -- domain checks after a merge (rules/domain.py) -----------------------------------
+    def domain_reviews(self) -> list[dict]:
+        """The open review items the last domain check found (record ids and round ids only)."""
+        with self._errors():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'domain_reviews'").fetchone()
+        return _loads(row[0]) if row else []
+
+    def check_domain(self) -> tuple[list[str], list[str]]:
+        """Run the shared check over every receipt held; keep its items as the open review
+        items, and audit each raised and each closed. Returns (raised keys, closed keys)."""
+        with self.atomic():
+            receipts = [(r.id, r.fields, r.deleted) for r in self.list_records(domain.RECEIPT)]
+            links: dict[str, str] = {}
+            for hid in sorted({f.get("household") for _, f, _ in receipts if isinstance(f.get("household"), str)}):
+                try:
+                    target = self.get_record(hid).fields.get(domain.LINK_FIELD)
+                except UnknownRecord:
+                    continue  # the household has not arrived yet: it counts as itself
+                if isinstance(target, str):
+                    links[hid] = target
+            items = domain.double_distributions(receipts, links)
+            before = [i["key"] for i in self.domain_reviews()]
+            raised, closed = domain.diff(before, [i.key for i in items])
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('domain_reviews', ?)",
+                               (_dumps([i.to_json() for i in items]).decode(),))
+            for key in raised:
+                self._audit("review_raised", detail={"key": key})
+            for key in closed:
+                self._audit("review_closed", detail={"key": key})
+        if raised or closed:
+            log.info("domain check: %d review item(s) raised, %d closed", len(raised), len(closed))
+        return raised, closed
+
     # -- applying remote changes -------------------------------------------------------
     def apply_changes(
         self,
@@ -335,6 +370,8 @@ class ReplicaMixin:
                 result.set_aside = self._set_aside(refused)
             if result.new or bundle is not None:
                 self._audit("sync_applied", detail={"new": result.new, "conflicts": result.conflicts})
+            if result.new and any(c["kind"] in domain.WATCHED_KINDS for c in batch):
+                self.check_domain()  # in the same transaction: the merge and its review items together
         if result.new:
             log.info("applied %d change(s) to %d record(s), %d conflict(s)", result.new, result.records, result.conflicts)
         return result

@@ -84,6 +84,10 @@ class ItemContext:
     def choice_column(self, column: str) -> object:
         if self.row is not None:
             return self.row.get(column, "")
+        # A repeat read as a whole gives one mapping per entry: in ``${members}[disabled='yes']``
+        # a bare name is that entry's field (the XPath child step); otherwise a choice column.
+        if isinstance(self.item, Mapping):
+            return self.item.get(column, "")
         return self.outer.choice_column(column)
 
     def now(self) -> datetime:

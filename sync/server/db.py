@@ -161,6 +161,17 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         )""",
         """CREATE INDEX parked_by_device ON parked_bundles (device_id, after)""",
     ]),
+    ("0007_domain_reviews", [
+        # What the shared domain check (rules/domain.py) found after the last push that
+        # brought a receipt or a household: open items have no closed_at. Ids only.
+        """CREATE TABLE domain_reviews (
+            review_key TEXT PRIMARY KEY,             -- kind|round|household
+            teams TEXT NOT NULL,                     -- the teams whose receipts it names, comma-separated
+            body TEXT NOT NULL,                      -- the item as JSON: round, household and receipt ids
+            found_at BIGINT NOT NULL,
+            closed_at BIGINT
+        )""",
+    ]),
 ]
 
 _TYPES = {

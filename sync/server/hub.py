@@ -22,7 +22,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rules import limits
+from rules import domain, limits
 
 from .. import protocol
 from ..bundle import Identity, PublicKeys, open_bundle, peek_header, seal
@@ -447,6 +447,8 @@ class Hub:
                 last_seq = c["seq"]
                 newest = max(newest, int(c["hlc"], 16))
             self._apply(device_id, team, fresh, result, now)
+            if result.new and any(c["kind"] in domain.WATCHED_KINDS for c in fresh):
+                self._check_domain(now)  # in the push's transaction: the merge and its review items together
             if result.refused:
                 db.executemany("INSERT INTO refusals (device_id, seq, reason, refused_at) VALUES (?, ?, ?, ?) "
                                "ON CONFLICT (device_id, seq) DO NOTHING",
@@ -696,10 +698,70 @@ class Hub:
                  if digest is not None]
         return (rows[-1][0] if rows else 0), forms
 
+    def last_published(self, form_id: str) -> protocol.PublishedForm | None:
+        """The files of a form's (or a round's) latest publication to any team, withdrawn or not:
+        a report on a round that has ended still needs its items."""
+        rows = self.db.execute("SELECT sha256 FROM forms WHERE form_id = ? AND files IS NOT NULL ORDER BY id DESC LIMIT 1",
+                               (form_id,))
+        return self.form_files(form_id, rows[0][0]) if rows else None
+
     def form_files(self, form_id: str, digest: str) -> protocol.PublishedForm:
         rows = self.db.execute("SELECT files FROM forms WHERE form_id = ? AND sha256 = ? AND files IS NOT NULL "
                                "ORDER BY id DESC LIMIT 1", (form_id, digest))
         return protocol.PublishedForm.from_json(_loads(self._sealer.open(f"form|{form_id}|{digest}", rows[0][0])), files=True)
+
+    # -- domain checks after a merge (rules/domain.py) -------------------------------------
+    def check_domain(self, now: int | None = None) -> tuple[list[str], list[str]]:
+        """Run the shared check over every team's receipts; keep open items, close the rest.
+        Returns (raised keys, closed keys)."""
+        with self.db.transaction():
+            return self._check_domain(now or _now_ms())
+
+    def _check_domain(self, now: int) -> tuple[list[str], list[str]]:
+        db, sealer = self.db, self._sealer
+        receipts, teams = [], {}
+        for rid, team, deleted, body in db.execute(
+                "SELECT record_id, team, deleted, body FROM records WHERE kind = ? ORDER BY record_id", (domain.RECEIPT,)):
+            fields = _loads(sealer.open(f"record|{rid}", body))
+            receipts.append((rid, fields, bool(deleted)))
+            teams[rid] = team
+        households = sorted({f.get("household") for _, f, _ in receipts if isinstance(f.get("household"), str)})
+        links: dict[str, str] = {}
+        for start in range(0, len(households), 500):
+            ids = households[start:start + 500]
+            for hid, body in db.execute(f"SELECT record_id, body FROM records WHERE kind = ? AND record_id IN "
+                                        f"({','.join('?' * len(ids))})", (domain.HOUSEHOLD, *ids)):
+                target = _loads(sealer.open(f"record|{hid}", body)).get(domain.LINK_FIELD)
+                if isinstance(target, str):
+                    links[hid] = target
+        items = domain.double_distributions(receipts, links)
+        before = [k for (k,) in db.execute("SELECT review_key FROM domain_reviews WHERE closed_at IS NULL")]
+        raised, closed = domain.diff(before, [i.key for i in items])
+        for item in items:
+            if item.key in raised:
+                db.execute("INSERT INTO domain_reviews (review_key, teams, body, found_at) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (review_key) DO UPDATE SET teams = excluded.teams, body = excluded.body, "
+                           "found_at = excluded.found_at, closed_at = NULL",
+                           (item.key, ",".join(sorted({teams[r] for r in item.receipts})), json.dumps(item.to_json()), now))
+            else:
+                db.execute("UPDATE domain_reviews SET body = ? WHERE review_key = ?", (json.dumps(item.to_json()), item.key))
+        for key in closed:
+            db.execute("UPDATE domain_reviews SET closed_at = ? WHERE review_key = ?", (now, key))
+        for key in raised:
+            self._event("review_raised", None, key)
+        for key in closed:
+            self._event("review_closed", None, key)
+        if raised or closed:
+            log.info("domain check: %d review item(s) raised, %d closed", len(raised), len(closed))
+        return raised, closed
+
+    def domain_reviews(self, *, include_closed: bool = False) -> list[dict]:
+        """The review items the domain check raised (open ones only unless ``include_closed``)."""
+        sql = "SELECT review_key, teams, body, found_at, closed_at FROM domain_reviews"
+        if not include_closed:
+            sql += " WHERE closed_at IS NULL"
+        return [{**json.loads(body), "teams": teams.split(","), "found_at": _iso(found), "closed_at": _iso(closed)}
+                for _, teams, body, found, closed in self.db.execute(sql + " ORDER BY review_key")]
 
     # -- review ----------------------------------------------------------------------------
     def conflicts(self, team: str | None = None, *, include_resolved: bool = False) -> list[dict]:

@@ -493,6 +493,19 @@ def test_predicates_filter_a_reference(text, expected):
     assert same(ev(text, AGES), expected)
 
 
+MEMBERS = {"members": [{"disabled": "yes", "age": 70}, {"disabled": "no", "age": 9}, {"disabled": "yes", "age": 12}]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("count(${members}[disabled='yes'])", 2),  # a bare name is the entry's field (the child step)
+    ("if(count(${members}[disabled='yes']) > 0, 1, 0)", 1),
+    ("count(${members}[disabled='yes' and age < 18])", 1),
+    ("count(${members}[disabled='maybe'])", 0),
+])
+def test_predicates_over_whole_repeat_entries_read_their_fields(text, expected):
+    assert same(ev(text, MEMBERS), expected)
+
+
 @pytest.mark.parametrize("text, problem", [
     ("count(${age}[. < 18)", "unexpected ')'"),
     ("count(${age}[. < 18", "missing ']'"),
