@@ -180,6 +180,14 @@ class RecordsModel(QAbstractTableModel):
     def record_id(self, row: int) -> str:
         return self.rows.ids[self.shown[row]]
 
+    def row_of(self, rid: str) -> int | None:
+        """The row showing record ``rid``, or None (not loaded, or hidden by the search)."""
+        try:
+            index = self.rows.ids.index(rid)
+            return self.shown.index(index)
+        except ValueError:
+            return None
+
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.shown)
 
@@ -248,6 +256,11 @@ class RecordsScreen(QWidget):
         self.table.horizontalHeader().setResizeContentsPrecision(0)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # A reload (a save, a sync, the search) resets the model: the selected record stays
+        # selected, so a person who viewed a record can still press Edit or Delete on it.
+        self._keep: str | None = None
+        self.model.modelAboutToBeReset.connect(self.on_model_about_to_reset)
+        self.model.modelReset.connect(self.on_model_reset)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
@@ -342,6 +355,15 @@ class RecordsScreen(QWidget):
             self.count.setText(tr("{n} record(s)").format(n=total))
         else:
             self.count.setText(tr("{shown} of {n} record(s) match").format(shown=shown, n=total))
+
+    def on_model_about_to_reset(self) -> None:
+        self._keep = self.selected_id()
+
+    def on_model_reset(self) -> None:
+        rid, self._keep = self._keep, None
+        row = self.model.row_of(rid) if rid is not None else None
+        if row is not None:
+            self.table.selectRow(row)
 
     def selected_id(self) -> str | None:
         idx = self.table.currentIndex()

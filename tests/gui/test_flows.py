@@ -220,15 +220,13 @@ def test_view_history_then_delete_with_confirmation(qtbot, window_factory, profi
     dialog = next(t for t in QApplication.topLevelWidgets() if isinstance(t, RecordDialog) and t.isVisible())
     dialog.close()
     # Delete asks first; Cancel keeps the record.
-    r.table.selectRow(0)  # a late reload of the list may have cleared the selection (see the session notes)
-    assert r.selected_id() == rid
+    assert r.selected_id() == rid  # still selected, whatever reloaded the list meanwhile
     r.on_delete_clicked()
     box = _shown_box(qtbot, "confirmDelete")
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.wait(50)
     assert r.model.rowCount() == 1
     r.table.selectRow(0)
-    r.table.selectRow(0)  # a late reload of the list may have cleared the selection (see the session notes)
     assert r.selected_id() == rid
     r.on_delete_clicked()
     box = _shown_box(qtbot, "confirmDelete")

@@ -181,3 +181,29 @@ def test_each_row_shows_its_state_and_saved_shows_the_last_change(qtbot, window_
     assert saved == when_text(later) != when_text(record_time(old))
     assert state_of("Synthetic Waiting")[0] == "Finalised, waiting to sync"
     assert waiting in r.model.rows.ids
+
+
+def test_the_selected_record_stays_selected_when_the_list_reloads(qtbot, window_factory, profile):
+    """A save or a sync reloads the list; the person's selection must survive it (Edit and
+    Delete act on the selection)."""
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    ids = []
+    w.ctx.run(lambda st: st.save_records("submission", ({"n": i} for i in range(3)), form_id="household_needs",
+                                         form_version="1"),
+              lambda got: ids.extend(got))
+    qtbot.waitUntil(lambda: len(ids) == 3, timeout=WAIT)
+    w.show_screen("records")
+    r = w.records
+    r.show_form("household_needs")
+    qtbot.waitUntil(lambda: r.model.rowCount() == 3, timeout=WAIT)
+    r.table.selectRow(1)
+    chosen = r.selected_id()
+    loads = []
+    r.model.modelReset.connect(lambda: loads.append(1))
+    r.reload()
+    qtbot.waitUntil(lambda: bool(loads), timeout=WAIT)
+    assert r.selected_id() == chosen
+    r.model.set_search("no record matches this")
+    assert r.selected_id() is None
+    r.model.set_search("")
