@@ -195,6 +195,10 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
         print(json.dumps({"bundle_id": exc.bundle_id, "new": 0, "already_imported": True}))
         print(f"note: {exc}", file=sys.stderr)
         return 0
+    from .console.audit import audit  # the console's Overview lists USB imports
+
+    audit(hub.db, "usb_import", actor="(command line)", device_id=request.device_id,
+          detail=f"{result.new} new, {result.duplicates} duplicate, {result.conflicts} conflict(s), {len(result.refused)} refused")
     print(json.dumps({"device_id": request.device_id, "new": result.new, "duplicates": result.duplicates,
                       "conflicts": result.conflicts, "refused": len(result.refused), "acked": result.acked,
                       "warning": result.warning}))
@@ -301,3 +305,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--team")
     p.add_argument("--values", action="store_true", help="include the losing values (personal data: mind where the output goes)")
     p.set_defaults(func=cmd_conflicts)
+    from .console.cli import register as register_console  # server user ..., server export
+
+    register_console(server, common)
