@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from ..hub import Hub
 from .auth import ConsoleSettings
-from .deps import HERE, PREFIX, Console, NotSignedIn, Refused, anonymous
+from .deps import HERE, PREFIX, Console, NotSignedIn, Refused, anonymous, signed_in
 
 # The console's pages may load only what the hub itself serves, and no script at all.
 _CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -54,7 +54,10 @@ def mount(app: FastAPI, hub: Hub, settings: ConsoleSettings | None = None) -> Co
 
     @app.exception_handler(Refused)
     def refused(request: Request, exc: Refused):
-        ctx = anonymous(request)
+        try:
+            ctx = signed_in(request)  # the page keeps its navigation for a signed-in user
+        except NotSignedIn:
+            ctx = anonymous(request)
         title = {403: "Not allowed", 404: "Not found"}.get(exc.status, "Cannot do that")
         return ctx.render("refused.html", status=exc.status, title=ctx._(title), message=str(exc))
 

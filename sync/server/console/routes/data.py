@@ -54,7 +54,7 @@ def shown(value, choices: dict) -> str:
     if isinstance(value, list):
         return f"[{len(value)}]"
     if choices and isinstance(value, str):
-        return " ".join(choices.get(v, v) for v in value.split())
+        return ", ".join(choices.get(v, v) for v in value.split())
     return str(value)
 
 
