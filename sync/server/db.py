@@ -157,6 +157,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX console_terms_record ON console_terms (record_id)""",
         """CREATE TABLE console_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL)""",
         """CREATE INDEX changes_record ON changes (record_id, server_seq)""",
+        """CREATE INDEX records_form ON records (form_id, record_id)""",  # exports read a form in id order
         """ALTER TABLE events ADD COLUMN actor TEXT""",  # the web user behind a console action
     ]),
 ]

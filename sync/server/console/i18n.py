@@ -1,7 +1,7 @@
 """The console's two languages: English (the text in the code) and Ukrainian (this catalogue).
 
 A plain dictionary rather than gettext catalogues: the console has a few dozen strings,
-the server ships no compiled .mo files, and tests/unit/test_console_i18n.py checks that
+the server ships no compiled .mo files, and tests/unit/test_console_commands.py checks that
 every string the templates and routes show has its Ukrainian here.
 """
 from __future__ import annotations
