@@ -142,12 +142,14 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             created_ms BIGINT NOT NULL,              -- when it was made (its UUIDv7 time)
             day TEXT NOT NULL,                       -- YYYY-MM-DD of created_ms, UTC
             updated_ms BIGINT NOT NULL,
-            deleted INTEGER NOT NULL DEFAULT 0
+            deleted INTEGER NOT NULL DEFAULT 0,
+            review TEXT NOT NULL DEFAULT 'received'  -- received | has_issues | approved | rejected: set at the hub
         )""",
         """CREATE INDEX console_rows_page ON console_rows (form_id, created_ms, record_id)""",
         """CREATE INDEX console_rows_team ON console_rows (form_id, team, created_ms, record_id)""",
         """CREATE INDEX console_rows_device ON console_rows (form_id, device_id, created_ms, record_id)""",
         """CREATE INDEX console_rows_day ON console_rows (day, form_id)""",
+        """CREATE INDEX console_rows_review ON console_rows (form_id, review, created_ms, record_id)""",
         """CREATE TABLE console_terms (
             token TEXT NOT NULL,                     -- blind index: HMAC of form, field and normalised value
             created_ms BIGINT NOT NULL,

@@ -335,3 +335,48 @@ def test_usb_upload_and_return_bundle(live, make_store, tmp_path):
     result = laptop.import_bundle(tmp_path / "back.fbb")
     assert result is not None
     assert [r[0] for r in events(hub) if r[0].startswith("usb_")] == ["usb_import", "usb_import", "usb_import_refused", "usb_return_bundle"]
+
+
+def test_paging_keeps_the_date_filter(live, seeded):
+    b = Browser(live.url)
+    b.login("admin1")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    page = b.get(f"/console/data/{HH}?team=north&date_from={today}&date_to={today}")[2]
+    nxt = re.search(r'href="([^"]+)" id="next-page"', page).group(1).replace("&amp;", "&")
+    assert f"date_from={today}" in nxt and f"date_to={today}" in nxt and "team=north" in nxt
+    assert b.get(nxt)[2].count("record-link") == 50
+
+
+def test_review_state_one_at_a_time_and_in_bulk(live, seeded):
+    hub = live.hub
+    rid = seeded["north"][5]
+    lead = Browser(live.url)
+    lead.login("lead-north")
+    page = lead.get(f"/console/records/{rid}")[2]
+    assert 'id="review-state">Received<' in page
+    status, _, page = lead.post(f"/console/records/{rid}/review", {"state": "has_issues", "csrf": lead.csrf()})
+    assert status == 200 and 'id="review-state">Has issues<' in page
+    assert lead.post(f"/console/records/{rid}/review", {"state": "bogus", "csrf": lead.csrf()})[0] == 400
+    assert lead.post(f"/console/records/{seeded['south'][0]}/review", {"state": "approved", "csrf": lead.csrf()})[0] == 403
+    page = lead.get(f"/console/data/{HH}?review=has_issues")[2]
+    assert re.findall(r'/console/records/([0-9a-f-]{36})"', page) == [rid]
+    # bulk: every north submission whose household has 3 people (the answer filter), whatever page it is on
+    lead.get(f"/console/data/{HH}")
+    status, url, page = lead.post(f"/console/data/{HH}/filter", {"field": "hh_size", "value": "3", "csrf": lead.csrf()})
+    expected = {i for i in range(120) if 1 + i % 7 == 3}
+    status, url, page = lead.post(f"/console/data/{HH}/review", {**dict(re.findall(r'name="(field|match)" value="([^"]+)"', page)),
+                                                                "state": "approved", "csrf": lead.csrf()})
+    assert status == 200 and f"{len(expected)} submission(s) set to Approved." in page
+    approved = {r[0] for r in hub.db.execute("SELECT record_id FROM console_rows WHERE review = 'approved'")}
+    assert approved == {seeded["north"][i] for i in expected}
+    assert ("review_bulk", "lead-north", None, f"{HH}: {len(expected)} submission(s) set to approved (filter: field)") in events(hub)
+    assert ("review_set", "lead-north", None, f"{rid} has_issues") in events(hub)
+    # a viewer reads review states but sets none
+    viewer = Browser(live.url)
+    viewer.login("viewer-north")
+    page = viewer.get(f"/console/records/{rid}")[2]
+    assert "review-form" not in page
+    assert viewer.post(f"/console/records/{rid}/review", {"state": "approved", "csrf": viewer.csrf()})[0] == 403
+    viewer.get(f"/console/data/{HH}")
+    assert viewer.post(f"/console/data/{HH}/review", {"state": "rejected", "csrf": viewer.csrf()})[0] == 403
+    assert hub.db.execute("SELECT count(*) FROM console_rows WHERE review = 'rejected'")[0][0] == 0

@@ -38,6 +38,9 @@ def test_every_word_the_console_shows_has_its_ukrainian():
     # messages raised in auth.py reach the sign-in page through _(str(exc))
     for message in ("Wrong user name or password.", "This account is disabled. Ask the hub's administrator."):
         assert message in UK
+    from sync.server.console.routes.data import REVIEW_LABELS  # shown through _(review_labels[state])
+
+    assert [label for label in REVIEW_LABELS.values() if label not in UK] == []
 
 
 def test_the_scanner_notices_a_missing_translation(tmp_path):

@@ -32,6 +32,7 @@ from ..hub import Hub
 
 KIND = "submission"   # the data table shows finished submissions; drafts never reach the hub
 PAGE = 50
+REVIEW_STATES = ("received", "has_issues", "approved", "rejected")
 _BATCH = 2000
 
 
@@ -171,7 +172,7 @@ class Index:
             f"GROUP BY day, form_id ORDER BY day DESC, form_id", (since, *args))]
 
     def page(self, form_id: str, *, scope: tuple[str, ...] | None, flt: "Filter", after: tuple[int, str] | None = None,
-             limit: int = PAGE) -> tuple[list[dict], tuple[int, str] | None]:
+             limit: int = PAGE, bodies: bool = True) -> tuple[list[dict], tuple[int, str] | None]:
         """One page of the form's submissions, newest first, and the key of the next page (None: last)."""
         if flt.token:
             base = "FROM console_terms k JOIN console_rows r ON r.record_id = k.record_id"
@@ -188,6 +189,8 @@ class Index:
             where.append("r.team = ?"); args.append(flt.team)
         if flt.device:
             where.append("r.device_id = ?"); args.append(flt.device)
+        if flt.review:
+            where.append("r.review = ?"); args.append(flt.review)
         if flt.date_from is not None:
             where.append(f"{key}.created_ms >= ?"); args.append(flt.date_from)
         if flt.date_to is not None:
@@ -196,14 +199,40 @@ class Index:
             where.append(f"({key}.created_ms < ? OR ({key}.created_ms = ? AND {key}.record_id < ?))")
             args += [after[0], after[0], after[1]]
         rows = self.db.execute(
-            f"SELECT r.record_id, r.team, r.device_id, r.created_ms {base} WHERE {' AND '.join(where)} "
+            f"SELECT r.record_id, r.team, r.device_id, r.created_ms, r.review {base} WHERE {' AND '.join(where)} "
             f"ORDER BY {key}.created_ms DESC, {key}.record_id DESC LIMIT ?", (*args, limit + 1))
         more = len(rows) > limit
         rows = rows[:limit]
-        bodies = self.fields_of([r[0] for r in rows])
-        out = [{"record_id": rid, "team": team, "device_id": dev, "created": _stamp(created), "fields": bodies.get(rid, {})}
-               for rid, team, dev, created in rows]
+        bodies = self.fields_of([r[0] for r in rows]) if bodies else {}
+        out = [{"record_id": rid, "team": team, "device_id": dev, "created": _stamp(created), "review": review,
+                "fields": bodies.get(rid, {})} for rid, team, dev, created, review in rows]
         return out, ((rows[-1][3], rows[-1][0]) if more and rows else None)
+
+    def review_of(self, record_id: str) -> str | None:
+        rows = self.db.execute("SELECT review FROM console_rows WHERE record_id = ?", (record_id,))
+        return rows[0][0] if rows else None
+
+    def set_review(self, record_ids: list[str], state: str) -> int:
+        """Set the review state of these submissions (already checked to be in the user's scope)."""
+        if state not in REVIEW_STATES:
+            raise ValueError(state)
+        done = 0
+        with self.db.transaction():
+            for start in range(0, len(record_ids), 500):
+                chunk = record_ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                done += self.db.execute(f"SELECT count(*) FROM console_rows WHERE record_id IN ({marks})", chunk)[0][0]
+                self.db.execute(f"UPDATE console_rows SET review = ? WHERE record_id IN ({marks})", (state, *chunk))
+        return done
+
+    def matching(self, form_id: str, *, scope: tuple[str, ...] | None, flt: "Filter") -> Iterator[str]:
+        """Every submission id the filter matches (for bulk review), a page of 1,000 at a time."""
+        key = None
+        while True:
+            rows, key = self.page(form_id, scope=scope, flt=flt, after=key, limit=1000, bodies=False)
+            yield from (r["record_id"] for r in rows)
+            if key is None:
+                return
 
     def fields_of(self, ids: list[str]) -> dict[str, dict]:
         if not ids:
@@ -254,6 +283,7 @@ class Filter:
     date_to: int | None = None       # ms, exclusive
     field: str | None = None
     token: str | None = None         # blind-index token of field = value
+    review: str | None = None        # one of REVIEW_STATES
 
     def query(self) -> dict[str, str]:
         """The filter as URL parameters (the value only as its token)."""
@@ -263,11 +293,13 @@ class Filter:
         if self.device:
             out["device"] = self.device
         if self.date_from is not None:
-            out["from"] = day_of(self.date_from)
+            out["date_from"] = day_of(self.date_from)
         if self.date_to is not None:
-            out["to"] = day_of(self.date_to - 86_400_000)
+            out["date_to"] = day_of(self.date_to - 86_400_000)
         if self.field and self.token:
             out["field"], out["match"] = self.field, self.token
+        if self.review:
+            out["review"] = self.review
         return out
 
 

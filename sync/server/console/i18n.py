@@ -113,6 +113,14 @@ UK: dict[str, str] = {
     "Version": "Версія",
     "Back to the table": "Назад до таблиці",
     "Choose a question and type the answer.": "Оберіть питання й введіть відповідь.",
+    # review
+    "Review": "Перевірка",
+    "Has issues": "Має проблеми",
+    "Approved": "Схвалено",
+    "Rejected": "Відхилено",
+    "Save": "Зберегти",
+    "Set every submission this filter shows to": "Встановити для всіх анкет цього фільтра стан",
+    "submission(s) set to": "анкет(и) переведено у стан",
     # usb
     "Import a laptop's bundle": "Імпортувати пакет з ноутбука",
     "Bundle file": "Файл пакета",

@@ -17,8 +17,8 @@ from forms.errors import FormError, UnknownForm
 from forms.export import FORMATS
 
 from ....protocol import valid_team
-from ..data import Filter, parse_day
-from ..deps import PREFIX, Ctx, Refused, may_see_team, signed_in
+from ..data import REVIEW_STATES, Filter, parse_day
+from ..deps import PREFIX, Ctx, Refused, managers_only, may_see_team, signed_in
 from ..exports import ExportRequest, export_submissions, hub_form, known_form_ids
 
 router = APIRouter()
@@ -58,12 +58,14 @@ def shown(value, choices: dict) -> str:
     return str(value)
 
 
-def _filter(ctx: Ctx, team: str, device: str, date_from: str, date_to: str, field: str, match: str) -> Filter:
+def _filter(ctx: Ctx, team: str, device: str, date_from: str, date_to: str, field: str, match: str, review: str = "") -> Filter:
     try:
         flt = Filter(team=team or None, device=device or None, date_from=parse_day(date_from), date_to=parse_day(date_to, end=True),
-                     field=field or None, token=match or None)
+                     field=field or None, token=match or None, review=review or None)
     except ValueError:
         raise Refused(400, ctx._("A date is YYYY-MM-DD.")) from None
+    if flt.review and flt.review not in REVIEW_STATES:
+        raise Refused(400, ctx._("Cannot do that"))
     if flt.team:
         if not valid_team(flt.team):
             raise Refused(400, ctx._("A team name is 1-64 letters, digits, '_', '.' or '-'."))
@@ -81,11 +83,12 @@ def data_forms(ctx: Ctx = Depends(signed_in)):
 
 @router.get(PREFIX + "/data/{form_id}")
 def data_table(form_id: str, team: str = "", device: str = "", date_from: str = "", date_to: str = "", field: str = "",
-               match: str = "", after: str = "", ctx: Ctx = Depends(signed_in)):
+               match: str = "", review: str = "", after: str = "", done: str = "", state: str = "",
+               ctx: Ctx = Depends(signed_in)):
     form = _form(ctx, form_id)
     index = ctx.console.index
     index.catch_up(budget_s=1.0)
-    flt = _filter(ctx, team, device, date_from, date_to, field, match)
+    flt = _filter(ctx, team, device, date_from, date_to, field, match, review)
     key = None
     if after:
         ms, _, rid = after.partition("~")
@@ -103,21 +106,65 @@ def data_table(form_id: str, team: str = "", device: str = "", date_from: str = 
     ctx.audit("web_data_page", detail=f"{form.form_id}{' filtered on ' + flt.field if flt.token else ''}")
     return ctx.render("data.html", form=form, title=form.title_in(lang), columns=columns[:COLUMNS], rows=table, flt=flt,
                       next_url=next_url, first_url=first_url, teams=teams, devices=index.devices_of(form.form_id, ctx.user.scope()),
-                      questions=columns, form_languages=form.languages, query=urlencode(query))
+                      questions=columns, form_languages=form.languages, query=urlencode(query), review_states=REVIEW_STATES,
+                      review_labels=REVIEW_LABELS,
+                      note=(f"{done} {ctx._('submission(s) set to')} {ctx._(REVIEW_LABELS[state])}."
+                            if done.isdigit() and state in REVIEW_LABELS else None))
 
 
 @router.post(PREFIX + "/data/{form_id}/filter")
 def filter_on_answer(form_id: str, field: str = Form(""), value: str = Form(""), team: str = Form(""), device: str = Form(""),
-                     date_from: str = Form(""), date_to: str = Form(""), csrf: str = Form(""), ctx: Ctx = Depends(signed_in)):
+                     date_from: str = Form(""), date_to: str = Form(""), review: str = Form(""), csrf: str = Form(""),
+                     ctx: Ctx = Depends(signed_in)):
     """The answer's value comes by POST and leaves as its token: no URL, and so no access log, holds it."""
     ctx.check_csrf(csrf)
     form = _form(ctx, form_id)
-    flt = _filter(ctx, team, device, date_from, date_to, "", "")
+    flt = _filter(ctx, team, device, date_from, date_to, "", "", review)
     if field and value.strip():
         if field not in form.questions:
             raise Refused(400, ctx._("Choose a question and type the answer."))
         flt.field, flt.token = field, ctx.console.index.token(form.form_id, field, value)
     return RedirectResponse(f"{PREFIX}/data/{form.form_id}?" + urlencode(flt.query()), status_code=303)
+
+
+REVIEW_LABELS = {"received": "Received", "has_issues": "Has issues", "approved": "Approved", "rejected": "Rejected"}
+
+
+@router.post(PREFIX + "/data/{form_id}/review")
+def review_in_bulk(form_id: str, state: str = Form(""), team: str = Form(""), device: str = Form(""), date_from: str = Form(""),
+                   date_to: str = Form(""), field: str = Form(""), match: str = Form(""), review: str = Form(""),
+                   csrf: str = Form(""), ctx: Ctx = Depends(signed_in)):
+    """Set the review state of every submission the table's filter matches (within the user's teams)."""
+    ctx.check_csrf(csrf)
+    managers_only(ctx)
+    form = _form(ctx, form_id)
+    if state not in REVIEW_STATES:
+        raise Refused(400, ctx._("Cannot do that"))
+    flt = _filter(ctx, team, device, date_from, date_to, field, match, review)
+    index = ctx.console.index
+    index.catch_up(budget_s=1.0)
+    ids = list(index.matching(form.form_id, scope=ctx.user.scope(), flt=flt))
+    done = index.set_review(ids, state)
+    ctx.audit("review_bulk", detail=f"{form.form_id}: {done} submission(s) set to {state}"
+              f"{' (filter: ' + ', '.join(k for k in flt.query() if k != 'match') + ')' if flt.query() else ''}")
+    return RedirectResponse(f"{PREFIX}/data/{form.form_id}?" + urlencode({**flt.query(), "done": done, "state": state}),
+                            status_code=303)
+
+
+@router.post(PREFIX + "/records/{record_id}/review")
+def review_one(record_id: str, state: str = Form(""), csrf: str = Form(""), ctx: Ctx = Depends(signed_in)):
+    ctx.check_csrf(csrf)
+    managers_only(ctx)
+    record = ctx.console.index.record(record_id) if len(record_id) <= 64 else None
+    if record is None or record["kind"] != "submission":
+        raise Refused(404, ctx._("There is no such record."))
+    may_see_team(ctx, record["team"])
+    if state not in REVIEW_STATES:
+        raise Refused(400, ctx._("Cannot do that"))
+    ctx.console.index.catch_up(budget_s=1.0)
+    ctx.console.index.set_review([record_id], state)
+    ctx.audit("review_set", detail=f"{record_id} {state}")
+    return RedirectResponse(f"{PREFIX}/records/{record_id}", status_code=303)
 
 
 @router.get(PREFIX + "/records/{record_id}")
@@ -145,7 +192,8 @@ def record_view(record_id: str, ctx: Ctx = Depends(signed_in)):
     for h in history:
         h["names"] = [labels.get(k, (k, {}))[0] for k in h["fields"]]
     ctx.audit("web_record_view", detail=record_id)
-    return ctx.render("record.html", record=record, answers=answers, history=history,
+    return ctx.render("record.html", record=record, answers=answers, history=history, review=index.review_of(record_id),
+                      review_states=REVIEW_STATES, review_labels=REVIEW_LABELS,
                       conflicts=index.conflicts_of(record_id), title=form.title_in(lang) if form else record["form_id"])
 
 
