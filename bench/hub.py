@@ -73,7 +73,8 @@ def seed(hub, n: int) -> None:
         else:
             with db.transaction():
                 db.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?)", records)
-                db.executemany("INSERT INTO console_rows VALUES (?,?,?,?,?,?,?,?)", rows)
+                db.executemany("INSERT INTO console_rows (record_id, form_id, team, device_id, created_ms, day, updated_ms, deleted) "
+                               "VALUES (?,?,?,?,?,?,?,?)", rows)
                 db.executemany("INSERT INTO console_terms VALUES (?,?,?)", terms)
         if (base // chunk) % 10 == 0:
             print(f"  seeded {base + len(records):,} in {time.perf_counter() - t0:.0f} s", flush=True)

@@ -7,7 +7,7 @@ import time
 
 import openpyxl
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from console_helpers import PASSWORD, add_device, add_user, edit, submit
@@ -62,7 +62,7 @@ def text(browser):
     for _ in range(100):
         try:
             return browser.find_element(By.TAG_NAME, "body").text
-        except StaleElementReferenceException:  # the page was being replaced
+        except (StaleElementReferenceException, NoSuchElementException):  # the page was being replaced
             time.sleep(0.05)
     raise AssertionError("the page never settled")
 
@@ -131,6 +131,9 @@ def test_an_officer_walks_through_the_console(browser, hub_server, shots):
 
     browser.get(url + "/console/usb")
     browser.save_screenshot(str(shots / "console-en-usb.png"))
+    browser.get(url + "/console/forms")
+    assert browser.find_elements(By.ID, "publish-button")
+    browser.save_screenshot(str(shots / "console-en-forms.png"))
     # Ukrainian
     browser.find_element(By.LINK_TEXT, "Українська").click()
     assert "Огляд" in wait_for(browser, "Огляд")

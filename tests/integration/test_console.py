@@ -380,3 +380,50 @@ def test_review_state_one_at_a_time_and_in_bulk(live, seeded):
     viewer.get(f"/console/data/{HH}")
     assert viewer.post(f"/console/data/{HH}/review", {"state": "rejected", "csrf": viewer.csrf()})[0] == 403
     assert hub.db.execute("SELECT count(*) FROM console_rows WHERE review = 'rejected'")[0][0] == 0
+
+
+def _multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, dict]:
+    boundary = "fieldbookformboundary"
+    body = b""
+    for k, v in fields.items():
+        body += f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode()
+    for name, filename, data in files:
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+                 f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_forms_page_publishes_lists_problems_and_withdraws(live, seeded, tmp_path):
+    from tests.unit.forms.xlsform import write_xlsform
+
+    head = ["type", "name", "label::English (en)", "label::Українська (uk)"]
+    settings = [["form_id", "version", "form_title", "default_language"], ["winter_nfi", "2026.12.1", "Winter NFI", "English (en)"]]
+    good = write_xlsform(tmp_path / "good.xlsx", [head, ["integer", "stoves", "Stoves?", "Печі?"]], None, settings).read_bytes()
+    bad = write_xlsform(tmp_path / "bad.xlsx", [head, ["integer", "stoves", "Stoves?", "Печі?"], ["no_such_type", "x", "X", "X"],
+                                                 ["integer", "stoves", "Again", "Знову"]], None, settings).read_bytes()
+    b = Browser(live.url)
+    b.login("admin1")
+    b.get("/console/forms")
+    body, headers = _multipart({"csrf": b.csrf(), "team": "north"}, [("workbook", "bad.xlsx", bad)])
+    status, _, content, _ = b.request("POST", "/console/forms/publish", raw=body, headers=headers)
+    page = content.decode()
+    assert status == 400 and 'id="form-issues"' in page
+    issues = page[page.index('id="form-issues"'):page.index("</table>", page.index('id="form-issues"'))]
+    assert "<td>survey</td><td>3</td><td>type</td>" in issues and "<td>survey</td><td>4</td><td>name</td>" in issues
+    assert live.hub.published_forms() == []
+    body, headers = _multipart({"csrf": b.csrf(), "team": "north"}, [("workbook", "good.xlsx", good)])
+    status, _, content, _ = b.request("POST", "/console/forms/publish", raw=body, headers=headers)
+    assert status == 200 and "Published" in content.decode()
+    assert [(f["form_id"], f["team"]) for f in live.hub.published_forms()] == [("winter_nfi", "north")]
+    assert "winter_nfi" in b.get("/console/data")[2]  # its data table exists at once
+    page = b.get("/console/forms")[2]
+    status, _, page = b.post("/console/forms/winter_nfi/withdraw", {"team": "north", "csrf": b.csrf(page)})
+    assert status == 200 and "Withdrawn" in page and live.hub.published_forms() == []
+    assert [r[0] for r in events(live.hub) if r[0].startswith("form_") and r[1] == "admin1"] == [
+        "form_refused", "form_published", "form_withdrawn"]
+    # a lead may not publish
+    lead = Browser(live.url)
+    lead.login("lead-north")
+    lead.get("/console/forms")
+    body, headers = _multipart({"csrf": lead.csrf()}, [("workbook", "good.xlsx", good)])
+    assert lead.request("POST", "/console/forms/publish", raw=body, headers=headers)[0] == 403
