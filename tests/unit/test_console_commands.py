@@ -201,3 +201,23 @@ def test_uuid7_time_is_read_back():
 
     assert id_time_ms(uuid7_at(1_780_000_000_123, 5)) == 1_780_000_000_123
     assert id_time_ms("not-a-uuid") is None
+
+
+def test_a_caught_up_index_takes_no_write_lock(tmp_path, monkeypatch):
+    """Page views check for new changes without the one-writer lock, so they never queue behind a sync."""
+    from sync_helpers import make_hub
+
+    hub = make_hub(tmp_path / "hub")
+    try:
+        add_device(hub, "dev-n", "north")
+        submit(hub, "dev-n", "north", [{"consent": "yes"}])
+        index = Index(hub)
+        assert index.catch_up() == 1
+
+        def no_writes(*a, **k):
+            raise AssertionError("a write transaction was opened")
+
+        monkeypatch.setattr(hub.db, "transaction", no_writes)
+        assert index.catch_up() == 0
+    finally:
+        hub.close()

@@ -109,6 +109,9 @@ class Index:
 
     def catch_up(self, *, budget_s: float = 2.0) -> int:
         """Index changes made since the cursor, for at most about ``budget_s``; returns how many."""
+        newest = self.db.execute("SELECT max(server_seq) FROM changes")[0][0]
+        if newest is None or newest <= self.cursor():
+            return 0  # nothing new: no write lock taken, so page views never queue behind a sync
         done, deadline = 0, time.monotonic() + budget_s
         while time.monotonic() < deadline:
             n = self._step()
