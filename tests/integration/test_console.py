@@ -272,6 +272,9 @@ def test_revoke_with_wipe_from_the_console(live, seeded):
     b.login("admin1")
     b.get("/console/devices")
     status, url, page = b.post("/console/devices/dev-south-1/revoke", {"wipe": "1", "csrf": b.csrf()})
+    assert status == 200 and 'id="confirm-revoke"' in page and "cannot be undone" in page
+    assert not {d["device_id"]: d for d in live.hub.devices()}["dev-south-1"]["revoked"]  # not before it is confirmed
+    status, url, page = b.post("/console/devices/dev-south-1/revoke", {"wipe": "1", "confirm": "1", "csrf": b.csrf()})
     assert status == 200 and "erase its data" in page
     dev = {d["device_id"]: d for d in live.hub.devices()}["dev-south-1"]
     assert dev["revoked"] and dev["wipe"]

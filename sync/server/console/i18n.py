@@ -79,6 +79,11 @@ UK: dict[str, str] = {
     "Device revoked.": "Пристрій відкликано.",
     "Device revoked; it will erase its data at its next contact.": "Пристрій відкликано; він зітре свої дані під час наступного з'єднання.",
     "Wipe": "Стерти",
+    "Cancel": "Скасувати",
+    "The hub will refuse this laptop from now on. This cannot be undone: the laptop would have to be enrolled again with a new code.":
+        "Відтепер хаб відмовлятиме цьому ноутбуку. Це не можна скасувати: ноутбук доведеться зареєструвати знову з новим кодом.",
+    "At its next contact the laptop will also erase its data, including anything it has not sent yet.":
+        "Під час наступного з'єднання ноутбук також зітре свої дані, зокрема ще не надіслані.",
     "A team name is 1-64 letters, digits, '_', '.' or '-'.": "Назва команди: 1-64 літери, цифри, «_», «.» або «-».",
     "Hours must be a number from 1 to 720.": "Кількість годин має бути числом від 1 до 720.",
     # data

@@ -48,13 +48,16 @@ def enroll_code(team: str = Form(""), hours: str = Form("24"), csrf: str = Form(
 
 
 @router.post(PREFIX + "/devices/{device_id}/revoke")
-def revoke(device_id: str, wipe: str = Form(""), csrf: str = Form(""), ctx: Ctx = Depends(signed_in)):
+def revoke(device_id: str, wipe: str = Form(""), confirm: str = Form(""), csrf: str = Form(""), ctx: Ctx = Depends(signed_in)):
     ctx.check_csrf(csrf)
     managers_only(ctx)
     device = next((d for d in ctx.console.hub.devices() if d["device_id"] == device_id), None)
     if device is None:
         raise Refused(404, ctx._("There is no such device."))
     may_see_team(ctx, device["team"])
+    if not confirm:
+        # Revocation cannot be undone, and a wipe erases the laptop's data: one more page, no script.
+        return ctx.render("revoke.html", device=device, wipe=bool(wipe))
     ctx.console.hub.revoke(device_id, wipe=bool(wipe))
     ctx.audit("web_revoke", device_id=device_id, detail="wipe" if wipe else None)
     return RedirectResponse(f"{PREFIX}/devices?done={'wiped' if wipe else 'revoked'}", status_code=303)
