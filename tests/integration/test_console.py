@@ -430,3 +430,12 @@ def test_forms_page_publishes_lists_problems_and_withdraws(live, seeded, tmp_pat
     lead.get("/console/forms")
     body, headers = _multipart({"csrf": lead.csrf()}, [("workbook", "good.xlsx", good)])
     assert lead.request("POST", "/console/forms/publish", raw=body, headers=headers)[0] == 403
+
+
+def test_pages_forbid_scripts_and_outside_content(live, seeded):
+    b = Browser(live.url)
+    b.login("admin1")
+    status, _, _, headers = b.request("GET", f"/console/data/{HH}")
+    csp = headers["content-security-policy"]
+    assert status == 200 and "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"

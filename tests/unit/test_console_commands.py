@@ -221,3 +221,10 @@ def test_a_caught_up_index_takes_no_write_lock(tmp_path, monkeypatch):
         assert index.catch_up() == 0
     finally:
         hub.close()
+
+
+def test_pages_load_nothing_from_elsewhere_and_run_no_script():
+    """Hubs are often offline: no CDN, no web font, no script, in any template or the style sheet."""
+    for path in [*CONSOLE.glob("templates/*.html"), *CONSOLE.glob("static/*.css")]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)=["']?(https?:)?//|@import|url\(\s*["']?(https?:)?//|<script""", text, re.I), path.name
