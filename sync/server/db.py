@@ -150,6 +150,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX console_rows_device ON console_rows (form_id, device_id, created_ms, record_id)""",
         """CREATE INDEX console_rows_day ON console_rows (day, form_id)""",
         """CREATE INDEX console_rows_review ON console_rows (form_id, review, created_ms, record_id)""",
+        """CREATE INDEX console_rows_count ON console_rows (form_id, deleted, team)""",  # the Overview's counts, from the index alone
         """CREATE TABLE console_terms (
             token TEXT NOT NULL,                     -- blind index: HMAC of form, field and normalised value
             created_ms BIGINT NOT NULL,
