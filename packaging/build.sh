@@ -77,6 +77,9 @@ for _ in $(seq 60); do
   sleep 0.5
 done
 [ -n "$answered" ] || { cat "$work/server.log" >&2; fail "the frozen server did not answer on 127.0.0.1:$port"; }
+# The hub console's templates and style sheet ship as data: its sign-in page renders from them.
+"$PYTHON" -c "import sys, urllib.request as u; b = 'http://127.0.0.1:$port/console/'; sys.exit(0 if b'name=\"password\"' in u.urlopen(b + 'login', timeout=5).read() and u.urlopen(b + 'static/console.css', timeout=5).status == 200 else 1)" \
+  || { cat "$work/server.log" >&2; fail "the frozen server's console did not render its sign-in page"; }
 run server enroll-code --data "$work/hub" --team ci >/dev/null || fail "server enroll-code against the running hub's data"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 echo "served http://127.0.0.1:$port/openapi.json"

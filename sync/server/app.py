@@ -154,4 +154,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
             return result
         return {"new": result.new, "duplicates": result.duplicates}
 
+    from .console import mount as mount_console  # the hub console's pages, at /console/
+
+    mount_console(app, hub)
     return app

@@ -224,6 +224,11 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
             failed += 1
             print(f"error: {path.name}: {exc}", file=sys.stderr)
             continue
+        from .console.audit import audit  # the console's Overview lists USB imports
+
+        audit(hub.db, "usb_import", actor="(command line)", device_id=request.device_id,
+              detail=f"{result.new} new, {result.duplicates} duplicate, {result.conflicts} conflict(s), "
+                     f"{len(result.refused)} refused")
         print(json.dumps({"file": str(path), "device_id": request.device_id, "new": result.new,
                           "duplicates": result.duplicates, "conflicts": result.conflicts, "refused": len(result.refused),
                           "acked": result.acked, "warning": result.warning, "waiting": result.waiting,
@@ -347,3 +352,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="include those a laptop resolved")
     p.add_argument("--values", action="store_true", help="include the losing values (personal data: mind where the output goes)")
     p.set_defaults(func=cmd_conflicts)
+    from .console.cli import register as register_console  # server user ..., server export
+
+    register_console(server, common)

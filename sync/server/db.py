@@ -172,6 +172,55 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             closed_at BIGINT
         )""",
     ]),
+    ("0008_console", [
+        # The hub console (sync/server/console/): web accounts, never devices; they never sync.
+        """CREATE TABLE web_users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,                      -- admin | lead | viewer
+            teams TEXT NOT NULL,                     -- comma-separated; '*' for an admin
+            password TEXT NOT NULL,                  -- argon2id$...: a hash, never the password
+            created_at BIGINT NOT NULL,
+            disabled_at BIGINT,
+            failures INTEGER NOT NULL DEFAULT 0,     -- failed sign-ins in a row
+            locked_until BIGINT
+        )""",
+        """CREATE TABLE web_sessions (
+            token_hash TEXT PRIMARY KEY,             -- SHA-256 of the cookie's token; the token is never stored
+            user_name TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            last_seen BIGINT NOT NULL
+        )""",
+        """CREATE INDEX web_sessions_user ON web_sessions (user_name)""",
+        # The console's index of submissions, kept up from the change log by a cursor.
+        """CREATE TABLE console_rows (
+            record_id TEXT PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            team TEXT NOT NULL,
+            device_id TEXT NOT NULL,                 -- the device that made it
+            created_ms BIGINT NOT NULL,              -- when it was made (its UUIDv7 time)
+            day TEXT NOT NULL,                       -- YYYY-MM-DD of created_ms, UTC
+            updated_ms BIGINT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            review TEXT NOT NULL DEFAULT 'received'  -- received | has_issues | approved | rejected: set at the hub
+        )""",
+        """CREATE INDEX console_rows_page ON console_rows (form_id, created_ms, record_id)""",
+        """CREATE INDEX console_rows_team ON console_rows (form_id, team, created_ms, record_id)""",
+        """CREATE INDEX console_rows_device ON console_rows (form_id, device_id, created_ms, record_id)""",
+        """CREATE INDEX console_rows_day ON console_rows (day, form_id)""",
+        """CREATE INDEX console_rows_review ON console_rows (form_id, review, created_ms, record_id)""",
+        """CREATE INDEX console_rows_count ON console_rows (form_id, deleted, team)""",  # the Overview's counts, from the index alone
+        """CREATE TABLE console_terms (
+            token TEXT NOT NULL,                     -- blind index: HMAC of form, field and normalised value
+            created_ms BIGINT NOT NULL,
+            record_id TEXT NOT NULL,
+            PRIMARY KEY (token, created_ms, record_id)
+        )""",
+        """CREATE INDEX console_terms_record ON console_terms (record_id)""",
+        """CREATE TABLE console_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL)""",
+        """CREATE INDEX changes_record ON changes (record_id, server_seq)""",
+        """CREATE INDEX records_form ON records (form_id, record_id)""",  # exports read a form in id order
+        """ALTER TABLE events ADD COLUMN actor TEXT""",  # the web user behind a console action
+    ]),
 ]
 
 _TYPES = {

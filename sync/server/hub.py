@@ -795,6 +795,18 @@ class Hub:
             for rid, t, kind, fid, fver, clocks, deleted, body in self.db.execute(sql, args)
         }
 
+    def unseal(self, place: str, blob: bytes) -> bytes:
+        """Open a value this hub sealed at rest (the console's reads: records, changes, conflicts)."""
+        return self._sealer.open(place, blob)
+
+    def subkey(self, purpose: str) -> bytes:
+        """A key for one purpose, derived from the data key (the console's blind index)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"fieldbook/server/{purpose}/v1".encode()
+                    ).derive(self.keys.data_key)
+
     def counts(self) -> dict:
         q = self.db.execute
         return {"devices": q("SELECT count(*) FROM devices")[0][0], "records": q("SELECT count(*) FROM records")[0][0],

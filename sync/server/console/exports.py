@@ -1,0 +1,102 @@
+"""Forms and exports at the hub: the laptop export's layout (forms/export.py), from the server's records.
+
+The server may use the form engine (forms/) but not the store, so the ``exporting`` package
+(which opens a laptop's store) is not used; its layout code lives in forms/export.py, and
+that is what both call. A form is the newest one the hub published under that id, else the
+built-in form of that id.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+import forms
+from forms.errors import ExportError, UnknownForm
+from forms.export import ExportSummary, export_format, export_records, resolve_language
+from forms.model import Form
+from resources import resource_path
+
+from ... import protocol
+from ..hub import Hub
+from .audit import audit
+from .data import iter_submissions, parse_day
+
+_FORM_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,99}")
+_cache: dict[tuple[str, str], Form] = {}
+
+
+def hub_form(hub: Hub, form_id: str) -> Form:
+    """The form the hub knows by this id (published, newest first; else built in)."""
+    if not isinstance(form_id, str) or not _FORM_ID.fullmatch(form_id):
+        raise UnknownForm("That is not a form id.")
+    rows = hub.db.execute("SELECT sha256, files FROM forms WHERE form_id = ? AND files IS NOT NULL ORDER BY id DESC LIMIT 1",
+                          (form_id,))
+    if rows:
+        digest, blob = rows[0]
+        key = (form_id, digest)
+        if key not in _cache:
+            published = protocol.PublishedForm.from_json(orjson.loads(hub.unseal(f"form|{form_id}|{digest}", blob)), files=True)
+            _cache[key] = forms.load_form_bytes(published.xlsx, name=f"{form_id}.xlsx", media=published.media)
+        return _cache[key]
+    path = resource_path("forms", f"{form_id}.xlsx")
+    if path.is_file():
+        key = (form_id, "builtin")
+        if key not in _cache:
+            _cache[key] = forms.load_form(path)
+        return _cache[key]
+    raise UnknownForm(f"The hub has no form '{form_id}': neither published nor built in.")
+
+
+def known_form_ids(hub: Hub) -> list[str]:
+    published = {r[0] for r in hub.db.execute("SELECT DISTINCT form_id FROM forms WHERE files IS NOT NULL")}
+    builtin = {p.stem for p in resource_path("forms").glob("*.xlsx")}
+    return sorted(published | builtin)
+
+
+@dataclass
+class ExportRequest:
+    form_id: str
+    fmt: str
+    teams: tuple[str, ...] | None = None   # None: every team
+    lang: str | None = None
+    since: str | None = None               # YYYY-MM-DD
+
+
+def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str) -> ExportSummary:
+    """Write the form's finished submissions to ``out`` in the laptop export's layout, streamed
+    (one batch of records in memory), and audit it. Checks everything before reading a record."""
+    form = hub_form(hub, req.form_id)
+    fmt = export_format(out, req.fmt)
+    lang = resolve_language(form, req.lang) if req.lang else None
+    for team in req.teams or ():
+        if not protocol.valid_team(team):
+            raise ExportError("A team name is 1-64 letters, digits, '_', '.' or '-'.")
+    try:
+        since_ms = parse_day(req.since)
+    except ValueError:
+        raise ExportError("--since is a date: YYYY-MM-DD.") from None
+    records = iter_submissions(hub, form.form_id, teams=req.teams, since_ms=since_ms)
+    summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=lang is not None)
+    detail = f"{form.form_id} {fmt}: {summary.records} record(s)"
+    if req.teams:
+        detail += f", team {','.join(req.teams)}"
+    if req.since:
+        detail += f", since {req.since}"
+    audit(hub.db, "export", actor=actor, detail=detail)
+    return summary
+
+
+def check_out(out: str | os.PathLike, data_dir: Path) -> Path:
+    out = Path(out).expanduser()
+    if not out.parent.is_dir():
+        raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    if out.is_dir():
+        raise ExportError(f"Cannot write {out}: it is a folder; give a file name.")
+    folder, data = out.parent.resolve(), data_dir.expanduser().resolve()
+    if folder == data or data in folder.parents:
+        raise ExportError("The export file must be outside the server's data folder: it holds readable data.")
+    return out

@@ -1,0 +1,99 @@
+"""Canary scan of the hub console: after signing in, browsing, filtering on a personal answer,
+refusals, bad requests and an export, no personal value is in the server's data folder
+(database, WAL, log file), its access log, its events or its error pages."""
+from __future__ import annotations
+
+import io
+import logging
+import time
+
+from console_helpers import Browser, add_device, add_user, submit
+from sync.server.cli import _attach_log
+from tests.unit.test_privacy import CANARIES, _needles, scan
+
+HH = "household_needs"
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_the_console_writes_no_personal_value(live, tmp_path):
+    hub = live.hub
+    data_dir = hub.settings.data_dir
+    _attach_log(data_dir)
+    access = Collect()
+    for name in ("uvicorn.access", "uvicorn.error", "fieldbook"):
+        logger = logging.getLogger(name)
+        logger.addHandler(access)
+        logger.setLevel(logging.DEBUG)
+    live.server.config.access_log = True
+    add_device(hub, "dev-1", "north")
+    add_device(hub, "dev-2", "south")
+    rid = submit(hub, "dev-1", "north", [{"consent": "yes", "settlement": CANARIES[1], "phone": CANARIES[2],
+                                          "comments": CANARIES[0]}])[0]
+    south = submit(hub, "dev-2", "south", [{"consent": "yes", "settlement": CANARIES[3], "comments": CANARIES[4]}])[0]
+    add_user(hub, "admin1", "admin")
+    add_user(hub, "viewer1", "viewer", ["north"])
+
+    pages: list[bytes] = []
+    b = Browser(live.url)
+    b.login("admin1")
+    for path in ("/console/", "/console/data", f"/console/data/{HH}", f"/console/records/{rid}"):
+        status, _, page = b.get(path)
+        assert status == 200
+    assert CANARIES[1] in b.last  # the record's page does show it, to a user who may see it
+    b.get(f"/console/data/{HH}")
+    status, url, page = b.post(f"/console/data/{HH}/filter", {"field": "phone", "value": CANARIES[2], "csrf": b.csrf()})
+    assert status == 200 and page.count("record-link") == 1
+    status, _, content, _ = b.request("GET", f"/console/data/{HH}/export?format=xlsx")
+    assert status == 200
+    # refusals and bad requests: their pages must not repeat what was posted (a URL the console
+    # never makes with a value in it stays out: what a client puts in a URL is its own doing)
+    for method, path, data in (
+        ("POST", f"/console/data/{HH}/filter", {"field": "phone", "value": CANARIES[0]}),              # no CSRF
+        ("POST", f"/console/data/{HH}/filter", {"field": CANARIES[0], "value": CANARIES[2], "csrf": b.csrf()}),  # no such question
+        ("GET", f"/console/data/{HH}?date_from=14.03.1975", None),
+        ("GET", f"/console/data/{HH}?after=not-a-key", None),
+        ("GET", "/console/records/no-such-record", None),
+        ("GET", "/console/data/no_such_form", None),
+        ("POST", "/console/devices/enroll-code", {"team": CANARIES[0], "hours": "1", "csrf": b.csrf()}),
+    ):
+        status, _, content, _ = b.request(method, path, data)
+        assert status in (400, 403, 404), (path, status)
+        pages.append(content)
+    v = Browser(live.url)
+    v.login("viewer1")
+    for path in (f"/console/records/{south}", f"/console/data/{HH}/export?format=csv&team=south"):
+        status, _, content, _ = v.request("GET", path)
+        assert status == 403
+        pages.append(content)
+    status, _, page = Browser(live.url).login(CANARIES[0], CANARIES[2])  # a name and a password that are personal values
+    assert status == 401
+    pages.append(page.encode())
+
+    time.sleep(0.3)  # the export's spool folder is emptied just after the response
+    logger = logging.getLogger("fieldbook")
+    for h in list(logger.handlers):
+        h.flush()
+        if str(getattr(h, "baseFilename", "")).startswith(str(data_dir)):
+            h.close()
+            logger.removeHandler(h)
+    for name in ("uvicorn.access", "uvicorn.error", "fieldbook"):
+        logging.getLogger(name).removeHandler(access)
+    assert (data_dir / "logs" / "server.log").exists()
+    assert any("GET /console/data/household_needs?field=phone&match=" in line for line in access.lines)  # it did log
+    needles = _needles()
+    hits = [n[:12] for n in needles for blob in [*pages, "\n".join(access.lines).encode()] if n in blob]
+    assert hits == []
+    events = "\n".join(str(r) for r in hub.db.execute("SELECT * FROM events")).encode()
+    assert [n for n in needles if n in events] == []
+    assert scan(data_dir) == []
+    # control: the scan does see a canary when one is there
+    (tmp_path / "control.txt").write_text(CANARIES[1])
+    assert scan(tmp_path)
