@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 import forms
 from exporting import submissions
 from forms import Question, Session
+from forms.model import METADATA_TYPES
 
 from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, Context
 from ..errors import present
@@ -32,7 +33,8 @@ from ..i18n import tr
 from ..questions import Instance, QuestionRow
 
 AUTOSAVE_MS = 400
-NO_WIDGET = {"calculate", "hidden", "start", "end", "today", "deviceid", "username"}
+# Computed and metadata questions take no typing (the form library lists every metadata type).
+NO_WIDGET = {"calculate", "hidden"} | METADATA_TYPES
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 import forms
+from forms.model import METADATA_TYPES
 
 from ..context import DRAFT_KIND, SUBMISSION_KIND, Context, record_time
 from ..errors import present
@@ -21,7 +22,7 @@ def when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""
 
 
-_META = ("start", "end", "today", "deviceid", "username")
+_META = METADATA_TYPES  # device metadata says nothing about the record
 
 
 def summary_text(fields: dict, limit: int = 3, form=None, lang: str | None = None) -> str:

@@ -89,3 +89,21 @@ def test_a_withdrawn_form_leaves_home_and_a_new_version_replaces_the_title(qtbot
     w.ctx.sync_now()
     qtbot.waitUntil(lambda: "winter_nfi" not in w.home.form_buttons, timeout=WAIT)
     assert w.records.form_box.findData("winter_nfi") == -1
+
+
+def test_device_metadata_questions_take_no_typing(qtbot, window_factory, profile, tmp_path):
+    """Forms from other tools carry metadata rows (email, phonenumber, subscriberid, simserial):
+    they are filled by the device, never shown as empty boxes to type into."""
+    from gui.screens.form import FormScreen
+
+    path = write_xlsform(tmp_path / "meta.xlsx", [
+        ["type", "name", "label"],
+        ["start", "start"], ["email", "email"], ["phonenumber", "phonenumber"],
+        ["subscriberid", "subscriberid"], ["simserial", "simserial"], ["deviceid", "deviceid"],
+        ["text", "village", "Village"],
+    ], settings=[["form_id", "version"], ["meta_check", "1"]])
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    screen = FormScreen(w.ctx, forms.load_form(path))
+    qtbot.addWidget(screen)
+    assert {name for name, _ in screen.rows} == {"village"}
