@@ -14,6 +14,7 @@ from forms.model import METADATA_TYPES
 from ..context import DRAFT_KIND, SUBMISSION_KIND, Context, record_time
 from ..errors import present
 from ..i18n import tr
+from ..workers import give_way
 
 RECENT = 12
 
@@ -56,13 +57,30 @@ def describe(fields: dict, form=None, lang: str | None = None) -> str:
     return summary_text(fields, form=form, lang=lang)
 
 
+def last_change(record) -> float:
+    """When the record last changed (its newest stamp), in seconds; its creation time when it
+    carries no stamp. A stamp starts with its HLC: 48 bits of milliseconds (storage/hlc.py)."""
+    stamps = [s for s in record.clocks.values() if s]
+    return (int(max(stamps)[:16], 16) >> 16) / 1000.0 if stamps else record_time(record.id)
+
+
+def state_words() -> dict[str, str]:
+    """What a record's state is called in the lists (on the GUI thread: workers get keys)."""
+    return {"draft": tr("Draft"), "editing": tr("Being edited (draft)"), "waiting": tr("Finalised, waiting to sync"),
+            "synced": tr("Synced")}
+
+
 def load_home(store, form_of=lambda form_id: None, lang: str | None = None) -> dict:
-    """Runs on the store worker: the drafts and the newest submissions, newest first."""
-    drafts = [(r.id, r.form_id, describe(r.fields, form_of(r.form_id), lang), r.fields.get("_editing"))
+    """Runs on the store worker: the drafts and the newest submissions, newest first, each
+    with the time of its last change; submissions also with their state (waiting or synced)."""
+    drafts = [(r.id, r.form_id, describe(r.fields, form_of(r.form_id), lang), r.fields.get("_editing"), last_change(r))
               for r in store.list_records(DRAFT_KIND)]
     # Ids are time-ordered, so the store reads only the newest few, however many there are.
-    recent = [(r.id, r.form_id, describe(r.fields, form_of(r.form_id), lang))
-              for r in store.list_records(SUBMISSION_KIND, newest_first=True, limit=RECENT)]
+    newest = list(store.list_records(SUBMISSION_KIND, newest_first=True, limit=RECENT))
+    wanted = {r.id for r in newest}
+    waiting = {rid for rid in give_way(store.waiting_record_ids()) if rid in wanted} if wanted else set()
+    recent = [(r.id, r.form_id, describe(r.fields, form_of(r.form_id), lang), last_change(r),
+               "waiting" if r.id in waiting else "synced") for r in newest]
     return {"drafts": drafts[::-1], "recent": recent}
 
 
@@ -207,8 +225,8 @@ class HomeScreen(QWidget):
 
     def on_loaded(self, data: dict) -> None:
         self.drafts.clear()
-        for rid, form_id, text, editing in data["drafts"]:
-            label = f"{when(record_time(rid))}  {self.titles.get(form_id, form_id)}"
+        for rid, form_id, text, editing, changed in data["drafts"]:
+            label = f"{when(changed)}  {self.titles.get(form_id, form_id)}"
             if editing:
                 label += "  " + tr("(editing a finished record)")
             it = QListWidgetItem(label + (f"\n{text}" if text else ""))
@@ -219,8 +237,11 @@ class HomeScreen(QWidget):
             it.setFlags(Qt.ItemFlag.NoItemFlags)
             self.drafts.addItem(it)
         self.recent.clear()
-        for rid, form_id, text in data["recent"]:
-            it = QListWidgetItem(f"{when(record_time(rid))}  {self.titles.get(form_id, form_id)}" + (f"\n{text}" if text else ""))
+        words = state_words()
+        for rid, form_id, text, changed, state in data["recent"]:
+            # The state leads the second line: a long form title must not push it out of sight.
+            second = f"{words[state]}  ·  {text}" if text else words[state]
+            it = QListWidgetItem(f"{when(changed)}  {self.titles.get(form_id, form_id)}\n{second}")
             it.setData(Qt.ItemDataRole.UserRole, rid)
             self.recent.addItem(it)
         if not data["recent"]:

@@ -14,7 +14,7 @@ from ..errors import present
 from ..i18n import tr
 from ..record_view import RecordDialog, record_title
 from ..workers import give_way
-from .home import describe, summary_text, when
+from .home import describe, state_words, summary_text, when
 
 
 SORT_CHUNK = 4096
@@ -57,12 +57,6 @@ class RowSet:
 
     def column(self, column: int) -> list[str]:
         return (self.saved, self.states, self.answers, self.versions)[column]
-
-
-def state_words() -> dict[str, str]:
-    """What the State column says (on the GUI thread: the worker is handed the words)."""
-    return {"draft": tr("Draft"), "editing": tr("Being edited (draft)"), "waiting": tr("Finalised, waiting to sync"),
-            "synced": tr("Synced")}
 
 
 def load_rows(store, form_id: str, form=None, lang: str | None = None, words: dict[str, str] | None = None) -> RowSet:
