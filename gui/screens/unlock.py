@@ -167,16 +167,20 @@ class UnlockScreen(QWidget):
         lay.addLayout(form)
         return page
 
-    def _key_buttons(self) -> QWidget:
+    def _back_and(self, back_name: str, button: QPushButton, name: str, slot) -> QWidget:
+        """A recovery page's buttons: Back, then the page's own action."""
         back = QPushButton(tr("Back"))
-        back.setObjectName("unlockKeyBack")
-        back.setAutoDefault(True)
+        back.setObjectName(back_name)
         back.clicked.connect(self.on_back_clicked)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        for b in (back, button):
+            b.setAutoDefault(True)
+        return self._row(back, button, stretch_after=1)
+
+    def _key_buttons(self) -> QWidget:
         self.key_button = QPushButton(tr("Continue"))
-        self.key_button.setObjectName("unlockKeyContinue")
-        self.key_button.setAutoDefault(True)
-        self.key_button.clicked.connect(self.on_key_continue_clicked)
-        return self._row(back, self.key_button, stretch_after=1)
+        return self._back_and("unlockKeyBack", self.key_button, "unlockKeyContinue", self.on_key_continue_clicked)
 
     # -- a new passphrase ------------------------------------------------------------------------------
     def _new_fields(self) -> QWidget:
@@ -215,15 +219,8 @@ class UnlockScreen(QWidget):
         return page
 
     def _new_buttons(self) -> QWidget:
-        back = QPushButton(tr("Back"))
-        back.setObjectName("unlockNewBack")
-        back.setAutoDefault(True)
-        back.clicked.connect(self.on_back_clicked)
         self.set_button = QPushButton(tr("Set passphrase and unlock"))
-        self.set_button.setObjectName("unlockSetPassphrase")
-        self.set_button.setAutoDefault(True)
-        self.set_button.clicked.connect(self.on_set_passphrase_clicked)
-        return self._row(back, self.set_button, stretch_after=1)
+        return self._back_and("unlockNewBack", self.set_button, "unlockSetPassphrase", self.on_set_passphrase_clicked)
 
     # -- moving between pages ------------------------------------------------------------------------
     def _build_recovery_pages(self) -> None:
