@@ -255,23 +255,23 @@ _POLISH = {
 }
 
 
-def _polish_latin(text: str) -> str:
-    """The Polish way of writing a Ukrainian name (lists made in Poland)."""
+def _by_table(table: dict[str, str], text: str) -> str:
+    """``text`` spelt letter by letter through ``table``, keeping capitals."""
     out = []
     for c in text:
         low = c.lower()
-        t = _POLISH.get(low, c)
+        t = table.get(low, c)
         out.append(t.capitalize() if c != low else t)
     return "".join(out)
+
+
+def _polish_latin(text: str) -> str:
+    """The Polish way of writing a Ukrainian name (lists made in Poland)."""
+    return _by_table(_POLISH, text)
 
 
 def _russian_latin(text: str) -> str:
-    out = []
-    for c in text:
-        low = c.lower()
-        t = _RU_LATIN.get(low, c)
-        out.append(t.capitalize() if c != low else t)
-    return "".join(out)
+    return _by_table(_RU_LATIN, text)
 
 
 def _typo(word: str, r: random.Random, kind: str) -> str:
