@@ -111,6 +111,15 @@ def may_see_team(ctx: Ctx, team: str) -> None:
         raise Refused(403, ctx._("That belongs to a team you do not work with."))
 
 
+def device_in_scope(ctx: Ctx, device_id: str) -> dict:
+    """The device, once it is known to be one this user's teams hold (404, 403 otherwise)."""
+    device = next((d for d in ctx.console.hub.devices() if d["device_id"] == device_id), None)
+    if device is None:
+        raise Refused(404, ctx._("There is no such device."))
+    may_see_team(ctx, device["team"])
+    return device
+
+
 def managers_only(ctx: Ctx) -> None:
     if not ctx.user.can_manage_devices:
         ctx.audit("refused", detail=f"{ctx.request.url.path} needs a lead or an admin")

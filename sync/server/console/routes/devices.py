@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from ....errors import EnrollmentRefused
 from ... import cli as server_cli
-from ..deps import PREFIX, Ctx, Refused, managers_only, may_see_team, signed_in
+from ..deps import PREFIX, Ctx, Refused, device_in_scope, managers_only, may_see_team, signed_in
 from .overview import scoped_devices
 
 router = APIRouter()
@@ -51,10 +51,7 @@ def enroll_code(team: str = Form(""), hours: str = Form("24"), csrf: str = Form(
 def revoke(device_id: str, wipe: str = Form(""), confirm: str = Form(""), csrf: str = Form(""), ctx: Ctx = Depends(signed_in)):
     ctx.check_csrf(csrf)
     managers_only(ctx)
-    device = next((d for d in ctx.console.hub.devices() if d["device_id"] == device_id), None)
-    if device is None:
-        raise Refused(404, ctx._("There is no such device."))
-    may_see_team(ctx, device["team"])
+    device = device_in_scope(ctx, device_id)
     if not confirm:
         # Revocation cannot be undone, and a wipe erases the laptop's data: one more page, no script.
         return ctx.render("revoke.html", device=device, wipe=bool(wipe))

@@ -9,7 +9,7 @@ from ....bundle import peek_header
 from ....errors import BundleError, BundleReplayed, SyncError
 from ....protocol import ProtocolError
 from ..audit import recent
-from ..deps import PREFIX, Ctx, Refused, managers_only, may_see_team, signed_in
+from ..deps import PREFIX, Ctx, Refused, device_in_scope, managers_only, may_see_team, signed_in
 from .overview import scoped_devices
 
 router = APIRouter()
@@ -72,10 +72,7 @@ async def usb_import(bundle: UploadFile | None = File(None), csrf: str = Form(""
 def usb_return(device: str = Form(""), csrf: str = Form(""), ctx: Ctx = Depends(signed_in)):
     ctx.check_csrf(csrf)
     managers_only(ctx)
-    found = next((d for d in ctx.console.hub.devices() if d["device_id"] == device), None)
-    if found is None:
-        raise Refused(404, ctx._("There is no such device."))
-    may_see_team(ctx, found["team"])
+    device_in_scope(ctx, device)
     try:
         data, reply = ctx.console.hub.reply_bundle(device, limit=200_000)
     except SyncError as exc:
