@@ -24,7 +24,6 @@ import itertools
 import logging
 import math
 import os
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from .bundle import MAX_BUNDLE_BYTES
-from .errors import BundleFileError, BundleFileMissing, BundleFolderMissing, BundleTooLarge
+from .errors import BundleFileError, BundleFileMissing, BundleFolderMissing, BundleTooLarge, SyncError
 
 
 def file_error(path: Path, action: str, exc: OSError) -> BundleFileError:

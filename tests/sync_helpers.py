@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sync.errors import BundleReplayed, DeviceRevoked, ServerRefused, ServerUnreachable, UnknownSender
+from sync.errors import DeviceRevoked, ServerRefused, ServerUnreachable, UnknownSender
 from sync.server.embedded import EmbeddedServer
 from sync.server.hub import Hub
 from sync.server.settings import Settings

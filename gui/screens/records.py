@@ -367,7 +367,7 @@ class RecordsScreen(QWidget):
         rid = self.selected_id()
         if rid is None:
             return
-        ctx, lang = self.ctx, self.ctx.prefs.language
+        ctx = self.ctx
 
         def load(st):
             record = st.get_record(rid)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QRadioButton
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from gui_helpers import WAIT, message, unlock
 

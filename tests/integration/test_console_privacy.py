@@ -3,7 +3,6 @@ refusals, bad requests and an export, no personal value is in the server's data 
 (database, WAL, log file), its access log, its events or its error pages."""
 from __future__ import annotations
 
-import io
 import logging
 import time
 

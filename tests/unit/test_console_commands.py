@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from console_helpers import add_device, submit, uuid7_at
 from sync.server.console import auth

@@ -9,8 +9,7 @@ import stat
 
 import pytest
 
-from distributions import receipts, registry, report, rounds, stock
-from distributions.cards import read_card_code
+from distributions import receipts, report, rounds, stock
 from distributions.desk_errors import AlreadyReceived, DistributionError, HouseholdNotFound, NotEntitled, RoundError, StockError
 from distributions.errors import InvalidCardCode
 from rules import domain

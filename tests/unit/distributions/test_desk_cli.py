@@ -6,7 +6,7 @@ import json
 import os
 import stat
 
-from distributions import receipts, registry, rounds
+from distributions import receipts, rounds
 from storage import Store
 from sync.client import SyncClient
 from tests.conftest import PASSPHRASE

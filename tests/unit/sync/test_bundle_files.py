@@ -33,3 +33,12 @@ def test_export_to_a_stick_that_is_not_mounted_is_refused_before_sealing(laptops
     with pytest.raises(BundleFolderMissing):
         a.export_bundle(tmp_path / "media" / "STICK" / "a.fbb")
     assert a.store.pending_count() == 1
+
+
+def test_a_folder_without_bundles_is_a_clear_refusal(tmp_path):
+    from sync.errors import SyncError
+    from sync.files import bundle_paths
+
+    (tmp_path / "notes.txt").write_text("not a bundle")
+    with pytest.raises(SyncError, match="holds no .fbb bundle"):
+        bundle_paths([str(tmp_path)])

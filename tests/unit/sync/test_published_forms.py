@@ -10,7 +10,6 @@ import pytest
 
 import forms
 from sync import protocol
-from sync.client import SyncClient
 from sync.errors import FormNotPublished
 from tests.unit.forms.xlsform import write_xlsform
 

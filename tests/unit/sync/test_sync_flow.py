@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.errors import ProfileWiped, StorageError
+from storage.errors import StorageError
 from sync.errors import (
     BundleReplayed,
     DeviceRevoked,
