@@ -7,7 +7,7 @@ import time
 
 import openpyxl
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 
 from console_helpers import PASSWORD, add_device, add_user, edit, submit
@@ -63,6 +63,11 @@ def text(browser):
         try:
             return browser.find_element(By.TAG_NAME, "body").text
         except (StaleElementReferenceException, NoSuchElementException):  # the page was being replaced
+            time.sleep(0.05)
+        except WebDriverException as exc:
+            # The driver's other word for a page replaced under it mid-read.
+            if "does not belong to the document" not in str(exc):
+                raise
             time.sleep(0.05)
     raise AssertionError("the page never settled")
 
