@@ -30,8 +30,8 @@ PASSPHRASE = "bench passphrase 1"
 
 
 def fresh(*args: str) -> float:
-    """One measurement in a fresh interpreter (gui/benchmark.py): its last printed number."""
-    done = subprocess.run([sys.executable, "-m", "gui.benchmark", *args], cwd=ROOT,
+    """One measurement in a fresh interpreter (bench/gui_probes.py): its last printed number."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "gui_probes.py"), *args], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -60,7 +60,7 @@ def main() -> int:
         print(f"cold start to unlock window: {out['cold_start_s']} s (best of 3)")
 
         from gui.app import application
-        from gui.benchmark import big_form, form_open_and_typing
+        from gui_probes import big_form, form_open_and_typing
         from gui.context import Context
         from gui.workers import Tasks
 
@@ -78,7 +78,7 @@ def main() -> int:
         out["rss_100k_mb" if args.records == 100_000 else f"rss_{args.records}_mb"] = round(float(rss), 1)
         print(f"peak RSS with {args.records} records, home and records table open: {float(rss):.0f} MB")
 
-        from gui.benchmark import stalls
+        from gui_probes import stalls
 
         found = stalls(tmp, usb_records=args.usb_records, big_profile=tmp / "big", big_records=args.records,
                        passphrase=PASSPHRASE)

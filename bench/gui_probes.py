@@ -1,16 +1,26 @@
-"""Measurements behind bench/gui.py (kept in gui/: only this package imports Qt)."""
+"""Measurements behind bench/gui.py, in bench/ so that the app never ships them.
+
+bench/gui.py imports it, and runs it in a fresh interpreter for the cold start and memory:
+``python bench/gui_probes.py cold-start|rss ...``.
+"""
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+# Run as a script, bench/ comes first on the path, where bench/gui.py would shadow the gui package.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path[0] != str(ROOT):
+    sys.path.insert(0, str(ROOT))
 
-import forms
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+import forms  # noqa: E402
 
 
 def big_form(path: Path, n: int = 200) -> Path:
@@ -57,7 +67,7 @@ class PaintClock(QObject):
 
 def form_open_and_typing(ctx, form_path: Path, keystrokes: int = 150) -> dict:
     """Time to build the form screen for a loaded form, and key-press-to-repaint while typing."""
-    from .screens.form import FormScreen
+    from gui.screens.form import FormScreen
 
     t0 = time.perf_counter()
     form = forms.load_form(form_path)
@@ -129,7 +139,7 @@ class StallMeter:
 def stall_during(start: Callable[[], None], done: Callable[[], bool], ms: int = 300_000) -> dict:
     """The GUI thread's stalls from ``start()`` (run from the event loop, as a click's
     handler is, so its own work counts) until ``done()`` holds."""
-    from .screenshots import _wait
+    from gui.screenshots import _wait
 
     meter = StallMeter()
     meter.start()
@@ -152,9 +162,9 @@ def stalls(tmp: Path, *, usb_records: int, big_profile: Path | None, big_records
     from sync.server.hub import Hub
     from sync.server.settings import Settings
 
-    from .app import make_window
-    from .screens.unlock import UnlockScreen
-    from .screenshots import _wait
+    from gui.app import make_window
+    from gui.screens.unlock import UnlockScreen
+    from gui.screenshots import _wait
 
     out: dict[str, dict] = {}
     waited = [False]
@@ -273,13 +283,13 @@ def stalls(tmp: Path, *, usb_records: int, big_profile: Path | None, big_records
     return out
 
 
-# -- run in a fresh interpreter by bench/gui.py: ``python -m gui.benchmark cold-start|rss ...`` --
+# -- run in a fresh interpreter by bench/gui.py: ``python bench/gui_probes.py cold-start|rss ...`` --
 def cold_start(profile: Path, launched: float) -> float:
     """Seconds from the launch (``launched``, wall clock, taken by the parent just before it
     started this interpreter) until the unlock window is on screen: imports included."""
-    from .app import make_window
-    from .screens.unlock import UnlockScreen
-    from .screenshots import _wait
+    from gui.app import make_window
+    from gui.screens.unlock import UnlockScreen
+    from gui.screenshots import _wait
 
     w = make_window(profile)
     w.show()
@@ -296,9 +306,9 @@ def peak_rss_mb(profile: Path, records: int, passphrase: str) -> float:
 
     from storage import crypto
 
-    from .app import make_window
-    from .screens.unlock import UnlockScreen
-    from .screenshots import _wait
+    from gui.app import make_window
+    from gui.screens.unlock import UnlockScreen
+    from gui.screenshots import _wait
 
     w = make_window(profile, kdf=crypto.fast_kdf_for_tests())
     w.resize(1366, 768)
@@ -315,8 +325,6 @@ def peak_rss_mb(profile: Path, records: int, passphrase: str) -> float:
 
 
 if __name__ == "__main__":
-    import sys
-
     if sys.argv[1] == "cold-start":
         print(cold_start(Path(sys.argv[2]), float(sys.argv[3])))
     else:
