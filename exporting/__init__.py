@@ -1,12 +1,16 @@
 """Exports: the one place where the store and the form engine meet, outside the GUI.
 
 Why a package of its own: ``forms/`` must import nothing of ours and ``storage/``
-nothing of ``forms/`` (ARCHITECTURE.md, enforced by tests/unit/test_architecture.py).
+nothing of ``forms/`` (ARCHITECTURE.md, enforced by the import-linter contracts in pyproject.toml).
 An export needs both: the store decrypts records in memory, the form says how to
 lay them out. Registering the command from ``storage/cli.py`` would have made
 storage reach into forms, an exception to the rule; this small layer sits above
 both (``exporting -> (forms, storage, resources)``), as ``gui/`` does, and the GUI
 can call :func:`export_form` too. The layout itself lives in ``forms/export.py``.
+
+``forms submit`` is the other command that needs both: :func:`find_form` (a form this
+profile offers: published or built-in) and :func:`submit`, which checks the answers as the
+app's Finalise does (``forms/finalise.py``) and stores them (``storage/finalise.py``).
 """
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from forms import load_form
+from forms import Session, load_form, load_form_bytes
 from forms.errors import ExportError, UnknownForm
 from forms.export import ExportSummary, export_records
+from forms.finalise import finalised
 from forms.model import Form
 from resources import resource_path
 from storage import Store
+from storage.finalise import save_finalised
 
 log = logging.getLogger("fieldbook.export")
 _FORM_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -40,6 +46,29 @@ def find_builtin_form(form_id: str) -> Form:
         if form.form_id == form_id:
             return form
     raise UnknownForm(f"There is no built-in form '{form_id}'; the forms are: {', '.join(builtin_form_ids())}.")
+
+
+def find_form(store: Store, form_id: str) -> Form:
+    """A form this profile offers: one the hub published to it (which replaces a built-in form
+    of the same id, as on Home), else a built-in one. UnknownForm names those there are."""
+    for f in store.published_form_files():
+        if f["form_id"] == form_id and not form_id.startswith("round."):  # rounds travel as published items too
+            return load_form_bytes(f["xlsx"], name=f"{form_id}.xlsx", media=f["media"])
+    try:
+        return find_builtin_form(form_id)
+    except UnknownForm:
+        published = sorted(f for f in store.published_forms() if not f.startswith("round."))
+        there = ", ".join([*builtin_form_ids(), *published])
+        raise UnknownForm(f"This profile has no form '{form_id}'; its forms are: {there}.") from None
+
+
+
+# -- forms submit: the app's Finalise, from the command line (forms checks, storage saves) --
+
+def submit(store: Store, form: Form, answers: dict, *, lang: str | None = None) -> str:
+    """Check ``answers`` against ``form`` as the app's Finalise does and save the submission."""
+    session = Session(form, answers, lang=lang, device_id=store.device_id, username=store.user_name or "")
+    return save_finalised(store, finalised(session))
 
 
 def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Path:
@@ -81,4 +110,4 @@ def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | 
     return summary
 
 
-__all__ = ["builtin_form_ids", "check_destination", "export_form", "find_builtin_form"]
+__all__ = ["builtin_form_ids", "check_destination", "export_form", "find_builtin_form", "find_form", "submit"]

@@ -39,7 +39,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from .submissions import InvalidAnswers, find_form, read_answers, submit
+    from forms.finalise import InvalidAnswers, read_answers
+
+    from . import find_form, submit
 
     answers = read_answers(args.answers)  # checked before the passphrase is asked for
     with open_profile(args.profile, user=args.user) as store:

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 import forms
-from exporting import submissions
-from forms import Question, Session
+from forms import Question, Session, finalise
 from forms.model import METADATA_TYPES
+from storage.finalise import save_finalised
 
 from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, Context
 from ..errors import present
@@ -506,12 +506,12 @@ class FormScreen(QWidget):
                 self.scroll.ensureWidgetVisible(row)
                 row.focus()
             return
-        # The same path as 'forms submit' (exporting/submissions.py): checked and stored alike.
-        r = submissions.finalised(self.session, errors=errors)
+        # The same path as 'forms submit' (forms/finalise.py, storage/finalise.py): checked and stored alike.
+        r = finalise.finalised(self.session, errors=errors)
         holder, editing = self.draft, self.editing
 
         def work(store) -> str:
-            rid = submissions.save_finalised(store, r, draft_id=holder["id"], editing=editing)
+            rid = save_finalised(store, r, draft_id=holder["id"], editing=editing)
             holder["id"] = None
             return rid
 

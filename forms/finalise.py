@@ -1,0 +1,63 @@
+"""A finished interview: every answer checked before it may be saved.
+
+The desktop app's Finalise (gui/screens/form.py) and ``forms submit`` both come here, so a
+submission is checked the same way whoever makes it; ``storage.finalise.save_finalised`` then
+stores it. Pure form engine: nothing here knows the store.
+
+    record = finalised(session)              # every answer checked; ``end`` stamped
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .engine import Session
+from .errors import FormError
+
+
+class InvalidAnswers(FormError):
+    """The answers do not pass the form's checks; ``errors`` lists each (question, kind, message)."""
+
+    def __init__(self, errors: list) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} answer(s) need attention before this form can be finalised; nothing was saved.")
+
+
+def finalised(session: Session, *, errors: list | None = None) -> dict:
+    """The record to save for a finished interview, or InvalidAnswers.
+
+    ``errors`` is ``session.errors()`` when the caller has just computed it (the app has, to
+    show the messages), so a large form is not checked twice on the GUI thread.
+    """
+    errors = session.errors() if errors is None else errors
+    if errors:
+        raise InvalidAnswers(errors)
+    return session.to_save(finalise=True)
+
+
+def read_answers(path: str | os.PathLike) -> dict:
+    """A JSON object of answers, as ``forms fill`` takes it (repeats as lists of objects)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FormError(f"Cannot read {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError:
+        raise FormError(f"{path} is not UTF-8 text.") from None
+
+    def refuse(constant: str) -> object:
+        raise FormError(f"{path} contains {constant}, which is not an answer; use a number or null.")
+
+    try:
+        answers = json.loads(text, parse_constant=refuse)
+    except json.JSONDecodeError as exc:
+        # The position only: the text holds what a person answered.
+        raise FormError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+    except RecursionError:
+        raise FormError(f"{path} is nested too deeply to be answers.") from None
+    if not isinstance(answers, dict):
+        raise FormError(f"{path} must hold a JSON object of answers.")
+    return answers
+
+
+__all__ = ["InvalidAnswers", "finalised", "read_answers"]
