@@ -74,6 +74,7 @@ BAD_IMPORTS = [
     ("distributions/__init__.py", "import exporting\n", "layers"),
     ("sync/server/__init__.py", "from .. import protocol\nimport distributions\n", "layers"),
     ("exporting/cli.py", "from selftest import cli\n", "layers"),
+    ("distributions/__init__.py", "def _f():\n    import main\n", "main"),
 ]
 
 
