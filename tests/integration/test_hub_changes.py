@@ -128,6 +128,12 @@ def test_the_review_page_resolves_in_bulk_and_both_laptops_close_the_conflicts(e
     page = lead.get("/console/review")[2]
     assert 'id="open-count">3<' in page and "How many people live in the household" in page  # the label, not the name
     assert a.store.device_id in page and b.store.device_id in page  # who made each value
+    overview = lead.get("/console/")[2]
+    card = overview[overview.index("Open conflicts: 3"):]
+    card = card[:card.index("</section>")]
+    # the question's label and the form's title, not the field's name and the form's id
+    assert "How many people live in the household" in card and "Household needs assessment" in card
+    assert ">hh_size<" not in card and f">{HH}<" not in card
     conflicts = live.hub.conflicts()
     first, rest = conflicts[0], conflicts[1:]
     # one, with its own button: restore the lost value
@@ -147,6 +153,7 @@ def test_the_review_page_resolves_in_bulk_and_both_laptops_close_the_conflicts(e
                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and "No open conflicts." in content.decode()
     assert live.hub.conflicts() == []
+    assert "Open conflicts: 0" in lead.get("/console/")[2]  # closed ones are not counted as open
     a.sync_now(); b.sync_now()
     for laptop in (a, b):
         assert laptop.store.conflicts() == []
