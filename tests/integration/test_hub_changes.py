@@ -4,6 +4,7 @@ both laptops at their next sync; an edit made in the console reaches the laptops
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pytest
 
@@ -68,10 +69,6 @@ def test_a_bad_conflict_id_is_refused_in_one_line(live, cli):
 
 
 # --- the console: data cleaning and the Review page ------------------------------------------
-def _page_with_form(b, path):
-    return b.get(path)[2]
-
-
 def test_an_edit_in_the_console_is_checked_audited_and_reaches_the_laptops(enrolled, live):
     a, b = enrolled("a"), enrolled("b")
     rid = a.store.save_record("submission", {"consent": "yes", "settlement": "Synthivka", "hh_size": 4,
@@ -148,7 +145,6 @@ def test_the_review_page_resolves_in_bulk_and_both_laptops_close_the_conflicts(e
                                                   "conflict": str(rest[0]["id"])})[0] == 403
     # the rest in bulk: keep the current values
     body = [("csrf", lead.csrf(page)), ("action", "keep")] + [("conflict", str(c["id"])) for c in rest]
-    import urllib.parse
     status, _, content, _ = lead.request("POST", "/console/review/resolve", raw=urllib.parse.urlencode(body).encode(),
                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and "No open conflicts." in content.decode()

@@ -2,6 +2,8 @@
 like a laptop's; they enter the change log and reach every laptop of the team."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sync.server import hub_edits
@@ -45,7 +47,7 @@ def test_an_edit_at_the_hub_wins_over_a_laptop_clock_ahead_and_concurrent_laptop
     a.sync_now()
     # a stamp an hour ahead of the hub's wall clock (within the bound the hub accepts)
     hub.db.execute("UPDATE records SET clocks = ? WHERE record_id = ?",
-                   ('{"members": "%016x@a-dev"}' % ((int(__import__("time").time() * 1000) + 3_600_000) << 16), rid))
+                   ('{"members": "%016x@a-dev"}' % ((int(time.time() * 1000) + 3_600_000) << 16), rid))
     hub_edits.edit_record(hub, rid, {"members": 7}, actor="lead1")
     assert hub.records()[rid]["fields"]["members"] == 7
     a.store.edit_record(rid, {"members": 9})  # offline, at the same time as the hub's edit

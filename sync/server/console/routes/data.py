@@ -98,7 +98,7 @@ def data_table(form_id: str, team: str = "", device: str = "", date_from: str = 
         key = (int(ms), rid)
     hidden = sensitive.names(form)
     if flt.field in hidden:
-        _no_sensitive_filter(ctx)
+        _only_who_may_see_sensitive(ctx)
     rows, next_key = index.page(form.form_id, scope=ctx.user.scope(), flt=flt, after=key)
     lang = _label_lang(form, ctx.lang)
     columns = _columns(form, lang)
@@ -113,8 +113,8 @@ def data_table(form_id: str, team: str = "", device: str = "", date_from: str = 
     ctx.audit("web_data_page", detail=f"{form.form_id}{' filtered on ' + flt.field if flt.token else ''}")
     return ctx.render("data.html", form=form, title=form.title_in(lang), columns=columns[:COLUMNS], rows=table, flt=flt,
                       next_url=next_url, first_url=first_url, teams=teams, devices=index.devices_of(form.form_id, ctx.user.scope()),
-                      questions=[c for c in columns if c[0] not in hidden or _may_filter_sensitive(ctx)],
-                      sensitive_columns=hidden, may_export_sensitive=_may_filter_sensitive(ctx) and bool(hidden),
+                      questions=[c for c in columns if c[0] not in hidden or _may_see_sensitive(ctx)],
+                      sensitive_columns=hidden, may_export_sensitive=_may_see_sensitive(ctx) and bool(hidden),
                       form_languages=form.languages, query=urlencode(query), review_states=REVIEW_STATES,
                       review_labels=REVIEW_LABELS,
                       note=(f"{done} {ctx._('submission(s) set to')} {ctx._(REVIEW_LABELS[state])}."
@@ -133,19 +133,19 @@ def filter_on_answer(form_id: str, field: str = Form(""), value: str = Form(""),
         if field not in form.questions:
             raise Refused(400, ctx._("Choose a question and type the answer."))
         if field in sensitive.names(form):
-            _no_sensitive_filter(ctx)
+            _only_who_may_see_sensitive(ctx)
         flt.field, flt.token = field, ctx.console.index.token(form.form_id, field, value)
     return RedirectResponse(f"{PREFIX}/data/{form.form_id}?" + urlencode(flt.query()), status_code=303)
 
 
-def _may_filter_sensitive(ctx: Ctx) -> bool:
+def _may_see_sensitive(ctx: Ctx) -> bool:
     """Which rows match a value tells the value: only those who may reveal it filter on it
     (a lead's rows are their own teams')."""
     return ctx.user.role in ("admin", "lead")
 
 
-def _no_sensitive_filter(ctx: Ctx) -> None:
-    if not _may_filter_sensitive(ctx):
+def _only_who_may_see_sensitive(ctx: Ctx) -> None:
+    if not _may_see_sensitive(ctx):
         ctx.audit("refused", detail="filter on a sensitive answer")
         raise Refused(403, ctx._("Only an administrator or a lead of the record's team may see sensitive answers."))
 
@@ -198,7 +198,7 @@ def export(form_id: str, format: str = "xlsx", team: str = "", lang: str = "", s
         raise Refused(400, ctx._("Cannot do that"))
     with_sensitive = sensitive_answers == "1"
     if with_sensitive:
-        _no_sensitive_filter(ctx)  # viewers' exports leave sensitive answers out
+        _only_who_may_see_sensitive(ctx)  # a viewer's export leaves them out
     if team:
         if not valid_team(team):
             raise Refused(400, ctx._("A team name is 1-64 letters, digits, '_', '.' or '-'."))
