@@ -31,7 +31,7 @@ _COLUMN_ALIASES = {
 SURVEY_COLUMNS = {
     "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
     "constraint_message", "calculation", "default", "read_only", "choice_filter", "appearance",
-    "parameters", "repeat_count", "hxl",
+    "parameters", "repeat_count", "hxl", "sensitive",
 }
 TRANSLATED = {"label", "hint", "constraint_message", "required_message"}
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count")
@@ -115,6 +115,15 @@ class _Builder:
         if text.strip().lower() in _YES:
             return xpath.parse("true()")
         return self.expr(text, sheet, row, column)
+
+    def yes_no(self, text: str | None, row: int, column: str) -> bool:
+        """A plain yes/no column (no expression): ``sensitive``."""
+        value = (text or "").strip().lower()
+        if value in _YES:
+            return True
+        if value not in _NO:
+            self.issue("survey", row, column, f"'{text}' is not yes or no")
+        return False
 
     # -- sheets --------------------------------------------------------------------
     def choices(self, rows: list[dict], sheet: str = "choices",
@@ -282,6 +291,7 @@ class _Builder:
         q.choice_filter = self.expr(row.get("choice_filter"), "survey", i, "choice_filter")
         q.appearance = row.get("appearance")
         q.parameters = self.parameters(row.get("parameters"), i)
+        q.sensitive = self.yes_no(row.get("sensitive"), i, "sensitive")
         q.hxl = row.get("hxl")
         if q.hxl and not _HXL.match(q.hxl):
             self.issue("survey", i, "hxl", f"'{q.hxl}' is not an HXL hashtag; write it like #affected+children")

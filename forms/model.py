@@ -58,6 +58,7 @@ class Question:
     or_other: bool = False
     repeat_count: Expr | None = None
     hxl: str | None = None
+    sensitive: bool = False  # the survey sheet's ``sensitive`` column: masked at the hub for viewers
     children: list["Question"] = field(default_factory=list)
     parent: "Question | None" = field(default=None, repr=False)
 
@@ -78,6 +79,16 @@ class Question:
 
     def hint(self, lang: str | None) -> str:
         return _pick(self.hints, lang)
+
+    @property
+    def is_sensitive(self) -> bool:
+        """Marked sensitive, itself or through an enclosing group or repeat."""
+        node: Question | None = self
+        while node is not None:
+            if node.sensitive:
+                return True
+            node = node.parent
+        return False
 
     def repeat(self) -> "Question | None":
         """The nearest enclosing repeat, if any."""

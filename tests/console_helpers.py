@@ -98,3 +98,35 @@ class Browser:
 
     def cookie(self, name: str) -> str | None:
         return next((c.value for c in self.jar if c.name == name), None)
+
+
+PROTECTION = "protection_followup"
+
+
+def publish_sensitive_form(hub, folder) -> str:
+    """Publish a small form with sensitive answers (a question, and a group of them) to every team."""
+    from pathlib import Path
+
+    import forms
+    from sync.protocol import PublishedForm
+    from tests.unit.forms.xlsform import write_xlsform
+
+    head = ["type", "name", "label::English (en)", "label::Українська (uk)", "sensitive", "constraint"]
+    survey = [head,
+              ["select_one yn", "consent", "Consent given?", "Згоду надано?", "", ""],
+              ["text", "settlement", "Settlement", "Населений пункт", "", ""],
+              ["integer", "hh_size", "Household size", "Розмір домогосподарства", "no", ". > 0 and . < 30"],
+              ["select_multiple need", "needs", "Needs", "Потреби", "", ""],
+              ["text", "concern", "Protection concern", "Проблема захисту", "yes", ""],
+              ["begin_group", "contact", "Contact", "Контакт", "true", ""],
+              ["text", "phone", "Phone", "Телефон", "", ""],
+              ["end_group", "", "", "", "", ""]]
+    choices = [["list_name", "name", "label::English (en)", "label::Українська (uk)"],
+               ["yn", "yes", "Yes", "Так"], ["yn", "no", "No", "Ні"],
+               ["need", "food", "Food", "Їжа"], ["need", "water", "Water", "Вода"], ["need", "heating", "Heating", "Опалення"]]
+    settings = [["form_id", "version", "form_title", "default_language", "form_title_translation::Українська (uk)"],
+                [PROTECTION, "2026.12.1", "Protection follow-up", "English (en)", "Подальший супровід із захисту"]]
+    path = write_xlsform(Path(folder) / f"{PROTECTION}.xlsx", survey, choices, settings)
+    form = forms.load_form(path)
+    hub.publish_form(PublishedForm.make(form.form_id, form.version, form.title, path.read_bytes(), {}))
+    return form.form_id

@@ -299,6 +299,17 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from .hub_edits import resolve_conflicts
+
+    done = resolve_conflicts(_hub(args), args.conflict_id, restore=args.restore, actor="(command line)")
+    for change in done:
+        print(json.dumps({"conflict": change.resolved[0], "record_id": change.record_id,
+                          "resolution": "restored" if args.restore else "kept", "change": change.seq}))
+    print(f"{len(done)} conflict(s) closed here; laptops close them at their next sync.", file=sys.stderr)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", required=True, metavar="DIR", help="the server's data folder (keys; SQLite database by default)")
@@ -352,6 +363,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="include those a laptop resolved")
     p.add_argument("--values", action="store_true", help="include the losing values (personal data: mind where the output goes)")
     p.set_defaults(func=cmd_conflicts)
+    p = server.add_parser("resolve", parents=[common], help="close conflicts everywhere: keep the current value, or restore the lost one")
+    p.add_argument("conflict_id", metavar="ID", type=int, nargs="+", help="conflict ids, as 'server conflicts' lists them")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--keep", action="store_true", help="keep the current value")
+    how.add_argument("--restore", action="store_true", help="write the lost value back (it then wins everywhere)")
+    p.set_defaults(func=cmd_resolve)
     from .console.cli import register as register_console  # server user ..., server export
 
     register_console(server, common)

@@ -221,6 +221,16 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX records_form ON records (form_id, record_id)""",  # exports read a form in id order
         """ALTER TABLE events ADD COLUMN actor TEXT""",  # the web user behind a console action
     ]),
+    # Changes made at the hub (sync/server/hub_edits.py) carry the server id as their origin;
+    # this says which person made each one. Names and ids only, no value.
+    ("0011_hub_changes", [
+        """CREATE TABLE hub_changes (
+            seq BIGINT PRIMARY KEY,                  -- the change's sequence number (origin: the server id)
+            record_id TEXT NOT NULL,
+            actor TEXT NOT NULL,                     -- the web user, or "(command line)"
+            at BIGINT NOT NULL
+        )""",
+    ]),
 ]
 
 _TYPES = {

@@ -10,11 +10,12 @@ import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 
-from console_helpers import PASSWORD, add_device, add_user, edit, submit
+from console_helpers import PASSWORD, PROTECTION, add_device, add_user, edit, publish_sensitive_form, submit
 from sync.server.console import auth
 from sync_helpers import LiveServer, make_hub
 
 HH = "household_needs"
+CONCERN = "Synthetic concern, not a real one"
 SETTLEMENTS = ["Synthivka", "Vyhadanivka", "Testopil", "Primirne", "Zrazkove"]
 
 
@@ -38,11 +39,17 @@ def hub_server(tmp_path):
                 for _ in range(rnd.randint(3, 9))], at_ms=now - day * 86_400_000 + rnd.randint(0, 3_600_000))
     south = submit(hub, "laptop-south-01", "south", [{"consent": "yes", "settlement": "Pivdenne", "hh_size": 3}], at_ms=now)
     edit(hub, "laptop-north-02", "north", north[-1], {"hh_size": 6})
+    edit(hub, "laptop-north-01", "north", north[-1], {"hh_size": 7})  # at the same time: a conflict
+    publish_sensitive_form(hub, tmp_path)
+    protection = submit(hub, "laptop-north-01", "north", [
+        {"consent": "yes", "settlement": "Synthivka", "hh_size": 4, "needs": "food heating", "concern": CONCERN,
+         "phone": "+380 67 000 00 00"}], form_id=PROTECTION)
     add_user(hub, "olena.admin", "admin")
     add_user(hub, "taras.viewer", "viewer", ["north"])
+    add_user(hub, "iryna.lead", "lead", ["north"])
     with LiveServer(hub) as server:
         server.console = server.server.config.app.state.console
-        server.ids = {"north": north, "south": south}
+        server.ids = {"north": north, "south": south, "protection": protection}
         yield server
     hub.close()
 
@@ -117,7 +124,7 @@ def test_an_officer_walks_through_the_console(browser, hub_server, shots):
     assert len(links) == 1 and "pivdenne" not in browser.current_url.lower()
     browser.get(url + f"/console/records/{hub_server.ids['north'][-1]}")
     history = browser.find_element(By.ID, "history").text
-    assert "laptop-north-02 #" in history and history.count("#") == 2
+    assert "laptop-north-02 #" in history and history.count("#") == 3
     browser.save_screenshot(str(shots / "console-en-record.png"))
 
     # an export download
@@ -186,3 +193,59 @@ def test_the_console_refuses(browser, hub_server, shots):
     auth.disable_user(hub.db, "taras.viewer")
     sign_in(browser, url, "taras.viewer")
     assert "This account is disabled" in wait_for(browser, "disabled") and "/console/login" in browser.current_url
+
+
+def test_a_lead_reveals_cleans_and_resolves(browser, hub_server, shots):
+    url, hub = hub_server.url, hub_server.hub
+    rid = hub_server.ids["protection"][0]
+    # a viewer sees the sensitive answers masked, and no way to reveal them
+    sign_in(browser, url, "taras.viewer")
+    browser.get(url + f"/console/records/{rid}")
+    page = wait_for(browser, "Synthivka")
+    assert CONCERN not in page and "••••••" in page and not browser.find_elements(By.ID, "reveal")
+    assert not browser.find_elements(By.ID, "edit-form")
+    browser.find_element(By.ID, "logout").click()
+    wait_for(browser, "signed out")
+
+    sign_in(browser, url, "iryna.lead")
+    browser.get(url + f"/console/records/{rid}")
+    assert CONCERN not in wait_for(browser, "Synthivka")
+    browser.find_element(By.ID, "reveal").click()
+    page = wait_for(browser, CONCERN)
+    assert CONCERN in page and "+380 67 000 00 00" in page and "/reveal" in browser.current_url
+    assert [(a, d) for e, a, d in hub.db.execute("SELECT event, actor, detail FROM events") if e == "sensitive_revealed"] == [
+        ("iryna.lead", f"{rid}: concern, phone")]
+    browser.save_screenshot(str(shots / "console-en-record-revealed.png"))
+
+    # data cleaning: the edit form on the record page
+    browser.get(url + f"/console/records/{rid}")
+    browser.find_element(By.CSS_SELECTOR, "#edit-box summary").click()
+    field = browser.find_element(By.ID, "e-settlement")
+    field.clear()
+    field.send_keys("Vyhadanivka")
+    browser.find_element(By.CSS_SELECTOR, "#e-needs input[value='water']").click()
+    browser.save_screenshot(str(shots / "console-en-record-edit.png"))
+    browser.find_element(By.ID, "edit-save").click()
+    page = wait_for(browser, "Saved.")
+    assert "Saved." in page and "iryna.lead" in browser.find_element(By.ID, "history").text
+    assert hub.records()[rid]["fields"]["settlement"] == "Vyhadanivka"
+    assert hub.records()[rid]["fields"]["needs"].split() == ["food", "water", "heating"]
+    assert hub.records()[rid]["fields"]["concern"] == CONCERN  # a masked answer is left as it was
+
+    # review: both values, who made each; resolved in bulk
+    browser.get(url + "/console/review")
+    page = wait_for(browser, "Open conflicts")
+    assert "laptop-north-01" in page and "laptop-north-02" in page
+    browser.save_screenshot(str(shots / "console-en-review.png"))
+    conflicts = hub.conflicts()
+    assert len(conflicts) == 2
+    for c in conflicts:
+        browser.find_element(By.CSS_SELECTOR, f"input[name=conflict][value='{c['id']}']").click()
+    browser.find_element(By.ID, "bulk-keep").click()
+    assert "No open conflicts." in wait_for(browser, "No open conflicts.")
+    assert hub.conflicts() == [] and {c["resolution"] for c in hub.conflicts(include_resolved=True)} == {"kept"}
+    browser.find_element(By.LINK_TEXT, "Українська").click()
+    wait_for(browser, "Перевірка")
+    browser.get(url + f"/console/records/{rid}")
+    wait_for(browser, "Vyhadanivka")
+    browser.save_screenshot(str(shots / "console-uk-record.png"))

@@ -263,8 +263,11 @@ def test_overview_shows_devices_counts_and_usb_imports(live, seeded):
     b.login("viewer-north")
     page = b.get("/console/")[2]
     assert "dev-north-1" in page and "dev-south-1" not in page
-    assert re.search(rf'{HH}</a></td><td class="num">120<', page)
-    assert b.get("/console/lang/uk?next=/console/")[2].count("Огляд") >= 1
+    # forms by their title, in the console's language, not by their id
+    assert re.search(rf'href="/console/data/{HH}" title="{HH}">Household needs assessment</a></td><td class="num">120<', page)
+    uk = b.get("/console/lang/uk?next=/console/")[2]
+    assert uk.count("Огляд") >= 1
+    assert re.search(rf'title="{HH}">Оцінювання потреб домогосподарства</a></td><td class="num">120<', uk)
 
 
 def test_revoke_with_wipe_from_the_console(live, seeded):

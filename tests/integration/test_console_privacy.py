@@ -1,12 +1,13 @@
 """Canary scan of the hub console: after signing in, browsing, filtering on a personal answer,
 refusals, bad requests and an export, no personal value is in the server's data folder
-(database, WAL, log file), its access log, its events or its error pages."""
+(database, WAL, log file), its access log, its events or its error pages; nor after an edit
+at the hub, a refused edit and a conflict resolved at the hub."""
 from __future__ import annotations
 
 import logging
 import time
 
-from console_helpers import Browser, add_device, add_user, submit
+from console_helpers import Browser, add_device, add_user, edit, submit
 from sync.server.cli import _attach_log
 from tests.unit.test_privacy import CANARIES, _needles, scan
 
@@ -52,6 +53,19 @@ def test_the_console_writes_no_personal_value(live, tmp_path):
     assert status == 200 and page.count("record-link") == 1
     status, _, content, _ = b.request("GET", f"/console/data/{HH}/export?format=xlsx")
     assert status == 200
+    # an edit at the hub with a personal value, one the form refuses, a conflict decided at the hub
+    page = b.get(f"/console/records/{rid}")[2]
+    status, url, page = b.post(f"/console/records/{rid}/edit", {"csrf": b.csrf(page), "present.settlement": "1",
+                                                               "a.settlement": CANARIES[3]})
+    assert status == 200 and url.endswith("done=edited")
+    status, _, page = b.post(f"/console/records/{rid}/edit", {"csrf": b.csrf(page), "present.hh_size": "1",
+                                                             "a.hh_size": CANARIES[2]})
+    assert status == 400 and "Nothing was saved." in page
+    edit(hub, "dev-1", "north", rid, {"settlement": CANARIES[1]})  # loses to the hub's edit: a conflict
+    page = b.get("/console/review")[2]
+    [conflict] = hub.conflicts()
+    status, _, page = b.post("/console/review/resolve", {"csrf": b.csrf(page), "one": f"{conflict['id']}:restore"})
+    assert status == 200 and hub.conflicts() == []
     # refusals and bad requests: their pages must not repeat what was posted (a URL the console
     # never makes with a value in it stays out: what a client puts in a URL is its own doing)
     for method, path, data in (

@@ -98,7 +98,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         hub_form(hub, args.form)  # an unknown form is refused before anything is read
         summary = export_submissions(hub, ExportRequest(args.form, fmt, tuple(args.team) if args.team else None, args.lang,
-                                                        args.since), out, actor="(command line)")
+                                                        args.since, args.with_sensitive), out, actor="(command line)")
     finally:
         hub.close()
     print(json.dumps({"form_id": args.form, "records": summary.records, "rows": summary.rows,
@@ -132,4 +132,6 @@ def register(server: argparse._SubParsersAction, common: argparse.ArgumentParser
     p.add_argument("--team", action="append", metavar="T", help="only this team's submissions (repeat for several)")
     p.add_argument("--lang", metavar="L", help="headers and choices as labels in this language, e.g. uk")
     p.add_argument("--since", metavar="DATE", help="only submissions made on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--with-sensitive", action="store_true", dest="with_sensitive",
+                   help="include the answers the form marks sensitive (left out by default; audited)")
     p.set_defaults(func=cmd_export)

@@ -267,10 +267,12 @@ class Index:
 
     def conflicts_of(self, record_id: str) -> list[dict]:
         out = []
-        for field, stamp, winner, found, body in self.db.execute(
-                "SELECT field, stamp, winner, found_at, body FROM conflicts WHERE record_id = ? ORDER BY id", (record_id,)):
+        for cid, field, stamp, winner, found, body, resolution in self.db.execute(
+                "SELECT id, field, stamp, winner, found_at, body, resolution FROM conflicts WHERE record_id = ? ORDER BY id",
+                (record_id,)):
             value = orjson.loads(self.hub.unseal(f"conflict|{record_id}|{field}|{stamp}", body))["value"]
-            out.append({"field": field, "value": value, "stamp": stamp, "winner": winner, "found": _stamp(found)})
+            out.append({"id": cid, "field": field, "value": value, "stamp": stamp, "winner": winner, "found": _stamp(found),
+                        "resolution": resolution})
         return out
 
     def devices_of(self, form_id: str, scope: tuple[str, ...] | None) -> list[str]:

@@ -22,6 +22,7 @@ from resources import resource_path
 
 from ... import protocol
 from ..hub import Hub
+from . import sensitive
 from .audit import audit
 from .data import iter_submissions, parse_day
 
@@ -64,6 +65,7 @@ class ExportRequest:
     teams: tuple[str, ...] | None = None   # None: every team
     lang: str | None = None
     since: str | None = None               # YYYY-MM-DD
+    sensitive: bool = False                # include the answers the form marks sensitive (console/sensitive.py)
 
 
 def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str) -> ExportSummary:
@@ -80,12 +82,18 @@ def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str) -
     except ValueError:
         raise ExportError("--since is a date: YYYY-MM-DD.") from None
     records = iter_submissions(hub, form.form_id, teams=req.teams, since_ms=since_ms)
+    hidden = sensitive.names(form)
+    if hidden and not req.sensitive:
+        form = sensitive.without(form)
+        records = ({**r, "fields": sensitive.strip(r["fields"], hidden)} for r in records)
     summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=lang is not None)
     detail = f"{form.form_id} {fmt}: {summary.records} record(s)"
     if req.teams:
         detail += f", team {','.join(req.teams)}"
     if req.since:
         detail += f", since {req.since}"
+    if hidden:
+        detail += ", with sensitive answers" if req.sensitive else ", sensitive answers left out"
     audit(hub.db, "export", actor=actor, detail=detail)
     return summary
 

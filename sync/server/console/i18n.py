@@ -164,6 +164,49 @@ UK: dict[str, str] = {
     "This bundle was imported before; nothing was added.": "Цей пакет уже імпортовано; нічого не додано.",
     "The bundle was refused; nothing was changed.": "Пакет відхилено; нічого не змінено.",
     "Choose a bundle file.": "Оберіть файл пакета.",
+    # sensitive answers, edits at the hub, review
+    "sensitive": "чутливе",
+    "Some answers are sensitive and hidden.": "Деякі відповіді чутливі й приховані.",
+    "Show sensitive answers": "Показати чутливі відповіді",
+    "Sensitive answers are shown on this page only; the reveal is in the audit log.":
+        "Чутливі відповіді показано лише на цій сторінці; перегляд записано в журнал аудиту.",
+    "Some answers are sensitive: only an administrator or a lead of the team may see them.":
+        "Деякі відповіді чутливі: їх може бачити лише адміністратор або керівник команди.",
+    "Only an administrator or a lead of the record's team may see sensitive answers.":
+        "Чутливі відповіді може бачити лише адміністратор або керівник команди цього запису.",
+    "Sensitive answers are left out.": "Чутливі відповіді не включено.",
+    "with sensitive answers": "з чутливими відповідями",
+    "Edit answers": "Редагувати відповіді",
+    "A correction made here is a change like one made on a laptop: it is audited and reaches the team's laptops at their next sync.":
+        "Виправлення, зроблене тут, — така сама зміна, як зроблена на ноутбуці: її записано в журнал аудиту, і ноутбуки команди отримають її під час наступної синхронізації.",
+    "Save changes": "Зберегти зміни",
+    "Saved. The laptops of the team get the change at their next sync.":
+        "Збережено. Ноутбуки команди отримають зміну під час наступної синхронізації.",
+    "Nothing was changed: the answers are as they were.": "Нічого не змінено: відповіді такі самі, як були.",
+    "Nothing was saved.": "Нічого не збережено.",
+    "This record does not fit its form's current version; it cannot be edited here.":
+        "Цей запис не відповідає поточній версії форми; його не можна редагувати тут.",
+    "Made": "Зроблено",
+    "at the hub": "на хабі",
+    "Question": "Питання",
+    "closed": "закрито",
+    "kept": "залишено",
+    "restored": "відновлено",
+    "Review conflicts": "Переглянути конфлікти",
+    "Two edits of one answer were made at the same time; one value won everywhere and the other was kept. Keep the current value, or restore the lost one: the decision closes the conflict here and, at their next sync, on every laptop.":
+        "Одну відповідь змінили двічі одночасно; одне значення перемогло всюди, а інше збережено. Залиште поточне значення або відновіть втрачене: рішення закриває конфлікт тут і, під час наступної синхронізації, на кожному ноутбуці.",
+    "the newest": "найновіші",
+    "Current value": "Поточне значення",
+    "Select": "Вибрати",
+    "Keep current": "Залишити поточне",
+    "Restore lost": "Відновити втрачене",
+    "For every selected conflict:": "Для кожного вибраного конфлікту:",
+    "Keep current values": "Залишити поточні значення",
+    "Restore lost values": "Відновити втрачені значення",
+    "No open conflicts.": "Відкритих конфліктів немає.",
+    "Choose at least one conflict, and keep or restore.": "Виберіть хоча б один конфлікт і дію: залишити чи відновити.",
+    "conflict(s) closed": "конфлікт(ів) закрито",
+    "The laptops close them at their next sync.": "Ноутбуки закриють їх під час наступної синхронізації.",
 }
 
 CATALOGUES = {"en": {}, "uk": UK}

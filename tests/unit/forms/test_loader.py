@@ -178,3 +178,15 @@ def test_a_form_loads_from_memory_with_its_choice_files(tmp_path):
 def test_a_choice_file_must_sit_beside_the_form(tmp_path):
     issues = issues_of(tmp_path, [HEAD, ["select_one_from_file ../secrets.csv", "q", "Q", "П"]])
     assert any("plain file name" in i.message for i in issues), issues
+
+
+def test_the_sensitive_column_marks_questions_and_groups(tmp_path):
+    head = ["type", "name", "label", "sensitive"]
+    form = load(tmp_path, [head, ["text", "village", "Village", ""], ["text", "concern", "Concern", "yes"],
+                           ["integer", "size", "Size", "no"], ["begin_group", "contact", "Contact", "TRUE"],
+                           ["text", "phone", "Phone", None], ["end_group", None, None, None]])
+    assert {q.name: q.is_sensitive for q in form.walk()} == {"village": False, "concern": True, "size": False,
+                                                             "contact": True, "phone": True}
+    assert form.warnings == []  # a column Fieldbook reads, not one it ignores
+    issues = issues_of(tmp_path, [head, ["text", "concern", "Concern", "maybe"]])
+    assert [(i.sheet, i.row, i.column) for i in issues] == [("survey", 2, "sensitive")]

@@ -17,6 +17,7 @@ from forms.errors import FormError, UnknownForm
 from forms.export import FORMATS
 
 from ....protocol import valid_team
+from .. import sensitive
 from ..data import REVIEW_STATES, Filter, parse_day
 from ..deps import PREFIX, Ctx, Refused, managers_only, may_see_team, signed_in
 from ..exports import ExportRequest, export_submissions, hub_form, known_form_ids
@@ -95,10 +96,16 @@ def data_table(form_id: str, team: str = "", device: str = "", date_from: str = 
         if not ms.isdigit() or not rid:
             raise Refused(400, ctx._("Cannot do that"))
         key = (int(ms), rid)
+    hidden = sensitive.names(form)
+    if flt.field in hidden:
+        _only_who_may_see_sensitive(ctx)
     rows, next_key = index.page(form.form_id, scope=ctx.user.scope(), flt=flt, after=key)
     lang = _label_lang(form, ctx.lang)
     columns = _columns(form, lang)
-    table = [{**r, "cells": [shown(r["fields"].get(name), choices) for name, _, choices in columns[:COLUMNS]]} for r in rows]
+    # Sensitive answers are masked in the table for everyone; a record's page reveals them on request.
+    table = [{**r, "cells": [sensitive.MASK if name in hidden and r["fields"].get(name) not in (None, "")
+                             else shown(r["fields"].get(name), choices) for name, _, choices in columns[:COLUMNS]]}
+             for r in rows]
     query = flt.query()
     next_url = f"{PREFIX}/data/{form.form_id}?" + urlencode({**query, "after": f"{next_key[0]}~{next_key[1]}"}) if next_key else None
     first_url = f"{PREFIX}/data/{form.form_id}?" + urlencode(query) if after else None
@@ -106,7 +113,9 @@ def data_table(form_id: str, team: str = "", device: str = "", date_from: str = 
     ctx.audit("web_data_page", detail=f"{form.form_id}{' filtered on ' + flt.field if flt.token else ''}")
     return ctx.render("data.html", form=form, title=form.title_in(lang), columns=columns[:COLUMNS], rows=table, flt=flt,
                       next_url=next_url, first_url=first_url, teams=teams, devices=index.devices_of(form.form_id, ctx.user.scope()),
-                      questions=columns, form_languages=form.languages, query=urlencode(query), review_states=REVIEW_STATES,
+                      questions=[c for c in columns if c[0] not in hidden or _may_see_sensitive(ctx)],
+                      sensitive_columns=hidden, may_export_sensitive=_may_see_sensitive(ctx) and bool(hidden),
+                      form_languages=form.languages, query=urlencode(query), review_states=REVIEW_STATES,
                       review_labels=REVIEW_LABELS,
                       note=(f"{done} {ctx._('submission(s) set to')} {ctx._(REVIEW_LABELS[state])}."
                             if done.isdigit() and state in REVIEW_LABELS else None))
@@ -123,8 +132,22 @@ def filter_on_answer(form_id: str, field: str = Form(""), value: str = Form(""),
     if field and value.strip():
         if field not in form.questions:
             raise Refused(400, ctx._("Choose a question and type the answer."))
+        if field in sensitive.names(form):
+            _only_who_may_see_sensitive(ctx)
         flt.field, flt.token = field, ctx.console.index.token(form.form_id, field, value)
     return RedirectResponse(f"{PREFIX}/data/{form.form_id}?" + urlencode(flt.query()), status_code=303)
+
+
+def _may_see_sensitive(ctx: Ctx) -> bool:
+    """Which rows match a value tells the value: only those who may reveal it filter on it
+    (a lead's rows are their own teams')."""
+    return ctx.user.role in ("admin", "lead")
+
+
+def _only_who_may_see_sensitive(ctx: Ctx) -> None:
+    if not _may_see_sensitive(ctx):
+        ctx.audit("refused", detail="filter on a sensitive answer")
+        raise Refused(403, ctx._("Only an administrator or a lead of the record's team may see sensitive answers."))
 
 
 REVIEW_LABELS = {"received": "Received", "has_issues": "Has issues", "approved": "Approved", "rejected": "Rejected"}
@@ -167,41 +190,15 @@ def review_one(record_id: str, state: str = Form(""), csrf: str = Form(""), ctx:
     return RedirectResponse(f"{PREFIX}/records/{record_id}", status_code=303)
 
 
-@router.get(PREFIX + "/records/{record_id}")
-def record_view(record_id: str, ctx: Ctx = Depends(signed_in)):
-    index = ctx.console.index
-    record = index.record(record_id) if len(record_id) <= 64 else None
-    if record is None or record["kind"] != "submission":
-        raise Refused(404, ctx._("There is no such record."))
-    may_see_team(ctx, record["team"])
-    try:
-        form = hub_form(ctx.console.hub, record["form_id"])
-    except (UnknownForm, FormError):
-        form = None
-    lang = _label_lang(form, ctx.lang) if form else None
-    labels = {q.name: (q.label(lang), {c.name: c.label(lang) for c in q.choices}) for q in form.walk()} if form else {}
-
-    def row(name, value):
-        label, choices = labels.get(name, (name, {}))
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            return {"name": name, "label": label, "entries": [[row(k, v) for k, v in entry.items()] for entry in value]}
-        return {"name": name, "label": label, "value": shown(value, choices)}
-
-    answers = [row(k, v) for k, v in record["fields"].items()]
-    history = index.history(record_id)
-    for h in history:
-        h["names"] = [labels.get(k, (k, {}))[0] for k in h["fields"]]
-    ctx.audit("web_record_view", detail=record_id)
-    return ctx.render("record.html", record=record, answers=answers, history=history, review=index.review_of(record_id),
-                      review_states=REVIEW_STATES, review_labels=REVIEW_LABELS,
-                      conflicts=index.conflicts_of(record_id), title=form.title_in(lang) if form else record["form_id"])
-
-
 @router.get(PREFIX + "/data/{form_id}/export")
-def export(form_id: str, format: str = "xlsx", team: str = "", lang: str = "", ctx: Ctx = Depends(signed_in)):
+def export(form_id: str, format: str = "xlsx", team: str = "", lang: str = "", sensitive_answers: str = "",
+           ctx: Ctx = Depends(signed_in)):
     form = _form(ctx, form_id)
     if format not in FORMATS:
         raise Refused(400, ctx._("Cannot do that"))
+    with_sensitive = sensitive_answers == "1"
+    if with_sensitive:
+        _only_who_may_see_sensitive(ctx)  # a viewer's export leaves them out
     if team:
         if not valid_team(team):
             raise Refused(400, ctx._("A team name is 1-64 letters, digits, '_', '.' or '-'."))
@@ -214,7 +211,8 @@ def export(form_id: str, format: str = "xlsx", team: str = "", lang: str = "", c
     work = Path(tempfile.mkdtemp(prefix="export-", dir=_spool(ctx)))
     try:
         out = work / f"{form.form_id}.{format}"
-        summary = export_submissions(ctx.console.hub, ExportRequest(form.form_id, format, teams, lang or None), out,
+        summary = export_submissions(ctx.console.hub, ExportRequest(form.form_id, format, teams, lang or None,
+                                                                   sensitive=with_sensitive), out,
                                      actor=ctx.user.name)
         if len(summary.files) > 1:
             bundle = work / f"{form.form_id}-csv.zip"
