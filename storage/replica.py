@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import orjson
 
-from rules import domain
+from rules import domain, limits
 
 from . import crypto, hlc
 from .errors import DamagedRecord, InvalidRecord, UnknownRecord
@@ -73,6 +73,7 @@ class Conflict:
     winner: str
     found: str
     resolution: str | None
+    author: str | None = None  # who made the losing value, when it came with a name (schema 0009 on)
 
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -86,7 +87,15 @@ class _Pending:
     changed: set = field(default_factory=set)
     ref: int | None = None          # records.ref, the blind index's handle
     outbox_seq: int | None = None   # our creation change still reading this row (see Store._keep_creation)
-    origins: list = field(default_factory=list)  # (device, hlc, fields it changed, deleted) of each change applied
+    origins: list = field(default_factory=list)  # (device, hlc, fields it changed, deleted, author) of each change applied
+
+
+def _origin_detail(device: str, stamp: str, fields: list, deleted: bool, author: str | None) -> dict:
+    """One applied change, as a sync entry's sealed audit detail keeps it."""
+    out = {"device": device, "hlc": stamp, "fields": fields, "deleted": deleted}
+    if author:
+        out["author"] = author
+    return out
 
 
 def check_change(c: dict) -> None:
@@ -119,6 +128,8 @@ def check_change(c: dict) -> None:
     for key in ("form_id", "form_version"):
         if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > 200):
             raise InvalidRecord(f"Change {dev}:{seq} has an invalid {key}.")
+    if c.get("author") is not None and not limits.valid_author(c["author"]):
+        raise InvalidRecord(f"Change {dev}:{seq} has an invalid author.")
     resolves = c.get("resolves") or []
     if not isinstance(resolves, list) or not all(
         isinstance(r, dict) and isinstance(r.get("field"), str) and isinstance(r.get("stamp"), str)
@@ -420,7 +431,7 @@ class ReplicaMixin:
                         rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), dict(c["fields"]),
                                      f"{c['hlc']}@{dev}", False)
                         pending[rid] = _Pending(rec, False, changed=set(c["fields"]) or {"_created"},
-                                                origins=[(dev, c["hlc"], sorted(c["fields"]), False)])
+                                                origins=[(dev, c["hlc"], sorted(c["fields"]), False, c.get("author"))])
                         continue
                     rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), {}, {}, False)
                     p = _Pending(rec, False)
@@ -435,9 +446,12 @@ class ReplicaMixin:
             changed, lost = merge(rec, c)
             p.changed |= changed
             if changed:
-                p.origins.append((dev, c["hlc"], sorted(f for f in changed if f != "_deleted"), bool(c.get("deleted"))))
+                p.origins.append((dev, c["hlc"], sorted(f for f in changed if f != "_deleted"), bool(c.get("deleted")),
+                                  c.get("author")))
             for item in lost:
-                result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner)
+                # The losing value is this change's own (it came too late), or one held here.
+                author = c.get("author") if item.stamp == f"{c['hlc']}@{dev}" else None
+                result.conflicts += self._conflict(sealer, rec, item.field, item.value, item.stamp, item.winner, author)
             for r in c.get("resolves") or ():
                 # Another replica resolved a conflict: it is closed here too. Delivery order
                 # brings the changes that made the conflict before the resolution.
@@ -477,11 +491,13 @@ class ReplicaMixin:
             # Credited to the laptop the change came from, not to whoever is unlocked here.
             # An edit keeps what changed, when and where (sealed); a record new here needs
             # none: its id says when it was made.
+            # The author's name, when the change carried one, is in the sealed detail only.
             dev = p.origins[-1][0] if p.origins else "?"
             detail = None
             if p.exists:
-                detail = {"changes": [{"device": d, "hlc": h, "fields": f, "deleted": gone}
-                                      for d, h, f, gone in p.origins]}
+                detail = {"changes": [_origin_detail(*o) for o in p.origins]}
+            elif p.origins and p.origins[0][4]:
+                detail = {"author": p.origins[0][4], "hlc": p.origins[0][1]}
             audit_rows.append(self._audit_row("sync_edit", rid, detail=detail, author=ORIGIN_PREFIX + dev))
         if new_rows:
             conn.executemany(
@@ -510,8 +526,10 @@ class ReplicaMixin:
                 rows += zip(tokens, [ref for ref, _ in present])
         return rows
 
-    def _conflict(self, sealer: crypto.Sealer, rec: "Record", name: str, value: object, stamp: str, winner: str) -> int:
-        body = sealer.seal("conflict", f"{rec.id}|{name}|{stamp}", _dumps({"value": value}))
+    def _conflict(self, sealer: crypto.Sealer, rec: "Record", name: str, value: object, stamp: str, winner: str,
+                  author: str | None = None) -> int:
+        kept = {"value": value, "author": author} if author else {"value": value}
+        body = sealer.seal("conflict", f"{rec.id}|{name}|{stamp}", _dumps(kept))
         cur = self._conn.execute(
             "INSERT OR IGNORE INTO conflicts (record_id, kind, field, stamp, winner, found, body) VALUES (?,?,?,?,?,?,?)",
             (rec.id, rec.kind, name, stamp, winner, hlc.encode(self.clock.last), body),
@@ -536,10 +554,13 @@ class ReplicaMixin:
             rows = self._conn.execute(sql + " ORDER BY id DESC", args).fetchall()
         for cid, rid, kind, name, stamp, winner, found, resolution, body in rows:
             try:
-                value = _loads(sealer.open("conflict", f"{rid}|{name}|{stamp}", body))["value"]
+                kept = _loads(sealer.open("conflict", f"{rid}|{name}|{stamp}", body))
+                value = kept["value"]
             except (crypto.AuthenticationFailed, orjson.JSONDecodeError, KeyError, TypeError):
                 raise DamagedRecord(rid, "conflict for record") from None
-            out.append(Conflict(cid, rid, kind, name, value, stamp, winner, found, resolution))
+            author = kept.get("author")
+            out.append(Conflict(cid, rid, kind, name, value, stamp, winner, found, resolution,
+                                author if isinstance(author, str) else None))
         return out
 
     def open_conflict_count(self) -> int:

@@ -270,6 +270,17 @@ def _conflict_resolutions(db: Database) -> None:
     _run(db, """ALTER TABLE changes ADD COLUMN resolves TEXT""")
 
 
+@migrations(name="0009_change_authors")
+def _change_authors(db: Database) -> None:
+    # Who made each change here: the display name of the person unlocked when it was
+    # written, as they chose it on this laptop, so the hub and the other laptops can
+    # credit an edit to a person and not only to a laptop (docs/sync.md, "Changes").
+    # A name is not a beneficiary's data, but it is a person's: sealed like a body
+    # (purpose ``change_author``), never in plaintext. Older changes have none, and
+    # are credited to their laptop as before.
+    _run(db, """ALTER TABLE changes ADD COLUMN author BLOB""")
+
+
 # Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V2 = (
     ("phone", "phone"),

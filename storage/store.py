@@ -68,6 +68,8 @@ MIN_PASSPHRASE = 8
 DELETED = "_deleted"  # the clock key that stamps a delete
 _NAME = limits.FIELD_NAME  # the names, counts and sizes the server takes (rules/limits.py)
 _KIND = limits.KIND
+RECOVERY_USER = "recovery"  # the user id of whoever unlocked with the recovery key: no name is known
+AUTHOR_PURPOSE = "change_author"  # a change's sealed author (schema 0009): bound to device|seq|record id
 CHANGE_OVERHEAD_BYTES = 256  # a change's JSON beyond its field values (ids, stamps, kind), for byte-bounded batches
 _dumps = orjson.dumps
 _loads = orjson.loads
@@ -167,6 +169,7 @@ class Change:
     fields: dict
     bases: dict = field(default_factory=dict)  # {field: stamp it overwrote}; a delete lists every clock it saw
     resolves: list = field(default_factory=list)  # [{field, stamp, resolution}]: the conflicts this change closes
+    author: str | None = None  # the display name of the person who made it; None for changes older than schema 0009
 
     def to_json(self) -> dict:
         # By hand: dataclasses.asdict deep-copies every value, which dominated a 10k push.
@@ -175,6 +178,8 @@ class Change:
                "fields": self.fields, "bases": self.bases}
         if self.resolves:
             out["resolves"] = self.resolves
+        if self.author:
+            out["author"] = self.author
         return out
 
 
@@ -533,7 +538,7 @@ class Store(ReplicaMixin):
             data_key = crypto.unwrap_key(crypto.recovery_kek(raw, self.profile_id), slot.wrapped, self.keyring.slot_ad(slot.slot_id))
         except crypto.AuthenticationFailed:
             raise WrongRecoveryKey("That recovery key belongs to another profile.") from None
-        self._become(data_key, "recovery", "recovery key")
+        self._become(data_key, RECOVERY_USER, "recovery key")
         self._audit_best_effort("unlock_recovery")
 
     def _become(self, data_key: bytes, user_id: str, user_name: str | None) -> None:
@@ -764,9 +769,16 @@ class Store(ReplicaMixin):
             (r, rid, kind, form_id, form_version, f"{now}@{device}", seq, body)
             for r, rid, now, seq, body in zip(refs, ids, stamps, seqs, bodies)
         ]
-        change_rows = [] if local else [
-            (device, seq, rid, kind, form_id, form_version, now) for seq, rid, now in zip(seqs, ids, stamps)
-        ]
+        author = self._author()
+        if local:
+            change_rows = []
+        elif author is None:
+            change_rows = [(device, seq, rid, kind, form_id, form_version, now, None)
+                           for seq, rid, now in zip(seqs, ids, stamps)]
+        else:
+            seal_author, name = sealer.sealing(AUTHOR_PURPOSE, n), author.encode()
+            change_rows = [(device, seq, rid, kind, form_id, form_version, now, seal_author(f"{device}|{seq}|{rid}", name))
+                           for seq, rid, now in zip(seqs, ids, stamps)]
         index_rows = []
         for name, normaliser in self._indexed(kind).items():
             norm = normalize.NORMALISERS[normaliser]
@@ -792,7 +804,7 @@ class Store(ReplicaMixin):
                 rec_rows,
             )
             c.executemany(
-                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, author) VALUES (?,?,?,?,?,?,?,?)",
                 change_rows,
             )
             c.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", index_rows)
@@ -1089,7 +1101,7 @@ class Store(ReplicaMixin):
         sealer = self._need_key()
         sql = (
             "SELECT c.device_id, c.seq, c.record_id, c.kind, c.form_id, c.form_version, c.hlc, c.deleted, c.body, "
-            "r.outbox_seq, r.updated, r.body, c.bases, c.resolves "
+            "r.outbox_seq, r.updated, r.body, c.bases, c.resolves, c.author "
             "FROM changes c LEFT JOIN records r ON c.body IS NULL AND r.id = c.record_id "
             "WHERE c.acked = 0 AND c.seq > ? ORDER BY c.device_id, c.seq"
         )
@@ -1104,8 +1116,11 @@ class Store(ReplicaMixin):
                 rows = cursor.fetchmany(64)
                 if not rows:
                     break
-                for dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases, resolves in rows:
+                for (dev, seq, rid, kind, fid, fver, h, deleted, body, outbox_seq, updated, record_body, bases, resolves,
+                     sealed_author) in rows:
                     try:
+                        author = (sealer.open(AUTHOR_PURPOSE, f"{dev}|{seq}|{rid}", sealed_author).decode()
+                                  if sealed_author is not None else None)
                         if body is not None:
                             plain = sealer.open("change", f"{dev}|{seq}|{rid}", body)
                         # The row must still be the one this change created: same sequence, same stamp.
@@ -1114,7 +1129,7 @@ class Store(ReplicaMixin):
                         else:
                             raise crypto.AuthenticationFailed()
                         fields = _loads(plain)
-                    except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+                    except (crypto.AuthenticationFailed, orjson.JSONDecodeError, UnicodeDecodeError):
                         raise DamagedRecord(rid, "change for record") from None
                     if max_bytes is not None:
                         size += len(plain) + CHANGE_OVERHEAD_BYTES + (len(bases) if bases else 0)
@@ -1122,7 +1137,7 @@ class Store(ReplicaMixin):
                             cursor.close()
                             return out
                     out.append(Change(dev, seq, rid, kind, fid, fver, h, bool(deleted), fields, _loads(bases) if bases else {},
-                                      _loads(resolves) if resolves else []))
+                                      _loads(resolves) if resolves else [], author))
         return out
 
     def pending_count(self) -> int:
@@ -1138,15 +1153,25 @@ class Store(ReplicaMixin):
         tx = self._tx
         tx.last_seq += 1
         seq = tx.last_seq
-        body = sealer.seal("change", f"{self.device_id}|{seq}|{record.id}", _dumps(fields))
+        place = f"{self.device_id}|{seq}|{record.id}"
+        body = sealer.seal("change", place, _dumps(fields))
+        author = self._author()
+        sealed_author = sealer.seal(AUTHOR_PURPOSE, place, author.encode()) if author else None
         with translate_errors():
             self._conn.execute(
-                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases, resolves) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO changes (device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, body, bases, resolves, author) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (self.device_id, seq, record.id, record.kind, record.form_id, record.form_version, now,
                  int(record.deleted if deleted is None else deleted), body,
-                 _dumps(bases).decode() if bases else None, _dumps(resolves).decode() if resolves else None),
+                 _dumps(bases).decode() if bases else None, _dumps(resolves).decode() if resolves else None, sealed_author),
             )
+
+    def _author(self) -> str | None:
+        """The author of a change written now: the unlocked person's display name, or None
+        when nobody by name is unlocked (the recovery key)."""
+        if self.user_id == RECOVERY_USER:
+            return None
+        return limits.author_text(self.user_name)
 
     def _keep_creation(self, sealer: crypto.Sealer, record: Record, outbox_seq: int | None) -> None:
         """Before a record row is first rewritten, give its creation change a sealed copy
@@ -1204,7 +1229,7 @@ class Store(ReplicaMixin):
         """
         sealer = self._need_key()
         names = {s.user_id: s.name for s in self.keyring.users}
-        names["recovery"] = "recovery key"
+        names[RECOVERY_USER] = "recovery key"
         sql, args = "SELECT seq, hlc, user_id, action, record_id, records, detail FROM audit", []
         needle = None
         if record_id:
@@ -1274,8 +1299,14 @@ class Store(ReplicaMixin):
                 if outbox_seq is not None:
                     row_claims[outbox_seq] = (rid, updated)
             bodyless: list[tuple[str, int, str, str]] = []
-            for dev, seq, rid, h, body in c.execute("SELECT device_id, seq, record_id, hlc, body FROM changes"):
+            for dev, seq, rid, h, body, author in c.execute("SELECT device_id, seq, record_id, hlc, body, author FROM changes"):
                 report.changes += 1
+                if author is not None:
+                    try:
+                        sealer.open(AUTHOR_PURPOSE, f"{dev}|{seq}|{rid}", author)
+                    except crypto.AuthenticationFailed:
+                        report.damaged_changes.append(f"{dev}:{seq} (record {rid})")
+                        continue
                 if body is None:
                     bodyless.append((dev, seq, rid, h))
                     continue

@@ -139,7 +139,8 @@ RESOLUTIONS = ("kept", "restored")  # how a conflict was closed
 
 def check_change(c: object, where: str) -> dict:
     """Validate one change as it travels: ``{device_id, seq, record_id, kind, form_id,
-    form_version, hlc, deleted, fields, bases}``. Returns it, normalised."""
+    form_version, hlc, deleted, fields, bases}``, and optionally ``resolves`` and
+    ``author``. Returns it, normalised."""
     if not isinstance(c, dict):
         raise ProtocolError(f"A change in the {where} is not an object.")
     dev, seq = c.get("device_id"), c.get("seq")
@@ -188,6 +189,14 @@ def check_change(c: object, where: str) -> dict:
         ):
             raise ProtocolError(f"The {label} has malformed conflict resolutions.")
         out["resolves"] = resolves
+    author = c.get("author")
+    if author is not None:
+        # Who made the change (docs/sync.md, "Changes"): optional, so a change from a
+        # laptop older than the field is taken as before, and a side that does not know
+        # the field drops it.
+        if not limits.valid_author(author):
+            raise ProtocolError(f"The {label} has an invalid author.")
+        out["author"] = author
     return out
 
 

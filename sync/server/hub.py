@@ -524,8 +524,8 @@ class Hub:
                 log_rows.append(self._log_row(c, team, now, plain))
                 entry[1] = True
             db.executemany(
-                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at, resolves) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
+                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at, resolves, author) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
             if conflict_rows:
                 before = db.execute("SELECT count(*) FROM conflicts")[0][0]
                 db.executemany(
@@ -552,7 +552,8 @@ class Hub:
         return (c["device_id"], c["seq"], c["record_id"], team, c["kind"], c["form_id"], c["form_version"], c["hlc"],
                 int(c["deleted"]), _dumps(c["bases"]).decode() if c["bases"] else None,
                 self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", plain), now,
-                _dumps(c["resolves"]).decode() if c.get("resolves") else None)
+                _dumps(c["resolves"]).decode() if c.get("resolves") else None,
+                self._sealer.seal(f"author|{c['device_id']}|{c['seq']}", c["author"].encode()) if c.get("author") else None)
 
     # -- changes out ---------------------------------------------------------------------
     def pull(self, device_id: str, team: str, cursor: int, limit: int,
@@ -564,11 +565,11 @@ class Hub:
         while scanned < limit:
             page = min(_PULL_PAGE, limit - scanned)
             rows = self.db.execute(
-                "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves "
+                "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves, author "
                 "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
                 (team, cursor, page),
             )
-            for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves in rows:
+            for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves, author in rows:
                 if dev != device_id:
                     # The sealed body is the values' JSON plus 28 bytes; 256 for the rest.
                     size += len(body) + 256
@@ -580,6 +581,8 @@ class Hub:
                               "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))}
                     if resolves:
                         change["resolves"] = _loads(resolves)
+                    if author is not None:
+                        change["author"] = self._sealer.open(f"author|{dev}|{seq}", author).decode()
                     out.append(change)
                 cursor = sseq
             scanned += len(rows)
