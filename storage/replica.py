@@ -55,7 +55,7 @@ class ApplyResult:
     received: int = 0
     new: int = 0
     duplicates: int = 0
-    ignored: int = 0       # changes of a local-only kind: another replica's drafts are not ours to keep
+    ignored: int = 0       # seen, not applied: a local-only kind (another replica's drafts), or a change naming another kind
     conflicts: int = 0
     records: int = 0
     clock_warnings: int = 0
@@ -413,14 +413,6 @@ class ReplicaMixin:
                 result.ignored += 1
                 log.warning("change %s:%d is of local-only kind %s; not applied", dev, seq, c["kind"])
                 continue
-            result.new += 1
-            try:
-                self.clock.receive(c["hlc"])
-            except hlc.ClockTooFarAhead:
-                # The server bounds clocks; this is a second line of defence. Apply the
-                # change, but never let it drag our clock into the future.
-                result.clock_warnings += 1
-                log.warning("a change from device %s is stamped far ahead of this clock", dev)
             p = pending.get(rid)
             if p is None:
                 row = rows.get(rid)
@@ -428,6 +420,7 @@ class ReplicaMixin:
                     if not c.get("deleted"):
                         # A record new here (every record of an initial pull): its first change
                         # is the whole of it, one stamp for every field, as a local save stores it.
+                        self._receive(c, result)
                         rec = Record(rid, c["kind"], c.get("form_id"), c.get("form_version"), dict(c["fields"]),
                                      f"{c['hlc']}@{dev}", False)
                         pending[rid] = _Pending(rec, False, changed=set(c["fields"]) or {"_created"},
@@ -441,8 +434,11 @@ class ReplicaMixin:
                 pending[rid] = p
             rec = p.record
             if rec.kind != c["kind"]:
+                # Seen (the origin's sequence stays in step) but not applied, so not new.
+                result.ignored += 1
                 log.warning("change %s:%d names another kind for record %s; not applied", dev, seq, rid)
                 continue
+            self._receive(c, result)
             changed, lost = merge(rec, c)
             p.changed |= changed
             if changed:
@@ -509,6 +505,17 @@ class ReplicaMixin:
             refs = dict(conn.execute(f"SELECT id, ref FROM records WHERE id IN ({','.join('?' * len(ids))})", ids))
             conn.executemany("INSERT OR IGNORE INTO blind_index VALUES (?, ?)", sorted(self._index_rows(new_live, refs)))
         conn.executemany(_AUDIT_INSERT, audit_rows)
+
+    def _receive(self, c: dict, result: ApplyResult) -> None:
+        """Count a change about to be applied, and take its stamp into our clock."""
+        result.new += 1
+        try:
+            self.clock.receive(c["hlc"])
+        except hlc.ClockTooFarAhead:
+            # The server bounds clocks; this is a second line of defence. Apply the
+            # change, but never let it drag our clock into the future.
+            result.clock_warnings += 1
+            log.warning("a change from device %s is stamped far ahead of this clock", c["device_id"])
 
     def _index_rows(self, records: list, refs: dict) -> list[tuple[bytes, int]]:
         """Blind-index rows for new records, a (kind, field) at a time as a bulk save makes them."""

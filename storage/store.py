@@ -27,7 +27,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import orjson
 from cryptography.exceptions import InvalidTag
@@ -41,7 +41,9 @@ from .errors import (
     DamagedRecord,
     DiskFull,
     EmptyPassphrase,
+    InvalidQuery,
     InvalidRecord,
+    LastUser,
     Locked,
     NewerStore,
     NoBlindIndex,
@@ -572,6 +574,24 @@ class Store(ReplicaMixin):
         return self._sealer
 
     # -- users and keys ----------------------------------------------------------
+    def _change_keyring(self, action: str, change: Callable[[], object]) -> None:
+        """Change the key slots and save the keyring inside the transaction that audits it:
+        the audit entry is written first, the keyring saved last, so a failure of either
+        (a full disk, a busy store) leaves both as they were, on disk and in memory."""
+        slots = list(self.keyring.slots)
+        saved = False
+        try:
+            with self.atomic():
+                self._audit(action)
+                change()
+                self.keyring.save(self.directory)
+                saved = True
+        except BaseException:
+            self.keyring.slots = slots
+            if saved:  # the commit itself failed: put the keyring back as it was
+                self.keyring.save(self.directory)
+            raise
+
     def add_user(self, name: str, passphrase: str, *, kdf: crypto.KdfParams | None = None) -> None:
         self._need_key()
         name = (name or "").strip()
@@ -580,10 +600,8 @@ class Store(ReplicaMixin):
         if name in self.users():
             raise UserExists(f"There is already a user '{name}' on this profile.")
         check_new_passphrase(passphrase)
-        self.keyring.add_user_slot(name, passphrase, self._data_key, kdf or crypto.KdfParams.new())
-        self.keyring.save(self.directory)
-        with self.atomic():
-            self._audit("user_added")
+        self._change_keyring("user_added", lambda: self.keyring.add_user_slot(
+            name, passphrase, self._data_key, kdf or crypto.KdfParams.new()))
 
     def check_passphrase(self, user: str, passphrase: str) -> None:
         """Raise WrongPassphrase unless ``passphrase`` is ``user``'s (before a change of it, say).
@@ -606,32 +624,34 @@ class Store(ReplicaMixin):
         old = next((s for s in self.keyring.users if s.name == user), None)
         if old is None:
             raise UnknownUser(f"There is no user '{user}' on this profile.")
-        self.keyring.slots.remove(old)
-        self.keyring.add_user_slot(user, new_passphrase, self._data_key, kdf or crypto.KdfParams.new(), user_id=old.user_id)
-        self.keyring.save(self.directory)
-        with self.atomic():
-            self._audit("passphrase_changed")
+
+        def rewrap() -> None:
+            self.keyring.slots.remove(old)
+            self.keyring.add_user_slot(user, new_passphrase, self._data_key, kdf or crypto.KdfParams.new(),
+                                       user_id=old.user_id)
+
+        self._change_keyring("passphrase_changed", rewrap)
 
     def remove_user(self, name: str) -> None:
+        """Remove a person's key slot: their passphrase no longer opens the profile. The
+        last user cannot be removed (LastUser): wiping the profile is the way to end it."""
         self._need_key()
         users = self.keyring.users
         if name not in [s.name for s in users]:
             raise UnknownUser(f"There is no user '{name}' on this profile.")
         if len(users) == 1:
-            raise UserExists("The last user cannot be removed; wipe the profile instead.")
-        self.keyring.slots = [s for s in self.keyring.slots if not (s.kind == "user" and s.name == name)]
-        self.keyring.save(self.directory)
-        with self.atomic():
-            self._audit("user_removed")
+            raise LastUser("The last user cannot be removed; wipe the profile instead.")
+
+        def remove() -> None:
+            self.keyring.slots = [s for s in self.keyring.slots if not (s.kind == "user" and s.name == name)]
+
+        self._change_keyring("user_removed", remove)
 
     def new_recovery_key(self) -> str:
         """Replace the recovery key; the old one stops working at once."""
         self._need_key()
         text, raw = crypto.new_recovery_key()
-        self.keyring.set_recovery_slot(raw, self._data_key)
-        self.keyring.save(self.directory)
-        with self.atomic():
-            self._audit("recovery_key_replaced")
+        self._change_keyring("recovery_key_replaced", lambda: self.keyring.set_recovery_slot(raw, self._data_key))
         return text
 
     def wipe(self) -> None:
@@ -898,9 +918,12 @@ class Store(ReplicaMixin):
         """Stream records in id order, decrypting one at a time (memory stays flat on big
         stores). With ``form_id``, only that form's records are read and decrypted. Ids are
         time-ordered, so ``newest_first`` with a ``limit`` reads only the newest few,
-        however big the store."""
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
-            raise ValueError("limit must be a whole number of records, 0 or more")
+        however big the store.
+
+        The arguments and the lock are checked when it is called, not at the first record:
+        a bad ``limit`` raises InvalidQuery and a locked store Locked, at once."""
+        if limit is not None and (type(limit) is not int or limit < 0):
+            raise InvalidQuery("A limit on records is a whole number, 0 or more.")
         sealer = self._need_key()
         # The common scan is one kind's live records: kind and deleted are then known, not read.
         lean = kind is not None and not include_deleted
@@ -929,12 +952,19 @@ class Store(ReplicaMixin):
             args.append(limit)
         with translate_errors():
             cursor = self._conn.execute(sql, args)
+        return self._scan(sealer, cursor, kind if lean else None)
+
+    @staticmethod
+    def _scan(sealer: crypto.Sealer, cursor: sqlite3.Cursor, lean_kind: str | None) -> Iterator[Record]:
+        """Decrypt ``list_records``' rows one at a time. ``lean_kind``: the rows are one kind's
+        live records, read without their kind and deleted columns."""
         # The hot loop of every scan: Sealer.open inlined (same format and associated data).
         decrypt = sealer.aead.decrypt
         version = crypto.KEY_VERSION
         ad = f"record|%s|{version}"
         with translate_errors():  # damage found mid-scan is a CorruptStore, not a raw sqlite error
-            if lean:
+            if lean_kind is not None:
+                kind = lean_kind
                 for rid, fid, fver, clocks, body in cursor:
                     try:
                         if body[0] != version:

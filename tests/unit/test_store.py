@@ -14,6 +14,7 @@ from storage.errors import (
     ProfileWiped,
     UnknownUser,
     UserExists,
+    InvalidQuery,
     WrongPassphrase,
     WrongRecoveryKey,
 )
@@ -68,7 +69,7 @@ def test_list_records_by_form_and_newest_first_with_a_limit(store):
     assert [r.id for r in store.list_records(form_id="other", include_deleted=True)] == [other_form]
     assert list(store.list_records("visit", form_id="other")) == []
     for bad in (-1, 2.5, "3"):
-        with pytest.raises(ValueError, match="limit"):
+        with pytest.raises(InvalidQuery, match="limit"):
             list(store.list_records("household", limit=bad))
 
 
