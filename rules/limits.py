@@ -10,16 +10,11 @@ Imports nothing: see the package docstring.
 """
 from __future__ import annotations
 
-import re
-
 # Fields one change may carry (a record's first change carries all of its fields).
 MAX_FIELDS = 2000
 # Bytes of one change's fields as compact JSON (UTF-8). Far under the 64 MiB
 # bundle, so that any one change fits in a bundle even when it compresses badly.
 MAX_CHANGE_BYTES = 16 * 1024 * 1024
-# Names.
-FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
-KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # Lists and objects may nest this deep in a field value (a repeat group in a repeat is 4).
 MAX_VALUE_DEPTH = 32
 MAX_FORM_REF = 200  # characters of a form id or form version carried by a change

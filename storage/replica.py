@@ -14,17 +14,16 @@ from __future__ import annotations
 import base64
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import orjson
 
-from rules import domain, limits
+from rules import changes as changes_rule
+from rules import domain
 
 from . import crypto, hlc
 from .errors import DamagedRecord, InvalidRecord, UnknownRecord
-from .ids import is_uuid
 
 if TYPE_CHECKING:
     from .store import Record
@@ -33,10 +32,6 @@ log = logging.getLogger("fieldbook.storage")
 
 _dumps = orjson.dumps
 _loads = orjson.loads
-_DEVICE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_HLC = re.compile(r"[0-9a-f]{16}")
-_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
 _PREFETCH = 400
 
 
@@ -45,7 +40,6 @@ def _iso_ms(ms: int) -> str:
 
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
 Merge = Callable[["Record", dict], tuple]
-_seen_fields: set[str] = set()  # field names already checked: they repeat across every change
 
 
 @dataclass
@@ -98,44 +92,13 @@ def _origin_detail(device: str, stamp: str, fields: list, deleted: bool, author:
     return out
 
 
-def check_change(c: dict) -> None:
-    """Refuse a malformed change before anything is written (message names no value)."""
-    if not isinstance(c, dict):
-        raise InvalidRecord("A change is not an object.")
-    dev, seq, rid = c.get("device_id"), c.get("seq"), c.get("record_id")
-    if not isinstance(dev, str) or not _DEVICE.fullmatch(dev):
-        raise InvalidRecord("A change has no valid device id.")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise InvalidRecord(f"A change from device {dev} has no valid sequence number.")
-    if not isinstance(rid, str) or not is_uuid(rid):
-        raise InvalidRecord(f"Change {dev}:{seq} has no valid record id.")
-    if not isinstance(c.get("kind"), str) or not _KIND.fullmatch(c["kind"]):
-        raise InvalidRecord(f"Change {dev}:{seq} has no valid kind.")
-    if not isinstance(c.get("hlc"), str) or not _HLC.fullmatch(c["hlc"]):
-        raise InvalidRecord(f"Change {dev}:{seq} has no valid clock.")
-    fields, bases = c.get("fields"), c.get("bases") or {}
-    if not isinstance(fields, dict) or not isinstance(bases, dict):
-        raise InvalidRecord(f"Change {dev}:{seq} has malformed fields.")
-    for name in fields:
-        if name not in _seen_fields:
-            if not _FIELD.fullmatch(name):
-                raise InvalidRecord(f"Change {dev}:{seq} has an invalid field name.")
-            if len(_seen_fields) < 100_000:
-                _seen_fields.add(name)
-    for name, st in bases.items():
-        if not isinstance(name, str) or not isinstance(st, str) or len(st) > 100:
-            raise InvalidRecord(f"Change {dev}:{seq} has malformed bases.")
-    for key in ("form_id", "form_version"):
-        if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > 200):
-            raise InvalidRecord(f"Change {dev}:{seq} has an invalid {key}.")
-    if c.get("author") is not None and not limits.valid_author(c["author"]):
-        raise InvalidRecord(f"Change {dev}:{seq} has an invalid author.")
-    resolves = c.get("resolves") or []
-    if not isinstance(resolves, list) or not all(
-        isinstance(r, dict) and isinstance(r.get("field"), str) and isinstance(r.get("stamp"), str)
-        and r.get("resolution") in ("kept", "restored") for r in resolves
-    ):
-        raise InvalidRecord(f"Change {dev}:{seq} has malformed conflict resolutions.")
+def check_change(c: object) -> dict:
+    """Refuse a malformed change before anything is written (``rules.changes``; the message
+    names no value). Returns it normalised."""
+    try:
+        return changes_rule.check_change(c)
+    except changes_rule.InvalidChange as exc:
+        raise InvalidRecord(str(exc)) from None
 
 
 class ReplicaMixin:
@@ -354,9 +317,7 @@ class ReplicaMixin:
         never apply; they are set aside (``set_aside``) in the same transaction as
         the acknowledgement that takes them out of the outbox, so none is lost unseen."""
         sealer = self._need_key()
-        batch = list(changes)
-        for c in batch:
-            check_change(c)
+        batch = [check_change(c) for c in changes]
         result = ApplyResult(received=len(batch))
         from .store import translate_errors
 

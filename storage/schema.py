@@ -244,7 +244,7 @@ def _local_drafts(db: Database) -> None:
     #   client measures progress by it, and the row that held it may be one removed.
     # - Draft rows stop naming a creation change (``outbox_seq``), and draft tombstones
     #   and conflicts go: no replica is to be told about drafts any more.
-    # The kinds are spelled out rather than read from storage.store.LOCAL_KINDS: a
+    # The kinds are spelled out rather than read from rules.names.LOCAL_KINDS: a
     # shipped migration must do the same thing whatever that set becomes later.
     local = "('draft')"
     row = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()

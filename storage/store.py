@@ -33,7 +33,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from sqlite_utils import Database
 
-from rules import limits
+from rules import limits, names
 
 from . import crypto, hlc, normalize, schema
 from .errors import (
@@ -67,29 +67,22 @@ log = logging.getLogger("fieldbook.storage")
 
 DB_NAME = "store.db"
 MIN_PASSPHRASE = 8
-DELETED = "_deleted"  # the clock key that stamps a delete
-_NAME = limits.FIELD_NAME  # the names, counts and sizes the server takes (rules/limits.py)
-_KIND = limits.KIND
+DELETED = names.DELETED  # the clock key that stamps a delete
+_NAME = names.FIELD_NAME  # the names the server takes (rules/names.py), and its counts and sizes (rules/limits.py)
+_KIND = names.KIND
 RECOVERY_USER = "recovery"  # the user id of whoever unlocked with the recovery key: no name is known
 AUTHOR_PURPOSE = "change_author"  # a change's sealed author (schema 0009): bound to device|seq|record id
 CHANGE_OVERHEAD_BYTES = 256  # a change's JSON beyond its field values (ids, stamps, kind), for byte-bounded batches
 _dumps = orjson.dumps
 _loads = orjson.loads
 
-# Kinds whose records never leave this laptop. Saving, editing and deleting one
-# writes the record and the audit chain but no outbox change, and takes no outbox
-# sequence number, so the sequence the server sees has no holes where they were.
-# Deleting one removes its row outright (no tombstone: no other replica has it to
-# be told), and ``secure_delete`` zeroes the sealed content. Changes of these kinds
-# that arrive from elsewhere are skipped. Adding a kind here needs a migration like
-# 0007, which withdraws the kind's existing records from the outbox.
-#   draft: an unfinished form; finalising writes a submission and deletes the draft.
-LOCAL_KINDS = frozenset({"draft"})
-
-
-def is_local_kind(kind: str) -> bool:
-    """True for records that stay on this laptop (see ``LOCAL_KINDS``)."""
-    return kind in LOCAL_KINDS
+# Kinds whose records never leave this laptop (rules/names.py). Saving, editing and
+# deleting one writes the record and the audit chain but no outbox change, and takes no
+# outbox sequence number, so the sequence the server sees has no holes where they were.
+# Deleting one removes its row outright (no tombstone: no other replica has it to be
+# told), and ``secure_delete`` zeroes the sealed content.
+LOCAL_KINDS = names.LOCAL_KINDS
+is_local_kind = names.is_local_kind
 
 
 class Record:

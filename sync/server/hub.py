@@ -12,7 +12,6 @@ import contextlib
 import gc
 import json
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rules import domain, limits
+from rules import domain, envelope, limits
 
 from .. import protocol
 from ..bundle import Identity, PublicKeys, open_bundle, peek_header, seal
@@ -88,16 +87,12 @@ class _Sealer:
         self._aead = AESGCM(key)
 
     def seal(self, place: str, plain: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return b"\x01" + nonce + self._aead.encrypt(nonce, plain, place.encode())
+        return envelope.seal(self._aead, plain, place.encode())  # the shared layout (rules/envelope.py)
 
     def open(self, place: str, blob: bytes) -> bytes:
-        blob = bytes(blob)
-        if not blob or blob[0] != 1:
-            raise SyncError(f"A sealed value in the server database is damaged ({place.split('|')[0]}).")
         try:
-            return self._aead.decrypt(blob[1:13], blob[13:], place.encode())
-        except InvalidTag:
+            return envelope.open_sealed(self._aead, bytes(blob), place.encode())
+        except (envelope.MalformedEnvelope, InvalidTag):
             raise SyncError(f"A sealed value in the server database is damaged ({place.split('|')[0]}).") from None
 
 
