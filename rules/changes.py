@@ -10,7 +10,7 @@ Imports nothing but the standard library (see the package docstring).
 """
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from . import limits, names
 
@@ -39,7 +39,7 @@ def too_deep(value: object, limit: int) -> bool:
     Iterative, so no depth can exhaust the interpreter's stack."""
     if type(value) not in _CONTAINERS:
         return False
-    stack = [(value, 1)]
+    stack: list[tuple[Any, int]] = [(value, 1)]
     pop, push = stack.pop, stack.append
     while stack:
         node, depth = pop()

@@ -207,6 +207,16 @@ def _catalogue(obj: dict) -> tuple[int, list[PublishedForm]] | None:
     return _int(cat, "seq", "form catalogue"), entries
 
 
+def _forms_held(obj: dict) -> dict[str, str]:
+    """A sync request's ``forms``: form id -> digest of each published form the laptop holds."""
+    held = obj.get("forms") or {}
+    if not isinstance(held, dict) or len(held) > MAX_FORMS or not all(
+        isinstance(k, str) and _FORM_ID.fullmatch(k) and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in held.items()
+    ):
+        raise ProtocolError("The sync request has a malformed list of forms.")
+    return held
+
+
 # --- device -> server ------------------------------------------------------------------
 @dataclass
 class SyncRequest:
@@ -249,16 +259,11 @@ class SyncRequest:
         if not isinstance(h, str) or not _HLC.fullmatch(h):
             raise ProtocolError("The sync request has no valid clock.")
         limit = _int(obj, "limit", "sync request", default=DEFAULT_PULL_LIMIT)
-        held = obj.get("forms") or {}
-        if not isinstance(held, dict) or len(held) > MAX_FORMS or not all(
-            isinstance(k, str) and _FORM_ID.fullmatch(k) and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in held.items()
-        ):
-            raise ProtocolError("The sync request has a malformed list of forms.")
         after = _int(obj, "after", "sync request") if obj.get("after") is not None else None
         if after is not None and seqs and after >= seqs[0]:
             raise ProtocolError("The sync request's 'after' is not before its first change.")
-        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h, held,
-                   after=after)
+        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h,
+                   _forms_held(obj), after=after)
 
 
 # --- server -> device ---------------------------------------------------------------------

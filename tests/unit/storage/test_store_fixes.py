@@ -5,6 +5,7 @@ import pytest
 
 from storage import Store
 from storage.errors import DiskFull, InvalidQuery, LastUser, Locked, UnknownUser
+from storage.audit import AuditLog
 from storage.keyring import Keyring
 from sync.merge import merge_change
 
@@ -82,7 +83,7 @@ def test_a_keyring_change_whose_audit_fails_changes_nothing(store, monkeypatch, 
     def full(*_a, **_k):
         raise DiskFull("The disk is full (synthetic).")
 
-    monkeypatch.setattr(store, "_audit", full)
+    monkeypatch.setattr(AuditLog, "add", full)  # the audit entry cannot be written
     call = {"remove_user": lambda: store.remove_user("Second Person"),
             "add_user": lambda: store.add_user("Third Person", "a third synthetic passphrase"),
             "change_passphrase": lambda: store.change_passphrase("Second Person", "a new synthetic passphrase"),

@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-import storage.store as store_module
+import storage.values as store_module
 from rules import limits, names
 from storage.errors import InvalidRecord
 from sync import protocol
