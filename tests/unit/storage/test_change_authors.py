@@ -124,13 +124,13 @@ def test_a_pulled_change_keeps_its_author_in_the_records_history_and_conflicts(m
 def test_a_version_8_store_upgrades_and_its_old_changes_go_without_an_author(tmp_path):
     profile = tmp_path / "v8"
     shutil.copytree(V8, profile)
-    facts = json.loads((V8 / "README.txt").read_text().splitlines()[1])
+    facts = json.loads((V8 / "README.txt").read_text(encoding="utf-8").splitlines()[1])
     store = Store.open(profile)
     store.unlock("fixture passphrase v8")
     assert store._conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     old = store.pending_changes()
     assert old and all(c.author is None and "author" not in c.to_json() for c in old)
-    store.edit_record(facts["other"], {"members": 7})
+    store.edit_record(list(facts["records"])[1], {"members": 70})
     assert store.pending_changes()[-1].author == "Fixture User"
     assert store.verify().ok
     store.close()
