@@ -2,8 +2,9 @@
 (a record's history, the conflicts list).
 
 A write is stamped ``hlc@device`` (storage), and the audit log names the person who was
-unlocked on this laptop. A change that came by sync names only the laptop it was made on:
-the sync protocol does not carry its author's name, so nobody here is credited with it.
+unlocked on this laptop. A change that came by sync carries its author's name (the name
+that person chose on their laptop) since schema 0009; an older one names only the laptop
+it was made on, and nobody here is credited with it.
 """
 from __future__ import annotations
 
@@ -63,12 +64,26 @@ def stamp_author(stamp: str, history: list, this_device: str) -> tuple[str | Non
 
     A stamp of this laptop belongs to the first local entry at or after its time (an edit's
     entry carries the edit's own stamp; a batch save's, the batch's last); another laptop's
-    stamp has no name here."""
+    stamp is named by the change that brought it, when that change carried its author."""
     device = stamp_device(stamp)
-    if device != this_device:
-        return None, None, device
     at = stamp.split("@", 1)[0]
+    if device != this_device:
+        return synced_author(at, device, history), None, device
     for e in history:
         if e.origin is None and e.hlc >= at and e.action in ("add", "edit", "conflict_restored"):
             return e.user_name, e.user_id, device
     return None, None, device
+
+
+def synced_author(at: str, device: str, history: list) -> str | None:
+    """The author's name of the change stamped ``at`` that came from ``device``, as the
+    record's history keeps it (sealed audit details); None when it carried none."""
+    for e in history:
+        if e.origin != device or not e.detail:
+            continue
+        if e.detail.get("hlc") == at and e.detail.get("author"):
+            return e.detail["author"]
+        for c in e.detail.get("changes") or ():
+            if c.get("hlc") == at and c.get("author"):
+                return c["author"]
+    return None

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 import forms
 from resources import resource_path
+from rules import names
 from storage import Store, crypto
 from sync.client import SyncClient, SyncLoop, SyncState
 
@@ -22,8 +23,8 @@ from .i18n import system_language
 from .workers import Tasks
 
 BUILT_IN_FORMS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring")
-DRAFT_KIND = "draft"          # an unfinished form: the answers so far, encrypted like any record
-# A local kind (storage.LOCAL_KINDS): drafts never leave the laptop. Storage keeps
+DRAFT_KIND = names.DRAFT      # an unfinished form: the answers so far, encrypted like any record
+# A local kind (rules.names.LOCAL_KINDS): drafts never leave the laptop. Storage keeps
 # their writes out of the outbox, so they are not synced, not in USB bundles and
 # not counted as waiting to sync.
 SUBMISSION_KIND = "submission"

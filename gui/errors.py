@@ -90,6 +90,8 @@ MESSAGES: dict[type, Callable] = {
     se.UnknownUser: lambda e: tr("There is no user of that name on this profile."),
     se.UserExists: lambda e: tr("That change to the profile's users is not possible: the name is taken, "
                                 "or it is the last user."),
+    se.LastUser: lambda e: tr("The last user of a profile cannot be removed. To end the profile, wipe it."),
+    se.InvalidQuery: lambda e: tr("The records could not be read: the request was not valid. Nothing was changed."),
     se.MalformedRecoveryKey: lambda e: tr("That recovery key was mistyped. Check each group of characters, then try again."),
     se.WrongRecoveryKey: lambda e: tr("That recovery key does not belong to this profile."),
     se.Locked: lambda e: tr("The profile is locked. Unlock it, then try again."),

@@ -168,8 +168,8 @@ def history_lines(record_id: str, history: list, form: Form | None, lang: str | 
     for e in history:
         local_ts = stamp_time(e.hlc)
         detail = e.detail or {}
-        if e.origin is not None:  # came by sync from another laptop
-            who = who_text(None, e.origin, this_device)
+        if e.origin is not None:  # came by sync from another laptop: its author when it carried one
+            who = who_text(detail.get("author"), e.origin, this_device)
             changes = detail.get("changes")
             if changes:
                 for c in changes:
@@ -177,7 +177,7 @@ def history_lines(record_id: str, history: list, form: Form | None, lang: str | 
                         what = tr("Deleted")
                     else:
                         what = tr("Changed: {questions}").format(questions=_fields_text(form, c.get("fields", []), lang))
-                    add(stamp_time(c.get("hlc", "")) or local_ts, who, what)
+                    add(stamp_time(c.get("hlc", "")) or local_ts, who_text(c.get("author"), e.origin, this_device), what)
             elif e.origin:
                 add(record_time(record_id) or local_ts, who, tr("Created"))
             else:  # written before the store kept the origin

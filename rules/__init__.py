@@ -1,3 +1,5 @@
 """Rules every replica applies the same way: the store at save time, the server on
-every push. Dependency-free (the standard library only), so that storage/, sync/
-and sync/server/ can all import it without importing each other."""
+every push. ``names`` (field names, kinds, local kinds, id shapes), ``limits`` (counts
+and sizes), ``changes`` (the change validator), ``envelope`` (the sealed-value layout)
+and ``domain`` (the checks after a merge). Dependency-free (the standard library
+only), so that storage/, sync/ and sync/server/ can all import it without importing each other."""

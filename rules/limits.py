@@ -10,19 +10,31 @@ Imports nothing: see the package docstring.
 """
 from __future__ import annotations
 
-import re
-
 # Fields one change may carry (a record's first change carries all of its fields).
 MAX_FIELDS = 2000
 # Bytes of one change's fields as compact JSON (UTF-8). Far under the 64 MiB
 # bundle, so that any one change fits in a bundle even when it compresses badly.
 MAX_CHANGE_BYTES = 16 * 1024 * 1024
-# Names.
-FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,199}")
-KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # Lists and objects may nest this deep in a field value (a repeat group in a repeat is 4).
 MAX_VALUE_DEPTH = 32
 MAX_FORM_REF = 200  # characters of a form id or form version carried by a change
+# Characters of a change's ``author``: the display name of the person who made it,
+# as they chose it on their laptop. Longer names are cut to this when a change is
+# written, so that a long name never gets a change refused.
+MAX_AUTHOR = 100
+
+
+def author_text(name: object) -> str | None:
+    """The ``author`` a change carries for a person named ``name``: the name, trimmed and
+    cut to ``MAX_AUTHOR`` characters, or None when there is no name."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return name.strip()[:MAX_AUTHOR]
+
+
+def valid_author(author: object) -> bool:
+    """Whether a change's ``author`` (when it has one) is acceptable."""
+    return isinstance(author, str) and 0 < len(author) <= MAX_AUTHOR and author.isprintable()
 
 # How far ahead of the server's wall clock a stamp may be (docs/sync.md, "Stamps
 # and clocks"). The laptop uses the same bound to tell a clock far behind.

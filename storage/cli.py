@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import InvalidRecord, StorageError, WrongPassphrase
 from .logs import attach_profile_log
@@ -188,7 +189,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 # --- record -----------------------------------------------------------------------
 def cmd_add(args: argparse.Namespace) -> int:
-    fields = read_json_arg(args.json)
+    fields: Any = read_json_arg(args.json)  # the store refuses anything but an object of fields
     with open_profile(args.profile, user=args.user) as store:
         rid = store.save_record(args.kind, fields, form_id=args.form_id, form_version=args.form_version)
     print(rid)
@@ -218,7 +219,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def cmd_edit(args: argparse.Namespace) -> int:
     # Prints the id, and the names of the fields that changed on stderr: never the record's
     # values, which would end up in terminal scrollback and logs (`record get` shows them).
-    changes = read_json_arg(args.json)
+    changes: Any = read_json_arg(args.json)  # the store refuses anything but an object of fields
     with open_profile(args.profile, user=args.user) as store:
         before = store.get_record(args.id).fields
         store.edit_record(args.id, changes)

@@ -6,8 +6,8 @@ The key hierarchy (see docs/security.md):
     recovery key --HKDF----> recovery key-encryption key --wrap--> the same data key
     data key --HKDF--> records key | blind-index key | audit key
 
-Sealed blobs say what they are: one version byte (the key version), a 96-bit
-random nonce, then the AES-256-GCM ciphertext and tag. The associated data binds
+Sealed blobs say what they are (rules/envelope.py, shared with the hub): one version
+byte (the key version), a 96-bit random nonce, then the AES-256-GCM ciphertext and tag. The associated data binds
 each blob to its place (purpose and row identity), so a blob copied to another
 row, or another purpose, fails authentication.
 """
@@ -26,10 +26,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from rules import envelope
+
 KEY_BYTES = 32
-NONCE_BYTES = 12
-KEY_VERSION = 1
-_VERSION_BYTE = bytes([KEY_VERSION])
+NONCE_BYTES = envelope.NONCE_BYTES
+KEY_VERSION = envelope.VERSION
 
 
 class AuthenticationFailed(Exception):
@@ -129,31 +130,29 @@ class Sealer:
 
     def seal(self, purpose: str, identity: str, plaintext: bytes, *, nonce: bytes | None = None) -> bytes:
         # ``nonce`` is only for known-answer tests; production always draws a fresh one.
-        nonce = nonce or os.urandom(NONCE_BYTES)
-        ad = f"{purpose}|{identity}|{KEY_VERSION}".encode()
-        return _VERSION_BYTE + nonce + self.aead.encrypt(nonce, plaintext, ad)
+        return envelope.seal(self.aead, plaintext, f"{purpose}|{identity}|{KEY_VERSION}".encode(), nonce=nonce)
 
     def sealing(self, purpose: str, count: int) -> Callable[[str, bytes], bytes]:
         """A ``seal(identity, plaintext)`` for a batch of up to ``count`` values: the same
-        format, with the fresh nonces drawn from the system generator in one call."""
+        envelope (rules/envelope.py), with the fresh nonces drawn from the system generator
+        in one call. (Laid out inline, not through ``envelope.seal``: a bulk save seals
+        every record through it, and the extra call measured in the save's time.)"""
         drawn = os.urandom(NONCE_BYTES * count)
         nonces = iter([drawn[i : i + NONCE_BYTES] for i in range(0, len(drawn), NONCE_BYTES)])
         encrypt = self.aead.encrypt
         ad = f"{purpose}|%s|{KEY_VERSION}"
+        header = envelope.HEADER
 
         def seal(identity: str, plaintext: bytes) -> bytes:
             nonce = next(nonces)  # StopIteration past ``count``: never a nonce twice
-            return _VERSION_BYTE + nonce + encrypt(nonce, plaintext, (ad % identity).encode())
+            return header + nonce + encrypt(nonce, plaintext, (ad % identity).encode())
 
         return seal
 
     def open(self, purpose: str, identity: str, blob: bytes) -> bytes:
-        if not blob or blob[0] != KEY_VERSION or len(blob) < 1 + NONCE_BYTES + 16:
-            raise AuthenticationFailed()
-        ad = f"{purpose}|{identity}|{KEY_VERSION}".encode()
         try:
-            return self.aead.decrypt(blob[1:13], blob[13:], ad)
-        except InvalidTag as exc:
+            return envelope.open_sealed(self.aead, blob, f"{purpose}|{identity}|{KEY_VERSION}".encode())
+        except (envelope.MalformedEnvelope, InvalidTag) as exc:
             raise AuthenticationFailed() from exc
 
 

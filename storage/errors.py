@@ -50,6 +50,10 @@ class UserExists(StorageError):
     """A user of that name already has a key slot."""
 
 
+class LastUser(StorageError):
+    """The profile's last user cannot be removed (wiping the profile is the way to end it)."""
+
+
 class MalformedRecoveryKey(StorageError):
     """The recovery key was mistyped: wrong length, characters or check group."""
 
@@ -76,6 +80,10 @@ class UnknownRecord(StorageError):
 
 class InvalidRecord(StorageError):
     """Record input that is not a JSON object of field values."""
+
+
+class InvalidQuery(StorageError):
+    """A read was asked for with an argument out of range (a negative limit, say)."""
 
 
 class NoBlindIndex(StorageError):

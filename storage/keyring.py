@@ -38,7 +38,7 @@ class Slot:
     def to_json(self) -> dict:
         d: dict = {"slot_id": self.slot_id, "kind": self.kind, "wrapped": self.wrapped.hex()}
         if self.kind == "user":
-            d.update(user_id=self.user_id, name=self.name, kdf=self.kdf.to_json())
+            d.update(user_id=self.user_id, name=self.name, kdf=self.kdf.to_json() if self.kdf is not None else None)
         return d
 
     @classmethod

@@ -244,7 +244,7 @@ def _local_drafts(db: Database) -> None:
     #   client measures progress by it, and the row that held it may be one removed.
     # - Draft rows stop naming a creation change (``outbox_seq``), and draft tombstones
     #   and conflicts go: no replica is to be told about drafts any more.
-    # The kinds are spelled out rather than read from storage.store.LOCAL_KINDS: a
+    # The kinds are spelled out rather than read from rules.names.LOCAL_KINDS: a
     # shipped migration must do the same thing whatever that set becomes later.
     local = "('draft')"
     row = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
@@ -268,6 +268,17 @@ def _conflict_resolutions(db: Database) -> None:
     # [{"field", "stamp", "resolution"}], plaintext like ``bases`` (names and stamps,
     # no values). Older changes have none.
     _run(db, """ALTER TABLE changes ADD COLUMN resolves TEXT""")
+
+
+@migrations(name="0009_change_authors")
+def _change_authors(db: Database) -> None:
+    # Who made each change here: the display name of the person unlocked when it was
+    # written, as they chose it on this laptop, so the hub and the other laptops can
+    # credit an edit to a person and not only to a laptop (docs/sync.md, "Changes").
+    # A name is not a beneficiary's data, but it is a person's: sealed like a body
+    # (purpose ``change_author``), never in plaintext. Older changes have none, and
+    # are credited to their laptop as before.
+    _run(db, """ALTER TABLE changes ADD COLUMN author BLOB""")
 
 
 # Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.

@@ -6,7 +6,7 @@ never while waiting on the network, so typing never waits for a slow server.
 
 Every reply from the server is a bundle signed with the key pinned at
 enrollment; the cursor and the acknowledgement it carries are committed in the
-same transaction as the changes it brings (storage.ReplicaMixin.apply_changes),
+same transaction as the changes it brings (storage.Store.apply_changes, storage/replica.py),
 so killing the process at any moment loses nothing and duplicates nothing.
 """
 from __future__ import annotations

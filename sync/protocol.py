@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from rules import limits
+from rules import changes as changes_rule
+from rules import limits, names
 
 from .errors import SyncError
 
@@ -43,12 +44,8 @@ MAX_ENROLL_BYTES = 16 * 1024  # an enrollment request is about 300 bytes
 MAX_PUSH_BYTES = 8 * 1024 * 1024
 MAX_PART_BYTES = 48 * 1024 * 1024
 
-_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-_KIND = limits.KIND
-_HLC = re.compile(r"[0-9a-f]{16}")
-_FIELD = limits.FIELD_NAME
-_STAMP = re.compile(r"[0-9a-f]{16}@[A-Za-z0-9_.\-]{1,64}")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ID = names.DEVICE_ID
+_HLC = names.HLC
 _TEAM = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _FORM_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,99}")
 _MEDIA_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\- ]{0,127}")
@@ -79,26 +76,6 @@ def parse_json(data: bytes, what: str) -> object:
         raise ProtocolError(f"The {what} is not valid JSON; nothing was applied.") from None
 
 
-_CONTAINERS = frozenset((dict, list))
-
-
-def too_deep(value: object, limit: int) -> bool:
-    """Whether lists and objects nest more than ``limit`` levels in ``value`` (a scalar is 0).
-    Iterative, so no depth can exhaust the interpreter's stack."""
-    if type(value) not in _CONTAINERS:
-        return False
-    stack = [(value, 1)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node, depth = pop()
-        if depth > limit:
-            return True
-        for child in (node.values() if type(node) is dict else node):
-            if type(child) in _CONTAINERS:
-                push((child, depth + 1))
-    return False
-
-
 def loads(data: bytes, what: str) -> dict:
     obj = parse_json(data, what)
     if not isinstance(obj, dict):
@@ -115,80 +92,19 @@ def valid_team(team: object) -> bool:
 
 
 # --- changes -----------------------------------------------------------------------
-_seen_fields: set[str] = set()
-
-
-def _field_ok(name: str) -> bool:
-    # Field names repeat across thousands of changes: check each distinct one once.
-    if name in _seen_fields:
-        return True
-    if isinstance(name, str) and _FIELD.fullmatch(name):
-        if len(_seen_fields) < 100_000:
-            _seen_fields.add(name)
-        return True
-    return False
-
-
-# Record kinds that never leave the laptop that made them: unfinished drafts.
-# storage.LOCAL_KINDS is the laptop's rule; the server may not import storage, so
-# the set is repeated here, and tests/unit/test_local_records.py keeps the two equal.
-# A hub refuses changes of these kinds (from a laptop older than schema 0007).
-LOCAL_KINDS = frozenset({"draft"})
-RESOLUTIONS = ("kept", "restored")  # how a conflict was closed
+# The change validator and the names it checks are the shared rules (rules/changes.py,
+# rules/names.py): the store applies changes by the same rule.
+LOCAL_KINDS = names.LOCAL_KINDS  # a hub refuses changes of these kinds (from a laptop older than schema 0007)
+RESOLUTIONS = changes_rule.RESOLUTIONS
+too_deep = changes_rule.too_deep
 
 
 def check_change(c: object, where: str) -> dict:
-    """Validate one change as it travels: ``{device_id, seq, record_id, kind, form_id,
-    form_version, hlc, deleted, fields, bases}``. Returns it, normalised."""
-    if not isinstance(c, dict):
-        raise ProtocolError(f"A change in the {where} is not an object.")
-    dev, seq = c.get("device_id"), c.get("seq")
-    if not isinstance(dev, str) or not _ID.fullmatch(dev):
-        raise ProtocolError(f"A change in the {where} has no valid device id.")
-    if type(seq) is not int or seq < 1:
-        raise ProtocolError(f"A change from {dev} in the {where} has no valid sequence number.")
-    label = f"change {dev}:{seq} in the {where}"
-    rid = c.get("record_id")
-    if not isinstance(rid, str) or not _UUID.fullmatch(rid):
-        raise ProtocolError(f"The {label} has no valid record id.")
-    if not isinstance(c.get("kind"), str) or not _KIND.fullmatch(c["kind"]):
-        raise ProtocolError(f"The {label} has no valid kind.")
-    if not isinstance(c.get("hlc"), str) or not _HLC.fullmatch(c["hlc"]):
-        raise ProtocolError(f"The {label} has no valid clock.")
-    for key in ("form_id", "form_version"):
-        if c.get(key) is not None and (not isinstance(c[key], str) or len(c[key]) > limits.MAX_FORM_REF):
-            raise ProtocolError(f"The {label} has an invalid {key}.")
-    if not isinstance(c.get("deleted", False), bool):
-        raise ProtocolError(f"The {label} has an invalid deleted flag.")
-    fields = c.get("fields", {})
-    bases = c.get("bases") or {}
-    # More fields than rules/limits.py allows is not malformed: the server refuses that
-    # one change (listed in ``refused``) so that the changes after it still flow.
-    if not isinstance(fields, dict) or not all(_field_ok(k) for k in fields):
-        raise ProtocolError(f"The {label} has malformed fields.")
-    values = fields.values()
-    if not _CONTAINERS.isdisjoint(map(type, values)) and any(too_deep(v, MAX_VALUE_DEPTH) for v in values):
-        raise ProtocolError(f"The {label} has a value nested more than {MAX_VALUE_DEPTH} levels deep.")
-    if not isinstance(bases, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and _STAMP.fullmatch(v) for k, v in bases.items()
-    ):
-        raise ProtocolError(f"The {label} has malformed bases.")
-    out = {
-        "device_id": dev, "seq": seq, "record_id": rid, "kind": c["kind"],
-        "form_id": c.get("form_id"), "form_version": c.get("form_version"),
-        "hlc": c["hlc"], "deleted": bool(c.get("deleted", False)), "fields": fields, "bases": bases,
-    }
-    resolves = c.get("resolves")
-    if resolves:
-        # The conflicts this change closes (docs/sync.md, "Resolving a conflict").
-        if not isinstance(resolves, list) or len(resolves) > MAX_FIELDS or not all(
-            isinstance(r, dict) and set(r) == {"field", "stamp", "resolution"} and _field_ok(r["field"])
-            and isinstance(r["stamp"], str) and _STAMP.fullmatch(r["stamp"]) and r["resolution"] in RESOLUTIONS
-            for r in resolves
-        ):
-            raise ProtocolError(f"The {label} has malformed conflict resolutions.")
-        out["resolves"] = resolves
-    return out
+    """Validate one change as it travels (``rules.changes.check_change``); returns it normalised."""
+    try:
+        return changes_rule.check_change(c, where)
+    except changes_rule.InvalidChange as exc:
+        raise ProtocolError(str(exc)) from None
 
 
 def _changes(obj: dict, where: str) -> list[dict]:
@@ -291,6 +207,16 @@ def _catalogue(obj: dict) -> tuple[int, list[PublishedForm]] | None:
     return _int(cat, "seq", "form catalogue"), entries
 
 
+def _forms_held(obj: dict) -> dict[str, str]:
+    """A sync request's ``forms``: form id -> digest of each published form the laptop holds."""
+    held = obj.get("forms") or {}
+    if not isinstance(held, dict) or len(held) > MAX_FORMS or not all(
+        isinstance(k, str) and _FORM_ID.fullmatch(k) and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in held.items()
+    ):
+        raise ProtocolError("The sync request has a malformed list of forms.")
+    return held
+
+
 # --- device -> server ------------------------------------------------------------------
 @dataclass
 class SyncRequest:
@@ -333,16 +259,11 @@ class SyncRequest:
         if not isinstance(h, str) or not _HLC.fullmatch(h):
             raise ProtocolError("The sync request has no valid clock.")
         limit = _int(obj, "limit", "sync request", default=DEFAULT_PULL_LIMIT)
-        held = obj.get("forms") or {}
-        if not isinstance(held, dict) or len(held) > MAX_FORMS or not all(
-            isinstance(k, str) and _FORM_ID.fullmatch(k) and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in held.items()
-        ):
-            raise ProtocolError("The sync request has a malformed list of forms.")
         after = _int(obj, "after", "sync request") if obj.get("after") is not None else None
         if after is not None and seqs and after >= seqs[0]:
             raise ProtocolError("The sync request's 'after' is not before its first change.")
-        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h, held,
-                   after=after)
+        return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h,
+                   _forms_held(obj), after=after)
 
 
 # --- server -> device ---------------------------------------------------------------------

@@ -466,6 +466,7 @@ def conflict_view(c, record, history: list, form, lang: str, this_device: str, f
     user, uid, device = stamp_author(current_stamp, history, this_device)
     current_by = who_when(user, device, stamp_time(current_stamp), this_device, user_id=uid)
     user, uid, device = stamp_author(c.stamp, history, this_device)
+    user = user or getattr(c, "author", None)  # a value that lost on arrival keeps its author with the conflict
     lost_by = who_when(user, device, stamp_time(c.stamp), this_device, user_id=uid)
     lost = answer_text(q, c.value, form, lang) or tr("(no answer)")
     return ConflictView(c.id, name, question_label(form, c.field, lang), current, current_by, lost, lost_by)

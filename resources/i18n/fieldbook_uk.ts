@@ -128,6 +128,14 @@
       <translation>Таку зміну користувачів профілю зробити неможливо: ім'я вже зайняте або це останній користувач.</translation>
     </message>
     <message>
+      <source>The last user of a profile cannot be removed. To end the profile, wipe it.</source>
+      <translation>Останнього користувача профілю не можна видалити. Щоб завершити профіль, зітріть його.</translation>
+    </message>
+    <message>
+      <source>The records could not be read: the request was not valid. Nothing was changed.</source>
+      <translation>Не вдалося прочитати записи: запит був недійсним. Нічого не змінено.</translation>
+    </message>
+    <message>
       <source>That recovery key was mistyped. Check each group of characters, then try again.</source>
       <translation>Ключ відновлення введено з помилкою. Перевірте кожну групу символів і спробуйте ще раз.</translation>
     </message>
@@ -504,6 +512,22 @@
       <translation>Відповідей, які потребують уваги перед завершенням форми: {n}.</translation>
     </message>
     <message>
+      <source>Draft</source>
+      <translation>Чернетка</translation>
+    </message>
+    <message>
+      <source>Being edited (draft)</source>
+      <translation>Редагується (чернетка)</translation>
+    </message>
+    <message>
+      <source>Finalised, waiting to sync</source>
+      <translation>Завершено, очікує синхронізації</translation>
+    </message>
+    <message>
+      <source>Synced</source>
+      <translation>Синхронізовано</translation>
+    </message>
+    <message>
       <source>Review conflicts</source>
       <translation>Переглянути конфлікти</translation>
     </message>
@@ -546,22 +570,6 @@
     <message>
       <source>This laptop cannot open this form: {reason} Update Fieldbook, or ask the hub.</source>
       <translation>Цей ноутбук не може відкрити цю форму: {reason} Оновіть Fieldbook або зверніться до хабу.</translation>
-    </message>
-    <message>
-      <source>Draft</source>
-      <translation>Чернетка</translation>
-    </message>
-    <message>
-      <source>Being edited (draft)</source>
-      <translation>Редагується (чернетка)</translation>
-    </message>
-    <message>
-      <source>Finalised, waiting to sync</source>
-      <translation>Завершено, очікує синхронізації</translation>
-    </message>
-    <message>
-      <source>Synced</source>
-      <translation>Синхронізовано</translation>
     </message>
     <message>
       <source>Saved</source>

@@ -221,6 +221,12 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX records_form ON records (form_id, record_id)""",  # exports read a form in id order
         """ALTER TABLE events ADD COLUMN actor TEXT""",  # the web user behind a console action
     ]),
+    ("0009_change_authors", [
+        # Who made a change: the display name its laptop's user chose (docs/sync.md,
+        # "Changes"). A person's name, so sealed with the server's data key like a body
+        # (place ``author|device|seq``); NULL for changes from laptops that send none.
+        """ALTER TABLE changes ADD COLUMN author {blob}""",
+    ]),
     # Changes made at the hub (sync/server/hub_edits.py) carry the server id as their origin;
     # this says which person made each one. Names and ids only, no value.
     ("0011_hub_changes", [

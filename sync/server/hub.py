@@ -12,7 +12,6 @@ import contextlib
 import gc
 import json
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rules import domain, limits
+from rules import domain, envelope, limits
 
 from .. import protocol
 from ..bundle import Identity, PublicKeys, open_bundle, peek_header, seal
@@ -88,16 +87,12 @@ class _Sealer:
         self._aead = AESGCM(key)
 
     def seal(self, place: str, plain: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return b"\x01" + nonce + self._aead.encrypt(nonce, plain, place.encode())
+        return envelope.seal(self._aead, plain, place.encode())  # the shared layout (rules/envelope.py)
 
     def open(self, place: str, blob: bytes) -> bytes:
-        blob = bytes(blob)
-        if not blob or blob[0] != 1:
-            raise SyncError(f"A sealed value in the server database is damaged ({place.split('|')[0]}).")
         try:
-            return self._aead.decrypt(blob[1:13], blob[13:], place.encode())
-        except InvalidTag:
+            return envelope.open_sealed(self._aead, bytes(blob), place.encode())
+        except (envelope.MalformedEnvelope, InvalidTag):
             raise SyncError(f"A sealed value in the server database is damaged ({place.split('|')[0]}).") from None
 
 
@@ -524,8 +519,8 @@ class Hub:
                 log_rows.append(self._log_row(c, team, now, plain))
                 entry[1] = True
             db.executemany(
-                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at, resolves) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
+                "INSERT INTO changes (device_id, seq, record_id, team, kind, form_id, form_version, hlc, deleted, bases, body, received_at, resolves, author) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (device_id, seq) DO NOTHING", log_rows)
             if conflict_rows:
                 before = db.execute("SELECT count(*) FROM conflicts")[0][0]
                 db.executemany(
@@ -552,7 +547,8 @@ class Hub:
         return (c["device_id"], c["seq"], c["record_id"], team, c["kind"], c["form_id"], c["form_version"], c["hlc"],
                 int(c["deleted"]), _dumps(c["bases"]).decode() if c["bases"] else None,
                 self._sealer.seal(f"change|{c['device_id']}|{c['seq']}", plain), now,
-                _dumps(c["resolves"]).decode() if c.get("resolves") else None)
+                _dumps(c["resolves"]).decode() if c.get("resolves") else None,
+                self._sealer.seal(f"author|{c['device_id']}|{c['seq']}", c["author"].encode()) if c.get("author") else None)
 
     # -- changes out ---------------------------------------------------------------------
     def pull(self, device_id: str, team: str, cursor: int, limit: int,
@@ -564,11 +560,11 @@ class Hub:
         while scanned < limit:
             page = min(_PULL_PAGE, limit - scanned)
             rows = self.db.execute(
-                "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves "
+                "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves, author "
                 "FROM changes WHERE team = ? AND server_seq > ? ORDER BY server_seq LIMIT ?",
                 (team, cursor, page),
             )
-            for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves in rows:
+            for sseq, dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves, author in rows:
                 if dev != device_id:
                     # The sealed body is the values' JSON plus 28 bytes; 256 for the rest.
                     size += len(body) + 256
@@ -580,6 +576,8 @@ class Hub:
                               "fields": _loads(self._sealer.open(f"change|{dev}|{seq}", body))}
                     if resolves:
                         change["resolves"] = _loads(resolves)
+                    if author is not None:
+                        change["author"] = self._sealer.open(f"author|{dev}|{seq}", author).decode()
                     out.append(change)
                 cursor = sseq
             scanned += len(rows)

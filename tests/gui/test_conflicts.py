@@ -88,3 +88,35 @@ def test_conflict_is_named_shown_with_both_authors_and_confirmed(qtbot, window_f
     w.ctx.run(lambda st: [r.fields["displacement_status"] for r in st.list_records("submission")], got.append)
     qtbot.waitUntil(lambda: bool(got), timeout=WAIT)
     assert got == [["non_displaced"]]
+
+
+def test_both_values_name_their_authors_when_the_changes_carried_them(qtbot, window_factory, profile):
+    # Issue 13's last gap: another laptop's value was credited to "another laptop (id)" only.
+    store = Store.open(profile)
+    store.unlock(PASSPHRASE)
+    rid = store.save_record("submission", {"consent": "yes", "assessment_date": "2026-03-02",
+                                           "displacement_status": "idp"},
+                            form_id="household_needs", form_version="2026.11.1")
+    ours = store.get_record(rid).clocks["displacement_status"].split("@")[0]
+    store.apply_changes([
+        # A minute later and unseen by us: it wins, and our value is the conflict's loser.
+        {"device_id": OTHER_LAPTOP, "seq": 1, "record_id": rid, "kind": "submission",
+         "hlc": hlc.encode(hlc.decode(ours) + (60_000 << 16)), "fields": {"displacement_status": "returnee"},
+         "form_id": "household_needs", "form_version": "2026.11.1", "author": "Synthetic Mariia"},
+        # From a third laptop, older and unseen: it loses on arrival, and keeps its author with the conflict.
+        {"device_id": "1a2b3c4d5e6f7081", "seq": 1, "record_id": rid, "kind": "submission",
+         "hlc": hlc.encode(hlc.decode(ours) - (60_000 << 16)), "fields": {"displacement_status": "non_displaced"},
+         "form_id": "household_needs", "form_version": "2026.11.1", "author": "Synthetic Taras"},
+    ], merge=merge_change)
+    assert store.open_conflict_count() == 2
+    store.close()
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("sync")
+    s = w.sync_screen
+    qtbot.waitUntil(lambda: s.table.rowCount() == 2, timeout=WAIT)
+    rows = [[s.table.item(r, c).text() for c in range(4)] for r in range(2)]
+    currents = {row[2].split("\n")[1].rsplit(", ", 1)[0] for row in rows}
+    losts = {row[3].split("\n")[1].rsplit(", ", 1)[0] for row in rows}
+    assert currents == {f"Synthetic Mariia, another laptop ({OTHER_LAPTOP[:8]})"}
+    assert losts == {"Enumerator One, this laptop", "Synthetic Taras, another laptop (1a2b3c4d)"}

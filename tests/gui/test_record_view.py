@@ -83,6 +83,31 @@ def test_record_view_shows_labels_choices_sections_and_history_in_ukrainian(qtbo
     assert "sync_edit" not in shown and "settlement" not in shown and "hh_size" not in shown
 
 
+def test_another_laptops_changes_are_credited_to_their_author_when_known(qtbot, window_factory, profile):
+    # Issue 13's last gap: the change carries its author's name (schema 0009), shown with the laptop.
+    store = Store.open(profile)
+    store.unlock(PASSPHRASE)
+    rid = "0190f0c2-3b4a-7c1d-9e2f-0123456789ab"
+    first = hlc.encode((store.clock.now_ms() - 600_000) << 16)
+    later = hlc.encode(hlc.decode(first) + (120_000 << 16))
+    store.apply_changes([
+        {"device_id": OTHER_LAPTOP, "seq": 1, "record_id": rid, "kind": "submission", "hlc": first,
+         "fields": dict(HOUSEHOLD), "form_id": "household_needs", "form_version": "2026.11.1",
+         "author": "Synthetic Mariia"},
+    ], merge=merge_change)
+    store.apply_changes([
+        {"device_id": OTHER_LAPTOP, "seq": 2, "record_id": rid, "kind": "submission", "hlc": later,
+         "fields": {"hh_size": 3}, "bases": {"hh_size": f"{first}@{OTHER_LAPTOP}"}, "form_id": "household_needs",
+         "form_version": "2026.11.1", "author": "Synthetic Mariia"},
+    ], merge=merge_change)
+    store.close()
+    w, dialog = _open_view(qtbot, window_factory, profile)
+    assert len(dialog.entries) == 2, dialog.entries
+    created, edited = dialog.entries
+    assert created[1:] == (f"Synthetic Mariia, another laptop ({OTHER_LAPTOP[:8]})", "Created")
+    assert edited[1] == f"Synthetic Mariia, another laptop ({OTHER_LAPTOP[:8]})" and edited[2].startswith("Changed: ")
+
+
 def test_tab_reaches_both_panes_then_close(qtbot, window_factory, profile):
     _household_edited_here_and_elsewhere(profile)
     w, dialog = _open_view(qtbot, window_factory, profile)

@@ -9,7 +9,7 @@ import types
 
 import pytest
 
-import storage.store as store_module
+import storage.values as store_module
 from rules import limits
 from sync.client import SyncClient
 from tests.conftest import PASSPHRASE

@@ -3,7 +3,7 @@
 Storage keeps them encrypted and audited like any record, but gives them no outbox
 change and no sequence number, erases them outright when deleted, and skips such
 changes arriving from elsewhere. Schema 0007 withdraws the drafts an older
-Fieldbook had queued (tests/fixtures/store_v5).
+Fieldbook had queued (tests/fixtures/stores/v5).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from tests.unit.test_privacy import CANARIES, scan
 
 DRAFT = "draft"
 FORM = {"form_id": "household_needs", "form_version": "3"}
-FIXTURE_V5 = Path(__file__).resolve().parents[1] / "fixtures" / "store_v5"
+FIXTURE_V5 = Path(__file__).resolve().parents[1] / "fixtures" / "stores" / "v5"
 PASSPHRASE_V5 = "fixture passphrase v5"
 
 

@@ -10,13 +10,13 @@ import pytest
 from storage import Store, schema
 from storage.errors import NewerStore
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "store_v1"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stores" / "v1"
 PASSPHRASE = "fixture passphrase v1"
-FIXTURE_V3 = FIXTURE.with_name("store_v3")
+FIXTURE_V3 = FIXTURE.with_name("v3")
 PASSPHRASE_V3 = "fixture passphrase v3"
 ALL_MIGRATIONS = [
     "0001_initial", "0002_declared_blind_indexes", "0003_streaming_scans", "0004_lean_rows", "0005_sync_state", "0006_published_forms",
-    "0007_local_drafts", "0008_conflict_resolutions",
+    "0007_local_drafts", "0008_conflict_resolutions", "0009_change_authors",
 ]
 
 

