@@ -24,7 +24,7 @@ import math
 import zlib
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import xpath
 from .errors import FormError, UnknownQuestion
@@ -475,47 +475,55 @@ class Session:
         pass it on (their instances moved under them).
         """
         done: list[str] = []
-        deps = self.graph.deps
         for name in names:
             q = self.form.questions[name]
             before = None
             if changed is not None:
-                if name not in changed and not (deps[name] & changed):
+                if name not in changed and not (self.graph.deps[name] & changed):
                     continue
-                forced = name in changed or any(r.name in changed for r in self.graph.chains[name])
-                if not forced:
+                if not (name in changed or any(r.name in changed for r in self.graph.chains[name])):
                     before = self._snapshot(q)
             done.append(name)
-            if q.is_repeat and q.repeat_count is not None:
-                for outer in self._instances(q.parent):
-                    self.evaluations += 1
-                    n = xpath.to_number(xpath.evaluate(q.repeat_count, _Context(self, q.parent, outer)))
-                    want = 0 if math.isnan(n) or n < 0 else min(int(n), 500)
-                    if want < self.counts.get((q.name, outer), 0):
-                        self._drop_entries(q, outer, want)  # as ODK does: gone entries lose their answers
-                    self.counts[(q.name, outer)] = want
-            current = self._instances(q)
-            if q.repeat() is not None or q.is_repeat:
-                # Entries that no longer exist (a repeat count went down) must not look visible.
-                live = set(current)
-                for table in (self.relevant, self.calculated):
-                    for key in [k for k in table if k[0] == name and k[1] not in live]:
-                        del table[key]
-            for inst in current:
-                key = (name, inst)
-                visible = self._parent_visible(q, inst)
-                if visible and q.relevant is not None:
-                    visible = self._truthy(q.relevant, q, inst)
-                self.relevant[key] = visible
-                if q.calculation is not None:
-                    if visible:
-                        self.evaluations += 1
-                        self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
-                    else:
-                        self.calculated.pop(key, None)
+            self._evaluate(q)
             if changed is not None and (before is None or self._snapshot(q) != before):
                 changed.add(name)
         return done
+
+    def _evaluate(self, q: Question) -> None:
+        """Recount a repeat whose count is computed, then every instance's relevance and calculation."""
+        if q.is_repeat and q.repeat_count is not None:
+            for outer in self._instances(q.parent):
+                self._recount(q, outer)
+        current = self._instances(q)
+        if q.repeat() is not None or q.is_repeat:
+            self._forget_gone(q.name, set(current))
+        for inst in current:
+            key = (q.name, inst)
+            visible = self._parent_visible(q, inst)
+            if visible and q.relevant is not None:
+                visible = self._truthy(q.relevant, q, inst)
+            self.relevant[key] = visible
+            if q.calculation is None:
+                continue
+            if visible:
+                self.evaluations += 1
+                self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
+            else:
+                self.calculated.pop(key, None)
+
+    def _recount(self, repeat: Question, outer: Instance) -> None:
+        self.evaluations += 1
+        n = xpath.to_number(xpath.evaluate(repeat.repeat_count, _Context(self, repeat.parent, outer)))
+        want = 0 if math.isnan(n) or n < 0 else min(int(n), 500)
+        if want < self.counts.get((repeat.name, outer), 0):
+            self._drop_entries(repeat, outer, want)  # as ODK does: gone entries lose their answers
+        self.counts[(repeat.name, outer)] = want
+
+    def _forget_gone(self, name: str, live: set[Instance]) -> None:
+        """Entries that no longer exist (a repeat count went down) must not look visible."""
+        for table in (self.relevant, self.calculated):
+            for key in [k for k in table if k[0] == name and k[1] not in live]:
+                del table[key]
 
     def _drop_entries(self, repeat: Question, outer: Instance, keep: int) -> None:
         depth = len(outer)
@@ -592,48 +600,83 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _integer(q: Question, value: Any) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError
+    return int(value) if isinstance(value, (int, float)) else int(str(value).strip())
+
+
+def _decimal(q: Question, value: Any) -> float | int:
+    number = value if isinstance(value, (int, float)) else float(str(value).replace(",", "."))
+    if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
+        raise ValueError
+    return number
+
+
+def _range(q: Question, value: Any) -> float | int:
+    number = _decimal(q, value)
+    start = float(q.parameters.get("start", 1))
+    end = float(q.parameters.get("end", 10))
+    step = float(q.parameters.get("step", 1))
+    steps = (float(number) - start) / step
+    if not start <= float(number) <= end or abs(steps - round(steps)) > 1e-9:
+        raise ValueError
+    return number
+
+
+def _date(q: Question, value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _time(q: Question, value: Any) -> dt.time:
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+
+
+def _datetime(q: Question, value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def _geopoint(q: Question, value: Any) -> str:
+    parts = list(value) if isinstance(value, (list, tuple)) else str(value).split()
+    if not 2 <= len(parts) <= 4:
+        raise ValueError
+    nums = [float(p) for p in parts]
+    if not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
+        raise ValueError
+    return " ".join(_fmt(n) for n in nums)
+
+
+def _select_multiple(q: Question, value: Any) -> str:
+    items = value if isinstance(value, (list, tuple)) else str(value).split()
+    return " ".join(dict.fromkeys(str(i) for i in items))
+
+
+def _acknowledge(q: Question, value: Any) -> str:
+    return "OK" if value in (True, "OK", "ok", "yes", "true", 1) else ""
+
+
+# One coercer per stored type; a type not named here stores its answer as text.
+COERCERS: dict[str, Callable[[Question, Any], Any]] = {
+    "integer": _integer,
+    "decimal": _decimal,
+    "range": _range,
+    "date": _date, "today": _date,
+    "time": _time,
+    "datetime": _datetime, "start": _datetime, "end": _datetime,
+    "geopoint": _geopoint,
+    "select_multiple": _select_multiple, "select_multiple_from_file": _select_multiple,
+    "acknowledge": _acknowledge,
+}
+
+
 def coerce(q: Question, value: Any) -> Any:
     """Turn an answer into the type the question stores; ValueError when it cannot be."""
     if value is None or value == "":
         return ""
-    t = q.type
-    if t == "integer":
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError
-        return int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
-    if t in ("decimal", "range"):
-        number = float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else value
-        if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
-            raise ValueError
-        if t == "range":
-            start = float(q.parameters.get("start", 1))
-            end = float(q.parameters.get("end", 10))
-            step = float(q.parameters.get("step", 1))
-            if not start <= float(number) <= end or abs(((float(number) - start) / step) - round((float(number) - start) / step)) > 1e-9:
-                raise ValueError
-        return number
-    if t in ("date", "today"):
-        return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
-    if t == "time":
-        return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
-    if t in ("datetime", "start", "end"):
-        return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    if t == "geopoint":
-        parts = str(value).split() if not isinstance(value, (list, tuple)) else list(value)
-        if len(parts) < 2 or len(parts) > 4:
-            raise ValueError
-        nums = [float(p) for p in parts]
-        if not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
-            raise ValueError
-        return " ".join(_fmt(n) for n in nums)
-    if t.startswith("select_multiple"):
-        items = value if isinstance(value, (list, tuple)) else str(value).split()
-        return " ".join(dict.fromkeys(str(i) for i in items))
-    if t == "acknowledge":
-        return "OK" if value in (True, "OK", "ok", "yes", "true", 1) else ""
-    return str(value)
+    coercer = COERCERS.get(q.type)
+    return coercer(q, value) if coercer is not None else str(value)
 
 
 def _fmt(n: float) -> str:
