@@ -679,6 +679,15 @@ def coerce(q: Question, value: Any) -> Any:
     return coercer(q, value) if coercer is not None else str(value)
 
 
+def _label_in(labels: dict[str, str], lang: str) -> str:
+    """The label in the language a column names: label::English reads the 'English' column, or
+    'English (en)'; label::en reads 'English (en)' too. No fallback: an empty label is empty."""
+    for key, text in labels.items():
+        if key == lang or key.startswith(lang + " (") or key.endswith(f"({lang})"):
+            return text
+    return ""
+
+
 def _fmt(n: float) -> str:
     return str(int(n)) if n.is_integer() else repr(n)
 
@@ -757,6 +766,9 @@ class _Context:
             return ""
         if column == "name":
             return self.choice.name
+        base, _, lang = column.partition("::")
+        if base == "label":
+            return _label_in(self.choice.labels, lang) if lang else self.choice.label(self.s.lang)
         return self.choice.columns.get(column, "")
 
     def now(self) -> dt.datetime:

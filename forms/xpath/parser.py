@@ -131,7 +131,7 @@ class Parser:
         if kind == "name":
             if self.peek().kind == "(":
                 return self.call(token)
-            if ":" in token.text:
+            if ":" in token.text.replace("::", ""):
                 raise self.unexpected(token)
             column = token.text
             self.columns.add(column)
@@ -195,6 +195,28 @@ class Parser:
             return found[0] if found and column is not None else ("" if not found else found[0].get("name", ""))
         return self.node(first, "refset", (source, values), pos)
 
+    def current_path(self, pos: int) -> Node:
+        """current()/../name (and current()/../../name): a question beside or above the one
+        being evaluated, as choice filters in repeats write it. Names are unique in a form, so
+        the steps up only say where the question is; it reads as ${name} seen from here."""
+        ups = 0
+        while self.peek().kind == "/":
+            self.i += 1
+            token = self.take()
+            if token.kind == "dotdot":
+                ups += 1
+                continue
+            if token.kind == "name" and ":" not in token.text and ups and self.peek().kind != "/":
+                name = token.text
+                self.refs.add(name)
+
+                def reference(ctx):
+                    found = ctx.value(name)
+                    return "" if found is None else found
+                return self.node(reference, "ref", name, pos)
+            break
+        raise error("after current() write a path to a question such as current()/../name", pos)
+
     def predicate(self, base: Node) -> Node:
         """``${age}[. >= 18]``: the values of a reference that pass a test, with '.' as each value.
 
@@ -242,6 +264,10 @@ class Parser:
             return self.position(pos)
         if name == "instance" and not qname.startswith("jr:"):
             return self.instance_path(name_token)
+        if name == "current" and self.tokens[self.i:self.i + 2] and self.peek().kind == ")" \
+                and self.tokens[self.i + 1].kind == "/":
+            self.i += 1
+            return self.current_path(pos)
         spec = FUNCTIONS.get(name) if ":" not in name else None
         if spec is None:
             raise error(f"unknown function '{qname}()'", pos)
