@@ -260,40 +260,15 @@ class Parser:
         qname = name_token.text
         name = qname[3:] if qname.startswith("jr:") else qname
         pos = name_token.pos
-        if name == "position":
-            return self.position(pos)
-        if name == "instance" and not qname.startswith("jr:"):
-            return self.instance_path(name_token)
-        if name == "current" and self.tokens[self.i:self.i + 2] and self.peek().kind == ")" \
-                and self.tokens[self.i + 1].kind == "/":
-            self.i += 1
-            return self.current_path(pos)
+        special = self.special_call(name, qname, pos, name_token)
+        if special is not None:
+            return special
         spec = FUNCTIONS.get(name) if ":" not in name else None
         if spec is None:
             raise error(f"unknown function '{qname}()'", pos)
-        args: list[Node] = []
-        if self.peek().kind == ")":
-            self.i += 1
-        else:
-            while True:
-                args.append(self.or_expr())
-                token = self.take()
-                if token.kind == ")":
-                    break
-                if token.kind == "eof":
-                    raise error("missing ')' for the '('", opening.pos)
-                if token.kind != ",":
-                    raise self.unexpected(token)
+        args = self.arguments(opening)
         fewest, most, build = spec
-        if len(args) < fewest or (most is not None and len(args) > most):
-            if most is None:
-                wanted = f"at least {fewest}"
-            elif fewest == most:
-                wanted = str(fewest)
-            else:
-                wanted = f"{fewest} to {most}"
-            raise ExpressionError(
-                f"wrong number of arguments at position {pos}: {qname}() takes {wanted}, got {len(args)}", pos)
+        check_arity(qname, fewest, most, len(args), pos)
         if name in CLOCK_FUNCTIONS:
             self.clock = True
         if name in NODESET_FUNCTIONS:
@@ -304,6 +279,45 @@ class Parser:
                 return found[0] if found else ""
             return self.node(first, "refset", (name, values), pos, args)
         return self.node(build(self, args, pos), "call", name, pos, args)
+
+    def special_call(self, name: str, qname: str, pos: int, name_token: Token) -> Node | None:
+        """The calls that are paths rather than functions: position(..), instance('x')/root/item
+        and current()/../name; None for an ordinary function."""
+        if name == "position":
+            return self.position(pos)
+        if name == "instance" and not qname.startswith("jr:"):
+            return self.instance_path(name_token)
+        if name == "current" and self.peek().kind == ")" and self.tokens[self.i + 1].kind == "/":
+            self.i += 1
+            return self.current_path(pos)
+        return None
+
+    def arguments(self, opening: Token) -> list[Node]:
+        args: list[Node] = []
+        if self.peek().kind == ")":
+            self.i += 1
+            return args
+        while True:
+            args.append(self.or_expr())
+            token = self.take()
+            if token.kind == ")":
+                return args
+            if token.kind == "eof":
+                raise error("missing ')' for the '('", opening.pos)
+            if token.kind != ",":
+                raise self.unexpected(token)
+
+
+def check_arity(qname: str, fewest: int, most: int | None, given: int, pos: int) -> None:
+    if fewest <= given and (most is None or given <= most):
+        return
+    if most is None:
+        wanted = f"at least {fewest}"
+    elif fewest == most:
+        wanted = str(fewest)
+    else:
+        wanted = f"{fewest} to {most}"
+    raise ExpressionError(f"wrong number of arguments at position {pos}: {qname}() takes {wanted}, got {given}", pos)
 
 
 def blank(value: object) -> object:
