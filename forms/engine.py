@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Callable, Iterable
 
-from . import xpath
+from . import media, xpath
 from .errors import FormError, UnknownQuestion
-from .model import FIELD_REFERENCE, METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
+from .model import FIELD_REFERENCE, MEDIA_TYPES, METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
 
 Instance = tuple[int, ...]
 
@@ -43,6 +43,15 @@ DEFAULT_MESSAGES = {
     "geopoint": {"en": "Enter latitude and longitude, e.g. 50.45 30.52.", "uk": "Введіть широту й довготу, напр. 50.45 30.52."},
     "choice": {"en": "Choose one of the listed options.", "uk": "Виберіть один із наведених варіантів."},
     "range": {"en": "Choose a value within the range.", "uk": "Виберіть значення в межах діапазону."},
+    "image": {"en": "Attach a photo or picture file.", "uk": "Додайте фото або файл зображення."},
+    "audio": {"en": "Attach a sound recording.", "uk": "Додайте аудіозапис."},
+    "video": {"en": "Attach a video file.", "uk": "Додайте відеофайл."},
+    "file": {"en": "Attach a file.", "uk": "Додайте файл."},
+    "rank": {"en": "Put every option in order, each once.", "uk": "Упорядкуйте всі варіанти, кожен один раз."},
+    "geotrace": {"en": "Enter two or more points as: latitude longitude; latitude longitude.",
+                 "uk": "Введіть дві чи більше точок так: широта довгота; широта довгота."},
+    "geoshape": {"en": "Enter three or more points as: latitude longitude; latitude longitude; …",
+                 "uk": "Введіть три чи більше точок так: широта довгота; широта довгота; …"},
 }
 
 
@@ -155,6 +164,9 @@ class Session:
         self.relevant: dict[tuple[str, Instance], bool] = {}
         self.calculated: dict[tuple[str, Instance], Any] = {}
         self.type_errors: dict[tuple[str, Instance], str] = {}
+        # Files attached in this session, held until the record is saved: (name, instance) ->
+        # (stored file name, bytes). An answer that names a file not held here was saved before.
+        self.files: dict[tuple[str, Instance], tuple[str, bytes]] = {}
         self.evaluations = 0  # expressions evaluated; lets tests prove incrementality
         started = self.now()
         # randomize() without a seed shuffles by the record's seed, so its order holds while the
@@ -190,6 +202,29 @@ class Session:
         self._store(q, index, value)
         return self._recompute(self.graph.affected([name]), {name})
 
+    def attach(self, name: str, data: bytes, original_name: str, *, index: Instance = ()) -> str:
+        """Answer media question ``name`` with a file: checked (its kind and size), stored under
+        the name Collect would give it, and held until the record is saved. Returns that name.
+        MediaError, with nothing changed, for a file the question cannot take."""
+        q = self._question(name)
+        if q.type not in MEDIA_TYPES:
+            raise UnknownQuestion(f"'{name}' is a {q.type} question; it takes no file.")
+        self._check_instance(q, index)
+        media.check_file(q.type, name, original_name, len(data))
+        stored = media.attached_name(original_name, dt.datetime.now(dt.timezone.utc))
+        while any(held == stored for held, _ in self.files.values()):  # two files in one millisecond
+            stored = f"{int(stored.split('.')[0]) + 1}" + (f".{stored.split('.', 1)[1]}" if "." in stored else "")
+        self.files[(name, index)] = (stored, bytes(data))
+        self.set(name, stored, index=index)
+        return stored
+
+    def attachments(self, record_id: str):
+        """The ``attachment`` records (their fields) for every file attached in this session that
+        the record keeps: the question is relevant and its answer still names that file."""
+        for (name, inst), (stored, data) in list(self.files.items()):
+            if self.get(name, index=inst) == stored:
+                yield from media.attachment_parts(data, record=record_id, question=name, name=stored, instance=inst)
+
     def get(self, name: str, *, index: Instance = ()) -> Any:
         self._question(name)  # unknown names are an error, not an empty answer
         key = (name, index)
@@ -219,7 +254,7 @@ class Session:
             raise UnknownQuestion(f"There is no entry {position + 1} of '{name}'.")
         depth = len(outer)
         # Shift later instances down by one, for every question inside this repeat.
-        for store in (self.raw, self.counts, self.relevant, self.calculated, self.type_errors):
+        for store in (self.raw, self.counts, self.relevant, self.calculated, self.type_errors, self.files):
             moved = {}
             for (qname, inst), value in list(store.items()):
                 if len(inst) > depth and inst[:depth] == outer and self.form.inside(qname, q):
@@ -241,7 +276,7 @@ class Session:
         positions (0-based) of the entries that would go although they hold answers. A
         value equal to the question's default is not an answer someone gave."""
         trial = copy.copy(self)
-        for attr in ("raw", "counts", "relevant", "calculated", "type_errors"):
+        for attr in ("raw", "counts", "relevant", "calculated", "type_errors", "files"):
             setattr(trial, attr, dict(getattr(self, attr)))
         trial.set(name, value, index=index)
         lost: dict[tuple[str, Instance], list[int]] = {}
@@ -303,26 +338,36 @@ class Session:
             if not q.stores_answer or q.type in ("calculate", "hidden") or q.type in METADATA_TYPES:
                 continue  # nothing a person typed: nothing to check
             for inst in self._instances(q):
-                key = (q.name, inst)
-                if not self.relevant.get(key, False):
-                    continue
-                if key in self.type_errors:
-                    out.append(FieldError(q.name, inst, "type", self.type_errors[key]))
-                    continue
-                value = self.raw.get(key, "")
-                if _empty(value):
-                    if q.required is not None and self._truthy(q.required, q, inst):
-                        out.append(FieldError(q.name, inst, "required", self._message(q.required_message, "required", lang)))
-                    continue
-                if q.type in SELECT_TYPES:
-                    allowed = {c.name for c in self.choices(q.name, index=inst)}
-                    picked = value.split() if q.type.startswith("select_multiple") else [value]
-                    if any(p not in allowed for p in picked):
-                        out.append(FieldError(q.name, inst, "type", DEFAULT_MESSAGES["choice"].get(lang, DEFAULT_MESSAGES["choice"]["en"])))
-                        continue
-                if q.constraint is not None and not self._truthy(q.constraint, q, inst):
-                    out.append(FieldError(q.name, inst, "constraint", self._message(q.constraint_message, "constraint", lang)))
+                if self.relevant.get((q.name, inst), False):
+                    found = self._error(q, inst, lang)
+                    if found is not None:
+                        out.append(found)
         return out
+
+    def _error(self, q: Question, inst: Instance, lang: str) -> FieldError | None:
+        """The first error of one relevant answer: its type, required, its choices, its constraint."""
+        key = (q.name, inst)
+        if key in self.type_errors:
+            return FieldError(q.name, inst, "type", self.type_errors[key])
+        value = self.raw.get(key, "")
+        if _empty(value):
+            if q.required is not None and self._truthy(q.required, q, inst):
+                return FieldError(q.name, inst, "required", self._message(q.required_message, "required", lang))
+            return None
+        if q.type in SELECT_TYPES and not self._choices_fit(q, inst, value):
+            kind = "rank" if q.type == "rank" else "choice"
+            return FieldError(q.name, inst, "type", DEFAULT_MESSAGES[kind].get(lang, DEFAULT_MESSAGES[kind]["en"]))
+        if q.constraint is not None and not self._truthy(q.constraint, q, inst):
+            return FieldError(q.name, inst, "constraint", self._message(q.constraint_message, "constraint", lang))
+        return None
+
+    def _choices_fit(self, q: Question, inst: Instance, value: str) -> bool:
+        """Every choice picked is offered; a ranking orders every choice offered, once each."""
+        allowed = [c.name for c in self.choices(q.name, index=inst)]
+        picked = [value] if q.type.startswith("select_one") else value.split()
+        if q.type == "rank":
+            return sorted(picked) == sorted(allowed)
+        return set(picked) <= set(allowed)
 
     def record(self, *, finalise: bool = False) -> dict:
         """The answers to save: relevant ones only, calculations included, repeats nested."""
@@ -527,7 +572,7 @@ class Session:
 
     def _drop_entries(self, repeat: Question, outer: Instance, keep: int) -> None:
         depth = len(outer)
-        for table in (self.raw, self.counts, self.type_errors):
+        for table in (self.raw, self.counts, self.type_errors, self.files):
             for key in [
                 k for k in table
                 if len(k[1]) > depth and k[1][:depth] == outer and k[1][depth] >= keep and self.form.inside(k[0], repeat)
@@ -638,7 +683,7 @@ def _datetime(q: Question, value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
-def _geopoint(q: Question, value: Any) -> str:
+def _geopoint(q: Question | None, value: Any) -> str:
     parts = list(value) if isinstance(value, (list, tuple)) else str(value).split()
     if not 2 <= len(parts) <= 4:
         raise ValueError
@@ -646,6 +691,29 @@ def _geopoint(q: Question, value: Any) -> str:
     if not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
         raise ValueError
     return " ".join(_fmt(n) for n in nums)
+
+
+def _points(value: Any) -> list[str]:
+    """A line or shape as its points, each "lat lon [alt [accuracy]]"; ';' separates points."""
+    points = list(value) if isinstance(value, (list, tuple)) else [p for p in str(value).split(";") if p.strip()]
+    return [_geopoint(None, p) for p in points]
+
+
+def _geotrace(q: Question, value: Any) -> str:
+    points = _points(value)
+    if len(points) < 2:
+        raise ValueError
+    return "; ".join(points)
+
+
+def _geoshape(q: Question, value: Any) -> str:
+    """At least three distinct points; closed as ODK closes it, back to the first point."""
+    points = _points(value)
+    if points and points[0] != points[-1]:
+        points.append(points[0])
+    if len({" ".join(p.split()[:2]) for p in points}) < 3:
+        raise ValueError
+    return "; ".join(points)
 
 
 def _select_multiple(q: Question, value: Any) -> str:
@@ -657,6 +725,10 @@ def _acknowledge(q: Question, value: Any) -> str:
     return "OK" if value in (True, "OK", "ok", "yes", "true", 1) else ""
 
 
+def _media(q: Question, value: Any) -> str:
+    return media.check_name(q.type, str(value).strip())
+
+
 # One coercer per stored type; a type not named here stores its answer as text.
 COERCERS: dict[str, Callable[[Question, Any], Any]] = {
     "integer": _integer,
@@ -666,8 +738,10 @@ COERCERS: dict[str, Callable[[Question, Any], Any]] = {
     "time": _time,
     "datetime": _datetime, "start": _datetime, "end": _datetime,
     "geopoint": _geopoint,
-    "select_multiple": _select_multiple, "select_multiple_from_file": _select_multiple,
+    "select_multiple": _select_multiple, "select_multiple_from_file": _select_multiple, "rank": _select_multiple,
+    "geotrace": _geotrace, "geoshape": _geoshape,
     "acknowledge": _acknowledge,
+    "image": _media, "audio": _media, "video": _media, "file": _media,
 }
 
 

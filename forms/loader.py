@@ -302,7 +302,7 @@ class _Builder:
             if list_name not in self.external:
                 self.issue("survey", i, "type", f"list '{list_name}' is not on the external_choices sheet")
             q.choices = list(self.external.get(list_name, []))
-        elif q.type in ("select_one", "select_multiple"):
+        elif q.type in ("select_one", "select_multiple", "rank"):
             q.list_name = list_name
             if list_name not in lists:
                 self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")

@@ -11,8 +11,9 @@ from .xpath import Expr
 INPUT_TYPES = {
     "text", "integer", "decimal", "select_one", "select_multiple", "select_one_from_file",
     "select_multiple_from_file", "date", "time", "datetime", "geopoint", "acknowledge",
-    "range", "barcode",
+    "range", "barcode", "image", "audio", "video", "file", "geotrace", "geoshape", "rank",
 }
+MEDIA_TYPES = {"image", "audio", "video", "file"}  # the answer names a file kept beside the record
 COMPUTED_TYPES = {"calculate", "hidden"}
 METADATA_TYPES = {
     "start", "end", "today", "deviceid", "username", "email", "phonenumber", "subscriberid", "simserial",
@@ -21,7 +22,7 @@ STRUCTURE_TYPES = {"group", "repeat"}
 DISPLAY_TYPES = {"note"}
 SUPPORTED_TYPES = INPUT_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES | DISPLAY_TYPES
 FIELD_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")  # ${name} in a label or hint
-SELECT_TYPES = {"select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"}
+SELECT_TYPES = {"select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file", "rank"}
 
 
 @dataclass

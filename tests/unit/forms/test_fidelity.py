@@ -150,8 +150,7 @@ def test_select_one_external_without_its_list_is_refused(tmp_path):
 
 # --- refusing clearly ---------------------------------------------------------------------------
 @pytest.mark.parametrize("spelling, missing", [
-    ("image", "photos"), ("photo", "photos"), ("audio", "audio"), ("file", "files"), ("video", "video"),
-    ("geotrace", "geotrace"), ("geoshape", "geoshape"), ("start-geopoint", "GPS"), ("rank yn", "rank"),
+    ("start-geopoint", "GPS"), ("background-audio", "background"), ("xml-external", "CSV"),
     ("osm buildings", "OpenStreetMap"), ("begin loop over yn", "repeat"),
 ])
 def test_what_cannot_run_is_refused_naming_question_row_and_what_is_missing(tmp_path, spelling, missing):

@@ -1,0 +1,162 @@
+"""Photos, audio, video and files: what a media question accepts, and how its file travels.
+
+A media answer is the file's name (``1732812345678.jpg``), as in ODK's and Kobo's
+submissions; the file itself goes beside the record as ``attachment`` records, one
+per part of at most ``PART_BYTES``:
+
+    parts = attachment_parts(data, record=rid, question="photo", name="1732812345678.jpg")
+    for fields in parts: store.save_record(ATTACHMENT_KIND, fields)       # each part is one change
+    write_attachment(parts_read_back, fh)                                  # checks order, size, digest
+
+Why parts: every record change is sealed and synced like any other, so a file is
+encrypted at rest and in transit for free; a part is far under the 16 MiB limit of one
+change, so a push or a USB bundle never goes over its limit however large the file,
+an interrupted sync resumes at the next part not yet acknowledged, and reading or
+writing a file holds one part in memory at a time.
+
+Imports nothing of ours (forms/ never does); the store and the exporter call it.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+from typing import BinaryIO, Iterable, Iterator
+
+from .errors import FormError
+
+ATTACHMENT_KIND = "attachment"
+PART_BYTES = 1024 * 1024          # one change carries 1 MiB of the file (1.4 MB as base64 text)
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a larger file is refused when it is attached, with its size
+
+# The media question types (after aliases) and the file name endings each accepts.
+# Cameras, phones and recorders write these; a file question takes any ending.
+EXTENSIONS: dict[str, frozenset[str] | None] = {
+    "image": frozenset({"jpg", "jpeg", "png", "gif", "bmp", "webp", "heic", "heif", "tif", "tiff"}),
+    "audio": frozenset({"mp3", "m4a", "aac", "wav", "ogg", "oga", "opus", "amr", "3gpp", "3ga", "flac", "webm"}),
+    "video": frozenset({"mp4", "m4v", "mov", "3gp", "webm", "mkv", "avi", "mpeg", "mpg"}),
+    "file": None,
+}
+MEDIA_TYPES = frozenset(EXTENSIONS)
+MIME = {
+    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp",
+    "webp": "image/webp", "heic": "image/heic", "heif": "image/heif", "tif": "image/tiff", "tiff": "image/tiff",
+    "mp3": "audio/mpeg", "m4a": "audio/mp4", "aac": "audio/aac", "wav": "audio/wav", "ogg": "audio/ogg",
+    "oga": "audio/ogg", "opus": "audio/opus", "amr": "audio/amr", "flac": "audio/flac",
+    "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime", "3gp": "video/3gpp", "webm": "video/webm",
+    "mkv": "video/x-matroska", "avi": "video/x-msvideo", "mpeg": "video/mpeg", "mpg": "video/mpeg",
+    "pdf": "application/pdf", "csv": "text/csv", "txt": "text/plain",
+}
+# A stored name: no folder, no leading dot, a short ending; what attached_name makes always fits.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,150}$")
+
+
+class MediaError(FormError):
+    """A file that a media question cannot take, or attachment parts that do not make a whole file."""
+
+
+def extension(file_name: str) -> str:
+    return file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+
+
+def check_name(kind: str, file_name: str) -> str:
+    """``file_name`` as a media answer of ``kind``; ValueError when it is not one."""
+    allowed = EXTENSIONS[kind]
+    if not _NAME.match(file_name) or ".." in file_name:
+        raise ValueError(file_name)
+    if allowed is not None and extension(file_name) not in allowed:
+        raise ValueError(file_name)
+    return file_name
+
+
+def check_file(kind: str, question: str, original_name: str, size: int) -> None:
+    """Refuse, in words, a file that question ``question`` of type ``kind`` cannot take."""
+    allowed = EXTENSIONS[kind]
+    ending = extension(original_name)
+    if allowed is not None and ending not in allowed:
+        shown = f"a .{ending} file" if ending else "a file with no ending"
+        raise MediaError(f"'{question}' takes {_WHAT[kind]} ({', '.join(sorted(allowed))}), not {shown}.")
+    if size > MAX_FILE_BYTES:
+        raise MediaError(f"The file for '{question}' is {size / 2**20:.1f} MiB; the most one answer can hold "
+                         f"is {MAX_FILE_BYTES // 2**20} MiB.")
+    if size == 0:
+        raise MediaError(f"The file for '{question}' is empty.")
+
+
+_WHAT = {"image": "a photo or picture", "audio": "a sound recording", "video": "a video", "file": "a file"}
+
+
+def attached_name(original_name: str, when: dt.datetime) -> str:
+    """The name a file is stored under, as Collect names it: milliseconds since 1970, and the
+    original ending (lower case). Nothing of the original name, which may name a person, is kept."""
+    ending = extension(original_name)
+    stamp = str(int(when.timestamp() * 1000))
+    return f"{stamp}.{ending}" if ending and re.fullmatch(r"[a-z0-9]{1,8}", ending) else stamp
+
+
+def attachment_parts(data: bytes | BinaryIO, *, record: str, question: str, name: str, size: int | None = None,
+                     instance: Iterable[int] = ()) -> Iterator[dict]:
+    """The fields of each ``attachment`` record for one file, part by part (a generator: a file
+    read from ``data`` as a stream is never held whole). ``size`` is needed with a stream."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        size = len(data)
+        chunks: Iterator[bytes] = (bytes(data[i:i + PART_BYTES]) for i in range(0, size, PART_BYTES))
+    else:
+        if size is None:
+            raise ValueError("a stream needs its size")
+        chunks = iter(lambda: data.read(PART_BYTES), b"")
+    parts = max(1, -(-size // PART_BYTES))
+    digest = hashlib.sha256()
+    sent = 0
+    for index, chunk in enumerate(chunks):
+        digest.update(chunk)
+        sent += len(chunk)
+        last = index == parts - 1
+        if sent > size or (last and sent != size):
+            raise MediaError(f"The file for '{question}' changed while it was being read; attach it again.")
+        yield {
+            "record": record, "question": question, "instance": list(instance), "name": name,
+            "mime": MIME.get(extension(name), "application/octet-stream"), "size": size,
+            "part": index, "parts": parts, "data": base64.b64encode(chunk).decode("ascii"),
+            # The whole file's digest travels with the last part, which the reader checks.
+            **({"sha256": digest.hexdigest()} if last else {}),
+        }
+        if last:
+            return
+    if sent != size:
+        raise MediaError(f"The file for '{question}' changed while it was being read; attach it again.")
+
+
+def write_attachment(parts: Iterable[dict], out: BinaryIO) -> int:
+    """Write a file from its parts, in order (one part in memory at a time); returns its size.
+    MediaError when a part is missing, repeated, out of order, or the file's digest differs."""
+    digest = hashlib.sha256()
+    written, expected, name, total = 0, 0, None, None
+    last: dict | None = None
+    for part in parts:
+        name = name or part.get("name")
+        if part.get("part") != expected or part.get("name") != name:
+            raise MediaError(f"Part {expected + 1} of the file {name} is missing; it has not arrived yet.")
+        chunk = base64.b64decode(part["data"], validate=True)
+        digest.update(chunk)
+        out.write(chunk)
+        written += len(chunk)
+        expected += 1
+        total, last = part.get("parts"), part
+    if last is None:
+        raise MediaError("The file has no parts yet; it has not arrived.")
+    if expected != total:
+        raise MediaError(f"The file {name} has {expected} of its {total} parts; the rest have not arrived yet.")
+    if written != last.get("size") or digest.hexdigest() != last.get("sha256"):
+        raise MediaError(f"The file {name} does not match what was attached (size or digest); it is damaged.")
+    return written
+
+
+def read_attachment(parts: Iterable[dict]) -> bytes:
+    """A whole file from its parts (for showing a photo); see :func:`write_attachment`."""
+    import io
+
+    buffer = io.BytesIO()
+    write_attachment(sorted(parts, key=lambda p: p.get("part", 0)), buffer)
+    return buffer.getvalue()
