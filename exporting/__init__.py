@@ -19,7 +19,8 @@ from typing import Iterator
 from forms import load_form
 from forms.errors import ExportError, UnknownForm
 from forms.export import ExportSummary, export_records
-from forms.model import Form
+from forms.media import ATTACHMENT_KIND, AttachmentFolder
+from forms.model import MEDIA_TYPES, Form
 from resources import resource_path
 from storage import Store
 
@@ -64,17 +65,37 @@ def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Pat
 EXPORTED_KIND = "submission"
 
 
-def _plain_records(store: Store, form_id: str) -> Iterator[dict]:
+def _plain_records(store: Store, form_id: str, ids: set[str] | None = None) -> Iterator[dict]:
     # Decrypted one at a time and dropped after its rows are written: memory stays flat.
     for record in store.list_records(EXPORTED_KIND, form_id=form_id):
+        if ids is not None:
+            ids.add(record.id)
         yield {"id": record.id, "form_version": record.form_version, "fields": record.fields}
+
+
+def _export_files(store: Store, form: Form, out: Path, ids: set[str]) -> Path | None:
+    """The exported records' photos and other files beside the sheet, in OUT_media/<record id>/<name>
+    (the names are in the sheet's cells), one part in memory at a time."""
+    folder = out.with_name(f"{out.stem}_media")
+    with AttachmentFolder(folder, records=ids) as files:
+        for part in store.list_records(ATTACHMENT_KIND, form_id=form.form_id):
+            files.add(part.fields)
+    if files.incomplete:
+        log.warning("%d attached file(s) not exported: parts still to arrive or damaged", len(files.incomplete))
+    return folder if files.written else None
 
 
 def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | None = None,
                 lang: str | None = None, labels: bool = False) -> ExportSummary:
     """Write every finished record (kind ``submission``) of ``form`` in the unlocked ``store``
     to ``out``; drafts stay out. Audit the export."""
-    summary = export_records(form, _plain_records(store, form.form_id), out, fmt=fmt, lang=lang, labels=labels)
+    exported: set[str] | None = {""} if any(q.type in MEDIA_TYPES for q in form.walk()) else None
+    records = _plain_records(store, form.form_id, exported)
+    summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=labels)
+    if exported is not None:
+        folder = _export_files(store, form, Path(out), exported)
+        if folder is not None:
+            summary.files.append(folder)
     store.log_event("export")
     log.info("exported %d record(s) of form %s (%s)", summary.records, form.form_id,
              ", ".join(f"{name}: {n} row(s)" for name, n in summary.rows.items()))

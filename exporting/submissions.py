@@ -17,6 +17,7 @@ from pathlib import Path
 
 from forms import Session
 from forms.errors import FormError, UnknownForm
+from forms.media import ATTACHMENT_KIND, attachment_parts
 from forms.model import Form
 from storage import Store
 
@@ -54,9 +55,19 @@ def save_finalised(store: Store, record: dict, *, draft_id: str | None = None, e
         else:
             rid = store.save_record(record["kind"], record["fields"], form_id=record["form_id"],
                                     form_version=record["form_version"])
+        save_files(store, record, rid)
         if draft_id is not None:
             store.delete_record(draft_id)
     return rid
+
+
+def save_files(store: Store, record: dict, rid: str) -> None:
+    """The record's attached files (photos, recordings), each as attachment records of one part
+    (forms.media): sealed like any value, and each part one change far under the change limit."""
+    for f in record.get("files", ()):
+        for fields in attachment_parts(f["data"], record=rid, question=f["question"], name=f["name"],
+                                       instance=f["instance"]):
+            store.save_record(ATTACHMENT_KIND, fields, form_id=record["form_id"], form_version=record["form_version"])
 
 
 def find_form(store: Store, form_id: str) -> Form:

@@ -218,12 +218,18 @@ class Session:
         self.set(name, stored, index=index)
         return stored
 
+    def kept_files(self) -> list[dict]:
+        """Every file attached in this session that the record keeps (the question is relevant and
+        its answer still names that file): question, instance, name and data, in form order."""
+        return [{"question": name, "instance": list(inst), "name": stored, "data": data}
+                for (name, inst), (stored, data) in sorted(self.files.items(), key=lambda kv: self._order_key(kv[0]))
+                if self.get(name, index=inst) == stored]
+
     def attachments(self, record_id: str):
-        """The ``attachment`` records (their fields) for every file attached in this session that
-        the record keeps: the question is relevant and its answer still names that file."""
-        for (name, inst), (stored, data) in list(self.files.items()):
-            if self.get(name, index=inst) == stored:
-                yield from media.attachment_parts(data, record=record_id, question=name, name=stored, instance=inst)
+        """The fields of the ``attachment`` records (forms.media) of every kept file, part by part."""
+        for f in self.kept_files():
+            yield from media.attachment_parts(f["data"], record=record_id, question=f["question"], name=f["name"],
+                                              instance=f["instance"])
 
     def get(self, name: str, *, index: Instance = ()) -> Any:
         self._question(name)  # unknown names are an error, not an empty answer
@@ -393,6 +399,9 @@ class Session:
         if not out.get("form_version"):
             out["form_version"] = self.form.version
         out["fields"] = self.record(finalise=finalise)
+        files = self.kept_files()
+        if files:
+            out["files"] = files  # saved beside the record as attachment parts (forms.media)
         return out
 
     def instance_name(self) -> str:

@@ -160,3 +160,85 @@ def read_attachment(parts: Iterable[dict]) -> bytes:
     buffer = io.BytesIO()
     write_attachment(sorted(parts, key=lambda p: p.get("part", 0)), buffer)
     return buffer.getvalue()
+
+
+class AttachmentFolder:
+    """Write files from their parts, in whatever order the parts come, into ``folder/<record>/<name>``
+    (the layout of ODK's and Kobo's exports: the sheet's cells hold the names). One part is in
+    memory at a time: each is written at its place in a ``.part`` file, and a file is renamed to
+    its name only once every part is there and its size and digest match.
+
+        with AttachmentFolder(out_dir) as files:
+            for fields in attachment records: files.add(fields)
+        files.written, files.incomplete
+    """
+
+    def __init__(self, folder, records: set[str] | None = None) -> None:
+        from pathlib import Path
+
+        self.folder = Path(folder)
+        self.records = records          # only these records' files (None: every record's)
+        self.written: list = []         # paths of complete files
+        self.incomplete: list[str] = []  # "record/name" of files with parts still to arrive, or damaged
+        self._files: dict[tuple[str, str], dict] = {}
+
+    def __enter__(self) -> "AttachmentFolder":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is None:
+            self.finish()
+        else:
+            self.abort()
+
+    def _target(self, record: str, name: str):
+        if not _NAME.match(name) or not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", record):
+            raise MediaError("An attachment names a file or record that cannot be a file name; it was skipped.")
+        return self.folder / record / name
+
+    def add(self, part: dict) -> None:
+        record, name = str(part.get("record", "")), str(part.get("name", ""))
+        if self.records is not None and record not in self.records:
+            return
+        target = self._target(record, name)
+        state = self._files.get((record, name))
+        if state is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".part")
+            partial.open("wb").close()
+            state = self._files[(record, name)] = {"path": target, "partial": partial, "seen": set(),
+                                                   "parts": part.get("parts"), "size": None, "sha256": None}
+        index = int(part.get("part", -1))
+        if not 0 <= index < int(state["parts"] or 0) or index in state["seen"]:
+            return  # a part that does not belong (a repeat is harmless: same bytes)
+        chunk = base64.b64decode(part["data"], validate=True)
+        with state["partial"].open("r+b") as fh:
+            fh.seek(index * PART_BYTES)
+            fh.write(chunk)
+        state["seen"].add(index)
+        if "sha256" in part:
+            state["size"], state["sha256"] = part.get("size"), part["sha256"]
+
+    def finish(self) -> None:
+        import os
+
+        for (record, name), state in self._files.items():
+            complete = len(state["seen"]) == state["parts"] and state["sha256"] is not None
+            if complete and _file_matches(state["partial"], state["size"], state["sha256"]):
+                os.replace(state["partial"], state["path"])
+                self.written.append(state["path"])
+            else:
+                state["partial"].unlink(missing_ok=True)
+                self.incomplete.append(f"{record}/{name}")
+
+    def abort(self) -> None:
+        for state in self._files.values():
+            state["partial"].unlink(missing_ok=True)
+
+
+def _file_matches(path, size: int | None, sha256: str) -> bool:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(PART_BYTES), b""):
+            digest.update(chunk)
+    return path.stat().st_size == size and digest.hexdigest() == sha256

@@ -166,3 +166,22 @@ def test_rank_orders_every_choice_once(tmp_path):
     for bad in ("plum apple", "plum apple pear kiwi"):
         s.set("order", bad)
         assert [e.kind for e in s.errors()] == ["type"], bad
+
+
+def test_an_export_folder_takes_parts_in_any_order_and_leaves_out_what_is_incomplete(tmp_path):
+    from forms.media import AttachmentFolder
+
+    whole = os.urandom(PART_BYTES * 2 + 7)
+    a = list(attachment_parts(whole, record="rec-a", question="q", name="1.jpg"))
+    b = list(attachment_parts(b"short", record="rec-b", question="q", name="2.jpg"))
+    c = list(attachment_parts(os.urandom(PART_BYTES + 1), record="rec-c", question="q", name="3.jpg"))
+    other = list(attachment_parts(b"not exported", record="rec-x", question="q", name="4.jpg"))
+    with AttachmentFolder(tmp_path, records={"rec-a", "rec-b", "rec-c"}) as files:
+        for part in [a[2], b[0], a[0], c[0], a[1], a[0], *other]:  # c's last part has not arrived
+            files.add(part)
+    assert (tmp_path / "rec-a" / "1.jpg").read_bytes() == whole
+    assert (tmp_path / "rec-b" / "2.jpg").read_bytes() == b"short"
+    assert files.incomplete == ["rec-c/3.jpg"] and not (tmp_path / "rec-c" / "3.jpg").exists()
+    assert not (tmp_path / "rec-x").exists() and not list(tmp_path.rglob("*.part"))
+    with pytest.raises(MediaError):
+        AttachmentFolder(tmp_path).add(dict(b[0], name="../../escape.jpg"))
