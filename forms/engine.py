@@ -47,6 +47,7 @@ DEFAULT_MESSAGES = {
     "audio": {"en": "Attach a sound recording.", "uk": "Додайте аудіозапис."},
     "video": {"en": "Attach a video file.", "uk": "Додайте відеофайл."},
     "file": {"en": "Attach a file.", "uk": "Додайте файл."},
+    "osm": {"en": "Attach an OpenStreetMap (.osm) file.", "uk": "Додайте файл OpenStreetMap (.osm)."},
     "rank": {"en": "Put every option in order, each once.", "uk": "Упорядкуйте всі варіанти, кожен один раз."},
     "geotrace": {"en": "Enter two or more points as: latitude longitude; latitude longitude.",
                  "uk": "Введіть дві чи більше точок так: широта довгота; широта довгота."},
@@ -750,7 +751,7 @@ COERCERS: dict[str, Callable[[Question, Any], Any]] = {
     "select_multiple": _select_multiple, "select_multiple_from_file": _select_multiple, "rank": _select_multiple,
     "geotrace": _geotrace, "geoshape": _geoshape,
     "acknowledge": _acknowledge,
-    "image": _media, "audio": _media, "video": _media, "file": _media,
+    "image": _media, "audio": _media, "video": _media, "file": _media, "osm": _media,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -41,6 +42,10 @@ SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_na
 TITLE_COLUMNS = {"form_title", "form_title_translation"}
 _HXL = re.compile(r"^#[A-Za-z][A-Za-z0-9_]*(\s*\+[A-Za-z][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+# Spreadsheets type curly quotes; the reference converter straightens them in every cell before
+# Collect sees the form, so an expression written with them runs there. We straighten them in
+# expressions only: labels keep the apostrophe Ukrainian text is written with (обов’язкове).
+_STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
 
@@ -103,7 +108,7 @@ class _Builder:
         if text is None or text == "":
             return None
         try:
-            return xpath.parse(text)
+            return xpath.parse(text.translate(_STRAIGHT))
         except xpath.ExpressionError as exc:
             self.issue(sheet, row, column, f"the expression does not parse: {exc}")
             return None
@@ -173,25 +178,36 @@ class _Builder:
         if "/" in file_name or "\\" in file_name or file_name.startswith("."):
             self.issue("survey", row, "type", f"the choices file {file_name} must be a plain file name beside the form")
             return []
+        if file_name.lower().endswith(".xml"):
+            self.issue("survey", row, "type", f"XML choice files ({file_name}) are not supported; use a CSV or "
+                                              "GeoJSON file")
+            return []
         try:
             with self._open_media(file_name) as fh:
                 if file_name not in self.media_used:
                     self.media_used.append(file_name)
-                reader = csv.DictReader(fh)
-                out = []
-                for rec in reader:
-                    if rec.get(value_col) in (None, ""):
-                        continue
-                    extra = {k: v for k, v in rec.items() if k not in (value_col, label_col) and k}
-                    out.append(Choice(rec[value_col], {"default": rec.get(label_col) or rec[value_col]}, extra))
-                if value_col not in (reader.fieldnames or []):
-                    self.issue("survey", row, "type", f"{file_name} has no '{value_col}' column")
-                return out
+                if file_name.lower().endswith(".geojson"):
+                    return _geojson_choices(json.load(fh), params)
+                return self.csv_choices(csv.DictReader(fh), file_name, value_col, label_col, row)
         except FileNotFoundError:
             self.issue("survey", row, "type", f"the choices file {file_name} is missing; put it beside the form")
+        except ValueError as exc:  # GeoJSON that is not, or not a feature collection
+            self.issue("survey", row, "type", f"the choices file {file_name} is not GeoJSON features ({exc})"[:300])
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             self.issue("survey", row, "type", f"the choices file {file_name} cannot be read ({type(exc).__name__})")
         return []
+
+    def csv_choices(self, reader: csv.DictReader, file_name: str, value_col: str, label_col: str,
+                    row: int) -> list[Choice]:
+        out = []
+        for rec in reader:
+            if rec.get(value_col) in (None, ""):
+                continue
+            extra = {k: v for k, v in rec.items() if k not in (value_col, label_col) and k}
+            out.append(Choice(rec[value_col], {"default": rec.get(label_col) or rec[value_col]}, extra))
+        if value_col not in (reader.fieldnames or []):
+            self.issue("survey", row, "type", f"{file_name} has no '{value_col}' column")
+        return out
 
     def survey(self, rows: list[dict], lists: dict[str, list[Choice]]) -> Question:
         root = Question(name="", type="group", row=None)
@@ -244,6 +260,9 @@ class _Builder:
                 self.declared.setdefault(row["name"], i)
         elif kind == "audit":
             self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
+        elif kind in ("start-geopoint", "background-geopoint"):
+            self.warn("survey", i, "type", f"a laptop has no GPS: '{row.get('name', '')}' ({kind}) is saved empty")
+            return kind, list_name, or_other
         elif kind is not None:
             return kind, list_name, or_other
         return None
@@ -337,6 +356,9 @@ class _Builder:
         if lowered in ALIASES:
             return ALIASES[lowered], None, False
         head = lowered.split(" ")[0]
+        if head == "osm" and len(lowered.split(" ")) <= 2:
+            # 'osm TAGS': the tags list is for Collect's mapping app to show; the answer is the file
+            return "osm", (text.split(" ") + [None])[1], False
         for spelling in (lowered, " ".join(lowered.split(" ")[:2]), head):
             if UNSUPPORTED.get(spelling):
                 return "unsupported", spelling, False
@@ -430,6 +452,53 @@ class _Builder:
             titles[lang] = text
 
 
+def _geojson_choices(data, params: dict[str, str]) -> list[Choice]:
+    """A GeoJSON FeatureCollection as choices, as Collect reads one: each feature's ``id`` (or its
+    ``value`` parameter's property) is the name, its ``title`` (or ``label`` parameter's) property
+    the label, its geometry the ``geometry`` column written as ODK writes points
+    ("lat lon 0 0; ..."), and its other properties more columns."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise ValueError("no FeatureCollection")
+    value_col, label_col = params.get("value", "id"), params.get("label", "title")
+    out = []
+    for feature in data["features"]:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        props = {} if props is None and isinstance(feature, dict) else props
+        if not isinstance(props, dict):
+            raise ValueError("a feature's properties are not an object")
+        value = props.get(value_col, feature.get("id") if value_col == "id" else None)
+        if value in (None, ""):
+            continue
+        extra = {str(k): _cell(v) for k, v in props.items() if k not in (value_col, label_col)}
+        extra["geometry"] = _odk_geometry(feature.get("geometry"))
+        out.append(Choice(_cell(value), {"default": _cell(props.get(label_col)) or _cell(value)}, extra))
+    return out
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def _odk_geometry(geometry) -> str:
+    """GeoJSON [lon, lat] positions as ODK's "lat lon altitude accuracy" points, ';' between points."""
+    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    try:
+        points = {"Point": lambda: [coords], "LineString": lambda: coords, "Polygon": lambda: coords[0]}[kind]()
+    except KeyError:
+        return ""  # no geometry, or one ODK does not read (a multi-part one)
+    except (TypeError, IndexError):
+        raise ValueError("a feature's coordinates are not positions") from None
+    if not isinstance(points, list):
+        raise ValueError("a feature's coordinates are not positions")
+    try:
+        return "; ".join(f"{p[1]} {p[0]} {p[2] if len(p) > 2 else 0} 0" for p in points)
+    except (TypeError, IndexError):
+        raise ValueError("a feature's coordinates are not positions") from None
+
+
 def _check_references(b: _Builder, form: Form) -> None:
     names = set(form.questions)
     for q in form.walk():
@@ -458,6 +527,10 @@ def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
 def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[str, list[dict]]:
     """Every choice list, and every CSV attachment that an expression or a csv-external row names."""
     found = {name: _choice_rows(choices, form.default_language) for name, choices in {**b.external, **lists}.items()}
+    for q in form.walk():
+        if q.type in ("select_one_from_file", "select_multiple_from_file") and q.list_name:
+            # instance('towns') reads the choices of select_one_from_file towns.csv, as in Collect
+            found.setdefault(q.list_name.rsplit(".", 1)[0], _choice_rows(q.choices, None))
     wanted = dict(b.declared)
     for q in form.walk():
         for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only"):

@@ -37,6 +37,7 @@ EXTENSIONS: dict[str, frozenset[str] | None] = {
     "audio": frozenset({"mp3", "m4a", "aac", "wav", "ogg", "oga", "opus", "amr", "3gpp", "3ga", "flac", "webm"}),
     "video": frozenset({"mp4", "m4v", "mov", "3gp", "webm", "mkv", "avi", "mpeg", "mpg"}),
     "file": None,
+    "osm": frozenset({"osm", "xml"}),  # an OpenStreetMap feature, as a mapping app saves it
 }
 MEDIA_TYPES = frozenset(EXTENSIONS)
 MIME = {
@@ -46,7 +47,8 @@ MIME = {
     "oga": "audio/ogg", "opus": "audio/opus", "amr": "audio/amr", "flac": "audio/flac",
     "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime", "3gp": "video/3gpp", "webm": "video/webm",
     "mkv": "video/x-matroska", "avi": "video/x-msvideo", "mpeg": "video/mpeg", "mpg": "video/mpeg",
-    "pdf": "application/pdf", "csv": "text/csv", "txt": "text/plain",
+    "pdf": "application/pdf", "csv": "text/csv", "txt": "text/plain", "osm": "application/xml",
+    "xml": "application/xml",
 }
 # A stored name: no folder, no leading dot, a short ending; what attached_name makes always fits.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,150}$")
@@ -84,7 +86,8 @@ def check_file(kind: str, question: str, original_name: str, size: int) -> None:
         raise MediaError(f"The file for '{question}' is empty.")
 
 
-_WHAT = {"image": "a photo or picture", "audio": "a sound recording", "video": "a video", "file": "a file"}
+_WHAT = {"image": "a photo or picture", "audio": "a sound recording", "video": "a video", "file": "a file",
+         "osm": "an OpenStreetMap file"}
 
 
 def attached_name(original_name: str, when: dt.datetime) -> str:

@@ -11,12 +11,13 @@ from .xpath import Expr
 INPUT_TYPES = {
     "text", "integer", "decimal", "select_one", "select_multiple", "select_one_from_file",
     "select_multiple_from_file", "date", "time", "datetime", "geopoint", "acknowledge",
-    "range", "barcode", "image", "audio", "video", "file", "geotrace", "geoshape", "rank",
+    "range", "barcode", "image", "audio", "video", "file", "osm", "geotrace", "geoshape", "rank",
 }
-MEDIA_TYPES = {"image", "audio", "video", "file"}  # the answer names a file kept beside the record
+MEDIA_TYPES = {"image", "audio", "video", "file", "osm"}  # the answer names a file kept beside the record
 COMPUTED_TYPES = {"calculate", "hidden"}
 METADATA_TYPES = {
     "start", "end", "today", "deviceid", "username", "email", "phonenumber", "subscriberid", "simserial",
+    "start-geopoint", "background-geopoint",
 }
 STRUCTURE_TYPES = {"group", "repeat"}
 DISPLAY_TYPES = {"note"}

@@ -53,6 +53,9 @@ ALIASES: dict[str, str] = {
     "uri:subscriberid": "subscriberid",
     "simserial": "simserial", "sim id": "simserial", "get sim id": "simserial", "uri:simserial": "simserial",
     "audit": "audit",
+    # where the form was started, or where a question was answered: a laptop has no GPS, so these
+    # stay empty (and the loader says so), as a phone without a location fix leaves them
+    "start-geopoint": "start-geopoint", "background-geopoint": "background-geopoint",
     # declares the CSV attachment NAME.csv for instance('NAME') lookups; not a question
     "csv-external": "csv-external",
     # structure
@@ -75,6 +78,9 @@ SELECT_ALIASES: dict[str, str] = {
     "select_multiple_from_file": "select_multiple_from_file",
     "select multiple from file": "select_multiple_from_file",
     "select_one_external": "select_one_external", "select one external": "select_one_external",
+    # 'osm TAGS': an OpenStreetMap feature, which Collect takes from a mapping app as an .osm file;
+    # here the .osm file made in a mapping tool is attached, like a file question's
+    "osm": "osm",
     "rank": "rank",  # every choice of the list, put in order: the answer is their names, first to last
 }
 # The suffixes that add an "Other" choice and a text question for it.
@@ -82,9 +88,6 @@ OR_OTHER = ("or_other", "or specify other")
 
 # Types Fieldbook cannot run yet, and what is missing, for `forms check` to say.
 UNSUPPORTED: dict[str, str] = {
-    "osm": "OpenStreetMap feature capture is not supported",
-    "start-geopoint": "a laptop has no GPS to record where the form was started",
-    "background-geopoint": "a laptop has no GPS to track the location in the background",
     "background-audio": "recording audio in the background is not supported",
     "begin loop": "'begin loop over' groups are not supported; use a repeat instead",
     "end loop": "'begin loop over' groups are not supported; use a repeat instead",

@@ -164,7 +164,8 @@ def media_problem(kind: str, file_name: str, size: int) -> str:
     if allowed is not None and media.extension(file_name) not in allowed:
         return tr("This question takes {what} ({endings}).").format(
             what={"image": tr("a photo or picture"), "audio": tr("a sound recording"),
-                  "video": tr("a video")}.get(kind, tr("a file")), endings=", ".join(sorted(allowed)))
+                  "video": tr("a video"), "osm": tr("an OpenStreetMap file")}.get(kind, tr("a file")),
+            endings=", ".join(sorted(allowed)))
     if size > media.MAX_FILE_BYTES:
         return tr("The file is {size} MB; the most one answer can hold is {most} MB.").format(
             size=f"{size / 2**20:.1f}", most=media.MAX_FILE_BYTES // 2**20)

@@ -452,6 +452,10 @@
       <translation>відео</translation>
     </message>
     <message>
+      <source>an OpenStreetMap file</source>
+      <translation>файл OpenStreetMap</translation>
+    </message>
+    <message>
       <source>No file</source>
       <translation>Файлу немає</translation>
     </message>

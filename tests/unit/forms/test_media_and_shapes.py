@@ -185,3 +185,37 @@ def test_an_export_folder_takes_parts_in_any_order_and_leaves_out_what_is_incomp
     assert not (tmp_path / "rec-x").exists() and not list(tmp_path.rglob("*.part"))
     with pytest.raises(MediaError):
         AttachmentFolder(tmp_path).add(dict(b[0], name="../../escape.jpg"))
+
+
+def test_an_osm_question_takes_an_osm_file(tmp_path):
+    form = _form(tmp_path, [["osm buildings", "building", "Building", None, None], ["osm", "plain", "Plain", None, None]])
+    assert form.question("building").type == "osm" and form.question("plain").type == "osm"
+    s = Session(form)
+    name = s.attach("building", b"<?xml version='1.0'?><osm/>", "way.osm")
+    assert name.endswith(".osm") and s.record() == {"building": name}
+    with pytest.raises(MediaError, match="OpenStreetMap"):
+        s.attach("plain", b"\xff\xd8", "photo.jpg")
+
+
+@pytest.mark.parametrize("kind", ["start-geopoint", "background-geopoint"])
+def test_where_the_form_was_started_is_left_empty_with_a_warning(tmp_path, kind):
+    form = load_form(write_xlsform(tmp_path / "f.xlsx", [
+        ["type", "name", "label", "trigger"],
+        [kind, "where", None, "${a}" if kind == "background-geopoint" else None],
+        ["text", "a", "A", None],
+    ]))
+    assert any("no GPS" in w.message and "'where'" in w.message and w.row == 2 for w in form.warnings)
+    s = Session(form, {"a": "x"})
+    assert s.record() == {"a": "x"} and s.errors() == []
+
+
+def test_curly_quotes_typed_by_a_spreadsheet_are_straightened_in_expressions_only(tmp_path):
+    form = _form(tmp_path, [
+        ["select_one fruit", "f", "Fruit’s name", None, None],
+        ["text", "why", "Why “apple”?", "${f} = ‘apple’", None],
+    ])
+    assert form.question("why").relevant.text == "${f} = 'apple'"
+    assert form.question("f").labels["default"] == "Fruit’s name"  # the label keeps its apostrophe
+    assert form.question("why").labels["default"] == "Why “apple”?"
+    s = Session(form, {"f": "apple"})
+    assert s.visible("why")
