@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import math
 import zlib
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from graphlib import CycleError, TopologicalSorter
 from typing import Any, Callable, Iterable
 
 from . import media, xpath
+from .xpath.functions.lookups import shuffle
 from .errors import FormError, UnknownQuestion
 from .model import FIELD_REFERENCE, MEDIA_TYPES, METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
 
@@ -189,6 +191,15 @@ class Session:
         self._apply_defaults(form.root, ())
         self._recompute(self.graph.order)
 
+    @functools.cached_property
+    def uses_seed(self) -> bool:
+        """Does anything in the form shuffle by the record's seed (randomize() without a seed, or
+        randomize=true on a select)? Then keep ``seed`` with a draft, to reopen it in the same order."""
+        exprs = (getattr(q, c) for q in self.form.walk()
+                 for c in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "default"))
+        return any(q.randomize and q.randomize_seed is None for q in self.form.walk()) or any(
+            "randomize" in (e if isinstance(e, str) else e.text) for e in exprs if e is not None)
+
     # -- time ------------------------------------------------------------------------
     def now(self) -> dt.datetime:
         return self._now or dt.datetime.now().astimezone().replace(microsecond=0)
@@ -327,15 +338,22 @@ class Session:
     def choices(self, name: str, *, index: Instance = ()):
         """The choices a select offers right now (after its choice_filter)."""
         q = self._question(name)
-        if q.choice_filter is None:
-            return list(q.choices)
-        out = []
-        for choice in q.choices:
-            ctx = _Context(self, q, index, choice=choice)
-            self.evaluations += 1
-            if xpath.to_bool(xpath.evaluate(q.choice_filter, ctx)):
-                out.append(choice)
+        out = list(q.choices)
+        if q.choice_filter is not None:
+            out = [c for c in out if self._offered(q, index, c)]
+        if q.randomize:
+            # As Collect: the spec's shuffle, by the seed parameter, else by the record's seed, so
+            # the order holds while the record is filled in and when its draft is reopened.
+            seed = None
+            if q.randomize_seed is not None:
+                self.evaluations += 1
+                seed = xpath.evaluate(q.randomize_seed, _Context(self, q, index))
+            out = shuffle(out, seed, self.seed)
         return out
+
+    def _offered(self, q: Question, index: Instance, choice) -> bool:
+        self.evaluations += 1
+        return xpath.to_bool(xpath.evaluate(q.choice_filter, _Context(self, q, index, choice=choice)))
 
     def errors(self) -> list[FieldError]:
         """Every required, constraint and type error on a relevant question, in form order."""

@@ -312,7 +312,23 @@ class _Builder:
             self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
         if q.type == "range":
             self.check_range(q, i)
+        self.randomize(q, i)
         return q
+
+    def randomize(self, q: Question, i: int) -> None:
+        """parameters randomize=true [seed=${x}] on a select: its choices are shuffled, as Collect does."""
+        flag = q.parameters.get("randomize", "").lower()
+        if not flag and "seed" not in q.parameters:
+            return
+        if flag not in ("true", "false", "yes", "no"):
+            self.issue("survey", i, "parameters", "randomize must be true or false")
+            return
+        q.randomize = flag in ("true", "yes")
+        if "seed" in q.parameters:
+            if not q.randomize:
+                self.issue("survey", i, "parameters", "seed only applies with randomize=true")
+                return
+            q.randomize_seed = self.expr(q.parameters["seed"], "survey", i, "parameters")
 
     def attach_choices(self, q: Question, list_name: str | None, lists: dict[str, list[Choice]], i: int) -> None:
         if q.type == "select_one_external":
@@ -502,12 +518,14 @@ def _odk_geometry(geometry) -> str:
 def _check_references(b: _Builder, form: Form) -> None:
     names = set(form.questions)
     for q in form.walk():
-        for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only"):
+        for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required",
+                       "read_only", "randomize_seed"):
             expr = getattr(q, column)
             if expr is None:
                 continue
             for ref in sorted(expr.references - names):
-                b.issue("survey", q.row, column, f"${{{ref}}} refers to a question that does not exist")
+                where = "parameters" if column == "randomize_seed" else column
+                b.issue("survey", q.row, where, f"${{{ref}}} refers to a question that does not exist")
     for q in form.walk():
         # ${field} in a label or hint is shown with the field's value: it must exist too.
         for column, texts in (("label", q.labels), ("hint", q.hints)):

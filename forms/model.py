@@ -58,6 +58,8 @@ class Question:
     list_name: str | None = None
     choices: list[Choice] = field(default_factory=list)
     or_other: bool = False
+    randomize: bool = False              # parameters: randomize=true shuffles the choices
+    randomize_seed: Expr | None = None   # parameters: seed=${x}; else the record's seed
     repeat_count: Expr | None = None
     hxl: str | None = None
     children: list["Question"] = field(default_factory=list)
