@@ -1,6 +1,6 @@
 """Form-engine benchmark: loading a large form, incremental re-evaluation, exporting 50k records.
 
-    python bench/forms.py [--questions N] [--changes N] [--records N]
+    python bench/forms.py [--questions N] [--changes N] [--records N] [--photos N]
 
 Run from the project root. It prints figures as it goes and one JSON object
 (figures, counts used, targets met) on its LAST line. It is not a test: nothing
@@ -17,6 +17,10 @@ fails, it only measures. Every person in it is made up by a seeded generator.
   process (this script with ``--export-child``) that reports its wall time and
   peak resident memory (``ru_maxrss`` of that process: the decrypting scan, the
   rows and the writer together, interpreter included).
+
+- photos: a form with N photos of 3 MB (default 20) is filled, finalised, pushed to a live
+  hub on loopback, pulled by a second laptop and exported on both, each step in a fresh
+  process that reports its own peak resident memory (see ``photos_child``).
 
 Everything is written under one temporary folder in /tmp, removed at the end.
 """
