@@ -32,6 +32,7 @@ SOURCES = {
     "getodk/xlsform-offline": "ODK's offline converter and its sample forms",
     "hotosm/osm-fieldwork": "humanitarian field-mapping forms (HOT)",
     "chrissyhroberts/XLSFormLab": "field research forms and XLSForm examples",
+    "kobotoolbox/kobocat": "Kobo's form server: its test and tutorial workbooks",
 }
 
 

@@ -51,7 +51,10 @@ _NO = {"no", "false", "false()", "0", ""}
 
 
 def _split_header(header: str) -> tuple[str, str | None]:
-    """'label::English (en)' -> ('label', 'English (en)'); 'Relevance' -> ('relevant', None)."""
+    """'label::English (en)' -> ('label', 'English (en)'); 'Relevance' -> ('relevant', None);
+    the old 'bind:relevant' and 'control:appearance' spellings -> ('relevant', None) and so on."""
+    if header.lower().startswith(("bind:", "control:")):
+        header = header.split(":", 1)[1]
     if "::" in header:
         base, lang = header.split("::", 1)
     elif ":" in header and not header.lower().startswith("jr:"):
@@ -131,6 +134,10 @@ class _Builder:
             if not row:
                 continue
             list_name, name = row.get("list_name"), row.get("name")
+            if not list_name and not name:
+                # Only a label or a comment: no choice of any list (the reference converter skips it).
+                self.warn(sheet, i, "list_name", "the row has neither a list_name nor a name and is ignored")
+                continue
             if not list_name:
                 self.issue(sheet, i, "list_name", "the choice has no list_name")
                 continue
@@ -212,7 +219,7 @@ class _Builder:
     def survey(self, rows: list[dict], lists: dict[str, list[Choice]]) -> Question:
         root = Question(name="", type="group", row=None)
         stack = [root]
-        for i, raw in enumerate(rows, start=2):
+        for i, raw in self.expand_loops(list(enumerate(rows, start=2)), lists):
             row = self.read_row("survey", raw)
             if not row:
                 continue
@@ -234,6 +241,46 @@ class _Builder:
         for open_group in stack[1:]:
             self.issue("survey", open_group.row, "type", f"{open_group.type} '{open_group.name}' is never closed")
         return root
+
+    def expand_loops(self, rows: list[tuple[int, dict]], lists: dict[str, list[Choice]]) -> list[tuple[int, dict]]:
+        """'begin loop over LIST' … 'end loop': the rows between, once per choice of LIST, as the
+        reference converter expands them: a group per choice, %(name)s and %(label)s in every cell
+        replaced by the choice's. Names must be unique here, so each copy of a question is named
+        NAME_CHOICE, and ${NAME} of a question in the loop reads that copy."""
+        out: list[tuple[int, dict]] = []
+        k = 0
+        while k < len(rows):
+            i, raw = rows[k]
+            list_name = _loop_list(raw)
+            if list_name is None:
+                out.append((i, raw))
+                k += 1
+                continue
+            end = next((j for j in range(k + 1, len(rows)) if _raw_type(rows[j][1]) == "end loop"), None)
+            body = rows[k + 1:end] if end is not None else []
+            if end is None or list_name not in lists or any(_loop_list(r) for _, r in body):
+                what = (f"list '{list_name}' is not on the choices sheet" if list_name not in lists else
+                        "a loop inside a loop is not supported" if end is not None else "the loop is never closed")
+                self.issue("survey", i, "type", what)
+                k = len(rows) if end is None else end + 1
+                continue
+            out += self.loop_rows(i, raw, body, rows[end][0], lists[list_name])
+            k = end + 1
+        return out
+
+    def loop_rows(self, i: int, raw: dict, body: list[tuple[int, dict]], end_row: int,
+                  choices: list[Choice]) -> list[tuple[int, dict]]:
+        name = str(_raw_get(raw, "name") or f"loop_row{i}")
+        names = {str(_raw_get(r, "name")) for _, r in body if _raw_get(r, "name")}
+        out = [(i, {"type": "begin group", "name": name, **{k: v for k, v in raw.items() if _is_label(k)}})]
+        for choice in choices:
+            suffix = f"_{choice.name}"
+            out.append((i, {"type": "begin group", "name": name + suffix, "label": choice.label(None)}))
+            for r, cells in body:
+                out.append((r, {k: _loop_cell(k, v, choice, names, suffix) for k, v in cells.items()}))
+            out.append((end_row, {"type": "end group"}))
+        out.append((end_row, {"type": "end group"}))
+        return out
 
     def check_columns(self, row: dict, i: int) -> None:
         for column in row:
@@ -466,6 +513,38 @@ class _Builder:
                                              "to keep the form portable")
         if text:
             titles[lang] = text
+
+
+def _raw_get(raw: dict, column: str):
+    for header, value in raw.items():
+        if header is not None and _split_header(str(header))[0] == column:
+            return value
+    return None
+
+
+def _raw_type(raw: dict) -> str:
+    return re.sub(r"\s+", " ", str(_raw_get(raw, "type") or "").strip().lower())
+
+
+def _loop_list(raw: dict) -> str | None:
+    m = re.fullmatch(r"begin loop over (\S+)", _raw_type(raw))
+    return m.group(1) if m else None
+
+
+def _is_label(header) -> bool:
+    return header is not None and _split_header(str(header))[0] == "label"
+
+
+def _loop_cell(header, value, choice: Choice, names: set[str], suffix: str):
+    """One cell of a loop's row for one choice: the choice's name and label in, names made unique."""
+    if not isinstance(value, str):
+        return value
+    base, lang = _split_header(str(header)) if header is not None else ("", None)
+    if base == "name" and value in names:
+        return value + suffix
+    text = value.replace("%(name)s", choice.name).replace("%(label)s", choice.labels.get(lang or "", "")
+                                                                      or choice.label(lang))
+    return FIELD_REFERENCE.sub(lambda m: "${" + m.group(1) + (suffix if m.group(1) in names else "") + "}", text)
 
 
 def _geojson_choices(data, params: dict[str, str]) -> list[Choice]:

@@ -89,7 +89,7 @@ OR_OTHER = ("or_other", "or specify other")
 # Types Fieldbook cannot run yet, and what is missing, for `forms check` to say.
 UNSUPPORTED: dict[str, str] = {
     "background-audio": "recording audio in the background is not supported",
-    "begin loop": "'begin loop over' groups are not supported; use a repeat instead",
-    "end loop": "'begin loop over' groups are not supported; use a repeat instead",
+    "begin loop": "write 'begin loop over LIST' with the list's name",
+    "end loop": "'end loop' closes no 'begin loop over LIST'",
     "xml-external": "XML attachments (xml-external) are not supported; use a CSV attachment",
 }
