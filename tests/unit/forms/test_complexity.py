@@ -19,7 +19,7 @@ def test_no_function_in_forms_is_worse_than_grade_c():
 
 
 def test_every_coercer_is_one_entry_of_the_table():
-    from forms.engine import COERCERS
+    from forms.coercers import COERCERS
     from forms.model import SUPPORTED_TYPES
 
     # A table entry for a type the engine does not know would never run.
