@@ -18,17 +18,11 @@ from pathlib import Path
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
 from .model import FIELD_REFERENCE, Choice, Form, Question
+from .choice_files import geojson_choices
+from .headers import split_header as _split_header
+from .loops import is_label, loop_cell, loop_list, raw_get, raw_type
 from .types import ALIASES, OR_OTHER, SELECT_ALIASES, UNSUPPORTED
 
-_COLUMN_ALIASES = {
-    "relevance": "relevant", "calculate": "calculation", "choice filter": "choice_filter",
-    "read only": "read_only", "readonly": "read_only", "constraint message": "constraint_message",
-    "jr:constraintmsg": "constraint_message", "required message": "required_message",
-    "jr:requiredmsg": "required_message", "repeat count": "repeat_count", "jr:count": "repeat_count",
-    "list name": "list_name", "value": "name", "instance name": "instance_name",
-    "form id": "form_id", "form title": "form_title", "default language": "default_language",
-    "id_string": "form_id",
-}
 SURVEY_COLUMNS = {
     "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
     "constraint_message", "calculation", "default", "read_only", "choice_filter", "appearance",
@@ -48,22 +42,6 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
-
-
-def _split_header(header: str) -> tuple[str, str | None]:
-    """'label::English (en)' -> ('label', 'English (en)'); 'Relevance' -> ('relevant', None);
-    the old 'bind:relevant' and 'control:appearance' spellings -> ('relevant', None) and so on."""
-    if header.lower().startswith(("bind:", "control:")):
-        header = header.split(":", 1)[1]
-    if "::" in header:
-        base, lang = header.split("::", 1)
-    elif ":" in header and not header.lower().startswith("jr:"):
-        base, lang = header.split(":", 1)
-    else:
-        base, lang = header, None
-    base = base.strip().lower()
-    base = _COLUMN_ALIASES.get(base, base).replace(" ", "_")
-    return base, (lang.strip() if lang else None)
 
 
 class _Builder:
@@ -194,7 +172,7 @@ class _Builder:
                 if file_name not in self.media_used:
                     self.media_used.append(file_name)
                 if file_name.lower().endswith(".geojson"):
-                    return _geojson_choices(json.load(fh), params)
+                    return geojson_choices(json.load(fh), params)
                 return self.csv_choices(csv.DictReader(fh), file_name, value_col, label_col, row)
         except FileNotFoundError:
             self.issue("survey", row, "type", f"the choices file {file_name} is missing; put it beside the form")
@@ -251,14 +229,14 @@ class _Builder:
         k = 0
         while k < len(rows):
             i, raw = rows[k]
-            list_name = _loop_list(raw)
+            list_name = loop_list(raw)
             if list_name is None:
                 out.append((i, raw))
                 k += 1
                 continue
-            end = next((j for j in range(k + 1, len(rows)) if _raw_type(rows[j][1]) == "end loop"), None)
+            end = next((j for j in range(k + 1, len(rows)) if raw_type(rows[j][1]) == "end loop"), None)
             body = rows[k + 1:end] if end is not None else []
-            if end is None or list_name not in lists or any(_loop_list(r) for _, r in body):
+            if end is None or list_name not in lists or any(loop_list(r) for _, r in body):
                 what = (f"list '{list_name}' is not on the choices sheet" if list_name not in lists else
                         "a loop inside a loop is not supported" if end is not None else "the loop is never closed")
                 self.issue("survey", i, "type", what)
@@ -270,14 +248,14 @@ class _Builder:
 
     def loop_rows(self, i: int, raw: dict, body: list[tuple[int, dict]], end_row: int,
                   choices: list[Choice]) -> list[tuple[int, dict]]:
-        name = str(_raw_get(raw, "name") or f"loop_row{i}")
-        names = {str(_raw_get(r, "name")) for _, r in body if _raw_get(r, "name")}
-        out = [(i, {"type": "begin group", "name": name, **{k: v for k, v in raw.items() if _is_label(k)}})]
+        name = str(raw_get(raw, "name") or f"loop_row{i}")
+        names = {str(raw_get(r, "name")) for _, r in body if raw_get(r, "name")}
+        out = [(i, {"type": "begin group", "name": name, **{k: v for k, v in raw.items() if is_label(k)}})]
         for choice in choices:
             suffix = f"_{choice.name}"
             out.append((i, {"type": "begin group", "name": name + suffix, "label": choice.label(None)}))
             for r, cells in body:
-                out.append((r, {k: _loop_cell(k, v, choice, names, suffix) for k, v in cells.items()}))
+                out.append((r, {k: loop_cell(k, v, choice, names, suffix) for k, v in cells.items()}))
             out.append((end_row, {"type": "end group"}))
         out.append((end_row, {"type": "end group"}))
         return out
@@ -513,85 +491,6 @@ class _Builder:
                                              "to keep the form portable")
         if text:
             titles[lang] = text
-
-
-def _raw_get(raw: dict, column: str):
-    for header, value in raw.items():
-        if header is not None and _split_header(str(header))[0] == column:
-            return value
-    return None
-
-
-def _raw_type(raw: dict) -> str:
-    return re.sub(r"\s+", " ", str(_raw_get(raw, "type") or "").strip().lower())
-
-
-def _loop_list(raw: dict) -> str | None:
-    m = re.fullmatch(r"begin loop over (\S+)", _raw_type(raw))
-    return m.group(1) if m else None
-
-
-def _is_label(header) -> bool:
-    return header is not None and _split_header(str(header))[0] == "label"
-
-
-def _loop_cell(header, value, choice: Choice, names: set[str], suffix: str):
-    """One cell of a loop's row for one choice: the choice's name and label in, names made unique."""
-    if not isinstance(value, str):
-        return value
-    base, lang = _split_header(str(header)) if header is not None else ("", None)
-    if base == "name" and value in names:
-        return value + suffix
-    text = value.replace("%(name)s", choice.name).replace("%(label)s", choice.labels.get(lang or "", "")
-                                                                      or choice.label(lang))
-    return FIELD_REFERENCE.sub(lambda m: "${" + m.group(1) + (suffix if m.group(1) in names else "") + "}", text)
-
-
-def _geojson_choices(data, params: dict[str, str]) -> list[Choice]:
-    """A GeoJSON FeatureCollection as choices, as Collect reads one: each feature's ``id`` (or its
-    ``value`` parameter's property) is the name, its ``title`` (or ``label`` parameter's) property
-    the label, its geometry the ``geometry`` column written as ODK writes points
-    ("lat lon 0 0; ..."), and its other properties more columns."""
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
-        raise ValueError("no FeatureCollection")
-    value_col, label_col = params.get("value", "id"), params.get("label", "title")
-    out = []
-    for feature in data["features"]:
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        props = {} if props is None and isinstance(feature, dict) else props
-        if not isinstance(props, dict):
-            raise ValueError("a feature's properties are not an object")
-        value = props.get(value_col, feature.get("id") if value_col == "id" else None)
-        if value in (None, ""):
-            continue
-        extra = {str(k): _cell(v) for k, v in props.items() if k not in (value_col, label_col)}
-        extra["geometry"] = _odk_geometry(feature.get("geometry"))
-        out.append(Choice(_cell(value), {"default": _cell(props.get(label_col)) or _cell(value)}, extra))
-    return out
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-
-
-def _odk_geometry(geometry) -> str:
-    """GeoJSON [lon, lat] positions as ODK's "lat lon altitude accuracy" points, ';' between points."""
-    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
-    kind = geometry.get("type") if isinstance(geometry, dict) else None
-    try:
-        points = {"Point": lambda: [coords], "LineString": lambda: coords, "Polygon": lambda: coords[0]}[kind]()
-    except KeyError:
-        return ""  # no geometry, or one ODK does not read (a multi-part one)
-    except (TypeError, IndexError):
-        raise ValueError("a feature's coordinates are not positions") from None
-    if not isinstance(points, list):
-        raise ValueError("a feature's coordinates are not positions")
-    try:
-        return "; ".join(f"{p[1]} {p[0]} {p[2] if len(p) > 2 else 0} 0" for p in points)
-    except (TypeError, IndexError):
-        raise ValueError("a feature's coordinates are not positions") from None
 
 
 def _check_references(b: _Builder, form: Form) -> None:
