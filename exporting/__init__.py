@@ -65,15 +65,27 @@ def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Pat
 EXPORTED_KIND = "submission"
 
 
-def _plain_records(store: Store, form_id: str, ids: set[str] | None = None) -> Iterator[dict]:
+def _plain_records(store: Store, form_id: str, files: dict[str, set[str]] | None = None,
+                   media: set[str] = frozenset()) -> Iterator[dict]:
     # Decrypted one at a time and dropped after its rows are written: memory stays flat.
     for record in store.list_records(EXPORTED_KIND, form_id=form_id):
-        if ids is not None:
-            ids.add(record.id)
+        if files is not None:
+            files[record.id] = set(_media_answers(record.fields, media))
         yield {"id": record.id, "form_version": record.form_version, "fields": record.fields}
 
 
-def _export_files(store: Store, form: Form, out: Path, ids: set[str]) -> Path | None:
+def _media_answers(fields, media: set[str]) -> Iterator[str]:
+    """The file names a record's media questions hold, in repeats too."""
+    for name, value in fields.items():
+        if isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    yield from _media_answers(entry, media)
+        elif name in media and isinstance(value, str) and value:
+            yield value
+
+
+def _export_files(store: Store, form: Form, out: Path, ids: dict[str, set[str]]) -> Path | None:
     """The exported records' photos and other files beside the sheet, in OUT_media/<record id>/<name>
     (the names are in the sheet's cells), one part in memory at a time."""
     folder = out.with_name(f"{out.stem}_media")
@@ -89,8 +101,9 @@ def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | 
                 lang: str | None = None, labels: bool = False) -> ExportSummary:
     """Write every finished record (kind ``submission``) of ``form`` in the unlocked ``store``
     to ``out``; drafts stay out. Audit the export."""
-    exported: set[str] | None = {""} if any(q.type in MEDIA_TYPES for q in form.walk()) else None
-    records = _plain_records(store, form.form_id, exported)
+    media = {q.name for q in form.walk() if q.type in MEDIA_TYPES}
+    exported: dict[str, set[str]] | None = {} if media else None
+    records = _plain_records(store, form.form_id, exported, media)
     summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=labels)
     if exported is not None:
         folder = _export_files(store, form, Path(out), exported)

@@ -176,11 +176,14 @@ class AttachmentFolder:
         files.written, files.incomplete
     """
 
-    def __init__(self, folder, records: set[str] | None = None) -> None:
+    def __init__(self, folder, records=None) -> None:
         from pathlib import Path
 
         self.folder = Path(folder)
-        self.records = records          # only these records' files (None: every record's)
+        # Only these records' files (None: every record's); a mapping {record id: names} keeps
+        # only the files its answers still name (a photo replaced when a record was edited stays
+        # in the store, but is no longer the record's).
+        self.records = records
         self.written: list = []         # paths of complete files
         self.incomplete: list[str] = []  # "record/name" of files with parts still to arrive, or damaged
         self._files: dict[tuple[str, str], dict] = {}
@@ -202,6 +205,8 @@ class AttachmentFolder:
     def add(self, part: dict) -> None:
         record, name = str(part.get("record", "")), str(part.get("name", ""))
         if self.records is not None and record not in self.records:
+            return
+        if isinstance(self.records, dict) and name not in self.records[record]:
             return
         target = self._target(record, name)
         state = self._files.get((record, name))

@@ -59,3 +59,24 @@ def test_photos_are_sealed_as_parts_and_exported_as_files(make_store, tmp_path):
     assert not list(folder.rglob("*.part"))
     cells = "".join(p.read_text(encoding="utf-8-sig") for p in out.parent.glob("*.csv"))
     assert all(name in cells for name in names) and saved["scan"] in cells
+
+
+def test_a_photo_replaced_when_a_record_is_edited_is_not_exported(make_store, tmp_path):
+    from exporting import export_form
+    from exporting.submissions import finalised, save_finalised
+
+    store = make_store()
+    form = _form(tmp_path)
+    s = Session(form, {"site": "Synthetic site"})
+    s.add_repeat("rooms")
+    old = s.attach("photo", b"old photo", "a.jpg", index=(0,))
+    rid = save_finalised(store, finalised(s))
+    edit = Session(form, store.get_record(rid).fields)
+    new = edit.attach("photo", b"new photo", "b.jpg", index=(0,))
+    assert new != old
+    save_finalised(store, finalised(edit), editing=rid)
+    out = tmp_path / "out"
+    out.mkdir()
+    export_form(store, form, out / "photos.csv")
+    assert [p.name for p in (out / "photos_media" / rid).iterdir()] == [new]
+    assert (out / "photos_media" / rid / new).read_bytes() == b"new photo"
