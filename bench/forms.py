@@ -1,6 +1,6 @@
 """Form-engine benchmark: loading a large form, incremental re-evaluation, exporting 50k records.
 
-    python bench/forms.py [--questions N] [--changes N] [--records N]
+    python bench/forms.py [--questions N] [--changes N] [--records N] [--photos N]
 
 Run from the project root. It prints figures as it goes and one JSON object
 (figures, counts used, targets met) on its LAST line. It is not a test: nothing
@@ -17,6 +17,10 @@ fails, it only measures. Every person in it is made up by a seeded generator.
   process (this script with ``--export-child``) that reports its wall time and
   peak resident memory (``ru_maxrss`` of that process: the decrypting scan, the
   rows and the writer together, interpreter included).
+
+- photos: a form with N photos of 3 MB (default 20) is filled, finalised, pushed to a live
+  hub on loopback, pulled by a second laptop and exported on both, each step in a fresh
+  process that reports its own peak resident memory (see ``photos_child``).
 
 Everything is written under one temporary folder in /tmp, removed at the end.
 """
@@ -251,15 +255,129 @@ def bench_export(tmp: Path, records: int) -> dict:
     }
 
 
+# --- (d) a form with 20 photos of 3 MB: fill, push, pull and export, each in a fresh process ---------
+PHOTO_TARGET_RSS_MB = 200.0  # sync and export hold a part at a time, not the 60 MB of photos
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak resident memory (VmHWM). Not ru_maxrss: on Linux a child started
+    by a large parent (here the one running the hub) inherits the parent's figure there."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def photos_child(stage: str, profile: str, arg: str) -> None:
+    """One laptop step in a fresh process; prints its time, peak RSS and counts as JSON."""
+    import os
+
+    from exporting import export_form
+    from exporting import save_submission as save_finalised
+    from forms.finalise import finalised
+    from forms.media import ATTACHMENT_KIND
+    from storage import Store, crypto
+    from sync.client import SyncClient
+
+    t = time.perf_counter()
+    extra: dict = {}
+    if stage in ("fill", "join"):
+        store, _ = Store.create(Path(profile), user="bench", passphrase=PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
+        url, code = arg.split(" ")
+        SyncClient(store).enroll(url, code)
+    else:
+        store = Store.open(profile)
+        store.unlock(PASSPHRASE)
+    form = forms.load_form(Path(profile).parent / "photos.xlsx")
+    extra["rss_before_mb"] = _peak_rss_mb()
+    with store:
+        if stage == "fill":
+            session = forms.Session(form, {"site": "Synthetic site"})
+            for k, photo in enumerate(sorted(Path(profile).parent.glob("photo*.jpg"))):
+                session.add_repeat("rooms")
+                session.attach("photo", photo.read_bytes(), photo.name, index=(k,))
+            save_finalised(store, finalised(session))
+            extra["attachment_parts"] = sum(1 for _ in store.list_records(ATTACHMENT_KIND))
+        elif stage == "push":
+            extra["pushed"] = SyncClient(store).sync_now().pushed
+        elif stage == "join":
+            extra["pulled"] = SyncClient(store).sync_now().pulled
+        else:
+            summary = export_form(store, form, arg, fmt="xlsx")
+            folder = Path(arg).with_name(Path(arg).stem + "_media")
+            extra["files"] = sum(1 for p in folder.rglob("*.jpg"))
+            extra["records"] = summary.records
+    extra.update(seconds=round(time.perf_counter() - t, 2), peak_rss_mb=_peak_rss_mb(),
+                 store_mb=round(sum(p.stat().st_size for p in Path(profile).rglob("*") if p.is_file()) / 1e6, 1),
+                 pid=os.getpid())
+    print(json.dumps(extra))
+
+
+def bench_photos(tmp: Path, photos: int = 20, size_mb: int = 3) -> dict:
+    """A laptop fills a form with ``photos`` photos, saves and pushes it; a second laptop pulls
+    it; both export it with the files beside the sheet. Peak RSS of each step's process."""
+    import hashlib
+    import os
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from sync_helpers import LiveServer, make_hub
+
+    forms_dir = tmp / "photos"
+    forms_dir.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in (["type", "name", "label"], ["text", "site", "Site"], ["begin_repeat", "rooms", "Room"],
+                ["image", "photo", "Photo"], ["end_repeat", None, None]):
+        ws.append(row)
+    wb.create_sheet("settings").append(["form_id"])
+    wb["settings"].append(["photos"])
+    wb.save(forms_dir / "photos.xlsx")
+    digests = set()
+    for k in range(photos):
+        data = os.urandom(size_mb * 2**20)
+        digests.add(hashlib.sha256(data).hexdigest())
+        (forms_dir / f"photo{k:02d}.jpg").write_bytes(data)
+    say(f"photos: a form with {photos} photos of {size_mb} MB ({photos * size_mb} MB), saved, pushed, pulled, exported")
+    hub = make_hub(tmp / "hub")
+    out: dict = {}
+
+    def step(stage: str, profile: Path, arg: str) -> dict:
+        child = subprocess.run([sys.executable, __file__, "--photos-child", stage, str(profile), arg],
+                               capture_output=True, text=True)
+        if child.returncode:
+            raise SystemExit(f"photos {stage} failed: {child.stderr.strip().splitlines()[-1]}")
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        say(f"  {stage}: {figures['seconds']:.1f} s, peak RSS {figures['peak_rss_mb']:.0f} MB, "
+            + ", ".join(f"{k} {v}" for k, v in figures.items() if k not in ("seconds", "peak_rss_mb", "pid")))
+        return figures
+
+    with LiveServer(hub) as server:
+        out["fill"] = step("fill", forms_dir / "a", f"{server.url} {hub.new_enroll_code('north')}")
+        out["push"] = step("push", forms_dir / "a", "")
+        out["export_a"] = step("export", forms_dir / "a", str(forms_dir / "a-out.xlsx"))
+        out["pull"] = step("join", forms_dir / "b", f"{server.url} {hub.new_enroll_code('north')}")
+        out["export_b"] = step("export", forms_dir / "b", str(forms_dir / "b-out.xlsx"))
+    exported = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (forms_dir / "b-out_media").rglob("*.jpg")}
+    out["pulled_files_intact"] = exported == digests
+    say(f"  the second laptop's export holds the {len(exported)} photos byte for byte: {out['pulled_files_intact']}")
+    return {"photos": out}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--photos", type=int, default=20, help="photos of 3 MB in one form (0: skip)")
     parser.add_argument("--export-child", nargs=2, metavar=("PROFILE", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--photos-child", nargs=3, metavar=("STAGE", "PROFILE", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
         export_child(*args.export_child)
+        return
+    if args.photos_child:
+        photos_child(*args.photos_child)
         return
     say(f"Python {platform.python_version()} on {platform.machine()}, {__import__('os').cpu_count()} cores")
     tmp = Path(tempfile.mkdtemp(prefix="fieldbook-bench-forms-"))
@@ -267,6 +385,8 @@ def main() -> None:
         form, figures = bench_load(tmp, args.questions)
         figures.update(bench_reevaluation(form, args.changes))
         figures.update(bench_export(tmp, args.records))
+        if args.photos:
+            figures.update(bench_photos(tmp, args.photos))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     figures["targets_met"] = {
@@ -275,6 +395,10 @@ def main() -> None:
         "export_time": figures["export_s"] <= TARGET_EXPORT_S,
         "export_memory": figures["export_peak_rss_mb"] <= TARGET_EXPORT_RSS_MB,
     }
+    if "photos" in figures:
+        p = figures["photos"]
+        figures["targets_met"]["photos_sync_export_memory"] = p["pulled_files_intact"] and all(
+            p[k]["peak_rss_mb"] <= PHOTO_TARGET_RSS_MB for k in ("push", "export_a", "pull", "export_b"))
     figures["memory_measure"] = "ru_maxrss of a fresh child process that unlocks and exports"
     summary = json.loads(json.dumps(figures), parse_float=lambda s: round(float(s), 4))
     print(json.dumps(summary, ensure_ascii=False))

@@ -32,6 +32,7 @@ SOURCES = {
     "getodk/xlsform-offline": "ODK's offline converter and its sample forms",
     "hotosm/osm-fieldwork": "humanitarian field-mapping forms (HOT)",
     "chrissyhroberts/XLSFormLab": "field research forms and XLSForm examples",
+    "kobotoolbox/kobocat": "Kobo's form server: its test and tutorial workbooks",
 }
 
 
@@ -67,7 +68,9 @@ def _reason(message: str) -> str:
                            (r"is not on the choices sheet", "missing choice list"),
                            (r"does not parse", "expression does not parse"),
                            (r"refers to a question that does not exist", "unknown reference"),
-                           (r"file .* is missing", "missing CSV attachment"),
+                           (r"file .* is missing", "missing choices or CSV file"),
+                           (r"reads .*\.csv, which is missing", "missing choices or CSV file"),
+                           (r"is not GeoJSON|cannot be read", "unreadable choices or CSV file"),
                            (r"is already used on row", "same name in two groups")):
         if re.search(pattern, message):
             return label

@@ -23,8 +23,9 @@ from typing import Iterator
 from forms import Session, load_form, load_form_bytes
 from forms.errors import ExportError, UnknownForm
 from forms.export import ExportSummary, export_records
-from forms.finalise import finalised
-from forms.model import Form
+from forms.finalise import attachments, finalised
+from forms.media import ATTACHMENT_KIND, AttachmentFolder
+from forms.model import MEDIA_TYPES, Form
 from resources import resource_path
 from storage import Store
 from storage.finalise import save_finalised
@@ -68,7 +69,13 @@ def find_form(store: Store, form_id: str) -> Form:
 def submit(store: Store, form: Form, answers: dict, *, lang: str | None = None) -> str:
     """Check ``answers`` against ``form`` as the app's Finalise does and save the submission."""
     session = Session(form, answers, lang=lang, device_id=store.device_id, username=store.user_name or "")
-    return save_finalised(store, finalised(session))
+    return save_submission(store, finalised(session))
+
+
+def save_submission(store: Store, record: dict, *, draft_id: str | None = None, editing: str | None = None) -> str:
+    """Store a finalised record and its attached files in one transaction (storage.finalise),
+    the files cut into parts by the form engine (forms.finalise.attachments)."""
+    return save_finalised(store, record, draft_id=draft_id, editing=editing, attachments=attachments(record))
 
 
 def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Path:
@@ -93,21 +100,54 @@ def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Pat
 EXPORTED_KIND = "submission"
 
 
-def _plain_records(store: Store, form_id: str) -> Iterator[dict]:
+def _plain_records(store: Store, form_id: str, files: dict[str, set[str]] | None = None,
+                   media: set[str] = frozenset()) -> Iterator[dict]:
     # Decrypted one at a time and dropped after its rows are written: memory stays flat.
     for record in store.list_records(EXPORTED_KIND, form_id=form_id):
+        if files is not None:
+            files[record.id] = set(_media_answers(record.fields, media))
         yield {"id": record.id, "form_version": record.form_version, "fields": record.fields}
+
+
+def _media_answers(fields, media: set[str]) -> Iterator[str]:
+    """The file names a record's media questions hold, in repeats too."""
+    for name, value in fields.items():
+        if isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    yield from _media_answers(entry, media)
+        elif name in media and isinstance(value, str) and value:
+            yield value
+
+
+def _export_files(store: Store, form: Form, out: Path, ids: dict[str, set[str]]) -> Path | None:
+    """The exported records' photos and other files beside the sheet, in OUT_media/<record id>/<name>
+    (the names are in the sheet's cells), one part in memory at a time."""
+    folder = out.with_name(f"{out.stem}_media")
+    with AttachmentFolder(folder, records=ids) as files:
+        for part in store.list_records(ATTACHMENT_KIND, form_id=form.form_id):
+            files.add(part.fields)
+    if files.incomplete:
+        log.warning("%d attached file(s) not exported: parts still to arrive or damaged", len(files.incomplete))
+    return folder if files.written else None
 
 
 def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | None = None,
                 lang: str | None = None, labels: bool = False) -> ExportSummary:
     """Write every finished record (kind ``submission``) of ``form`` in the unlocked ``store``
     to ``out``; drafts stay out. Audit the export."""
-    summary = export_records(form, _plain_records(store, form.form_id), out, fmt=fmt, lang=lang, labels=labels)
+    media = {q.name for q in form.walk() if q.type in MEDIA_TYPES}
+    exported: dict[str, set[str]] | None = {} if media else None
+    records = _plain_records(store, form.form_id, exported, media)
+    summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=labels)
+    if exported is not None:
+        folder = _export_files(store, form, Path(out), exported)
+        if folder is not None:
+            summary.files.append(folder)
     store.log_event("export")
     log.info("exported %d record(s) of form %s (%s)", summary.records, form.form_id,
              ", ".join(f"{name}: {n} row(s)" for name, n in summary.rows.items()))
     return summary
 
 
-__all__ = ["builtin_form_ids", "check_destination", "export_form", "find_builtin_form", "find_form", "submit"]
+__all__ = ["builtin_form_ids", "check_destination", "export_form", "find_builtin_form", "find_form", "save_submission", "submit"]

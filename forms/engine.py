@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import math
 import zlib
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Iterable
 
-from . import xpath
+from . import media, xpath
+from .coercers import coerce
+from .session_context import SessionContext as _Context
+from .xpath.functions.lookups import shuffle
 from .errors import FormError, UnknownQuestion
-from .model import FIELD_REFERENCE, METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
+from .model import FIELD_REFERENCE, MEDIA_TYPES, METADATA_TYPES, SELECT_TYPES, Form, Question, _pick
 
 Instance = tuple[int, ...]
 
@@ -43,6 +47,16 @@ DEFAULT_MESSAGES = {
     "geopoint": {"en": "Enter latitude and longitude, e.g. 50.45 30.52.", "uk": "Введіть широту й довготу, напр. 50.45 30.52."},
     "choice": {"en": "Choose one of the listed options.", "uk": "Виберіть один із наведених варіантів."},
     "range": {"en": "Choose a value within the range.", "uk": "Виберіть значення в межах діапазону."},
+    "image": {"en": "Attach a photo or picture file.", "uk": "Додайте фото або файл зображення."},
+    "audio": {"en": "Attach a sound recording.", "uk": "Додайте аудіозапис."},
+    "video": {"en": "Attach a video file.", "uk": "Додайте відеофайл."},
+    "file": {"en": "Attach a file.", "uk": "Додайте файл."},
+    "osm": {"en": "Attach an OpenStreetMap (.osm) file.", "uk": "Додайте файл OpenStreetMap (.osm)."},
+    "rank": {"en": "Put every option in order, each once.", "uk": "Упорядкуйте всі варіанти, кожен один раз."},
+    "geotrace": {"en": "Enter two or more points as: latitude longitude; latitude longitude.",
+                 "uk": "Введіть дві чи більше точок так: широта довгота; широта довгота."},
+    "geoshape": {"en": "Enter three or more points as: latitude longitude; latitude longitude; …",
+                 "uk": "Введіть три чи більше точок так: широта довгота; широта довгота; …"},
 }
 
 
@@ -155,6 +169,9 @@ class Session:
         self.relevant: dict[tuple[str, Instance], bool] = {}
         self.calculated: dict[tuple[str, Instance], Any] = {}
         self.type_errors: dict[tuple[str, Instance], str] = {}
+        # Files attached in this session, held until the record is saved: (name, instance) ->
+        # (stored file name, bytes). An answer that names a file not held here was saved before.
+        self.files: dict[tuple[str, Instance], tuple[str, bytes]] = {}
         self.evaluations = 0  # expressions evaluated; lets tests prove incrementality
         started = self.now()
         # randomize() without a seed shuffles by the record's seed, so its order holds while the
@@ -176,6 +193,15 @@ class Session:
         self._apply_defaults(form.root, ())
         self._recompute(self.graph.order)
 
+    @functools.cached_property
+    def uses_seed(self) -> bool:
+        """Does anything in the form shuffle by the record's seed (randomize() without a seed, or
+        randomize=true on a select)? Then keep ``seed`` with a draft, to reopen it in the same order."""
+        exprs = (getattr(q, c) for q in self.form.walk()
+                 for c in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "default"))
+        return any(q.randomize and q.randomize_seed is None for q in self.form.walk()) or any(
+            "randomize" in (e if isinstance(e, str) else e.text) for e in exprs if e is not None)
+
     # -- time ------------------------------------------------------------------------
     def now(self) -> dt.datetime:
         return self._now or dt.datetime.now().astimezone().replace(microsecond=0)
@@ -189,6 +215,35 @@ class Session:
         self._check_instance(q, index)
         self._store(q, index, value)
         return self._recompute(self.graph.affected([name]), {name})
+
+    def attach(self, name: str, data: bytes, original_name: str, *, index: Instance = ()) -> str:
+        """Answer media question ``name`` with a file: checked (its kind and size), stored under
+        the name Collect would give it, and held until the record is saved. Returns that name.
+        MediaError, with nothing changed, for a file the question cannot take."""
+        q = self._question(name)
+        if q.type not in MEDIA_TYPES:
+            raise UnknownQuestion(f"'{name}' is a {q.type} question; it takes no file.")
+        self._check_instance(q, index)
+        media.check_file(q.type, name, original_name, len(data))
+        stored = media.attached_name(original_name, dt.datetime.now(dt.timezone.utc))
+        while any(held == stored for held, _ in self.files.values()):  # two files in one millisecond
+            stored = f"{int(stored.split('.')[0]) + 1}" + (f".{stored.split('.', 1)[1]}" if "." in stored else "")
+        self.files[(name, index)] = (stored, bytes(data))
+        self.set(name, stored, index=index)
+        return stored
+
+    def kept_files(self) -> list[dict]:
+        """Every file attached in this session that the record keeps (the question is relevant and
+        its answer still names that file): question, instance, name and data, in form order."""
+        return [{"question": name, "instance": list(inst), "name": stored, "data": data}
+                for (name, inst), (stored, data) in sorted(self.files.items(), key=lambda kv: self._order_key(kv[0]))
+                if self.get(name, index=inst) == stored]
+
+    def attachments(self, record_id: str):
+        """The fields of the ``attachment`` records (forms.media) of every kept file, part by part."""
+        for f in self.kept_files():
+            yield from media.attachment_parts(f["data"], record=record_id, question=f["question"], name=f["name"],
+                                              instance=f["instance"])
 
     def get(self, name: str, *, index: Instance = ()) -> Any:
         self._question(name)  # unknown names are an error, not an empty answer
@@ -219,7 +274,7 @@ class Session:
             raise UnknownQuestion(f"There is no entry {position + 1} of '{name}'.")
         depth = len(outer)
         # Shift later instances down by one, for every question inside this repeat.
-        for store in (self.raw, self.counts, self.relevant, self.calculated, self.type_errors):
+        for store in (self.raw, self.counts, self.relevant, self.calculated, self.type_errors, self.files):
             moved = {}
             for (qname, inst), value in list(store.items()):
                 if len(inst) > depth and inst[:depth] == outer and self.form.inside(qname, q):
@@ -241,7 +296,7 @@ class Session:
         positions (0-based) of the entries that would go although they hold answers. A
         value equal to the question's default is not an answer someone gave."""
         trial = copy.copy(self)
-        for attr in ("raw", "counts", "relevant", "calculated", "type_errors"):
+        for attr in ("raw", "counts", "relevant", "calculated", "type_errors", "files"):
             setattr(trial, attr, dict(getattr(self, attr)))
         trial.set(name, value, index=index)
         lost: dict[tuple[str, Instance], list[int]] = {}
@@ -285,15 +340,22 @@ class Session:
     def choices(self, name: str, *, index: Instance = ()):
         """The choices a select offers right now (after its choice_filter)."""
         q = self._question(name)
-        if q.choice_filter is None:
-            return list(q.choices)
-        out = []
-        for choice in q.choices:
-            ctx = _Context(self, q, index, choice=choice)
-            self.evaluations += 1
-            if xpath.to_bool(xpath.evaluate(q.choice_filter, ctx)):
-                out.append(choice)
+        out = list(q.choices)
+        if q.choice_filter is not None:
+            out = [c for c in out if self._offered(q, index, c)]
+        if q.randomize:
+            # As Collect: the spec's shuffle, by the seed parameter, else by the record's seed, so
+            # the order holds while the record is filled in and when its draft is reopened.
+            seed = None
+            if q.randomize_seed is not None:
+                self.evaluations += 1
+                seed = xpath.evaluate(q.randomize_seed, _Context(self, q, index))
+            out = shuffle(out, seed, self.seed)
         return out
+
+    def _offered(self, q: Question, index: Instance, choice) -> bool:
+        self.evaluations += 1
+        return xpath.to_bool(xpath.evaluate(q.choice_filter, _Context(self, q, index, choice=choice)))
 
     def errors(self) -> list[FieldError]:
         """Every required, constraint and type error on a relevant question, in form order."""
@@ -303,26 +365,36 @@ class Session:
             if not q.stores_answer or q.type in ("calculate", "hidden") or q.type in METADATA_TYPES:
                 continue  # nothing a person typed: nothing to check
             for inst in self._instances(q):
-                key = (q.name, inst)
-                if not self.relevant.get(key, False):
-                    continue
-                if key in self.type_errors:
-                    out.append(FieldError(q.name, inst, "type", self.type_errors[key]))
-                    continue
-                value = self.raw.get(key, "")
-                if _empty(value):
-                    if q.required is not None and self._truthy(q.required, q, inst):
-                        out.append(FieldError(q.name, inst, "required", self._message(q.required_message, "required", lang)))
-                    continue
-                if q.type in SELECT_TYPES:
-                    allowed = {c.name for c in self.choices(q.name, index=inst)}
-                    picked = value.split() if q.type.startswith("select_multiple") else [value]
-                    if any(p not in allowed for p in picked):
-                        out.append(FieldError(q.name, inst, "type", DEFAULT_MESSAGES["choice"].get(lang, DEFAULT_MESSAGES["choice"]["en"])))
-                        continue
-                if q.constraint is not None and not self._truthy(q.constraint, q, inst):
-                    out.append(FieldError(q.name, inst, "constraint", self._message(q.constraint_message, "constraint", lang)))
+                if self.relevant.get((q.name, inst), False):
+                    found = self._error(q, inst, lang)
+                    if found is not None:
+                        out.append(found)
         return out
+
+    def _error(self, q: Question, inst: Instance, lang: str) -> FieldError | None:
+        """The first error of one relevant answer: its type, required, its choices, its constraint."""
+        key = (q.name, inst)
+        if key in self.type_errors:
+            return FieldError(q.name, inst, "type", self.type_errors[key])
+        value = self.raw.get(key, "")
+        if _empty(value):
+            if q.required is not None and self._truthy(q.required, q, inst):
+                return FieldError(q.name, inst, "required", self._message(q.required_message, "required", lang))
+            return None
+        if q.type in SELECT_TYPES and not self._choices_fit(q, inst, value):
+            kind = "rank" if q.type == "rank" else "choice"
+            return FieldError(q.name, inst, "type", DEFAULT_MESSAGES[kind].get(lang, DEFAULT_MESSAGES[kind]["en"]))
+        if q.constraint is not None and not self._truthy(q.constraint, q, inst):
+            return FieldError(q.name, inst, "constraint", self._message(q.constraint_message, "constraint", lang))
+        return None
+
+    def _choices_fit(self, q: Question, inst: Instance, value: str) -> bool:
+        """Every choice picked is offered; a ranking orders every choice offered, once each."""
+        allowed = [c.name for c in self.choices(q.name, index=inst)]
+        picked = [value] if q.type.startswith("select_one") else value.split()
+        if q.type == "rank":
+            return sorted(picked) == sorted(allowed)
+        return set(picked) <= set(allowed)
 
     def record(self, *, finalise: bool = False) -> dict:
         """The answers to save: relevant ones only, calculations included, repeats nested."""
@@ -348,6 +420,9 @@ class Session:
         if not out.get("form_version"):
             out["form_version"] = self.form.version
         out["fields"] = self.record(finalise=finalise)
+        files = self.kept_files()
+        if files:
+            out["files"] = files  # saved beside the record as attachment parts (forms.media)
         return out
 
     def instance_name(self) -> str:
@@ -475,51 +550,59 @@ class Session:
         pass it on (their instances moved under them).
         """
         done: list[str] = []
-        deps = self.graph.deps
         for name in names:
             q = self.form.questions[name]
             before = None
             if changed is not None:
-                if name not in changed and not (deps[name] & changed):
+                if name not in changed and not (self.graph.deps[name] & changed):
                     continue
-                forced = name in changed or any(r.name in changed for r in self.graph.chains[name])
-                if not forced:
+                if not (name in changed or any(r.name in changed for r in self.graph.chains[name])):
                     before = self._snapshot(q)
             done.append(name)
-            if q.is_repeat and q.repeat_count is not None:
-                for outer in self._instances(q.parent):
-                    self.evaluations += 1
-                    n = xpath.to_number(xpath.evaluate(q.repeat_count, _Context(self, q.parent, outer)))
-                    want = 0 if math.isnan(n) or n < 0 else min(int(n), 500)
-                    if want < self.counts.get((q.name, outer), 0):
-                        self._drop_entries(q, outer, want)  # as ODK does: gone entries lose their answers
-                    self.counts[(q.name, outer)] = want
-            current = self._instances(q)
-            if q.repeat() is not None or q.is_repeat:
-                # Entries that no longer exist (a repeat count went down) must not look visible.
-                live = set(current)
-                for table in (self.relevant, self.calculated):
-                    for key in [k for k in table if k[0] == name and k[1] not in live]:
-                        del table[key]
-            for inst in current:
-                key = (name, inst)
-                visible = self._parent_visible(q, inst)
-                if visible and q.relevant is not None:
-                    visible = self._truthy(q.relevant, q, inst)
-                self.relevant[key] = visible
-                if q.calculation is not None:
-                    if visible:
-                        self.evaluations += 1
-                        self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
-                    else:
-                        self.calculated.pop(key, None)
+            self._evaluate(q)
             if changed is not None and (before is None or self._snapshot(q) != before):
                 changed.add(name)
         return done
 
+    def _evaluate(self, q: Question) -> None:
+        """Recount a repeat whose count is computed, then every instance's relevance and calculation."""
+        if q.is_repeat and q.repeat_count is not None:
+            for outer in self._instances(q.parent):
+                self._recount(q, outer)
+        current = self._instances(q)
+        if q.repeat() is not None or q.is_repeat:
+            self._forget_gone(q.name, set(current))
+        for inst in current:
+            key = (q.name, inst)
+            visible = self._parent_visible(q, inst)
+            if visible and q.relevant is not None:
+                visible = self._truthy(q.relevant, q, inst)
+            self.relevant[key] = visible
+            if q.calculation is None:
+                continue
+            if visible:
+                self.evaluations += 1
+                self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
+            else:
+                self.calculated.pop(key, None)
+
+    def _recount(self, repeat: Question, outer: Instance) -> None:
+        self.evaluations += 1
+        n = xpath.to_number(xpath.evaluate(repeat.repeat_count, _Context(self, repeat.parent, outer)))
+        want = 0 if math.isnan(n) or n < 0 else min(int(n), 500)
+        if want < self.counts.get((repeat.name, outer), 0):
+            self._drop_entries(repeat, outer, want)  # as ODK does: gone entries lose their answers
+        self.counts[(repeat.name, outer)] = want
+
+    def _forget_gone(self, name: str, live: set[Instance]) -> None:
+        """Entries that no longer exist (a repeat count went down) must not look visible."""
+        for table in (self.relevant, self.calculated):
+            for key in [k for k in table if k[0] == name and k[1] not in live]:
+                del table[key]
+
     def _drop_entries(self, repeat: Question, outer: Instance, keep: int) -> None:
         depth = len(outer)
-        for table in (self.raw, self.counts, self.type_errors):
+        for table in (self.raw, self.counts, self.type_errors, self.files):
             for key in [
                 k for k in table
                 if len(k[1]) > depth and k[1][:depth] == outer and k[1][depth] >= keep and self.form.inside(k[0], repeat)
@@ -590,154 +673,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     return value
-
-
-def coerce(q: Question, value: Any) -> Any:
-    """Turn an answer into the type the question stores; ValueError when it cannot be."""
-    if value is None or value == "":
-        return ""
-    t = q.type
-    if t == "integer":
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError
-        return int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
-    if t in ("decimal", "range"):
-        number = float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else value
-        if isinstance(number, float) and (math.isnan(number) or math.isinf(number)):
-            raise ValueError
-        if t == "range":
-            start = float(q.parameters.get("start", 1))
-            end = float(q.parameters.get("end", 10))
-            step = float(q.parameters.get("step", 1))
-            if not start <= float(number) <= end or abs(((float(number) - start) / step) - round((float(number) - start) / step)) > 1e-9:
-                raise ValueError
-        return number
-    if t in ("date", "today"):
-        return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
-    if t == "time":
-        return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
-    if t in ("datetime", "start", "end"):
-        return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    if t == "geopoint":
-        parts = str(value).split() if not isinstance(value, (list, tuple)) else list(value)
-        if len(parts) < 2 or len(parts) > 4:
-            raise ValueError
-        nums = [float(p) for p in parts]
-        if not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
-            raise ValueError
-        return " ".join(_fmt(n) for n in nums)
-    if t.startswith("select_multiple"):
-        items = value if isinstance(value, (list, tuple)) else str(value).split()
-        return " ".join(dict.fromkeys(str(i) for i in items))
-    if t == "acknowledge":
-        return "OK" if value in (True, "OK", "ok", "yes", "true", 1) else ""
-    return str(value)
-
-
-def _fmt(n: float) -> str:
-    return str(int(n)) if n.is_integer() else repr(n)
-
-
-class _Context:
-    """How an expression on question ``q`` in instance ``inst`` sees the rest of the form."""
-
-    __slots__ = ("s", "q", "inst", "choice", "chain")
-
-    def __init__(self, session: Session, q: Question, inst: Instance, choice=None) -> None:
-        self.s, self.q, self.inst, self.choice = session, q, inst, choice
-        self.chain = [r.name for r in session._chain(q)] if q.name else []
-
-    def _shared(self, target: Question) -> tuple[int, int]:
-        """How many enclosing repeats ``target`` shares with us, and how many it has."""
-        tchain = [r.name for r in self.s._chain(target)]
-        shared = 0
-        while shared < min(len(tchain), len(self.chain)) and tchain[shared] == self.chain[shared]:
-            shared += 1
-        return shared, len(tchain)
-
-    def _address(self, target: Question) -> Instance:
-        """The instance of ``target`` seen from here: ours where shared, else the first."""
-        shared, depth = self._shared(target)
-        return self.inst[:shared] + (0,) * (depth - shared)
-
-    def value(self, name: str) -> object:
-        target = self.s.form.questions.get(name)
-        if target is None:
-            return ""
-        if not self.s.graph.chains[name]:
-            return self.s.get(name)  # outside every repeat: the one instance, wherever we are
-        if target.is_repeat:
-            return self.s.counts.get((name, self._address(target)[:-1]), 0)
-        return self.s.get(name, index=self._address(target))
-
-    def values(self, name: str) -> list:
-        target = self.s.form.questions.get(name)
-        if target is None:
-            return []
-        shared, _ = self._shared(target)
-        prefix = self.inst[:shared]
-        if target.is_repeat:
-            return [i for i in self.s._instances(target) if i[:shared] == prefix]
-        return [self.s.get(name, index=i) for i in self.s._instances(target) if i[:shared] == prefix]
-
-    def current(self) -> object:
-        if not self.q.name or self.q.is_group:
-            return ""
-        key = (self.q.name, self.inst)
-        return self.s.calculated.get(key, self.s.raw.get(key, ""))
-
-    def position(self) -> int:
-        return (self.inst[-1] + 1) if self.inst else 1
-
-    def indexed(self, name: str, repeat: str, index: int) -> object:
-        target = self.s.form.questions.get(name)
-        if target is None or target.repeat() is None:
-            return ""
-        address = self._address(target)
-        if not address:
-            return ""
-        return self.s.get(name, index=address[:-1] + (int(index) - 1,))
-
-    def choice_label(self, name: str, value: str) -> str:
-        target = self.s.form.questions.get(name)
-        if target is None:
-            return ""
-        for choice in target.choices:
-            if choice.name == value:
-                return choice.label(self.s.lang)
-        return ""
-
-    def choice_column(self, column: str) -> object:
-        if self.choice is None:
-            return ""
-        if column == "name":
-            return self.choice.name
-        return self.choice.columns.get(column, "")
-
-    def now(self) -> dt.datetime:
-        return self.s.now()
-
-    def today(self) -> dt.date:
-        return self.s.now().date()
-
-    def instance(self, name: str) -> list[dict]:
-        return self.s.form.instances.get(name, [])
-
-    def itext(self, ref: str) -> str:
-        """'/data/group/q:label' or 'q:hint' names a question's text; '/data/q/choice:label' a choice's."""
-        path, _, form = ref.partition(":")
-        parts = [p for p in path.split("/") if p]
-        target = self.s.form.questions.get(parts[-1]) if parts else None
-        if target is not None:
-            return target.hint(self.s.lang) if form == "hint" else target.label(self.s.lang)
-        owner = self.s.form.questions.get(parts[-2]) if len(parts) > 1 else None
-        for choice in owner.choices if owner is not None else ():
-            if choice.name == parts[-1]:
-                return choice.label(self.s.lang)
-        return ""
-
-    def record_seed(self) -> int:
-        return self.s.seed
-

@@ -284,21 +284,8 @@ def export_records(
         raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
     sink: _Sink = _CsvSink(out, tables) if fmt == "csv" else _XlsxSink(out, tables)
     unknown: set[str] = set()
-    count = 0
     try:
-        header = [[c.label if labels else c.name for c in t.columns] for t in tables]
-        hxl = [[c.hxl for c in t.columns] for t in tables] if any(f.q.hxl for t in tables for f in t.fields) else None
-        sink.start(header, hxl)
-        slots = {id(t): i for i, t in enumerate(tables)}
-        known = {id(t): t.known_names() for t in tables}
-        for record in records:
-            count += 1
-            rid = str(record.get("id", ""))
-            fields = record.get("fields") or {}
-            if not isinstance(fields, Mapping):
-                raise ExportError(f"Record {rid} has no field object; it cannot be exported.")
-            _emit(sink, slots, known, tables[0], fields, rid, str(record.get("form_version") or ""), None, unknown)
-        sink.finish()
+        count = _write(sink, tables, records, labels, unknown)
     except OSError as exc:
         sink.abort()
         raise ExportError(f"Cannot write {out}: {exc.strerror or type(exc).__name__}; nothing was written.") from None
@@ -306,6 +293,25 @@ def export_records(
         sink.abort()
         raise
     return ExportSummary(sink.files, {t.name: t.rows for t in tables}, count, sorted(unknown))
+
+
+def _write(sink: "_Sink", tables: list[Table], records: Iterable[Mapping], labels: bool, unknown: set[str]) -> int:
+    """Every record's rows into ``sink``; returns how many records were read."""
+    header = [[c.label if labels else c.name for c in t.columns] for t in tables]
+    hxl = [[c.hxl for c in t.columns] for t in tables] if any(f.q.hxl for t in tables for f in t.fields) else None
+    sink.start(header, hxl)
+    slots = {id(t): i for i, t in enumerate(tables)}
+    known = {id(t): t.known_names() for t in tables}
+    count = 0
+    for record in records:
+        count += 1
+        rid = str(record.get("id", ""))
+        fields = record.get("fields") or {}
+        if not isinstance(fields, Mapping):
+            raise ExportError(f"Record {rid} has no field object; it cannot be exported.")
+        _emit(sink, slots, known, tables[0], fields, rid, str(record.get("form_version") or ""), None, unknown)
+    sink.finish()
+    return count
 
 
 def _emit(sink: "_Sink", slots: dict, known: dict, table: Table, data: Mapping, rid: str, version: str,

@@ -12,8 +12,11 @@ import json
 import os
 from pathlib import Path
 
+from collections.abc import Callable, Iterator
+
 from .engine import Session
 from .errors import FormError
+from .media import ATTACHMENT_KIND, attachment_parts
 
 
 class InvalidAnswers(FormError):
@@ -34,6 +37,18 @@ def finalised(session: Session, *, errors: list | None = None) -> dict:
     if errors:
         raise InvalidAnswers(errors)
     return session.to_save(finalise=True)
+
+
+def attachments(record: dict) -> Callable[[str], Iterator[tuple[str, dict]]]:
+    """The record's attached files (photos, recordings) as records to store beside it, once its
+    id is known: (kind, fields) for each part (forms.media), each part one change far under the
+    change limit. ``storage.finalise.save_finalised`` takes it as ``attachments``."""
+    def parts(rid: str) -> Iterator[tuple[str, dict]]:
+        for f in record.get("files", ()):
+            for fields in attachment_parts(f["data"], record=rid, question=f["question"], name=f["name"],
+                                           instance=f["instance"]):
+                yield ATTACHMENT_KIND, fields
+    return parts
 
 
 def read_answers(path: str | os.PathLike) -> dict:

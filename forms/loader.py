@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -17,17 +18,11 @@ from pathlib import Path
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
 from .model import FIELD_REFERENCE, Choice, Form, Question
+from .choice_files import geojson_choices
+from .headers import split_header as _split_header
+from .loops import is_label, loop_cell, loop_list, raw_get, raw_type
 from .types import ALIASES, OR_OTHER, SELECT_ALIASES, UNSUPPORTED
 
-_COLUMN_ALIASES = {
-    "relevance": "relevant", "calculate": "calculation", "choice filter": "choice_filter",
-    "read only": "read_only", "readonly": "read_only", "constraint message": "constraint_message",
-    "jr:constraintmsg": "constraint_message", "required message": "required_message",
-    "jr:requiredmsg": "required_message", "repeat count": "repeat_count", "jr:count": "repeat_count",
-    "list name": "list_name", "value": "name", "instance name": "instance_name",
-    "form id": "form_id", "form title": "form_title", "default language": "default_language",
-    "id_string": "form_id",
-}
 SURVEY_COLUMNS = {
     "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
     "constraint_message", "calculation", "default", "read_only", "choice_filter", "appearance",
@@ -41,21 +36,12 @@ SETTINGS = {"form_id", "version", "form_title", "default_language", "instance_na
 TITLE_COLUMNS = {"form_title", "form_title_translation"}
 _HXL = re.compile(r"^#[A-Za-z][A-Za-z0-9_]*(\s*\+[A-Za-z][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+# Spreadsheets type curly quotes; the reference converter straightens them in every cell before
+# Collect sees the form, so an expression written with them runs there. We straighten them in
+# expressions only: labels keep the apostrophe Ukrainian text is written with (обов’язкове).
+_STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
-
-
-def _split_header(header: str) -> tuple[str, str | None]:
-    """'label::English (en)' -> ('label', 'English (en)'); 'Relevance' -> ('relevant', None)."""
-    if "::" in header:
-        base, lang = header.split("::", 1)
-    elif ":" in header and not header.lower().startswith("jr:"):
-        base, lang = header.split(":", 1)
-    else:
-        base, lang = header, None
-    base = base.strip().lower()
-    base = _COLUMN_ALIASES.get(base, base).replace(" ", "_")
-    return base, (lang.strip() if lang else None)
 
 
 class _Builder:
@@ -103,7 +89,7 @@ class _Builder:
         if text is None or text == "":
             return None
         try:
-            return xpath.parse(text)
+            return xpath.parse(text.translate(_STRAIGHT))
         except xpath.ExpressionError as exc:
             self.issue(sheet, row, column, f"the expression does not parse: {exc}")
             return None
@@ -135,6 +121,10 @@ class _Builder:
             if not row:
                 continue
             list_name, name = row.get("list_name"), row.get("name")
+            if not list_name and not name:
+                # Only a label or a comment: no choice of any list (the reference converter skips it).
+                self.warn(sheet, i, "list_name", "the row has neither a list_name nor a name and is ignored")
+                continue
             if not list_name:
                 self.issue(sheet, i, "list_name", "the choice has no list_name")
                 continue
@@ -182,30 +172,41 @@ class _Builder:
         if "/" in file_name or "\\" in file_name or file_name.startswith("."):
             self.issue("survey", row, "type", f"the choices file {file_name} must be a plain file name beside the form")
             return []
+        if file_name.lower().endswith(".xml"):
+            self.issue("survey", row, "type", f"XML choice files ({file_name}) are not supported; use a CSV or "
+                                              "GeoJSON file")
+            return []
         try:
             with self._open_media(file_name) as fh:
                 if file_name not in self.media_used:
                     self.media_used.append(file_name)
-                reader = csv.DictReader(fh)
-                out = []
-                for rec in reader:
-                    if rec.get(value_col) in (None, ""):
-                        continue
-                    extra = {k: v for k, v in rec.items() if k not in (value_col, label_col) and k}
-                    out.append(Choice(rec[value_col], {"default": rec.get(label_col) or rec[value_col]}, extra))
-                if value_col not in (reader.fieldnames or []):
-                    self.issue("survey", row, "type", f"{file_name} has no '{value_col}' column")
-                return out
+                if file_name.lower().endswith(".geojson"):
+                    return geojson_choices(json.load(fh), params)
+                return self.csv_choices(csv.DictReader(fh), file_name, value_col, label_col, row)
         except FileNotFoundError:
             self.issue("survey", row, "type", f"the choices file {file_name} is missing; put it beside the form")
+        except ValueError as exc:  # GeoJSON that is not, or not a feature collection
+            self.issue("survey", row, "type", f"the choices file {file_name} is not GeoJSON features ({exc})"[:300])
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             self.issue("survey", row, "type", f"the choices file {file_name} cannot be read ({type(exc).__name__})")
         return []
 
+    def csv_choices(self, reader: csv.DictReader, file_name: str, value_col: str, label_col: str,
+                    row: int) -> list[Choice]:
+        out = []
+        for rec in reader:
+            if rec.get(value_col) in (None, ""):
+                continue
+            extra = {k: v for k, v in rec.items() if k not in (value_col, label_col) and k}
+            out.append(Choice(rec[value_col], {"default": rec.get(label_col) or rec[value_col]}, extra))
+        if value_col not in (reader.fieldnames or []):
+            self.issue("survey", row, "type", f"{file_name} has no '{value_col}' column")
+        return out
+
     def survey(self, rows: list[dict], lists: dict[str, list[Choice]]) -> Question:
         root = Question(name="", type="group", row=None)
         stack = [root]
-        for i, raw in enumerate(rows, start=2):
+        for i, raw in self.expand_loops(list(enumerate(rows, start=2)), lists):
             row = self.read_row("survey", raw)
             if not row:
                 continue
@@ -227,6 +228,46 @@ class _Builder:
         for open_group in stack[1:]:
             self.issue("survey", open_group.row, "type", f"{open_group.type} '{open_group.name}' is never closed")
         return root
+
+    def expand_loops(self, rows: list[tuple[int, dict]], lists: dict[str, list[Choice]]) -> list[tuple[int, dict]]:
+        """'begin loop over LIST' … 'end loop': the rows between, once per choice of LIST, as the
+        reference converter expands them: a group per choice, %(name)s and %(label)s in every cell
+        replaced by the choice's. Names must be unique here, so each copy of a question is named
+        NAME_CHOICE, and ${NAME} of a question in the loop reads that copy."""
+        out: list[tuple[int, dict]] = []
+        k = 0
+        while k < len(rows):
+            i, raw = rows[k]
+            list_name = loop_list(raw)
+            if list_name is None:
+                out.append((i, raw))
+                k += 1
+                continue
+            end = next((j for j in range(k + 1, len(rows)) if raw_type(rows[j][1]) == "end loop"), None)
+            body = rows[k + 1:end] if end is not None else []
+            if end is None or list_name not in lists or any(loop_list(r) for _, r in body):
+                what = (f"list '{list_name}' is not on the choices sheet" if list_name not in lists else
+                        "a loop inside a loop is not supported" if end is not None else "the loop is never closed")
+                self.issue("survey", i, "type", what)
+                k = len(rows) if end is None else end + 1
+                continue
+            out += self.loop_rows(i, raw, body, rows[end][0], lists[list_name])
+            k = end + 1
+        return out
+
+    def loop_rows(self, i: int, raw: dict, body: list[tuple[int, dict]], end_row: int,
+                  choices: list[Choice]) -> list[tuple[int, dict]]:
+        name = str(raw_get(raw, "name") or f"loop_row{i}")
+        names = {str(raw_get(r, "name")) for _, r in body if raw_get(r, "name")}
+        out = [(i, {"type": "begin group", "name": name, **{k: v for k, v in raw.items() if is_label(k)}})]
+        for choice in choices:
+            suffix = f"_{choice.name}"
+            out.append((i, {"type": "begin group", "name": name + suffix, "label": choice.label(None)}))
+            for r, cells in body:
+                out.append((r, {k: loop_cell(k, v, choice, names, suffix) for k, v in cells.items()}))
+            out.append((end_row, {"type": "end group"}))
+        out.append((end_row, {"type": "end group"}))
+        return out
 
     def check_columns(self, row: dict, i: int) -> None:
         for column in row:
@@ -253,6 +294,9 @@ class _Builder:
                 self.declared.setdefault(row["name"], i)
         elif kind == "audit":
             self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
+        elif kind in ("start-geopoint", "background-geopoint"):
+            self.warn("survey", i, "type", f"a laptop has no GPS: '{row.get('name', '')}' ({kind}) is saved empty")
+            return kind, list_name, or_other
         elif kind is not None:
             return kind, list_name, or_other
         return None
@@ -303,7 +347,23 @@ class _Builder:
             self.issue("survey", i, "calculation", f"calculate '{name}' needs a calculation")
         if q.type == "range":
             self.check_range(q, i)
+        self.randomize(q, i)
         return q
+
+    def randomize(self, q: Question, i: int) -> None:
+        """parameters randomize=true [seed=${x}] on a select: its choices are shuffled, as Collect does."""
+        flag = q.parameters.get("randomize", "").lower()
+        if not flag and "seed" not in q.parameters:
+            return
+        if flag not in ("true", "false", "yes", "no"):
+            self.issue("survey", i, "parameters", "randomize must be true or false")
+            return
+        q.randomize = flag in ("true", "yes")
+        if "seed" in q.parameters:
+            if not q.randomize:
+                self.issue("survey", i, "parameters", "seed only applies with randomize=true")
+                return
+            q.randomize_seed = self.expr(q.parameters["seed"], "survey", i, "parameters")
 
     def attach_choices(self, q: Question, list_name: str | None, lists: dict[str, list[Choice]], i: int) -> None:
         if q.type == "select_one_external":
@@ -312,7 +372,7 @@ class _Builder:
             if list_name not in self.external:
                 self.issue("survey", i, "type", f"list '{list_name}' is not on the external_choices sheet")
             q.choices = list(self.external.get(list_name, []))
-        elif q.type in ("select_one", "select_multiple"):
+        elif q.type in ("select_one", "select_multiple", "rank"):
             q.list_name = list_name
             if list_name not in lists:
                 self.issue("survey", i, "type", f"list '{list_name}' is not on the choices sheet")
@@ -347,6 +407,9 @@ class _Builder:
         if lowered in ALIASES:
             return ALIASES[lowered], None, False
         head = lowered.split(" ")[0]
+        if head == "osm" and len(lowered.split(" ")) <= 2:
+            # 'osm TAGS': the tags list is for Collect's mapping app to show; the answer is the file
+            return "osm", (text.split(" ") + [None])[1], False
         for spelling in (lowered, " ".join(lowered.split(" ")[:2]), head):
             if UNSUPPORTED.get(spelling):
                 return "unsupported", spelling, False
@@ -443,12 +506,14 @@ class _Builder:
 def _check_references(b: _Builder, form: Form) -> None:
     names = set(form.questions)
     for q in form.walk():
-        for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only"):
+        for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required",
+                       "read_only", "randomize_seed"):
             expr = getattr(q, column)
             if expr is None:
                 continue
             for ref in sorted(expr.references - names):
-                b.issue("survey", q.row, column, f"${{{ref}}} refers to a question that does not exist")
+                where = "parameters" if column == "randomize_seed" else column
+                b.issue("survey", q.row, where, f"${{{ref}}} refers to a question that does not exist")
     for q in form.walk():
         # ${field} in a label or hint is shown with the field's value: it must exist too.
         for column, texts in (("label", q.labels), ("hint", q.hints)):
@@ -468,6 +533,10 @@ def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
 def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[str, list[dict]]:
     """Every choice list, and every CSV attachment that an expression or a csv-external row names."""
     found = {name: _choice_rows(choices, form.default_language) for name, choices in {**b.external, **lists}.items()}
+    for q in form.walk():
+        if q.type in ("select_one_from_file", "select_multiple_from_file") and q.list_name:
+            # instance('towns') reads the choices of select_one_from_file towns.csv, as in Collect
+            found.setdefault(q.list_name.rsplit(".", 1)[0], _choice_rows(q.choices, None))
     wanted = dict(b.declared)
     for q in form.walk():
         for column in ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only"):

@@ -11,17 +11,19 @@ from .xpath import Expr
 INPUT_TYPES = {
     "text", "integer", "decimal", "select_one", "select_multiple", "select_one_from_file",
     "select_multiple_from_file", "date", "time", "datetime", "geopoint", "acknowledge",
-    "range", "barcode",
+    "range", "barcode", "image", "audio", "video", "file", "osm", "geotrace", "geoshape", "rank",
 }
+MEDIA_TYPES = {"image", "audio", "video", "file", "osm"}  # the answer names a file kept beside the record
 COMPUTED_TYPES = {"calculate", "hidden"}
 METADATA_TYPES = {
     "start", "end", "today", "deviceid", "username", "email", "phonenumber", "subscriberid", "simserial",
+    "start-geopoint", "background-geopoint",
 }
 STRUCTURE_TYPES = {"group", "repeat"}
 DISPLAY_TYPES = {"note"}
 SUPPORTED_TYPES = INPUT_TYPES | COMPUTED_TYPES | METADATA_TYPES | STRUCTURE_TYPES | DISPLAY_TYPES
 FIELD_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")  # ${name} in a label or hint
-SELECT_TYPES = {"select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"}
+SELECT_TYPES = {"select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file", "rank"}
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Question:
     list_name: str | None = None
     choices: list[Choice] = field(default_factory=list)
     or_other: bool = False
+    randomize: bool = False              # parameters: randomize=true shuffles the choices
+    randomize_seed: Expr | None = None   # parameters: seed=${x}; else the record's seed
     repeat_count: Expr | None = None
     hxl: str | None = None
     sensitive: bool = False  # the survey sheet's ``sensitive`` column: masked at the hub for viewers

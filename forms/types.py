@@ -26,12 +26,20 @@ ALIASES: dict[str, str] = {
     # location: a point typed as "latitude longitude [altitude [accuracy]]"
     "geopoint": "geopoint", "gps": "geopoint", "location": "geopoint", "q geopoint": "geopoint",
     "q location": "geopoint", "add location prompt": "geopoint",
+    # lines and shapes: points "latitude longitude [altitude [accuracy]]" separated by ';'
+    "geotrace": "geotrace", "q geotrace": "geotrace", "geoshape": "geoshape", "q geoshape": "geoshape",
     # display, acknowledgement, computed
     "note": "note", "q note": "note", "add note prompt": "note",
     "acknowledge": "acknowledge", "trigger": "acknowledge", "q acknowledge": "acknowledge",
     "add acknowledge prompt": "acknowledge",
     "calculate": "calculate", "q calculate": "calculate", "add calculate prompt": "calculate",
     "hidden": "hidden",
+    # media: the answer is the file's name; the file travels beside the record (forms/media.py)
+    "image": "image", "photo": "image", "q image": "image", "q picture": "image", "add image prompt": "image",
+    "add photo prompt": "image",
+    "audio": "audio", "q audio": "audio", "add audio prompt": "audio",
+    "video": "video", "q video": "video", "add video prompt": "video",
+    "file": "file", "add file prompt": "file",
     # metadata the device fills in itself; a laptop has no SIM card, so those stay empty
     "start": "start", "start time": "start", "get start time": "start",
     "end": "end", "end time": "end", "get end time": "end",
@@ -45,6 +53,9 @@ ALIASES: dict[str, str] = {
     "uri:subscriberid": "subscriberid",
     "simserial": "simserial", "sim id": "simserial", "get sim id": "simserial", "uri:simserial": "simserial",
     "audit": "audit",
+    # where the form was started, or where a question was answered: a laptop has no GPS, so these
+    # stay empty (and the loader says so), as a phone without a location fix leaves them
+    "start-geopoint": "start-geopoint", "background-geopoint": "background-geopoint",
     # declares the CSV attachment NAME.csv for instance('NAME') lookups; not a question
     "csv-external": "csv-external",
     # structure
@@ -67,28 +78,18 @@ SELECT_ALIASES: dict[str, str] = {
     "select_multiple_from_file": "select_multiple_from_file",
     "select multiple from file": "select_multiple_from_file",
     "select_one_external": "select_one_external", "select one external": "select_one_external",
+    # 'osm TAGS': an OpenStreetMap feature, which Collect takes from a mapping app as an .osm file;
+    # here the .osm file made in a mapping tool is attached, like a file question's
+    "osm": "osm",
+    "rank": "rank",  # every choice of the list, put in order: the answer is their names, first to last
 }
 # The suffixes that add an "Other" choice and a text question for it.
 OR_OTHER = ("or_other", "or specify other")
 
 # Types Fieldbook cannot run yet, and what is missing, for `forms check` to say.
-_MEDIA = "storing photos, audio, video and files is not supported yet"
 UNSUPPORTED: dict[str, str] = {
-    "image": _MEDIA, "photo": _MEDIA, "q image": _MEDIA, "q picture": _MEDIA, "add image prompt": _MEDIA,
-    "add photo prompt": _MEDIA,
-    "audio": _MEDIA, "q audio": _MEDIA, "add audio prompt": _MEDIA,
-    "video": _MEDIA, "q video": _MEDIA, "add video prompt": _MEDIA,
-    "file": _MEDIA, "add file prompt": _MEDIA,
-    "osm": "OpenStreetMap feature capture is not supported",
-    "geotrace": "entering lines (geotrace) is not supported yet",
-    "q geotrace": "entering lines (geotrace) is not supported yet",
-    "geoshape": "entering shapes (geoshape) is not supported yet",
-    "q geoshape": "entering shapes (geoshape) is not supported yet",
-    "start-geopoint": "a laptop has no GPS to record where the form was started",
-    "background-geopoint": "a laptop has no GPS to track the location in the background",
     "background-audio": "recording audio in the background is not supported",
-    "rank": "ranking choices (rank) is not supported yet",
-    "begin loop": "'begin loop over' groups are not supported; use a repeat instead",
-    "end loop": "'begin loop over' groups are not supported; use a repeat instead",
+    "begin loop": "write 'begin loop over LIST' with the list's name",
+    "end loop": "'end loop' closes no 'begin loop over LIST'",
     "xml-external": "XML attachments (xml-external) are not supported; use a CSV attachment",
 }

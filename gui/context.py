@@ -30,6 +30,7 @@ DRAFT_KIND = names.DRAFT      # an unfinished form: the answers so far, encrypte
 SUBMISSION_KIND = "submission"
 EDITING_FIELD = "_editing"    # in a draft that edits a finished record: that record's id
 POSITION_FIELD = "_position"  # in a draft: the question it was left at, {"name": ..., "instance": [...]}
+SEED_FIELD = "_seed"          # in a draft of a form that shuffles: the seed, so it reopens in the same order
 
 
 def record_time(record_id: str) -> float:

@@ -8,13 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QDate, QEvent, QIODevice, QObject, QPoint, QThreadPool, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QTabletEvent
 from PySide6.QtWidgets import (
-    QButtonGroup, QCalendarWidget, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+    QButtonGroup, QCalendarWidget, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
+    QLineEdit, QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from forms import Question, Session
+from forms import media
+from forms.model import MEDIA_TYPES
 
 from .dates import DateInputError, parse_typed_date
 from .i18n import tr
@@ -31,6 +36,9 @@ def placeholder_for(q: Question) -> str:
         "time": tr("HH:MM"),
         "datetime": tr("YYYY-MM-DD HH:MM"),
         "geopoint": tr("Latitude Longitude, e.g. 50.45 30.52"),
+        "geotrace": tr("Points: latitude longitude; latitude longitude; …"),
+        "geoshape": tr("Points: latitude longitude; latitude longitude; …"),
+        "rank": tr("Every option's name, first to last, e.g. water food shelter"),
     }.get(q.type, "")
 
 
@@ -62,6 +70,108 @@ class DatePicker(QDialog):
     def accept(self) -> None:
         self.picked.emit(self.calendar.selectedDate().toPython())
         super().accept()
+
+
+class SignaturePad(QDialog):
+    """A white page to sign or draw on with the mouse or a pen; OK gives the drawing as PNG bytes."""
+
+    drawn = Signal(object)  # the PNG bytes
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signaturePad")
+        self.setWindowTitle(tr("Sign or draw"))
+        lay = QVBoxLayout(self)
+        self.canvas = _Canvas()
+        self.canvas.setAccessibleName(tr("Drawing area"))
+        lay.addWidget(self.canvas, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        clear = buttons.addButton(tr("Clear"), QDialogButtonBox.ButtonRole.ResetRole)
+        clear.clicked.connect(self.canvas.clear)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def accept(self) -> None:
+        if self.canvas.blank:
+            self.reject()
+            return
+        # The buffer owns its bytes: one given an outside QByteArray may outlive it and crash.
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.canvas.image.save(buffer, "PNG")
+        png = bytes(buffer.data().data())
+        buffer.close()
+        self.drawn.emit(png)
+        super().accept()
+
+
+class _Canvas(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumSize(480, 220)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.image = QImage(480, 220, QImage.Format.Format_RGB32)
+        self.last: QPoint | None = None
+        self.clear()
+
+    def clear(self) -> None:
+        self.image.fill(QColor("white"))
+        self.blank = True
+        self.update()
+
+    def _line_to(self, point: QPoint) -> None:
+        if self.last is not None:
+            painter = QPainter(self.image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor("black"), 2.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.drawLine(self.last, point)
+            painter.end()
+            self.blank = False
+            self.update()
+        self.last = point
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self.last = event.position().toPoint()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self._line_to(event.position().toPoint())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        self._line_to(event.position().toPoint())
+        self.last = None
+
+    def tabletEvent(self, event: QTabletEvent) -> None:  # noqa: N802 - Qt's name
+        # A pen: the same strokes (Qt would otherwise turn them into mouse events, later and coarser).
+        point = event.position().toPoint()
+        if event.type() == QEvent.Type.TabletPress:
+            self.last = point
+        else:
+            self._line_to(point)
+            if event.type() == QEvent.Type.TabletRelease:
+                self.last = None
+        event.accept()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.drawImage(0, 0, self.image)
+        painter.end()
+
+
+def media_problem(kind: str, file_name: str, size: int) -> str:
+    """Why a media question of ``kind`` cannot take this file, in the user's language; "" if it can."""
+    allowed = media.EXTENSIONS[kind]
+    if allowed is not None and media.extension(file_name) not in allowed:
+        return tr("This question takes {what} ({endings}).").format(
+            what={"image": tr("a photo or picture"), "audio": tr("a sound recording"),
+                  "video": tr("a video"), "osm": tr("an OpenStreetMap file")}.get(kind, tr("a file")),
+            endings=", ".join(sorted(allowed)))
+    if size > media.MAX_FILE_BYTES:
+        return tr("The file is {size} MB; the most one answer can hold is {most} MB.").format(
+            size=f"{size / 2**20:.1f}", most=media.MAX_FILE_BYTES // 2**20)
+    if size == 0:
+        return tr("The file is empty.")
+    return ""
 
 
 def answer_text(value: Any) -> str:
@@ -120,6 +230,8 @@ class QuestionRow(QWidget):
     # -- editors ------------------------------------------------------------------------------
     def _make_editor(self) -> QWidget:
         q, t = self.q, self.q.type
+        if t in MEDIA_TYPES:
+            return self._media_editor()
         if t.startswith("select_one"):
             if (q.appearance or "").startswith("minimal") or len(q.choices) > RADIO_LIMIT or q.choice_filter is not None:
                 box = QComboBox()
@@ -193,6 +305,85 @@ class QuestionRow(QWidget):
             line.setMaximumWidth(line.fontMetrics().horizontalAdvance("0") * 18 + 24)
         self.line = line
         return line
+
+    def _media_editor(self) -> QWidget:
+        """The file's name, and buttons to choose a file, draw (signature and draw appearances) or remove."""
+        holder = QWidget()
+        lay = QHBoxLayout(holder)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.file_label = QLabel()
+        self.file_label.setTextFormat(Qt.TextFormat.PlainText)
+        lay.addWidget(self.file_label, 1)
+        choose = QPushButton(tr("Choose file…"))
+        choose.setObjectName("chooseFile")
+        choose.clicked.connect(self.on_choose_file)
+        lay.addWidget(choose)
+        self._media_buttons = [choose]
+        if self.q.type == "image" and {"signature", "draw", "annotate"} & set((self.q.appearance or "").split()):
+            draw = QPushButton(tr("Sign or draw…"))
+            draw.setObjectName("drawImage")
+            draw.clicked.connect(self.on_draw_clicked)
+            lay.addWidget(draw)
+            self._media_buttons.append(draw)
+        remove = QPushButton(tr("Remove"))
+        remove.setObjectName("removeFile")
+        remove.clicked.connect(self.on_remove_clicked)
+        lay.addWidget(remove)
+        self._media_buttons.append(remove)
+        self._readers: set = set()
+        self.focus_target = choose
+        return holder
+
+    def on_remove_clicked(self) -> None:
+        self._emit("")
+        self.committed.emit(self.q.name, self.inst)
+        self.load_value()
+
+    def on_choose_file(self) -> None:
+        allowed = media.EXTENSIONS[self.q.type]
+        pattern = " ".join(f"*.{e} *.{e.upper()}" for e in sorted(allowed)) if allowed else "*"
+        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a file"), "", f"{tr('Files')} ({pattern})")
+        if path:
+            self.take_file(Path(path))
+
+    def take_file(self, path: Path) -> None:
+        """Check the file's kind and size first (nothing read), then read it off the GUI thread."""
+        from .workers import Worker
+
+        try:
+            size = path.stat().st_size
+        except OSError:
+            self.show_message(tr("The file cannot be read."))
+            return
+        problem = media_problem(self.q.type, path.name, size)
+        if problem:
+            self.show_message(problem)
+            return
+        reader = Worker(path.read_bytes)
+        self._readers.add(reader)  # kept until it reports: its signals must outlive the thread
+        reader.signals.returned.connect(lambda data: self.attach(data, path.name))
+        reader.signals.errored.connect(lambda _exc: self.show_message(tr("The file cannot be read.")))
+        reader.signals.finished.connect(lambda: self._readers.discard(reader))
+        QThreadPool.globalInstance().start(reader)
+
+    def on_draw_clicked(self) -> None:
+        if getattr(self, "pad", None) is None:
+            self.pad = SignaturePad(self)  # one per question, kept: a new drawing starts blank
+            self.pad.drawn.connect(lambda data: self.attach(data, "drawing.png"))
+        self.pad.canvas.clear()
+        self.pad.open()
+
+    def attach(self, data: bytes, original_name: str) -> None:
+        """Give the file to the session, which holds it until the record is saved."""
+        try:
+            stored = self.session.attach(self.q.name, data, original_name, index=self.inst)
+        except media.MediaError:
+            self.show_message(media_problem(self.q.type, original_name, len(data)) or tr("The file cannot be read."))
+            return
+        self.show_message("")
+        self._emit(stored)
+        self.committed.emit(self.q.name, self.inst)
+        self.load_value()
 
     def _emit(self, value: Any) -> None:
         if not self._updating:
@@ -278,7 +469,7 @@ class QuestionRow(QWidget):
         label = s.label(q.name, index=i)
         self.editor.setAccessibleName(label)
         self.focus_target.setAccessibleName(label)  # a date's line edit sits inside a holder with "Today"
-        for b in self._choice_buttons() + getattr(self, "_date_buttons", []):
+        for b in self._choice_buttons() + getattr(self, "_date_buttons", []) + getattr(self, "_media_buttons", []):
             b.setAccessibleDescription(label)  # a screen reader says which question "Yes" answers
         if q.type in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
             self._fill_choices()
@@ -389,6 +580,16 @@ class QuestionRow(QWidget):
                 ed.setChecked(text == "OK")
             elif isinstance(ed, QSpinBox):
                 ed.setValue(int(float(text)) if text else ed.minimum())
+            elif hasattr(self, "file_label"):
+                held = self.session.files.get((self.q.name, self.inst))
+                if not text:
+                    self.file_label.setText(tr("No file"))
+                elif held and held[0] == text:
+                    size = len(held[1])
+                    self.file_label.setText(f"{text} ({size / 2**20:.1f} MB)" if size >= 2**20 else
+                                            f"{text} ({max(1, size // 1024)} KB)")
+                else:
+                    self.file_label.setText(text)  # saved with the record earlier
             elif isinstance(ed, QPlainTextEdit):
                 if ed.toPlainText() != text:
                     ed.setPlainText(text)

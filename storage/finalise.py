@@ -8,15 +8,23 @@ whoever makes it:
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from . import Store
 
 
-def save_finalised(store: Store, record: dict, *, draft_id: str | None = None, editing: str | None = None) -> str:
+def save_finalised(store: Store, record: dict, *, draft_id: str | None = None, editing: str | None = None,
+                   attachments: Callable[[str], Iterable[tuple[str, dict]]] | None = None) -> str:
     """Store a finalised record: a new submission, or the edited one (fields no longer answered
-    are cleared); the draft it came from is deleted in the same transaction. Returns its id."""
+    are cleared); the draft it came from is deleted in the same transaction. Returns its id.
+
+    ``attachments(rid)`` gives the (kind, fields) records of its attached files (the form engine
+    cuts them: ``forms.finalise.attachments``), saved in the same transaction. A record that
+    holds files must come with it, so no photo is dropped unnoticed."""
+    if record.get("files") and attachments is None:
+        raise TypeError("save_finalised: this record holds files; pass attachments= to store them")
     with store.atomic():
         if editing:
             old = store.get_record(editing).fields
@@ -25,6 +33,8 @@ def save_finalised(store: Store, record: dict, *, draft_id: str | None = None, e
         else:
             rid = store.save_record(record["kind"], record["fields"], form_id=record["form_id"],
                                     form_version=record["form_version"])
+        for kind, fields in attachments(rid) if attachments is not None else ():
+            store.save_record(kind, fields, form_id=record["form_id"], form_version=record["form_version"])
         if draft_id is not None:
             store.delete_record(draft_id)
     return rid

@@ -84,7 +84,11 @@ def _scan_name(text: str, i: int) -> Scanned:
     i += 1
     while i < n and is_name_char(text[i]):
         i += 1
-    if i + 1 < n and text[i] == ":" and is_name_start(text[i + 1]):  # a prefix, as in jr:choice-name
+    if text.startswith("::", i) and i + 2 < n and is_name_start(text[i + 2]):
+        i += 2  # a column in one language, as in label::English in a choice_filter
+        while i < n and is_name_char(text[i]):
+            i += 1
+    elif i + 1 < n and text[i] == ":" and is_name_start(text[i + 1]):  # a prefix, as in jr:choice-name
         i += 1
         while i < n and is_name_char(text[i]):
             i += 1

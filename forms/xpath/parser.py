@@ -131,7 +131,7 @@ class Parser:
         if kind == "name":
             if self.peek().kind == "(":
                 return self.call(token)
-            if ":" in token.text:
+            if ":" in token.text.replace("::", ""):
                 raise self.unexpected(token)
             column = token.text
             self.columns.add(column)
@@ -195,6 +195,28 @@ class Parser:
             return found[0] if found and column is not None else ("" if not found else found[0].get("name", ""))
         return self.node(first, "refset", (source, values), pos)
 
+    def current_path(self, pos: int) -> Node:
+        """current()/../name (and current()/../../name): a question beside or above the one
+        being evaluated, as choice filters in repeats write it. Names are unique in a form, so
+        the steps up only say where the question is; it reads as ${name} seen from here."""
+        ups = 0
+        while self.peek().kind == "/":
+            self.i += 1
+            token = self.take()
+            if token.kind == "dotdot":
+                ups += 1
+                continue
+            if token.kind == "name" and ":" not in token.text and ups and self.peek().kind != "/":
+                name = token.text
+                self.refs.add(name)
+
+                def reference(ctx):
+                    found = ctx.value(name)
+                    return "" if found is None else found
+                return self.node(reference, "ref", name, pos)
+            break
+        raise error("after current() write a path to a question such as current()/../name", pos)
+
     def predicate(self, base: Node) -> Node:
         """``${age}[. >= 18]``: the values of a reference that pass a test, with '.' as each value.
 
@@ -238,36 +260,15 @@ class Parser:
         qname = name_token.text
         name = qname[3:] if qname.startswith("jr:") else qname
         pos = name_token.pos
-        if name == "position":
-            return self.position(pos)
-        if name == "instance" and not qname.startswith("jr:"):
-            return self.instance_path(name_token)
+        special = self.special_call(name, qname, pos, name_token)
+        if special is not None:
+            return special
         spec = FUNCTIONS.get(name) if ":" not in name else None
         if spec is None:
             raise error(f"unknown function '{qname}()'", pos)
-        args: list[Node] = []
-        if self.peek().kind == ")":
-            self.i += 1
-        else:
-            while True:
-                args.append(self.or_expr())
-                token = self.take()
-                if token.kind == ")":
-                    break
-                if token.kind == "eof":
-                    raise error("missing ')' for the '('", opening.pos)
-                if token.kind != ",":
-                    raise self.unexpected(token)
+        args = self.arguments(opening)
         fewest, most, build = spec
-        if len(args) < fewest or (most is not None and len(args) > most):
-            if most is None:
-                wanted = f"at least {fewest}"
-            elif fewest == most:
-                wanted = str(fewest)
-            else:
-                wanted = f"{fewest} to {most}"
-            raise ExpressionError(
-                f"wrong number of arguments at position {pos}: {qname}() takes {wanted}, got {len(args)}", pos)
+        check_arity(qname, fewest, most, len(args), pos)
         if name in CLOCK_FUNCTIONS:
             self.clock = True
         if name in NODESET_FUNCTIONS:
@@ -278,6 +279,45 @@ class Parser:
                 return found[0] if found else ""
             return self.node(first, "refset", (name, values), pos, args)
         return self.node(build(self, args, pos), "call", name, pos, args)
+
+    def special_call(self, name: str, qname: str, pos: int, name_token: Token) -> Node | None:
+        """The calls that are paths rather than functions: position(..), instance('x')/root/item
+        and current()/../name; None for an ordinary function."""
+        if name == "position":
+            return self.position(pos)
+        if name == "instance" and not qname.startswith("jr:"):
+            return self.instance_path(name_token)
+        if name == "current" and self.peek().kind == ")" and self.tokens[self.i + 1].kind == "/":
+            self.i += 1
+            return self.current_path(pos)
+        return None
+
+    def arguments(self, opening: Token) -> list[Node]:
+        args: list[Node] = []
+        if self.peek().kind == ")":
+            self.i += 1
+            return args
+        while True:
+            args.append(self.or_expr())
+            token = self.take()
+            if token.kind == ")":
+                return args
+            if token.kind == "eof":
+                raise error("missing ')' for the '('", opening.pos)
+            if token.kind != ",":
+                raise self.unexpected(token)
+
+
+def check_arity(qname: str, fewest: int, most: int | None, given: int, pos: int) -> None:
+    if fewest <= given and (most is None or given <= most):
+        return
+    if most is None:
+        wanted = f"at least {fewest}"
+    elif fewest == most:
+        wanted = str(fewest)
+    else:
+        wanted = f"{fewest} to {most}"
+    raise ExpressionError(f"wrong number of arguments at position {pos}: {qname}() takes {wanted}, got {given}", pos)
 
 
 def blank(value: object) -> object:

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 import forms
+from exporting import save_submission
 from forms import Question, Session, finalise
 from forms.model import METADATA_TYPES
-from storage.finalise import save_finalised
 
-from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, Context
+from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, SEED_FIELD, Context
 from ..errors import present
 from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
@@ -142,10 +142,13 @@ class FormScreen(QWidget):
         # Where the draft was left (kept in the draft: drafts never leave the laptop).
         self.position: dict | None = (answers or {}).get(POSITION_FIELD)
         self._moved = False  # the keyboard went to another question since the last save
-        answers = {k: v for k, v in (answers or {}).items() if k not in (EDITING_FIELD, POSITION_FIELD)}
+        # randomize() shuffles by the record's seed: the one kept in the draft, else the draft's or
+        # the edited record's id, so a reopened draft shows its choices in the order it had.
+        seed = (answers or {}).get(SEED_FIELD) or draft_id or editing
+        answers = {k: v for k, v in (answers or {}).items() if k not in (EDITING_FIELD, POSITION_FIELD, SEED_FIELD)}
         user = ctx.store.user_name if ctx.store is not None else ""
         self.session = Session(form, answers, lang=lang or self._ui_language(), username=user or "",
-                               device_id=ctx.store.device_id if ctx.store is not None else "")
+                               device_id=ctx.store.device_id if ctx.store is not None else "", seed=seed)
         self.rows: dict[tuple[str, Instance], QuestionRow] = {}
         self.sections: dict[tuple[str, Instance], QWidget] = {}
         self.repeats: dict[tuple[str, Instance], RepeatBox] = {}
@@ -433,6 +436,8 @@ class FormScreen(QWidget):
             fields[EDITING_FIELD] = self.editing
         if self.position:
             fields[POSITION_FIELD] = self.position
+        if self.session.uses_seed:
+            fields[SEED_FIELD] = self.session.seed
         return fields
 
     def on_question_focused(self, row: QWidget) -> None:
@@ -511,7 +516,7 @@ class FormScreen(QWidget):
         holder, editing = self.draft, self.editing
 
         def work(store) -> str:
-            rid = save_finalised(store, r, draft_id=holder["id"], editing=editing)
+            rid = save_submission(store, r, draft_id=holder["id"], editing=editing)
             holder["id"] = None
             return rid
 

@@ -344,8 +344,36 @@
       <translation>Надійність парольної фрази</translation>
     </message>
     <message>
+      <source>The file is empty.</source>
+      <translation>Файл порожній.</translation>
+    </message>
+    <message>
       <source>Pick a date</source>
       <translation>Виберіть дату</translation>
+    </message>
+    <message>
+      <source>Sign or draw</source>
+      <translation>Підпишіть або намалюйте</translation>
+    </message>
+    <message>
+      <source>Drawing area</source>
+      <translation>Поле для малювання</translation>
+    </message>
+    <message>
+      <source>Clear</source>
+      <translation>Очистити</translation>
+    </message>
+    <message>
+      <source>Choose file…</source>
+      <translation>Вибрати файл…</translation>
+    </message>
+    <message>
+      <source>Remove</source>
+      <translation>Вилучити</translation>
+    </message>
+    <message>
+      <source>Choose a file</source>
+      <translation>Виберіть файл</translation>
     </message>
     <message>
       <source>Whole number</source>
@@ -372,6 +400,22 @@
       <translation>Широта Довгота, напр. 50.45 30.52</translation>
     </message>
     <message>
+      <source>Points: latitude longitude; latitude longitude; …</source>
+      <translation>Точки: широта довгота; широта довгота; …</translation>
+    </message>
+    <message>
+      <source>Every option's name, first to last, e.g. water food shelter</source>
+      <translation>Назви всіх варіантів від першого до останнього, напр. water food shelter</translation>
+    </message>
+    <message>
+      <source>This question takes {what} ({endings}).</source>
+      <translation>Це питання приймає {what} ({endings}).</translation>
+    </message>
+    <message>
+      <source>The file is {size} MB; the most one answer can hold is {most} MB.</source>
+      <translation>Файл має {size} МБ; одна відповідь вміщує щонайбільше {most} МБ.</translation>
+    </message>
+    <message>
       <source>OK</source>
       <translation>Гаразд</translation>
     </message>
@@ -386,6 +430,42 @@
     <message>
       <source>Today</source>
       <translation>Сьогодні</translation>
+    </message>
+    <message>
+      <source>Sign or draw…</source>
+      <translation>Підписати або намалювати…</translation>
+    </message>
+    <message>
+      <source>a file</source>
+      <translation>файл</translation>
+    </message>
+    <message>
+      <source>Files</source>
+      <translation>Файли</translation>
+    </message>
+    <message>
+      <source>The file cannot be read.</source>
+      <translation>Файл не вдається прочитати.</translation>
+    </message>
+    <message>
+      <source>a photo or picture</source>
+      <translation>фото або зображення</translation>
+    </message>
+    <message>
+      <source>a sound recording</source>
+      <translation>аудіозапис</translation>
+    </message>
+    <message>
+      <source>a video</source>
+      <translation>відео</translation>
+    </message>
+    <message>
+      <source>an OpenStreetMap file</source>
+      <translation>файл OpenStreetMap</translation>
+    </message>
+    <message>
+      <source>No file</source>
+      <translation>Файлу немає</translation>
     </message>
     <message>
       <source>Other answers</source>

@@ -100,5 +100,5 @@ def test_the_app_and_the_command_share_one_finalise(monkeypatch):
     from pathlib import Path
 
     source = (Path(__file__).resolve().parents[2] / "gui" / "screens" / "form.py").read_text(encoding="utf-8")
-    assert "finalise.finalised(self.session" in source and "save_finalised(store" in source
+    assert "finalise.finalised(self.session" in source and "save_submission(store" in source
     assert "store.save_record(r[" not in source

@@ -150,9 +150,7 @@ def test_select_one_external_without_its_list_is_refused(tmp_path):
 
 # --- refusing clearly ---------------------------------------------------------------------------
 @pytest.mark.parametrize("spelling, missing", [
-    ("image", "photos"), ("photo", "photos"), ("audio", "audio"), ("file", "files"), ("video", "video"),
-    ("geotrace", "geotrace"), ("geoshape", "geoshape"), ("start-geopoint", "GPS"), ("rank yn", "rank"),
-    ("osm buildings", "OpenStreetMap"), ("begin loop over yn", "repeat"),
+    ("background-audio", "background"), ("xml-external", "CSV"),
 ])
 def test_what_cannot_run_is_refused_naming_question_row_and_what_is_missing(tmp_path, spelling, missing):
     issues = issues_of(tmp_path, [HEAD, ["text", "a", "A?"], [spelling, "thing", "Thing?"], ["text", "b", "B?"]])
@@ -171,3 +169,42 @@ def test_audit_is_accepted_with_a_warning(tmp_path):
     form = load(tmp_path, [HEAD, ["audit", "audit", None], ["text", "a", "A?"]])
     assert list(form.questions) == ["a"]
     assert any("audit" in w.message for w in form.warnings)
+
+
+def test_a_loop_over_a_list_runs_once_per_choice(tmp_path):
+    form = load(tmp_path, [
+        ["type", "name", "label", "bind:relevant", "bind:jr:constraintMsg", "bind:constraint"],
+        ["select all that apply from yn", "have", "Have?", None, None, None],
+        ["begin loop over yn", "each", "Each", None, None, None],
+        ["integer", "count", "How many %(label)s?", "selected(${have}, '%(name)s')", "At most ${limit}",
+         ". <= ${limit}"],
+        ["integer", "limit", "Limit for %(name)s", None, None, None],
+        ["end loop", None, None, None, None, None],
+    ])
+    names = [q.name for q in form.walk()]
+    assert names == ["have", "each", "each_yes", "count_yes", "limit_yes", "each_no", "count_no", "limit_no"]
+    assert form.question("count_no").labels["default"] == "How many No?"
+    assert form.question("count_yes").constraint.text == ". <= ${limit_yes}"  # the copy's own sibling
+    s = Session(form, {"have": "yes", "limit_yes": 2, "count_yes": 3})
+    assert s.visible("count_yes") and not s.visible("count_no")
+    assert [(e.name, e.message) for e in s.errors()] == [("count_yes", "At most ${limit_yes}")]
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([["begin loop over nolist", "l", "L"], ["text", "a", "A"], ["end loop", None, None]], "'nolist' is not on"),
+    ([["begin loop over yn", "l", "L"], ["text", "a", "A"]], "never closed"),
+    ([["begin loop over yn", "l", "L"], ["begin loop over yn", "m", "M"], ["end loop", None, None],
+      ["end loop", None, None]], "inside a loop"),
+])
+def test_a_loop_that_cannot_be_expanded_is_refused_by_row(tmp_path, rows, message):
+    issues = issues_of(tmp_path, [HEAD, *rows])
+    assert any(message in i.message and i.row == 2 for i in issues), issues
+
+
+def test_a_choices_row_with_neither_list_nor_name_is_skipped_with_a_warning(tmp_path):
+    form = load(tmp_path, [HEAD, ["select_one yn", "q", "Q?"]],
+                YN + [[None, None, "a stray label"]])
+    assert [c.name for c in form.question("q").choices] == ["yes", "no"]
+    assert any(w.sheet == "choices" and w.row == 4 for w in form.warnings)
+    issues = issues_of(tmp_path, [HEAD, ["select_one yn", "q", "Q?"]], YN + [[None, "maybe", "Maybe"]])
+    assert [(i.row, i.column) for i in issues] == [(4, "list_name")]

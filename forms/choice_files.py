@@ -1,0 +1,53 @@
+"""GeoJSON choice files, read as Collect reads them (``select_one_from_file X.geojson``)."""
+from __future__ import annotations
+
+import json
+
+from .model import Choice
+
+
+def geojson_choices(data, params: dict[str, str]) -> list[Choice]:
+    """A GeoJSON FeatureCollection as choices, as Collect reads one: each feature's ``id`` (or its
+    ``value`` parameter's property) is the name, its ``title`` (or ``label`` parameter's) property
+    the label, its geometry the ``geometry`` column written as ODK writes points
+    ("lat lon 0 0; ..."), and its other properties more columns."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise ValueError("no FeatureCollection")
+    value_col, label_col = params.get("value", "id"), params.get("label", "title")
+    out = []
+    for feature in data["features"]:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        props = {} if props is None and isinstance(feature, dict) else props
+        if not isinstance(props, dict):
+            raise ValueError("a feature's properties are not an object")
+        value = props.get(value_col, feature.get("id") if value_col == "id" else None)
+        if value in (None, ""):
+            continue
+        extra = {str(k): _cell(v) for k, v in props.items() if k not in (value_col, label_col)}
+        extra["geometry"] = _odk_geometry(feature.get("geometry"))
+        out.append(Choice(_cell(value), {"default": _cell(props.get(label_col)) or _cell(value)}, extra))
+    return out
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def _odk_geometry(geometry) -> str:
+    """GeoJSON [lon, lat] positions as ODK's "lat lon altitude accuracy" points, ';' between points."""
+    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    try:
+        points = {"Point": lambda: [coords], "LineString": lambda: coords, "Polygon": lambda: coords[0]}[kind]()
+    except KeyError:
+        return ""  # no geometry, or one ODK does not read (a multi-part one)
+    except (TypeError, IndexError):
+        raise ValueError("a feature's coordinates are not positions") from None
+    if not isinstance(points, list):
+        raise ValueError("a feature's coordinates are not positions")
+    try:
+        return "; ".join(f"{p[1]} {p[0]} {p[2] if len(p) > 2 else 0} 0" for p in points)
+    except (TypeError, IndexError):
+        raise ValueError("a feature's coordinates are not positions") from None
