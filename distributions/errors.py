@@ -16,3 +16,7 @@ class InvalidCardCode(RegistryError):
 
 class ImportFailed(RegistryError):
     """A registration list cannot be read at all (encoding, missing columns, bad mapping)."""
+
+
+class ReviewError(RegistryError):
+    """A duplicate-review decision cannot be recorded (unknown household, no reason...)."""
