@@ -8,7 +8,7 @@ import sys
 
 from storage.cli import open_profile
 
-from . import matching, registry, review
+from . import matching, registration, registry, review
 from .errors import RegistryError
 
 ERRORS = (RegistryError,)
@@ -51,6 +51,43 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
             for c in pairs:
                 w.writerow([c.ref_a, c.ref_b, registry.score_text(c.score), c.reasons])
     return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    entry = _read_json_arg(args.json)
+    with open_profile(args.profile) as store:
+        try:
+            rid, check = registration.register(store, entry, confirm=args.confirm)
+        except (registration.DuplicateFound, registration.LikelyDuplicate) as exc:
+            # The existing households, on the person's own terminal (stdout), before the one-line error.
+            shown = store.get_record(exc.check.exact[0].id) if isinstance(exc, registration.DuplicateFound) else None
+            for m in (exc.check.exact[:1] if shown else exc.check.likely[: registration.MAX_SHOWN]):
+                fields = store.get_record(m.id).fields
+                print(f"{m.ref}\t{fields.get('head_name', '')}\t{fields.get('dob', '')}\t{fields.get('settlement', '')}"
+                      f"\tscore {m.score:.1f}\t{m.reasons}")
+            raise
+        card = store.get_record(rid).fields["card_code"]
+    print(f"{rid} {card}")
+    return 0
+
+
+def _read_json_arg(value: str) -> dict:
+    try:
+        if value == "-":
+            text = sys.stdin.read()
+        elif value.startswith("@"):
+            with open(value[1:], encoding="utf-8") as f:
+                text = f.read()
+        else:
+            text = value
+        data = json.loads(text)
+    except OSError as exc:
+        raise RegistryError(f"Cannot read {value[1:]}: {exc.strerror}.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise RegistryError("--json is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise RegistryError('--json must be one JSON object, for example {"head_name": "...", "dob": "..."}.')
+    return data
 
 
 SIDE_BY_SIDE = (("head_name", "name"), ("dob", "born"), ("phone", "phone"), ("phone_other", "other phone"),
@@ -161,6 +198,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-score", type=float, default=matching.THRESHOLD, metavar="S",
                    help=f"lowest score listed (default {matching.THRESHOLD:g})")
     p.set_defaults(func=cmd_duplicates)
+    p = reg.add_parser("add", help="register one household; refused if already registered, asks on a likely duplicate")
+    p.add_argument("--profile", required=True, metavar="DIR")
+    p.add_argument("--json", required=True, metavar="JSON|@FILE|-",
+                   help="the household: list column names (head_name, dob, phone, ...), members, consent")
+    p.add_argument("--confirm", action="store_true", help="register even though likely duplicates were found")
+    p.set_defaults(func=cmd_add)
     p = reg.add_parser("review", help="review candidate pairs side by side; decide same, different or unsure")
     p.add_argument("--profile", required=True, metavar="DIR")
     p.add_argument("--pair", nargs=2, metavar=("REF_A", "REF_B"), help="the pair to decide (external refs or record ids)")
