@@ -20,3 +20,11 @@ class ImportFailed(RegistryError):
 
 class ReviewError(RegistryError):
     """A duplicate-review decision cannot be recorded (unknown household, no reason...)."""
+
+
+class InvalidHousehold(ImportFailed):
+    """A household entered by hand has bad fields; ``fields`` names them (never the values)."""
+
+    def __init__(self, message: str, fields: list[str]) -> None:
+        super().__init__(message)
+        self.fields = fields

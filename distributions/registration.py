@@ -25,8 +25,9 @@ from typing import Callable, Iterable, Mapping
 from storage import Store
 
 from . import matching
+from . import normalise as N
 from .cards import new_card_code, read_card_code
-from .errors import ImportFailed, InvalidCardCode, RegistryError
+from .errors import InvalidCardCode, InvalidHousehold, RegistryError
 from .registry import KIND, ImportReport, ensure_indexes, household_from_row, households_for_matching
 
 Progress = Callable[[str, int, int], None]
@@ -89,6 +90,7 @@ class LocalRegistry:
         self.ids: list[str] = []
         self.blocks: dict[tuple, list[int]] = {}
         self.cards: dict[str, str] = {}
+        self.surnames: dict[str, list[int]] = {}
         for n, h in enumerate(households):
             self._add(h)
             if progress and n % 5000 == 0:
@@ -108,12 +110,45 @@ class LocalRegistry:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def search(self, text: str, limit: int = 200) -> list[str]:
+        """Record ids of the households a desk is looking for: by card code, phone, document
+        or tax number (exact), or by name in either script and any order (the cross-script
+        name key; one word: the surname), best first."""
+        text = " ".join(str(text).split())
+        if not text:
+            return []
+        found: list[int] = []
+        try:
+            rid = self.cards.get(read_card_code(text))
+            if rid is not None:
+                return [rid]
+        except InvalidCardCode:
+            pass
+        digits = "".join(c for c in text if c.isdigit())
+        if digits and len(digits) >= 6 and len(digits) >= len(text.replace(" ", "")) - 4:
+            keys = [("p", ph) for ph in N.phones(text)]
+            doc = N.document(text)
+            if doc is not None:
+                keys.append(("t" if doc[0] == "rnokpp" else "d", doc[1]))
+            for key in keys:
+                found += self.blocks.get(key, [])
+        else:
+            name = N.parse_name(text)
+            key = N.name_key(name)
+            if key:
+                found += self.blocks.get(("n", key), [])
+            elif name.surname:
+                found += self.surnames.get(N.skeleton(name.surname), [])
+        return [self.ids[i] for i in dict.fromkeys(found)][:limit]
+
     def _add(self, household: Mapping) -> None:
         p = matching.prepare(len(self.rows), household)
         self.rows.append(p)
         self.ids.append(str(household.get("id") or p.ref))
         for key in matching.blocking_keys(p):
             self.blocks.setdefault(key, []).append(p.index)
+        if p.name.surname:
+            self.surnames.setdefault(N.skeleton(p.name.surname), []).append(p.index)
 
     def add(self, record_id: str, fields: Mapping) -> None:
         """A household just registered joins the index (the statistics stay as loaded)."""
@@ -177,12 +212,13 @@ def validate(entry: Mapping, *, today: dt.date | None = None) -> dict:
     columns = {k: v for k, v in entry.items() if k not in EXTRA_FIELDS and k != "card_code"}
     unknown = sorted(set(columns) - set(household_columns()))
     if unknown:
-        raise ImportFailed(f"Unknown household field(s): {', '.join(unknown)}.")
+        raise InvalidHousehold(f"Unknown household field(s): {', '.join(unknown)}.", unknown)
     report = ImportReport()
     fields = household_from_row(1, columns, report, today=today)
     if fields is None:
         problems = [p.split(", ", 1)[1].replace("column ", "") for p in report.problems]
-        raise ImportFailed("Not registered: " + "; ".join(problems) + ".")
+        raise InvalidHousehold("Not registered: " + "; ".join(problems) + ".",
+                               list(dict.fromkeys(p.split(":")[0] for p in problems)))
     if fields["import_key"].startswith("row:"):
         # A household registered by hand has no list row: its key is its own (never a clash).
         import uuid
@@ -190,7 +226,7 @@ def validate(entry: Mapping, *, today: dt.date | None = None) -> dict:
         fields["import_key"] = "new:" + uuid.uuid4().hex
     consent = entry.get("consent")
     if consent not in (None, "", True, False, "yes", "no"):
-        raise ImportFailed("Not registered: consent is yes or no.")
+        raise InvalidHousehold("Not registered: consent is yes or no.", ["consent"])
     if consent not in (None, ""):
         fields["consent"] = consent in (True, "yes")
     for name in ("consent_date", "consent_purpose", "address_note"):
@@ -199,7 +235,8 @@ def validate(entry: Mapping, *, today: dt.date | None = None) -> dict:
     members = entry.get("members")
     if members not in (None, ""):
         if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
-            raise ImportFailed("Not registered: members is a list of objects (name, sex, dob, relation, disabled).")
+            raise InvalidHousehold("Not registered: members is a list of objects (name, sex, dob, relation, disabled).",
+                               ["members"])
         fields["members"] = members
     if entry.get("card_code"):
         fields["card_code"] = read_card_code(entry["card_code"])

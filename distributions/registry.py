@@ -307,7 +307,7 @@ def import_list(store: Store, path: str | os.PathLike, *, mapping: dict[str, str
 
 # -- duplicates ---------------------------------------------------------------------------
 
-def households_for_matching(store: Store, records: dict[str, dict] | None = None) -> Iterator[dict]:
+def households_for_matching(store: Store | None, records: dict[str, dict] | None = None) -> Iterator[dict]:
     """What the matcher reads of each household; ``records`` (id -> fields), when the
     caller has them decrypted already."""
     pairs = records.items() if records is not None else ((r.id, r.fields) for r in store.list_records(KIND))

@@ -88,7 +88,7 @@ def verdict_of(newer_fields: dict, older_id: str) -> str | None:
     return None
 
 
-def _disputed_fields(store: Store) -> set[tuple[str, str]]:
+def disputed_fields(store: Store) -> set[tuple[str, str]]:
     """(record id, field) of every open conflict on a pair's verdict."""
     return {(c.record_id, c.field) for c in store.conflicts() if c.kind == HOUSEHOLD and c.field.startswith(PAIR_FIELD)}
 
@@ -98,10 +98,17 @@ def review_queue(store: Store, *, min_score: float = matching.THRESHOLD, progres
     """The pairs a lead should look at, best first: candidates with no final verdict (then
     the ``unsure`` ones), and every pair two leads decided differently."""
     households = {r.id: r.fields for r in store.list_records(HOUSEHOLD)}
-    rows = list(households_for_matching(store, records=households))
+    return queue_from(households, disputed_fields(store), min_score=min_score, progress=progress,
+                      include_unsure=include_unsure)
+
+
+def queue_from(households: dict[str, dict], disputed: set[tuple[str, str]], *, min_score: float = matching.THRESHOLD,
+               progress: Progress | None = None, include_unsure: bool = True) -> list[ReviewPair]:
+    """``review_queue`` over households already read (id -> fields): no store needed, so
+    the app matches on a worker of its own while the store serves others."""
+    rows = list(households_for_matching(None, records=households))
     ids = [row["id"] for row in rows]
     candidates = matching.find_duplicates(rows, threshold=min_score, progress=progress)
-    disputed = _disputed_fields(store)
     queue: list[ReviewPair] = []
     unsure: list[ReviewPair] = []
     seen: set[tuple[str, str]] = set()

@@ -114,3 +114,29 @@ def test_cli_registry_add(tmp_path, cli):
     assert confirmed.returncode == 0, confirmed.stderr
     bad = cli("registry", "add", "--profile", str(profile), "--json", "[1]", env=env)
     assert bad.returncode == 1 and "one JSON object" in bad.stderr
+
+
+def test_search_by_card_phone_document_tax_number_and_name_in_either_script(store):
+    ids = seed(store)
+    from distributions.cards import new_card_code
+
+    card = new_card_code()
+    store.edit_record(ids[3], {"card_code": card, "doc_type": "passport", "doc_number": "ЕН123456"})
+    index = registration.LocalRegistry.load(store)
+    assert index.search(card.replace("-", "").lower()) == [ids[3]]
+    assert index.search("067 123 45 67") == ids[:3]
+    assert index.search("EH 123456") == [ids[3]]
+    assert index.search(TAX) == ids[:2]
+    assert index.search("Олександр Шевченко") == ids[:2]  # any order, either script
+    assert index.search("Shevchenko Aleksandr") == ids[:2]
+    assert index.search("шевченко") == ids[:3]  # one word: the surname
+    assert index.search("Bondarenko") == ids[3:]
+    assert index.search("Коваль") == [] and index.search("  ") == []
+
+
+def test_a_bad_field_names_the_fields_for_the_app(store):
+    from distributions.errors import InvalidHousehold
+
+    with pytest.raises(InvalidHousehold) as bad:
+        registration.register(store, {"head_name": "", "dob": "31.02.1990", "phone": "12"}, today=TODAY)
+    assert bad.value.fields == ["head_name", "dob", "phone"]
