@@ -28,3 +28,7 @@ class InvalidHousehold(ImportFailed):
     def __init__(self, message: str, fields: list[str]) -> None:
         super().__init__(message)
         self.fields = fields
+
+
+class LinkLoop(ReviewError):
+    """Linking the pair as decided would make duplicate links go round in a circle."""

@@ -33,7 +33,7 @@ from storage import Store
 from storage.errors import UnknownRecord
 
 from . import matching
-from .errors import ReviewError
+from .errors import LinkLoop, ReviewError
 from .registry import KIND as HOUSEHOLD, households_for_matching
 
 log = logging.getLogger("fieldbook.distributions")
@@ -186,7 +186,7 @@ def decide(store: Store, first: str, second: str, verdict: str, reason: str = ""
             target, seen = survivor, {gone}
             while True:
                 if target in seen:
-                    raise ReviewError("These two households are already linked the other way round; "
+                    raise LinkLoop("These two households are already linked the other way round; "
                                       "decide the pair with the other household kept.")
                 seen.add(target)
                 nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
