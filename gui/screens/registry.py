@@ -52,6 +52,8 @@ def value_text(fields: dict, name: str) -> str:
         return f"{kind} {value}".strip()
     if name == "consent":
         return tr("given") if value is True else tr("not given")
+    if name in ("dob", "registered_at") and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"{value[8:10]}.{value[5:7]}.{value[:4]}"  # as people here write dates
     return str(value)
 
 
@@ -124,9 +126,9 @@ def verdict_words() -> dict[str, str]:
 
 def pair_label(pair: review.ReviewPair) -> str:
     a, b = pair.household_a.get("head_name") or pair.ref_a, pair.household_b.get("head_name") or pair.ref_b
-    score = "" if pair.score is None else f"  ({pair.score:.1f})"
+    score = "" if pair.score is None else f"   {pair.score:.1f}"
     mark = tr("disputed") + ": " if pair.disputed else (tr("unsure") + ": " if pair.verdict == "unsure" else "")
-    return f"{mark}{a} ↔ {b}{score}"
+    return f"{mark}{a}\n  ↔ {b}{score}"  # two lines: both names stay readable in a narrow list
 
 
 def load_households(store) -> tuple[dict[str, dict], set]:
@@ -298,6 +300,8 @@ class RegistryScreen(QWidget):
         self.tabs.addTab(self._search_tab(), tr("Households"))
         self.tabs.addTab(self._review_tab(), tr("Duplicates to review"))
         self.tabs.currentChanged.connect(self.on_tab_changed)
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its tab bar takes the focus (arrows switch tabs)
+        self.tabs.tabBar().setAccessibleName(tr("Registry"))
         lay.addWidget(self.tabs, 1)
         ctx.records_changed.connect(self.on_records_changed)
 
@@ -330,6 +334,7 @@ class RegistryScreen(QWidget):
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.verticalHeader().hide()
+        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.results.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.results.setTabKeyNavigation(False)
         self.results.setAccessibleName(tr("Households found"))
@@ -351,6 +356,7 @@ class RegistryScreen(QWidget):
         bar = QHBoxLayout()
         self.queue_label = QLabel()
         self.queue_label.setObjectName("queueLabel")
+        self.queue_label.setWordWrap(True)  # long in Ukrainian, and with a large system font
         bar.addWidget(self.queue_label, 1)
         self.find_button = QPushButton(tr("Find duplicates"))
         self.find_button.setObjectName("registryFind")
@@ -364,13 +370,16 @@ class RegistryScreen(QWidget):
         self.queue_list.currentRowChanged.connect(self.show_pair)
         self.queue_list.verdict_key.connect(self.pick_verdict)
         self.queue_list.itemActivated.connect(lambda _item: self.reason.setFocus())
+        self.queue_list.setWordWrap(True)
+        self.queue_list.setSpacing(2)
+        self.queue_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         split.addWidget(self.queue_list)
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(0, 0, 0, 0)
         self.pair_table = QTableWidget(0, 3)
         self.pair_table.setObjectName("registryPair")
-        self.pair_table.setHorizontalHeaderLabels(["", tr("Registered first"), tr("Registered later")])
+        self.pair_table.setHorizontalHeaderLabels(["", "", ""])
         self.pair_table.verticalHeader().hide()
         self.pair_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.pair_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -379,7 +388,9 @@ class RegistryScreen(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        rlay.addWidget(self.pair_table, 3)
+        self.pair_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.pair_table.verticalHeader().setMinimumSectionSize(1)
+        rlay.addWidget(self.pair_table, 4)
         why = QLabel(tr("Why they may be one household:"))
         rlay.addWidget(why)
         self.reasons = QListWidget()
@@ -387,6 +398,7 @@ class RegistryScreen(QWidget):
         self.reasons.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reasons.setAccessibleName(tr("Why they may be one household:"))
         rlay.addWidget(self.reasons, 2)
+        self.reasons.setMaximumHeight(self.reasons.fontMetrics().lineSpacing() * 10)
         decide = QHBoxLayout()
         self.verdict_buttons: dict[str, QPushButton] = {}
         for verdict, text in (("same", tr("1 &Same household")), ("different", tr("2 &Different households")),
@@ -394,6 +406,8 @@ class RegistryScreen(QWidget):
             b = QPushButton(text)
             b.setObjectName(f"verdict_{verdict}")
             b.setCheckable(True)
+            # The chosen verdict must be plain at a glance (a checked button is barely darker).
+            b.setStyleSheet("QPushButton:checked { background: #1f5f99; color: white; font-weight: 600; }")
             b.clicked.connect(lambda _c=False, v=verdict: self.pick_verdict(v))
             decide.addWidget(b)
             self.verdict_buttons[verdict] = b
@@ -403,6 +417,7 @@ class RegistryScreen(QWidget):
         self.reason = QLineEdit()
         self.reason.setObjectName("registryReason")
         self.reason.setPlaceholderText(tr("Why you decided so (needed for same and different)"))
+        self.reason.setMaxLength(review.MAX_REASON)
         rlab.setBuddy(self.reason)
         self.reason.returnPressed.connect(self.save_decision)
         lay_reason.addWidget(self.reason, 1)
@@ -631,6 +646,8 @@ class RegistryScreen(QWidget):
         self.set_decision_enabled(True)
         pair = self.queue[row]
         a, b = pair.household_a, pair.household_b
+        self.pair_table.setHorizontalHeaderLabels(["", tr("Registered first ({ref})").format(ref=pair.ref_a),
+                                                   tr("Registered later ({ref})").format(ref=pair.ref_b)])
         shown = [(name, label) for name, label in field_labels() if value_text(a, name) or value_text(b, name)]
         self.pair_table.setRowCount(len(shown))
         bold = QFont(self.pair_table.font())
