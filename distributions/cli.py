@@ -241,16 +241,23 @@ def self_test(report) -> None:
             imported = registry.import_list(store, root / "list.csv")
             again = registry.import_list(store, root / "list.csv")
             pairs = registry.find_duplicates(store)
+            requeued = None
+            if len(pairs) == 1:  # which pair it is, is checked below
+                review.decide(store, review.household_by_ref(store, pairs[0].ref_a),
+                              review.household_by_ref(store, pairs[0].ref_b), "same", "one man in two scripts")
+                requeued = review.review_queue(store)
         if imported.added != 3 or again.added != 0:
             raise RegistryError("self-test failed: the import did not add 3 households once")
         if [sorted((p.ref_a, p.ref_b)) for p in pairs] != [["A-1", "A-2"]] or "across scripts" not in pairs[0].reasons:
             raise RegistryError("self-test failed: duplicate detection did not pair the one household "
                                 "written in two scripts (and only it)")
+        if requeued != []:
+            raise RegistryError("self-test failed: a pair decided 'same' was proposed again")
         leaks = [p.name for p in (root / "profile").rglob("*") if p.is_file() and canary.encode() in p.read_bytes()]
         if leaks:
             raise RegistryError(f"self-test failed: plaintext found in the profile after an import: {leaks}")
-        report("a list imported twice (added once), a duplicate found across scripts, twins kept apart; "
-               "the profile stayed ciphertext")
+        report("a list imported twice (added once), a duplicate found across scripts, twins kept apart, "
+               "the pair decided and not proposed again; the profile stayed ciphertext")
     finally:
         detach_profile_log(root / "profile")
         shutil.rmtree(root, ignore_errors=True)

@@ -28,6 +28,7 @@ from ..context import Context
 from ..errors import present
 from ..i18n import tr
 from ..widgets import MessageLabel
+from ..workers import give_way
 
 SEARCH_PAUSE_MS = 200
 
@@ -124,16 +125,19 @@ def verdict_words() -> dict[str, str]:
     return {"same": tr("same household"), "different": tr("different households"), "unsure": tr("unsure")}
 
 
-def pair_label(pair: review.ReviewPair) -> str:
+def pair_label(pair: review.ReviewPair, marks: tuple[str, str] | None = None) -> str:
+    """``marks``: the words for disputed and unsure (looked up once, on the GUI thread)."""
+    disputed, unsure = marks or (tr("disputed"), tr("unsure"))
     a, b = pair.household_a.get("head_name") or pair.ref_a, pair.household_b.get("head_name") or pair.ref_b
     score = "" if pair.score is None else f"   {pair.score:.1f}"
-    mark = tr("disputed") + ": " if pair.disputed else (tr("unsure") + ": " if pair.verdict == "unsure" else "")
+    mark = disputed + ": " if pair.disputed else (unsure + ": " if pair.verdict == "unsure" else "")
     return f"{mark}{a}\n  ↔ {b}{score}"  # two lines: both names stay readable in a narrow list
 
 
 def load_households(store) -> tuple[dict[str, dict], set]:
-    """On the store worker: every household (decrypted, memory only) and the disputed pairs."""
-    return {r.id: r.fields for r in store.list_records(HOUSEHOLD)}, review.disputed_fields(store)
+    """On the store worker: every household (decrypted, memory only) and the disputed pairs.
+    give_way: a long read would otherwise starve the GUI thread of the interpreter lock."""
+    return {r.id: r.fields for r in give_way(store.list_records(HOUSEHOLD))}, review.disputed_fields(store)
 
 
 class QueueList(QListWidget):
@@ -604,20 +608,25 @@ class RegistryScreen(QWidget):
             return
         self.matching = True
         self.find_button.setEnabled(False)
-        households, disputed = self.households, self.disputed
+        households, disputed, marks = self.households, self.disputed, (tr("disputed"), tr("unsure"))
         self.show_progress(0, 0)
-        self.ctx.tasks.background(lambda report: review.queue_from(households, disputed, progress=report),
-                                  self.on_queue, self.on_failed, owner=self, progress=self.on_progress)
 
-    def on_queue(self, queue: list[review.ReviewPair]) -> None:
+        def match(report):
+            # The labels too, on the worker: 10,000 pairs are milliseconds the GUI thread keeps.
+            queue = review.queue_from(households, disputed, progress=report)
+            return queue, [pair_label(p, marks) for p in queue]
+
+        self.ctx.tasks.background(match, self.on_queue, self.on_failed, owner=self, progress=self.on_progress)
+
+    def on_queue(self, found: tuple) -> None:
+        queue, labels = found
         self.matching = False
         self.find_button.setEnabled(True)
         self.progress.hide()
         self.status.setText(tr("{n} household(s) registered on this laptop.").format(n=len(self.households)))
         self.queue = queue
         self.queue_list.clear()
-        for pair in queue:
-            self.queue_list.addItem(QListWidgetItem(pair_label(pair)))
+        self.queue_list.addItems(labels)  # one call: the items are made in C++
         self.show_queue_count()
         if queue:
             self.queue_list.setCurrentRow(0)
