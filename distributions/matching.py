@@ -418,7 +418,11 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
                     progress: Callable[[str, int, int], None] | None = None) -> list[Candidate]:
     """Candidate pairs among households (mappings with head_name, dob, phone, doc_type,
     doc_number, tax_number, settlement, ref), best first."""
-    rows = [prepare(i, h) for i, h in enumerate(households)]
+    rows = []
+    for i, h in enumerate(households):
+        rows.append(prepare(i, h))
+        if progress and i % 5000 == 0:
+            progress("prepared", i, 0)
     # Rows are indexed by position: candidate_pairs relies on rows[i].index == i.
     if progress:
         progress("prepared", len(rows), len(rows))
@@ -430,7 +434,10 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
     best_rest = (WEIGHTS["surname_max"] + WEIGHTS["patronymic_same"] + WEIGHTS["dob_same"]
                  + WEIGHTS["phone_same"] + WEIGHTS["settlement_same"])
     hopeless = WEIGHTS["given_differs"] + best_rest < threshold
-    for n, (i, j) in enumerate(sorted(pairs)):
+    # In set order, not sorted: sorting 200,000 pairs is one call that holds the interpreter
+    # lock for a quarter of a second (the app runs this on a worker beside its GUI thread);
+    # the result is sorted below, so the order of comparison changes nothing.
+    for n, (i, j) in enumerate(pairs):
         a, b = rows[i], rows[j]
         if hopeless and _different_people(a, b):
             continue  # a shortcut only: compare() would say the same, slower

@@ -10,6 +10,7 @@ the focus goes to the reason, and Return saves and moves to the next pair.
 """
 from __future__ import annotations
 
+import gc
 import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from distributions.registry import KIND as HOUSEHOLD
 from ..context import Context
 from ..errors import present
 from ..i18n import tr
+from ..record_view import history_lines
 from ..widgets import MessageLabel
 from ..workers import give_way
 
@@ -132,6 +134,49 @@ def pair_label(pair: review.ReviewPair, marks: tuple[str, str] | None = None) ->
     score = "" if pair.score is None else f"   {pair.score:.1f}"
     mark = disputed + ": " if pair.disputed else (unsure + ": " if pair.verdict == "unsure" else "")
     return f"{mark}{a}\n  ↔ {b}{score}"  # two lines: both names stay readable in a narrow list
+
+
+class CollectorPause:
+    """Big registry work allocates hundreds of thousands of objects (decrypted households,
+    prepared rows, blocking keys). The app's collector runs on the GUI thread
+    (gui/collector.py), and each full collection would walk them all: stalls of 100-300 ms
+    at 20,000 households. They hold no reference cycles, so reference counting frees them
+    anyway; the collector waits while the work runs, and what it built is then frozen
+    (out of every later collection) in constant time."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def _timer(self):
+        from PySide6.QtWidgets import QApplication
+
+        from ..collector import GuiThreadCollector
+
+        app = QApplication.instance()
+        found = app.findChild(GuiThreadCollector) if app is not None else None
+        return found.timer if found is not None else None
+
+    def enter(self) -> None:
+        self.depth += 1
+        timer = self._timer()
+        if timer is not None:
+            timer.stop()
+
+    def release(self) -> None:
+        """Whatever is still running: the screen went (a lock) while its work ran."""
+        if self.depth:
+            self.depth = 1
+            self.leave()
+
+    def leave(self) -> None:
+        if self.depth == 0:
+            return
+        self.depth -= 1
+        if self.depth == 0:
+            gc.freeze()
+            timer = self._timer()
+            if timer is not None:
+                timer.start()
 
 
 def load_households(store) -> tuple[dict[str, dict], set]:
@@ -278,6 +323,8 @@ class RegistryScreen(QWidget):
         self.stale = True
         self.loading = False
         self.matching = False
+        self.pause = pause = CollectorPause()
+        self.destroyed.connect(lambda *_: pause.release())  # never leave the collector stopped
         self.verdict: str | None = None
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -374,7 +421,9 @@ class RegistryScreen(QWidget):
         self.queue_list.currentRowChanged.connect(self.show_pair)
         self.queue_list.verdict_key.connect(self.pick_verdict)
         self.queue_list.itemActivated.connect(lambda _item: self.reason.setFocus())
-        self.queue_list.setWordWrap(True)
+        # Every item is two lines (pair_label): uniform sizes let the view lay out 10,000 pairs
+        # without measuring each (measuring them held the GUI thread half a second at 2,000).
+        self.queue_list.setUniformItemSizes(True)
         self.queue_list.setSpacing(2)
         self.queue_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         split.addWidget(self.queue_list)
@@ -454,6 +503,7 @@ class RegistryScreen(QWidget):
         if self.ctx.store is None or self.loading:
             return
         self.loading, self.stale = True, False
+        self.pause.enter()
         self.status.setText(tr("Reading the registry…"))
         self.ctx.run(load_households, self.on_households, self.on_failed, owner=self)
 
@@ -473,6 +523,7 @@ class RegistryScreen(QWidget):
     def on_index(self, index: registration.LocalRegistry) -> None:
         self.index = index
         self.loading = False
+        self.pause.leave()
         self.progress.hide()
         self.status.setText(tr("{n} household(s) registered on this laptop.").format(n=len(index)))
         if self.search.text().strip():
@@ -481,6 +532,7 @@ class RegistryScreen(QWidget):
             self.find_duplicates()
 
     def on_failed(self, exc: BaseException) -> None:
+        self.pause.release()
         self.loading = self.matching = False
         self.progress.hide()
         self.find_button.setEnabled(True)
@@ -528,10 +580,15 @@ class RegistryScreen(QWidget):
         if not 0 <= row < len(ids):
             return
         rid = self.result_ids[row]
-        self.ctx.run(lambda st: (st.get_record(rid), review.decisions(st, rid)),
-                     lambda loaded: self.detail.setHtml(self.household_html(*loaded)), self.on_failed, owner=self)
+        lang = self.ctx.prefs.language
 
-    def household_html(self, record, decisions: list[dict]) -> str:
+        def load(st):
+            record = st.get_record(rid)
+            return record, review.decisions(st, rid), history_lines(rid, st.audit_entries(rid), None, lang, st.device_id)
+
+        self.ctx.run(load, lambda loaded: self.detail.setHtml(self.household_html(*loaded)), self.on_failed, owner=self)
+
+    def household_html(self, record, decisions: list[dict], history: list | None = None) -> str:
         from html import escape
 
         f = record.fields
@@ -558,6 +615,19 @@ class RegistryScreen(QWidget):
                 html += "<li>" + escape(tr("{when}: {who} decided “{verdict}” with {name}: {reason}").format(
                     when=str(d.get("at", ""))[:16].replace("T", " "), who=d.get("by", ""),
                     verdict=words.get(d.get("verdict"), d.get("verdict")), name=name, reason=d.get("reason", ""))) + "</li>"
+            html += "</ul>"
+        if history:
+            labels = dict(field_labels()) | {"duplicate_of": tr("duplicate link")}
+            pair = re.compile(re.escape(review.PAIR_FIELD) + r"[0-9a-f-]{36}")
+
+            def words(what: str) -> str:
+                # The form-less history names fields; say them as the screen labels them.
+                what = pair.sub(tr("duplicate decision"), what)
+                return re.sub(r"\b[a-z_]+\b", lambda m: labels.get(m.group(0), m.group(0)), what)
+
+            html += f"<h4>{escape(tr('History'))}</h4><ul>"
+            for when, who, what in history:
+                html += f"<li>{escape(when)}: {escape(who)}: {escape(words(what))}</li>"
             html += "</ul>"
         return html
 
@@ -607,6 +677,7 @@ class RegistryScreen(QWidget):
         if self.matching or self.loading:
             return
         self.matching = True
+        self.pause.enter()
         self.find_button.setEnabled(False)
         households, disputed, marks = self.households, self.disputed, (tr("disputed"), tr("unsure"))
         self.show_progress(0, 0)
@@ -620,6 +691,7 @@ class RegistryScreen(QWidget):
 
     def on_queue(self, found: tuple) -> None:
         queue, labels = found
+        self.pause.leave()
         self.matching = False
         self.find_button.setEnabled(True)
         self.progress.hide()

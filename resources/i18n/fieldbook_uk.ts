@@ -1020,6 +1020,14 @@
       <translation>Домогосподарств, зареєстрованих на цьому ноутбуці: {n}.</translation>
     </message>
     <message>
+      <source>duplicate link</source>
+      <translation>посилання на дублікат</translation>
+    </message>
+    <message>
+      <source>duplicate decision</source>
+      <translation>рішення щодо дубліката</translation>
+    </message>
+    <message>
       <source>{n} pair(s) to review. Keys: 1 same, 2 different, 3 unsure; then the reason and Return.</source>
       <translation>Пар на розгляд: {n}. Клавіші: 1 те саме, 2 різні, 3 не певно; потім причина й Enter.</translation>
     </message>
