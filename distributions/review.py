@@ -206,18 +206,23 @@ def decide(store: Store, first: str, second: str, verdict: str, reason: str = ""
         if verdict == "same":
             decision["kept"] = survivor
         decision_id = store.save_record(KIND, decision)
-        store.edit_record(b, {pair_field(a): {"verdict": verdict, "decision": decision_id}})
-        if verdict == "same":
-            store.edit_record(gone, {domain.LINK_FIELD: survivor})
-            if links.get(survivor) == gone:
-                store.edit_record(survivor, {domain.LINK_FIELD: None})
-        else:
-            for x, y in ((a, b), (b, a)):
-                if links.get(x) == y:
-                    store.edit_record(x, {domain.LINK_FIELD: None})  # a decision that takes "same" back
+        # The verdict and the newer household's link go in ONE change: a merge then keeps
+        # both from the same decision (last writer wins by one stamp for the pair of fields),
+        # so two leads' opposite decisions never leave "different" with a link.
+        on_b = {pair_field(a): {"verdict": verdict, "decision": decision_id}}
+        b_link = rb.fields.get(domain.LINK_FIELD)
+        if verdict == "same" and gone == b:
+            on_b[domain.LINK_FIELD] = a
+        elif b_link is None or b_link == a:
+            on_b[domain.LINK_FIELD] = None  # written even when absent, for the reason above
+        store.edit_record(b, on_b)
+        if verdict == "same" and gone == a:
+            store.edit_record(a, {domain.LINK_FIELD: b})
+        elif links.get(a) == b:
+            store.edit_record(a, {domain.LINK_FIELD: None})  # a decision that takes "same" back
         # Deciding a disputed pair again settles the dispute: the open conflict is kept as decided now.
         for c in store.conflicts(record_id=b):
-            if c.field == pair_field(a):
+            if c.field == pair_field(a) or (c.field == domain.LINK_FIELD and c.value in (None, a)):
                 store.resolve_conflict(c.id, restore=False)
         store.log_event("dedup_decision")
     log.info("dedup decision %s on a pair of households (%s)", decision_id, verdict)

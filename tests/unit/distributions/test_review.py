@@ -65,7 +65,7 @@ def test_same_can_keep_the_newer_registration(store):
     ids = register(store)
     review.decide(store, ids[0], ids[1], "same", "the newer one has the right address", keep=ids[1])
     assert store.get_record(ids[0]).fields[domain.LINK_FIELD] == ids[1]
-    assert domain.LINK_FIELD not in store.get_record(ids[1]).fields
+    assert store.get_record(ids[1]).fields.get(domain.LINK_FIELD) is None
     # The verdict lives on the newer household whichever survives: one field per pair.
     assert store.get_record(ids[1]).fields[review.pair_field(ids[0])]["verdict"] == "same"
 
@@ -73,7 +73,7 @@ def test_same_can_keep_the_newer_registration(store):
 def test_different_is_remembered_and_unsure_comes_back_last(store):
     ids = register(store)
     review.decide(store, ids[0], ids[1], "different", "two men, checked by phone")
-    assert domain.LINK_FIELD not in store.get_record(ids[1]).fields
+    assert store.get_record(ids[1]).fields[domain.LINK_FIELD] is None  # written: see the dispute test
     review.decide(store, ids[3], ids[4], "unsure")  # no reason needed to defer
     queue = review.review_queue(store)
     assert refs(queue) == [("E-1", "E-2")] and queue[0].verdict == "unsure"
@@ -160,9 +160,14 @@ def test_two_leads_deciding_differently_is_a_conflict_and_the_pair_comes_back_di
     verdicts = {r.store.get_record(ids[1]).fields[field]["verdict"] for r in (a, b)}
     assert len(verdicts) == 1 and hub.records()[ids[1]]["fields"][field]["verdict"] in verdicts
     for replica in (a, b):
-        assert [c.field for c in replica.store.conflicts()] == [field]
+        # Both fields of the two decisions are kept the normal way: the verdict and the link.
+        assert sorted(c.field for c in replica.store.conflicts()) == sorted([field, domain.LINK_FIELD])
         [pair] = [p for p in review.review_queue(replica.store) if p.disputed]
         assert (pair.a, pair.b, {pair.verdict}) == (ids[0], ids[1], verdicts)
+    # The verdict and the link come from the same decision on every replica.
+    for replica in (a, b):
+        fields = replica.store.get_record(ids[1]).fields
+        assert fields.get(domain.LINK_FIELD) == (ids[0] if fields[field]["verdict"] == "same" else None)
     assert len(review.decisions(a.store)) == 2  # both decisions are kept, each with its reason
     # A lead decides it again: the dispute closes, on every replica after sync.
     review.decide(a.store, ids[0], ids[1], "different", "phoned both: brothers")
