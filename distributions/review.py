@@ -132,6 +132,7 @@ def queue_from(households: dict[str, dict], disputed: set[tuple[str, str]], *, m
         if (a, rid) in seen or a not in households or rid not in households:
             continue
         queue.append(ReviewPair(a, rid, households[a], households[rid], None, [], verdict_of(households[rid], a), True))
+    matching.let_go(rows)
     queue.sort(key=lambda p: (not p.disputed, -(p.score or 0)))
     return queue + (unsure if include_unsure else [])
 
