@@ -264,6 +264,25 @@ def render_all(out: Path) -> list[Path]:
             reg.pick_verdict(None)
             reg.reason.clear()
             reg.tabs.setCurrentIndex(0)
+            # Registering someone already on the list (in Latin this time): the likely duplicate is asked about.
+            from PySide6.QtWidgets import QMessageBox
+
+            from .screens.registry import RegisterDialog
+
+            reg.on_register_clicked()
+            dialog = reg.findChild(RegisterDialog)
+            for name, value in (("head_name", "Bondarenko Serhii"), ("dob", "05.06.1980"), ("phone", "050 111 22 33"),
+                                ("settlement", "Irpin")):
+                dialog.edits[name].setText(value)
+            dialog.submit(confirm=False)
+            _wait(lambda: dialog.findChild(QMessageBox, "likelyDuplicate") is not None)
+            box = dialog.findChild(QMessageBox, "likelyDuplicate")
+            QCoreApplication.processEvents()
+            path = out / f"{lang}-registry-likely-duplicate.png"
+            box.grab().save(str(path))
+            shots.append(path)
+            box.done(QMessageBox.StandardButton.No)
+            dialog.reject()
             w.show_screen("sync")
             _wait(lambda: w.sync_screen.table.rowCount() == 1)
             w.sync_screen.path.setText("/media/usb/laptop-07.fbb")

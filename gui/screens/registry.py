@@ -297,10 +297,13 @@ class RegisterDialog(QDialog):
         lines = []
         for m in check.likely[: registration.MAX_SHOWN]:
             f = fields_of.get(m.id, {})
-            reasons = "; ".join(reason_text(e.reason, words) for e in m.evidence if e.weight > 0)
-            lines.append(f"• {f.get('head_name', m.ref)}, {f.get('dob', '')}, {f.get('settlement', '')}: {reasons}")
+            # One reason a line, the strongest four: a message box wraps long lines badly.
+            reasons = "\n    ".join([reason_text(e.reason, words) for e in m.evidence if e.weight > 0][:4])
+            who = ", ".join(v for v in (f.get("head_name") or m.ref, value_text(f, "dob"), f.get("settlement"),
+                                        f.get("external_ref")) if v)
+            lines.append(f"• {who}\n    {reasons}")
         box = QMessageBox(QMessageBox.Icon.Question, tr("Possible duplicate"),
-                          tr("This household may already be registered:") + "\n\n" + "\n".join(lines) + "\n\n"
+                          tr("This household may already be registered:") + "\n\n" + "\n\n".join(lines) + "\n\n"
                           + tr("Register it anyway? A team lead will see the pair in the review queue."),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("likelyDuplicate")
