@@ -12,7 +12,8 @@ import sys
 
 # Each package registers its own subcommands, names its error types (whose
 # messages are safe to show) and may offer self-test steps.
-CLI_MODULES = ("storage.cli", "forms.cli", "exporting.cli", "distributions.cli", "distributions.desk_cli", "sync.cli", "selftest.cli", "sync.server.cli", "gui.cli")
+CLI_MODULES = ("storage.cli", "forms.cli", "exporting.cli", "distributions.cli", "distributions.desk_cli", "sync.cli", "selftest.cli",
+               "sync.server.cli", "distributions.hub_cli", "gui.cli")
 
 
 def _modules():

@@ -3,6 +3,7 @@ kind of variation), how it treats the planted non-duplicates, and its time and p
 memory on 20,000 and 100,000 households.
 
     python bench/registry.py [--sizes 20000,100000] [--seed 1] [--dup-rate 0.10] [--no-store]
+    python bench/registry.py --gui 100000     the Registry screen's GUI-thread stalls
 
 Run from the project root. Each list is made by distributions.synthetic (every person
 made up, deterministic by seed) and written to a CSV file under a temporary folder;
@@ -84,13 +85,77 @@ def store_child(csv_path: str, out_path: str, profile: str) -> None:
     with open(out_path, "w", encoding="utf-8") as f:
         for c in found:
             f.write(f"{c.ref_a},{c.ref_b},{c.score}\n")
+    # Registration time: load the local registry once (the app does it on a worker), then
+    # check households one by one as a person registers them (rows of the list itself,
+    # so every check finds at least the household it came from: the dearer case).
+    from distributions import registration
+
+    t4, c4 = time.perf_counter(), time.process_time()
+    index = registration.LocalRegistry.load(store)
+    t5, c5 = time.perf_counter(), time.process_time()
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        sample = [row for n, row in enumerate(csv.DictReader(f)) if n % max(1, report.added // 500) == 0][:500]
+    checks = []
+    for row in sample:
+        entry = {k: row.get(k) for k in ("head_name", "dob", "phone", "settlement")}
+        c0 = time.perf_counter()
+        index.check(entry)
+        checks.append((time.perf_counter() - c0) * 1000)
+    checks.sort()
     store.close()
     print(json.dumps({
+        "registry_load_s": round(t5 - t4, 2), "registry_load_cpu_s": round(c5 - c4, 2), "check_ms_median": round(checks[len(checks) // 2], 2),
+        "check_ms_p95": round(checks[int(len(checks) * 0.95)], 2), "check_ms_max": round(checks[-1], 2),
         "imported": report.added, "rejected": report.rejected, "candidates": len(found),
         "profile_create_s": round(t1 - t0, 2), "import_s": round(t2 - t1, 2), "detect_s": round(t3 - t2, 2),
         "import_and_detect_s": round(t3 - t1, 2), "cpu_s": _cpu(),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }))
+
+
+def gui_child(n: int, tmp: str) -> None:
+    """The Registry screen on a profile of ``n`` households: the GUI thread's longest stall
+    while the registry loads, while duplicates are found, and while a search runs. One JSON line."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from distributions import registry, synthetic
+    from gui.app import application, make_window
+    from gui.benchmark import stall_during
+    from gui.screens.unlock import UnlockScreen
+    from gui.screenshots import _wait
+    from storage import Store, crypto
+
+    data = synthetic.generate(n, dup_rate=0.10, seed=1)
+    profile = Path(tmp) / f"gui_profile_{n}"
+    store, _ = Store.create(profile, user="Bench", passphrase="synthetic bench passphrase", kdf=crypto.fast_kdf_for_tests())
+    registry.ensure_indexes(store)
+    store.save_records("household", [{"head_name": r["head_name"], "dob": r.get("dob") or None, "phone": r.get("phone") or None,
+                                      "settlement": r.get("settlement") or None, "external_ref": r["reg_id"]}
+                                     for r in data.rows])
+    store.close()
+    application()
+    w = make_window(profile, kdf=crypto.fast_kdf_for_tests())
+    w.resize(1366, 768)
+    w.show()
+    _wait(lambda: isinstance(w.centralWidget(), UnlockScreen))
+    w.centralWidget().passphrase.setText("synthetic bench passphrase")
+    w.centralWidget().on_unlock_clicked()
+    _wait(lambda: hasattr(w, "home"), ms=60_000)
+    w.ctx.loop.stop()
+    out = {"households": len(data.rows)}
+    began = time.perf_counter()
+    out["idle"] = stall_during(lambda: None, lambda: time.perf_counter() - began > 2)  # the machine's own noise
+    out["load"] = stall_during(lambda: w.show_screen("registry"), lambda: w.registry.index is not None, ms=600_000)
+    reg = w.registry
+    out["find_duplicates"] = stall_during(lambda: reg.tabs.setCurrentIndex(1), lambda: reg.queue_list.count() > 0,
+                                          ms=600_000)
+    out["pairs"] = reg.queue_list.count()
+    reg.tabs.setCurrentIndex(0)
+    out["search"] = stall_during(lambda: (reg.search.setText("Шевченко"), reg.run_search()),
+                                 lambda: reg.results.rowCount() > 0, ms=60_000)
+    w.close()
+    print(json.dumps(out))
 
 
 def run_size(n: int, seed: int, dup_rate: float, tmp: Path, with_store: bool) -> dict:
@@ -140,7 +205,26 @@ def main() -> None:
     ap.add_argument("--no-store", action="store_true", help="skip the import-into-a-profile run")
     ap.add_argument("--child", nargs=2, metavar=("CSV", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--store-child", nargs=3, metavar=("CSV", "OUT", "PROFILE"), help=argparse.SUPPRESS)
+    ap.add_argument("--gui", type=int, metavar="N",
+                    help="instead: the Registry screen's GUI-thread stalls on a profile of N households")
+    ap.add_argument("--gui-child", nargs=2, metavar=("N", "TMP"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.gui_child:
+        gui_child(int(args.gui_child[0]), args.gui_child[1])
+        return
+    if args.gui:
+        tmp = Path(tempfile.mkdtemp(prefix="fieldbook-registry-gui-bench-"))
+        try:
+            proc = subprocess.run([sys.executable, __file__, "--gui-child", str(args.gui), str(tmp)],
+                                  capture_output=True, text=True, check=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        for stage in ("idle", "load", "find_duplicates", "search"):
+            r = result[stage]
+            print(f"   {stage}: {r['seconds']} s; GUI thread's longest stall {r['max_ms']} ms (p99 {r['p99_ms']} ms)")
+        print(json.dumps(result))
+        return
     if args.child:
         child(*args.child)
         return
@@ -165,6 +249,9 @@ def main() -> None:
                       f"{v['rejected']} rejected) + detection {v['detect_s']} s = {v['import_and_detect_s']} s "
                       f"(CPU {v['cpu_s']} s); "
                       f"peak memory {v['peak_mb']} MB; precision {v['precision']:.4f} recall {v['recall']:.4f}")
+                print(f"   registration check: registry loaded in {v['registry_load_s']} s "
+                      f"(CPU {v['registry_load_cpu_s']} s), then per household "
+                      f"median {v['check_ms_median']} ms, p95 {v['check_ms_p95']} ms, worst {v['check_ms_max']} ms")
             print("   recall by variation: " + ", ".join(
                 f"{k} {v['recall']:.3f} ({v['found']}/{v['of']})" for k, v in r["per_variation"].items()))
             print("   non-duplicates wrongly paired: " + ", ".join(

@@ -16,3 +16,19 @@ class InvalidCardCode(RegistryError):
 
 class ImportFailed(RegistryError):
     """A registration list cannot be read at all (encoding, missing columns, bad mapping)."""
+
+
+class ReviewError(RegistryError):
+    """A duplicate-review decision cannot be recorded (unknown household, no reason...)."""
+
+
+class InvalidHousehold(ImportFailed):
+    """A household entered by hand has bad fields; ``fields`` names them (never the values)."""
+
+    def __init__(self, message: str, fields: list[str]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+class LinkLoop(ReviewError):
+    """Linking the pair as decided would make duplicate links go round in a circle."""

@@ -418,7 +418,11 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
                     progress: Callable[[str, int, int], None] | None = None) -> list[Candidate]:
     """Candidate pairs among households (mappings with head_name, dob, phone, doc_type,
     doc_number, tax_number, settlement, ref), best first."""
-    rows = [prepare(i, h) for i, h in enumerate(households)]
+    rows = []
+    for i, h in enumerate(households):
+        rows.append(prepare(i, h))
+        if progress and i % 5000 == 0:
+            progress("prepared", i, 0)
     # Rows are indexed by position: candidate_pairs relies on rows[i].index == i.
     if progress:
         progress("prepared", len(rows), len(rows))
@@ -430,7 +434,10 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
     best_rest = (WEIGHTS["surname_max"] + WEIGHTS["patronymic_same"] + WEIGHTS["dob_same"]
                  + WEIGHTS["phone_same"] + WEIGHTS["settlement_same"])
     hopeless = WEIGHTS["given_differs"] + best_rest < threshold
-    for n, (i, j) in enumerate(sorted(pairs)):
+    # In set order, not sorted: sorting 200,000 pairs is one call that holds the interpreter
+    # lock for a quarter of a second (the app runs this on a worker beside its GUI thread);
+    # the result is sorted below, so the order of comparison changes nothing.
+    for n, (i, j) in enumerate(pairs):
         a, b = rows[i], rows[j]
         if hopeless and _different_people(a, b):
             continue  # a shortcut only: compare() would say the same, slower
@@ -440,4 +447,15 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
         if progress and n % 50_000 == 0:
             progress("compared", n, len(pairs))
     found.sort(key=lambda c: (-c.score, c.ref_a, c.ref_b))
+    let_go(pairs, rows)
     return found
+
+
+def let_go(*containers: list | set) -> None:
+    """Empty big containers a piece at a time. Dropped whole, 100,000 prepared rows and a
+    few hundred thousand pairs are freed in one call that holds the interpreter lock for
+    a quarter of a second; the app matches on a worker beside its GUI thread, which
+    would wait that long. Popping lets the interpreter switch threads between pieces."""
+    for c in containers:
+        while c:
+            c.pop()

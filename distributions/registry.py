@@ -307,12 +307,14 @@ def import_list(store: Store, path: str | os.PathLike, *, mapping: dict[str, str
 
 # -- duplicates ---------------------------------------------------------------------------
 
-def households_for_matching(store: Store) -> Iterator[dict]:
-    for record in store.list_records(KIND):
-        f = record.fields
-        yield {"ref": f.get("external_ref") or record.id, "head_name": f.get("head_name"), "dob": f.get("dob"),
-               "phone": f.get("phone"), "phone_other": f.get("phone_other"), "doc_number": f.get("doc_number"), "tax_number": f.get("tax_number"),
-               "settlement": f.get("settlement")}
+def households_for_matching(store: Store | None, records: dict[str, dict] | None = None) -> Iterator[dict]:
+    """What the matcher reads of each household; ``records`` (id -> fields), when the
+    caller has them decrypted already."""
+    pairs = records.items() if records is not None else ((r.id, r.fields) for r in store.list_records(KIND))
+    for rid, f in pairs:
+        yield {"id": rid, "ref": f.get("external_ref") or rid, "head_name": f.get("head_name"), "dob": f.get("dob"),
+               "phone": f.get("phone"), "phone_other": f.get("phone_other"), "doc_number": f.get("doc_number"),
+               "tax_number": f.get("tax_number"), "settlement": f.get("settlement")}
 
 
 def find_duplicates(store: Store, *, min_score: float = matching.THRESHOLD,
@@ -335,6 +337,10 @@ def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Pat
     return out
 
 
+def score_text(score: float | None) -> str:
+    return "" if score is None else f"{score:.1f}"
+
+
 def write_pairs(pairs: Iterable[matching.Candidate], out: Path) -> int:
     """CSV ``ref_a,ref_b,score,reasons``, readable by its owner only, written whole or not at all."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -345,7 +351,7 @@ def write_pairs(pairs: Iterable[matching.Candidate], out: Path) -> int:
             w = csv.writer(f)
             w.writerow(["ref_a", "ref_b", "score", "reasons"])
             for c in pairs:
-                w.writerow([c.ref_a, c.ref_b, f"{c.score:.1f}", c.reasons])
+                w.writerow([c.ref_a, c.ref_b, score_text(c.score), c.reasons])
                 count += 1
             f.flush()
             os.fsync(f.fileno())

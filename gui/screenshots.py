@@ -69,6 +69,25 @@ def _wait(predicate, ms: int = 10000) -> None:
         raise TimeoutError("a screen did not finish loading")
 
 
+# Synthetic households for the Registry screen: one man written in two scripts, his twin
+# brother (never paired), a day/month swap in an old transliteration, and a neighbour.
+DEMO_HOUSEHOLDS = [
+    {"external_ref": "N-0141", "head_name": "Шевченко Олександр Петрович", "dob": "1975-03-14",
+     "phone": "+380671234567", "tax_number": "2746600071", "settlement": "Буча", "hromada": "Бучанська",
+     "raion": "Бучанський", "oblast": "Київська", "hh_size": 4, "team": "north", "card_code": "7KQ4-M2X9P"},
+    {"external_ref": "S-2207", "head_name": "Aleksandr Shevchenko", "dob": "1975-03-14",
+     "phone": "+380671234567", "tax_number": "2746600071", "settlement": "Bucha", "hh_size": 3, "team": "south"},
+    {"external_ref": "N-0142", "head_name": "Шевченко Андрій Петрович", "dob": "1975-03-14",
+     "phone": "+380671234567", "settlement": "Буча", "hh_size": 2, "team": "north"},
+    {"external_ref": "E-0310", "head_name": "Бондаренко Сергій Іванович", "dob": "1980-05-06",
+     "phone": "+380501112233", "settlement": "Ірпінь", "hh_size": 5, "team": "east"},
+    {"external_ref": "E-0388", "head_name": "Bondarenko Sergii", "dob": "1980-06-05",
+     "phone": "+380501112233", "settlement": "Irpin", "hh_size": 5, "team": "east"},
+    {"external_ref": "E-0391", "head_name": "Бондаренко Тетяна Іванівна", "dob": "1952-11-02",
+     "phone": "+380501112233", "settlement": "Ірпінь", "hh_size": 1, "team": "east"},
+]
+
+
 def demo_published_form() -> dict:
     """A small form "published by the hub" (built in memory), with a repeat the enumerator adds to."""
     import io
@@ -118,6 +137,10 @@ def make_demo_profile(directory: Path) -> None:
                           "form_id": "household_needs", "form_version": "2026.11.1"}], merge=merge_change)
     published = demo_published_form()
     store.receive_forms(1, {published["form_id"]: published["digest"]}, [published])
+    from distributions import registry
+
+    registry.ensure_indexes(store)
+    store.save_records("household", [{**h, "import_key": "ref:" + h["external_ref"]} for h in DEMO_HOUSEHOLDS])
     store.close()
 
 
@@ -223,6 +246,43 @@ def render_all(out: Path) -> list[Path]:
             dialog.grab().save(str(path))
             shots.append(path)
             dialog.close()
+            # The registry: a search across scripts, then the review queue with its first pair.
+            w.show_screen("registry")
+            reg = w.registry
+            _wait(lambda: reg.index is not None)
+            reg.search.setText("Олександр Шевченко")
+            reg.run_search()
+            _wait(lambda: reg.results.rowCount() == 2)
+            _wait(lambda: bool(reg.detail.toPlainText()))
+            shots.append(_grab(w, out, "registry-search", lang))
+            reg.tabs.setCurrentIndex(1)
+            _wait(lambda: reg.queue_list.count() == 2)
+            reg.pick_verdict("same")
+            reg.reason.setText("Той самий РНОКПП, перевірено за телефоном" if lang == "uk"
+                               else "one tax number; checked by phone")
+            shots.append(_grab(w, out, "registry-review", lang))
+            reg.pick_verdict(None)
+            reg.reason.clear()
+            reg.tabs.setCurrentIndex(0)
+            # Registering someone already on the list (in Latin this time): the likely duplicate is asked about.
+            from PySide6.QtWidgets import QMessageBox
+
+            from .screens.registry import RegisterDialog
+
+            reg.on_register_clicked()
+            dialog = reg.findChild(RegisterDialog)
+            for name, value in (("head_name", "Bondarenko Serhii"), ("dob", "05.06.1980"), ("phone", "050 111 22 33"),
+                                ("settlement", "Irpin")):
+                dialog.edits[name].setText(value)
+            dialog.submit(confirm=False)
+            _wait(lambda: dialog.findChild(QMessageBox, "likelyDuplicate") is not None)
+            box = dialog.findChild(QMessageBox, "likelyDuplicate")
+            QCoreApplication.processEvents()
+            path = out / f"{lang}-registry-likely-duplicate.png"
+            box.grab().save(str(path))
+            shots.append(path)
+            box.done(QMessageBox.StandardButton.No)
+            dialog.reject()
             w.show_screen("sync")
             _wait(lambda: w.sync_screen.table.rowCount() == 1)
             w.sync_screen.path.setText("/media/usb/laptop-07.fbb")

@@ -708,6 +708,478 @@
       <translation>Знайдено: {shown} із {n}</translation>
     </message>
     <message>
+      <source>same first name</source>
+      <translation>те саме ім’я</translation>
+    </message>
+    <message>
+      <source>names match across scripts</source>
+      <translation>імена збігаються в різних абетках</translation>
+    </message>
+    <message>
+      <source>one first name in two forms</source>
+      <translation>одне ім’я у двох формах</translation>
+    </message>
+    <message>
+      <source>first names nearly match (a typing error?)</source>
+      <translation>імена майже збігаються (помилка набору?)</translation>
+    </message>
+    <message>
+      <source>different first names</source>
+      <translation>різні імена</translation>
+    </message>
+    <message>
+      <source>first names differ</source>
+      <translation>імена відрізняються</translation>
+    </message>
+    <message>
+      <source>first name matches an initial</source>
+      <translation>ім’я відповідає ініціалу</translation>
+    </message>
+    <message>
+      <source>first name and initial differ</source>
+      <translation>ім’я та ініціал не збігаються</translation>
+    </message>
+    <message>
+      <source>same surname</source>
+      <translation>те саме прізвище</translation>
+    </message>
+    <message>
+      <source>surnames match in two spellings</source>
+      <translation>прізвища збігаються у двох написаннях</translation>
+    </message>
+    <message>
+      <source>surnames nearly match (a typing error?)</source>
+      <translation>прізвища майже збігаються (помилка набору?)</translation>
+    </message>
+    <message>
+      <source>different surnames</source>
+      <translation>різні прізвища</translation>
+    </message>
+    <message>
+      <source>same patronymic</source>
+      <translation>те саме по батькові</translation>
+    </message>
+    <message>
+      <source>patronymics from the same father's name</source>
+      <translation>по батькові від того самого імені батька</translation>
+    </message>
+    <message>
+      <source>different patronymics</source>
+      <translation>різні по батькові</translation>
+    </message>
+    <message>
+      <source>same birth date</source>
+      <translation>та сама дата народження</translation>
+    </message>
+    <message>
+      <source>birth dates differ by a day/month swap</source>
+      <translation>дати народження відрізняються переставленими днем і місяцем</translation>
+    </message>
+    <message>
+      <source>same birth year; one birth date is the 01.01 placeholder</source>
+      <translation>той самий рік народження; одна з дат — заглушка 01.01</translation>
+    </message>
+    <message>
+      <source>birth dates differ by one digit</source>
+      <translation>дати народження відрізняються однією цифрою</translation>
+    </message>
+    <message>
+      <source>different birth dates</source>
+      <translation>різні дати народження</translation>
+    </message>
+    <message>
+      <source>same tax number</source>
+      <translation>той самий РНОКПП</translation>
+    </message>
+    <message>
+      <source>different tax numbers</source>
+      <translation>різні РНОКПП</translation>
+    </message>
+    <message>
+      <source>same passport number</source>
+      <translation>той самий номер паспорта</translation>
+    </message>
+    <message>
+      <source>same ID card number</source>
+      <translation>той самий номер ID-картки</translation>
+    </message>
+    <message>
+      <source>passport numbers differ by one character</source>
+      <translation>номери паспортів відрізняються одним символом</translation>
+    </message>
+    <message>
+      <source>ID card numbers differ by one character</source>
+      <translation>номери ID-карток відрізняються одним символом</translation>
+    </message>
+    <message>
+      <source>different passport numbers</source>
+      <translation>різні номери паспортів</translation>
+    </message>
+    <message>
+      <source>different ID card numbers</source>
+      <translation>різні номери ID-карток</translation>
+    </message>
+    <message>
+      <source>same document number</source>
+      <translation>той самий номер документа</translation>
+    </message>
+    <message>
+      <source>same phone</source>
+      <translation>той самий телефон</translation>
+    </message>
+    <message>
+      <source>one is a man, the other a woman</source>
+      <translation>один — чоловік, інша — жінка</translation>
+    </message>
+    <message>
+      <source>same settlement</source>
+      <translation>той самий населений пункт</translation>
+    </message>
+    <message>
+      <source>same card code</source>
+      <translation>той самий код картки</translation>
+    </message>
+    <message>
+      <source>same household</source>
+      <translation>те саме домогосподарство</translation>
+    </message>
+    <message>
+      <source>different households</source>
+      <translation>різні домогосподарства</translation>
+    </message>
+    <message>
+      <source>unsure</source>
+      <translation>не певно</translation>
+    </message>
+    <message>
+      <source>Head of household</source>
+      <translation>Голова домогосподарства</translation>
+    </message>
+    <message>
+      <source>Date of birth</source>
+      <translation>Дата народження</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>Телефон</translation>
+    </message>
+    <message>
+      <source>Other phone</source>
+      <translation>Інший телефон</translation>
+    </message>
+    <message>
+      <source>Document</source>
+      <translation>Документ</translation>
+    </message>
+    <message>
+      <source>Tax number (RNOKPP)</source>
+      <translation>РНОКПП (податковий номер)</translation>
+    </message>
+    <message>
+      <source>Settlement</source>
+      <translation>Населений пункт</translation>
+    </message>
+    <message>
+      <source>Hromada</source>
+      <translation>Громада</translation>
+    </message>
+    <message>
+      <source>Raion</source>
+      <translation>Район</translation>
+    </message>
+    <message>
+      <source>Oblast</source>
+      <translation>Область</translation>
+    </message>
+    <message>
+      <source>Household size</source>
+      <translation>Розмір домогосподарства</translation>
+    </message>
+    <message>
+      <source>Team</source>
+      <translation>Команда</translation>
+    </message>
+    <message>
+      <source>Registered</source>
+      <translation>Зареєстровано</translation>
+    </message>
+    <message>
+      <source>Reference</source>
+      <translation>Номер у списку</translation>
+    </message>
+    <message>
+      <source>Card code</source>
+      <translation>Код картки</translation>
+    </message>
+    <message>
+      <source>Consent</source>
+      <translation>Згода</translation>
+    </message>
+    <message>
+      <source>given</source>
+      <translation>надано</translation>
+    </message>
+    <message>
+      <source>not given</source>
+      <translation>не надано</translation>
+    </message>
+    <message>
+      <source>disputed</source>
+      <translation>спірно</translation>
+    </message>
+    <message>
+      <source>Register a household</source>
+      <translation>Реєстрація домогосподарства</translation>
+    </message>
+    <message>
+      <source>Surname, first name, patronymic</source>
+      <translation>Прізвище, ім’я, по батькові</translation>
+    </message>
+    <message>
+      <source>e.g. 14.03.1975</source>
+      <translation>напр. 14.03.1975</translation>
+    </message>
+    <message>
+      <source>e.g. 067 123 45 67</source>
+      <translation>напр. 067 123 45 67</translation>
+    </message>
+    <message>
+      <source>Document type</source>
+      <translation>Тип документа</translation>
+    </message>
+    <message>
+      <source>Document number</source>
+      <translation>Номер документа</translation>
+    </message>
+    <message>
+      <source>Consent given for registration and assistance</source>
+      <translation>Згоду на реєстрацію та допомогу надано</translation>
+    </message>
+    <message>
+      <source>Check and register</source>
+      <translation>Перевірити й зареєструвати</translation>
+    </message>
+    <message>
+      <source>Checking the registry…</source>
+      <translation>Перевіряємо реєстр…</translation>
+    </message>
+    <message>
+      <source>Possible duplicate</source>
+      <translation>Можливий дублікат</translation>
+    </message>
+    <message>
+      <source>Register anyway</source>
+      <translation>Усе одно зареєструвати</translation>
+    </message>
+    <message>
+      <source>Do not register</source>
+      <translation>Не реєструвати</translation>
+    </message>
+    <message>
+      <source>Registry</source>
+      <translation>Реєстр</translation>
+    </message>
+    <message>
+      <source>Register a household…</source>
+      <translation>Зареєструвати домогосподарство…</translation>
+    </message>
+    <message>
+      <source>Households</source>
+      <translation>Домогосподарства</translation>
+    </message>
+    <message>
+      <source>Duplicates to review</source>
+      <translation>Дублікати на розгляд</translation>
+    </message>
+    <message>
+      <source>Card code, phone, document, tax number, or name in either script</source>
+      <translation>Код картки, телефон, документ, РНОКПП або ім’я будь-якою абеткою</translation>
+    </message>
+    <message>
+      <source>Households found</source>
+      <translation>Знайдені домогосподарства</translation>
+    </message>
+    <message>
+      <source>Household</source>
+      <translation>Домогосподарство</translation>
+    </message>
+    <message>
+      <source>Find duplicates</source>
+      <translation>Знайти дублікати</translation>
+    </message>
+    <message>
+      <source>Pairs to review</source>
+      <translation>Пари на розгляд</translation>
+    </message>
+    <message>
+      <source>Why they may be one household:</source>
+      <translation>Чому це може бути одне домогосподарство:</translation>
+    </message>
+    <message>
+      <source>Reason:</source>
+      <translation>Причина:</translation>
+    </message>
+    <message>
+      <source>Why you decided so (needed for same and different)</source>
+      <translation>Чому ви так вирішили (потрібно для «те саме» і «різні»)</translation>
+    </message>
+    <message>
+      <source>Save and next</source>
+      <translation>Зберегти й далі</translation>
+    </message>
+    <message>
+      <source>Reading the registry…</source>
+      <translation>Читаємо реєстр…</translation>
+    </message>
+    <message>
+      <source>Reading names, dates and documents…</source>
+      <translation>Читаємо імена, дати й документи…</translation>
+    </message>
+    <message>
+      <source>Grouping likely pairs…</source>
+      <translation>Групуємо ймовірні пари…</translation>
+    </message>
+    <message>
+      <source>Comparing pairs…</source>
+      <translation>Порівнюємо пари…</translation>
+    </message>
+    <message>
+      <source>Nothing was saved.</source>
+      <translation>Нічого не збережено.</translation>
+    </message>
+    <message>
+      <source>Already registered</source>
+      <translation>Уже зареєстровано</translation>
+    </message>
+    <message>
+      <source>none</source>
+      <translation>немає</translation>
+    </message>
+    <message>
+      <source>passport</source>
+      <translation>паспорт</translation>
+    </message>
+    <message>
+      <source>ID card</source>
+      <translation>ID-картка</translation>
+    </message>
+    <message>
+      <source>Register it anyway? A team lead will see the pair in the review queue.</source>
+      <translation>Усе одно зареєструвати? Керівник команди побачить цю пару в черзі на розгляд.</translation>
+    </message>
+    <message>
+      <source>1 &amp;Same household</source>
+      <translation>1 &amp;Те саме домогосподарство</translation>
+    </message>
+    <message>
+      <source>2 &amp;Different households</source>
+      <translation>2 &amp;Різні домогосподарства</translation>
+    </message>
+    <message>
+      <source>3 &amp;Unsure</source>
+      <translation>3 &amp;Не певно</translation>
+    </message>
+    <message>
+      <source>Choose same (1), different (2) or unsure (3) first.</source>
+      <translation>Спершу виберіть: те саме (1), різні (2) або не певно (3).</translation>
+    </message>
+    <message>
+      <source>Give a reason for this decision.</source>
+      <translation>Вкажіть причину цього рішення.</translation>
+    </message>
+    <message>
+      <source>Not saved: these two are already linked the other way round.</source>
+      <translation>Не збережено: ці двоє вже пов’язані у зворотному напрямку.</translation>
+    </message>
+    <message>
+      <source>born {n} years apart</source>
+      <translation>народжені з різницею {n} років</translation>
+    </message>
+    <message>
+      <source>same phone (on {n} registrations)</source>
+      <translation>той самий телефон (у {n} реєстраціях)</translation>
+    </message>
+    <message>
+      <source>same phone, but it is on {n} registrations</source>
+      <translation>той самий телефон, але він є у {n} реєстраціях</translation>
+    </message>
+    <message>
+      <source>{n} household(s) registered on this laptop.</source>
+      <translation>Домогосподарств, зареєстрованих на цьому ноутбуці: {n}.</translation>
+    </message>
+    <message>
+      <source>duplicate link</source>
+      <translation>посилання на дублікат</translation>
+    </message>
+    <message>
+      <source>duplicate decision</source>
+      <translation>рішення щодо дубліката</translation>
+    </message>
+    <message>
+      <source>{n} pair(s) to review. Keys: 1 same, 2 different, 3 unsure; then the reason and Return.</source>
+      <translation>Пар на розгляд: {n}. Клавіші: 1 те саме, 2 різні, 3 не певно; потім причина й Enter.</translation>
+    </message>
+    <message>
+      <source>Saved: {verdict}.</source>
+      <translation>Збережено: {verdict}.</translation>
+    </message>
+    <message>
+      <source>Check these fields: {fields}.</source>
+      <translation>Перевірте ці поля: {fields}.</translation>
+    </message>
+    <message>
+      <source>{n} household(s) found</source>
+      <translation>Знайдено домогосподарств: {n}</translation>
+    </message>
+    <message>
+      <source>Members</source>
+      <translation>Члени домогосподарства</translation>
+    </message>
+    <message>
+      <source>Duplicate decisions</source>
+      <translation>Рішення щодо дублікатів</translation>
+    </message>
+    <message>
+      <source>Household registered. Card code: {code}</source>
+      <translation>Домогосподарство зареєстровано. Код картки: {code}</translation>
+    </message>
+    <message>
+      <source>Registered first ({ref})</source>
+      <translation>Зареєстровано раніше ({ref})</translation>
+    </message>
+    <message>
+      <source>Registered later ({ref})</source>
+      <translation>Зареєстровано пізніше ({ref})</translation>
+    </message>
+    <message>
+      <source>Two team leads decided this pair differently; the decision that holds now: {v}.</source>
+      <translation>Двоє керівників команд вирішили щодо цієї пари по-різному; зараз чинне рішення: {v}.</translation>
+    </message>
+    <message>
+      <source>This household may already be registered:</source>
+      <translation>Можливо, це домогосподарство вже зареєстровано:</translation>
+    </message>
+    <message>
+      <source>Score {score} (a pair is proposed from {min})</source>
+      <translation>Оцінка {score} (пару пропонують від {min})</translation>
+    </message>
+    <message>
+      <source>Not saved: {why}</source>
+      <translation>Не збережено: {why}</translation>
+    </message>
+    <message>
+      <source>Linked as a duplicate of {name}.</source>
+      <translation>Позначено як дублікат: {name}.</translation>
+    </message>
+    <message>
+      <source>This household is already registered ({why}):</source>
+      <translation>Це домогосподарство вже зареєстровано ({why}):</translation>
+    </message>
+    <message>
+      <source>{when}: {who} decided “{verdict}” with {name}: {reason}</source>
+      <translation>{when}: {who} вирішив(ла) «{verdict}» щодо {name}: {reason}</translation>
+    </message>
+    <message>
       <source>WIPE</source>
       <translation>СТЕРТИ</translation>
     </message>

@@ -310,11 +310,24 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+_ACTIONS: argparse._SubParsersAction | None = None
+
+
+def actions() -> argparse._SubParsersAction:
+    """The ``server`` command's actions, for a command that lives above the server and
+    the registry both (``server duplicates``: distributions/hub_cli.py)."""
+    if _ACTIONS is None:
+        raise RuntimeError("sync.server.cli.register() has not run yet")
+    return _ACTIONS
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", required=True, metavar="DIR", help="the server's data folder (keys; SQLite database by default)")
     common.add_argument("--db", metavar="URL", help="postgresql://user:pass@host/db to use PostgreSQL instead of SQLite")
     server = sub.add_parser("server", help="run and administer the central sync server").add_subparsers(dest="action", required=True, metavar="ACTION")
+    global _ACTIONS
+    _ACTIONS = server
     p = server.add_parser("init", parents=[common], help="create a new server (keys and database) in an empty or new folder")
     p.set_defaults(func=cmd_init)
     p = server.add_parser("run", parents=[common], help="serve laptops over HTTP")

@@ -83,6 +83,15 @@ def _visit(qtbot, window_factory, tmp_path, size):
         # Two records, and the draft the open form left behind (the list shows drafts too).
         qtbot.waitUntil(lambda: w.records.model.rowCount() == 3, timeout=WAIT)
         yield f"{lang}/records", w
+        w.show_screen("registry")
+        qtbot.waitUntil(lambda: w.registry.index is not None, timeout=WAIT)
+        w.registry.search.setText("Шевченко")
+        w.registry.run_search()
+        qtbot.waitUntil(lambda: w.registry.results.rowCount() == 3, timeout=WAIT)
+        yield f"{lang}/registry", w
+        w.registry.tabs.setCurrentIndex(1)
+        qtbot.waitUntil(lambda: w.registry.queue_list.count() == 2, timeout=WAIT)
+        yield f"{lang}/registry-review", w
         w.show_screen("sync")
         qtbot.waitUntil(lambda: w.sync_screen.table.rowCount() == 1, timeout=WAIT)
         yield f"{lang}/sync-usb-conflicts", w
