@@ -221,6 +221,15 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX records_form ON records (form_id, record_id)""",  # exports read a form in id order
         """ALTER TABLE events ADD COLUMN actor TEXT""",  # the web user behind a console action
     ]),
+    ("0010_served_changes", [
+        # A change as a reply carries it, up to its values (``{..., "fields":``): ids, clocks
+        # and flags, each a plaintext column already. A pull joins it with the opened body,
+        # so serving a change neither parses nor encodes it again. NULL for changes stored
+        # before this migration: those are put together from their columns when served.
+        """ALTER TABLE changes ADD COLUMN head {blob}""",
+        # 'server conflicts --team' and the console's conflict lists, newest open first.
+        """CREATE INDEX conflicts_team ON conflicts (team, id)""",
+    ]),
 ]
 
 _TYPES = {
@@ -329,16 +338,18 @@ class Database:
                 if self.dialect == "postgresql":
                     cur.close()
 
-    def executemany(self, sql: str, rows: list) -> None:
+    def executemany(self, sql: str, rows: list) -> int:
+        """Run ``sql`` once per row; return the number of rows it changed (both engines sum
+        them: an ``ON CONFLICT DO NOTHING`` that skipped a row counts it as 0)."""
         if not rows:
-            return
+            return 0
         conn = self._conn()
         with _typed_errors():
             if self.dialect == "sqlite":
-                conn.executemany(sql, rows)
-            else:
-                with conn.cursor() as cur:
-                    cur.executemany(self._sql(sql), rows)
+                return conn.executemany(sql, rows).rowcount
+            with conn.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+                return cur.rowcount
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = True) -> Iterator["Database"]:

@@ -54,6 +54,21 @@ class Sealer:
         nonce = os.urandom(12)
         return b"\x01" + nonce + self._aead.encrypt(nonce, plain, place.encode())
 
+    def opener(self, purpose: str):
+        """``open`` for many values of one purpose, as a function of the rest of their place
+        (``opener("change")("dev|seq", blob)``): the serving loop's one call per change."""
+        decrypt, prefix = self._aead.decrypt, purpose + "|"
+
+        def open_one(rest: str, blob: bytes) -> bytes:
+            if blob[:1] != b"\x01":
+                raise SyncError(f"A sealed value in the server database is damaged ({purpose}).")
+            try:
+                return decrypt(blob[1:13], blob[13:], (prefix + rest).encode())
+            except InvalidTag:
+                raise SyncError(f"A sealed value in the server database is damaged ({purpose}).") from None
+
+        return open_one
+
     def open(self, place: str, blob: bytes) -> bytes:
         blob = bytes(blob)
         if not blob or blob[0] != 1:
