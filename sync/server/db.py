@@ -229,6 +229,15 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """ALTER TABLE changes ADD COLUMN head {blob}""",
         # 'server conflicts --team' and the console's conflict lists, newest open first.
         """CREATE INDEX conflicts_team ON conflicts (team, id)""",
+        # Which server's keys this database's sealed values need: the first process to start
+        # writes it, and a process started with another server-keys.json stops with a clear
+        # message instead of failing on its first sealed value. No key, only a check value.
+        """CREATE TABLE server_identity (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            server_id TEXT NOT NULL,
+            key_check TEXT NOT NULL,                 -- HMAC of a fixed text under the data key
+            claimed_at BIGINT NOT NULL
+        )""",
     ]),
 ]
 

@@ -20,13 +20,13 @@ from ... import protocol
 from ...bundle import PublicKeys
 from ..settings import Settings
 from .changelog import MAX_REFUSALS, ChangeLog, PushResult
-from .core import HubCore
+from .core import HubCore, ServerKeysMismatch
 from .domain_checks import DomainChecks
 from .enrollment import Enrollment
 from .keys import KEYS_FILE, Sealer, ServerKeys
 from .publishing import Publishing
 
-__all__ = ["Hub", "HubCore", "KEYS_FILE", "MAX_REFUSALS", "PushResult", "Sealer", "ServerKeys"]
+__all__ = ["Hub", "HubCore", "KEYS_FILE", "MAX_REFUSALS", "PushResult", "Sealer", "ServerKeys", "ServerKeysMismatch"]
 
 
 class Hub:

@@ -6,9 +6,22 @@ import gc
 import time
 
 from ...bundle import PublicKeys
+from ...errors import SyncError
 from ..db import Database
 from ..settings import Settings
-from .keys import Sealer, ServerKeys
+from .keys import KEYS_FILE, Sealer, ServerKeys
+
+
+class ServerKeysMismatch(SyncError):
+    """The data folder's key file is not the one the database's sealed values need."""
+
+    def __init__(self, needed: str | None, held: str, data_dir) -> None:
+        whose = needed or "another server"
+        super().__init__(
+            f"This database belongs to {whose}, but {data_dir}/{KEYS_FILE} holds the keys of {held}. Every "
+            f"server process on one database needs the same {KEYS_FILE}: copy it from the first server's data folder "
+            f"(nothing was changed).")
+        self.needed, self.held = needed, held
 
 
 def now_ms() -> int:
@@ -28,7 +41,35 @@ class HubCore:
         self.keys = ServerKeys.load_or_create(settings.data_dir)
         self.sealer = Sealer(self.keys.data_key)
         self.db.migrate()
+        self._check_keys_match()
         self.hlc = 0
+
+    def _check_keys_match(self) -> None:
+        """Stop a process whose key file is not the one this database's values were sealed with.
+
+        Several processes share one database and must share one ``server-keys.json``; with
+        another, enrollment codes and changes made through the first would be unreadable
+        here (an error on each request). The first process records which keys the database
+        needs; a database from before that record is checked against a value sealed in it."""
+        db, keys = self.db, self.keys
+        if not db.execute("SELECT 1 FROM server_identity"):
+            self._check_a_sealed_value()
+            db.execute("INSERT INTO server_identity (one, server_id, key_check, claimed_at) VALUES (1, ?, ?, ?) "
+                       "ON CONFLICT (one) DO NOTHING", (keys.server_id, keys.check_value(), now_ms()))
+        server_id, check = db.execute("SELECT server_id, key_check FROM server_identity")[0]
+        if check != keys.check_value():
+            raise ServerKeysMismatch(server_id, keys.server_id, self.settings.data_dir)
+
+    def _check_a_sealed_value(self) -> None:
+        rows = self.db.execute("SELECT device_id, seq, body FROM changes ORDER BY server_seq LIMIT 1")
+        place = [(f"change|{dev}|{seq}", body) for dev, seq, body in rows]
+        rows = self.db.execute("SELECT code_id, mac_key FROM enroll_codes LIMIT 1")
+        place += [(f"enroll|{cid}", key) for cid, key in rows]
+        for where, blob in place:
+            try:
+                self.sealer.open(where, blob)
+            except SyncError:
+                raise ServerKeysMismatch(None, self.keys.server_id, self.settings.data_dir) from None
 
     @property
     def server_id(self) -> str:
