@@ -24,8 +24,14 @@ TEAMS, DEVICES = 20, 400
 
 # (name, SQL with %s placeholders, arguments): the queries a push, a pull and the review run.
 QUERIES = [
+    ("pull page, by server_seq", "SELECT server_seq, device_id, seq, head, body FROM changes WHERE team = %s "
+                                 "AND server_seq > %s ORDER BY server_seq LIMIT 200", ("team7", 500_000)),
     ("pull page", "SELECT server_seq, device_id, seq, head, body FROM changes WHERE team = %s AND server_seq > %s "
-                  "ORDER BY server_seq LIMIT 200", ("team7", 500_000)),
+                  "ORDER BY team, server_seq LIMIT 200", ("team7", 500_000)),
+    ("pull page, a small team", "SELECT server_seq, device_id, seq, head, body FROM changes WHERE team = %s "
+                                "AND server_seq > %s ORDER BY team, server_seq LIMIT 200", ("small", 0)),
+    ("pull page, a small team, by server_seq", "SELECT server_seq, device_id, seq, head, body FROM changes WHERE team = %s "
+                                               "AND server_seq > %s ORDER BY server_seq LIMIT 200", ("small", 0)),
     ("push: device", "SELECT last_seq FROM devices WHERE device_id = %s", ("dev00000000042",)),
     ("push: replay", "SELECT 1 FROM seen_bundles WHERE bundle_id = %s", ("b42",)),
     ("push: records", "SELECT record_id, team, kind, clocks, deleted, body FROM records WHERE record_id IN (%s, %s, %s)",
@@ -71,6 +77,10 @@ def fill(conn, changes: int, conflicts: int) -> None:
       f"SELECT 'dev' || lpad((i % {DEVICES})::text, 11, '0'), i / {DEVICES} + 1, 'r' || lpad((i % {records})::text, 12, '0'), "
       f"'team' || ((i % {DEVICES}) % {TEAMS}), 'submission', lpad(to_hex(i), 16, '0'), 0, "
       f"decode(repeat(md5(i::text), 16), 'hex'), 0, decode(md5(i::text), 'hex') FROM generate_series(0, {changes - 1}) i")
+    # A small team: 300 changes at the end of the log.
+    q(f"INSERT INTO changes (device_id, seq, record_id, team, kind, hlc, deleted, body, received_at, head) "
+      f"SELECT 'small0', i + 1, 'rs' || i, 'small', 'submission', lpad(to_hex(i), 16, '0'), 0, "
+      f"decode(md5(i::text), 'hex'), 0, decode(md5(i::text), 'hex') FROM generate_series(0, 299) i")
     q(f"INSERT INTO conflicts (record_id, team, kind, field, stamp, winner, found_at, body, resolution) "
       f"SELECT 'r' || lpad((i * 3)::text, 12, '0'), 'team' || ((i * 3) % {TEAMS}), 'submission', 'f' || (i % 4), 's' || i, "
       f"'w', 0, decode(md5(i::text), 'hex'), CASE WHEN i % 3 = 0 THEN NULL ELSE 'kept' END "

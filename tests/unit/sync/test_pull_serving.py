@@ -106,7 +106,14 @@ def test_a_push_counts_the_conflicts_it_added(laptops, hub):
     assert again.conflicts == 0 and again.duplicates == len(changes)
 
 
-def test_server_conflicts_for_a_team_reads_the_team_index(hub):
-    plan = hub.db.execute("EXPLAIN QUERY PLAN SELECT id FROM conflicts WHERE team = ? AND resolution IS NULL ORDER BY id",
-                          ("north",))
-    assert any("conflicts_team" in str(row) for row in plan), plan
+def test_server_conflicts_for_a_team_reads_a_team_index(hub):
+    for sql in ("SELECT id FROM conflicts WHERE team = ? AND resolution IS NULL ORDER BY id",
+                "SELECT id FROM conflicts WHERE team = ? ORDER BY id"):
+        plan = hub.db.execute("EXPLAIN QUERY PLAN " + sql, ("north",))
+        assert any("conflicts_team" in str(row) or "conflicts_open" in str(row) for row in plan), plan
+
+
+def test_the_domain_check_reads_receipts_by_kind_from_an_index(hub):
+    plan = hub.db.execute("EXPLAIN QUERY PLAN SELECT record_id, team, deleted, body FROM records WHERE kind = ? "
+                          "ORDER BY record_id", ("receipt",))
+    assert any("records_kind" in str(row) for row in plan), plan
