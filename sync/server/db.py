@@ -343,9 +343,14 @@ class Database:
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
 
-    def execute(self, sql: str, args: tuple | list = ()) -> list[tuple]:
+    def execute(self, sql: str, args: tuple | list = (), *, binary: bool = False) -> list[tuple]:
+        """``binary``: on PostgreSQL, rows come in the binary format. Worth it for rows of
+        blobs, which the text format sends as hex for the driver to decode again."""
         with _typed_errors():
-            cur = self._conn().execute(self._sql(sql), args)
+            if binary and self.dialect == "postgresql":
+                cur = self._conn().execute(self._sql(sql), args, binary=True)
+            else:
+                cur = self._conn().execute(self._sql(sql), args)
             try:
                 return [tuple(r) for r in cur.fetchall()] if cur.description else []
             finally:

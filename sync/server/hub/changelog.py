@@ -319,7 +319,7 @@ class ChangeLog(Part):
                 # by server_seq alone PostgreSQL walks the primary key and filters on the team,
                 # which reads every other team's changes too (EXPLAIN: bench/hub_explain.py).
                 "SELECT server_seq, device_id, seq, head, body FROM changes WHERE team = ? AND server_seq > ? "
-                "ORDER BY team, server_seq LIMIT ?", (team, cursor, page))
+                "ORDER BY team, server_seq LIMIT ?", (team, cursor, page), binary=True)
             for sseq, dev, seq, head, body in rows:
                 if dev != device_id:
                     size += len(body) + 256  # the sealed body is the values' JSON plus 29 bytes; 256 for the rest
