@@ -1,6 +1,12 @@
 """Sync benchmark on loopback: a real uvicorn server on 127.0.0.1, real stores.
 
     python bench/sync.py [--records 10000] [--devices 100] [--per-device 100] [--bundle 100000]
+                         [--serve-changes 20000] [--serve-teams 5,50] [--pg URL]
+    python bench/sync.py --initial-pull 1000000 [--pg URL]   # only the new laptop's initial pull
+    python bench/sync.py --serve-only [--serve-changes N] [--serve-teams 5,50] [--pg URL]
+
+``--serve-*``: the server's own cost per pulled change (reply_bundle, no HTTP, no laptop),
+for teams of each size, so that it can be seen not to grow with the team.
 
 Prints figures as it goes and a JSON summary on its last line. Not a test.
 """
@@ -9,10 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -48,14 +52,160 @@ def new_store(base: Path, name: str) -> Store:
     return store
 
 
+def enroll_direct(hub, team: str, n: int, prefix: str = "bench") -> list:
+    """Enroll ``n`` devices straight at the hub (no laptop store): [(device_id, identity)]."""
+    devices = []
+    for d in range(n):
+        ident = Identity.generate()
+        dev_id = f"{prefix}{d:011d}"[-16:]
+        cid, key = protocol.code_keys(hub.new_enroll_code(team))
+        keys = ident.public().to_json()
+        hub.enroll({"v": 1, "device_id": dev_id, "code_id": cid, "keys": keys,
+                    "mac": protocol.enroll_request_mac(key, dev_id, keys)})
+        devices.append((dev_id, ident))
+    return devices
+
+
+def fill_log(hub, devices: list, total: int, team: str) -> None:
+    """``total`` new household changes spread over ``devices``, through the real push path."""
+    import uuid
+
+    per = total // len(devices)
+    now = int(time.time() * 1000) << 16
+    for dev_id, _ in devices:
+        for start in range(0, per, 10_000):
+            changes = [{"device_id": dev_id, "seq": s + 1, "record_id": str(uuid.uuid4()), "kind": "household",
+                        "form_id": None, "form_version": None, "hlc": f"{now + s:016x}", "deleted": False,
+                        "fields": household(s), "bases": {}} for s in range(start, min(per, start + 10_000))]
+            hub.push(dev_id, team, changes)
+
+
+def serve_all(hub, device_id: str, limit: int = protocol.DEFAULT_PULL_LIMIT) -> tuple[int, float]:
+    """Pull everything for ``device_id`` the way a laptop would, server side only: (changes, CPU
+    seconds of this process). CPU time, not wall time: the machine is shared, and another
+    process's work must not count as the server's."""
+    cursor, n, t = 0, 0, time.process_time()
+    while True:
+        _, reply = hub.reply_bundle(device_id, cursor=cursor, limit=limit, held_forms={},
+                                    max_bytes=protocol.MAX_PUSH_BYTES)
+        n += len(reply.changes)
+        cursor = reply.cursor
+        if not reply.more:
+            return n, time.process_time() - t
+
+
+def serve_cost(base: Path, teams: list[int], changes: int, pg: str | None) -> dict:
+    """Server microseconds per pulled change, per team size (the same number of changes each)."""
+    out = {}
+    for run, size in enumerate(teams):
+        hub = make_hub(base / f"serve{run}", pg_database(pg, f"serve{run}"))
+        devices = enroll_direct(hub, "serve", size + 1, prefix=f"s{size}x")
+        fill_log(hub, devices[:size], changes, "serve")
+        newcomer = devices[size][0]  # a laptop of the team that holds nothing yet
+        serve_all(hub, newcomer)  # warm the caches once
+        runs = [serve_all(hub, newcomer) for _ in range(3)]
+        n = runs[0][0]
+        best = min(s for _, s in runs)
+        out[str(size)] = round(best / n * 1e6, 2)
+        print(f"serving pulls, team of {size}: {n:,} changes in {best:.2f} CPU s = {out[str(size)]} us per change "
+              f"(best of 3)", flush=True)
+        hub.close()
+    return out
+
+
+_PG_DATABASES: list[str] = []
+
+
+def pg_database(pg: str | None, name: str) -> str | None:
+    """A fresh PostgreSQL database for one measurement (dropped at the end), or None for SQLite."""
+    if not pg:
+        return None
+    import psycopg
+
+    db = f"fieldbook_bench_{os.getpid()}_{name}"
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db}")
+        conn.execute(f"CREATE DATABASE {db}")
+    _PG_DATABASES.append(db)
+    return pg.rsplit("/", 1)[0] + "/" + db
+
+
+def drop_pg_databases(pg: str | None) -> None:
+    if not pg:
+        return
+    import psycopg
+
+    with psycopg.connect(pg, autocommit=True) as conn:
+        for db in _PG_DATABASES:
+            conn.execute(f"DROP DATABASE IF EXISTS {db}")
+
+
+def initial_pull(base: Path, total: int, pg: str | None) -> dict:
+    """A new laptop's first pull of ``total`` changes, end to end into a real store over HTTP,
+    and the server's share of it alone."""
+    hub = make_hub(base / "initial", pg_database(pg, "initial"))
+    writers = enroll_direct(hub, "north", 5, prefix="w")
+    t = time.perf_counter()
+    fill_log(hub, writers, total, "north")
+    print(f"initial pull: {total:,} changes pushed in {time.perf_counter() - t:.0f} s", flush=True)
+    out = {"initial_pull_changes": total}
+    reader = enroll_direct(hub, "north", 1, prefix="r")[0][0]
+    n, server_s = serve_all(hub, reader)
+    out["initial_pull_server_only_cpu_s"] = round(server_s, 1)
+    print(f"initial pull, server only: {n:,} changes in {server_s:.1f} CPU s", flush=True)
+    with LiveServer(hub) as server:
+        laptop = SyncClient(new_store(base, "newcomer"))
+        laptop.enroll(server.url, hub.new_enroll_code("north"))
+        t, cpu = time.perf_counter(), time.process_time()
+        pulled = 0
+        while True:
+            r = laptop.sync_now()
+            pulled += r.pulled
+            if not r.pulled:
+                break
+        e2e, e2e_cpu = time.perf_counter() - t, time.process_time() - cpu
+        assert pulled == total, (pulled, total)
+        out["initial_pull_end_to_end_s"] = round(e2e, 1)
+        # The server runs in a thread of this process: CPU here is the laptop's and the server's.
+        out["initial_pull_end_to_end_cpu_s"] = round(e2e_cpu, 1)
+        print(f"initial pull, end to end into a store: {pulled:,} changes in {e2e:.1f} s "
+              f"({e2e_cpu:.1f} CPU s, laptop and server together)", flush=True)
+        laptop.store.close()
+    hub.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=10_000)
     ap.add_argument("--devices", type=int, default=100)
     ap.add_argument("--per-device", type=int, default=100)
     ap.add_argument("--bundle", type=int, default=100_000)
+    ap.add_argument("--serve-changes", type=int, default=20_000, help="changes in the log for the serving cost (0: skip)")
+    ap.add_argument("--serve-teams", default="5,50", help="team sizes for the serving cost")
+    ap.add_argument("--initial-pull", type=int, default=0, help="measure only a new laptop's initial pull of this many")
+    ap.add_argument("--serve-only", action="store_true", help="measure only the serving cost")
+    ap.add_argument("--pg", default=None, help="postgresql://... for the serving and initial-pull figures (default SQLite)")
     args = ap.parse_args()
     out: dict = {}
+    if args.initial_pull:
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                out.update(initial_pull(Path(tmp), args.initial_pull, args.pg))
+            finally:
+                drop_pg_databases(args.pg)
+        print(json.dumps(out))
+        return
+    if args.serve_changes:
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                teams = [int(t) for t in args.serve_teams.split(",")]
+                out["serve_us_per_change_by_team"] = serve_cost(Path(tmp), teams, args.serve_changes, args.pg)
+            finally:
+                drop_pg_databases(args.pg)
+    if args.serve_only:
+        print(json.dumps(out))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         hub = make_hub(base / "hub")

@@ -14,7 +14,12 @@ device's changes once, in sequence order, so:
 - incoming ``s`` loses to ``l``: the incoming value was never seen here, so it is
   a concurrent loser;
 - a delete is final. Values it had not seen are kept as losers, whichever
-  arrives first, so a late edit to a deleted record is never lost unseen.
+  arrives first, so a late edit to a deleted record is never lost unseen;
+- a tombstone's clocks are what the newest delete had seen, and its stamp. An
+  edit that reaches a tombstone leaves them as they are, and so does a delete
+  that arrives after an edit it had not seen: otherwise the laptop that made
+  the edit would keep that edit's clock while every other replica kept the
+  delete's, and replicas that hold the same values would disagree on clocks.
 
 These rules rely on the delivery order docs/sync.md requires: each origin's
 changes in sequence, and everything a writer had seen delivered before its write.
@@ -54,7 +59,7 @@ def merge_change(rec, change: dict) -> tuple[set[str], list[Lost]]:
     if rec.deleted:
         if change.get("deleted"):
             if st > clocks.get(DELETED, ""):
-                clocks[DELETED] = st  # the same tombstone stamp everywhere: the largest
+                _tombstone_clocks(clocks, bases, st)  # the newest delete's, everywhere, whatever the order
                 changed.add(DELETED)
             return changed, lost
         # Changes arrive in an order that respects causality (each origin in sequence,
@@ -70,10 +75,7 @@ def merge_change(rec, change: dict) -> tuple[set[str], list[Lost]]:
             saw = bases.get(name)
             if local is not None and (saw is None or local > saw):
                 lost.append(Lost(name, value, local, st))
-        for name, base in bases.items():
-            if name != DELETED and (clocks.get(name) is None or base > clocks[name]):
-                clocks[name] = base  # remember what the delete had seen
-        clocks[DELETED] = st
+        _tombstone_clocks(clocks, bases, st)
         rec.fields = {}
         rec.deleted = True
         changed.add(DELETED)
@@ -91,3 +93,11 @@ def merge_change(rec, change: dict) -> tuple[set[str], list[Lost]]:
         elif st < local:
             lost.append(Lost(name, value, st, local))
     return changed, lost
+
+
+def _tombstone_clocks(clocks: dict, bases: dict, st: str) -> None:
+    """The clocks of a record deleted by the change stamped ``st`` that had seen ``bases``:
+    the same on every replica, whichever edits reached it first (changed in place)."""
+    clocks.clear()
+    clocks.update((name, base) for name, base in bases.items() if name != DELETED)
+    clocks[DELETED] = st

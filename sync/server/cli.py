@@ -143,6 +143,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
+    if not 1 <= args.workers <= 64:
+        raise CannotListen(f"--workers {args.workers} is not a number of processes (1 to 64); the server did not start.")
     _check_server_exists(Path(args.data))
     sock = _listen(args.host, args.port)
     try:
@@ -150,12 +152,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     except BaseException:
         sock.close()
         raise
-    _attach_log(Path(args.data))
-    app = create_app(hub.settings, hub)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"Fieldbook server {hub.server_id} on http://{shown}:{port} (data in {args.data}); "
+    workers = f"; {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"Fieldbook server {hub.server_id} on http://{shown}:{port} (data in {args.data}{workers}); "
           f"key fingerprint {hub.public_keys().fingerprint()}", flush=True)
+    if args.workers > 1:
+        # The hub above has checked the keys against the database and migrated it, so a
+        # mismatch stops here in one line; each worker then opens its own.
+        import os
+
+        from uvicorn.supervisors import Multiprocess
+
+        from .workers import ENV, settings_to_env
+
+        settings = hub.settings
+        hub.close()
+        os.environ[ENV] = settings_to_env(settings)
+        config = uvicorn.Config("sync.server.workers:app", factory=True, workers=args.workers, log_level="warning")
+        Multiprocess(config, sockets=[sock]).run()
+        return 0
+    _attach_log(Path(args.data))
+    app = create_app(hub.settings, hub)
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
     return 0
 
@@ -334,6 +352,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the network)")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--max-clock-ahead-h", type=float, dest="max_clock_ahead_h", help="refuse stamps this many hours ahead (default 24)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="server processes sharing the port, the key file and the database (default 1)")
     p.set_defaults(func=cmd_run)
     p = server.add_parser("enroll-code", parents=[common], help="print a one-time enrollment code for a team")
     p.add_argument("--team", required=True)

@@ -149,7 +149,7 @@ def _write(hub: Hub, record: dict, fields: dict, resolves: list[dict], *, actor:
         change["resolves"] = resolves
     result = PushResult(received=1)
     now = _now_ms()
-    hub._apply(me, record["team"], [change], result, now)
+    hub.changes.apply(me, record["team"], [change], result, now)
     if result.refused:
         raise HubEditRefused(f"The change to record {record['record_id']} was refused: {result.refused[0]['reason']} "
                              "(nothing was changed).")

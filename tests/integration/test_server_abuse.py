@@ -14,7 +14,7 @@ from sync import protocol
 from sync.bundle import Identity
 from sync.client import SyncClient
 from sync.errors import EnrollmentThrottled, ServerUnreachable
-from sync.server import hub as hub_module
+from sync.server.hub import core as hub_clock
 from sync.server.db import Database
 from sync_helpers import LiveServer, make_hub
 
@@ -119,8 +119,8 @@ def test_unknown_routes_and_methods_answer_in_the_error_format(live):
 # --- item 8: refused enrollments are recorded, slowed, locked out -------------------------------
 class Clock:
     def __init__(self, monkeypatch):
-        self.now = hub_module._now_ms()
-        monkeypatch.setattr(hub_module, "_now_ms", lambda: self.now)
+        self.now = hub_clock.now_ms()
+        monkeypatch.setattr(hub_clock, "now_ms", lambda: self.now)
 
     def advance(self, seconds: float) -> None:
         self.now += int(seconds * 1000)

@@ -8,6 +8,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import orjson
 import pytest
 
 from storage import Store, schema
@@ -151,6 +152,7 @@ def test_the_hub_keeps_the_author_sealed_and_serves_it_to_the_other_laptops(lapt
     created = [e for e in b.store.audit_entries(rid) if e.origin is not None]
     assert created and created[0].detail["author"] == "Enumerator One"
     changes, _cursor, _more = hub.pull("someone-else", "team-a", 0, 100)
+    changes = orjson.loads(orjson.dumps(changes))  # served as ready-made JSON pieces
     assert [c.get("author") for c in changes] == ["Enumerator One"] * 2
     sealed = hub.db.execute("SELECT author FROM changes")
     assert all(row[0] and b"Enumerator One" not in bytes(row[0]) for row in sealed)
@@ -162,4 +164,5 @@ def test_the_hub_takes_a_change_without_an_author_from_an_old_laptop(laptops, hu
     a.store._conn.execute("UPDATE changes SET author = NULL")  # as a laptop before schema 0009 sends it
     assert a.sync_now().pushed == 1
     changes, _cursor, _more = hub.pull("someone-else", "team-a", 0, 100)
+    changes = orjson.loads(orjson.dumps(changes))  # served as ready-made JSON pieces
     assert len(changes) == 1 and "author" not in changes[0]

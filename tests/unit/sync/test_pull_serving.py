@@ -1,0 +1,122 @@
+"""Serving pulls (issue 19, items 1 and 3): each change is served from its stored head and its
+opened values, without parsing or encoding it again; the JSON a laptop receives is the same as
+before, for changes stored before migration 0010 as well; a push that finds conflicts counts
+only the rows it added."""
+from __future__ import annotations
+
+import orjson
+
+from sync import protocol
+
+
+def served(hub, device_id: str) -> list[dict]:
+    dev = hub._device(device_id)
+    changes, _, _ = hub.pull(device_id, dev[0], 0, 10_000)
+    return orjson.loads(orjson.dumps(changes))
+
+
+def expected(hub, device_id: str) -> list[dict]:
+    """What a reply carried before 0010: every column of the log, and the opened values."""
+    out = []
+    team = hub._device(device_id)[0]
+    for dev, seq, rid, kind, fid, fver, h, deleted, bases, body, resolves, author in hub.db.execute(
+            "SELECT device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, body, resolves, author "
+            "FROM changes WHERE team = ? AND device_id <> ? ORDER BY server_seq", (team, device_id)):
+        change = {"device_id": dev, "seq": seq, "record_id": rid, "kind": kind, "form_id": fid, "form_version": fver,
+                  "hlc": h, "deleted": bool(deleted), "bases": orjson.loads(bases) if bases else {},
+                  "fields": orjson.loads(hub.unseal(f"change|{dev}|{seq}", body))}
+        if resolves:
+            change["resolves"] = orjson.loads(resolves)
+        if author is not None:  # sealed apart from the head (it is a person's name)
+            change["author"] = hub.unseal(f"author|{dev}|{seq}", author).decode()
+        out.append(change)
+    return out
+
+
+def a_history(laptops):
+    """New records, edits, a delete, a conflict and its resolution: every shape of change."""
+    a, b, c = laptops("a"), laptops("b"), laptops("c")
+    rid = a.store.save_record("household", {"head_name": "Оксана Синтетична", "members": 4, "note": "\"quoted\" \\ ✓"},
+                              form_id="hh", form_version="2")
+    gone = a.store.save_record("household", {"members": 1})
+    a.sync_now(); b.sync_now()
+    a.store.edit_record(rid, {"members": 5})
+    b.store.edit_record(rid, {"members": 6})
+    b.store.delete_record(gone)
+    a.sync_now(); b.sync_now(); a.sync_now()
+    conflict = a.store.conflicts()[0]
+    a.store.resolve_conflict(conflict.id, restore=True)
+    a.sync_now()
+    return a, b, c
+
+
+def test_a_pull_serves_every_change_as_before_and_checks_on_the_laptop(laptops, hub):
+    _, _, c = a_history(laptops)
+    got = served(hub, c.store.device_id)
+    assert got == expected(hub, c.store.device_id)
+    assert any(ch["deleted"] for ch in got) and any(ch.get("resolves") for ch in got) and any(ch["bases"] for ch in got)
+    assert all(ch.get("author") for ch in got)
+    for change in got:
+        protocol.check_change(change, "test")
+    r = c.sync_now()
+    assert r.pulled == len(got)
+
+
+def test_changes_stored_before_0010_are_served_the_same(laptops, hub):
+    _, _, c = a_history(laptops)
+    new = served(hub, c.store.device_id)
+    hub.db.execute("UPDATE changes SET head = NULL")  # as a database migrated from 0009 holds them
+    assert served(hub, c.store.device_id) == new == expected(hub, c.store.device_id)
+
+
+def test_the_reply_a_laptop_decodes_carries_the_served_changes(laptops, hub):
+    _, _, c = a_history(laptops)
+    _, reply = hub.reply_bundle(c.store.device_id)
+    decoded = protocol.SyncReply.decode(reply.encode())
+    assert decoded.changes == expected(hub, c.store.device_id)
+
+
+def test_a_push_that_finds_conflicts_does_not_count_the_whole_table(laptops, hub):
+    a, b = laptops("a"), laptops("b")
+    rid = a.store.save_record("household", {"members": 4})
+    a.sync_now(); b.sync_now()
+    a.store.edit_record(rid, {"members": 5})
+    b.store.edit_record(rid, {"members": 6})
+    a.sync_now()
+    statements: list[str] = []
+    hub.db._conn().set_trace_callback(statements.append)
+    try:
+        r = b.sync_now()
+    finally:
+        hub.db._conn().set_trace_callback(None)
+    assert len(hub.conflicts()) == 1 and r.conflicts >= 0
+    assert not [s for s in statements if "count(*) FROM conflicts" in s]
+
+
+def test_a_push_counts_the_conflicts_it_added(laptops, hub):
+    a, b = laptops("a"), laptops("b")
+    rid = a.store.save_record("household", {"members": 4, "phone": "0670001122"})
+    a.sync_now(); b.sync_now()
+    a.store.edit_record(rid, {"members": 5, "phone": "0670003344"})
+    b.store.edit_record(rid, {"members": 6, "phone": "0670005566"})
+    a.sync_now()
+    before = len(hub.conflicts())
+    dev = b.store.device_id
+    changes = [ch.to_json() for ch in b.store.pending_changes()]
+    result = hub.push(dev, hub._device(dev)[0], changes)
+    assert result.conflicts == len(hub.conflicts()) - before == 2
+    again = hub.push(dev, hub._device(dev)[0], changes)  # the same changes again: duplicates, no new conflict
+    assert again.conflicts == 0 and again.duplicates == len(changes)
+
+
+def test_server_conflicts_for_a_team_reads_a_team_index(hub):
+    for sql in ("SELECT id FROM conflicts WHERE team = ? AND resolution IS NULL ORDER BY id",
+                "SELECT id FROM conflicts WHERE team = ? ORDER BY id"):
+        plan = hub.db.execute("EXPLAIN QUERY PLAN " + sql, ("north",))
+        assert any("conflicts_team" in str(row) or "conflicts_open" in str(row) for row in plan), plan
+
+
+def test_the_domain_check_reads_receipts_by_kind_from_an_index(hub):
+    plan = hub.db.execute("EXPLAIN QUERY PLAN SELECT record_id, team, deleted, body FROM records WHERE kind = ? "
+                          "ORDER BY record_id", ("receipt",))
+    assert any("records_kind" in str(row) for row in plan), plan
