@@ -203,3 +203,37 @@ def test_csv_and_json_for_scripts(live):
     assert [f["form_id"] for f in forms] == [HH]
     assert requests.get(f"{live.url}/api/v1/forms/{HH}/submissions.csv", params={"since": "14.03.1975"}, headers=auth,
                         timeout=30).status_code == 400
+
+
+def test_the_console_tokens_page_is_for_admins(live):
+    hub = live.hub
+    _seed(hub)
+    add_user(hub, "admin1", "admin")
+    add_user(hub, "lead1", "lead", ["north"])
+    b = Browser(live.url)
+    b.login("admin1")
+    status, _, page = b.get("/console/tokens")
+    assert status == 200 and 'id="tokens"' in page and 'href="/console/tokens"' in page
+    status, _, page = b.post("/console/tokens", {"name": "PowerBI north", "teams": "north", "forms": HH, "days": "30",
+                                                "csrf": b.csrf()})
+    token = __import__("re").search(r'id="token-value">([^<]+)<', page).group(1)
+    assert status == 200 and token.startswith("fbt_")
+    r = requests.get(f"{live.url}/api/v1/forms/{HH}.svc/Submissions", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200 and {row["__team"] for row in r.json()["value"]} == {"north"}
+    status, _, page = b.get("/console/tokens")
+    assert token not in page and token[4:12] in page  # the list names the id, never the token
+    for data, needle in (({"name": "x", "days": "0"}, "from 1 to 366 days"), ({"name": "x", "teams": "no/slash", "days": "1"}, "A team name"),
+                         ({"name": "", "days": "1"}, "Give the token a name")):
+        status, _, page = b.post("/console/tokens", {**data, "csrf": b.csrf()})
+        assert needle in page
+    status, _, _ = b.post(f"/console/tokens/{token[4:12]}/revoke", {"csrf": ""})
+    assert status == 403  # no CSRF: nothing changed
+    assert tokens.authenticate(hub.db, token) is not None
+    b.get("/console/tokens")
+    status, url, page = b.post(f"/console/tokens/{token[4:12]}/revoke", {"csrf": b.csrf()})
+    assert status == 200 and "Token revoked" in page and tokens.authenticate(hub.db, token) is None
+    assert ("api_token_added", "admin1") in hub.db.execute("SELECT event, actor FROM events")
+    lead = Browser(live.url)
+    lead.login("lead1")
+    assert lead.get("/console/tokens")[0] == 403 and 'href="/console/tokens"' not in lead.get("/console/")[2]
+    assert lead.post("/console/tokens", {"name": "x", "days": "1", "csrf": lead.csrf()})[0] == 403

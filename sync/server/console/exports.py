@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import orjson
 
@@ -66,9 +67,11 @@ class ExportRequest:
     since: str | None = None               # YYYY-MM-DD
 
 
-def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str) -> ExportSummary:
+def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str,
+                       progress: Callable[[int], None] | None = None) -> ExportSummary:
     """Write the form's finished submissions to ``out`` in the laptop export's layout, streamed
-    (one batch of records in memory), and audit it. Checks everything before reading a record."""
+    (one batch of records in memory), and audit it. Checks everything before reading a record.
+    ``progress(n)`` is called with the number of submissions read so far, every 1,000."""
     form = hub_form(hub, req.form_id)
     fmt = export_format(out, req.fmt)
     lang = resolve_language(form, req.lang) if req.lang else None
@@ -80,6 +83,8 @@ def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str) -
     except ValueError:
         raise ExportError("--since is a date: YYYY-MM-DD.") from None
     records = iter_submissions(hub, form.form_id, teams=req.teams, since_ms=since_ms)
+    if progress is not None:
+        records = _counted(records, progress)
     summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=lang is not None)
     detail = f"{form.form_id} {fmt}: {summary.records} record(s)"
     if req.teams:
@@ -88,6 +93,22 @@ def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str) -
         detail += f", since {req.since}"
     audit(hub.db, "export", actor=actor, detail=detail)
     return summary
+
+
+def _counted(records: Iterator[dict], progress: Callable[[int], None]) -> Iterator[dict]:
+    n = 0
+    for n, record in enumerate(records, 1):
+        if n % 1000 == 0:
+            progress(n)
+        yield record
+    progress(n)
+
+
+def count_submissions(hub: Hub, req: ExportRequest) -> int:
+    """How many submissions an export will write (from the keys: nothing is decrypted)."""
+    from ..api.feed import Window, count
+
+    return count(hub, req.form_id, Window(req.teams, parse_day(req.since)))
 
 
 def check_out(out: str | os.PathLike, data_dir: Path) -> Path:
