@@ -265,6 +265,18 @@ def records(hub: Hub, form_id: str, window: Window, *, after: str = "", start: s
         if stop is not None:
             sql += " AND record_id < ?"
             args.append(stop)
+        if decrypt and window.teams is None:
+            # Every team: one query with the bodies (what is left out, drafts and deletions, is rare).
+            rows = hub.db.execute(sql.replace("deleted FROM", "deleted, form_version, body FROM") + " ORDER BY record_id LIMIT ?",
+                                  (*args, batch))
+            for rid, team, kind, deleted, version, body in rows:
+                if kind == KIND and not deleted and window.admits(rid, team):
+                    yield {"id": rid, "team": team, "form_version": version,
+                           "fields": orjson.loads(hub.unseal(f"record|{rid}", body))}
+            if len(rows) < batch:
+                return
+            last = rows[-1][0]
+            continue
         keys = hub.db.execute(sql + " ORDER BY record_id LIMIT ?", (*args, batch))
         wanted = [(rid, team) for rid, team, kind, deleted in keys if kind == KIND and not deleted and window.admits(rid, team)]
         if wanted:

@@ -24,7 +24,7 @@ from resources import resource_path
 from ... import protocol
 from ..hub import Hub
 from .audit import audit
-from .data import iter_submissions, parse_day
+from .data import parse_day
 
 _FORM_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,99}")
 _cache: dict[tuple[str, str], Form] = {}
@@ -82,7 +82,11 @@ def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str,
         since_ms = parse_day(req.since)
     except ValueError:
         raise ExportError("--since is a date: YYYY-MM-DD.") from None
-    records = iter_submissions(hub, form.form_id, teams=req.teams, since_ms=since_ms)
+    from ..api.feed import Window, records as read_records
+
+    # Keys first, bodies only of the team's submissions: a team's export no longer reads
+    # (and an export never decrypts) another team's records.
+    records = read_records(hub, form.form_id, Window(req.teams, since_ms), batch=1000)
     if progress is not None:
         records = _counted(records, progress)
     summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=lang is not None)
