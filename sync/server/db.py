@@ -248,6 +248,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             file TEXT,                               -- the finished file's name in the spool folder
             message TEXT,                            -- why it failed: no values
             started_at BIGINT NOT NULL,
+            heartbeat BIGINT NOT NULL,               -- the export's thread was alive then
             finished_at BIGINT
         )""",
     ]),

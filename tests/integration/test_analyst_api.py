@@ -237,3 +237,19 @@ def test_the_console_tokens_page_is_for_admins(live):
     lead.login("lead1")
     assert lead.get("/console/tokens")[0] == 403 and 'href="/console/tokens"' not in lead.get("/console/")[2]
     assert lead.post("/console/tokens", {"name": "x", "days": "1", "csrf": lead.csrf()})[0] == 403
+
+
+def test_counting_a_repeat_over_many_submissions_is_refused(live, monkeypatch):
+    import sync.server.api as api
+
+    hub = live.hub
+    _seed(hub)
+    token = _token(hub)
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"{live.url}/api/v1/forms/{HH}.svc/Submissions.members"
+    assert requests.get(url + "/$count", headers=auth, timeout=30).text == "13"
+    monkeypatch.setattr(api, "MAX_REPEAT_COUNT", 5)
+    r = requests.get(url, params={"$count": "true"}, headers=auth, timeout=30)
+    assert r.status_code == 501 and "filter on __submissionDate" in r.json()["error"]["message"]
+    assert requests.get(f"{live.url}/api/v1/forms/{HH}.svc/Submissions", params={"$count": "true"}, headers=auth,
+                        timeout=30).json()["@odata.count"] == 7  # submissions are counted from their keys

@@ -71,3 +71,17 @@ def test_an_export_runs_in_the_background_and_is_downloaded_once(live):
     assert hub.db.execute("SELECT count(*) FROM export_jobs")[0][0] == jobs_before
     assert b.request("GET", "/console/exports/nosuchjob")[0] == 404
     assert re.fullmatch(r"[a-z0-9]{20}", job)
+
+
+def test_an_export_whose_server_stopped_says_so(live):
+    hub = live.hub
+    add_user(hub, "lead1", "lead", ["north"])
+    b = Browser(live.url)
+    b.login("lead1")
+    # a job left 'running' by a server process that stopped: its heartbeat is old
+    old = int(time.time() * 1000) - 3600_000
+    hub.db.execute("INSERT INTO export_jobs (job_id, user_name, form_id, fmt, detail, state, done, total, started_at, heartbeat) "
+                   "VALUES ('abcdefghij0123456789', 'lead1', ?, 'xlsx', 'teams north', 'running', 10, 100, ?, ?)", (HH, old, old))
+    status, _, page = b.get("/console/exports/abcdefghij0123456789")
+    assert status == 200 and 'data-state="failed"' in page and "start it again" in page and "http-equiv" not in page
+    assert hub.db.execute("SELECT state FROM export_jobs")[0][0] == "failed"

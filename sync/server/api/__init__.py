@@ -94,7 +94,8 @@ class Api:
     def feed(self, form) -> Feed:
         key = (form.form_id, id(form))
         if key not in _feeds:
-            _feeds.clear() if len(_feeds) > 64 else None
+            if len(_feeds) > 64:  # forms republished many times: keep the cache small
+                _feeds.clear()
             _feeds[key] = Feed(form)
         return _feeds[key]
 
@@ -214,9 +215,19 @@ def _window(token: tokens.ApiToken, since: str, until: str, team: str) -> Window
     return Window(teams, lo, hi)
 
 
+MAX_REPEAT_COUNT = 100_000
+
+
 def _count(hub: Hub, feed: Feed, es, form_id: str, window: Window) -> int:
+    """Submissions are counted from their keys; a repeat's rows only by reading the submissions,
+    so that is refused over more than MAX_REPEAT_COUNT of them (a page asking for $count=true
+    would otherwise read the whole form each time)."""
+    submissions = count(hub, form_id, window)
     if es.name == MAIN:
-        return count(hub, form_id, window)
+        return submissions
+    if submissions > MAX_REPEAT_COUNT:
+        raise ODataError(501, "NotImplemented", f"Counting a repeat's rows reads every submission: filter on __submissionDate "
+                                                f"to {MAX_REPEAT_COUNT:,} submissions or fewer first.")
     return sum(len(feed.rows(es, r)) for r in records(hub, form_id, window))
 
 

@@ -25,6 +25,7 @@ from .exports import ExportRequest, count_submissions, export_submissions
 
 log = logging.getLogger("fieldbook.server.console")
 KEEP_S = 24 * 3600
+STALLED_S = 600   # a running export writes its progress every 1,000 submissions; its last step (repeat sheets) may take minutes
 _JOB = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -45,8 +46,9 @@ def start(hub: Hub, req: ExportRequest, *, user: str, lang_note: str = "") -> st
     total = count_submissions(hub, req)
     job_id = "".join(secrets.choice(_JOB) for _ in range(20))
     detail = (f"teams {','.join(req.teams)}" if req.teams else "every team") + (f", labels {lang_note}" if lang_note else "")
-    hub.db.execute("INSERT INTO export_jobs (job_id, user_name, form_id, fmt, detail, state, done, total, started_at) "
-                   "VALUES (?, ?, ?, ?, ?, 'running', 0, ?, ?)", (job_id, user, req.form_id, req.fmt, detail, total, _now_ms()))
+    now = _now_ms()
+    hub.db.execute("INSERT INTO export_jobs (job_id, user_name, form_id, fmt, detail, state, done, total, started_at, heartbeat) "
+                   "VALUES (?, ?, ?, ?, ?, 'running', 0, ?, ?, ?)", (job_id, user, req.form_id, req.fmt, detail, total, now, now))
     audit(hub.db, "export_started", actor=user, detail=f"{req.form_id} {req.fmt} ({detail}): job {job_id}, {total} submission(s)")
     threading.Thread(target=_run, args=(hub, job_id, req, user), name=f"export-{job_id}", daemon=True).start()
     return job_id
@@ -62,7 +64,7 @@ def _run(hub: Hub, job_id: str, req: ExportRequest, user: str) -> None:
         now = time.monotonic()
         if now - last[0] >= 0.5:
             last[0] = now
-            hub.db.execute("UPDATE export_jobs SET done = ? WHERE job_id = ?", (n, job_id))
+            hub.db.execute("UPDATE export_jobs SET done = ?, heartbeat = ? WHERE job_id = ?", (n, _now_ms(), job_id))
 
     try:
         summary = export_submissions(hub, req, out, actor=user, progress=progress)
@@ -94,11 +96,17 @@ def get(hub: Hub, job_id: str, user: str) -> dict | None:
     """The job, if it is this user's."""
     if not isinstance(job_id, str) or len(job_id) != 20 or any(c not in _JOB for c in job_id):
         return None
-    rows = hub.db.execute("SELECT form_id, fmt, detail, state, done, total, file, message, started_at, finished_at "
+    rows = hub.db.execute("SELECT form_id, fmt, detail, state, done, total, file, message, started_at, finished_at, heartbeat "
                           "FROM export_jobs WHERE job_id = ? AND user_name = ?", (job_id, user))
     if not rows:
         return None
-    form_id, fmt, detail, state, done, total, file, message, started, finished = rows[0]
+    form_id, fmt, detail, state, done, total, file, message, started, finished, heartbeat = rows[0]
+    if state == "running" and _now_ms() - heartbeat > STALLED_S * 1000:
+        # Its thread wrote nothing for minutes: the server stopped or restarted under it.
+        message = "The export stopped before it was done (the server was probably restarted); start it again."
+        hub.db.execute("UPDATE export_jobs SET state = 'failed', message = ?, finished_at = ? WHERE job_id = ? AND state = 'running'",
+                       (message, _now_ms(), job_id))
+        state, finished = "failed", _now_ms()
     elapsed = ((finished or _now_ms()) - started) / 1000
     return {"job_id": job_id, "form_id": form_id, "fmt": fmt, "detail": detail, "state": state, "done": done,
             "total": total or 0, "percent": min(100, int(100 * done / total)) if total else (100 if state == "done" else 0),
