@@ -105,6 +105,7 @@ def test_the_feed_pages_as_the_protocol_says(live):
     doc = requests.get(url, headers=auth, timeout=30)
     assert doc.status_code == 200 and doc.headers["OData-Version"] == "4.0"
     assert [s["url"] for s in doc.json()["value"]] == ["Submissions", "Submissions.members"]
+    assert requests.get(url + "/", headers=auth, timeout=30, allow_redirects=False).json() == doc.json()
     meta = requests.get(url + "/$metadata", headers=auth, timeout=30)
     assert meta.headers["content-type"].startswith("application/xml") and "<EntitySet Name=\"Submissions.members\"" in meta.text
 

@@ -31,7 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from forms.errors import FormError, UnknownForm
-from forms.export import _csv_cell
+from forms.export import _csv_cell  # the export's formula guard: one rule for every CSV the hub writes
 
 from ..console.audit import audit
 from ..console.exports import hub_form, known_form_ids
@@ -123,6 +123,7 @@ def mount(app: FastAPI, hub: Hub) -> Api:
                             headers={"Cache-Control": "no-store"})
 
     @router.get(PREFIX + "/forms/{form_id}.svc")
+    @router.get(PREFIX + "/forms/{form_id}.svc/")  # some connectors ask for the root with its slash
     def service(form_id: str, request: Request):
         token = api.token(request)
         feed = api.feed(api.form(token, form_id, request))
