@@ -142,6 +142,15 @@ def test_an_officer_walks_through_the_console(browser, hub_server, shots):
     wb.close()
     assert {"export", "export_download"} <= {r[0] for r in hub.db.execute("SELECT event, actor FROM events") if r[1] == "olena.admin"}
 
+    # an analyst token: made once, shown once
+    browser.get(url + "/console/tokens")
+    browser.find_element(By.ID, "token-name").send_keys("PowerBI north")
+    browser.find_element(By.ID, "token-teams").send_keys("north")
+    browser.find_element(By.ID, "make-token").click()
+    token = browser.find_element(By.ID, "token-value").text
+    assert token.startswith("fbt_") and token[4:12] in browser.find_element(By.ID, "tokens").text
+    browser.save_screenshot(str(shots / "console-en-tokens.png"))
+
     browser.get(url + "/console/usb")
     browser.save_screenshot(str(shots / "console-en-usb.png"))
     browser.get(url + "/console/forms")
