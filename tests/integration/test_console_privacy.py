@@ -111,9 +111,11 @@ def test_the_console_writes_no_personal_value(live, tmp_path):
         (auth, {"$skiptoken": "x" * 20}, ".svc/Submissions"),
         (auth, {"since": CANARIES[3]}, "/submissions.csv"),
         (auth, {"team": "south"}, "/submissions.json"),
+        ({}, None, f".svc/{CANARIES[0]}"),                                           # a value in the path, no token
+        (auth, None, f".svc/{CANARIES[0]}"),
     ):
         r = requests.get(api + path, headers=headers, params=params, timeout=30)
-        assert r.status_code in (400, 401, 403, 501), (path, r.status_code)
+        assert r.status_code in (400, 401, 403, 404, 501), (path, r.status_code)
         pages.append(r.content)
 
     time.sleep(0.3)  # the export's spool folder is emptied just after the response
@@ -129,9 +131,9 @@ def test_the_console_writes_no_personal_value(live, tmp_path):
     assert any("GET /console/data/household_needs?field=phone&match=" in line for line in access.lines)  # it did log
     assert any("/api/v1/forms/household_needs.svc/Submissions" in line for line in access.lines)
     needles = _needles()
-    # The access log does hold what a client itself put in a URL (the three queries above that carry
+    # The access log does hold what a client itself put in a URL (the requests above that carry
     # a value on purpose); everything else in it, and every answer, must hold none.
-    client_urls = ("%24filter=assessment_followup_phone", "%24select=", "?since=")
+    client_urls = ("%24filter=assessment_followup_phone", "%24select=", "?since=", ".svc/Zqxcanary")
     logged = [line for line in access.lines if not any(u in line for u in client_urls)]
     assert len(logged) < len(access.lines)
     hits = [n[:12] for n in needles for blob in [*pages, "\n".join(logged).encode()] if n in blob]

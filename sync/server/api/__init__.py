@@ -76,14 +76,14 @@ class Api:
         if token is None:
             tid = tokens.token_id_of(presented)
             audit(self.hub.db, "api_refused", actor=f"token {tid}" if tid else None,
-                  detail=f"{request.url.path}: {'unknown, revoked or expired token' if presented else 'no token'}")
+                  detail=f"{_what(request)}: {'unknown, revoked or expired token' if presented else 'no token'}")
             raise ODataError(401, "Unauthorized", "This API needs a live analyst token: 'Authorization: Bearer TOKEN', "
                                                   "or the token as the password. An administrator makes one.")
         return token
 
     def form(self, token: tokens.ApiToken, form_id: str, request: Request):
         if not token.may_read(form_id):
-            audit(self.hub.db, "api_refused", actor=token.actor, detail=f"{request.url.path}: form outside the token's scope")
+            audit(self.hub.db, "api_refused", actor=token.actor, detail=f"{_what(request)}: form outside the token's scope")
             raise ODataError(403, "Forbidden", "This token does not read that form.")
         try:
             form = hub_form(self.hub, form_id)
@@ -98,6 +98,14 @@ class Api:
                 _feeds.clear()
             _feeds[key] = Feed(form)
         return _feeds[key]
+
+
+def _what(request: Request) -> str:
+    """The endpoint asked for, for the audit log: the route and a well-formed form id, never the
+    rest of a URL a client typed (it could hold anything)."""
+    route = getattr(request.scope.get("route"), "path", "?")
+    form_id = request.path_params.get("form_id", "")
+    return f"{route} ({form_id})" if tokens._FORM.fullmatch(form_id or "") else route
 
 
 def _base(request: Request, form_id: str) -> str:
