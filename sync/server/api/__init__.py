@@ -250,7 +250,7 @@ def _page(hub: Hub, feed: Feed, es, form_id: str, q: odata.Query, params: dict, 
     start, after = (q.after or None), ""
     if es.name == MAIN and skip and not q.after:
         # Passed over by key alone: nothing is decrypted for the rows skipped.
-        for r in records(hub, form_id, q.window, decrypt=False):
+        for r in records(hub, form_id, q.window, decrypt=False, batch=10_000):
             after, skip = r["id"], skip - 1
             if skip == 0:
                 break

@@ -88,6 +88,8 @@ class Feed:
     def __init__(self, form: Form) -> None:
         self.form = form
         tables = plan(form)
+        self.tables = tables  # kept: ``blanks`` is keyed by their ids
+        self.blanks = {id(t): [f.emit(None) for f in t.fields] for t in tables}  # an unanswered question's cells
         self.sets: dict[str, EntitySet] = {}
         by_table: dict[int, EntitySet] = {}
         used_types: set[str] = set()
@@ -126,12 +128,13 @@ class Feed:
         """The entity set's rows for one record ({"id", "team", "form_version", "fields"})."""
         rid = record["id"]
         if es.table.parent is None:
-            cells = _cells(es.table, record["fields"])
+            cells = _cells(es.table, record["fields"], self.blanks[id(es.table)])
             made = id_time_ms(rid)
             row = {"__id": rid, "__submissionDate": _iso_ms(made) if made is not None else None,
                    "__team": record.get("team"), "__formVersion": record.get("form_version") or None}
             for p in es.props[4:]:
-                row[p.name] = _typed(cells[p.column], p.type)
+                value = cells[p.column]
+                row[p.name] = None if value is None else value if p.type == _STRING and type(value) is str else _typed(value, p.type)
             return [row]
         out: list[dict] = []
         counters: dict[int, int] = {}
@@ -149,7 +152,7 @@ class Feed:
             n = counters[id(table)] = counters.get(id(table), 0) + 1
             row_id = f"{rid}-{table.name}-{n}"
             if depth == len(es.path) - 1:
-                cells = _cells(table, entry)
+                cells = _cells(table, entry, self.blanks[id(table)])
                 row = {"__id": row_id, "__Submissions_id": rid, "__parent_id": parent_id}
                 for p in es.props[3:]:
                     row[p.name] = _typed(cells[p.column], p.type)
@@ -169,10 +172,12 @@ def _lookup(data: dict, name: str, groups: tuple[str, ...]) -> Any:
     return value
 
 
-def _cells(table: Table, data: dict) -> list:
+def _cells(table: Table, data: dict, blanks: list) -> list:
     cells: list = []
-    for f in table.fields:
-        cells += f.emit(_lookup(data, f.q.name, f.groups))
+    for f, blank in zip(table.fields, blanks):
+        value = _lookup(data, f.q.name, f.groups)
+        # most of a wide form's questions are unanswered: no call for those
+        cells += blank if value is None or value == "" else f.emit(value)
     return cells
 
 
