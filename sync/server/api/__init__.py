@@ -27,17 +27,18 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from forms.errors import FormError, UnknownForm
 from forms.export import _csv_cell  # the export's formula guard: one rule for every CSV the hub writes
 
+from ... import protocol
 from ..console.audit import audit
+from ..console.data import id_time_ms, parse_day
 from ..console.exports import hub_form, known_form_ids
 from ..hub import Hub
 from . import odata, tokens
-from .feed import MAIN, Feed, Window, count, records
+from .feed import MAIN, Feed, Window, _iso_ms, count, records
 from .odata import ODataError
 
 PREFIX = "/api/v1"
@@ -209,9 +210,6 @@ def _entity_set(feed: Feed, name: str):
 
 
 def _window(token: tokens.ApiToken, since: str, until: str, team: str) -> Window:
-    from ..console.data import parse_day
-    from ... import protocol
-
     try:
         lo, hi = parse_day(since), parse_day(until, end=True)
     except ValueError:
@@ -315,9 +313,6 @@ def _csv_stream(hub: Hub, feed: Feed, es, form_id: str, window: Window) -> Itera
 
 
 def _json_stream(hub: Hub, form_id: str, window: Window) -> Iterator[bytes]:
-    from .feed import _iso_ms
-    from ..console.data import id_time_ms
-
     yield b'{"form_id":' + orjson.dumps(form_id) + b',"submissions":['
     chunk: list[bytes] = []
     first = True
