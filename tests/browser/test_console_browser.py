@@ -125,11 +125,7 @@ def test_an_officer_walks_through_the_console(browser, hub_server, shots):
     browser.find_element(By.CSS_SELECTOR, "#x-lang option[value='Українська (uk)']").click()
     browser.find_element(By.ID, "x-download").click()
     # the export runs in the background; its page reloads itself until the file is ready
-    for _ in range(300):
-        if browser.find_elements(By.ID, "x-file"):
-            break
-        time.sleep(0.1)
-    assert "100%" in browser.find_element(By.ID, "x-percent").text
+    assert "100%" in wait_for(browser, "Download the file", timeout=60)
     browser.save_screenshot(str(shots / "console-en-export.png"))
     browser.find_element(By.ID, "x-file").click()
     target = browser.downloads / f"{HH}.xlsx"
@@ -147,6 +143,7 @@ def test_an_officer_walks_through_the_console(browser, hub_server, shots):
     browser.find_element(By.ID, "token-name").send_keys("PowerBI north")
     browser.find_element(By.ID, "token-teams").send_keys("north")
     browser.find_element(By.ID, "make-token").click()
+    wait_for(browser, "Copy it now")
     token = browser.find_element(By.ID, "token-value").text
     assert token.startswith("fbt_") and token[4:12] in browser.find_element(By.ID, "tokens").text
     browser.save_screenshot(str(shots / "console-en-tokens.png"))
