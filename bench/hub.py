@@ -1,26 +1,36 @@
-"""Hub console benchmark: the data table's pages at 1,000,000 submissions, and a streamed export.
+"""Hub console benchmark at 1,000,000 submissions: data-table pages, the export, the OData feed.
 
-    python bench/hub.py [--records 1000000] [--pg postgresql://...] [--export 100000]
+    python bench/hub.py [--records 1000000] [--pg postgresql://...] [--quick] [--no-export]
 
 Seeds a hub's database straight through SQL (sealed bodies, the console's index rows and
-answer tokens, as ``Index.catch_up`` writes them), then times ``Index.page``: the first
-page, a team's, a device's, a date range, an answer filter (rare and common values) and a
-page deep in the table; each the median of 5. Then exports ``--export`` submissions to
-XLSX through ``server export``'s code, with the rate and the peak memory (tracemalloc).
-On SQLite always; on PostgreSQL too with ``--pg`` (a role that may create databases).
-Prints figures as it goes and a JSON summary on its last line. Not a test.
+answer tokens, as ``Index.catch_up`` writes them), then on SQLite, and on PostgreSQL too
+with ``--pg`` (a role that may create databases):
+
+- the console's index queries (``Index.page``): first page, team, device, date range,
+  answer filters, a page deep in the table; each the median of 5;
+- the data table as a browser gets it (HTTP, signed in, HTML rendered): the first page
+  and filtered pages (team, answer value); target 300 ms or less each;
+- OData paging over HTTP with a token: the first page of 1,000, a page ten links in,
+  ``$skip`` half-way, a time-filtered page, ``$count``, a repeat's page;
+- the export of every submission to XLSX and to CSV, each in a fresh process (so its
+  peak resident memory is the export's own): the rate and the peak RSS.
+
+``--quick`` runs at 50,000 submissions. Prints figures as it goes and a JSON summary on its
+last line. Not a test. Wall times on a shared machine are noisy: say so when quoting them.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,46 +135,150 @@ def pages(hub, n: int) -> dict:
     return out
 
 
-def export(hub, tmp: Path, limit: int) -> dict:
-    from sync.server.console.exports import hub_form
+def http_pages(live, hub) -> dict:
+    """The data table as a signed-in browser gets it: query, decryption and HTML, over HTTP."""
+    from console_helpers import Browser, add_user
 
-    out = tmp / "export.xlsx"
-    hub_form(hub, HH)  # loading the form (once per process) is not the export's cost
-    tracemalloc.start()
+    add_user(hub, "bench.admin", "admin")
+    b = Browser(live.url)
+    b.login("bench.admin")
+    token = Index(hub).token(HH, "settlement", "Settlement 421")
+    cases = {
+        "http_first_page": f"/console/data/{HH}",
+        "http_team_page": f"/console/data/{HH}?team=south",
+        "http_answer_page": f"/console/data/{HH}?" + urlencode({"field": "settlement", "match": token}),
+        "http_review_page": f"/console/data/{HH}?review=received&team=north",
+    }
+    out = {}
+    for name, path in cases.items():
+        def get(path=path):
+            status, _, page = b.get(path)
+            assert status == 200 and page.count("record-link") >= 1, (name, status)
+        out[name + "_ms"] = round(timed(get), 1)
+        print(f"  {name}: {out[name + '_ms']} ms", flush=True)
+    return out
+
+
+def odata_pages(live, hub) -> dict:
+    import requests
+
+    from sync.server.api import tokens
+
+    token, _ = tokens.add_token(hub.db, name="bench", teams=["*"], forms=[HH], days=1, created_by="bench")
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {token}"
+    base = f"{live.url}/api/v1/forms/{HH}.svc"
+    out = {}
+
+    def page(url, params=None):
+        r = s.get(url, params=params, timeout=600)
+        r.raise_for_status()
+        return r.json()
+
     t = time.perf_counter()
-    summary = export_submissions(hub, ExportRequest(HH, "xlsx", ("north",)), out, actor="bench")
-    took = time.perf_counter() - t
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    print(f"  export: {summary.records:,} submissions to XLSX in {took:.1f} s = {summary.records / took:,.0f}/s, "
-          f"peak Python memory {peak / 2**20:.1f} MiB, file {out.stat().st_size / 2**20:.1f} MiB", flush=True)
-    return {"export_records": summary.records, "export_per_s": round(summary.records / took), "export_peak_mib": round(peak / 2**20, 1)}
+    body = page(base + "/Submissions")
+    out["odata_first_page_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    rows, took = len(body["value"]), []
+    for _ in range(9):
+        if "@odata.nextLink" not in body:
+            break
+        t = time.perf_counter()
+        body = page(body["@odata.nextLink"])
+        took.append(time.perf_counter() - t)
+        rows += len(body["value"])
+    out["odata_next_link_median_ms"] = round(statistics.median(took) * 1000, 1)
+    out["odata_rows_per_s"] = round(1000 / statistics.median(took))
+    t = time.perf_counter()
+    page(base + "/Submissions", {"$skip": str(n_half(hub))})
+    out["odata_skip_half_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    mid = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 180 * 86_400))
+    out["odata_time_filter_ms"] = round(timed(lambda: page(base + "/Submissions", {"$filter": f"__submissionDate ge {mid}"}), 3), 1)
+    out["odata_count_ms"] = round(timed(lambda: s.get(base + "/Submissions/$count", timeout=600).raise_for_status(), 3), 1)
+    out["odata_repeat_page_ms"] = round(timed(lambda: page(base + "/Submissions.members"), 3), 1)
+    for k, v in out.items():
+        print(f"  {k}: {v}", flush=True)
+    print(f"  ({len(took) + 1} pages read: {rows:,} rows)", flush=True)
+    return out
 
 
-def run(db_url: str | None, n: int, export_n: int, tmp: Path) -> dict:
+def n_half(hub) -> int:
+    return hub.db.execute("SELECT count(*) FROM records")[0][0] // 2
+
+
+def export_in_child(data: Path, db_url: str | None, fmt: str, tmp: Path) -> dict:
+    """Export every submission in a fresh process; its peak RSS is the export's own."""
+    out = tmp / f"export.{fmt}"
+    cmd = [sys.executable, __file__, "--export-child", str(data), "--fmt", fmt, "--out", str(out)]
+    if db_url:
+        cmd += ["--db", db_url]
+    line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    got = json.loads(line)
+    size = sum(p.stat().st_size for p in tmp.glob(f"export*.{fmt}"))
+    print(f"  export {fmt}: {got['records']:,} submissions in {got['seconds']:.1f} s = {got['per_s']:,}/s "
+          f"(CPU {got['cpu_per_s']:,}/s); peak RSS {got['peak_rss_mib']} MiB (at start {got['start_rss_mib']} MiB); "
+          f"{size / 2**20:.0f} MiB written", flush=True)
+    for p in tmp.glob(f"export*.{fmt}"):
+        p.unlink()
+    return {f"export_{fmt}_{k}": v for k, v in got.items()} | {f"export_{fmt}_mib": round(size / 2**20)}
+
+
+def export_child(args) -> None:
+    from sync.server.console.exports import hub_form
+    from sync.server.settings import Settings
+    from sync.server.hub import Hub
+
+    hub = Hub(Settings(data_dir=Path(args.export_child), db_url=args.db))
+    hub_form(hub, HH)  # loading the form is not the export's cost
+    start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t, c = time.perf_counter(), time.process_time()
+    summary = export_submissions(hub, ExportRequest(HH, args.fmt, None), Path(args.out), actor="bench")
+    took, cpu = time.perf_counter() - t, time.process_time() - c
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    hub.close()
+    print(json.dumps({"records": summary.records, "seconds": round(took, 1), "per_s": round(summary.records / took),
+                      "cpu_per_s": round(summary.records / cpu), "peak_rss_mib": round(peak / 1024, 1),
+                      "start_rss_mib": round(start_rss / 1024, 1)}))
+
+
+def run(db_url: str | None, n: int, export: bool, tmp: Path) -> dict:
+    from sync_helpers import LiveServer
+
     hub = make_hub(tmp / "hub", db_url)
     try:
         seed(hub, n)
         result = {"records": n, **pages(hub, n)}
-        if export_n:
-            result.update(export(hub, tmp, export_n))
-        return result
+        with LiveServer(hub) as live:
+            result.update(http_pages(live, hub))
+            result.update(odata_pages(live, hub))
     finally:
         hub.close()
+    if export:
+        for fmt in ("xlsx", "csv"):
+            result.update(export_in_child(tmp / "hub", db_url, fmt, tmp))
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--quick", action="store_true", help="50,000 submissions: a run of a few minutes")
     ap.add_argument("--pg", help="a PostgreSQL URL whose role may create databases")
-    ap.add_argument("--export", type=int, default=1, help="0: skip the export (it exports the north team: a quarter)")
+    ap.add_argument("--no-export", action="store_true", help="skip the exports")
     ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--export-child", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    ap.add_argument("--fmt", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.export_child:
+        export_child(args)
+        return
+    n = 50_000 if args.quick else args.records
     summary = {}
     with tempfile.TemporaryDirectory(prefix="fieldbook-bench-hub-") as tmp:
         if not args.skip_sqlite:
             print("SQLite:", flush=True)
-            summary["sqlite"] = run(None, args.records, args.export, Path(tmp) / "sqlite")
+            summary["sqlite"] = run(None, n, not args.no_export, Path(tmp) / "sqlite")
         if args.pg:
             import psycopg
 
@@ -173,7 +287,7 @@ def main() -> None:
                 admin.execute(f"CREATE DATABASE {name}")
             try:
                 print("PostgreSQL:", flush=True)
-                summary["postgresql"] = run(f"{args.pg.rpartition('/')[0]}/{name}", args.records, args.export, Path(tmp) / "pg")
+                summary["postgresql"] = run(f"{args.pg.rpartition('/')[0]}/{name}", n, not args.no_export, Path(tmp) / "pg")
             finally:
                 with psycopg.connect(args.pg, autocommit=True) as admin:
                     admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

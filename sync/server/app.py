@@ -52,4 +52,7 @@ def create_app(settings: Settings, hub: Hub | None = None) -> FastAPI:
     from .console import mount as mount_console  # the hub console's pages, at /console/
 
     mount_console(app, hub)
+    from .api import mount as mount_api  # the analyst API (tokens, OData, CSV/JSON), at /api/v1/
+
+    mount_api(app, hub)
     return app

@@ -405,3 +405,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     from .console.cli import register as register_console  # server user ..., server export
 
     register_console(server, common)
+    from .api.cli import register as register_api  # server token ...
+
+    register_api(server, common)

@@ -260,6 +260,37 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             at BIGINT NOT NULL
         )""",
     ]),
+    ("0012_analyst_api", [
+        # Analyst tokens (sync/server/api/tokens.py): never web sessions, never devices.
+        """CREATE TABLE api_tokens (
+            token_id TEXT PRIMARY KEY,               -- public: lists and the audit log name it
+            token_hash TEXT NOT NULL UNIQUE,         -- SHA-256 of the token; the token is never stored
+            name TEXT NOT NULL,
+            teams TEXT NOT NULL,                     -- comma-separated; '*' for every team
+            forms TEXT NOT NULL,                     -- comma-separated; '*' for every form
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            revoked_at BIGINT,
+            last_used BIGINT
+        )""",
+        # The console's background exports (sync/server/console/jobs.py): their progress.
+        """CREATE TABLE export_jobs (
+            job_id TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL,
+            form_id TEXT NOT NULL,
+            fmt TEXT NOT NULL,
+            detail TEXT NOT NULL,                    -- teams and language asked for (no values)
+            state TEXT NOT NULL,                     -- running | done | failed
+            done INTEGER NOT NULL DEFAULT 0,         -- submissions written so far
+            total INTEGER,                           -- submissions to write (counted at the start)
+            file TEXT,                               -- the finished file's name in the spool folder
+            message TEXT,                            -- why it failed: no values
+            started_at BIGINT NOT NULL,
+            heartbeat BIGINT NOT NULL,               -- the export's thread was alive then
+            finished_at BIGINT
+        )""",
+    ]),
 ]
 
 _TYPES = {

@@ -131,6 +131,10 @@ def test_an_officer_walks_through_the_console(browser, hub_server, shots):
     browser.get(url + f"/console/data/{HH}")
     browser.find_element(By.CSS_SELECTOR, "#x-lang option[value='Українська (uk)']").click()
     browser.find_element(By.ID, "x-download").click()
+    # the export runs in the background; its page reloads itself until the file is ready
+    assert "100%" in wait_for(browser, "Download the file", timeout=60)
+    browser.save_screenshot(str(shots / "console-en-export.png"))
+    browser.find_element(By.ID, "x-file").click()
     target = browser.downloads / f"{HH}.xlsx"
     for _ in range(200):
         if target.exists():
@@ -139,7 +143,17 @@ def test_an_officer_walks_through_the_console(browser, hub_server, shots):
     wb = openpyxl.load_workbook(target, read_only=True)
     assert wb.sheetnames == [HH, "members"]
     wb.close()
-    assert any(r[0] == "export" and r[1] == "olena.admin" for r in hub.db.execute("SELECT event, actor FROM events"))
+    assert {"export", "export_download"} <= {r[0] for r in hub.db.execute("SELECT event, actor FROM events") if r[1] == "olena.admin"}
+
+    # an analyst token: made once, shown once
+    browser.get(url + "/console/tokens")
+    browser.find_element(By.ID, "token-name").send_keys("PowerBI north")
+    browser.find_element(By.ID, "token-teams").send_keys("north")
+    browser.find_element(By.ID, "make-token").click()
+    wait_for(browser, "Copy it now")
+    token = browser.find_element(By.ID, "token-value").text
+    assert token.startswith("fbt_") and token[4:12] in browser.find_element(By.ID, "tokens").text
+    browser.save_screenshot(str(shots / "console-en-tokens.png"))
 
     browser.get(url + "/console/usb")
     browser.save_screenshot(str(shots / "console-en-usb.png"))

@@ -1,11 +1,15 @@
-"""Canary scan of the hub console: after signing in, browsing, filtering on a personal answer,
-refusals, bad requests and an export, no personal value is in the server's data folder
-(database, WAL, log file), its access log, its events or its error pages; nor after an edit
-at the hub, a refused edit and a conflict resolved at the hub."""
+"""Canary scan of the hub console and the analyst API: after signing in, browsing, filtering on a
+personal answer, refusals, bad requests, exports (direct and in the background), reading the
+OData feed, CSV and JSON with a token (refused ones too), an edit at the hub, a refused edit
+and a conflict resolved at the hub, no personal value is in the server's data folder
+(database, WAL, log file), its access log, its events or its error pages."""
 from __future__ import annotations
 
+import base64
 import logging
 import time
+
+import requests
 
 from console_helpers import Browser, add_device, add_user, edit, submit
 from sync.server.cli import _attach_log
@@ -90,6 +94,44 @@ def test_the_console_writes_no_personal_value(live, tmp_path):
     assert status == 401
     pages.append(page.encode())
 
+    # an export in the background: started, watched, downloaded
+    b.get(f"/console/data/{HH}")
+    status, job_url, page = b.post(f"/console/data/{HH}/export", {"format": "csv", "csrf": b.csrf()})
+    assert status == 200 and "/console/exports/" in job_url
+    for _ in range(100):
+        status, _, page = b.get(job_url[len(live.url):])
+        if 'data-state="done"' in page:
+            break
+        time.sleep(0.1)
+    status, _, content, _ = b.request("GET", job_url[len(live.url):] + "/file")
+    assert status == 200 and content[:2] == b"PK"  # csv with a repeat: a zip of the two files
+    # the analyst API: the feed, CSV, JSON, and refusals whose credentials and queries hold personal values
+    b.get("/console/tokens")
+    status, _, page = b.post("/console/tokens", {"name": "bi", "teams": "north", "forms": HH, "days": "1", "csrf": b.csrf()})
+    token = page.split('id="token-value">', 1)[1].split("<", 1)[0]
+    api = f"{live.url}/api/v1/forms/{HH}"
+    auth = {"Authorization": f"Bearer {token}"}
+    got = requests.get(api + ".svc/Submissions", headers=auth, timeout=30)
+    assert got.status_code == 200 and CANARIES[1] in got.text
+    for path in (".svc", ".svc/$metadata", ".svc/Submissions.members", ".svc/Submissions/$count", "/submissions.csv",
+                 "/submissions.json"):
+        assert requests.get(api + path, headers=auth, timeout=30).status_code == 200, path
+    basic = base64.b64encode(f"{CANARIES[0]}:{CANARIES[2]}".encode()).decode()
+    for headers, params, path in (
+        ({"Authorization": f"Basic {basic}"}, None, ".svc/Submissions"),              # a personal value as credentials
+        ({"Authorization": f"Bearer {CANARIES[4]}"}, None, ".svc/Submissions"),
+        (auth, {"$filter": f"assessment_followup_phone eq '{CANARIES[2]}'"}, ".svc/Submissions"),
+        (auth, {"$select": CANARIES[0]}, ".svc/Submissions"),
+        (auth, {"$skiptoken": "x" * 20}, ".svc/Submissions"),
+        (auth, {"since": CANARIES[3]}, "/submissions.csv"),
+        (auth, {"team": "south"}, "/submissions.json"),
+        ({}, None, f".svc/{CANARIES[0]}"),                                           # a value in the path, no token
+        (auth, None, f".svc/{CANARIES[0]}"),
+    ):
+        r = requests.get(api + path, headers=headers, params=params, timeout=30)
+        assert r.status_code in (400, 401, 403, 404, 501), (path, r.status_code)
+        pages.append(r.content)
+
     time.sleep(0.3)  # the export's spool folder is emptied just after the response
     logger = logging.getLogger("fieldbook")
     for h in list(logger.handlers):
@@ -101,8 +143,14 @@ def test_the_console_writes_no_personal_value(live, tmp_path):
         logging.getLogger(name).removeHandler(access)
     assert (data_dir / "logs" / "server.log").exists()
     assert any("GET /console/data/household_needs?field=phone&match=" in line for line in access.lines)  # it did log
+    assert any("/api/v1/forms/household_needs.svc/Submissions" in line for line in access.lines)
     needles = _needles()
-    hits = [n[:12] for n in needles for blob in [*pages, "\n".join(access.lines).encode()] if n in blob]
+    # The access log does hold what a client itself put in a URL (the requests above that carry
+    # a value on purpose); everything else in it, and every answer, must hold none.
+    client_urls = ("%24filter=assessment_followup_phone", "%24select=", "?since=", ".svc/Zqxcanary")
+    logged = [line for line in access.lines if not any(u in line for u in client_urls)]
+    assert len(logged) < len(access.lines)
+    hits = [n[:12] for n in needles for blob in [*pages, "\n".join(logged).encode()] if n in blob]
     assert hits == []
     events = "\n".join(str(r) for r in hub.db.execute("SELECT * FROM events")).encode()
     assert [n for n in needles if n in events] == []
