@@ -147,7 +147,6 @@ class DeskScreen(QWidget):
         self.saving = False
         self.summary: D.Summary | None = None
         self.timings: list[dict] = []  # per saved receipt: lookup_ms, save_ms, scan_to_saved_ms
-        self._own_change = False
         self._build()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
@@ -554,11 +553,7 @@ class DeskScreen(QWidget):
             s.balances = result["balances"]
             self.show_summary(s)
         self.reset_entry()
-        self._own_change = True  # counted above: no full recount for our own save
-        try:
-            self.ctx.saved()
-        finally:
-            self._own_change = False
+        self.ctx.saved(shown=False)  # counted above; no other screen lists receipts
         self.saved.emit(receipt.receipt)
         self.scan.setFocus()
 
@@ -595,8 +590,6 @@ class DeskScreen(QWidget):
 
     # -- counts ----------------------------------------------------------------------------------
     def on_records_changed(self) -> None:
-        if self._own_change:
-            return
         self.refresh_timer.start()  # a sync brings many changes at once: count once they stop
 
     def refresh_summary(self) -> None:

@@ -197,3 +197,20 @@ def test_the_gui_thread_never_waits_for_a_slow_store(qtbot, window_factory, desk
     scan(qtbot, d, cards[1])
     assert (time.perf_counter() - start) < 0.25  # typed and returned while the look-up still runs
     qtbot.waitUntil(lambda: d.pending is not None, timeout=WAIT)
+
+
+def test_a_receipt_wakes_sync_but_reloads_no_other_screen(qtbot, window_factory, desk_profile):
+    """Home and Records list no receipts: reloading them after each receipt only made the next
+    household's look-up wait behind their reloads on the store worker."""
+    profile, cards = desk_profile
+    w, d = open_desk(qtbot, window_factory, profile)
+    reloads, woken = [], []
+    w.ctx.records_changed.connect(lambda: reloads.append(1))
+    w.ctx.loop.wake = lambda now=False: woken.append(now)
+    before = w.ctx.last_state.pending
+    scan(qtbot, d, cards[0])
+    qtbot.waitUntil(lambda: d.pending is not None, timeout=WAIT)
+    with qtbot.waitSignal(d.saved, timeout=WAIT):
+        qtbot.keyClick(d.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.ctx.last_state.pending > before, timeout=WAIT)
+    assert woken and not reloads
