@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 from rules import domain
 from storage import Record, Store
 
-from . import matching, receipts, registry, stock
+from . import matching, receipts, registry, report, stock
 from . import normalise as N
 from .cards import read_card_code
 from .desk_errors import HouseholdNotFound
@@ -42,6 +42,8 @@ ALREADY = "already"
 NOT_ON_LIST = "not_on_list"
 NOT_ELIGIBLE = "not_eligible"
 NOTHING_DUE = "nothing_due"
+
+TALLY = report.TALLY
 
 # The audit log's name of each refusal: the exception class ``distribute`` logs for it.
 REFUSAL_NAMES = {ALREADY: "AlreadyReceived", NOT_ON_LIST: "NotEntitled", NOT_ELIGIBLE: "NotEntitled",
@@ -120,13 +122,33 @@ def verdict(found: receipts.Lookup) -> str:
     return SERVE
 
 
+def _tally(store: Store, round_id: str) -> Record | None:
+    """This desk's tally of the round (a handful of tallies on a laptop: one per round and desk)."""
+    for r in store.list_records(TALLY):
+        if r.fields.get("round") == round_id and r.fields.get("desk") == store.device_id:
+            return r
+    return None
+
+
 def log_refusal(store: Store, round_id: str, kind: str) -> None:
-    """Count a refusal in the audit chain: the round and the kind, no value a person typed."""
-    store.log_event(f"desk_refused|{round_id}|{REFUSAL_NAMES.get(kind, kind)}")
+    """Count a refusal: in the audit chain (the round and the kind, no value a person typed),
+    and in this desk's tally of the round, a synced record, so the hub's report counts the
+    refusals of every desk. Only this desk writes its tally, so its counts never conflict."""
+    name = REFUSAL_NAMES.get(kind, kind)
+    with store.atomic():
+        store.log_event(f"desk_refused|{round_id}|{name}")
+        tally = _tally(store, round_id)
+        counts = {k: int(v) for k, v in ((tally.fields.get("refusals") or {}) if tally else {}).items()}
+        counts[name] = counts.get(name, 0) + 1
+        if tally is None:
+            store.save_record(TALLY, {"round": round_id, "desk": store.device_id, "refusals": counts})
+        else:
+            store.edit_record(tally.id, {"refusals": counts})
 
 
 def refusal_count(store: Store, round_id: str) -> int:
-    return sum(1 for e in store.audit_entries() if e.action.startswith(f"desk_refused|{round_id}|"))
+    """Refusals of the round at every desk whose tally reached this laptop."""
+    return report.tally_refusals((TALLY, r.fields, r.deleted) for r in store.list_records(TALLY)).get(round_id, 0)
 
 
 # -- names ---------------------------------------------------------------------------------

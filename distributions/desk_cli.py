@@ -91,9 +91,12 @@ def _items(values: list[str] | None) -> dict[str, int] | None:
 
 
 def _refused(store, round_id: str, exc: Exception) -> None:
-    """A refusal is counted (in the audit log: the round and the kind of refusal, no value)."""
+    """A refusal is counted: in the audit log (the round and the kind of refusal, no value)
+    and in this desk's tally, which syncs to the hub's report."""
+    from .desk import log_refusal
+
     try:
-        store.log_event(f"desk_refused|{round_id}|{type(exc).__name__}")
+        log_refusal(store, round_id, type(exc).__name__)
     except Exception:  # noqa: BLE001 - counting must never hide the refusal itself
         pass
 
@@ -173,7 +176,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             rnd = _hub_round(hub, args.round)
             records = ((rid, r["kind"], r["fields"], r["deleted"]) for rid, r in hub.records().items())
-            rows = report.build(rnd, records, refusals=None, lang=args.lang)
+            rows = report.build(rnd, records, lang=args.lang)  # refusals: every desk's tally that reached the hub
             report.write(rows, out, fmt, lang=args.lang, title=rnd.round_id)
             with hub.db.transaction():
                 hub._event("round_report", None, f"{rnd.round_id} {fmt}")
@@ -182,10 +185,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         with open_profile(args.profile) as store:
             rnd = report_round(store, args.round)
-            records = ((r.id, r.kind, r.fields, r.deleted) for kind in ("household", "receipt", stock.KIND)
+            records = ((r.id, r.kind, r.fields, r.deleted) for kind in ("household", "receipt", stock.KIND, report.TALLY)
                        for r in store.list_records(kind))
-            refusals = sum(1 for e in store.audit_entries() if e.action.startswith(f"desk_refused|{rnd.round_id}|"))
-            rows = report.build(rnd, records, refusals=refusals, lang=args.lang)
+            rows = report.build(rnd, records, lang=args.lang)  # refusals: this desk's tally and those synced here
             report.write(rows, out, fmt, lang=args.lang, title=rnd.round_id)
             store.log_event(f"round_report|{rnd.round_id}|{fmt}")
     print(f"{len(rows)} row(s) written to {out}")

@@ -98,3 +98,21 @@ def test_summary_counts_served_voided_refused_and_this_desks_recent(desk):
     assert (s.served, s.served_here, s.proxies, s.voided, s.refusals) == (1, 1, 1, 1, 1)
     assert [r.ref for r in s.recent] == ["H-2", "H-1"] and s.recent[1].voided
     assert any(e.action == f"desk_refused|{rnd.round_id}|AlreadyReceived" for e in store.audit_entries())
+
+
+def test_refusals_are_tallied_per_desk_and_summed_over_desks_in_the_report(desk):
+    from distributions import report
+
+    store, rnd, _ = desk
+    for kind in (D.ALREADY, D.NOT_ELIGIBLE, "InvalidCardCode", D.ALREADY):
+        D.log_refusal(store, rnd.round_id, kind)
+    [tally] = list(store.list_records(D.TALLY))
+    assert tally.fields == {"round": rnd.round_id, "desk": store.device_id,
+                            "refusals": {"AlreadyReceived": 2, "NotEntitled": 1, "InvalidCardCode": 1}}
+    other = {"round": rnd.round_id, "desk": "another-desk", "refusals": {"AlreadyReceived": 3, "bad": "x", "neg": -4}}
+    records = [(tally.id, D.TALLY, tally.fields, False), ("t2", D.TALLY, other, False),
+               ("t3", D.TALLY, {**other, "round": "OTHER"}, False), ("t4", D.TALLY, other, True)]
+    assert report.tally_refusals((k, f, d) for _, k, f, d in records) == {rnd.round_id: 7, "OTHER": 3}
+    rows = report.build(rnd, records)
+    assert [r["quantity"] for r in rows if r["section"] == "refusals"] == [7]
+    assert D.refusal_count(store, rnd.round_id) == 4
