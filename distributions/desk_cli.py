@@ -194,6 +194,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sample(args: argparse.Namespace) -> int:
+    from . import pdm
+
+    pdm.check_percent(args.percent)
+    with open_profile(args.profile) as store:
+        picked, population = pdm.sample(store, args.round, percent=args.percent, seed=args.seed)
+        made = already = 0
+        if args.drafts:
+            made, already = pdm.make_drafts(store, picked)
+        store.log_event(f"pdm_sample|{args.round}|{len(picked)}")
+    for s in picked:
+        print(json.dumps({"household": s.household, "ref": s.ref, "card": s.card, "receipt": s.receipt}, ensure_ascii=False))
+    print(f"{len(picked)} of {population} served household(s) sampled (round {args.round}, {args.percent:g}%, seed "
+          f"'{args.seed}')" + (f"; {made} PDM draft(s) made, {already} already there." if args.drafts else "."),
+          file=sys.stderr)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     hub = argparse.ArgumentParser(add_help=False)
     hub.add_argument("--data", required=True, metavar="DIR", help="the hub's data folder")
@@ -218,6 +236,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--lang", choices=("en", "uk"), default="en")
     p.set_defaults(func=cmd_report)
+    p = rounds.add_parser("sample", help="post-distribution monitoring: a reproducible random sample of the "
+                                         "households a round served (optionally as PDM drafts)")
+    p.add_argument("--profile", required=True, metavar="DIR")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--percent", type=float, default=10.0, metavar="P", help="share of the served households (default 10)")
+    p.add_argument("--seed", default="", help="another seed draws another sample; the same seed, the same sample")
+    p.add_argument("--drafts", action="store_true",
+                   help="a draft of the built-in PDM form for each, its card number filled in")
+    p.set_defaults(func=cmd_sample)
 
     d = sub.add_parser("distribute", help="the distribution desk: find a household and record what it received")
     d.add_argument("--profile", metavar="DIR")
