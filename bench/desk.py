@@ -154,6 +154,16 @@ def main() -> None:
         hub.check_domain()
         out["hub_check_s"] = round(time.perf_counter() - t, 2)
         out["hub_review_items"] = len(hub.domain_reviews())
+        # A desk's next push, ten receipts, with the 10,010 held: the check after it reads
+        # only the households it touches (sync/server/domain_keys.py).
+        other.save_records("receipt", [{"round": "BENCH", "household": ids[i], "hh_round": f"BENCH|{ids[i]}",
+                                        "items": {"FOOD": 1}, "entitlement": {"FOOD": 1}, "collector": "head",
+                                        "desk": other.device_id, "at": "2026-12-02T11:00:00+00:00"}
+                                       for i in picks[10:20]])
+        t = time.perf_counter()
+        client.sync_now()
+        out["hub_push_10_s"] = round(time.perf_counter() - t, 3)
+        print(f"at the hub: a push of 10 more receipts with the check after it {out['hub_push_10_s']} s", flush=True)
         hub.close()
         print(f"at the hub: push of {len(changes):,} receipts with the check {out['hub_push_with_check_s']} s; the check "
               f"alone {out['hub_check_s']} s; {out['hub_review_items']} review items (the hub holds one desk's receipts)",

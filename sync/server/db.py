@@ -221,6 +221,21 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX records_form ON records (form_id, record_id)""",  # exports read a form in id order
         """ALTER TABLE events ADD COLUMN actor TEXT""",  # the web user behind a console action
     ]),
+    ("0014_domain_keys", [
+        # Plain ids of each receipt and household for the double-distribution check after a
+        # push (sync/server/domain_keys.py): record and round ids only, nothing a person typed.
+        """CREATE TABLE domain_keys (
+            record_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,                      -- receipt | household
+            round TEXT,                              -- a receipt's round id
+            household TEXT,                          -- a receipt's household record id
+            link TEXT,                               -- a household's duplicate_of record id
+            live INTEGER NOT NULL                    -- a receipt neither voided nor deleted
+        )""",
+        """CREATE INDEX domain_keys_household ON domain_keys (household)""",
+        """CREATE INDEX domain_keys_link ON domain_keys (link)""",
+        """CREATE TABLE domain_keys_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)""",  # 'built' once filled
+    ]),
 ]
 
 _TYPES = {

@@ -39,6 +39,7 @@ from ..errors import (
 )
 from ..files import write_atomically
 from ..merge import merge_change
+from . import domain_keys
 from .db import Database
 from .settings import Settings
 
@@ -448,7 +449,8 @@ class Hub:
                 newest = max(newest, int(c["hlc"], 16))
             self._apply(device_id, team, fresh, result, now)
             if result.new and any(c["kind"] in domain.WATCHED_KINDS for c in fresh):
-                self._check_domain(now)  # in the push's transaction: the merge and its review items together
+                # In the push's transaction: the merge and its review items together; only the touched groups.
+                domain_keys.after_push(self, now, [c["record_id"] for c in fresh if c["kind"] in domain.WATCHED_KINDS])
             if result.refused:
                 db.executemany("INSERT INTO refusals (device_id, seq, reason, refused_at) VALUES (?, ?, ?, ?) "
                                "ON CONFLICT (device_id, seq) DO NOTHING",
