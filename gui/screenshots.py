@@ -156,11 +156,13 @@ def make_demo_desk(store: Store) -> None:
 
 def make_demo_profile(directory: Path) -> None:
     store, _ = Store.create(directory, user="Demo Enumerator", passphrase=DEMO_PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
+    make_demo_desk(store)  # first, so the hub has it all: only the edit below waits to sync
+    synced = max((c.seq for c in store.pending_changes()), default=0)
     ids = [store.save_record("submission", fields, form_id=form_id, form_version="2026.11.1") for form_id, fields in DEMO]
     store.save_record("draft", {"received_date": "2026-03-03", "channel": "in_person"}, form_id="complaints_feedback",
                       form_version="2026.11.1")
     store.add_user("Demo Team Lead", DEMO_PASSPHRASE + " 2", kdf=crypto.fast_kdf_for_tests())
-    store.acknowledge(len(ids))  # the hub has the records as first saved ...
+    store.acknowledge(synced + len(ids))  # the hub has the records as first saved ...
     store.edit_record(ids[0], {"months_displaced": 15})  # ... and not this edit yet
     # One value that lost a concurrent edit from another (synthetic) laptop, for the conflicts list.
     rec = store.get_record(ids[0])
@@ -177,8 +179,7 @@ def make_demo_profile(directory: Path) -> None:
                           "hlc": later, "fields": {"hh_size": 4}, "bases": {"hh_size": seen},
                           "form_id": "household_needs", "form_version": "2026.11.1"}], merge=merge_change)
     published = demo_published_form()
-    store.receive_forms(1, {published["form_id"]: published["digest"]}, [published])
-    make_demo_desk(store)
+    store.receive_forms(2, {**store.published_forms(), published["form_id"]: published["digest"]}, [published])
     store.close()
 
 

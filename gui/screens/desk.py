@@ -38,6 +38,7 @@ from distributions.errors import InvalidCardCode
 from distributions.rounds import Round, held_rounds
 
 from ..context import Context
+from ..focus import tab_in_layout_order
 from ..i18n import tr
 
 OK_STYLE = "background: #e3f4e1; border: 2px solid #2e7d32; color: #1b4d1f; border-radius: 6px; padding: 8px;"
@@ -188,6 +189,7 @@ class DeskScreen(QWidget):
         self.hint = QLabel(tr("Return: find the household. Return again on the empty line: record the receipt. "
                               "Esc: clear."))
         self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
         lay.addWidget(self.hint)
 
         body = QHBoxLayout()
@@ -383,6 +385,7 @@ class DeskScreen(QWidget):
             self.items_grid.addWidget(spin, k, 1)
             self.spins[item.code] = spin
         self.items_grid.setColumnStretch(0, 1)
+        tab_in_layout_order(self)  # the quantities were built after the buttons below them
         self.refresh_summary()
         self.scan.setFocus()
 
