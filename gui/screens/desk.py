@@ -387,7 +387,7 @@ class DeskScreen(QWidget):
         self.items_grid.setColumnStretch(0, 1)
         tab_in_layout_order(self)  # the quantities were built after the buttons below them
         self.refresh_summary()
-        self.scan.setFocus()
+        self.focus_scan()
 
     # -- scanning ------------------------------------------------------------------------------
     def on_scan_return(self) -> None:
@@ -403,7 +403,7 @@ class DeskScreen(QWidget):
 
     def on_match_chosen(self, item: QListWidgetItem) -> None:
         self.look_up(household_id=item.data(Qt.ItemDataRole.UserRole))
-        self.scan.setFocus()
+        self.focus_scan()
 
     def look_up(self, *, text: str | None = None, household_id: str | None = None) -> None:
         rnd = self.round
@@ -558,7 +558,7 @@ class DeskScreen(QWidget):
         self.reset_entry()
         self.ctx.saved(shown=False)  # counted above; no other screen lists receipts
         self.saved.emit(receipt.receipt)
-        self.scan.setFocus()
+        self.focus_scan()
 
     def on_save_failed(self, exc: BaseException) -> None:
         self.saving = False
@@ -568,7 +568,7 @@ class DeskScreen(QWidget):
             self.pending = None
         else:
             self.enable_entry(True)
-        self.scan.setFocus()
+        self.focus_scan()
 
     # -- void ------------------------------------------------------------------------------------
     def on_void_clicked(self) -> None:
@@ -684,6 +684,16 @@ class DeskScreen(QWidget):
         if on and self.sender() is self.proxy:
             self.proxy_name.setFocus()
 
+    def focus_scan(self) -> None:
+        """The keyboard back to the scan line, when the Desk is the screen shown: a look-up or
+        a count that comes back late must never pull the keyboard off another screen."""
+        if self.isVisible():
+            self.scan.setFocus()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.scan.setFocus()  # the scanner types into the desk as soon as it is shown
+
     def clear(self) -> None:
         self.seq += 1  # a look-up still in flight is dropped
         self.looking = False
@@ -693,7 +703,7 @@ class DeskScreen(QWidget):
         self.clear_household()
         self.reset_entry()
         self.show_idle()
-        self.scan.setFocus()
+        self.focus_scan()
 
     def on_failed(self, exc: BaseException) -> None:
         self.show_message(error_text(exc), STOP_STYLE)

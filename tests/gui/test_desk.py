@@ -214,3 +214,20 @@ def test_a_receipt_wakes_sync_but_reloads_no_other_screen(qtbot, window_factory,
         qtbot.keyClick(d.scan, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.ctx.last_state.pending > before, timeout=WAIT)
     assert woken and not reloads
+
+
+def test_the_desk_loading_late_never_takes_the_keyboard_off_another_screen(qtbot, window_factory, desk_profile):
+    profile, _ = desk_profile
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    qtbot.waitUntil(lambda: hasattr(w, "home"), timeout=WAIT)
+    w.show_screen("settings")
+    w.settings.url.setFocus()
+    d = w.desk  # built in the background; its round and counts arrive from the store worker
+    qtbot.waitUntil(lambda: d.round is not None and d.summary is not None, timeout=WAIT)
+    d.clear()  # what a late result does
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.focusWidget() is w.settings.url
+    w.show_screen("desk")
+    assert QApplication.focusWidget() is d.scan  # shown: the scanner types into it
