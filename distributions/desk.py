@@ -32,7 +32,7 @@ from storage import Record, Store
 from . import matching, receipts, registry, report, stock
 from . import normalise as N
 from .cards import read_card_code
-from .desk_errors import HouseholdNotFound
+from .desk_errors import HouseholdNotFound, RoundError
 from .errors import InvalidCardCode
 from .rounds import Round
 
@@ -128,6 +128,13 @@ def _tally(store: Store, round_id: str) -> Record | None:
         if r.fields.get("round") == round_id and r.fields.get("desk") == store.device_id:
             return r
     return None
+
+
+def still_held(store: Store, rnd: Round) -> None:
+    """Refuse a round the hub withdrew since the desk opened it (a sync in the middle of the
+    day). Reads the published items' ids only: nothing is decrypted."""
+    if rnd.published_id not in store.published_forms():
+        raise RoundError(f"Round {rnd.round_id} is not open on this laptop any more: the hub withdrew it.")
 
 
 def log_refusal(store: Store, round_id: str, kind: str) -> None:

@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
 
 from distributions import desk as D
 from distributions import receipts, stock
-from distributions.desk_errors import AlreadyReceived, DistributionError, HouseholdNotFound, NotEntitled, StockError
+from distributions.desk_errors import (
+    AlreadyReceived, DistributionError, HouseholdNotFound, NotEntitled, RoundError, StockError,
+)
 from distributions.errors import InvalidCardCode
 from distributions.rounds import Round, held_rounds
 
@@ -69,6 +71,7 @@ def load_desk(store) -> dict:
 def look_up_line(store, rnd: Round, team: str | None, text: str | None = None, household_id: str | None = None) -> dict:
     """On the store worker: one line (or a household chosen from a list) to a verdict.
     A refusal is counted in the audit log here, as ``distribute`` counts it."""
+    D.still_held(store, rnd)
     try:
         if household_id is not None:
             households, matches = [D.household(store, household_id)], []
@@ -95,6 +98,7 @@ def look_up_line(store, rnd: Round, team: str | None, text: str | None = None, h
 def save_receipt(store, rnd: Round, team: str | None, household_id: str, items: dict | None, reason: str | None,
                  proxy_name: str | None, proxy_doc: str | None) -> dict:
     """On the store worker: record the receipt (every check again, in one transaction)."""
+    D.still_held(store, rnd)
     household = D.household(store, household_id)
     try:
         rid, _warnings = receipts.record_receipt(store, rnd, household, team=team, items=items, reason=reason,
@@ -124,6 +128,8 @@ def error_text(exc: BaseException) -> str:
         return tr("Refused: this household has just received this round at another desk.")
     if isinstance(exc, NotEntitled):
         return tr("Refused: this household is not entitled to these quantities in this round.")
+    if isinstance(exc, RoundError):
+        return tr("This round is no longer open on this laptop: the hub withdrew it. Nothing was saved.")
     if isinstance(exc, StockError):
         return tr("Not enough stock for this receipt. Record a delivery or a transfer first.")
     if isinstance(exc, DistributionError):
@@ -352,6 +358,9 @@ class DeskScreen(QWidget):
         self.team_label.setText(tr("Team: {team}").format(team=self.team) if self.team else "")
         if current not in self.rounds:
             self.on_round_changed()
+            if current is not None:  # it was open here: say why it went
+                self.show_message(tr("The hub withdrew round {round}: it can no longer be served here, and nothing "
+                                     "more was saved for it.").format(round=current), STOP_STYLE)
         else:
             self.refresh_summary()
 
@@ -562,6 +571,9 @@ class DeskScreen(QWidget):
 
     def on_save_failed(self, exc: BaseException) -> None:
         self.saving = False
+        if isinstance(exc, RoundError):
+            self.pending = None
+            self.load()  # the round list as the store has it now
         self.show_message(error_text(exc), STOP_STYLE)
         if isinstance(exc, (AlreadyReceived, NotEntitled)):
             self.bump_refusals()

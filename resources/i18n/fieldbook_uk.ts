@@ -472,6 +472,10 @@
       <translation>Відмовлено: у цьому раунді домогосподарству не належить така кількість.</translation>
     </message>
     <message>
+      <source>This round is no longer open on this laptop: the hub withdrew it. Nothing was saved.</source>
+      <translation>Цей раунд більше не відкритий на цьому ноутбуці: центр його відкликав. Нічого не збережено.</translation>
+    </message>
+    <message>
       <source>Not enough stock for this receipt. Record a delivery or a transfer first.</source>
       <translation>Запасу для цієї видачі недостатньо. Спершу запишіть надходження або переміщення.</translation>
     </message>
@@ -684,6 +688,10 @@ Voided: {voided}</source>
     <message>
       <source>VOID</source>
       <translation>СКАСОВАНО</translation>
+    </message>
+    <message>
+      <source>The hub withdrew round {round}: it can no longer be served here, and nothing more was saved for it.</source>
+      <translation>Центр відкликав раунд {round}: видачу за ним тут більше не можна вести, і нічого більше для нього не збережено.</translation>
     </message>
     <message>
       <source>{item}: not tracked</source>

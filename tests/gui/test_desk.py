@@ -231,3 +231,16 @@ def test_the_desk_loading_late_never_takes_the_keyboard_off_another_screen(qtbot
     assert QApplication.focusWidget() is w.settings.url
     w.show_screen("desk")
     assert QApplication.focusWidget() is d.scan  # shown: the scanner types into it
+
+
+def test_a_round_withdrawn_in_the_middle_of_the_day_is_refused_and_nothing_saved(qtbot, window_factory, desk_profile):
+    profile, cards = desk_profile
+    w, d = open_desk(qtbot, window_factory, profile)
+    scan(qtbot, d, cards[0])
+    qtbot.waitUntil(lambda: d.pending is not None, timeout=WAIT)
+    with w.ctx.tasks.store_lock:  # what a sync brings: the hub's catalogue without the round
+        w.ctx.store.receive_forms(2, {}, [])
+    qtbot.keyClick(d.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: d.round is None and "withdrew round R-GUI" in d.verdict.text(), timeout=WAIT)
+    with w.ctx.tasks.store_lock:
+        assert not list(w.ctx.store.list_records("receipt"))
