@@ -57,7 +57,6 @@ class Pending:
     household: object  # storage.Record
     lookup: receipts.Lookup
     verdict: str
-    first: str  # the first receipt, described, when already served
     started: float  # perf_counter at the scan's Return
     lookup_ms: float
 
@@ -68,7 +67,8 @@ def load_desk(store) -> dict:
     return {"rounds": held_rounds(store), "team": receipts.current_team(store, None)}
 
 
-def look_up_line(store, rnd: Round, team: str | None, text: str | None = None, household_id: str | None = None) -> dict:
+def look_up_line(store, rnd: Round, team: str | None, text: str | None = None, household_id: str | None = None,
+                 refresh_names: bool = True) -> dict:
     """On the store worker: one line (or a household chosen from a list) to a verdict.
     A refusal is counted in the audit log here, as ``distribute`` counts it."""
     D.still_held(store, rnd)
@@ -76,7 +76,7 @@ def look_up_line(store, rnd: Round, team: str | None, text: str | None = None, h
         if household_id is not None:
             households, matches = [D.household(store, household_id)], []
         else:
-            found = D.find(store, text or "")
+            found = D.find(store, text or "", refresh_names=refresh_names)
             households, matches = found.households, found.matches
     except (HouseholdNotFound, InvalidCardCode) as exc:
         D.log_refusal(store, rnd.round_id, type(exc).__name__)
@@ -152,6 +152,7 @@ class DeskScreen(QWidget):
         self.confirm_when_ready = False
         self.looking = False     # a look-up is on the store worker
         self.saving = False
+        self.names_stale = True  # households may have changed since the name index was read (a sync)
         self.summary: D.Summary | None = None
         self.timings: list[dict] = []  # per saved receipt: lookup_ms, save_ms, scan_to_saved_ms
         self._build()
@@ -421,11 +422,12 @@ class DeskScreen(QWidget):
             return
         self.seq += 1
         seq, team, started = self.seq, self.team, time.perf_counter()
+        refresh, self.names_stale = self.names_stale, False
         self.pending = None
         self.confirm_when_ready = False
         self.looking = True
         self.show_message(tr("Looking up…"), INFO_STYLE)
-        self.ctx.run(lambda st: look_up_line(st, rnd, team, text, household_id),
+        self.ctx.run(lambda st: look_up_line(st, rnd, team, text, household_id, refresh),
                      lambda r: self.on_looked_up(seq, started, r),
                      lambda exc: self.on_lookup_failed(seq, exc), owner=self)
 
@@ -448,7 +450,7 @@ class DeskScreen(QWidget):
             return
         found: receipts.Lookup = result["lookup"]
         verdict = result["verdict"]
-        self.pending = Pending(result["household"], found, verdict, "", started, lookup_ms)
+        self.pending = Pending(result["household"], found, verdict, started, lookup_ms)
         self.show_household(found)
         if verdict == D.SERVE:
             self.show_message(tr("Entitled. Press Return to record the receipt."), OK_STYLE)
@@ -605,6 +607,7 @@ class DeskScreen(QWidget):
 
     # -- counts ----------------------------------------------------------------------------------
     def on_records_changed(self) -> None:
+        self.names_stale = True
         self.refresh_timer.start()  # a sync brings many changes at once: count once they stop
 
     def refresh_summary(self) -> None:

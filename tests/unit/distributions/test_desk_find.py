@@ -116,3 +116,13 @@ def test_refusals_are_tallied_per_desk_and_summed_over_desks_in_the_report(desk)
     rows = report.build(rnd, records)
     assert [r["quantity"] for r in rows if r["section"] == "refusals"] == [7]
     assert D.refusal_count(store, rnd.round_id) == 4
+
+
+def test_a_known_first_name_typed_whole_lists_its_own_households_first(desk):
+    store, _, _ = desk
+    store.save_record("household", {"external_ref": "H-8", "head_name": "Шевченко Сергей", "hh_size": 2})
+    # Russian form of the same name: one canonical first name, so both are that name's households.
+    assert {m.ref for m in D.NameIndex.of(store).search("Шевченко Сергій")} == {"H-4", "H-8"}
+    store.save_record("household", {"external_ref": "H-10", "head_name": "Шевченко Олена", "hh_size": 2})
+    assert "H-10" not in {m.ref for m in D.NameIndex.of(store, refresh=False).search("Шевченко Олена")}
+    assert "H-10" in {m.ref for m in D.NameIndex.of(store).search("Шевченко Олена")}

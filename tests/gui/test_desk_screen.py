@@ -244,3 +244,15 @@ def test_a_round_withdrawn_in_the_middle_of_the_day_is_refused_and_nothing_saved
     qtbot.waitUntil(lambda: d.round is None and "withdrew round R-GUI" in d.verdict.text(), timeout=WAIT)
     with w.ctx.tasks.store_lock:
         assert not list(w.ctx.store.list_records("receipt"))
+
+
+def test_a_household_that_arrives_by_sync_is_found_by_name(qtbot, window_factory, desk_profile):
+    profile, _ = desk_profile
+    w, d = open_desk(qtbot, window_factory, profile)
+    scan(qtbot, d, "Bondarenko")
+    qtbot.waitUntil(lambda: d.matches_list.count() == 1 or d.pending is not None, timeout=WAIT)
+    with w.ctx.tasks.store_lock:  # as a pull brings it
+        w.ctx.store.save_record("household", {"external_ref": "H-9", "head_name": "Бондаренко Марія", "hh_size": 2})
+    w.ctx.records_changed.emit()
+    scan(qtbot, d, "Bondarenko")
+    qtbot.waitUntil(lambda: d.matches_list.count() == 2, timeout=WAIT)
