@@ -330,3 +330,50 @@ if __name__ == "__main__":
     else:
         print(peak_rss_mb(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]))
 
+
+
+def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> dict:
+    """The Desk screen as a scanner drives it: for each card, its code typed and Return,
+    then Return again on the empty line; until the receipt is saved. Returns the screen's
+    own times per receipt (Return of the scan to the saved receipt shown; the software part:
+    look-up plus save, without the wait between the two Returns) and the GUI thread's
+    longest stall meanwhile."""
+    from .app import application, make_window
+    from .screens.unlock import UnlockScreen
+    from .screenshots import _wait
+
+    application()
+    w = make_window(profile, kdf=kdf)
+    w.resize(1366, 768)
+    w.show()
+    _wait(lambda: isinstance(w.centralWidget(), UnlockScreen))
+    w.centralWidget().passphrase.setText(passphrase)
+    w.centralWidget().on_unlock_clicked()
+    _wait(lambda: hasattr(w, "home"), ms=120_000)
+    w.show_screen("desk")
+    d = w.desk
+    _wait(lambda: d.round is not None and d.summary is not None, ms=300_000)
+    queue = list(cards)
+
+    def next_card() -> None:
+        if not queue:
+            return
+        d.scan.setFocus()
+        QTest.keyClicks(d.scan, queue.pop(0))
+        QTest.keyClick(d.scan, Qt.Key.Key_Return)
+        QTest.keyClick(d.scan, Qt.Key.Key_Return)  # at once: the desk saves as soon as the household shows
+
+    d.saved.connect(lambda _rid: QTimer.singleShot(0, next_card))
+    before = len(d.timings)
+    stall = stall_during(next_card, lambda: len(d.timings) - before >= len(cards))
+    timings = d.timings[before:]
+    w.close()
+
+    def figures(key: str) -> dict:
+        values = sorted(t[key] for t in timings)
+        return {"median_ms": round(statistics.median(values), 2),
+                "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))], 2),
+                "max_ms": round(values[-1], 2)}
+
+    return {"receipts": len(timings), "scan_to_saved": figures("scan_to_saved_ms"),
+            "software": figures("software_ms"), "gui_stall": stall}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 
+from .desk_errors import DistributionError
 from .errors import InvalidCardCode
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -56,3 +57,68 @@ def read_card_code(text: str) -> str:
     if check_symbol(s[:-1]) != s[-1]:
         raise InvalidCardCode("This card code is mistyped: its check character does not match.")
     return format_code(s)
+
+
+# -- printing (the pure part; gui/cards_pdf.py draws the sheets) ------------------------------
+
+# What a card may show beside its code, as the team chooses (``card print --show``). The
+# code itself carries nothing about the household.
+CARD_FIELDS = ("external_ref", "head_name", "settlement", "hromada", "raion", "oblast", "hh_size")
+DEFAULT_SHOW = ("external_ref",)
+
+
+def parse_show(value: str | None) -> tuple[str, ...]:
+    """``--show a,b``: the household fields printed on each card, from ``CARD_FIELDS``."""
+    if value is None:
+        return DEFAULT_SHOW
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    bad = [n for n in names if n not in CARD_FIELDS]
+    if bad:
+        raise DistributionError(f"--show takes field names from: {', '.join(CARD_FIELDS)}; not {', '.join(bad)}.")
+    return names
+
+
+def qr_modules(code: str) -> list[list[bool]]:
+    """The QR code of a card (segno; error correction M survives a worn or creased card):
+    rows of dark (True) and light modules, without the quiet zone."""
+    import segno  # a well-kept pure-Python QR encoder (already used for enrollment codes)
+
+    qr = segno.make(code, error="m", micro=False)  # segno raises the level when it fits the same size
+    return [[bool(v) for v in row] for row in qr.matrix]
+
+
+def cards_to_print(store, rnd, *, team: str | None, reprint: bool = False,
+                   refs: list[str] | None = None) -> tuple[list[tuple[str, dict]], int]:
+    """The households of round ``rnd`` this team serves (on its list, eligible) that have no
+    card yet; each gets a new code now (an edit: it syncs and is audited). With ``reprint``,
+    those that have one too; with ``refs``, only those households (a lost card). Returns
+    ``([(code, fields)], how many got a new code)``, in reference order."""
+    from .rounds import eligible
+
+    wanted = set(refs) if refs else None
+    chosen = []
+    for r in store.list_records("household"):
+        f = r.fields
+        ref = str(f.get("external_ref") or r.id)
+        if wanted is not None and ref not in wanted:
+            continue
+        if not rnd.on_list(team, f.get("external_ref")) or not eligible(rnd, f):
+            continue
+        if f.get("card_code") and not (reprint or wanted is not None):
+            continue
+        chosen.append((ref, r.id, f))
+    if wanted is not None:
+        missing = wanted - {ref for ref, _, _ in chosen}
+        if missing:
+            raise DistributionError(f"{len(missing)} of the households named are not registered here, or not served "
+                                  f"by this team in round {rnd.round_id}: {', '.join(sorted(missing)[:5])}.")
+    out, new = [], 0
+    with store.atomic():
+        for ref, rid, f in sorted(chosen, key=lambda c: c[0]):
+            code = f.get("card_code")
+            if not code:
+                code = new_card_code()
+                store.edit_record(rid, {"card_code": code})
+                new += 1
+            out.append((code, {**f, "external_ref": ref}))
+    return out, new

@@ -91,9 +91,12 @@ def _items(values: list[str] | None) -> dict[str, int] | None:
 
 
 def _refused(store, round_id: str, exc: Exception) -> None:
-    """A refusal is counted (in the audit log: the round and the kind of refusal, no value)."""
+    """A refusal is counted: in the audit log (the round and the kind of refusal, no value)
+    and in this desk's tally, which syncs to the hub's report."""
+    from .desk import log_refusal
+
     try:
-        store.log_event(f"desk_refused|{round_id}|{type(exc).__name__}")
+        log_refusal(store, round_id, type(exc).__name__)
     except Exception:  # noqa: BLE001 - counting must never hide the refusal itself
         pass
 
@@ -173,7 +176,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             rnd = _hub_round(hub, args.round)
             records = ((rid, r["kind"], r["fields"], r["deleted"]) for rid, r in hub.records().items())
-            rows = report.build(rnd, records, refusals=None, lang=args.lang)
+            rows = report.build(rnd, records, lang=args.lang)  # refusals: every desk's tally that reached the hub
             report.write(rows, out, fmt, lang=args.lang, title=rnd.round_id)
             with hub.db.transaction():
                 hub._event("round_report", None, f"{rnd.round_id} {fmt}")
@@ -182,13 +185,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         with open_profile(args.profile) as store:
             rnd = report_round(store, args.round)
-            records = ((r.id, r.kind, r.fields, r.deleted) for kind in ("household", "receipt", stock.KIND)
+            records = ((r.id, r.kind, r.fields, r.deleted) for kind in ("household", "receipt", stock.KIND, report.TALLY)
                        for r in store.list_records(kind))
-            refusals = sum(1 for e in store.audit_entries() if e.action.startswith(f"desk_refused|{rnd.round_id}|"))
-            rows = report.build(rnd, records, refusals=refusals, lang=args.lang)
+            rows = report.build(rnd, records, lang=args.lang)  # refusals: this desk's tally and those synced here
             report.write(rows, out, fmt, lang=args.lang, title=rnd.round_id)
             store.log_event(f"round_report|{rnd.round_id}|{fmt}")
     print(f"{len(rows)} row(s) written to {out}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from . import pdm
+
+    pdm.check_percent(args.percent)
+    with open_profile(args.profile) as store:
+        picked, population = pdm.sample(store, args.round, percent=args.percent, seed=args.seed)
+        made = already = 0
+        if args.drafts:
+            made, already = pdm.make_drafts(store, picked)
+        store.log_event(f"pdm_sample|{args.round}|{len(picked)}")
+    for s in picked:
+        print(json.dumps({"household": s.household, "ref": s.ref, "card": s.card, "receipt": s.receipt}, ensure_ascii=False))
+    print(f"{len(picked)} of {population} served household(s) sampled (round {args.round}, {args.percent:g}%, seed "
+          f"'{args.seed}')" + (f"; {made} PDM draft(s) made, {already} already there." if args.drafts else "."),
+          file=sys.stderr)
     return 0
 
 
@@ -216,6 +236,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--lang", choices=("en", "uk"), default="en")
     p.set_defaults(func=cmd_report)
+    p = rounds.add_parser("sample", help="post-distribution monitoring: a reproducible random sample of the "
+                                         "households a round served (optionally as PDM drafts)")
+    p.add_argument("--profile", required=True, metavar="DIR")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--percent", type=float, default=10.0, metavar="P", help="share of the served households (default 10)")
+    p.add_argument("--seed", default="", help="another seed draws another sample; the same seed, the same sample")
+    p.add_argument("--drafts", action="store_true",
+                   help="a draft of the built-in PDM form for each, its card number filled in")
+    p.set_defaults(func=cmd_sample)
 
     d = sub.add_parser("distribute", help="the distribution desk: find a household and record what it received")
     d.add_argument("--profile", metavar="DIR")

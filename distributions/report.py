@@ -35,18 +35,35 @@ HEADERS_UK = {"section": "розділ", "oblast": "область", "raion": "�
 SECTIONS_UK = {"served": "охоплено", "served_item": "видано за товаром", "proxies": "через представника",
                "voids": "анульовано", "refusals": "відмови", "stock": "запаси", "review": "на перевірці"}
 Row = dict
+TALLY = "desk_tally"  # per round and desk: refusals by kind (distributions/desk.py keeps it)
+
+
+def tally_refusals(records: Iterable[tuple[str, Mapping, bool]]) -> dict[str, int]:
+    """Refusals per round, summed over the desks' tallies among ``(kind, fields, deleted)``."""
+    out: dict[str, int] = defaultdict(int)
+    for kind, fields, deleted in records:
+        if kind != TALLY or deleted or not isinstance(fields.get("refusals"), dict):
+            continue
+        for n in fields["refusals"].values():
+            if isinstance(n, int) and not isinstance(n, bool) and n > 0:
+                out[str(fields.get("round"))] += n
+    return dict(out)
 
 
 def build(rnd: Round, records: Iterable[tuple[str, str, Mapping, bool]], *, refusals: int | None = None,
           lang: str = "en") -> list[Row]:
     """The report's rows for one round. ``records``: every household, receipt and stock
-    movement held; ``refusals``: refusals counted at this desk (None where not known)."""
+    movement held, and the desks' tallies; ``refusals``: a count to report instead of the
+    tallies' sum."""
     households: dict[str, Mapping] = {}
     receipts: list[tuple[str, Mapping]] = []
     movements: list[tuple[str, Mapping, bool]] = []
     links: dict[str, str] = {}
+    tallies: list[tuple[str, Mapping, bool]] = []
     for rid, kind, fields, deleted in records:
-        if kind == registry.KIND and not deleted:
+        if kind == TALLY:
+            tallies.append((kind, fields, deleted))
+        elif kind == registry.KIND and not deleted:
             households[rid] = fields
             if isinstance(fields.get(domain.LINK_FIELD), str):
                 links[rid] = fields[domain.LINK_FIELD]
@@ -89,8 +106,9 @@ def build(rnd: Round, records: Iterable[tuple[str, str, Mapping, bool]], *, refu
         rows.append({"section": "proxies", "oblast": place[0], "raion": place[1], "hromada": place[2],
                      "quantity": proxies[place]})
     rows.append({"section": "voids", "quantity": len(receipts) - len(live)})
-    if refusals is not None:
-        rows.append({"section": "refusals", "quantity": refusals})
+    if refusals is None:
+        refusals = tally_refusals(tallies).get(rnd.round_id, 0)
+    rows.append({"section": "refusals", "quantity": refusals})
     rows.append({"section": "review", "quantity": len(domain.double_distributions(
         ((rid, f, False) for rid, f in receipts), links))})
     for code, b in stock.balances(rnd.round_id, [i.code for i in rnd.items],

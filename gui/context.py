@@ -195,13 +195,16 @@ class Context(QObject):
         if self.loop is not None:
             self.loop.wake(now=True)  # the person asked: even while backing off
 
-    def saved(self, *, outgoing: bool = True) -> None:
+    def saved(self, *, outgoing: bool = True, shown: bool = True) -> None:
         """A local write happened: refresh what shows records and let sync push it soon.
 
         ``outgoing=False`` for a write that stays on this laptop (a draft's auto-save):
         it leaves the outbox as it was, so waking sync would only cost a round trip
-        to the server on every pause in typing."""
-        self.records_changed.emit()
+        to the server on every pause in typing. ``shown=False`` for a write no other
+        screen lists (a receipt at the desk, which counts its own): the screens do not
+        reload, so the next household's look-up does not wait behind their reloads."""
+        if shown:
+            self.records_changed.emit()
         if outgoing:
             self.refresh_pending()
             if self.loop is not None:

@@ -71,7 +71,7 @@ def _wait(predicate, ms: int = 10000) -> None:
 
 # Synthetic households for the Registry screen: one man written in two scripts, his twin
 # brother (never paired), a day/month swap in an old transliteration, and a neighbour.
-DEMO_HOUSEHOLDS = [
+REGISTRY_HOUSEHOLDS = [
     {"external_ref": "N-0141", "head_name": "Шевченко Олександр Петрович", "dob": "1975-03-14",
      "phone": "+380671234567", "tax_number": "2746600071", "settlement": "Буча", "hromada": "Бучанська",
      "raion": "Бучанський", "oblast": "Київська", "hh_size": 4, "team": "north", "card_code": "7KQ4-M2X9P"},
@@ -113,13 +113,75 @@ def demo_published_form() -> dict:
             "digest": form_digest(xlsx, {})}
 
 
+DEMO_ROUND = {
+    "round_id": "WINTER-2026", "name": {"en": "Winter kits 2026", "uk": "Зимові набори 2026"},
+    "start": "2026-11-01", "end": "2027-03-31", "eligibility": "${hh_size} >= 1",
+    "items": [
+        {"code": "FOOD", "label": {"en": "Food kit", "uk": "Продуктовий набір"}, "unit": "kit",
+         "entitlement": "if(${hh_size} > 4, 2, 1)"},
+        {"code": "BLANKET", "label": {"en": "Blanket", "uk": "Ковдра"}, "unit": "pcs", "entitlement": "${hh_size}"},
+        {"code": "HYGIENE", "label": {"en": "Hygiene kit", "uk": "Гігієнічний набір"}, "unit": "kit",
+         "entitlement": "if(${members_disabled} > 0, 1, 0)", "low_stock": 5},
+    ],
+}
+# Synthetic households (no real person), each with a card code made from a fixed body.
+DEMO_HOUSEHOLDS = [
+    ("7KQ2M4XD", {"external_ref": "VLK-0012", "head_name": "Шевченко Олена Петрівна", "hh_size": 5, "members_disabled": 1,
+                  "settlement": "Вільхівка", "hromada": "Вільхівська", "oblast": "Харківська", "dob": "1983-04-11"}),
+    ("3PW8ZR6N", {"external_ref": "VLK-0047", "head_name": "Коваленко Сергій Іванович", "hh_size": 3, "members_disabled": 0,
+                  "settlement": "Вільхівка", "hromada": "Вільхівська", "oblast": "Харківська", "dob": "1969-09-30"}),
+    ("9TB4HJ2C", {"external_ref": "VLK-0103", "head_name": "Шевченко Іван Миколайович", "hh_size": 2, "members_disabled": 0,
+                  "settlement": "Кутузівка", "hromada": "Вільхівська", "oblast": "Харківська", "dob": "1951-12-02"}),
+    ("5MX7QD3K", {"external_ref": "VLK-0150", "head_name": "Shevchenko Oleksandr", "hh_size": 4, "members_disabled": 0,
+                  "settlement": "Вільхівка", "hromada": "Вільхівська", "oblast": "Харківська", "dob": "1990-06-18"}),
+]
+
+
+def demo_card(body: str) -> str:
+    from distributions.cards import check_symbol, format_code
+
+    return format_code(body + check_symbol(body))
+
+
+def make_demo_desk(store: Store) -> None:
+    """A round with stock, four households with cards, and one served at another desk."""
+    import datetime as dt
+    import json
+
+    from distributions import receipts, rounds, stock
+    from sync.protocol import PublishedForm
+
+    receipts.ensure_indexes(store)
+    ids = [store.save_record("household", {**fields, "card_code": demo_card(body)}) for body, fields in DEMO_HOUSEHOLDS]
+    rnd = rounds.parse_round(json.dumps(DEMO_ROUND).encode())
+    p = PublishedForm.make(rnd.published_id, rnd.version, rnd.title(), b"", {rounds.FILE: rnd.source})
+    seq = store._meta_int("forms_catalogue_seq", 0) + 1
+    store.receive_forms(seq, {**store.published_forms(), p.form_id: p.digest},
+                        [{"form_id": p.form_id, "version": p.version, "digest": p.digest, "title": p.title,
+                          "xlsx": p.xlsx, "media": p.media}])
+    for item, qty in (("FOOD", 120), ("BLANKET", 400), ("HYGIENE", 9)):
+        stock.move(store, rnd, type_="receive", item=item, qty=qty, waybill="WB-2026-114")
+    # Two households served earlier at another desk (as a sync brings its receipts).
+    when = dt.datetime(2026, 11, 27, 9, 42, tzinfo=dt.timezone.utc)
+    for hid in ids[2:]:
+        household = store.get_record(hid)
+        due = rounds.entitlement(rnd, household.fields)
+        store.save_record("receipt", {"round": rnd.round_id, "household": hid,
+                                      "hh_round": receipts.hh_round_key(rnd.round_id, hid), "items": due,
+                                      "entitlement": due, "collector": "head", "desk": DEMO_OTHER_LAPTOP,
+                                      "team": "kharkiv-2", "user": "Demo Desk Two", "at": when.isoformat()})
+        when += dt.timedelta(minutes=3)
+
+
 def make_demo_profile(directory: Path) -> None:
     store, _ = Store.create(directory, user="Demo Enumerator", passphrase=DEMO_PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
+    make_demo_desk(store)  # first, so the hub has it all: only the edit below waits to sync
+    synced = max((c.seq for c in store.pending_changes()), default=0)
     ids = [store.save_record("submission", fields, form_id=form_id, form_version="2026.11.1") for form_id, fields in DEMO]
     store.save_record("draft", {"received_date": "2026-03-03", "channel": "in_person"}, form_id="complaints_feedback",
                       form_version="2026.11.1")
     store.add_user("Demo Team Lead", DEMO_PASSPHRASE + " 2", kdf=crypto.fast_kdf_for_tests())
-    store.acknowledge(len(ids))  # the hub has the records as first saved ...
+    store.acknowledge(synced + len(ids))  # the hub has the records as first saved ...
     store.edit_record(ids[0], {"months_displaced": 15})  # ... and not this edit yet
     # One value that lost a concurrent edit from another (synthetic) laptop, for the conflicts list.
     rec = store.get_record(ids[0])
@@ -136,11 +198,11 @@ def make_demo_profile(directory: Path) -> None:
                           "hlc": later, "fields": {"hh_size": 4}, "bases": {"hh_size": seen},
                           "form_id": "household_needs", "form_version": "2026.11.1"}], merge=merge_change)
     published = demo_published_form()
-    store.receive_forms(1, {published["form_id"]: published["digest"]}, [published])
+    store.receive_forms(2, {**store.published_forms(), published["form_id"]: published["digest"]}, [published])
     from distributions import registry
 
     registry.ensure_indexes(store)
-    store.save_records("household", [{**h, "import_key": "ref:" + h["external_ref"]} for h in DEMO_HOUSEHOLDS])
+    store.save_records("household", [{**h, "import_key": "ref:" + h["external_ref"]} for h in REGISTRY_HOUSEHOLDS])
     store.close()
 
 
@@ -300,6 +362,22 @@ def render_all(out: Path) -> list[Path]:
             w.sync_screen.path.setText("/media/usb/laptop-07.fbb")
             w.sync_screen.on_bundle_failed(BundleFolderMissing("/media/usb/laptop-07.fbb", "read"))
             shots.append(_grab(w, out, "sync-usb-not-mounted", lang))
+            # The desk: a card scanned (entitled), then saved; a card already served; a name typed.
+            w.show_screen("desk")
+            desk = w.desk
+            _wait(lambda: desk.round is not None and desk.summary is not None)
+            for text, name in ((demo_card(DEMO_HOUSEHOLDS[0][0]), "desk-entitled"),
+                               (demo_card(DEMO_HOUSEHOLDS[2][0]), "desk-already-received"),
+                               ("Shevchenko", "desk-name-search")):
+                if name == "desk-already-received":
+                    saved = len(desk.timings)
+                    desk.on_scan_return()  # Return on the empty line: the household above is recorded
+                    _wait(lambda: len(desk.timings) > saved)
+                desk.scan.setText(text)
+                desk.on_scan_return()
+                _wait(lambda: desk.pending is not None or desk.matches_list.count() > 0)
+                shots.append(_grab(w, out, name, lang))
+            desk.clear()
             w.show_screen("settings")
             _wait(lambda: bool(w.settings.recovery.text()))
             shots.append(_grab(w, out, "settings", lang))

@@ -18,6 +18,7 @@ from .context import Context
 from .errors import present
 from .focus import press_on_return
 from .i18n import tr
+from .screens.desk import DeskScreen
 from .screens.form import FormScreen
 from .screens.home import HomeScreen
 from .screens.records import RecordsScreen
@@ -74,7 +75,7 @@ QWidget[invalid="true"] QLineEdit {{ border: 1px solid #b00020; }}
 {focus_style()}"""
 
 
-NAV = ("home", "records", "registry", "sync", "settings")
+NAV = ("home", "records", "registry", "desk", "sync", "settings")
 MINUTE_MS = 60_000  # the auto-lock setting's unit (tests shorten it)
 
 
@@ -268,7 +269,7 @@ class MainWindow(QMainWindow):
         lay = QHBoxLayout(root)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.addItems([tr("Home"), tr("Records"), tr("Registry"), tr("Sync and USB"), tr("Settings")])
+        self.nav.addItems([tr("Home"), tr("Records"), tr("Registry"), tr("Desk"), tr("Sync and USB"), tr("Settings")])
         widest = max(self.nav.fontMetrics().horizontalAdvance(self.nav.item(k).text()) for k in range(self.nav.count()))
         self.nav.setFixedWidth(max(170, int(widest * 1.3) + 48))  # the stylesheet's larger font and padding
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -313,6 +314,8 @@ class MainWindow(QMainWindow):
                 built.open_draft.connect(self.open_draft)
             elif name == "registry":
                 built = RegistryScreen(self.ctx)
+            elif name == "desk":
+                built = DeskScreen(self.ctx)
             elif name == "sync":
                 built = SyncScreen(self.ctx)
             else:
@@ -331,6 +334,10 @@ class MainWindow(QMainWindow):
     @property
     def registry(self) -> RegistryScreen:
         return self.screen("registry")
+
+    @property
+    def desk(self) -> DeskScreen:
+        return self.screen("desk")
 
     @property
     def sync_screen(self) -> SyncScreen:

@@ -540,6 +540,252 @@
       <translation>Інша подія ({name})</translation>
     </message>
     <message>
+      <source>Something went wrong; nothing was saved. Try again.</source>
+      <translation>Щось пішло не так; нічого не збережено. Спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>This card code is mistyped: check the card, or type its code again.</source>
+      <translation>Код картки введено з помилкою: перевірте картку або введіть код ще раз.</translation>
+    </message>
+    <message>
+      <source>No registered household has this card, phone, document number or name.</source>
+      <translation>Жодне зареєстроване домогосподарство не має такої картки, телефону, номера документа чи імені.</translation>
+    </message>
+    <message>
+      <source>Refused: this household has just received this round at another desk.</source>
+      <translation>Відмовлено: це домогосподарство щойно отримало допомогу цього раунду на іншому пункті.</translation>
+    </message>
+    <message>
+      <source>Refused: this household is not entitled to these quantities in this round.</source>
+      <translation>Відмовлено: у цьому раунді домогосподарству не належить така кількість.</translation>
+    </message>
+    <message>
+      <source>This round is no longer open on this laptop: the hub withdrew it. Nothing was saved.</source>
+      <translation>Цей раунд більше не відкритий на цьому ноутбуці: центр його відкликав. Нічого не збережено.</translation>
+    </message>
+    <message>
+      <source>Not enough stock for this receipt. Record a delivery or a transfer first.</source>
+      <translation>Запасу для цієї видачі недостатньо. Спершу запишіть надходження або переміщення.</translation>
+    </message>
+    <message>
+      <source>NOTHING DUE: this household is entitled to nothing in this round.</source>
+      <translation>НІЧОГО НЕ НАЛЕЖИТЬ: у цьому раунді домогосподарству нічого не належить.</translation>
+    </message>
+    <message>
+      <source>Distribution desk</source>
+      <translation>Пункт видачі</translation>
+    </message>
+    <message>
+      <source>Round</source>
+      <translation>Раунд</translation>
+    </message>
+    <message>
+      <source>Card, phone, document or name</source>
+      <translation>Картка, телефон, документ або ім’я</translation>
+    </message>
+    <message>
+      <source>Scan the card, or type a card code, phone, document number or name</source>
+      <translation>Відскануйте картку або введіть код картки, телефон, номер документа чи ім’я</translation>
+    </message>
+    <message>
+      <source>Return: find the household. Return again on the empty line: record the receipt. Esc: clear.</source>
+      <translation>Enter: знайти домогосподарство. Ще раз Enter у порожньому рядку: записати видачу. Esc: очистити.</translation>
+    </message>
+    <message>
+      <source>Households with this name</source>
+      <translation>Домогосподарства з таким ім’ям</translation>
+    </message>
+    <message>
+      <source>Hand over</source>
+      <translation>Видати</translation>
+    </message>
+    <message>
+      <source>Reason for handing over less than the entitlement</source>
+      <translation>Причина, чому видано менше, ніж належить</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>Причина</translation>
+    </message>
+    <message>
+      <source>Collected by a proxy</source>
+      <translation>Отримує довірена особа</translation>
+    </message>
+    <message>
+      <source>Proxy's name</source>
+      <translation>Ім’я довіреної особи</translation>
+    </message>
+    <message>
+      <source>Proxy's document number</source>
+      <translation>Номер документа довіреної особи</translation>
+    </message>
+    <message>
+      <source>Record receipt (Return)</source>
+      <translation>Записати видачу (Enter)</translation>
+    </message>
+    <message>
+      <source>Clear (Esc)</source>
+      <translation>Очистити (Esc)</translation>
+    </message>
+    <message>
+      <source>This round</source>
+      <translation>Цей раунд</translation>
+    </message>
+    <message>
+      <source>Stock</source>
+      <translation>Запас</translation>
+    </message>
+    <message>
+      <source>Recorded at this desk</source>
+      <translation>Записано на цьому пункті</translation>
+    </message>
+    <message>
+      <source>Reason for voiding the selected receipt</source>
+      <translation>Причина скасування вибраної видачі</translation>
+    </message>
+    <message>
+      <source>Reason for voiding</source>
+      <translation>Причина скасування</translation>
+    </message>
+    <message>
+      <source>Void receipt</source>
+      <translation>Скасувати видачу</translation>
+    </message>
+    <message>
+      <source>Looking up…</source>
+      <translation>Пошук…</translation>
+    </message>
+    <message>
+      <source>NOT ON THIS TEAM'S LIST for this round. Do not hand over; send the household to its own team's desk.</source>
+      <translation>НЕМАЄ У СПИСКУ ЦІЄЇ КОМАНДИ для цього раунду. Не видавайте; направте домогосподарство до пункту його команди.</translation>
+    </message>
+    <message>
+      <source>NOT ELIGIBLE for this round. Do not hand over.</source>
+      <translation>НЕ МАЄ ПРАВА на цей раунд. Не видавайте.</translation>
+    </message>
+    <message>
+      <source>nothing</source>
+      <translation>нічого</translation>
+    </message>
+    <message>
+      <source>This receipt cannot be saved: {reason}</source>
+      <translation>Цю видачу не можна зберегти: {reason}</translation>
+    </message>
+    <message>
+      <source>Round:</source>
+      <translation>Раунд:</translation>
+    </message>
+    <message>
+      <source>No round is open on this laptop: sync to receive the round from the hub.</source>
+      <translation>На цьому ноутбуці немає відкритого раунду: синхронізуйтеся, щоб отримати раунд від центру.</translation>
+    </message>
+    <message>
+      <source>Entitled. Press Return to record the receipt.</source>
+      <translation>Має право. Натисніть Enter, щоб записати видачу.</translation>
+    </message>
+    <message>
+      <source>the head of household</source>
+      <translation>голова домогосподарства</translation>
+    </message>
+    <message>
+      <source>The quantities differ from the entitlement: type a reason, then press Return.</source>
+      <translation>Кількість відрізняється від належної: введіть причину й натисніть Enter.</translation>
+    </message>
+    <message>
+      <source>Choose a receipt in the list to void.</source>
+      <translation>Виберіть у списку видачу, яку треба скасувати.</translation>
+    </message>
+    <message>
+      <source>Type the reason for voiding, then press Void receipt.</source>
+      <translation>Введіть причину скасування й натисніть «Скасувати видачу».</translation>
+    </message>
+    <message>
+      <source>Receipt voided. The void syncs, and is kept in the audit log.</source>
+      <translation>Видачу скасовано. Скасування синхронізується і зберігається в журналі аудиту.</translation>
+    </message>
+    <message>
+      <source>proxy</source>
+      <translation>довірена особа</translation>
+    </message>
+    <message>
+      <source>head</source>
+      <translation>голова</translation>
+    </message>
+    <message>
+      <source>Scan the next card.</source>
+      <translation>Скануйте наступну картку.</translation>
+    </message>
+    <message>
+      <source>ALREADY RECEIVED. Do not hand over. First receipt: {at}, desk {desk} (team {team}, user {user}), collected by {who}.</source>
+      <translation>ВЖЕ ОТРИМАНО. Не видавайте. Перша видача: {at}, пункт {desk} (команда {team}, користувач {user}), отримав(ла): {who}.</translation>
+    </message>
+    <message>
+      <source>Household {ref}</source>
+      <translation>Домогосподарство {ref}</translation>
+    </message>
+    <message>
+      <source>{n} household(s) with a name like this. Choose one with the arrow keys and Return.</source>
+      <translation>Домогосподарств із подібним ім’ям: {n}. Виберіть одне стрілками й натисніть Enter.</translation>
+    </message>
+    <message>
+      <source>A proxy needs a name and a document number.</source>
+      <translation>Для довіреної особи потрібні ім’я та номер документа.</translation>
+    </message>
+    <message>
+      <source>Saved: household {ref} received. Next card, please. ({ms:.0f} ms)</source>
+      <translation>Збережено: домогосподарство {ref} отримало допомогу. Наступну картку, будь ласка. ({ms:.0f} мс)</translation>
+    </message>
+    <message>
+      <source>Served: {served} (at this desk: {here})
+By a proxy: {proxies}
+Refused: {refused}
+Voided: {voided}</source>
+      <translation>Видано: {served} (на цьому пункті: {here})
+Довіреним особам: {proxies}
+Відмовлено: {refused}
+Скасовано: {voided}</translation>
+    </message>
+    <message>
+      <source>{n} household(s) served twice: a supervisor voids one receipt of each.</source>
+      <translation>Домогосподарств, що отримали двічі: {n}. Супервайзер скасовує одну видачу кожного.</translation>
+    </message>
+    <message>
+      <source>{item}: {left} {unit} left</source>
+      <translation>{item}: залишилось {left} {unit}</translation>
+    </message>
+    <message>
+      <source>Team: {team}</source>
+      <translation>Команда: {team}</translation>
+    </message>
+    <message>
+      <source>a proxy, {name}</source>
+      <translation>довірена особа, {name}</translation>
+    </message>
+    <message>
+      <source>{n} people</source>
+      <translation>осіб: {n}</translation>
+    </message>
+    <message>
+      <source>Entitled to: {items}</source>
+      <translation>Належить: {items}</translation>
+    </message>
+    <message>
+      <source>running low</source>
+      <translation>закінчується</translation>
+    </message>
+    <message>
+      <source>VOID</source>
+      <translation>СКАСОВАНО</translation>
+    </message>
+    <message>
+      <source>The hub withdrew round {round}: it can no longer be served here, and nothing more was saved for it.</source>
+      <translation>Центр відкликав раунд {round}: видачу за ним тут більше не можна вести, і нічого більше для нього не збережено.</translation>
+    </message>
+    <message>
+      <source>{item}: not tracked</source>
+      <translation>{item}: не обліковується</translation>
+    </message>
+    <message>
       <source>Save draft (Ctrl+S)</source>
       <translation>Зберегти чернетку (Ctrl+S)</translation>
     </message>
@@ -1764,6 +2010,10 @@ Question: {question}</source>
     <message>
       <source>Home</source>
       <translation>Головна</translation>
+    </message>
+    <message>
+      <source>Desk</source>
+      <translation>Пункт видачі</translation>
     </message>
     <message>
       <source>{n} waiting to sync</source>

@@ -291,6 +291,21 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             finished_at BIGINT
         )""",
     ]),
+    ("0014_domain_keys", [
+        # Plain ids of each receipt and household for the double-distribution check after a
+        # push (sync/server/hub/domain_keys.py): record and round ids only, nothing a person typed.
+        """CREATE TABLE domain_keys (
+            record_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,                      -- receipt | household
+            round TEXT,                              -- a receipt's round id
+            household TEXT,                          -- a receipt's household record id
+            link TEXT,                               -- a household's duplicate_of record id
+            live INTEGER NOT NULL                    -- a receipt neither voided nor deleted
+        )""",
+        """CREATE INDEX domain_keys_household ON domain_keys (household)""",
+        """CREATE INDEX domain_keys_link ON domain_keys (link)""",
+        """CREATE TABLE domain_keys_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)""",  # 'built' once filled
+    ]),
 ]
 
 _TYPES = {

@@ -154,6 +154,6 @@ def _write(hub: Hub, record: dict, fields: dict, resolves: list[dict], *, actor:
         raise HubEditRefused(f"The change to record {record['record_id']} was refused: {result.refused[0]['reason']} "
                              "(nothing was changed).")
     if record["kind"] in domain.WATCHED_KINDS:
-        hub._check_domain(now)
+        hub.domain.after_push(now, [record["record_id"]])
     db.execute("INSERT INTO hub_changes (seq, record_id, actor, at) VALUES (?, ?, ?, ?)", (seq, record["record_id"], actor, now))
     return seq

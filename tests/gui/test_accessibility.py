@@ -92,6 +92,15 @@ def _visit(qtbot, window_factory, tmp_path, size):
         w.registry.tabs.setCurrentIndex(1)
         qtbot.waitUntil(lambda: w.registry.queue_list.count() == 2, timeout=WAIT)
         yield f"{lang}/registry-review", w
+        w.show_screen("desk")  # a card scanned: the household, its entitlement, the verdict
+        desk = w.desk
+        qtbot.waitUntil(lambda: desk.round is not None and desk.summary is not None, timeout=WAIT)
+        from gui.screenshots import DEMO_HOUSEHOLDS, demo_card
+
+        desk.scan.setText(demo_card(DEMO_HOUSEHOLDS[0][0]))
+        desk.on_scan_return()
+        qtbot.waitUntil(lambda: desk.pending is not None, timeout=WAIT)
+        yield f"{lang}/desk", w
         w.show_screen("sync")
         qtbot.waitUntil(lambda: w.sync_screen.table.rowCount() == 1, timeout=WAIT)
         yield f"{lang}/sync-usb-conflicts", w

@@ -178,8 +178,8 @@ def test_usb_says_when_there_is_no_file_or_no_stick_and_forgets_it_on_leaving(qt
     assert not (tmp_path / "media").exists()
 
     w.nav.setFocus()
-    qtbot.keyClick(w.nav, Qt.Key.Key_Up)                     # to the screen above, as a person leaves the screen
-    assert w.stack.currentWidget() is w.registry
+    qtbot.keyClick(w.nav, Qt.Key.Key_Up)                     # to the screen above, as a person leaves this one
+    assert w.stack.currentWidget() is w.desk
     qtbot.keyClick(w.nav, Qt.Key.Key_Down)                   # and back
     assert w.stack.currentWidget() is s
     assert s.result.text() == "" and s.progress.value() == 0

@@ -73,6 +73,11 @@ def test_distribution_day_offline_on_two_laptops(make_store, live, cli, tmp_path
     first_a, _ = receipts.record_receipt(a.store, rnd_a, receipts.find_household(a.store, card=card), team="north")
     with pytest.raises(AlreadyReceived, match=f"at desk {a.store.device_id}.*{first_a}"):
         receipts.record_receipt(a.store, rnd_a, receipts.find_household(a.store, card=card), team="north")
+    from distributions import desk
+
+    desk.log_refusal(a.store, "R-W5", "AlreadyReceived")  # as the desk (screen or distribute) counts it
+    desk.log_refusal(a.store, "R-W5", "InvalidCardCode")
+    desk.log_refusal(b.store, "R-W5", "HouseholdNotFound")
     first_b, _ = receipts.record_receipt(b.store, rnd_b, receipts.find_household(b.store, card=card), team="north",
                                          proxy_name="Synthetic Proxy", proxy_doc="ЕН000123")
     w2 = receipts.find_household(b.store, phone="+380671230002")
@@ -121,6 +126,7 @@ def test_distribution_day_offline_on_two_laptops(make_store, live, cli, tmp_path
     assert sorted((x["hromada"], x["households"]) for x in by["served"]) == sorted([("Бучанська", "1"), ("Ірпінська", "1")])
     assert sum(int(x["quantity"]) for x in by["served_item"]) == 3
     assert by["voids"][0]["quantity"] == "1" and by["review"][0]["quantity"] == "0"
+    assert by["refusals"][0]["quantity"] == "3"  # both desks' tallies reached the hub
     assert "proxies" not in by  # the proxy's receipt was the one voided
     [food] = by["stock"]
     assert (food["received"], food["distributed"], food["balance"], food["count"], food["variance"]) == ("10", "3", "7", "7", "0")
@@ -141,6 +147,7 @@ def test_distribution_day_offline_on_two_laptops(make_store, live, cli, tmp_path
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader((tmp_path / "b.csv").read_text(encoding="utf-8").splitlines()))
     assert [(x["item"], x["balance"], x["variance"]) for x in rows if x["section"] == "stock"] == [("FOOD", "7", "0")]
+    assert [x["quantity"] for x in rows if x["section"] == "refusals"] == ["3"]  # A's tally came to B by sync
 
     # Nothing personal in plaintext in the profiles, the hub's folder or their logs.
     for folder in (tmp_path / "a", tmp_path / "b", live.hub.settings.data_dir):

@@ -176,7 +176,8 @@ class ChangeLog(Part):
                 newest = max(newest, int(c["hlc"], 16))
             self._apply(device_id, team, fresh, result, now)
             if result.new and any(c["kind"] in domain.WATCHED_KINDS for c in fresh):
-                self.domain.check_in_transaction(now)  # in the push's transaction: the merge and its review items together
+                # In the push's transaction: the merge and its review items together; only the touched groups.
+                self.domain.after_push(now, [c["record_id"] for c in fresh if c["kind"] in domain.WATCHED_KINDS])
             if result.refused:
                 db.executemany("INSERT INTO refusals (device_id, seq, reason, refused_at) VALUES (?, ?, ?, ?) "
                                "ON CONFLICT (device_id, seq) DO NOTHING",

@@ -8,7 +8,7 @@ import orjson
 
 from rules import domain
 
-from . import core
+from . import core, domain_keys
 from .core import Part, iso
 
 log = logging.getLogger("fieldbook.server")
@@ -22,6 +22,14 @@ class DomainChecks(Part):
         Returns (raised keys, closed keys)."""
         with self.db.transaction():
             return self.check_in_transaction(now or core.now_ms())
+
+    def after_push(self, now: int, record_ids: list[str]) -> tuple[list[str], list[str]]:
+        """The check after a push, in its transaction: only the groups of the receipts and
+        households it merged, read from their plain id columns (domain_keys.py)."""
+        return domain_keys.after_push(self, now, record_ids)
+
+    def _check_domain(self, now: int) -> tuple[list[str], list[str]]:  # domain_keys' first, full check
+        return self.check_in_transaction(now)
 
     def check_in_transaction(self, now: int) -> tuple[list[str], list[str]]:
         db, sealer = self.db, self._sealer

@@ -1,0 +1,79 @@
+"""Post-distribution monitoring: a reproducible random sample of the households a round served.
+
+The sample is drawn from the live receipts this laptop holds (sync first, so it holds
+every desk's): each served household once (households linked as duplicates count as
+one), in household-id order, then ``random.Random`` seeded with the round and the seed
+picks ``ceil(percent% of them)``. The same receipts, round and seed give the same
+sample on any laptop, any day: a monitoring officer can say how it was drawn, and
+draw it again to check. Another seed gives another sample.
+
+With ``drafts``, each sampled household gets a draft of the built-in PDM form, its
+card number (the card code, else the household's reference: never a name) filled in,
+waiting on Home for the enumerator. Drawing again makes no second draft for a
+household that has a PDM draft or record with its card number already.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from rules import domain
+from storage import Store
+
+from .desk_errors import DistributionError
+from .receipts import survivor_id
+
+PDM_FORM = "post_distribution_monitoring"
+CARD_FIELD = "card_number"
+DRAFT = "draft"  # a local kind: drafts never leave the laptop
+
+
+@dataclass(frozen=True)
+class Sampled:
+    household: str
+    ref: str
+    card: str  # what the PDM form's card question is filled with
+    receipt: str
+
+
+def check_percent(percent: float) -> float:
+    if not isinstance(percent, (int, float)) or math.isnan(percent) or not 0 < percent <= 100:
+        raise DistributionError("--percent: a number above 0 and at most 100.")
+    return float(percent)
+
+
+def sample(store: Store, round_id: str, *, percent: float, seed: str = "") -> tuple[list[Sampled], int]:
+    """(the sample, how many served households it was drawn from)."""
+    percent = check_percent(percent)
+    served: dict[str, str] = {}  # survivor household id -> its first receipt (by time, then id)
+    for r in sorted(store.list_records(domain.RECEIPT), key=lambda r: (r.fields.get("at", ""), r.id)):
+        f = r.fields
+        if f.get("round") != round_id or not domain.is_live(f) or not isinstance(f.get("household"), str):
+            continue
+        try:
+            household = store.get_record(f["household"])
+        except Exception:  # the household has not reached this laptop: it cannot be visited from here
+            continue
+        served.setdefault(survivor_id(store, household), r.id)
+    if not served:
+        raise DistributionError(f"No household has a live receipt of round {round_id} on this laptop; sync first.")
+    population = sorted(served)
+    k = min(len(population), math.ceil(len(population) * percent / 100))
+    picked = sorted(random.Random(f"{round_id}|{seed}").sample(population, k))
+    out = []
+    for hid in picked:
+        f = store.get_record(hid).fields
+        ref = str(f.get("external_ref") or hid)
+        out.append(Sampled(hid, ref, str(f.get("card_code") or ref), served[hid]))
+    return out, len(population)
+
+
+def make_drafts(store: Store, picked: list[Sampled]) -> tuple[int, int]:
+    """A PDM draft per sampled household that has none yet: (made, already there)."""
+    have = {str(r.fields.get(CARD_FIELD)) for kind in (DRAFT, "submission")
+            for r in store.list_records(kind, form_id=PDM_FORM) if r.fields.get(CARD_FIELD)}
+    fresh = [s for s in picked if s.card not in have]
+    if fresh:
+        store.save_records(DRAFT, [{CARD_FIELD: s.card} for s in fresh], form_id=PDM_FORM)
+    return len(fresh), len(picked) - len(fresh)
