@@ -87,7 +87,7 @@ def _visit(qtbot, window_factory, tmp_path, size):
         qtbot.waitUntil(lambda: w.registry.index is not None, timeout=WAIT)
         w.registry.search.setText("Шевченко")
         w.registry.run_search()
-        qtbot.waitUntil(lambda: w.registry.results.rowCount() == 3, timeout=WAIT)
+        qtbot.waitUntil(lambda: w.registry.results.rowCount() == 6, timeout=WAIT)  # the registry's and the desk's
         yield f"{lang}/registry", w
         w.registry.tabs.setCurrentIndex(1)
         qtbot.waitUntil(lambda: w.registry.queue_list.count() == 2, timeout=WAIT)
