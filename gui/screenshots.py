@@ -195,7 +195,7 @@ def make_demo_profile(directory: Path) -> None:
     seen = rec.clocks["hh_size"]
     later = hlc.encode(hlc.decode(seen.split("@")[0]) + (90_000 << 16))
     store.apply_changes([{"device_id": DEMO_OTHER_LAPTOP, "seq": 2, "record_id": ids[0], "kind": "submission",
-                          "hlc": later, "fields": {"hh_size": 4}, "bases": {"hh_size": seen},
+                          "hlc": later, "fields": {"hh_size": 4}, "bases": {"hh_size": seen}, "author": "Demo Team Lead",
                           "form_id": "household_needs", "form_version": "2026.11.1"}], merge=merge_change)
     published = demo_published_form()
     store.receive_forms(2, {**store.published_forms(), published["form_id"]: published["digest"]}, [published])
