@@ -188,7 +188,8 @@ def make_demo_profile(directory: Path) -> None:
     ours = rec.clocks["settlement"].split("@")[0]
     older = hlc.encode(hlc.decode(ours) - (60_000 << 16))
     store.apply_changes([{"device_id": DEMO_OTHER_LAPTOP, "seq": 1, "record_id": ids[0], "kind": "submission",
-                          "hlc": older, "fields": {"settlement": "Vilkhivka village"}, "form_id": "household_needs",
+                          "hlc": older, "fields": {"settlement": "Vilkhivka village"}, "author": "Demo Team Lead",
+                          "form_id": "household_needs",
                           "form_version": "2026.11.1"}], merge=merge_change)
     # ... and a later edit from that laptop, which it made having seen ours.
     rec = store.get_record(ids[0])

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from console_helpers import Browser, add_user
 from distributions import receipts, registry, rounds, stock
 from distributions.desk_errors import AlreadyReceived, RoundError
 from sync.client import SyncClient
@@ -95,6 +96,16 @@ def test_distribution_day_offline_on_two_laptops(make_store, live, cli, tmp_path
     assert sorted(a.store.domain_reviews()[0]["receipts"]) == sorted([first_a, first_b])
     r = cli("distribute", "reviews", "--data", *hub_args(live)[1:], env=ENV)
     assert r.returncode == 0 and json.loads(r.stdout)["key"] == expected[0], r.stderr
+    # The hub console's Review page lists it for the team's lead (ids only), not for another team's.
+    add_user(live.hub, "lead-north", "lead", ["north"])
+    add_user(live.hub, "lead-south", "lead", ["south"])
+    lead, other = Browser(live.url), Browser(live.url)
+    lead.login("lead-north")
+    other.login("lead-south")
+    page = lead.get("/console/review")[2]
+    assert 'id="double-count">1<' in page and "R-W5" in page and w1.id in page
+    assert first_a[:13] in page and first_b[:13] in page and CANARY not in page
+    assert 'id="double-count">0<' in other.get("/console/review")[2]
 
     # A supervisor on B voids B's receipt: the void syncs, and the item closes everywhere.
     receipts.void_receipt(b.store, first_b, reason="served twice; A's desk served first")
@@ -102,6 +113,7 @@ def test_distribution_day_offline_on_two_laptops(make_store, live, cli, tmp_path
     b.sync_now()
     a.sync_now()
     assert a.store.domain_reviews() == [] and live.hub.domain_reviews() == []
+    assert "No open double distributions." in lead.get("/console/review")[2]
     [closed] = live.hub.domain_reviews(include_closed=True)
     assert closed["key"] == expected[0] and closed["closed_at"]
     voided = a.store.get_record(first_b)

@@ -72,12 +72,20 @@ def review(done: str = "", how: str = "", ctx: Ctx = Depends(signed_in)):
             "lost": sensitive.MASK if masked else shown(lost, choices),
             "winner": _who_when(winner, origin, authors), "loser": _who_when(stamp, origin, authors),
         })
-    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s) shown")
+    doubles = double_distributions(hub, ctx.user.scope())
+    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s), {len(doubles)} double distribution(s) shown")
     note = None
     if done.isdigit():
         note = f"{done} {ctx._('conflict(s) closed')}: {ctx._('restored' if how == 'restored' else 'kept')}. " \
                f"{ctx._('The laptops close them at their next sync.')}"
-    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note)
+    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note, doubles=doubles)
+
+
+def double_distributions(hub, scope: tuple[str, ...] | None) -> list[dict]:
+    """The open double distributions the hub's check raised (rules/domain.py) that touch the
+    user's teams: round, household and the receipts that count twice. Ids only, no value;
+    a receipt is voided at the desk that recorded it, so this list is read-only here."""
+    return [d for d in hub.domain_reviews() if scope is None or set(d["teams"]) & set(scope)]
 
 
 @router.post(PREFIX + "/review/resolve")
