@@ -13,7 +13,7 @@ from storage import crypto, replica
 from storage import store as store_module
 from storage.errors import InvalidRecord
 from sync import protocol
-from sync.server import hub as hub_module
+from sync.server.hub import keys as hub_keys
 
 GOOD = {"device_id": "0f0e0d0c0b0a0908", "seq": 3, "record_id": "0190f0c2-3b4a-7c1d-9e2f-0123456789ab",
         "kind": "household", "hlc": "0000018f00000000", "fields": {"members": 2}}
@@ -56,7 +56,7 @@ def test_a_good_change_is_normalised_the_same_way_by_both():
 def test_the_store_and_the_hub_seal_values_in_the_one_envelope():
     key = AESGCM.generate_key(bit_length=256)
     store_blob = crypto.Sealer(key).seal("record", "r1", b"value")
-    hub_sealer = hub_module._Sealer(key)
+    hub_sealer = hub_keys.Sealer(key)
     hub_blob = hub_sealer.seal("record|r1", b"value")
     for blob in (store_blob, hub_blob):
         assert blob[0] == envelope.VERSION and len(blob) == envelope.MIN_BYTES + len(b"value")
