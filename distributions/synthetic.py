@@ -489,6 +489,141 @@ def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str
     return d.q, text, d.over, applied
 
 
+# Hard negatives: each maker returns a relative or namesake of ``p``, or None when the
+# draw made the same person again. The random draws must stay in this order.
+
+def _twin(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    q = g.new_person(surname=p.surname, dob=p.dob, father=(p.father, p.father_ru), place=p.place, phone=same_phone)
+    return None if q.given == p.given and q.female == p.female else q
+
+
+def _sibling(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    r = g.r
+    dob = p.dob + dt.timedelta(days=r.choice((-1, 1)) * r.randint(300, 365 * 15))
+    q = g.new_person(surname=p.surname, dob=dob, father=(p.father, p.father_ru), place=p.place, phone=same_phone)
+    return None if q.given == p.given and q.female == p.female else q
+
+
+def _parent_or_child(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    r = g.r
+    years = r.randint(18, 40)
+    try:
+        dob = p.dob.replace(year=p.dob.year + years) if p.dob.year + years < 2007 else \
+            p.dob.replace(year=p.dob.year - years)
+    except ValueError:
+        dob = p.dob + dt.timedelta(days=365 * years)
+    if dob < p.dob:  # a parent: the head's father or mother
+        q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone, female=r.random() < 0.5)
+        if not q.female:
+            q.given, q.given_ru = p.father, p.father_ru
+        return q
+    # an adult child; a son is often named after his father
+    female = r.random() < 0.5
+    q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone, female=female,
+                     father=(p.given, p.given_ru) if not p.female else None)
+    if not p.female and not female and r.random() < 0.4:
+        q.given, q.given_ru = p.given, p.given_ru
+    return q
+
+
+def _namesake(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    r = g.r
+    q = g.new_person(surname=p.surname, female=p.female)
+    q.given, q.given_ru = p.given, p.given_ru
+    if r.random() < 0.3:
+        q.father, q.father_ru = p.father, p.father_ru
+    if r.random() < 0.3:
+        q.dob = q.dob.replace(year=p.dob.year) if not (q.dob.month == 2 and q.dob.day == 29) else q.dob
+    return q
+
+
+def _neighbour(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    # same surname, same settlement, not family
+    return g.new_person(surname=p.surname, place=p.place)
+
+
+_NEGATIVE_MAKERS = {"twins": _twin, "siblings": _sibling, "parent_child": _parent_or_child,
+                    "namesakes": _namesake, "neighbours": _neighbour}
+
+
+def _plant_negatives(g: Generator, data: Dataset, people: list[tuple[Person, str]], teams: list[str],
+                     count: int) -> None:
+    """Relatives and namesakes of registered people."""
+    r, rows = g.r, data.rows
+    for i in range(count):
+        p, ref = r.choice(people)
+        kind = NEGATIVES[i % len(NEGATIVES)]
+        same_phone = p.phone if r.random() < 0.5 else None
+        q = _NEGATIVE_MAKERS[kind](g, p, same_phone)
+        if q is None:
+            continue
+        qref = f"R{len(rows) + 1:07d}"
+        rows.append(g.row(q, qref, r.choice(teams)))
+        data.negatives[_pair(ref, qref)] = kind
+        people.append((q, qref))
+
+
+def _vary_row(g: Generator, p: Person, q: Person, row: dict, applied: list[str]) -> None:
+    """The variations written into the row's phone and document cells."""
+    r = g.r
+    if "phone_format" in applied and q.phone:
+        row["phone"] = g.fmt_phone(q.phone, r.randrange(6))
+    if "two_phones" in applied:
+        # A second number in the same cell, the person's own or a relative's.
+        other = g.fmt_phone(g.new_phone(), r.randrange(6))
+        own = row["phone"] or g.fmt_phone(g.new_phone(), 1)
+        row["phone"] = r.choice((f"{own}, {other}", f"{own}; {other}", f"{other}, {own}"))
+    if "doc_format" in applied and row["doc_number"]:
+        d = row["doc_number"]
+        row["doc_number"] = r.choice((f"{d[:2]} {d[2:]}", f"{d[:2]}-{d[2:]}", f"№ {d}", d.lower()))
+    if "doc_lookalike" in applied and row["doc_type"] == "passport":
+        row["doc_number"] = row["doc_number"][:2].translate(str.maketrans("АВЕКМНОРСТ", "ABEKMHOPCT")) \
+            + row["doc_number"][2:]
+        if "Н" in p.passport[:2] and r.random() < 0.5:
+            row["doc_number"] = row["doc_number"].replace("H", "N", 1)
+
+
+def _reregistration(g: Generator, p: Person, forced: list[str], ref: str, teams: list[str]) -> tuple[dict, list[str]]:
+    """One more registration of ``p`` with a few variations: the row and the variations."""
+    r = g.r
+    kinds = forced + [k for k in r.sample(VARIATIONS, r.choice((1, 2, 2, 3, 3, 4))) if k not in forced]
+    if not {"script", "old_translit", "russian_latin", "polish_translit"} & set(kinds) and r.random() < 0.2:
+        kinds.append("script")
+    q, text, over, applied = make_variant(g, p, kinds)
+    if not applied:
+        applied = ["exact_copy"]
+    team = r.choice(teams)
+    row = g.row(q, ref, team, name=text, **over)
+    _vary_row(g, p, q, row, applied)
+    return row, applied
+
+
+def _register_again(g: Generator, rows: list[dict], people: list[tuple[Person, str]], teams: list[str],
+                    n_base: int, n_dups: int) -> dict[str, list[tuple[str, tuple]]]:
+    """Re-registrations with variations; a few people register three times. Returns each
+    original's copies (ref, variations)."""
+    r = g.r
+    originals = r.sample(people[:n_base], min(n_dups, n_base))
+    made = 0
+    groups: dict[str, list[tuple[str, tuple]]] = {}
+    with_apostrophe = [pr for pr in people[:n_base] if "'" in pr[0].surname + pr[0].given]
+    for p, ref in originals:
+        if made >= n_dups:
+            break
+        forced = []
+        if with_apostrophe and r.random() < 1 / len(VARIATIONS):
+            # Few names have an apostrophe: pick one that does, so the variation is measured.
+            p, ref = r.choice(with_apostrophe)
+            forced = ["apostrophe"]
+        copies = 2 if r.random() < 0.05 else 1
+        for _ in range(copies):
+            row, applied = _reregistration(g, p, forced, f"R{len(rows) + 1:07d}", teams)
+            rows.append(row)
+            groups.setdefault(ref, []).append((row["ref"], tuple(applied)))
+            made += 1
+    return groups
+
+
 def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Dataset:
     """A registration list of about ``households`` rows (originals, their re-registrations
     and the planted hard negatives), with the ground truth."""
@@ -506,95 +641,8 @@ def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Datas
         ref = f"R{len(rows) + 1:07d}"
         rows.append(g.row(p, ref, r.choice(teams)))
         people.append((p, ref))
-    # Hard negatives: relatives and namesakes of registered people.
-    for i in range(n_negative):
-        p, ref = r.choice(people)
-        kind = NEGATIVES[i % len(NEGATIVES)]
-        same_phone = p.phone if r.random() < 0.5 else None
-        if kind == "twins":
-            q = g.new_person(surname=p.surname, dob=p.dob, father=(p.father, p.father_ru), place=p.place,
-                             phone=same_phone)
-            if q.given == p.given and q.female == p.female:
-                continue
-        elif kind == "siblings":
-            dob = p.dob + dt.timedelta(days=r.choice((-1, 1)) * r.randint(300, 365 * 15))
-            q = g.new_person(surname=p.surname, dob=dob, father=(p.father, p.father_ru), place=p.place,
-                             phone=same_phone)
-            if q.given == p.given and q.female == p.female:
-                continue
-        elif kind == "parent_child":
-            years = r.randint(18, 40)
-            try:
-                dob = p.dob.replace(year=p.dob.year + years) if p.dob.year + years < 2007 else \
-                    p.dob.replace(year=p.dob.year - years)
-            except ValueError:
-                dob = p.dob + dt.timedelta(days=365 * years)
-            older = dob < p.dob
-            if older:  # a parent: the head's father or mother
-                q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone,
-                                 female=r.random() < 0.5)
-                if not q.female:
-                    q.given, q.given_ru = p.father, p.father_ru
-            else:  # an adult child; a son is often named after his father
-                female = r.random() < 0.5
-                q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone, female=female,
-                                 father=(p.given, p.given_ru) if not p.female else None)
-                if not p.female and not female and r.random() < 0.4:
-                    q.given, q.given_ru = p.given, p.given_ru
-        elif kind == "namesakes":
-            q = g.new_person(surname=p.surname, female=p.female)
-            q.given, q.given_ru = p.given, p.given_ru
-            if r.random() < 0.3:
-                q.father, q.father_ru = p.father, p.father_ru
-            if r.random() < 0.3:
-                q.dob = q.dob.replace(year=p.dob.year) if not (q.dob.month == 2 and q.dob.day == 29) else q.dob
-        else:  # neighbours: same surname, same settlement, not family
-            q = g.new_person(surname=p.surname, place=p.place)
-        qref = f"R{len(rows) + 1:07d}"
-        rows.append(g.row(q, qref, r.choice(teams)))
-        data.negatives[_pair(ref, qref)] = kind
-        people.append((q, qref))
-    # Re-registrations with variations; a few people register three times.
-    originals = r.sample(people[:n_base], min(n_dups, n_base))
-    made = 0
-    groups: dict[str, list[tuple[str, tuple]]] = {}
-    with_apostrophe = [pr for pr in people[:n_base] if "'" in pr[0].surname + pr[0].given]
-    for p, ref in originals:
-        if made >= n_dups:
-            break
-        forced = []
-        if with_apostrophe and r.random() < 1 / len(VARIATIONS):
-            # Few names have an apostrophe: pick one that does, so the variation is measured.
-            p, ref = r.choice(with_apostrophe)
-            forced = ["apostrophe"]
-        copies = 2 if r.random() < 0.05 else 1
-        for _ in range(copies):
-            kinds = forced + [k for k in r.sample(VARIATIONS, r.choice((1, 2, 2, 3, 3, 4))) if k not in forced]
-            if not {"script", "old_translit", "russian_latin", "polish_translit"} & set(kinds) and r.random() < 0.2:
-                kinds.append("script")
-            q, text, over, applied = make_variant(g, p, kinds)
-            if not applied:
-                applied = ["exact_copy"]
-            team = r.choice(teams)
-            row = g.row(q, f"R{len(rows) + 1:07d}", team, name=text, **over)
-            if "phone_format" in applied and q.phone:
-                row["phone"] = g.fmt_phone(q.phone, r.randrange(6))
-            if "two_phones" in applied:
-                # A second number in the same cell, the person's own or a relative's.
-                other = g.fmt_phone(g.new_phone(), r.randrange(6))
-                own = row["phone"] or g.fmt_phone(g.new_phone(), 1)
-                row["phone"] = r.choice((f"{own}, {other}", f"{own}; {other}", f"{other}, {own}"))
-            if "doc_format" in applied and row["doc_number"]:
-                d = row["doc_number"]
-                row["doc_number"] = r.choice((f"{d[:2]} {d[2:]}", f"{d[:2]}-{d[2:]}", f"№ {d}", d.lower()))
-            if "doc_lookalike" in applied and row["doc_type"] == "passport":
-                row["doc_number"] = row["doc_number"][:2].translate(str.maketrans("АВЕКМНОРСТ", "ABEKMHOPCT")) \
-                    + row["doc_number"][2:]
-                if "Н" in p.passport[:2] and r.random() < 0.5:
-                    row["doc_number"] = row["doc_number"].replace("H", "N", 1)
-            rows.append(row)
-            groups.setdefault(ref, []).append((row["ref"], tuple(applied)))
-            made += 1
+    _plant_negatives(g, data, people, teams, n_negative)
+    groups = _register_again(g, rows, people, teams, n_base, n_dups)
     # Every pair within one person's registrations is a duplicate; between two copies the
     # differences are both copies' variations.
     for ref, copies_ in groups.items():
