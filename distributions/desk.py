@@ -65,47 +65,68 @@ class Found:
     matches: list["NameMatch"] = field(default_factory=list)
 
 
-def find(store: Store, text: str, *, names: "NameIndex | None" = None, refresh_names: bool = True) -> Found:
-    """One line from the desk's field: a card (scanned or typed), phone, document, or a name.
-
-    Raises ``InvalidCardCode`` for what is shaped like a card code but fails its check
-    character, and ``HouseholdNotFound`` when nothing matches."""
+def _query(text: str) -> str:
     text = " ".join(str(text).split())
     if not text:
         raise HouseholdNotFound("Scan a card, or type a card code, phone, document number or name.")
     if len(text) > MAX_QUERY:
         raise HouseholdNotFound(f"Type at most {MAX_QUERY} characters.")
-    card_error: InvalidCardCode | None = None
-    if _CARD_SHAPE.match(text.replace(" ", "")):
-        try:
-            code = read_card_code(text)
-        except InvalidCardCode as exc:
-            card_error = exc
-        else:
-            hits = store.find_records(registry.KIND, "card_code", code)
-            if hits:
-                return Found("card", hits)
-    if _DIGITS.match(text):
-        phone = N.phone(text)
-        if phone:
-            hits = (store.find_records(registry.KIND, "phone", text)
-                    or store.find_records(registry.KIND, "phone_other", text))
-            if hits:
-                return Found("phone", hits)
-    if any(c.isdigit() for c in text):
-        hits = store.find_records(registry.KIND, "doc_number", text) or store.find_records(registry.KIND, "tax_number", text)
-        if hits:
-            return Found("doc", hits)
-        if card_error is not None and any(c.isalpha() for c in text):
-            raise card_error  # letters and digits in a card's shape: a mistyped card
-        raise HouseholdNotFound("No registered household has this card code, phone or document number.")
-    if card_error is not None:
-        raise card_error
+    return text
+
+
+def _by_card(store: Store, text: str) -> tuple[Found | None, InvalidCardCode | None]:
+    """The households with this card, or the card code's error when the text has a card's shape."""
+    if not _CARD_SHAPE.match(text.replace(" ", "")):
+        return None, None
+    try:
+        code = read_card_code(text)
+    except InvalidCardCode as exc:
+        return None, exc
+    hits = store.find_records(registry.KIND, "card_code", code)
+    return (Found("card", hits) if hits else None), None
+
+
+def _by_phone(store: Store, text: str) -> Found | None:
+    if not _DIGITS.match(text) or not N.phone(text):
+        return None
+    hits = (store.find_records(registry.KIND, "phone", text)
+            or store.find_records(registry.KIND, "phone_other", text))
+    return Found("phone", hits) if hits else None
+
+
+def _by_document(store: Store, text: str, card_error: InvalidCardCode | None) -> Found:
+    hits = store.find_records(registry.KIND, "doc_number", text) or store.find_records(registry.KIND, "tax_number", text)
+    if hits:
+        return Found("doc", hits)
+    if card_error is not None and any(c.isalpha() for c in text):
+        raise card_error  # letters and digits in a card's shape: a mistyped card
+    raise HouseholdNotFound("No registered household has this card code, phone or document number.")
+
+
+def _by_name(store: Store, text: str, names: "NameIndex | None", refresh_names: bool) -> Found:
     index = names if names is not None else NameIndex.of(store, refresh=refresh_names)
     matches = index.search(text)
     if not matches:
         raise HouseholdNotFound("No registered household's head has a name like this.")
     return Found("name", matches=matches)
+
+
+def find(store: Store, text: str, *, names: "NameIndex | None" = None, refresh_names: bool = True) -> Found:
+    """One line from the desk's field: a card (scanned or typed), phone, document, or a name.
+
+    Raises ``InvalidCardCode`` for what is shaped like a card code but fails its check
+    character, and ``HouseholdNotFound`` when nothing matches."""
+    text = _query(text)
+    found, card_error = _by_card(store, text)
+    if found is None:
+        found = _by_phone(store, text)
+    if found is not None:
+        return found
+    if any(c.isdigit() for c in text):
+        return _by_document(store, text, card_error)
+    if card_error is not None:
+        raise card_error
+    return _by_name(store, text, names, refresh_names)
 
 
 # -- the verdict before saving -------------------------------------------------------------
@@ -234,6 +255,16 @@ class NameIndex:
             if name.surname:
                 self.by_skeleton.setdefault(N.skeleton(name.surname), {}).setdefault(name.given or "", set()).add(hid)
 
+    def _candidates(self, by_given: dict[str, set[str]], query) -> Iterable[str]:
+        """The households under one surname skeleton that may be the person asked for."""
+        if query.given and query.given_known and by_given.get(query.given):
+            # A known first name typed whole: its own households first, without comparing
+            # every namesake of a common surname (thousands of Шевченко) one by one.
+            return by_given[query.given]
+        if query.initials and not query.given:
+            return [h for g, hs in by_given.items() if g.startswith(query.initials[0]) or not g for h in hs]
+        return [h for hs in by_given.values() for h in hs]
+
     def search(self, text: str, limit: int = NAME_RESULTS) -> list[NameMatch]:
         """The households whose head's name is like ``text``: same surname in any script or
         transliteration (or one typing error away), and a first name that matches, nearly
@@ -246,16 +277,7 @@ class NameIndex:
         near = process.extract(skel, list(self.by_skeleton), scorer=fuzz.ratio, score_cutoff=80, limit=8)
         out = []
         for key, similarity, _ in near:
-            by_given = self.by_skeleton.get(key, {})
-            if query.given and query.given_known and by_given.get(query.given):
-                # A known first name typed whole: its own households first, without comparing
-                # every namesake of a common surname (thousands of Шевченко) one by one.
-                hids: Iterable[str] = by_given[query.given]
-            elif query.initials and not query.given:
-                hids = [h for g, hs in by_given.items() if g.startswith(query.initials[0]) or not g for h in hs]
-            else:
-                hids = [h for hs in by_given.values() for h in hs]
-            for hid in hids:
+            for hid in self._candidates(self.by_skeleton.get(key, {}), query):
                 e = self.entries[hid]
                 score = 2.0 if key == skel else similarity / 100.0
                 if e.name.surname == query.surname:

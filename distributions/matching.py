@@ -237,36 +237,53 @@ def _pair_words(a: str, b: str) -> str:
     return f"{a.capitalize()} ↔ {b.capitalize()}"
 
 
-def compare_given(a: N.Name, b: N.Name) -> Evidence | None:
+def _same_given(a: N.Name, b: N.Name, ra: str, rb: str) -> Evidence:
+    """Two first names with one canonical form."""
     W = WEIGHTS
-    if a.given and b.given:
-        ra, rb = a.raw_given or a.given, b.raw_given or b.given
-        if a.given == b.given:
-            if a.given_known and b.given_known or N.fold_word(ra) == N.fold_word(rb):
-                if ra == rb:
-                    return Evidence("given", W["given_same"], "same first name")
-                if a.cyrillic != b.cyrillic:
-                    return Evidence("given", W["given_same"], "names match across scripts: " + _pair_words(ra, rb))
-                return Evidence("given", W["given_same"], "one first name in two forms: " + _pair_words(ra, rb))
-            return Evidence("given", W["given_near"], "first names nearly match (a typing error?): " + _pair_words(ra, rb))
-        if a.given_known and b.given_known and a.given in N.GIVEN_DISPLAY and b.given in N.GIVEN_DISPLAY:
-            # Two different real names (twins, siblings): the strongest sign of two people.
-            return Evidence("given", W["given_differs"], "different first names: " + _pair_words(ra, rb))
-        closeness = _closeness(N.fold_word(ra), N.fold_word(rb))
-        if len(a.given) >= 4 and closeness >= 0.8:
-            return Evidence("given", W["given_near"], "first names nearly match (a typing error?): " + _pair_words(ra, rb))
-        if closeness >= 0.7:
-            # One of them is no name we know and it is not far from the other: maybe a
-            # bad typing error, maybe a rare name. Weak evidence against.
-            return Evidence("given", W["given_unsure"], "first names differ: " + _pair_words(ra, rb))
+    if a.given_known and b.given_known or N.fold_word(ra) == N.fold_word(rb):
+        if ra == rb:
+            return Evidence("given", W["given_same"], "same first name")
+        if a.cyrillic != b.cyrillic:
+            return Evidence("given", W["given_same"], "names match across scripts: " + _pair_words(ra, rb))
+        return Evidence("given", W["given_same"], "one first name in two forms: " + _pair_words(ra, rb))
+    return Evidence("given", W["given_near"], "first names nearly match (a typing error?): " + _pair_words(ra, rb))
+
+
+def _other_given(a: N.Name, b: N.Name, ra: str, rb: str) -> Evidence:
+    """Two first names with different canonical forms: two names, or one mistyped."""
+    W = WEIGHTS
+    if a.given_known and b.given_known and a.given in N.GIVEN_DISPLAY and b.given in N.GIVEN_DISPLAY:
+        # Two different real names (twins, siblings): the strongest sign of two people.
         return Evidence("given", W["given_differs"], "different first names: " + _pair_words(ra, rb))
+    closeness = _closeness(N.fold_word(ra), N.fold_word(rb))
+    if len(a.given) >= 4 and closeness >= 0.8:
+        return Evidence("given", W["given_near"], "first names nearly match (a typing error?): " + _pair_words(ra, rb))
+    if closeness >= 0.7:
+        # One of them is no name we know and it is not far from the other: maybe a
+        # bad typing error, maybe a rare name. Weak evidence against.
+        return Evidence("given", W["given_unsure"], "first names differ: " + _pair_words(ra, rb))
+    return Evidence("given", W["given_differs"], "different first names: " + _pair_words(ra, rb))
+
+
+def _given_and_initial(a: N.Name, b: N.Name) -> Evidence | None:
+    """At most one first name written out: it against the other's initial, if any."""
     full, other = (a, b) if a.given else (b, a)
     if full.given and other.initials:
         spelled = (full.given, N.fold_word(N.clean(full.raw_given or "")))
         if any(word.startswith(other.initials[0]) for word in spelled):
-            return Evidence("given", W["given_initial"], "first name matches an initial")
-        return Evidence("given", W["given_initial_differs"], "first name and initial differ")
+            return Evidence("given", WEIGHTS["given_initial"], "first name matches an initial")
+        return Evidence("given", WEIGHTS["given_initial_differs"], "first name and initial differ")
     return None
+
+
+def compare_given(a: N.Name, b: N.Name) -> Evidence | None:
+    # On the matcher's hot path: one branch here and one helper call per pair.
+    if a.given and b.given:
+        ra, rb = a.raw_given or a.given, b.raw_given or b.given
+        if a.given == b.given:
+            return _same_given(a, b, ra, rb)
+        return _other_given(a, b, ra, rb)
+    return _given_and_initial(a, b)
 
 
 def compare_surname(a: N.Name, b: N.Name, stats: Stats) -> Evidence | None:

@@ -173,43 +173,59 @@ class Name:
     cyrillic: bool
 
 
+def _is_initial(word: str, dot: str) -> bool:
+    # An initial is one letter, or a Latin digraph standing for one (Yu. for Ю., Zh. for Ж.).
+    return len(word) == 1 or bool(dot and len(word) <= 4)
+
+
+def _take_patronymic(keys: list[str], full: list[str], candidates: list[tuple[str, bool]]) -> tuple[str | None,
+                                                                                                   int | None]:
+    """Take the patronymic out of the three lists, if there is one: (patronymic, where the
+    given name then is, if that follows from it)."""
+    if len(keys) < 3:
+        return None, None
+    # Surnames end in -ович too (Ярошевич): the patronymic is the word right after a
+    # known given name, else the last patronymic-like word that is not the first.
+    pats = [i for i, k in enumerate(keys) if is_patronymic(k)]
+    if not pats:
+        return None, None
+    after = [i for i in pats if i > 0 and candidates[i - 1][1] and i - 1 not in pats]
+    later = [i for i in pats if i != 0]
+    at = after[0] if after else (later[-1] if later else pats[-1])
+    patronymic = keys.pop(at)
+    full.pop(at)
+    candidates.pop(at)
+    # The given name comes right before the patronymic, in either order:
+    # "Прізвище Ім'я По батькові" and "Ім'я По батькові Прізвище".
+    return patronymic, (at - 1 if at >= 1 else None)
+
+
+def _given_position(keys: list[str], candidates: list[tuple[str, bool]]) -> int | None:
+    """Which word is the given name: a known name, else one near a known name, else the one
+    of two words that does not look like a surname."""
+    exact = [i for i, (_, known) in enumerate(candidates) if known]
+    near = [i for i, (canon, _) in enumerate(candidates) if canon in GIVEN_DISPLAY]
+    for found in (exact, near):
+        if found:
+            return found[0]
+    if len(keys) == 2 and looks_like_surname(keys[0]) != looks_like_surname(keys[1]):
+        return 1 if looks_like_surname(keys[0]) else 0
+    return None
+
+
 @functools.lru_cache(maxsize=400_000)
 def parse_name(text: str) -> Name:
     """Split a full name in any order ("Прізвище Ім'я По батькові", "Ім'я Прізвище",
     initials, no patronymic) into its parts."""
     tokens = _TOKENS.findall(clean(text))
     cyr = any(_CYR.search(w) for w, _ in tokens)
-    # An initial is one letter, or a Latin digraph standing for one (Yu. for Ю., Zh. for Ж.).
-    initials = tuple(fold_word(w) for w, dot in tokens if len(w) == 1 or (dot and len(w) <= 4))
-    full = [w for w, dot in tokens if not (len(w) == 1 or (dot and len(w) <= 4))]
+    initials = tuple(fold_word(w) for w, dot in tokens if _is_initial(w, dot))
+    full = [w for w, dot in tokens if not _is_initial(w, dot)]
     keys = [fold_word(w) for w in full]
     candidates = [given_form(k) for k in keys]
-    patronymic = None
-    pick = None
-    if len(keys) >= 3:
-        # Surnames end in -ович too (Ярошевич): the patronymic is the word right after a
-        # known given name, else the last patronymic-like word that is not the first.
-        pats = [i for i, k in enumerate(keys) if is_patronymic(k)]
-        if pats:
-            after = [i for i in pats if i > 0 and candidates[i - 1][1] and i - 1 not in pats]
-            later = [i for i in pats if i != 0]
-            at = after[0] if after else (later[-1] if later else pats[-1])
-            patronymic = keys.pop(at)
-            full.pop(at)
-            candidates.pop(at)
-            if at >= 1:
-                # The given name comes right before the patronymic, in either order:
-                # "Прізвище Ім'я По батькові" and "Ім'я По батькові Прізвище".
-                pick = at - 1
+    patronymic, pick = _take_patronymic(keys, full, candidates)
     if pick is None:
-        exact = [i for i, (_, known) in enumerate(candidates) if known]
-        near = [i for i, (canon, _) in enumerate(candidates) if canon in GIVEN_DISPLAY]
-        for found in (exact, near):
-            if found:
-                pick = found[0]
-                break
-        if pick is None and len(keys) == 2 and looks_like_surname(keys[0]) != looks_like_surname(keys[1]):
-            pick = 1 if looks_like_surname(keys[0]) else 0
+        pick = _given_position(keys, candidates)
     given = raw_given = surname = None
     known = False
     if pick is not None and (len(keys) > 1 or (not initials and patronymic is not None)):

@@ -131,6 +131,52 @@ def _text(value: str | None, what: str) -> str | None:
     return value
 
 
+def _refuse_unserved(found: Lookup, rnd: Round, ref: str, team: str | None) -> None:
+    """A household served already, not on the team's list, or not eligible is refused."""
+    if found.first is not None:
+        raise AlreadyReceived(f"Household {ref} already {describe(found.first)}. A second receipt for round "
+                              f"{rnd.round_id} is refused.")
+    if not found.on_list:
+        raise NotEntitled(f"Household {ref} is not on team {team or '(none)'}'s list for round {rnd.round_id}.")
+    if not found.eligible:
+        raise NotEntitled(f"Household {ref} is not eligible for round {rnd.round_id} (its rule: "
+                          f"{rnd.eligibility.text}).")
+
+
+def _given_items(found: Lookup, rnd: Round, ref: str, items: dict[str, int] | None,
+                 reason: str | None) -> dict[str, int]:
+    """The quantities handed over: the entitlement, with the desk's changes checked."""
+    given = dict(found.entitlement)
+    for code, qty in (items or {}).items():
+        rnd.item(code)  # an unknown item code is refused with the round's codes
+        if not isinstance(qty, int) or qty < 0:
+            raise DistributionError(f"--item {code}: the quantity must be a whole number, 0 or more.")
+        if qty > found.entitlement[code]:
+            raise NotEntitled(f"--item {code}={qty} is above household {ref}'s entitlement of "
+                              f"{found.entitlement[code]} {rnd.item(code).unit}.")
+        given[code] = qty
+    if given != found.entitlement and not reason:
+        raise DistributionError("The quantities differ from the entitlement: give a --reason.")
+    if not any(given.values()):
+        raise NotEntitled(f"Household {ref} is entitled to nothing in round {rnd.round_id}.")
+    return given
+
+
+def _receipt_fields(store: Store, rnd: Round, household: Record, found: Lookup, given: dict[str, int], *,
+                    team: str | None, reason: str | None, proxy_name: str | None, proxy_doc: str | None,
+                    now: dt.datetime) -> dict:
+    fields = {"round": rnd.round_id, "household": household.id,
+              "hh_round": hh_round_key(rnd.round_id, survivor_id(store, household)),
+              "items": {k: v for k, v in given.items()}, "entitlement": found.entitlement,
+              "collector": "proxy" if proxy_name else "head", "desk": store.device_id, "team": team,
+              "user": store.user_name, "at": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
+    if proxy_name:
+        fields["proxy_name"], fields["proxy_doc"] = proxy_name, proxy_doc
+    if reason:
+        fields["reason"] = reason
+    return fields
+
+
 def record_receipt(store: Store, rnd: Round, household: Record, *, team: str | None,
                    items: dict[str, int] | None = None, reason: str | None = None,
                    proxy_name: str | None = None, proxy_doc: str | None = None,
@@ -143,41 +189,15 @@ def record_receipt(store: Store, rnd: Round, household: Record, *, team: str | N
     with store.atomic():  # the look-up and the save see one state of the store
         found = look_up(store, rnd, household, team=team, today=now.date())
         ref = household.fields.get("external_ref") or household.id
-        if found.first is not None:
-            raise AlreadyReceived(f"Household {ref} already {describe(found.first)}. A second receipt for round "
-                                  f"{rnd.round_id} is refused.")
-        if not found.on_list:
-            raise NotEntitled(f"Household {ref} is not on team {team or '(none)'}'s list for round {rnd.round_id}.")
-        if not found.eligible:
-            raise NotEntitled(f"Household {ref} is not eligible for round {rnd.round_id} (its rule: "
-                              f"{rnd.eligibility.text}).")
-        given = dict(found.entitlement)
-        for code, qty in (items or {}).items():
-            rnd.item(code)  # an unknown item code is refused with the round's codes
-            if not isinstance(qty, int) or qty < 0:
-                raise DistributionError(f"--item {code}: the quantity must be a whole number, 0 or more.")
-            if qty > found.entitlement[code]:
-                raise NotEntitled(f"--item {code}={qty} is above household {ref}'s entitlement of "
-                                  f"{found.entitlement[code]} {rnd.item(code).unit}.")
-            given[code] = qty
-        if given != found.entitlement and not reason:
-            raise DistributionError("The quantities differ from the entitlement: give a --reason.")
-        if not any(given.values()):
-            raise NotEntitled(f"Household {ref} is entitled to nothing in round {rnd.round_id}.")
+        _refuse_unserved(found, rnd, ref, team)
+        given = _given_items(found, rnd, ref, items, reason)
         warnings = stock.check_desk(store, rnd, given)
         if not rnd.start <= now.date().isoformat() <= rnd.end:
             # Warned, not refused: a desk whose date is wrong must still be able to serve.
             warnings.append(f"today ({now.date().isoformat()}) is outside round {rnd.round_id}'s dates "
                             f"({rnd.start} to {rnd.end}); check the laptop's date")
-        fields = {"round": rnd.round_id, "household": household.id,
-                  "hh_round": hh_round_key(rnd.round_id, survivor_id(store, household)),
-                  "items": {k: v for k, v in given.items()}, "entitlement": found.entitlement,
-                  "collector": "proxy" if proxy_name else "head", "desk": store.device_id, "team": team,
-                  "user": store.user_name, "at": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
-        if proxy_name:
-            fields["proxy_name"], fields["proxy_doc"] = proxy_name, proxy_doc
-        if reason:
-            fields["reason"] = reason
+        fields = _receipt_fields(store, rnd, household, found, given, team=team, reason=reason,
+                                 proxy_name=proxy_name, proxy_doc=proxy_doc, now=now)
         rid = store.save_record(KIND, fields)
     return rid, warnings
 

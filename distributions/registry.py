@@ -160,95 +160,145 @@ def _text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.date) -> dict | None:
-    """The household record for one row, or None with the row's problems added to the report.
-    Messages name the row and column, never the value (it may be personal)."""
-    problems = []
-    t = {column: _text(value) for column, value in row.items()}
+@dataclass
+class _RowCheck:
+    """One row being checked: its cells as typed and tidied, the fields made so far, and
+    its problems (naming the row and column, never the value)."""
 
-    def bad(column: str, why: str) -> None:
-        problems.append(f"row {n}, column {column}: {why}")
+    n: int
+    row: dict
+    t: dict
+    fields: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
 
-    name = t.get("head_name", "")
+    def bad(self, column: str, why: str) -> None:
+        self.problems.append(f"row {self.n}, column {column}: {why}")
+
+
+def _check_name(c: _RowCheck) -> None:
+    name = c.t.get("head_name", "")
     if not name:
-        bad("head_name", "empty")
-    elif not any(c.isalpha() for c in name):
-        bad("head_name", "has no letters")
-    fields: dict = {"head_name": name}
-    dob_value = row.get("dob")
-    if t.get("dob"):
-        parsed = normalise.parse_date(dob_value if not isinstance(dob_value, str) else dob_value.strip(), today=today)
-        if parsed.value is None:
-            bad("dob", parsed.problem or "not a date")
-        else:
-            fields["dob"] = parsed.value.isoformat()
-            if parsed.ambiguous:
-                fields["dob_ambiguous"] = True
-                report.warnings.append(f"row {n}, column dob: day and month could be either way round; "
-                                       "read month first and flagged for checking")
-    phone_value = t.get("phone", "")
-    if phone_value:
-        found = normalise.phones(row.get("phone"))
-        if not found:
-            bad("phone", "not a Ukrainian phone number")
-        else:
-            fields["phone"] = found[0]
-            if len(found) > 1:
-                fields["phone_other"] = found[1]  # a second number in the same cell
-    doc_type = t.get("doc_type", "").lower()
-    doc_number = t.get("doc_number", "")
-    raw_doc = row.get("doc_number")
+        c.bad("head_name", "empty")
+    elif not any(ch.isalpha() for ch in name):
+        c.bad("head_name", "has no letters")
+    c.fields["head_name"] = name
+
+
+def _check_dob(c: _RowCheck, report: ImportReport, today: dt.date) -> None:
+    if not c.t.get("dob"):
+        return
+    dob_value = c.row.get("dob")
+    parsed = normalise.parse_date(dob_value if not isinstance(dob_value, str) else dob_value.strip(), today=today)
+    if parsed.value is None:
+        c.bad("dob", parsed.problem or "not a date")
+        return
+    c.fields["dob"] = parsed.value.isoformat()
+    if parsed.ambiguous:
+        c.fields["dob_ambiguous"] = True
+        report.warnings.append(f"row {c.n}, column dob: day and month could be either way round; "
+                               "read month first and flagged for checking")
+
+
+def _check_phone(c: _RowCheck) -> None:
+    if not c.t.get("phone", ""):
+        return
+    found = normalise.phones(c.row.get("phone"))
+    if not found:
+        c.bad("phone", "not a Ukrainian phone number")
+        return
+    c.fields["phone"] = found[0]
+    if len(found) > 1:
+        c.fields["phone_other"] = found[1]  # a second number in the same cell
+
+
+def _check_tax_document(c: _RowCheck, digits: str) -> None:
+    if not (digits.isdigit() and len(digits) == 10):
+        c.bad("doc_number", "a tax number has ten digits")
+    elif not normalise.rnokpp_valid(digits):
+        c.bad("doc_number", "the tax number's check digit is wrong")
+    else:
+        c.fields["tax_number"] = digits
+
+
+def _check_document_number(c: _RowCheck, doc_type: str, doc_number: str) -> None:
+    parsed_doc = normalise.document(doc_number)
+    digits = "".join(ch for ch in doc_number if ch not in " -.№#")
+    if doc_type == "rnokpp" or (not doc_type and digits.isdigit() and len(digits) == 10):
+        _check_tax_document(c, digits)
+    elif parsed_doc is None or (doc_type and parsed_doc[0] != doc_type):
+        what = {"passport": "a passport number (two letters and six digits)",
+                "id_card": "an ID card number (nine digits)"}.get(doc_type)
+        c.bad("doc_number", f"not {what}" if what else "not a passport, ID card or tax number")
+    else:
+        c.fields["doc_type"], c.fields["doc_number"] = parsed_doc
+
+
+def _check_document(c: _RowCheck) -> None:
+    doc_type = c.t.get("doc_type", "").lower()
+    doc_number = c.t.get("doc_number", "")
+    raw_doc = c.row.get("doc_number")
     if isinstance(raw_doc, (int, float)) and doc_type in ("id_card", "rnokpp") and doc_number.isdigit():
         # A spreadsheet stored the number as a number and dropped its leading zeros.
         doc_number = doc_number.zfill(9 if doc_type == "id_card" else 10)
     if doc_type and doc_type not in DOC_TYPES:
-        bad("doc_type", f"must be one of {', '.join(DOC_TYPES)} or empty")
+        c.bad("doc_type", f"must be one of {', '.join(DOC_TYPES)} or empty")
     elif doc_number:
-        parsed_doc = normalise.document(doc_number)
-        digits = "".join(c for c in doc_number if c not in " -.№#")
-        if doc_type == "rnokpp" or (not doc_type and digits.isdigit() and len(digits) == 10):
-            if not (digits.isdigit() and len(digits) == 10):
-                bad("doc_number", "a tax number has ten digits")
-            elif not normalise.rnokpp_valid(digits):
-                bad("doc_number", "the tax number's check digit is wrong")
-            else:
-                fields["tax_number"] = digits
-        elif parsed_doc is None or (doc_type and parsed_doc[0] != doc_type):
-            what = {"passport": "a passport number (two letters and six digits)",
-                    "id_card": "an ID card number (nine digits)"}.get(doc_type)
-            bad("doc_number", f"not {what}" if what else "not a passport, ID card or tax number")
-        else:
-            fields["doc_type"], fields["doc_number"] = parsed_doc
+        _check_document_number(c, doc_type, doc_number)
     elif doc_type:
-        bad("doc_number", f"empty, but doc_type says {doc_type}")
-    tax_value = "".join(c for c in t.get("tax_number", "") if c not in " -.№#")
-    if tax_value:
-        if not normalise.rnokpp_valid(tax_value):
-            bad("tax_number", "not ten digits with a right check digit")
-        else:
-            fields["tax_number"] = tax_value
+        c.bad("doc_number", f"empty, but doc_type says {doc_type}")
+
+
+def _check_tax_number(c: _RowCheck) -> None:
+    tax_value = "".join(ch for ch in c.t.get("tax_number", "") if ch not in " -.№#")
+    if not tax_value:
+        return
+    if not normalise.rnokpp_valid(tax_value):
+        c.bad("tax_number", "not ten digits with a right check digit")
+    else:
+        c.fields["tax_number"] = tax_value
+
+
+def _check_place_and_size(c: _RowCheck) -> None:
     for column in ("team", "oblast", "raion", "hromada", "settlement"):
-        value = t.get(column, "")
+        value = c.t.get(column, "")
         if value:
-            fields[column] = value
-    size = t.get("hh_size", "")
-    if size:
-        if not size.isdigit() or not 1 <= int(size) <= 50:
-            bad("hh_size", "must be a whole number from 1 to 50")
-        else:
-            fields["hh_size"] = int(size)
-    registered = row.get("registered_at")
-    if t.get("registered_at"):
-        parsed = normalise.parse_date(registered, today=today + dt.timedelta(days=1))
-        if parsed.value is None:
-            bad("registered_at", parsed.problem or "not a date")
-        else:
-            fields["registered_at"] = parsed.value.isoformat()
-    ref = t.get("reg_id", "")
+            c.fields[column] = value
+    size = c.t.get("hh_size", "")
+    if not size:
+        return
+    if not size.isdigit() or not 1 <= int(size) <= 50:
+        c.bad("hh_size", "must be a whole number from 1 to 50")
+    else:
+        c.fields["hh_size"] = int(size)
+
+
+def _check_registered(c: _RowCheck, today: dt.date) -> None:
+    if not c.t.get("registered_at"):
+        return
+    parsed = normalise.parse_date(c.row.get("registered_at"), today=today + dt.timedelta(days=1))
+    if parsed.value is None:
+        c.bad("registered_at", parsed.problem or "not a date")
+    else:
+        c.fields["registered_at"] = parsed.value.isoformat()
+
+
+def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.date) -> dict | None:
+    """The household record for one row, or None with the row's problems added to the report.
+    Messages name the row and column, never the value (it may be personal)."""
+    c = _RowCheck(n, row, {column: _text(value) for column, value in row.items()})
+    _check_name(c)
+    _check_dob(c, report, today)
+    _check_phone(c)
+    _check_document(c)
+    _check_tax_number(c)
+    _check_place_and_size(c)
+    _check_registered(c, today)
+    fields = c.fields
+    ref = c.t.get("reg_id", "")
     if ref:
         fields["external_ref"] = ref
-    if problems:
-        report.problems += problems
+    if c.problems:
+        report.problems += c.problems
         return None
     if ref:
         fields["import_key"] = "ref:" + ref

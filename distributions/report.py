@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import os
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -50,28 +51,36 @@ def tally_refusals(records: Iterable[tuple[str, Mapping, bool]]) -> dict[str, in
     return dict(out)
 
 
-def build(rnd: Round, records: Iterable[tuple[str, str, Mapping, bool]], *, refusals: int | None = None,
-          lang: str = "en") -> list[Row]:
-    """The report's rows for one round. ``records``: every household, receipt and stock
-    movement held, and the desks' tallies; ``refusals``: a count to report instead of the
-    tallies' sum."""
-    households: dict[str, Mapping] = {}
-    receipts: list[tuple[str, Mapping]] = []
-    movements: list[tuple[str, Mapping, bool]] = []
-    links: dict[str, str] = {}
-    tallies: list[tuple[str, Mapping, bool]] = []
+@dataclass
+class _Held:
+    """The records one round's report reads, sorted by kind."""
+
+    households: dict[str, Mapping] = field(default_factory=dict)
+    receipts: list[tuple[str, Mapping]] = field(default_factory=list)
+    movements: list[tuple[str, Mapping, bool]] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    tallies: list[tuple[str, Mapping, bool]] = field(default_factory=list)
+
+
+def _sort_records(round_id: str, records: Iterable[tuple[str, str, Mapping, bool]]) -> _Held:
+    held = _Held()
     for rid, kind, fields, deleted in records:
         if kind == TALLY:
-            tallies.append((kind, fields, deleted))
+            held.tallies.append((kind, fields, deleted))
         elif kind == registry.KIND and not deleted:
-            households[rid] = fields
+            held.households[rid] = fields
             if isinstance(fields.get(domain.LINK_FIELD), str):
-                links[rid] = fields[domain.LINK_FIELD]
-        elif kind == domain.RECEIPT and not deleted and fields.get("round") == rnd.round_id:
-            receipts.append((rid, fields))
-        elif kind == stock.KIND and fields.get("round") == rnd.round_id:
-            movements.append((kind, fields, deleted))
-    live = [(rid, f) for rid, f in receipts if domain.is_live(f)]
+                held.links[rid] = fields[domain.LINK_FIELD]
+        elif kind == domain.RECEIPT and not deleted and fields.get("round") == round_id:
+            held.receipts.append((rid, fields))
+        elif kind == stock.KIND and fields.get("round") == round_id:
+            held.movements.append((kind, fields, deleted))
+    return held
+
+
+def _area_rows(held: _Held, live: list[tuple[str, Mapping]], units: dict, names: dict) -> list[Row]:
+    """Households served, items handed over and proxies, by place."""
+    households, links = held.households, held.links
 
     def area(hid: str) -> tuple[str, str, str]:
         f = households.get(domain.survivor(hid, links)) or households.get(hid) or {}
@@ -92,8 +101,6 @@ def build(rnd: Round, records: Iterable[tuple[str, str, Mapping, bool]], *, refu
             entry = per_item[(place, code)]
             entry[0].add(domain.survivor(hid, links))
             entry[1] += int(qty)
-    units = {i.code: i.unit for i in rnd.items}
-    names = {i.code: i.name(lang) for i in rnd.items}
     rows: list[Row] = []
     for place in sorted(served):
         rows.append({"section": "served", "oblast": place[0], "raion": place[1], "hromada": place[2],
@@ -105,16 +112,34 @@ def build(rnd: Round, records: Iterable[tuple[str, str, Mapping, bool]], *, refu
     for place in sorted(proxies):
         rows.append({"section": "proxies", "oblast": place[0], "raion": place[1], "hromada": place[2],
                      "quantity": proxies[place]})
+    return rows
+
+
+def _stock_rows(rnd: Round, held: _Held, units: dict, names: dict) -> list[Row]:
+    movements = held.movements + [(domain.RECEIPT, f, False) for _, f in held.receipts]
+    return [{"section": "stock", "item": names.get(code, code), "unit": units.get(code, ""),
+             **{k: v for k, v in b.to_json().items() if k != "item"}}
+            for code, b in stock.balances(rnd.round_id, [i.code for i in rnd.items], movements).items()]
+
+
+def build(rnd: Round, records: Iterable[tuple[str, str, Mapping, bool]], *, refusals: int | None = None,
+          lang: str = "en") -> list[Row]:
+    """The report's rows for one round. ``records``: every household, receipt and stock
+    movement held, and the desks' tallies; ``refusals``: a count to report instead of the
+    tallies' sum."""
+    held = _sort_records(rnd.round_id, records)
+    receipts = held.receipts
+    live = [(rid, f) for rid, f in receipts if domain.is_live(f)]
+    units = {i.code: i.unit for i in rnd.items}
+    names = {i.code: i.name(lang) for i in rnd.items}
+    rows = _area_rows(held, live, units, names)
     rows.append({"section": "voids", "quantity": len(receipts) - len(live)})
     if refusals is None:
-        refusals = tally_refusals(tallies).get(rnd.round_id, 0)
+        refusals = tally_refusals(held.tallies).get(rnd.round_id, 0)
     rows.append({"section": "refusals", "quantity": refusals})
     rows.append({"section": "review", "quantity": len(domain.double_distributions(
-        ((rid, f, False) for rid, f in receipts), links))})
-    for code, b in stock.balances(rnd.round_id, [i.code for i in rnd.items],
-                                  movements + [(domain.RECEIPT, f, False) for _, f in receipts]).items():
-        rows.append({"section": "stock", "item": names.get(code, code), "unit": units.get(code, ""),
-                     **{k: v for k, v in b.to_json().items() if k != "item"}})
+        ((rid, f, False) for rid, f in receipts), held.links))})
+    rows.extend(_stock_rows(rnd, held, units, names))
     if lang == "uk":
         for row in rows:
             row["section"] = SECTIONS_UK.get(row["section"], row["section"])

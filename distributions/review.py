@@ -157,14 +157,8 @@ def _household(store: Store, record_id: str):
     return record
 
 
-def decide(store: Store, first: str, second: str, verdict: str, reason: str = "", *, keep: str | None = None,
-           score: float | None = None, reasons: str = "") -> str:
-    """Record a lead's decision on a pair of households (record ids); return the decision's id.
-
-    ``keep``: for ``same``, the household that survives (default: the older registration).
-    Refused with a ReviewError, and nothing saved: an unknown household, a pair of one,
-    an unknown verdict, no reason for ``same`` or ``different``, a ``keep`` outside the
-    pair, and a link that would go round in a circle."""
+def _checked_request(first: str, second: str, verdict: str, reason: str, keep: str | None) -> tuple[str, str, str]:
+    """The pair (older, newer) and the tidied reason of a decision, or a ReviewError."""
     if verdict not in VERDICTS:
         raise ReviewError(f"A decision is one of: {', '.join(VERDICTS)}.")
     reason = " ".join((reason or "").split())
@@ -177,54 +171,86 @@ def decide(store: Store, first: str, second: str, verdict: str, reason: str = ""
     a, b = ordered(first, second)
     if keep is not None and keep not in (a, b):
         raise ReviewError("The household to keep must be one of the pair.")
+    return a, b, reason
+
+
+def _refuse_link_loop(store: Store, survivor: str, gone: str) -> None:
+    """Follow the survivor's own links: linking into a chain that leads back would loop."""
+    target, seen = survivor, {gone}
+    while True:
+        if target in seen:
+            raise LinkLoop("These two households are already linked the other way round; "
+                              "decide the pair with the other household kept.")
+        seen.add(target)
+        nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
+        if not isinstance(nxt, str):
+            break
+        target = nxt
+
+
+def _decision_fields(store: Store, ra, rb, verdict: str, reason: str, survivor: str, score: float | None,
+                     reasons: str) -> dict:
+    a, b = ra.id, rb.id
+    decision = {
+        "households": [a, b],
+        "refs": [ra.fields.get("external_ref") or a, rb.fields.get("external_ref") or b],
+        "verdict": verdict,
+        "reason": reason,
+        "by": store.user_name or "",
+        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "score": score,
+        "matcher_reasons": reasons,
+    }
+    if verdict == "same":
+        decision["kept"] = survivor
+    return decision
+
+
+def _write_verdict_and_links(store: Store, ra, rb, verdict: str, gone: str, decision_id: str) -> None:
+    a, b = ra.id, rb.id
+    links = {r.id: r.fields[domain.LINK_FIELD] for r in (ra, rb) if isinstance(r.fields.get(domain.LINK_FIELD), str)}
+    # The verdict and the newer household's link go in ONE change: a merge then keeps
+    # both from the same decision (last writer wins by one stamp for the pair of fields),
+    # so two leads' opposite decisions never leave "different" with a link.
+    on_b = {pair_field(a): {"verdict": verdict, "decision": decision_id}}
+    b_link = rb.fields.get(domain.LINK_FIELD)
+    if verdict == "same" and gone == b:
+        on_b[domain.LINK_FIELD] = a
+    elif b_link is None or b_link == a:
+        on_b[domain.LINK_FIELD] = None  # written even when absent, for the reason above
+    store.edit_record(b, on_b)
+    if verdict == "same" and gone == a:
+        store.edit_record(a, {domain.LINK_FIELD: b})
+    elif links.get(a) == b:
+        store.edit_record(a, {domain.LINK_FIELD: None})  # a decision that takes "same" back
+
+
+def _settle_dispute(store: Store, a: str, b: str) -> None:
+    """Deciding a disputed pair again settles the dispute: the open conflict is kept as decided now."""
+    for c in store.conflicts(record_id=b):
+        if c.field == pair_field(a) or (c.field == domain.LINK_FIELD and c.value in (None, a)):
+            store.resolve_conflict(c.id, restore=False)
+
+
+def decide(store: Store, first: str, second: str, verdict: str, reason: str = "", *, keep: str | None = None,
+           score: float | None = None, reasons: str = "") -> str:
+    """Record a lead's decision on a pair of households (record ids); return the decision's id.
+
+    ``keep``: for ``same``, the household that survives (default: the older registration).
+    Refused with a ReviewError, and nothing saved: an unknown household, a pair of one,
+    an unknown verdict, no reason for ``same`` or ``different``, a ``keep`` outside the
+    pair, and a link that would go round in a circle."""
+    a, b, reason = _checked_request(first, second, verdict, reason, keep)
     with store.atomic():
         ra, rb = _household(store, a), _household(store, b)
         survivor = keep or a
         gone = b if survivor == a else a
-        links = {r.id: r.fields[domain.LINK_FIELD] for r in (ra, rb) if isinstance(r.fields.get(domain.LINK_FIELD), str)}
         if verdict == "same":
-            # Follow the survivor's own links: linking into a chain that leads back would loop.
-            target, seen = survivor, {gone}
-            while True:
-                if target in seen:
-                    raise LinkLoop("These two households are already linked the other way round; "
-                                      "decide the pair with the other household kept.")
-                seen.add(target)
-                nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
-                if not isinstance(nxt, str):
-                    break
-                target = nxt
-        decision = {
-            "households": [a, b],
-            "refs": [ra.fields.get("external_ref") or a, rb.fields.get("external_ref") or b],
-            "verdict": verdict,
-            "reason": reason,
-            "by": store.user_name or "",
-            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "score": score,
-            "matcher_reasons": reasons,
-        }
-        if verdict == "same":
-            decision["kept"] = survivor
-        decision_id = store.save_record(KIND, decision)
-        # The verdict and the newer household's link go in ONE change: a merge then keeps
-        # both from the same decision (last writer wins by one stamp for the pair of fields),
-        # so two leads' opposite decisions never leave "different" with a link.
-        on_b = {pair_field(a): {"verdict": verdict, "decision": decision_id}}
-        b_link = rb.fields.get(domain.LINK_FIELD)
-        if verdict == "same" and gone == b:
-            on_b[domain.LINK_FIELD] = a
-        elif b_link is None or b_link == a:
-            on_b[domain.LINK_FIELD] = None  # written even when absent, for the reason above
-        store.edit_record(b, on_b)
-        if verdict == "same" and gone == a:
-            store.edit_record(a, {domain.LINK_FIELD: b})
-        elif links.get(a) == b:
-            store.edit_record(a, {domain.LINK_FIELD: None})  # a decision that takes "same" back
-        # Deciding a disputed pair again settles the dispute: the open conflict is kept as decided now.
-        for c in store.conflicts(record_id=b):
-            if c.field == pair_field(a) or (c.field == domain.LINK_FIELD and c.value in (None, a)):
-                store.resolve_conflict(c.id, restore=False)
+            _refuse_link_loop(store, survivor, gone)
+        decision_id = store.save_record(KIND, _decision_fields(store, ra, rb, verdict, reason, survivor, score,
+                                                               reasons))
+        _write_verdict_and_links(store, ra, rb, verdict, gone, decision_id)
+        _settle_dispute(store, a, b)
         store.log_event("dedup_decision")
     log.info("dedup decision %s on a pair of households (%s)", decision_id, verdict)
     return decision_id

@@ -114,8 +114,7 @@ def _date(value: object, where: str) -> str:
         raise RoundError(f"{where}: a date as YYYY-MM-DD is required.") from None
 
 
-def parse_round(data: bytes) -> Round:
-    """Check a round document; RoundError names the place of the first problem."""
+def _document(data: bytes) -> dict:
     try:
         obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -126,48 +125,72 @@ def parse_round(data: bytes) -> Round:
     unknown = sorted(set(obj) - {"round_id", "name", "start", "end", "eligibility", "items", "teams", "version"})
     if unknown:
         raise RoundError(f"The round file has unknown keys: {', '.join(unknown)}.")
-    rid = obj.get("round_id")
-    if not isinstance(rid, str) or not ROUND_ID.fullmatch(rid):
+    return obj
+
+
+def _round_id(value: object) -> str:
+    if not isinstance(value, str) or not ROUND_ID.fullmatch(value):
         raise RoundError("round_id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit.")
-    name = _labels(obj.get("name"), "name")
-    start, end = _date(obj.get("start"), "start"), _date(obj.get("end"), "end")
-    if end < start:
-        raise RoundError("end: the round ends before it starts.")
-    eligibility = _expression(obj.get("eligibility", "true()"), "eligibility")
-    raw_items = obj.get("items")
+    return value
+
+
+def _item(raw: object, where: str, codes: set[str]) -> Item:
+    """One entry of ``items``; its code is added to ``codes``."""
+    if not isinstance(raw, dict):
+        raise RoundError(f"{where}: an object with code, label, unit and entitlement is required.")
+    code = raw.get("code")
+    if not isinstance(code, str) or not ITEM_CODE.fullmatch(code):
+        raise RoundError(f"{where}.code: 1-32 letters, digits, '_' or '-'.")
+    if code in codes:
+        raise RoundError(f"{where}.code: {code} is listed twice.")
+    codes.add(code)
+    unit = raw.get("unit")
+    if not isinstance(unit, str) or not unit.strip():
+        raise RoundError(f"{where}.unit: a unit is required, for example kit or kg.")
+    low = raw.get("low_stock")
+    if low is not None and (not isinstance(low, int) or isinstance(low, bool) or low < 0):
+        raise RoundError(f"{where}.low_stock: a whole number, 0 or more.")
+    return Item(code, _labels(raw.get("label"), f"{where}.label"), unit.strip(),
+                _expression(raw.get("entitlement"), f"{where}.entitlement"), low)
+
+
+def _items(raw_items: object) -> tuple[Item, ...]:
     if not isinstance(raw_items, list) or not raw_items:
         raise RoundError("items: a list of at least one item is required.")
-    items, codes = [], set()
-    for n, raw in enumerate(raw_items, start=1):
-        where = f"items[{n}]"
-        if not isinstance(raw, dict):
-            raise RoundError(f"{where}: an object with code, label, unit and entitlement is required.")
-        code = raw.get("code")
-        if not isinstance(code, str) or not ITEM_CODE.fullmatch(code):
-            raise RoundError(f"{where}.code: 1-32 letters, digits, '_' or '-'.")
-        if code in codes:
-            raise RoundError(f"{where}.code: {code} is listed twice.")
-        codes.add(code)
-        unit = raw.get("unit")
-        if not isinstance(unit, str) or not unit.strip():
-            raise RoundError(f"{where}.unit: a unit is required, for example kit or kg.")
-        low = raw.get("low_stock")
-        if low is not None and (not isinstance(low, int) or isinstance(low, bool) or low < 0):
-            raise RoundError(f"{where}.low_stock: a whole number, 0 or more.")
-        items.append(Item(code, _labels(raw.get("label"), f"{where}.label"), unit.strip(),
-                          _expression(raw.get("entitlement"), f"{where}.entitlement"), low))
+    codes: set[str] = set()
+    return tuple(_item(raw, f"items[{n}]", codes) for n, raw in enumerate(raw_items, start=1))
+
+
+def _teams(raw_teams: object) -> dict[str, frozenset[str]]:
     teams: dict[str, frozenset[str]] = {}
-    raw_teams = obj.get("teams") or {}
     if not isinstance(raw_teams, dict):
         raise RoundError("teams: an object from team name to a list of household references.")
     for team, refs in raw_teams.items():
         if not isinstance(refs, list) or not all(isinstance(r, str) and r for r in refs):
             raise RoundError(f"teams.{team}: a list of household references (reg_id).")
         teams[team] = frozenset(refs)
-    version = obj.get("version", "1")
+    return teams
+
+
+def _version(version: object) -> str:
     if not isinstance(version, (str, int)) or isinstance(version, bool) or not str(version):
         raise RoundError("version: a text or number.")
-    return Round(rid, name, start, end, eligibility, tuple(items), teams, str(version), bytes(data))
+    return str(version)
+
+
+def parse_round(data: bytes) -> Round:
+    """Check a round document; RoundError names the place of the first problem."""
+    obj = _document(data)
+    rid = _round_id(obj.get("round_id"))
+    name = _labels(obj.get("name"), "name")
+    start, end = _date(obj.get("start"), "start"), _date(obj.get("end"), "end")
+    if end < start:
+        raise RoundError("end: the round ends before it starts.")
+    eligibility = _expression(obj.get("eligibility", "true()"), "eligibility")
+    items = _items(obj.get("items"))
+    teams = _teams(obj.get("teams") or {})
+    version = _version(obj.get("version", "1"))
+    return Round(rid, name, start, end, eligibility, items, teams, version, bytes(data))
 
 
 def load_round_file(path) -> Round:
@@ -199,10 +222,17 @@ def load_round_file(path) -> Round:
 XLSX_SHEETS = ("round", "items", "teams")
 
 
-def _workbook_round(path) -> dict:
-    """Sheets: ``round`` (key, value rows: round_id, name_en, name_uk, start, end,
-    eligibility, version), ``items`` (code, label_en, label_uk, unit, entitlement,
-    low_stock) and optionally ``teams`` (team, reg_id)."""
+def _cell(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, dt.datetime):
+        v = v.date()
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def _open_workbook(path):
     import zipfile
 
     import openpyxl
@@ -216,46 +246,57 @@ def _workbook_round(path) -> dict:
         if sheet not in book.sheetnames:
             raise RoundError(f"{path.name} has no sheet '{sheet}'; a round workbook has the sheets round, items "
                              "and optionally teams.")
+    return book
 
-    def cell(v):
-        if v is None:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        if isinstance(v, dt.datetime):
-            v = v.date()
-        return v.isoformat() if isinstance(v, dt.date) else v
 
+def _sheet_round(sheet) -> dict:
     meta = {}
-    for n, row in enumerate(book["round"].iter_rows(values_only=True), start=1):
+    for row in sheet.iter_rows(values_only=True):
         if row and row[0] not in (None, ""):
-            meta[str(row[0]).strip()] = cell(row[1] if len(row) > 1 else None)
+            meta[str(row[0]).strip()] = _cell(row[1] if len(row) > 1 else None)
     obj: dict = {"round_id": meta.get("round_id"), "start": meta.get("start"), "end": meta.get("end"),
                  "name": {k: v for k, v in (("en", meta.get("name_en")), ("uk", meta.get("name_uk"))) if v}}
     for key in ("eligibility", "version"):
         if meta.get(key) is not None:
             obj[key] = str(meta[key])
-    rows = book["items"].iter_rows(values_only=True)
+    return obj
+
+
+def _sheet_items(sheet) -> list[dict]:
+    rows = sheet.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     items = []
     for row in rows:
         if not any(v not in (None, "") for v in row):
             continue
-        r = {h: cell(v) for h, v in zip(header, row)}
+        r = {h: _cell(v) for h, v in zip(header, row)}
         item = {"code": r.get("code"), "unit": r.get("unit"), "entitlement": r.get("entitlement"),
                 "label": {k: v for k, v in (("en", r.get("label_en")), ("uk", r.get("label_uk"))) if v}}
         if r.get("low_stock") is not None:
             item["low_stock"] = r["low_stock"]
         items.append(item)
-    obj["items"] = items
+    return items
+
+
+def _sheet_teams(sheet) -> dict[str, list]:
+    teams: dict[str, list] = {}
+    rows = sheet.iter_rows(values_only=True)
+    next(rows, None)
+    for row in rows:
+        if row and row[0] not in (None, "") and len(row) > 1 and row[1] not in (None, ""):
+            teams.setdefault(str(row[0]), []).append(str(_cell(row[1])))
+    return teams
+
+
+def _workbook_round(path) -> dict:
+    """Sheets: ``round`` (key, value rows: round_id, name_en, name_uk, start, end,
+    eligibility, version), ``items`` (code, label_en, label_uk, unit, entitlement,
+    low_stock) and optionally ``teams`` (team, reg_id)."""
+    book = _open_workbook(path)
+    obj = _sheet_round(book["round"])
+    obj["items"] = _sheet_items(book["items"])
     if "teams" in book.sheetnames:
-        teams: dict[str, list] = {}
-        rows = book["teams"].iter_rows(values_only=True)
-        next(rows, None)
-        for row in rows:
-            if row and row[0] not in (None, "") and len(row) > 1 and row[1] not in (None, ""):
-                teams.setdefault(str(row[0]), []).append(str(cell(row[1])))
-        obj["teams"] = teams
+        obj["teams"] = _sheet_teams(book["teams"])
     return obj
 
 

@@ -301,92 +301,148 @@ def _typo(word: str, r: random.Random, kind: str) -> str:
     return word
 
 
-def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str, dict, list[str]]:
-    """The same person registered again with the given variations. Returns the person as
-    then recorded, the name as typed, field overrides, and the variations that applied."""
-    r = g.r
-    q = Person(**p.__dict__)
-    applied = []
-    surname, given, patr = p.surname, p.given, p.patronymic()
-    over: dict = {}
-    for kind in kinds:
-        if kind == "russian_form" or kind == "russian_latin":
-            surname, given, patr = surname.lower().translate(_RU_SPELLING).capitalize(), p.given_ru, p.patronymic_ru()
-        elif kind in ("keyboard_typo", "dropped_letter", "i_y_typo", "e_ye_typo"):
-            if r.random() < 0.5:
-                new = _typo(surname, r, kind)
-                if new == surname:
-                    continue
-                surname = new
-            else:
-                new = _typo(given, r, kind)
-                if new == given:
-                    continue
-                given = new
-        elif kind == "date_swap":
-            if p.dob.day > 12 or p.dob.day == p.dob.month:
-                continue
-            q.dob = p.dob.replace(day=p.dob.month, month=p.dob.day)
-        elif kind == "date_placeholder":
-            if p.dob_unknown_day:
-                continue
-            q.dob = p.dob.replace(day=1, month=1)
-        elif kind == "date_typo":
-            d = p.dob
-            options = []
-            for delta in (1, -1, 10, -10):
-                try:
-                    options.append(d.replace(day=d.day + delta))
-                except ValueError:
-                    pass
-            try:
-                options.append(d.replace(year=d.year + r.choice((1, -1))))
-            except ValueError:  # 29 February
-                pass
-            q.dob = r.choice(options)
-        elif kind == "no_dob":
-            over["dob"] = ""
-        elif kind == "changed_sim":
-            q.phone = g.new_phone()
-        elif kind == "no_phone":
-            if not p.phone:
-                continue
-            q.phone = None
-        elif kind == "doc_missing":
-            if not (p.passport or p.id_card or p.tax):
-                continue
-            q.passport = q.id_card = q.tax = None
-        elif kind == "new_document":
-            if not p.passport:
-                continue
-            q.passport, q.id_card = None, f"{r.randrange(10**9):09d}"
-        elif kind == "moved":
-            q.place = r.choice(_PLACES)
-        elif kind in ("date_format", "phone_format", "doc_format", "doc_lookalike", "apostrophe") or kind in (
-                "script", "old_translit", "order", "no_patronymic", "initials", "lookalike", "case_spaces"):
+@dataclass
+class _Draft:
+    """A re-registration being made: the person as recorded, the name's parts as typed,
+    and field overrides."""
+
+    g: Generator
+    p: Person
+    q: Person
+    surname: str
+    given: str
+    patr: str
+    over: dict = field(default_factory=dict)
+
+
+# Each variation's maker changes the draft and says whether the variation applied (a
+# date swap of 20.05 cannot apply, for one). A variation without a maker changes only the
+# name as typed or the row, later. The random draws must stay in this order: a seed makes
+# the same list every time.
+
+def _russian_form(d: _Draft, kind: str) -> bool:
+    d.surname, d.given, d.patr = d.surname.lower().translate(_RU_SPELLING).capitalize(), d.p.given_ru, \
+        d.p.patronymic_ru()
+    return True
+
+
+def _typing_error(d: _Draft, kind: str) -> bool:
+    r = d.g.r
+    if r.random() < 0.5:
+        new = _typo(d.surname, r, kind)
+        if new == d.surname:
+            return False
+        d.surname = new
+    else:
+        new = _typo(d.given, r, kind)
+        if new == d.given:
+            return False
+        d.given = new
+    return True
+
+
+def _date_swap(d: _Draft, kind: str) -> bool:
+    dob = d.p.dob
+    if dob.day > 12 or dob.day == dob.month:
+        return False
+    d.q.dob = dob.replace(day=dob.month, month=dob.day)
+    return True
+
+
+def _date_placeholder(d: _Draft, kind: str) -> bool:
+    if d.p.dob_unknown_day:
+        return False
+    d.q.dob = d.p.dob.replace(day=1, month=1)
+    return True
+
+
+def _date_typo(d: _Draft, kind: str) -> bool:
+    r, dob = d.g.r, d.p.dob
+    options = []
+    for delta in (1, -1, 10, -10):
+        try:
+            options.append(dob.replace(day=dob.day + delta))
+        except ValueError:
             pass
-        applied.append(kind)
-    latin = [k for k in ("russian_latin", "polish_translit", "script", "old_translit") if k in applied]
-    for k in latin[1:]:  # one Latin spelling is written; the label says which
-        applied.remove(k)
-    if "apostrophe" in applied and "'" not in surname + given:
-        applied.remove("apostrophe")
-    parts = [surname, given, patr]
+    try:
+        options.append(dob.replace(year=dob.year + r.choice((1, -1))))
+    except ValueError:  # 29 February
+        pass
+    d.q.dob = r.choice(options)
+    return True
+
+
+def _no_dob(d: _Draft, kind: str) -> bool:
+    d.over["dob"] = ""
+    return True
+
+
+def _changed_sim(d: _Draft, kind: str) -> bool:
+    d.q.phone = d.g.new_phone()
+    return True
+
+
+def _no_phone(d: _Draft, kind: str) -> bool:
+    if not d.p.phone:
+        return False
+    d.q.phone = None
+    return True
+
+
+def _doc_missing(d: _Draft, kind: str) -> bool:
+    if not (d.p.passport or d.p.id_card or d.p.tax):
+        return False
+    d.q.passport = d.q.id_card = d.q.tax = None
+    return True
+
+
+def _new_document(d: _Draft, kind: str) -> bool:
+    if not d.p.passport:
+        return False
+    d.q.passport, d.q.id_card = None, f"{d.g.r.randrange(10**9):09d}"
+    return True
+
+
+def _moved(d: _Draft, kind: str) -> bool:
+    d.q.place = d.g.r.choice(_PLACES)
+    return True
+
+
+_VARIANT_MAKERS = {
+    "russian_form": _russian_form, "russian_latin": _russian_form,
+    "keyboard_typo": _typing_error, "dropped_letter": _typing_error, "i_y_typo": _typing_error,
+    "e_ye_typo": _typing_error,
+    "date_swap": _date_swap, "date_placeholder": _date_placeholder, "date_typo": _date_typo, "no_dob": _no_dob,
+    "changed_sim": _changed_sim, "no_phone": _no_phone, "doc_missing": _doc_missing,
+    "new_document": _new_document, "moved": _moved,
+}
+
+
+def _name_parts(d: _Draft, applied: list[str]) -> list[str]:
+    parts = [d.surname, d.given, d.patr]
     if "no_patronymic" in applied:
-        parts = [surname, given]
+        parts = [d.surname, d.given]
     if "order" in applied:
-        parts = [given, patr, surname] if len(parts) == 3 else [given, surname]
+        parts = [d.given, d.patr, d.surname] if len(parts) == 3 else [d.given, d.surname]
     if "initials" in applied:
-        parts = [surname, given[0] + "."] + ([patr[0] + "."] if "no_patronymic" not in applied else [])
-    text = " ".join(parts)
+        parts = [d.surname, d.given[0] + "."] + ([d.patr[0] + "."] if "no_patronymic" not in applied else [])
+    return parts
+
+
+def _latin_spelling(text: str, applied: list[str], r: random.Random) -> str:
     if "russian_latin" in applied:
-        text = _russian_latin(text)
-    elif "polish_translit" in applied:
-        text = _polish_latin(text)
-    elif "script" in applied:
-        text = translit(text)
-    elif "old_translit" in applied:
-        text = _latin_old(text, r)
+        return _russian_latin(text)
+    if "polish_translit" in applied:
+        return _polish_latin(text)
+    if "script" in applied:
+        return translit(text)
+    if "old_translit" in applied:
+        return _latin_old(text, r)
+    return text
+
+
+def _typed_marks(text: str, applied: list[str], r: random.Random) -> str:
+    """Lookalike letters, another apostrophe, capitals and stray spaces."""
     if "lookalike" in applied:
         chars = list(text)
         spots = [i for i, c in enumerate(chars) if c in _LOOKALIKE]
@@ -398,11 +454,174 @@ def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str
     if "case_spaces" in applied:
         words_ = text.split()
         text = r.choice((text.upper(), "  ".join(words_) + " ", words_[0] + ", " + " ".join(words_[1:])))
+    return text
+
+
+def _dob_written(d: _Draft, applied: list[str]) -> None:
     if "date_format" in applied and "no_dob" not in applied:
-        over["dob"] = g.fmt_date(q.dob, r.choice(("iso", "dots", "slash", "serial", "short")))
+        r, over = d.g.r, d.over
+        over["dob"] = d.g.fmt_date(d.q.dob, r.choice(("iso", "dots", "slash", "serial", "short")))
         if over["dob"] and "." in over["dob"] and r.random() < 0.5:
-            over["dob"] = q.dob.strftime("%d.%m.%y")
-    return q, text, over, applied
+            over["dob"] = d.q.dob.strftime("%d.%m.%y")
+
+
+def _applied_labels(d: _Draft, applied: list[str]) -> None:
+    latin = [k for k in ("russian_latin", "polish_translit", "script", "old_translit") if k in applied]
+    for k in latin[1:]:  # one Latin spelling is written; the label says which
+        applied.remove(k)
+    if "apostrophe" in applied and "'" not in d.surname + d.given:
+        applied.remove("apostrophe")
+
+
+def make_variant(g: Generator, p: Person, kinds: list[str]) -> tuple[Person, str, dict, list[str]]:
+    """The same person registered again with the given variations. Returns the person as
+    then recorded, the name as typed, field overrides, and the variations that applied."""
+    d = _Draft(g, p, Person(**p.__dict__), p.surname, p.given, p.patronymic())
+    applied = []
+    for kind in kinds:
+        maker = _VARIANT_MAKERS.get(kind)
+        if maker is None or maker(d, kind):
+            applied.append(kind)
+    _applied_labels(d, applied)
+    text = _latin_spelling(" ".join(_name_parts(d, applied)), applied, g.r)
+    text = _typed_marks(text, applied, g.r)
+    _dob_written(d, applied)
+    return d.q, text, d.over, applied
+
+
+# Hard negatives: each maker returns a relative or namesake of ``p``, or None when the
+# draw made the same person again. The random draws must stay in this order.
+
+def _twin(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    q = g.new_person(surname=p.surname, dob=p.dob, father=(p.father, p.father_ru), place=p.place, phone=same_phone)
+    return None if q.given == p.given and q.female == p.female else q
+
+
+def _sibling(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    r = g.r
+    dob = p.dob + dt.timedelta(days=r.choice((-1, 1)) * r.randint(300, 365 * 15))
+    q = g.new_person(surname=p.surname, dob=dob, father=(p.father, p.father_ru), place=p.place, phone=same_phone)
+    return None if q.given == p.given and q.female == p.female else q
+
+
+def _parent_or_child(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    r = g.r
+    years = r.randint(18, 40)
+    try:
+        dob = p.dob.replace(year=p.dob.year + years) if p.dob.year + years < 2007 else \
+            p.dob.replace(year=p.dob.year - years)
+    except ValueError:
+        dob = p.dob + dt.timedelta(days=365 * years)
+    if dob < p.dob:  # a parent: the head's father or mother
+        q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone, female=r.random() < 0.5)
+        if not q.female:
+            q.given, q.given_ru = p.father, p.father_ru
+        return q
+    # an adult child; a son is often named after his father
+    female = r.random() < 0.5
+    q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone, female=female,
+                     father=(p.given, p.given_ru) if not p.female else None)
+    if not p.female and not female and r.random() < 0.4:
+        q.given, q.given_ru = p.given, p.given_ru
+    return q
+
+
+def _namesake(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    r = g.r
+    q = g.new_person(surname=p.surname, female=p.female)
+    q.given, q.given_ru = p.given, p.given_ru
+    if r.random() < 0.3:
+        q.father, q.father_ru = p.father, p.father_ru
+    if r.random() < 0.3:
+        q.dob = q.dob.replace(year=p.dob.year) if not (q.dob.month == 2 and q.dob.day == 29) else q.dob
+    return q
+
+
+def _neighbour(g: Generator, p: Person, same_phone: str | None) -> Person | None:
+    # same surname, same settlement, not family
+    return g.new_person(surname=p.surname, place=p.place)
+
+
+_NEGATIVE_MAKERS = {"twins": _twin, "siblings": _sibling, "parent_child": _parent_or_child,
+                    "namesakes": _namesake, "neighbours": _neighbour}
+
+
+def _plant_negatives(g: Generator, data: Dataset, people: list[tuple[Person, str]], teams: list[str],
+                     count: int) -> None:
+    """Relatives and namesakes of registered people."""
+    r, rows = g.r, data.rows
+    for i in range(count):
+        p, ref = r.choice(people)
+        kind = NEGATIVES[i % len(NEGATIVES)]
+        same_phone = p.phone if r.random() < 0.5 else None
+        q = _NEGATIVE_MAKERS[kind](g, p, same_phone)
+        if q is None:
+            continue
+        qref = f"R{len(rows) + 1:07d}"
+        rows.append(g.row(q, qref, r.choice(teams)))
+        data.negatives[_pair(ref, qref)] = kind
+        people.append((q, qref))
+
+
+def _vary_row(g: Generator, p: Person, q: Person, row: dict, applied: list[str]) -> None:
+    """The variations written into the row's phone and document cells."""
+    r = g.r
+    if "phone_format" in applied and q.phone:
+        row["phone"] = g.fmt_phone(q.phone, r.randrange(6))
+    if "two_phones" in applied:
+        # A second number in the same cell, the person's own or a relative's.
+        other = g.fmt_phone(g.new_phone(), r.randrange(6))
+        own = row["phone"] or g.fmt_phone(g.new_phone(), 1)
+        row["phone"] = r.choice((f"{own}, {other}", f"{own}; {other}", f"{other}, {own}"))
+    if "doc_format" in applied and row["doc_number"]:
+        d = row["doc_number"]
+        row["doc_number"] = r.choice((f"{d[:2]} {d[2:]}", f"{d[:2]}-{d[2:]}", f"№ {d}", d.lower()))
+    if "doc_lookalike" in applied and row["doc_type"] == "passport":
+        row["doc_number"] = row["doc_number"][:2].translate(str.maketrans("АВЕКМНОРСТ", "ABEKMHOPCT")) \
+            + row["doc_number"][2:]
+        if "Н" in p.passport[:2] and r.random() < 0.5:
+            row["doc_number"] = row["doc_number"].replace("H", "N", 1)
+
+
+def _reregistration(g: Generator, p: Person, forced: list[str], ref: str, teams: list[str]) -> tuple[dict, list[str]]:
+    """One more registration of ``p`` with a few variations: the row and the variations."""
+    r = g.r
+    kinds = forced + [k for k in r.sample(VARIATIONS, r.choice((1, 2, 2, 3, 3, 4))) if k not in forced]
+    if not {"script", "old_translit", "russian_latin", "polish_translit"} & set(kinds) and r.random() < 0.2:
+        kinds.append("script")
+    q, text, over, applied = make_variant(g, p, kinds)
+    if not applied:
+        applied = ["exact_copy"]
+    team = r.choice(teams)
+    row = g.row(q, ref, team, name=text, **over)
+    _vary_row(g, p, q, row, applied)
+    return row, applied
+
+
+def _register_again(g: Generator, rows: list[dict], people: list[tuple[Person, str]], teams: list[str],
+                    n_base: int, n_dups: int) -> dict[str, list[tuple[str, tuple]]]:
+    """Re-registrations with variations; a few people register three times. Returns each
+    original's copies (ref, variations)."""
+    r = g.r
+    originals = r.sample(people[:n_base], min(n_dups, n_base))
+    made = 0
+    groups: dict[str, list[tuple[str, tuple]]] = {}
+    with_apostrophe = [pr for pr in people[:n_base] if "'" in pr[0].surname + pr[0].given]
+    for p, ref in originals:
+        if made >= n_dups:
+            break
+        forced = []
+        if with_apostrophe and r.random() < 1 / len(VARIATIONS):
+            # Few names have an apostrophe: pick one that does, so the variation is measured.
+            p, ref = r.choice(with_apostrophe)
+            forced = ["apostrophe"]
+        copies = 2 if r.random() < 0.05 else 1
+        for _ in range(copies):
+            row, applied = _reregistration(g, p, forced, f"R{len(rows) + 1:07d}", teams)
+            rows.append(row)
+            groups.setdefault(ref, []).append((row["ref"], tuple(applied)))
+            made += 1
+    return groups
 
 
 def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Dataset:
@@ -422,95 +641,8 @@ def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Datas
         ref = f"R{len(rows) + 1:07d}"
         rows.append(g.row(p, ref, r.choice(teams)))
         people.append((p, ref))
-    # Hard negatives: relatives and namesakes of registered people.
-    for i in range(n_negative):
-        p, ref = r.choice(people)
-        kind = NEGATIVES[i % len(NEGATIVES)]
-        same_phone = p.phone if r.random() < 0.5 else None
-        if kind == "twins":
-            q = g.new_person(surname=p.surname, dob=p.dob, father=(p.father, p.father_ru), place=p.place,
-                             phone=same_phone)
-            if q.given == p.given and q.female == p.female:
-                continue
-        elif kind == "siblings":
-            dob = p.dob + dt.timedelta(days=r.choice((-1, 1)) * r.randint(300, 365 * 15))
-            q = g.new_person(surname=p.surname, dob=dob, father=(p.father, p.father_ru), place=p.place,
-                             phone=same_phone)
-            if q.given == p.given and q.female == p.female:
-                continue
-        elif kind == "parent_child":
-            years = r.randint(18, 40)
-            try:
-                dob = p.dob.replace(year=p.dob.year + years) if p.dob.year + years < 2007 else \
-                    p.dob.replace(year=p.dob.year - years)
-            except ValueError:
-                dob = p.dob + dt.timedelta(days=365 * years)
-            older = dob < p.dob
-            if older:  # a parent: the head's father or mother
-                q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone,
-                                 female=r.random() < 0.5)
-                if not q.female:
-                    q.given, q.given_ru = p.father, p.father_ru
-            else:  # an adult child; a son is often named after his father
-                female = r.random() < 0.5
-                q = g.new_person(surname=p.surname, dob=dob, place=p.place, phone=same_phone, female=female,
-                                 father=(p.given, p.given_ru) if not p.female else None)
-                if not p.female and not female and r.random() < 0.4:
-                    q.given, q.given_ru = p.given, p.given_ru
-        elif kind == "namesakes":
-            q = g.new_person(surname=p.surname, female=p.female)
-            q.given, q.given_ru = p.given, p.given_ru
-            if r.random() < 0.3:
-                q.father, q.father_ru = p.father, p.father_ru
-            if r.random() < 0.3:
-                q.dob = q.dob.replace(year=p.dob.year) if not (q.dob.month == 2 and q.dob.day == 29) else q.dob
-        else:  # neighbours: same surname, same settlement, not family
-            q = g.new_person(surname=p.surname, place=p.place)
-        qref = f"R{len(rows) + 1:07d}"
-        rows.append(g.row(q, qref, r.choice(teams)))
-        data.negatives[_pair(ref, qref)] = kind
-        people.append((q, qref))
-    # Re-registrations with variations; a few people register three times.
-    originals = r.sample(people[:n_base], min(n_dups, n_base))
-    made = 0
-    groups: dict[str, list[tuple[str, tuple]]] = {}
-    with_apostrophe = [pr for pr in people[:n_base] if "'" in pr[0].surname + pr[0].given]
-    for p, ref in originals:
-        if made >= n_dups:
-            break
-        forced = []
-        if with_apostrophe and r.random() < 1 / len(VARIATIONS):
-            # Few names have an apostrophe: pick one that does, so the variation is measured.
-            p, ref = r.choice(with_apostrophe)
-            forced = ["apostrophe"]
-        copies = 2 if r.random() < 0.05 else 1
-        for _ in range(copies):
-            kinds = forced + [k for k in r.sample(VARIATIONS, r.choice((1, 2, 2, 3, 3, 4))) if k not in forced]
-            if not {"script", "old_translit", "russian_latin", "polish_translit"} & set(kinds) and r.random() < 0.2:
-                kinds.append("script")
-            q, text, over, applied = make_variant(g, p, kinds)
-            if not applied:
-                applied = ["exact_copy"]
-            team = r.choice(teams)
-            row = g.row(q, f"R{len(rows) + 1:07d}", team, name=text, **over)
-            if "phone_format" in applied and q.phone:
-                row["phone"] = g.fmt_phone(q.phone, r.randrange(6))
-            if "two_phones" in applied:
-                # A second number in the same cell, the person's own or a relative's.
-                other = g.fmt_phone(g.new_phone(), r.randrange(6))
-                own = row["phone"] or g.fmt_phone(g.new_phone(), 1)
-                row["phone"] = r.choice((f"{own}, {other}", f"{own}; {other}", f"{other}, {own}"))
-            if "doc_format" in applied and row["doc_number"]:
-                d = row["doc_number"]
-                row["doc_number"] = r.choice((f"{d[:2]} {d[2:]}", f"{d[:2]}-{d[2:]}", f"№ {d}", d.lower()))
-            if "doc_lookalike" in applied and row["doc_type"] == "passport":
-                row["doc_number"] = row["doc_number"][:2].translate(str.maketrans("АВЕКМНОРСТ", "ABEKMHOPCT")) \
-                    + row["doc_number"][2:]
-                if "Н" in p.passport[:2] and r.random() < 0.5:
-                    row["doc_number"] = row["doc_number"].replace("H", "N", 1)
-            rows.append(row)
-            groups.setdefault(ref, []).append((row["ref"], tuple(applied)))
-            made += 1
+    _plant_negatives(g, data, people, teams, n_negative)
+    groups = _register_again(g, rows, people, teams, n_base, n_dups)
     # Every pair within one person's registrations is a duplicate; between two copies the
     # differences are both copies' variations.
     for ref, copies_ in groups.items():
