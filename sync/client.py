@@ -352,6 +352,56 @@ class LinkBudget:
 
 
 # --- the client ----------------------------------------------------------------------------
+@dataclass
+class _Batch:
+    """What one request carries, and the store's state when it was read."""
+
+    changes: list      # our unsent changes, as JSON
+    cursor: int        # how far we have pulled
+    total: int         # how many changes wait to be sent
+    before: int        # the highest of ours the server had acknowledged
+    clock: int         # our clock's last stamp
+    held: object       # the published forms we hold
+    pull: int          # at most this many changes back
+
+
+def _stop_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise ServerUnreachable("Sync was stopped.")
+
+
+def _forward_one(transport, data: bytes) -> str | None:
+    """Upload one carried bundle; returns why the server refused it for good, or None."""
+    try:
+        transport.forward(data)
+    except BundleReplayed:
+        pass  # the hub already has it: done either way
+    except _RevokedNotice:
+        # The carried bundle's sender was revoked: the hub keeps nothing of it. The notice
+        # is for that laptop, never for this one. Said, not counted as delivered.
+        return "the laptop that made it was revoked at the hub"
+    except ServerRefused as exc:
+        return str(exc)
+    return None
+
+
+def _tally(result: SyncResult, reply: protocol.SyncReply, applied, before: int, held_back: bool) -> None:
+    """Count one reply into ``result``, and word the first warning it brings."""
+    result.pushed += max(0, reply.acked - before)
+    result.pulled += applied.new
+    result.conflicts += applied.conflicts
+    result.refused += [r for r in reply.refused if r.get("seq") in applied.set_aside]  # new ones only
+    if result.refused and not result.warning_code:
+        result.warning_code = "set_aside"
+        result.warning = (f"The server refused {len(result.refused)} change(s) for good; they are set aside so "
+                          "that the others flow. 'sync set-aside' lists them.")
+    if reply.warning and not result.warning_code:
+        # The server holds changes back for a clock far ahead (docs/sync.md), and the
+        # laptop says so itself above; any other note is passed on as the server's own.
+        result.warning = reply.warning
+        result.warning_code = "clock_ahead" if held_back else "server_warning"
+
+
 class SyncClient:
     def __init__(self, store, *, transport: Callable[[str], object] = HttpTransport, lock=None,
                  batch: int = protocol.DEFAULT_BATCH, pull_limit: int = protocol.DEFAULT_PULL_LIMIT,
@@ -522,101 +572,113 @@ class SyncClient:
 
     def _sync(self, settings: dict, ident: Identity, transport, progress, cancel) -> SyncResult:
         result = SyncResult()
-        with self.lock:
-            queued = self.store.forward_queue()
-        for bundle_id, _sender, data in queued:
-            if cancel is not None and cancel.is_set():
-                raise ServerUnreachable("Sync was stopped.")
-            refused = None
-            try:
-                transport.forward(data)
-            except BundleReplayed:
-                pass  # the hub already has it: done either way
-            except _RevokedNotice:
-                # The carried bundle's sender was revoked: the hub keeps nothing of it. The notice
-                # is for that laptop, never for this one. Said, not counted as delivered.
-                refused = "the laptop that made it was revoked at the hub"
-            except ServerRefused as exc:
-                refused = str(exc)
-            if refused is not None:
-                log.warning("a bundle carried for device %s was refused by the server: %s", _sender, refused)
-                result.forward_refused.append({"bundle_id": bundle_id, "device_id": _sender, "reason": refused})
-            with self.lock:
-                self.store.forwarded(bundle_id)  # refused for good: carrying it again would change nothing
-            if refused is None:
-                result.forwarded += 1
+        self._forward_queued(transport, result, cancel)
         link = self.link
         timeout = getattr(transport, "timeout", None)
         cuts = 0
         while True:
-            if cancel is not None and cancel.is_set():
-                raise ServerUnreachable("Sync was stopped.")
-            with self.lock:
-                changes = [c.to_json() for c in self.store.pending_changes(limit=self.batch, max_bytes=link.push.value)]
-                cursor = self.store.pull_cursor()
-                total = self.store.pending_count()
-                before = self.store.acknowledged_seq()
-                clock = self.store.clock.last
-                held = self.store.published_forms()
-            pull = min(link.pull.value, self.pull_limit)
-            bundle, payload = self._request_bundle(ident, settings, changes, cursor, pull, clock, held)
+            _stop_if_cancelled(cancel)
+            batch = self._next_batch(link)
+            bundle, payload = self._request_bundle(ident, settings, batch.changes, batch.cursor, batch.pull,
+                                                   batch.clock, batch.held)
             if progress:
-                progress("push" if changes else "pull", result.pushed + result.pulled, total)
+                progress("push" if batch.changes else "pull", result.pushed + result.pulled, batch.total)
             started = time.monotonic()
             try:
-                data = transport.sync(bundle)
-            except _RevokedNotice as notice:
-                self._revoked(settings, notice.notice)
+                data = self._send(settings, transport, bundle)
             except ServerUnreachable as exc:
-                # A link that failed midway may carry a smaller request: try one at once, as
-                # long as there is something left to make smaller. A link that never connected
-                # (or a stop) ends this sync; the loop backs off.
                 cuts += 1
-                stopping = cancel is not None and cancel.is_set()
-                if stopping or not exc.midway or cuts > MAX_CUTS_PER_SYNC or not link.failed(payload, len(changes), pull):
-                    raise
-                log.info("sync: the link failed midway (%s); next request: at most %d bytes of changes, %d back",
-                         exc.midway, link.push.value, link.pull.value)
+                self._shrink_after_cut(exc, cancel, cuts, link, payload, batch)
                 continue
             elapsed = time.monotonic() - started
             cuts = 0
             _, server_ms, reply = self._open_reply_timed(ident, settings, data)
-            held_back = bool(changes) and reply.acked <= before
-            with self.lock:
-                applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
-                                                   refused=reply.refused)
-                with contextlib.suppress(ValueError):
-                    self.store.clock.receive(reply.hlc)
-                result.forms_changed |= self._receive_forms(reply)
-                restamped = not result.restamped and self._check_clock(result, server_ms, reply.hlc, held_back)
-            link.succeeded(payload if changes else 0, push_full=total > len(changes), pulled_full=reply.more, pull=pull,
-                           wire=len(bundle) + len(data), elapsed=elapsed, timeout=timeout)
-            result.pushed += max(0, reply.acked - before)
-            result.pulled += applied.new
-            result.conflicts += applied.conflicts
-            result.refused += [r for r in reply.refused if r.get("seq") in applied.set_aside]  # new ones only
-            if result.refused and not result.warning_code:
-                result.warning_code = "set_aside"
-                result.warning = (f"The server refused {len(result.refused)} change(s) for good; they are set aside so "
-                                  "that the others flow. 'sync set-aside' lists them.")
-            if reply.warning and not result.warning_code:
-                # The server holds changes back for a clock far ahead (docs/sync.md), and the
-                # laptop says so itself above; any other note is passed on as the server's own.
-                result.warning = reply.warning
-                result.warning_code = "clock_ahead" if held_back else "server_warning"
-            if restamped:
-                continue  # the re-stamped changes go now
-            if held_back:
-                break  # the server holds the rest back (see the warning); the next sync tries again
-            if reply.more:
-                continue
-            with self.lock:
-                if self.store.pending_count() == 0:
-                    break
+            held_back = bool(batch.changes) and reply.acked <= batch.before
+            applied, restamped = self._take_reply(result, reply, server_ms, held_back)
+            link.succeeded(payload if batch.changes else 0, push_full=batch.total > len(batch.changes),
+                           pulled_full=reply.more, pull=batch.pull, wire=len(bundle) + len(data), elapsed=elapsed,
+                           timeout=timeout)
+            _tally(result, reply, applied, batch.before, held_back)
+            if not self._go_on(reply, restamped, held_back):
+                break
         with self.lock:
             self.store.record_sync_time(time.time())
         log.info("sync: %d pushed, %d pulled, %d conflict(s)", result.pushed, result.pulled, result.conflicts)
         return result
+
+    def _forward_queued(self, transport, result: SyncResult, cancel) -> None:
+        """Upload the bundles carried for other laptops, each once: delivered or refused for good."""
+        with self.lock:
+            queued = self.store.forward_queue()
+        for bundle_id, sender, data in queued:
+            _stop_if_cancelled(cancel)
+            refused = _forward_one(transport, data)
+            if refused is not None:
+                log.warning("a bundle carried for device %s was refused by the server: %s", sender, refused)
+                result.forward_refused.append({"bundle_id": bundle_id, "device_id": sender, "reason": refused})
+            with self.lock:
+                self.store.forwarded(bundle_id)  # refused for good: carrying it again would change nothing
+            if refused is None:
+                result.forwarded += 1
+
+    def _next_batch(self, link: LinkBudget) -> _Batch:
+        """What the next request carries, read from the store (under the lock)."""
+        with self.lock:
+            return _Batch(
+                changes=[c.to_json() for c in self.store.pending_changes(limit=self.batch, max_bytes=link.push.value)],
+                cursor=self.store.pull_cursor(),
+                total=self.store.pending_count(),
+                before=self.store.acknowledged_seq(),
+                clock=self.store.clock.last,
+                held=self.store.published_forms(),
+                pull=min(link.pull.value, self.pull_limit),
+            )
+
+    def _send(self, settings: dict, transport, bundle: bytes) -> bytes:
+        """One request; a revocation notice is acted on (``_revoked`` always raises)."""
+        try:
+            return transport.sync(bundle)
+        except _RevokedNotice as notice:
+            self._revoked(settings, notice.notice)
+            raise  # not reached: _revoked raises
+
+    def _shrink_after_cut(self, exc: ServerUnreachable, cancel, cuts: int, link: LinkBudget, payload: int,
+                          batch: _Batch) -> None:
+        """After a failed request: re-raise ``exc``, or shrink the next request to try again at once.
+
+        A link that failed midway may carry a smaller request: try one at once, as long as
+        there is something left to make smaller. A link that never connected (or a stop)
+        ends this sync; the loop backs off."""
+        stopping = cancel is not None and cancel.is_set()
+        if stopping or not exc.midway or cuts > MAX_CUTS_PER_SYNC or not link.failed(payload, len(batch.changes),
+                                                                                     batch.pull):
+            raise exc
+        log.info("sync: the link failed midway (%s); next request: at most %d bytes of changes, %d back",
+                 exc.midway, link.push.value, link.pull.value)
+
+    def _take_reply(self, result: SyncResult, reply: protocol.SyncReply, server_ms: int,
+                    held_back: bool) -> tuple[object, bool]:
+        """Apply a reply in one transaction (under the lock); returns what was applied, and
+        whether unsent changes were re-stamped (so they go at once)."""
+        with self.lock:
+            applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
+                                               refused=reply.refused)
+            with contextlib.suppress(ValueError):
+                self.store.clock.receive(reply.hlc)
+            result.forms_changed |= self._receive_forms(reply)
+            restamped = not result.restamped and self._check_clock(result, server_ms, reply.hlc, held_back)
+        return applied, restamped
+
+    def _go_on(self, reply: protocol.SyncReply, restamped: bool, held_back: bool) -> bool:
+        """Whether another request follows this reply."""
+        if restamped:
+            return True  # the re-stamped changes go now
+        if held_back:
+            return False  # the server holds the rest back (see the warning); the next sync tries again
+        if reply.more:
+            return True
+        with self.lock:
+            return self.store.pending_count() != 0
 
     def last_sync(self) -> float | None:
         """When the last complete sync with the server ended (epoch seconds), or None."""
