@@ -51,48 +51,67 @@ def stamp_of(change: dict) -> str:
 def merge_change(rec, change: dict) -> tuple[set[str], list[Lost]]:
     """Apply one change to ``rec``; return the fields it changed and the values that lost."""
     st = stamp_of(change)
-    clocks = rec.clocks
     fields = change.get("fields") or {}
     bases = change.get("bases") or {}
+    if rec.deleted:
+        return _onto_tombstone(rec, change, fields, bases, st)
+    if change.get("deleted"):
+        return _delete(rec, bases, st)
+    return _edit(rec, fields, bases, st)
+
+
+def _onto_tombstone(rec, change: dict, fields: dict, bases: dict, st: str) -> tuple[set[str], list[Lost]]:
+    """A change reaching a deleted record: a newer delete restamps it, an edit is kept as lost."""
+    clocks = rec.clocks
+    if change.get("deleted"):
+        changed: set[str] = set()
+        if st > clocks.get(DELETED, ""):
+            _tombstone_clocks(clocks, bases, st)  # the newest delete's, everywhere, whatever the order
+            changed.add(DELETED)
+        return changed, []
+    # Changes arrive in an order that respects causality (each origin in sequence,
+    # the server's log in commit order), so a delete that had seen this write
+    # would have arrived after it. A write reaching a tombstone was therefore
+    # concurrent with the delete, or lost to a write the delete saw: kept either way.
+    return set(), [Lost(name, value, st, clocks[DELETED]) for name, value in fields.items()]
+
+
+def _delete(rec, bases: dict, st: str) -> tuple[set[str], list[Lost]]:
+    """A delete reaching a live record: the values it had not seen are kept as lost."""
+    clocks = rec.clocks
+    lost: list[Lost] = []
+    for name, value in rec.fields.items():
+        local = clocks.get(name)
+        saw = bases.get(name)
+        if local is not None and (saw is None or local > saw):
+            lost.append(Lost(name, value, local, st))
+    _tombstone_clocks(clocks, bases, st)
+    rec.fields = {}
+    rec.deleted = True
+    return {DELETED}, lost
+
+
+def _edit(rec, fields: dict, bases: dict, st: str) -> tuple[set[str], list[Lost]]:
+    """An edit reaching a live record: field by field, the later stamp wins."""
+    clocks = rec.clocks
     changed: set[str] = set()
     lost: list[Lost] = []
-    if rec.deleted:
-        if change.get("deleted"):
-            if st > clocks.get(DELETED, ""):
-                _tombstone_clocks(clocks, bases, st)  # the newest delete's, everywhere, whatever the order
-                changed.add(DELETED)
-            return changed, lost
-        # Changes arrive in an order that respects causality (each origin in sequence,
-        # the server's log in commit order), so a delete that had seen this write
-        # would have arrived after it. A write reaching a tombstone was therefore
-        # concurrent with the delete, or lost to a write the delete saw: kept either way.
-        for name, value in fields.items():
-            lost.append(Lost(name, value, st, clocks[DELETED]))
-        return changed, lost
-    if change.get("deleted"):
-        for name, value in rec.fields.items():
-            local = clocks.get(name)
-            saw = bases.get(name)
-            if local is not None and (saw is None or local > saw):
-                lost.append(Lost(name, value, local, st))
-        _tombstone_clocks(clocks, bases, st)
-        rec.fields = {}
-        rec.deleted = True
-        changed.add(DELETED)
-        return changed, lost
     for name, value in fields.items():
         local = clocks.get(name)
         if local is None or st > local:
-            if local is not None and name in rec.fields:
-                base = bases.get(name)
-                if local != base and (base is None or local > base):
-                    lost.append(Lost(name, rec.fields[name], local, st))
+            if local is not None and name in rec.fields and _concurrent(local, bases.get(name)):
+                lost.append(Lost(name, rec.fields[name], local, st))
             rec.fields[name] = value
             clocks[name] = st
             changed.add(name)
         elif st < local:
             lost.append(Lost(name, value, st, local))
     return changed, lost
+
+
+def _concurrent(local: str, base: str | None) -> bool:
+    """Whether a local value overwritten by an incoming write had not been seen by its writer."""
+    return local != base and (base is None or local > base)
 
 
 def _tombstone_clocks(clocks: dict, bases: dict, st: str) -> None:

@@ -242,40 +242,53 @@ def _page(hub: Hub, feed: Feed, es, form_id: str, q: odata.Query, params: dict, 
     """One page: ``$skip`` rows passed over (first page only), then up to the page size or what is
     left of ``$top``. A ``$skiptoken`` is (record id, row): the page starts at that row of that record."""
     want = q.page if q.top is None else min(q.page, q.top)
-    rows: list[dict] = []
-    resume = None
     skip = 0 if q.after else q.skip
-    start, after = (q.after or None), ""
+    after = ""
     if es.name == MAIN and skip and not q.after:
-        # Passed over by key alone: nothing is decrypted for the rows skipped.
-        for r in records(hub, form_id, q.window, decrypt=False, batch=10_000):
-            after, skip = r["id"], skip - 1
-            if skip == 0:
-                break
-        else:
-            want = 0
-    if want:
-        for record in records(hub, form_id, q.window, after=after, start=start):
-            entity_rows = feed.rows(es, record)
-            first = q.inside if record["id"] == q.after else 0
-            for i in range(first, len(entity_rows)):
-                if skip:
-                    skip -= 1
-                    continue
-                if len(rows) == want:
-                    resume = (record["id"], i)
-                    break
-                rows.append(entity_rows[i])
-            if resume or (q.top is not None and len(rows) == q.top):
-                break
-    next_link = None
-    if resume:
-        query = {k: v for k, v in params.items() if k not in ("$skip", "$skiptoken", "$top")}
-        if q.top is not None:
-            query["$top"] = str(q.top - len(rows))
-        query["$skiptoken"] = odata.skiptoken(*resume)
-        next_link = f"{base}/{es.name}?{urlencode(query)}"
+        after, skip = _skip_by_key(hub, form_id, q.window, skip)
+        if skip:
+            want = 0  # fewer submissions than $skip: an empty page
+    rows, resume = _gather(hub, feed, es, form_id, q, want, skip, after) if want else ([], None)
+    next_link = _next_link(base, es, q, params, rows, resume) if resume else None
     return _page_body(base, es, q, rows, next_link, hub, feed, form_id)
+
+
+def _skip_by_key(hub: Hub, form_id: str, window: Window, skip: int) -> tuple[str, int]:
+    """Pass over ``skip`` submissions by key alone: nothing is decrypted for the rows skipped.
+    Returns the last id passed over, and how many were left to skip (0 unless too few)."""
+    after = ""
+    for r in records(hub, form_id, window, decrypt=False, batch=10_000):
+        after, skip = r["id"], skip - 1
+        if skip == 0:
+            break
+    return after, skip
+
+
+def _gather(hub: Hub, feed: Feed, es, form_id: str, q: odata.Query, want: int, skip: int,
+            after: str) -> tuple[list[dict], tuple[str, int] | None]:
+    """Up to ``want`` rows, ``skip`` passed over first; and where the next page resumes, if any."""
+    rows: list[dict] = []
+    for record in records(hub, form_id, q.window, after=after, start=q.after or None):
+        entity_rows = feed.rows(es, record)
+        first = q.inside if record["id"] == q.after else 0
+        for i in range(first, len(entity_rows)):
+            if skip:
+                skip -= 1
+                continue
+            if len(rows) == want:
+                return rows, (record["id"], i)
+            rows.append(entity_rows[i])
+        if q.top is not None and len(rows) == q.top:
+            break
+    return rows, None
+
+
+def _next_link(base: str, es, q: odata.Query, params: dict, rows: list, resume: tuple[str, int]) -> str:
+    query = {k: v for k, v in params.items() if k not in ("$skip", "$skiptoken", "$top")}
+    if q.top is not None:
+        query["$top"] = str(q.top - len(rows))
+    query["$skiptoken"] = odata.skiptoken(*resume)
+    return f"{base}/{es.name}?{urlencode(query)}"
 
 
 def _page_body(base: str, es, q: odata.Query, rows: list, next_link: str | None, hub, feed, form_id) -> dict:

@@ -264,42 +264,56 @@ def records(hub: Hub, form_id: str, window: Window, *, after: str = "", start: s
     stop = id_bound(window.to_ms) if window.to_ms is not None else None
     first = start is not None
     while True:
-        sql = f"SELECT record_id, team, kind, deleted FROM records WHERE form_id = ? AND record_id {'>=' if first else '>'} ?"
-        args: list = [form_id, start if first else last]
+        sql, args = _keys_query(form_id, start if first else last, first, stop)
         first = False
-        if stop is not None:
-            sql += " AND record_id < ?"
-            args.append(stop)
         if decrypt and window.teams is None:
             # Every team: one query with the bodies (what is left out, drafts and deletions, is rare).
             rows = hub.db.execute(sql.replace("deleted FROM", "deleted, form_version, body FROM") + " ORDER BY record_id LIMIT ?",
                                   (*args, batch))
-            for rid, team, kind, deleted, version, body in rows:
-                if kind == KIND and not deleted and window.admits(rid, team):
-                    yield {"id": rid, "team": team, "form_version": version,
-                           "fields": orjson.loads(hub.unseal(f"record|{rid}", body))}
+            yield from _opened_rows(hub, rows, window)
             if len(rows) < batch:
                 return
             last = rows[-1][0]
             continue
         keys = hub.db.execute(sql + " ORDER BY record_id LIMIT ?", (*args, batch))
         wanted = [(rid, team) for rid, team, kind, deleted in keys if kind == KIND and not deleted and window.admits(rid, team)]
-        if wanted:
-            if decrypt:
-                marks = ",".join("?" * len(wanted))
-                bodies = {rid: (version, body) for rid, version, body in hub.db.execute(
-                    f"SELECT record_id, form_version, body FROM records WHERE record_id IN ({marks})", [r for r, _ in wanted])}
-                for rid, team in wanted:
-                    if rid in bodies:
-                        version, body = bodies[rid]
-                        yield {"id": rid, "team": team, "form_version": version,
-                               "fields": orjson.loads(hub.unseal(f"record|{rid}", body))}
-            else:
-                for rid, team in wanted:
-                    yield {"id": rid, "team": team}
+        if wanted and decrypt:
+            yield from _opened_bodies(hub, wanted)
+        elif wanted:
+            yield from ({"id": rid, "team": team} for rid, team in wanted)
         if len(keys) < batch:
             return
         last = keys[-1][0]
+
+
+def _keys_query(form_id: str, bound: str, inclusive: bool, stop: str | None) -> tuple[str, list]:
+    """The query for one batch of a form's record keys from ``bound`` on (below ``stop``)."""
+    sql = f"SELECT record_id, team, kind, deleted FROM records WHERE form_id = ? AND record_id {'>=' if inclusive else '>'} ?"
+    args: list = [form_id, bound]
+    if stop is not None:
+        sql += " AND record_id < ?"
+        args.append(stop)
+    return sql, args
+
+
+def _opened_rows(hub: Hub, rows, window: Window) -> Iterator[dict]:
+    """The live submissions among rows read with their bodies, decrypted."""
+    for rid, team, kind, deleted, version, body in rows:
+        if kind == KIND and not deleted and window.admits(rid, team):
+            yield {"id": rid, "team": team, "form_version": version,
+                   "fields": orjson.loads(hub.unseal(f"record|{rid}", body))}
+
+
+def _opened_bodies(hub: Hub, wanted: list[tuple[str, str]]) -> Iterator[dict]:
+    """The submissions ``wanted`` (record id, team), their bodies read and decrypted."""
+    marks = ",".join("?" * len(wanted))
+    bodies = {rid: (version, body) for rid, version, body in hub.db.execute(
+        f"SELECT record_id, form_version, body FROM records WHERE record_id IN ({marks})", [r for r, _ in wanted])}
+    for rid, team in wanted:
+        if rid in bodies:
+            version, body = bodies[rid]
+            yield {"id": rid, "team": team, "form_version": version,
+                   "fields": orjson.loads(hub.unseal(f"record|{rid}", body))}
 
 
 def count(hub: Hub, form_id: str, window: Window) -> int:

@@ -152,6 +152,21 @@ def skiptoken(after: str, inside: int) -> str:
 
 def parse_query(params: dict[str, str], es: EntitySet, scope: tuple[str, ...] | None, prefer: str | None) -> tuple[Query, bool]:
     """The request's options for this entity set; and whether a page size preference was applied."""
+    _check_options(params)
+    top = _int_option(params.get("$top"), "$top")
+    skip = _int_option(params.get("$skip"), "$skip") or 0
+    lo, hi = parse_filter(params.get("$filter"))
+    select = _select(params.get("$select"), es)
+    count = (params.get("$count") or "").lower()
+    if count not in ("", "true", "false"):
+        raise ODataError(400, "BadQuery", "$count is true or false.")
+    after, inside = _parse_skiptoken(params.get("$skiptoken"))
+    page, applied = _page_size(prefer)
+    return Query(top, skip, Window(scope, lo, hi), select, count == "true", after, inside, page), applied
+
+
+def _check_options(params: dict[str, str]) -> None:
+    """Refuse the options this feed does not answer: unknown ones, $expand, another format, another order."""
     known = {"$top", "$skip", "$filter", "$select", "$count", "$skiptoken", "$format", "$orderby", "$wkt", "$expand"}
     for key in params:
         if key.startswith("$") and key not in known:
@@ -165,35 +180,41 @@ def parse_query(params: dict[str, str], es: EntitySet, scope: tuple[str, ...] | 
     order = (params.get("$orderby") or "").strip()
     if order and order.lower() not in ("__id", "__id asc", "__submissiondate", "__submissiondate asc"):
         raise ODataError(501, "NotImplemented", "Rows come in submission order; $orderby can only ask for that (__id asc).")
-    top = _int_option(params.get("$top"), "$top")
-    skip = _int_option(params.get("$skip"), "$skip") or 0
-    lo, hi = parse_filter(params.get("$filter"))
-    select = None
-    if params.get("$select") and params["$select"].strip() != "*":
-        select = [s.strip() for s in params["$select"].split(",") if s.strip()]
-        names = set(es.prop_names())
-        if any(s not in names for s in select):
-            raise ODataError(400, "BadQuery", "$select names a property this entity set does not have; $metadata lists them.")
-    count = (params.get("$count") or "").lower()
-    if count not in ("", "true", "false"):
-        raise ODataError(400, "BadQuery", "$count is true or false.")
-    after, inside = "", 0
-    token = params.get("$skiptoken")
-    if token:
-        try:
-            if not _SKIPTOKEN.fullmatch(token):
-                raise ValueError
-            after, _, n = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().partition("~")
-            inside = int(n)
-            if len(after) > 64 or inside < 0:
-                raise ValueError
-        except ValueError:
-            raise ODataError(400, "BadQuery", "The $skiptoken is not one this feed made; start again from the first page.") from None
-    page, applied = DEFAULT_PAGE, False
+
+
+def _select(value: str | None, es: EntitySet) -> list[str] | None:
+    """The properties ``$select`` names, or None for all of them."""
+    if not value or value.strip() == "*":
+        return None
+    select = [s.strip() for s in value.split(",") if s.strip()]
+    names = set(es.prop_names())
+    if any(s not in names for s in select):
+        raise ODataError(400, "BadQuery", "$select names a property this entity set does not have; $metadata lists them.")
+    return select
+
+
+def _parse_skiptoken(token: str | None) -> tuple[str, int]:
+    """A ``$skiptoken`` this feed made (see ``skiptoken``): (record id, rows of it given)."""
+    if not token:
+        return "", 0
+    try:
+        if not _SKIPTOKEN.fullmatch(token):
+            raise ValueError
+        after, _, n = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().partition("~")
+        inside = int(n)
+        if len(after) > 64 or inside < 0:
+            raise ValueError
+    except ValueError:
+        raise ODataError(400, "BadQuery", "The $skiptoken is not one this feed made; start again from the first page.") from None
+    return after, inside
+
+
+def _page_size(prefer: str | None) -> tuple[int, bool]:
+    """The page size, and whether a ``Prefer: odata.maxpagesize`` set it."""
     m = re.search(r"odata\.maxpagesize\s*=\s*(\d+)", prefer or "")
     if m:
-        page, applied = max(1, min(MAX_PAGE, int(m.group(1)))), True
-    return Query(top, skip, Window(scope, lo, hi), select, count == "true", after, inside, page), applied
+        return max(1, min(MAX_PAGE, int(m.group(1)))), True
+    return DEFAULT_PAGE, False
 
 
 def is_main(es: EntitySet) -> bool:

@@ -115,23 +115,47 @@ def after_push(hub, now: int, record_ids: Iterable[str]) -> tuple[list[str], lis
 def _check_groups(hub, now: int, survivors: set[str], links: dict[str, str]) -> tuple[list[str], list[str]]:
     db, sealer = hub.db, hub._sealer
     members = set(survivors) | {h for h in links if domain.survivor(h, links) in survivors}
+    live = _live_receipts(db, members, links)
+    doubles = sorted(rid for found in live.values() if len(found) > 1 for rid in found)
+    receipts, teams = _read_receipts(db, sealer, doubles)
+    items = domain.double_distributions(receipts, links)
+    open_keys = [k for (k,) in db.execute("SELECT review_key FROM domain_reviews WHERE closed_at IS NULL")]
+    before = [k for k in open_keys if k.split("|")[-1] in survivors]
+    raised, closed = domain.diff(before, [i.key for i in items])
+    _save_reviews(db, now, items, raised, closed, teams)
+    for key in raised:
+        hub._event("review_raised", None, key)
+    for key in closed:
+        hub._event("review_closed", None, key)
+    if raised or closed:
+        log.info("domain check: %d review item(s) raised, %d closed", len(raised), len(closed))
+    return raised, closed
+
+
+def _live_receipts(db, members: set[str], links: dict[str, str]) -> dict[tuple[str, str], list[str]]:
+    """The live receipts of these households, by (round, surviving household)."""
     live: dict[tuple[str, str], list[str]] = {}
     for hs in _chunks(sorted(members)):
         for rid, round_id, household in db.execute(
                 f"SELECT record_id, round, household FROM domain_keys WHERE kind = ? AND live = 1 AND round IS NOT NULL "
                 f"AND household IN ({_marks(hs)})", [domain.RECEIPT, *hs]):
             live.setdefault((round_id, domain.survivor(household, links)), []).append(rid)
-    doubles = sorted(rid for found in live.values() if len(found) > 1 for rid in found)
+    return live
+
+
+def _read_receipts(db, sealer, ids: list[str]) -> tuple[list, dict[str, str]]:
+    """These receipts opened, as (id, body, deleted); and each one's team."""
     receipts, teams = [], {}
-    for ids in _chunks(doubles):
+    for chunk in _chunks(ids):
         for rid, team, deleted, body in db.execute(
-                f"SELECT record_id, team, deleted, body FROM records WHERE record_id IN ({_marks(ids)})", ids):
+                f"SELECT record_id, team, deleted, body FROM records WHERE record_id IN ({_marks(chunk)})", chunk):
             receipts.append((rid, _loads(sealer.open(f"record|{rid}", body)), bool(deleted)))
             teams[rid] = team
-    items = domain.double_distributions(receipts, links)
-    open_keys = [k for (k,) in db.execute("SELECT review_key FROM domain_reviews WHERE closed_at IS NULL")]
-    before = [k for k in open_keys if k.split("|")[-1] in survivors]
-    raised, closed = domain.diff(before, [i.key for i in items])
+    return receipts, teams
+
+
+def _save_reviews(db, now: int, items, raised: list[str], closed: list[str], teams: dict[str, str]) -> None:
+    """Write the review items found: the raised ones (re)opened, the others updated, the closed ones closed."""
     for item in items:
         if item.key in raised:
             db.execute("INSERT INTO domain_reviews (review_key, teams, body, found_at) VALUES (?, ?, ?, ?) "
@@ -142,10 +166,3 @@ def _check_groups(hub, now: int, survivors: set[str], links: dict[str, str]) -> 
             db.execute("UPDATE domain_reviews SET body = ? WHERE review_key = ?", (json.dumps(item.to_json()), item.key))
     for key in closed:
         db.execute("UPDATE domain_reviews SET closed_at = ? WHERE review_key = ?", (now, key))
-    for key in raised:
-        hub._event("review_raised", None, key)
-    for key in closed:
-        hub._event("review_closed", None, key)
-    if raised or closed:
-        log.info("domain check: %d review item(s) raised, %d closed", len(raised), len(closed))
-    return raised, closed

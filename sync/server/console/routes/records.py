@@ -138,28 +138,10 @@ async def edit(record_id: str, request: Request, ctx: Ctx = Depends(signed_in)):
     revealed = form_data.get("revealed") == "1"
     lang = _label_lang(form, ctx.lang)
     hidden = frozenset() if revealed else sensitive.names(form)
-    posted: dict[str, str] = {}
-    for f in editable(form, record, lang, hidden):
-        if f"present.{f['name']}" not in form_data:
-            continue  # not on the form that was sent
-        if f["type"] == "select_multiple":
-            text = " ".join(v for v in form_data.getlist(f"a.{f['name']}") if isinstance(v, str))
-            if set(text.split()) != f["picked"]:
-                posted[f["name"]] = text
-        else:
-            text = form_data.get(f"a.{f['name']}")
-            if isinstance(text, str) and text.strip() != f["value"].strip():
-                posted[f["name"]] = text.strip()
+    posted = _posted_answers(form_data, editable(form, record, lang, hidden))
     if not posted:
         return RedirectResponse(f"{PREFIX}/records/{record_id}?done=unchanged", status_code=303)
-    try:
-        session = Session(form, record["fields"], lang=lang)
-        for name, text in posted.items():
-            session.set(name, text)
-        errors = [e for e in session.errors() if e.name in posted and not e.instance]
-        after = session.record()
-    except FormError:
-        raise Refused(400, ctx._("This record does not fit its form's current version; it cannot be edited here.")) from None
+    after, errors = _checked(ctx, form, record, posted, lang)
     if errors:
         labels = {q.name: q.label(lang) for q in form.walk()}
         problems = [f"{labels.get(e.name, e.name)}: {e.message}" for e in errors]
@@ -172,3 +154,32 @@ async def edit(record_id: str, request: Request, ctx: Ctx = Depends(signed_in)):
         raise Refused(400, str(exc)) from None
     ctx.console.index.catch_up(budget_s=1.0)
     return RedirectResponse(f"{PREFIX}/records/{record_id}?done={'edited' if done.seq else 'unchanged'}", status_code=303)
+
+
+def _posted_answers(form_data, fields) -> dict[str, str]:
+    """The answers the edit form sent that differ from the record's: name -> text."""
+    posted: dict[str, str] = {}
+    for f in fields:
+        if f"present.{f['name']}" not in form_data:
+            continue  # not on the form that was sent
+        if f["type"] == "select_multiple":
+            text = " ".join(v for v in form_data.getlist(f"a.{f['name']}") if isinstance(v, str))
+            if set(text.split()) != f["picked"]:
+                posted[f["name"]] = text
+        else:
+            text = form_data.get(f"a.{f['name']}")
+            if isinstance(text, str) and text.strip() != f["value"].strip():
+                posted[f["name"]] = text.strip()
+    return posted
+
+
+def _checked(ctx: Ctx, form, record: dict, posted: dict[str, str], lang) -> tuple[dict, list]:
+    """The record with the posted answers, as the form computes it; and the form's errors on them."""
+    try:
+        session = Session(form, record["fields"], lang=lang)
+        for name, text in posted.items():
+            session.set(name, text)
+        errors = [e for e in session.errors() if e.name in posted and not e.instance]
+        return session.record(), errors
+    except FormError:
+        raise Refused(400, ctx._("This record does not fit its form's current version; it cannot be edited here.")) from None

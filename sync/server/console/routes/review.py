@@ -41,7 +41,26 @@ def review(done: str = "", how: str = "", ctx: Ctx = Depends(signed_in)):
         (*args, LIMIT))
     total = db.execute(f"SELECT count(*) FROM conflicts c WHERE c.resolution IS NULL{where}", args)[0][0]
     current = ctx.console.index.fields_of(sorted({r[1] for r in rows}))
-    # who made the hub's own stamps: its changes' clocks -> the person (hub_changes)
+    origin = hub.server_id
+    authors = _hub_authors(db, hub, rows)
+    forms: dict[str, object] = {}
+    items = []
+    for row in rows:
+        form_id = row[8]
+        if form_id not in forms:
+            forms[form_id] = _form_or_none(hub, form_id)
+        items.append(_item(ctx, row, forms[form_id], current, origin, authors))
+    doubles = double_distributions(hub, ctx.user.scope())
+    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s), {len(doubles)} double distribution(s) shown")
+    note = None
+    if done.isdigit():
+        note = f"{done} {ctx._('conflict(s) closed')}: {ctx._('restored' if how == 'restored' else 'kept')}. " \
+               f"{ctx._('The laptops close them at their next sync.')}"
+    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note, doubles=doubles)
+
+
+def _hub_authors(db, hub, rows) -> dict[str, str]:
+    """Who made the hub's own stamps among these conflicts: its changes' clocks -> the person (hub_changes)."""
     origin = hub.server_id
     hub_hlcs = {s.partition("@")[0] for r in rows for s in (r[4], r[5]) if s.endswith("@" + origin)}
     authors: dict[str, str] = {}
@@ -50,35 +69,32 @@ def review(done: str = "", how: str = "", ctx: Ctx = Depends(signed_in)):
         marks = ",".join("?" * len(hub_hlcs))
         for seq, hlc in db.execute(f"SELECT seq, hlc FROM changes WHERE device_id = ? AND hlc IN ({marks})", (origin, *hub_hlcs)):
             authors[hlc] = people.get(seq, "")
-    forms: dict[str, object] = {}
-    items = []
-    for cid, rid, team, field, stamp, winner, found, body, form_id in rows:
-        if form_id not in forms:
-            try:
-                forms[form_id] = hub_form(hub, form_id) if form_id else None
-            except (UnknownForm, FormError):
-                forms[form_id] = None
-        form = forms[form_id]
-        lang = _label_lang(form, ctx.lang) if form else None
-        q = form.questions.get(field) if form else None
-        choices = {c.name: c.label(lang) for c in q.choices} if q else {}
-        masked = field in sensitive.names(form)
-        lost = orjson.loads(hub.unseal(f"conflict|{rid}|{field}|{stamp}", body))["value"]
-        now = current.get(rid, {}).get(field)
-        items.append({
-            "id": cid, "record_id": rid, "team": team, "form": form.title_in(lang) if form else (form_id or ""),
-            "question": q.label(lang) if q else field, "field": field, "found": _stamp(found), "sensitive": masked,
-            "current": sensitive.MASK if masked else shown(now, choices),
-            "lost": sensitive.MASK if masked else shown(lost, choices),
-            "winner": _who_when(winner, origin, authors), "loser": _who_when(stamp, origin, authors),
-        })
-    doubles = double_distributions(hub, ctx.user.scope())
-    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s), {len(doubles)} double distribution(s) shown")
-    note = None
-    if done.isdigit():
-        note = f"{done} {ctx._('conflict(s) closed')}: {ctx._('restored' if how == 'restored' else 'kept')}. " \
-               f"{ctx._('The laptops close them at their next sync.')}"
-    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note, doubles=doubles)
+    return authors
+
+
+def _form_or_none(hub, form_id: str | None):
+    try:
+        return hub_form(hub, form_id) if form_id else None
+    except (UnknownForm, FormError):
+        return None
+
+
+def _item(ctx: Ctx, row, form, current: dict, origin: str, authors: dict[str, str]) -> dict:
+    """One open conflict as the review page shows it: both values, each one's maker and time."""
+    cid, rid, team, field, stamp, winner, found, body, form_id = row
+    lang = _label_lang(form, ctx.lang) if form else None
+    q = form.questions.get(field) if form else None
+    choices = {c.name: c.label(lang) for c in q.choices} if q else {}
+    masked = field in sensitive.names(form)
+    lost = orjson.loads(ctx.console.hub.unseal(f"conflict|{rid}|{field}|{stamp}", body))["value"]
+    now = current.get(rid, {}).get(field)
+    return {
+        "id": cid, "record_id": rid, "team": team, "form": form.title_in(lang) if form else (form_id or ""),
+        "question": q.label(lang) if q else field, "field": field, "found": _stamp(found), "sensitive": masked,
+        "current": sensitive.MASK if masked else shown(now, choices),
+        "lost": sensitive.MASK if masked else shown(lost, choices),
+        "winner": _who_when(winner, origin, authors), "loser": _who_when(stamp, origin, authors),
+    }
 
 
 def double_distributions(hub, scope: tuple[str, ...] | None) -> list[dict]:
