@@ -30,7 +30,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from forms.errors import FormError, UnknownForm
-from forms.export import _csv_cell  # the export's formula guard: one rule for every CSV the hub writes
+from forms.sinks import _csv_cell  # the export's formula guard: one rule for every CSV the hub writes
 
 from ... import protocol
 from ..console.audit import audit
