@@ -54,7 +54,7 @@ reported=$(run --version) || fail "--version"
 echo "$reported"
 
 echo "== frozen upgrade: a profile from an older schema is migrated when opened"
-cp -r tests/fixtures/store_v3 "$work/old-profile"
+cp -r tests/fixtures/stores/v3 "$work/old-profile"
 rm -f "$work/old-profile/README.txt"
 FIELDBOOK_PASSPHRASE="fixture passphrase v3" run profile verify --profile "$work/old-profile" >/dev/null \
   || fail "the frozen app could not open and verify a schema 3 profile"
