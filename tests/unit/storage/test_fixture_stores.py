@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from sqlite_utils import Database
 
 from storage import Store, schema

@@ -7,26 +7,8 @@ import sqlite3
 
 import pytest
 
-from storage import Store, crypto
-from storage.errors import (
-    DamagedRecord,
-    Locked,
-    NoBlindIndex,
-    ProfileExists,
-    ProfileWiped,
-    UnknownUser,
-    UserExists,
-    InvalidQuery,
-    WrongPassphrase,
-    WrongRecoveryKey,
-)
+from storage import Store
 from tests.conftest import PASSPHRASE
-
-HOUSEHOLD = {"head_name": "Тарас Вигаданий", "phone": "+380 67 000 11 22", "id_number": "КН 000111", "members": 4}
-
-
-def raw(store: Store, sql: str, *args):
-    return store._conn.execute(sql, args).fetchall()
 
 
 def test_clock_never_goes_back_across_reopen(store, tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from storage import Store
-from storage.errors import DiskFull, InvalidQuery, LastUser, Locked, UnknownUser
 from storage.audit import AuditLog
+from storage.errors import DiskFull, InvalidQuery, LastUser, Locked, UnknownUser
 from storage.keyring import Keyring
 from sync.merge import merge_change
 

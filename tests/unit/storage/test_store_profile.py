@@ -3,30 +3,19 @@
 Moved from tests/unit/test_store.py when the store became rooms (issue 14)."""
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from storage import Store, crypto
 from storage.errors import (
-    DamagedRecord,
-    Locked,
-    NoBlindIndex,
     ProfileExists,
     ProfileWiped,
     UnknownUser,
     UserExists,
-    InvalidQuery,
     WrongPassphrase,
     WrongRecoveryKey,
 )
 from tests.conftest import PASSPHRASE
-
-HOUSEHOLD = {"head_name": "Тарас Вигаданий", "phone": "+380 67 000 11 22", "id_number": "КН 000111", "members": 4}
-
-
-def raw(store: Store, sql: str, *args):
-    return store._conn.execute(sql, args).fetchall()
+from tests.unit.storage.store_helpers import HOUSEHOLD, raw
 
 
 def test_several_users_share_one_profile(store, tmp_path):

@@ -6,7 +6,6 @@ import pytest
 
 from storage import Store
 from storage.errors import DamagedRecord, Locked
-
 from tests.conftest import PASSPHRASE
 
 
