@@ -7,6 +7,7 @@ sets FIELDBOOK_REQUIRE_PG=1, so there a missing server fails instead of skipping
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -36,10 +37,28 @@ def db_url(request):
         return
     admin_url, name, url = _pg_database()
     yield url
+    _drop_database(admin_url, name)
+
+
+def _drop_database(admin_url, name, attempts=20):
+    """Drop a test database, waiting out the server's own processes.
+
+    WITH (FORCE) ends the test's leftover connections, but PostgreSQL refuses to
+    end an autovacuum worker for a role that is not a member of pg_signal_backend
+    (`.ci/run` grants it). A worker that started on the test's writes ends in
+    moments, so the drop is retried rather than failing the test that passed.
+    """
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    for attempt in range(attempts):
+        try:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
