@@ -4,7 +4,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-ERRORS: tuple = ()
+
+
+class QtMissing(RuntimeError):
+    """The desktop app (or a command that draws with Qt) was asked for where Qt is not installed."""
+
+
+ERRORS: tuple = (QtMissing,)
+
+
+def _need_qt(what: str) -> None:
+    # find_spec looks without importing: the core install (no Qt) gets one clear line, not a traceback.
+    import importlib.util
+
+    if importlib.util.find_spec("PySide6") is None:
+        raise QtMissing(f"{what} needs Qt (PySide6), which is not installed here. Install the app with "
+                        "\"pip install -e '.[gui]'\" (the README's first command does it), then run this again.")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _gui(args: argparse.Namespace) -> int:
     # Qt is imported only when the app is chosen: the command line never pays for it.
+    _need_qt("The desktop app")
     if args.screenshots:
         from .app import ensure_platform
 
@@ -76,6 +92,7 @@ def _card_print(args: argparse.Namespace) -> int:
     profile = Path(args.profile).expanduser().resolve()
     if out.parent.resolve() == profile or profile in out.parent.resolve().parents:
         raise DistributionError("The cards must be written outside the profile folder.")
+    _need_qt("Printing cards")
     from .app import ensure_platform
 
     ensure_platform()

@@ -162,3 +162,20 @@ def test_export_refuses_a_file_name_of_the_other_format_and_infers_it_otherwise(
     assert (out / "x.xlsx").read_bytes()[:2] == b"PK"  # a real workbook (a zip), not CSV
     r = cli("export", "--profile", str(profile), "--form", "household_needs", "--out", str(out / "x.txt"), env=ENV)
     assert r.returncode == 1 and "give --format" in r.stderr
+
+
+# --- the core install without Qt: the app says what to install -------------------------------------
+def test_the_app_without_qt_says_what_to_install(monkeypatch, capsys, tmp_path):
+    import importlib.util
+
+    import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "PySide6" else real(name, *a))
+    for argv in (["gui"], ["card", "print", "--profile", str(tmp_path / "p"), "--round", "r1",
+                           "--out", str(tmp_path / "cards.pdf")]):
+        assert main.main(argv) == 1
+        [line] = capsys.readouterr().err.splitlines()
+        assert "needs Qt (PySide6), which is not installed" in line and "pip install -e '.[gui]'" in line, line
+        assert "internal error" not in line
+    assert not (tmp_path / "cards.pdf").exists()
