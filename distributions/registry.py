@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from rules import outputs
 from storage import Store
 
 from . import matching, normalise
@@ -375,16 +376,9 @@ def find_duplicates(store: Store, *, min_score: float = matching.THRESHOLD,
 
 def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Path:
     """Refuse, before anything is decrypted, a pairs file the command must not write."""
-    out = Path(out).expanduser()
-    folder = out.parent.resolve()
-    if not folder.is_dir():
-        raise RegistryError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    if out.is_dir():
-        raise RegistryError(f"Cannot write {out}: it is a folder; give a file name.")
-    profile_dir = Path(profile).expanduser().resolve()
-    if folder == profile_dir or profile_dir in folder.parents:
-        raise RegistryError("The pairs file must be outside the profile folder: it holds readable names.")
-    return out
+    return outputs.checked_destination(
+        out, profile, error=RegistryError,
+        refusal="The pairs file must be outside the profile folder: it holds readable names.")
 
 
 def score_text(score: float | None) -> str:
@@ -393,21 +387,11 @@ def score_text(score: float | None) -> str:
 
 def write_pairs(pairs: Iterable[matching.Candidate], out: Path) -> int:
     """CSV ``ref_a,ref_b,score,reasons``, readable by its owner only, written whole or not at all."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     count = 0
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["ref_a", "ref_b", "score", "reasons"])
-            for c in pairs:
-                w.writerow([c.ref_a, c.ref_b, score_text(c.score), c.reasons])
-                count += 1
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with outputs.owner_only_text(out) as f:
+        w = csv.writer(f)
+        w.writerow(["ref_a", "ref_b", "score", "reasons"])
+        for c in pairs:
+            w.writerow([c.ref_a, c.ref_b, score_text(c.score), c.reasons])
+            count += 1
     return count

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from rules import domain
+from rules import domain, outputs
 
 from . import registry, stock
 from .desk_errors import DistributionError
@@ -170,14 +170,8 @@ def check_destination(out: str | os.PathLike, profile: str | os.PathLike | None,
     fmt = fmt or out.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         raise DistributionError("--format is csv or xlsx (or give --out a name ending in .csv or .xlsx).")
-    if not out.parent.resolve().is_dir():
-        raise DistributionError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    if out.is_dir():
-        raise DistributionError(f"Cannot write {out}: it is a folder; give a file name.")
-    if profile is not None:
-        p = Path(profile).expanduser().resolve()
-        if out.parent.resolve() == p or p in out.parent.resolve().parents:
-            raise DistributionError("The report must be written outside the profile folder.")
+    out = outputs.checked_destination(out, profile, error=DistributionError,
+                                      refusal="The report must be written outside the profile folder.")
     return out, fmt
 
 
@@ -185,26 +179,16 @@ def write(rows: list[Row], out: Path, fmt: str, *, lang: str = "en", title: str 
     """Owner-only, written to a temporary file and moved into place."""
     header = [HEADERS_UK[c] for c in COLUMNS] if lang == "uk" else list(COLUMNS)
     table = [header, list(HXL)] + [["" if r.get(c) is None else r.get(c) for c in COLUMNS] for r in rows]
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        if fmt == "csv":
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                csv.writer(f).writerows(table)
-                f.flush()
-                os.fsync(f.fileno())
-        else:
-            os.close(fd)
-            import openpyxl
+    if fmt == "csv":
+        with outputs.owner_only_text(out) as f:
+            csv.writer(f).writerows(table)
+        return
+    import openpyxl
 
-            book = openpyxl.Workbook()
-            sheet = book.active
-            sheet.title = (title or "report")[:31]
-            for line in table:
-                sheet.append(line)
-            book.save(tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = (title or "report")[:31]
+    for line in table:
+        sheet.append(line)
+    with outputs.owner_only_path(out) as tmp:
+        book.save(tmp)

@@ -27,6 +27,7 @@ from forms.finalise import attachments, finalised
 from forms.media import ATTACHMENT_KIND, AttachmentFolder
 from forms.model import MEDIA_TYPES, Form
 from resources import resource_path
+from rules import outputs
 from storage import Store
 from storage.finalise import save_finalised
 
@@ -80,19 +81,9 @@ def save_submission(store: Store, record: dict, *, draft_id: str | None = None, 
 
 def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Path:
     """Refuse, before anything is decrypted, an output the export cannot or must not write."""
-    out = Path(out).expanduser()
-    folder = out.parent.resolve()
-    if not folder.is_dir():
-        raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    if out.is_dir():
-        raise ExportError(f"Cannot write {out}: it is a folder; give a file name.")
-    if not os.access(folder, os.W_OK):
-        raise ExportError(f"Cannot write {out}: the folder {out.parent} is not writable.")
-    profile_dir = Path(profile).expanduser().resolve()
-    if folder == profile_dir or profile_dir in folder.parents:
-        # The profile folder holds only ciphertext (and is what gets backed up or wiped).
-        raise ExportError("The export file must be outside the profile folder: it holds readable data.")
-    return out
+    return outputs.checked_destination(
+        out, profile, error=ExportError, writable=True,
+        refusal="The export file must be outside the profile folder: it holds readable data.")
 
 
 # Finished work only: drafts (and any other local kind) never reach an export, as they

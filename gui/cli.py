@@ -79,19 +79,15 @@ def _card_print(args: argparse.Namespace) -> int:
     from distributions.cards import cards_to_print, parse_show, qr_modules
     from distributions.desk_errors import DistributionError
     from distributions.rounds import held_round
+    from rules import outputs
     from storage.cli import open_profile
 
     out = Path(args.out).expanduser()
     show = parse_show(args.show)
     if out.suffix.lower() != ".pdf":
         raise DistributionError("--out: give a file name ending in .pdf.")
-    if not out.parent.resolve().is_dir():
-        raise DistributionError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    if out.is_dir():
-        raise DistributionError(f"Cannot write {out}: it is a folder; give a file name.")
-    profile = Path(args.profile).expanduser().resolve()
-    if out.parent.resolve() == profile or profile in out.parent.resolve().parents:
-        raise DistributionError("The cards must be written outside the profile folder.")
+    outputs.checked_destination(out, args.profile, error=DistributionError,
+                                refusal="The cards must be written outside the profile folder.")
     _need_qt("Printing cards")
     from .app import ensure_platform
 

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+from rules import outputs
+
 HOUSEHOLD = "household"
 COLUMNS = ["ref_a", "ref_b", "score", "reasons", "team_a", "team_b", "id_a", "id_b"]
 
@@ -33,37 +35,20 @@ def households(hub, *, team: str | None = None) -> dict[str, dict]:
 
 def check_destination(out: str | os.PathLike, data_dir: str | os.PathLike) -> Path:
     """Refuse, before anything is decrypted, a pairs file that must not be written."""
-    out = Path(out).expanduser()
-    folder = out.parent.resolve()
-    if not folder.is_dir():
-        raise DuplicatesError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    if out.is_dir():
-        raise DuplicatesError(f"Cannot write {out}: it is a folder; give a file name.")
-    data = Path(data_dir).expanduser().resolve()
-    if folder == data or data in folder.parents:
-        raise DuplicatesError("The pairs file must be outside the hub's data folder: it holds readable names.")
-    return out
+    return outputs.checked_destination(
+        out, data_dir, error=DuplicatesError,
+        refusal="The pairs file must be outside the hub's data folder: it holds readable names.")
 
 
 def write_pairs(rows: Iterable[list], out: Path) -> int:
     """CSV with ``COLUMNS``, owner-only, written whole or not at all."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     count = 0
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(COLUMNS)
-            for row in rows:
-                w.writerow(row)
-                count += 1
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with outputs.owner_only_text(out) as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for row in rows:
+            w.writerow(row)
+            count += 1
     return count
 
 

@@ -18,6 +18,7 @@ import orjson
 import forms
 from forms.errors import ExportError, UnknownForm
 from forms.export import ExportSummary, export_format, export_records, resolve_language
+from rules import outputs
 from forms.model import Form
 from resources import resource_path
 
@@ -124,12 +125,6 @@ def count_submissions(hub: Hub, req: ExportRequest) -> int:
 
 
 def check_out(out: str | os.PathLike, data_dir: Path) -> Path:
-    out = Path(out).expanduser()
-    if not out.parent.is_dir():
-        raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    if out.is_dir():
-        raise ExportError(f"Cannot write {out}: it is a folder; give a file name.")
-    folder, data = out.parent.resolve(), data_dir.expanduser().resolve()
-    if folder == data or data in folder.parents:
-        raise ExportError("The export file must be outside the server's data folder: it holds readable data.")
-    return out
+    return outputs.checked_destination(
+        out, data_dir, error=ExportError,
+        refusal="The export file must be outside the server's data folder: it holds readable data.")
