@@ -254,3 +254,29 @@ def test_counting_a_repeat_over_many_submissions_is_refused(live, monkeypatch):
     assert r.status_code == 501 and "filter on __submissionDate" in r.json()["error"]["message"]
     assert requests.get(f"{live.url}/api/v1/forms/{HH}.svc/Submissions", params={"$count": "true"}, headers=auth,
                         timeout=30).json()["@odata.count"] == 7  # submissions are counted from their keys
+
+
+def test_a_flood_of_bad_tokens_waits_unchecked_and_unaudited(live):
+    hub = live.hub
+    _seed(hub)
+    good = _token(hub)
+    url = f"{live.url}/api/v1/forms/{HH}.svc/Submissions"
+    bad = {"Authorization": "Bearer fbt_0000000000000000000000000000000000000000000"}
+    def counts():
+        return dict(hub.db.execute("SELECT event, count(*) FROM events WHERE event IN ('api_refused', 'api_throttled') "
+                                   "GROUP BY event"))
+
+    assert counts() == {}
+    first = [requests.get(url, headers=bad, timeout=30).status_code for _ in range(6)]
+    assert first == [401] * 6  # five free, the sixth still checked, and it starts the wait
+    flood = [requests.get(url, headers=bad, timeout=30) for _ in range(40)]
+    assert {r.status_code for r in flood} == {429}
+    assert {r.headers["Retry-After"] for r in flood} <= {"1", "2"}
+    assert set(flood[0].json()["error"]) == {"code", "message"} and "wait" in flood[0].json()["error"]["message"]
+    # even a good token waits out the pause: nothing from the address is checked meanwhile
+    assert requests.get(url, headers={"Authorization": f"Bearer {good}"}, timeout=30).status_code == 429
+    assert counts() == {"api_refused": 6, "api_throttled": 1}
+    # after the wait, the good token works and the address starts afresh
+    time.sleep(2.1)
+    assert requests.get(url, headers={"Authorization": f"Bearer {good}"}, timeout=30).status_code == 200
+    assert requests.get(url, headers=bad, timeout=30).status_code == 401

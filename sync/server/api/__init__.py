@@ -38,6 +38,7 @@ from ..console.data import id_time_ms, parse_day
 from ..console.exports import hub_form, known_form_ids
 from ..hub import Hub
 from . import odata, tokens
+from .throttle import RefusalThrottle
 from .feed import MAIN, Feed, Window, _iso_ms, count, records
 from .odata import ODataError
 
@@ -61,8 +62,10 @@ def presented_token(request: Request) -> str | None:
     return None
 
 
-def _refuse(status: int, code: str, message: str) -> JSONResponse:
+def _refuse(status: int, code: str, message: str, retry_after: int | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": _REALM} if status == 401 else {}
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
                         headers={**headers, "Cache-Control": "no-store"})
 
@@ -70,16 +73,25 @@ def _refuse(status: int, code: str, message: str) -> JSONResponse:
 class Api:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        self.throttle = RefusalThrottle()
 
     def token(self, request: Request) -> tokens.ApiToken:
+        source = request.client.host if request.client else None
+        wait = self.throttle.wait_s(source)
+        if wait:  # answered before any token check or audit row (throttle.py)
+            raise Throttled(wait)
         presented = presented_token(request)
         token = tokens.authenticate(self.hub.db, presented)
         if token is None:
             tid = tokens.token_id_of(presented)
             audit(self.hub.db, "api_refused", actor=f"token {tid}" if tid else None,
                   detail=f"{_what(request)}: {'unknown, revoked or expired token' if presented else 'no token'}")
+            if self.throttle.refused(source):
+                audit(self.hub.db, "api_throttled", actor=None,
+                      detail=f"{self.throttle.free} refused requests from one address; later ones wait")
             raise ODataError(401, "Unauthorized", "This API needs a live analyst token: 'Authorization: Bearer TOKEN', "
                                                   "or the token as the password. An administrator makes one.")
+        self.throttle.succeeded(source)
         return token
 
     def form(self, token: tokens.ApiToken, form_id: str, request: Request):
@@ -101,6 +113,13 @@ class Api:
         return _feeds[key]
 
 
+class Throttled(ODataError):
+    def __init__(self, wait_s: int) -> None:
+        super().__init__(429, "TooManyRequests", f"Too many refused requests from this address: wait {wait_s} s, "
+                                                 "then send a live analyst token.")
+        self.retry_after = wait_s
+
+
 def _what(request: Request) -> str:
     """The endpoint asked for, for the audit log: the route and a well-formed form id, never the
     rest of a URL a client typed (it could hold anything)."""
@@ -119,7 +138,7 @@ def mount(app: FastAPI, hub: Hub) -> Api:
 
     @app.exception_handler(ODataError)
     def odata_error(request: Request, exc: ODataError):
-        return _refuse(exc.status, exc.code, str(exc))
+        return _refuse(exc.status, exc.code, str(exc), getattr(exc, "retry_after", None))
 
     @router.get(PREFIX + "/forms")
     def form_list(request: Request):
