@@ -134,6 +134,7 @@ def test_server_export_command(cli, tmp_path):
     r = cli("server", "export", "--data", str(data), "--form", HH, "--format", "csv", "--out", str(out / "hh.csv"))
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["records"] == 5  # finished submissions only: no other kind, nothing deleted
+    assert r.stderr.splitlines() == ["export: 5 of 5 submissions (100%)"]  # progress on stderr, stdout stays JSON
     rows = list(csv.DictReader(io.StringIO((out / "hh.csv").read_text(encoding="utf-8"))))
     places = sorted(r["assessment/location_group/settlement"] for r in rows if r["_id"])
     assert places == ["Newtown 0", "Newtown 1", "Newtown 2", "Oldtown", "Southtown"]

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from . import auth
 
@@ -84,10 +85,34 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+class _ExportProgress:
+    """Submissions read so far, on stderr (stdout keeps its one JSON line for scripts).
+
+    On a terminal, one line rewritten in place; in a log, a line at each tenth of the way.
+    """
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self.count, self.total, self.tty, self.shown = count, None, sys.stderr.isatty(), -1
+
+    def __call__(self, n: int) -> None:
+        if self.total is None:
+            self.total = self.count()  # from the keys: nothing is decrypted
+        share = 100 * n // self.total if self.total else 100
+        if self.tty:
+            print(f"\rexport: {n:,} of {self.total:,} submissions ({share}%)   ", end="", file=sys.stderr, flush=True)
+        elif share // 10 > self.shown:
+            self.shown = share // 10
+            print(f"export: {n:,} of {self.total:,} submissions ({share}%)", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from forms.export import export_format
 
-    from .exports import ExportRequest, check_out, export_submissions, hub_form
+    from .exports import ExportRequest, check_out, count_submissions, export_submissions, hub_form
 
     from ..cli import _check_server_exists
 
@@ -97,8 +122,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     hub = _db(args)
     try:
         hub_form(hub, args.form)  # an unknown form is refused before anything is read
-        summary = export_submissions(hub, ExportRequest(args.form, fmt, tuple(args.team) if args.team else None, args.lang,
-                                                        args.since, args.with_sensitive), out, actor="(command line)")
+        req = ExportRequest(args.form, fmt, tuple(args.team) if args.team else None, args.lang, args.since,
+                            args.with_sensitive)
+        # counted at the first report, once export_submissions has checked the request
+        progress = _ExportProgress(lambda: count_submissions(hub, req))
+        summary = export_submissions(hub, req, out, actor="(command line)", progress=progress)
+        progress.done()
     finally:
         hub.close()
     print(json.dumps({"form_id": args.form, "records": summary.records, "rows": summary.rows,
