@@ -1,4 +1,5 @@
-"""Command line for the household registry: ``registry import`` and ``registry duplicates``."""
+"""Command line for the household registry: ``registry import``, ``duplicates``, ``add`` and ``review``,
+and the household registration form's ``forms submit`` (:func:`_hook_forms_submit`)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ import sys
 
 from storage.cli import open_profile
 
-from . import matching, registration, registry, review
+from . import matching, regform, registration, registry, review
 from .errors import RegistryError
 
 ERRORS = (RegistryError,)
@@ -53,22 +54,48 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_existing(store, exc: registration.DuplicateFound | registration.LikelyDuplicate) -> None:
+    """The existing households, on the person's own terminal (stdout), before the one-line error."""
+    shown = exc.check.exact[:1] if isinstance(exc, registration.DuplicateFound) else exc.check.likely[: registration.MAX_SHOWN]
+    for m in shown:
+        fields = store.get_record(m.id).fields
+        print(f"{m.ref}\t{fields.get('head_name', '')}\t{fields.get('dob', '')}\t{fields.get('settlement', '')}"
+              f"\tscore {m.score:.1f}\t{m.reasons}")
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     entry = _read_json_arg(args.json)
     with open_profile(args.profile) as store:
         try:
             rid, check = registration.register(store, entry, confirm=args.confirm)
         except (registration.DuplicateFound, registration.LikelyDuplicate) as exc:
-            # The existing households, on the person's own terminal (stdout), before the one-line error.
-            shown = store.get_record(exc.check.exact[0].id) if isinstance(exc, registration.DuplicateFound) else None
-            for m in (exc.check.exact[:1] if shown else exc.check.likely[: registration.MAX_SHOWN]):
-                fields = store.get_record(m.id).fields
-                print(f"{m.ref}\t{fields.get('head_name', '')}\t{fields.get('dob', '')}\t{fields.get('settlement', '')}"
-                      f"\tscore {m.score:.1f}\t{m.reasons}")
+            _show_existing(store, exc)
             raise
         card = store.get_record(rid).fields["card_code"]
     print(f"{rid} {card}")
     return 0
+
+
+def _submit_registration(store, form, answers: dict, *, lang: str | None, confirm: bool) -> tuple[str, str]:
+    """``forms submit household_registration``: the form's checks, then those of ``registry add``."""
+    try:
+        rid = regform.submit(store, form, answers, lang=lang, confirm=confirm)
+    except (registration.DuplicateFound, registration.LikelyDuplicate) as exc:
+        _show_existing(store, exc)
+        raise
+    card = store.get_record(rid).fields["card_code"]
+    return rid, f"Registered a household from {form.form_id} (version {form.version}), card code {card}; it syncs like any other."
+
+
+def _hook_forms_submit(sub: argparse._SubParsersAction) -> None:
+    """Finalising the registration form registers a household: hand it to ``forms submit``
+    (exporting/cli.py, registered before this module; it may not import distributions)."""
+    forms_parser = sub.choices.get("forms")
+    actions = [a for a in forms_parser._actions if isinstance(a, argparse._SubParsersAction)] if forms_parser else []
+    submit = actions[0].choices.get("submit") if actions else None
+    if submit is not None:
+        finishers = submit.get_default("finishers") or {}
+        submit.set_defaults(finishers={**finishers, regform.FORM_ID: _submit_registration})
 
 
 def _read_json_arg(value: str) -> dict:
@@ -185,6 +212,7 @@ def _interactive(store, queue: list) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _hook_forms_submit(sub)
     reg = sub.add_parser("registry", help="the household registry: import lists, find duplicates") \
         .add_subparsers(dest="action", required=True, metavar="ACTION")
     p = reg.add_parser("import", help="import households from a .csv or .xlsx list; prints counts")

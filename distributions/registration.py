@@ -250,12 +250,16 @@ def household_columns() -> tuple[str, ...]:
 
 
 def register(store: Store, entry: Mapping, *, index: LocalRegistry | None = None, confirm: bool = False,
-             today: dt.date | None = None) -> tuple[str, Check]:
+             today: dt.date | None = None, form_id: str | None = None, form_version: str | None = None,
+             draft_id: str | None = None) -> tuple[str, Check]:
     """Check, then save one household; return its record id and the check.
 
     Refused, nothing saved: a bad field (ImportFailed), an exact match (DuplicateFound),
     a likely duplicate without ``confirm`` (LikelyDuplicate). ``index``: the loaded
-    LocalRegistry (the app keeps one); without it the registry is loaded now."""
+    LocalRegistry (the app keeps one); without it the registry is loaded now.
+    A household registered through a form (distributions.regform) records the form's id and
+    version, and its draft ``draft_id`` is deleted in the same transaction as the save: a
+    refused registration leaves the draft as it was."""
     fields = validate(entry, today=today)
     ensure_indexes(store)
     index = index if index is not None else LocalRegistry.load(store)
@@ -270,8 +274,11 @@ def register(store: Store, entry: Mapping, *, index: LocalRegistry | None = None
             code = new_card_code()
         fields["card_code"] = code
     fields.setdefault("registered_at", (today or dt.date.today()).isoformat())
-    rid = store.save_record(KIND, fields)
-    if check.likely:
-        store.log_event("household_registered_despite_likely_duplicate")
+    with store.atomic():
+        rid = store.save_record(KIND, fields, form_id=form_id, form_version=form_version)
+        if check.likely:
+            store.log_event("household_registered_despite_likely_duplicate")
+        if draft_id is not None:
+            store.delete_record(draft_id)
     index.add(rid, fields)
     return rid, check

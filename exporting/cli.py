@@ -47,15 +47,23 @@ def cmd_submit(args: argparse.Namespace) -> int:
     with open_profile(args.profile, user=args.user) as store:
         form = find_form(store, args.form_id)
         lang = resolve_language(form, args.lang) if args.lang else None
+        # A form whose finalising means more than a submission (the household registration form
+        # registers a household) has a finisher, put here by the package that owns it when it
+        # registered its commands (distributions/cli.py): this package may not import it.
+        finish = (getattr(args, "finishers", None) or {}).get(form.form_id)
         try:
-            rid = submit(store, form, answers, lang=lang)
+            if finish is not None:
+                rid, note = finish(store, form, answers, lang=lang, confirm=args.confirm)
+            else:
+                rid = submit(store, form, answers, lang=lang)
+                note = f"Saved a finished {form.form_id} (version {form.version}) submission; it syncs like any other."
         except InvalidAnswers as exc:
             # As the app shows them: each question, what is wrong, the form's own message.
             for e in exc.errors:
                 print(f"{e.name}{''.join(f'[{i + 1}]' for i in e.instance)}: {e.kind}: {e.message}")
             raise
     print(rid)
-    print(f"Saved a finished {form.form_id} (version {form.version}) submission; it syncs like any other.", file=sys.stderr)
+    print(note, file=sys.stderr)
     return 0
 
 
@@ -73,7 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("form_id", metavar="FORM_ID", help="a built-in form, or one the hub published to this profile")
     p.add_argument("--answers", required=True, metavar="FILE.json", help="a JSON object of answers, as for 'forms fill'")
     p.add_argument("--lang", help="language of the messages, e.g. uk")
-    p.set_defaults(func=cmd_submit)
+    p.add_argument("--confirm", action="store_true",
+                   help="household registration form: register even though likely duplicates were found")
+    p.set_defaults(func=cmd_submit, finishers={})
     p = sub.add_parser("export", help="write the records of one form to CSV or XLSX (the only plaintext the app writes)")
     p.add_argument("--profile", required=True, metavar="DIR", help="the profile folder")
     p.add_argument("--user", metavar="NAME", help="which user's passphrase to try (default: every user on the profile)")
