@@ -118,16 +118,20 @@ def household_entry(form: Form, fields: Mapping) -> dict:
 
 def register_submission(store: Store, form: Form, record: Mapping, *, draft_id: str | None = None,
                         confirm: bool = False, index: registration.LocalRegistry | None = None,
+                        registry: registration.FreshRegistry | None = None,
                         today: dt.date | None = None) -> tuple[str, registration.Check]:
     """Register the household a finalised registration form describes (``record`` as
     ``forms.finalise.finalised`` returns it); its draft goes in the same transaction.
+    ``registry``: the app's kept registry (else ``index``, else the registry is read now).
 
     Refused, nothing saved and the draft kept: InvalidHousehold, DuplicateFound, or
     LikelyDuplicate unless ``confirm`` (registration.register)."""
     entry = household_entry(form, record["fields"])
-    return registration.register(store, entry, index=index, confirm=confirm, today=today,
-                                 form_id=record.get("form_id") or form.form_id,
-                                 form_version=record.get("form_version") or form.version, draft_id=draft_id)
+    kwargs = dict(confirm=confirm, today=today, form_id=record.get("form_id") or form.form_id,
+                  form_version=record.get("form_version") or form.version, draft_id=draft_id)
+    if registry is not None:
+        return registry.register(store, entry, **kwargs)
+    return registration.register(store, entry, index=index, **kwargs)
 
 
 def submit(store: Store, form: Form, answers: dict, *, lang: str | None = None,

@@ -33,7 +33,7 @@ from ..errors import present
 from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
 from ..questions import Instance, QuestionRow
-from .form_registration import RegistrationFinish
+from .form_registration import RegistrationFinish, warm_up
 
 AUTOSAVE_MS = 400
 # Computed and metadata questions take no typing (the form library lists every metadata type).
@@ -170,6 +170,8 @@ class FormScreen(QWidget):
         self.autosave.setInterval(AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save_draft)
         self._build()
+        if regform.is_registration(form.form_id) and ctx.store is not None:
+            warm_up(self)  # the registry its Finalise checks against, read while the form is filled
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.on_save_clicked)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.on_finalise_clicked)

@@ -11,8 +11,9 @@ gone in one transaction. Back on the GUI thread the person sees:
 * **asked** (a likely duplicate): the households it may be, with the reasons, and
   "Register anyway" / "Do not register". Registering anyway is audited.
 
-The registry is read and prepared on the store worker for each check (it must include what
-sync brought in a moment ago); the GUI thread only shows the outcome.
+The registry is read and prepared on the store worker, once, then kept in step with the store
+(registration.FreshRegistry: what sync brought in a moment ago is checked too); the GUI thread
+only shows the outcome.
 """
 from __future__ import annotations
 
@@ -44,10 +45,29 @@ class Outcome:
     households: dict[str, dict] = field(default_factory=dict)
 
 
-def register_on_worker(store, form, record: dict, holder: dict, confirm: bool) -> Outcome:
+def kept_registry(ctx) -> registration.FreshRegistry:
+    """The registry kept between registrations on this unlocked profile (on the context, so every
+    form screen shares it); dropped on lock, as it holds decrypted names."""
+    kept = getattr(ctx, "_kept_registry", None)
+    if kept is None:
+        kept = ctx._kept_registry = registration.FreshRegistry()
+        ctx.locked.connect(kept.clear)
+    return kept
+
+
+def warm_up(screen: "FormScreen") -> None:
+    """Read the registry while the form is being filled (minutes), not at Finalise. A failure
+    here is left to the Finalise, which reads it again and says what went wrong."""
+    kept = kept_registry(screen.ctx)
+    screen.ctx.run(kept.get, None, lambda _exc: None, owner=screen)
+
+
+def register_on_worker(store, form, record: dict, holder: dict, confirm: bool,
+                       registry: registration.FreshRegistry | None = None) -> Outcome:
     """The work for the store worker: check and save, or say why not (reading the households shown)."""
     try:
-        rid, _check = regform.register_submission(store, form, record, draft_id=holder["id"], confirm=confirm)
+        rid, _check = regform.register_submission(store, form, record, draft_id=holder["id"], confirm=confirm,
+                                                  registry=registry)
     except (registration.DuplicateFound, registration.LikelyDuplicate) as exc:
         blocked = isinstance(exc, registration.DuplicateFound)
         matches = exc.check.exact[:1] if blocked else exc.check.likely[: registration.MAX_SHOWN]
@@ -68,7 +88,8 @@ class RegistrationFinish:
         screen, record, holder, form = self.screen, self.record, self.screen.draft, self.screen.form
         screen.finalise_button.setEnabled(False)
         screen.status.setText(tr("Checking the registry…"))
-        screen.ctx.run(lambda store: register_on_worker(store, form, record, holder, confirm),
+        kept = kept_registry(screen.ctx)
+        screen.ctx.run(lambda store: register_on_worker(store, form, record, holder, confirm, kept),
                        self.on_outcome, self.on_failed, owner=screen)
 
     def on_outcome(self, outcome: Outcome) -> None:
@@ -162,4 +183,4 @@ class RegistrationFinish:
             self.keep_draft(tr("Not registered. The draft is kept."))
 
 
-__all__ = ["Outcome", "RegistrationFinish", "register_on_worker"]
+__all__ = ["Outcome", "RegistrationFinish", "kept_registry", "register_on_worker", "warm_up"]

@@ -149,6 +149,7 @@ def test_a_likely_duplicate_is_asked_and_registered_only_when_confirmed(qtbot, w
     qtbot.waitUntil(lambda: w.form_screen is None, timeout=WAIT)
     assert [e.action for e in w.store.audit_entries()].count("household_registered_despite_likely_duplicate") == 1
     qtbot.waitUntil(lambda: drafts(w) == [], timeout=WAIT)
+    assert w.ctx._kept_registry.loads == 1  # read once, when the form opened; kept in step since
 
 
 def test_the_outcome_is_shown_in_ukrainian(qtbot, window_factory, profile):

@@ -287,3 +287,31 @@ def test_no_name_or_phone_in_plaintext_on_disk_or_in_the_log(tmp_path, cli, make
     finally:
         detach_profile_log(p)
     assert not any(c in caplog.text for c in CANARIES)
+
+
+def test_the_kept_registry_sees_new_and_changed_households_without_reading_all_again(store, form):
+    ids = seed(store)
+    kept = registration.FreshRegistry()
+    assert len(kept.get(store)) == len(HOUSEHOLDS) and kept.loads == 1
+    assert kept.get(store) is kept.index and kept.loads == 1  # nothing changed: nothing read again
+
+    # A household that arrived meanwhile (by sync, or the Registry screen) is checked against.
+    other = store.save_record("household", {"head_name": "Коваленко Ірина Петрівна", "dob": "1980-05-02",
+                                            "tax_number": OWN_TAX, "import_key": "ref:X"})
+    with pytest.raises(registration.DuplicateFound) as found:
+        regform.register_submission(store, form, record_of(form), registry=kept, today=TODAY)
+    assert found.value.check.exact[0].id == other and kept.loads == 1
+
+    # An edit may change what matches: the registry is read again.
+    store.edit_record(other, {"tax_number": None})
+    with pytest.raises(registration.LikelyDuplicate):
+        regform.register_submission(store, form, record_of(form), registry=kept, today=TODAY)
+    assert kept.loads == 2
+
+    rid, _check = regform.register_submission(store, form, record_of(form), registry=kept, confirm=True, today=TODAY)
+    assert len(kept.get(store)) == len(HOUSEHOLDS) + 2 and kept.loads == 2  # the new one joined once, not twice
+    store.delete_record(ids[0])
+    assert len(kept.get(store)) == len(HOUSEHOLDS) + 1 and kept.loads == 3
+    kept.clear()
+    assert kept.index is None
+    assert rid in kept.get(store).ids
