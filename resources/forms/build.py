@@ -715,6 +715,9 @@ POST_DISTRIBUTION_MONITORING = [
 # record, and the registration checks of `registry add` run before anything is saved). The
 # question names below are what that mapping reads: rename one there too.
 LETTERS = "A-Za-zА-Яа-яЁёҐЄІЇґєії"
+# A passport series: Cyrillic, or the Latin letters the registry reads as Cyrillic look-alikes
+# (distributions/normalise._SERIES_TO_CYR: every Latin letter but J, Q and W).
+SERIES = "А-Яа-яҐЄІЇґєіїA-IK-PR-VX-Za-ik-pr-vx-z"
 NAME_CONSTRAINT = f"string-length(.) >= 3 and string-length(.) <= 120 and regex(., '^[^0-9]*[{LETTERS}][^0-9]*$')"
 NAME_MESSAGE = ("Write the name in letters (at least 3), without digits.",
                 "Напишіть ім’я літерами (щонайменше 3), без цифр.")
@@ -813,7 +816,7 @@ HOUSEHOLD_REGISTRATION = [
       hint=("Passport booklet: series and number, e.g. КА123456. ID card: the 9-digit document number.",
             "Паспорт-книжечка: серія та номер, напр. КА123456. ID-картка: 9-значний номер документа."),
       relevant="${doc_type} != 'none'", required="yes",
-      constraint=(f"(${{doc_type}} = 'passport' and regex(., '^[{LETTERS}]{{2}} ?[0-9]{{6}}$')) or "
+      constraint=(f"(${{doc_type}} = 'passport' and regex(., '^[{SERIES}]{{2}} ?[0-9]{{6}}$')) or "
                   "(${doc_type} = 'id_card' and regex(., '^[0-9]{9}$'))"),
       constraint_message=("A passport booklet number is two letters and six digits; an ID card number is nine digits.",
                           "Номер паспорта-книжечки — дві літери й шість цифр; номер ID-картки — дев’ять цифр."),

@@ -168,3 +168,24 @@ def test_the_outcome_is_shown_in_ukrainian(qtbot, window_factory, profile):
     assert "Нічого не збережено." in box.text() and "Чернетку збережено" in box.text(), box.text()
     assert "Шевченко Олександр Петрович" in box.text()
     box.button(QMessageBox.StandardButton.Ok).click()
+
+
+def test_an_answer_the_registry_refuses_is_named_and_gets_the_keyboard(qtbot, window_factory, profile, monkeypatch):
+    # A form published in the built-in one's place may lack a check the registry makes.
+    from distributions import regform
+    from distributions.errors import InvalidHousehold
+
+    def refuse(form, fields):
+        raise InvalidHousehold("Not registered: dob: not a date.", ["dob"])
+
+    monkeypatch.setattr(regform, "household_entry", refuse)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    s = w.open_form("household_registration")
+    fill(qtbot, s, name="Коваленко Ірина Петрівна", dob="02.05.1980", phone="+380661112233", tax=NEW_TAX)
+    finalise(qtbot, s)
+    qtbot.waitUntil(lambda: s.status.text().startswith("Not registered: check these answers: Date of birth."),
+                    timeout=WAIT)
+    assert s.rows[("head_dob", ())].isAncestorOf(QApplication.focusWidget())
+    assert households(w) == [] and w.form_screen is s
+    qtbot.waitUntil(lambda: len(drafts(w)) == 1, timeout=WAIT)
