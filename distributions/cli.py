@@ -291,4 +291,47 @@ def self_test(report) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-SELF_TEST = [("registry", self_test)]
+def self_test_form(report) -> None:
+    """Register a household through the built-in registration form, then refuse it the second time."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from forms import Session, load_form
+    from forms.finalise import finalised
+    from resources import resource_path
+    from storage import Store
+    from storage.logs import detach_profile_log
+
+    canary = "Канаренко Ірина Петрівна"
+    answers = {"consent": "yes", "consent_date": "2026-01-05", "consent_purpose": "registration",
+               "head_name": canary, "head_dob": "1980-05-02", "doc_type": "id_card", "doc_number": "001234567",
+               "oblast": "UA63", "raion": "UA6314", "hromada": "UA6314003", "settlement": "Зміїв", "hh_size": 1}
+    root = Path(tempfile.mkdtemp(prefix="fieldbook-regform-selftest-"))
+    try:
+        form = load_form(resource_path("forms", f"{regform.FORM_ID}.xlsx"))
+        store, _ = Store.create(root / "profile", user="selftest", passphrase="self-test passphrase")
+        with store:
+            record = finalised(Session(form, answers))
+            rid, _check = regform.register_submission(store, form, record)
+            try:
+                regform.register_submission(store, form, record)
+                blocked = False
+            except registration.DuplicateFound:
+                blocked = True
+            saved = store.get_record(rid)
+        if saved.kind != registry.KIND or not saved.fields.get("card_code") or saved.fields.get("hromada") != "Зміївська":
+            raise RegistryError("self-test failed: the registration form did not register a household with a card")
+        if not blocked:
+            raise RegistryError("self-test failed: the same ID card was registered twice through the form")
+        leaks = [p.name for p in (root / "profile").rglob("*") if p.is_file() and canary.encode() in p.read_bytes()]
+        if leaks:
+            raise RegistryError(f"self-test failed: plaintext found in the profile after a registration: {leaks}")
+        report("a household registered through the built-in form, with its card code; the same ID card again "
+               "was refused; the profile stayed ciphertext")
+    finally:
+        detach_profile_log(root / "profile")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+SELF_TEST = [("registry", self_test), ("registration form", self_test_form)]
