@@ -37,6 +37,7 @@ def type_in(qtbot, s, name: str, text: str, inst: tuple = ()) -> None:
     line = s.rows[(name, inst)].line
     s.scroll.ensureWidgetVisible(s.rows[(name, inst)])
     line.setFocus()
+    line.selectAll()  # typing replaces what was there
     for ch in text:
         if ch.isascii():
             qtbot.keyClicks(line, ch)
@@ -189,3 +190,22 @@ def test_an_answer_the_registry_refuses_is_named_and_gets_the_keyboard(qtbot, wi
     assert s.rows[("head_dob", ())].isAncestorOf(QApplication.focusWidget())
     assert households(w) == [] and w.form_screen is s
     qtbot.waitUntil(lambda: len(drafts(w)) == 1, timeout=WAIT)
+
+
+def test_no_name_or_phone_reaches_the_disk_through_the_form(qtbot, window_factory, profile):
+    from tests.unit.test_privacy import CANARIES, scan
+
+    seed(profile)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    s = w.open_form("household_registration")
+    fill(qtbot, s, name=CANARIES[1], dob="02.05.1980", phone="+380997654321", tax=EXISTING_TAX)
+    finalise(qtbot, s)  # blocked: the draft is kept, with the canaries in it
+    shown_box(qtbot, "alreadyRegistered").button(QMessageBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: len(drafts(w)) == 1, timeout=WAIT)
+    type_in(qtbot, s, "tax_number", NEW_TAX)
+    finalise(qtbot, s)
+    qtbot.waitUntil(lambda: len(households(w)) == 2, timeout=WAIT)
+    assert scan(profile) == []
+    w.close()
+    assert scan(profile) == []
