@@ -44,13 +44,17 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from . import find_form, submit
 
     answers = read_answers(args.answers)  # checked before the passphrase is asked for
+    finishers = getattr(args, "finishers", None) or {}
+    if args.confirm and args.form_id not in finishers:
+        raise FormError(f"--confirm is for a form that registers a household ({', '.join(sorted(finishers)) or 'none here'}), "
+                        f"not for {args.form_id}; nothing was saved.")
     with open_profile(args.profile, user=args.user) as store:
         form = find_form(store, args.form_id)
         lang = resolve_language(form, args.lang) if args.lang else None
         # A form whose finalising means more than a submission (the household registration form
         # registers a household) has a finisher, put here by the package that owns it when it
         # registered its commands (distributions/cli.py): this package may not import it.
-        finish = (getattr(args, "finishers", None) or {}).get(form.form_id)
+        finish = finishers.get(form.form_id)
         try:
             if finish is not None:
                 rid, note = finish(store, form, answers, lang=lang, confirm=args.confirm)

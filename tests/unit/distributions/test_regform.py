@@ -262,6 +262,11 @@ def test_other_forms_are_still_saved_as_submissions(tmp_path, cli, profile):
                env=ENV)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(cli("record", "get", "--profile", str(profile), done.stdout.strip(), env=ENV).stdout)["kind"] == "submission"
+    confirm = cli("forms", "submit", "--profile", str(profile), "household_needs", "--answers", write(tmp_path, answers),
+                  "--confirm", env=ENV)
+    assert confirm.returncode == 1 and confirm.stderr.strip().splitlines() == [
+        "error: --confirm is for a form that registers a household (household_registration), not for household_needs; "
+        "nothing was saved."]
 
 
 # -- privacy --------------------------------------------------------------------------------------
