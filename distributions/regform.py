@@ -123,10 +123,14 @@ def register_submission(store: Store, form: Form, record: Mapping, *, draft_id: 
     """Register the household a finalised registration form describes (``record`` as
     ``forms.finalise.finalised`` returns it); its draft goes in the same transaction.
     ``registry``: the app's kept registry (else ``index``, else the registry is read now).
+    The household's team is the team this laptop is enrolled in (none before enrolling).
 
     Refused, nothing saved and the draft kept: InvalidHousehold, DuplicateFound, or
     LikelyDuplicate unless ``confirm`` (registration.register)."""
     entry = household_entry(form, record["fields"])
+    team = (store.sync_settings() or {}).get("team")
+    if isinstance(team, str) and team:
+        entry["team"] = team  # the registering team: the one this laptop is enrolled in
     kwargs = dict(confirm=confirm, today=today, form_id=record.get("form_id") or form.form_id,
                   form_version=record.get("form_version") or form.version, draft_id=draft_id)
     if registry is not None:

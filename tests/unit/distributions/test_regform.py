@@ -90,6 +90,12 @@ def test_a_finalised_form_registers_a_household_and_drops_its_draft(store, form)
     assert store.find_records("household", "phone", "067 111 22 33")[0].id == rid
     assert store.count_records(DRAFT) == 0
     assert store.count_records("submission") == 0  # the household is the submission
+    assert "team" not in f  # not enrolled yet
+    store.save_sync_settings({"server": "http://hub.example:8765", "team": "north"})
+    other = regform.register_submission(store, form, record_of(form, {**ANSWERS, "tax_number": None,
+                                        "doc_number": "007654321", "head_name": "Бондар Оксана", "phone": None,
+                                        "head_dob": "1990-01-01", "external_ref": None}), today=TODAY)[0]
+    assert store.get_record(other).fields["team"] == "north"  # the team the laptop is enrolled in
 
 
 def test_a_bad_check_digit_is_refused_by_the_form_and_by_the_registration(store, form):
