@@ -1,4 +1,5 @@
-"""Command line for the household registry: ``registry import`` and ``registry duplicates``."""
+"""Command line for the household registry: ``registry import``, ``duplicates``, ``add`` and ``review``,
+and the household registration form's ``forms submit`` (:func:`_hook_forms_submit`)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ import sys
 
 from storage.cli import open_profile
 
-from . import matching, registration, registry, review
+from . import matching, regform, registration, registry, review
 from .errors import RegistryError
 
 ERRORS = (RegistryError,)
@@ -53,22 +54,48 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_existing(store, exc: registration.DuplicateFound | registration.LikelyDuplicate) -> None:
+    """The existing households, on the person's own terminal (stdout), before the one-line error."""
+    shown = exc.check.exact[:1] if isinstance(exc, registration.DuplicateFound) else exc.check.likely[: registration.MAX_SHOWN]
+    for m in shown:
+        fields = store.get_record(m.id).fields
+        print(f"{m.ref}\t{fields.get('head_name', '')}\t{fields.get('dob', '')}\t{fields.get('settlement', '')}"
+              f"\tscore {m.score:.1f}\t{m.reasons}")
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     entry = _read_json_arg(args.json)
     with open_profile(args.profile) as store:
         try:
             rid, check = registration.register(store, entry, confirm=args.confirm)
         except (registration.DuplicateFound, registration.LikelyDuplicate) as exc:
-            # The existing households, on the person's own terminal (stdout), before the one-line error.
-            shown = store.get_record(exc.check.exact[0].id) if isinstance(exc, registration.DuplicateFound) else None
-            for m in (exc.check.exact[:1] if shown else exc.check.likely[: registration.MAX_SHOWN]):
-                fields = store.get_record(m.id).fields
-                print(f"{m.ref}\t{fields.get('head_name', '')}\t{fields.get('dob', '')}\t{fields.get('settlement', '')}"
-                      f"\tscore {m.score:.1f}\t{m.reasons}")
+            _show_existing(store, exc)
             raise
         card = store.get_record(rid).fields["card_code"]
     print(f"{rid} {card}")
     return 0
+
+
+def _submit_registration(store, form, answers: dict, *, lang: str | None, confirm: bool) -> tuple[str, str]:
+    """``forms submit household_registration``: the form's checks, then those of ``registry add``."""
+    try:
+        rid = regform.submit(store, form, answers, lang=lang, confirm=confirm)
+    except (registration.DuplicateFound, registration.LikelyDuplicate) as exc:
+        _show_existing(store, exc)
+        raise
+    card = store.get_record(rid).fields["card_code"]
+    return rid, f"Registered a household from {form.form_id} (version {form.version}), card code {card}; it syncs like any other."
+
+
+def _hook_forms_submit(sub: argparse._SubParsersAction) -> None:
+    """Finalising the registration form registers a household: hand it to ``forms submit``
+    (exporting/cli.py, registered before this module; it may not import distributions)."""
+    forms_parser = sub.choices.get("forms")
+    actions = [a for a in forms_parser._actions if isinstance(a, argparse._SubParsersAction)] if forms_parser else []
+    submit = actions[0].choices.get("submit") if actions else None
+    if submit is not None:
+        finishers = submit.get_default("finishers") or {}
+        submit.set_defaults(finishers={**finishers, regform.FORM_ID: _submit_registration})
 
 
 def _read_json_arg(value: str) -> dict:
@@ -185,6 +212,7 @@ def _interactive(store, queue: list) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _hook_forms_submit(sub)
     reg = sub.add_parser("registry", help="the household registry: import lists, find duplicates") \
         .add_subparsers(dest="action", required=True, metavar="ACTION")
     p = reg.add_parser("import", help="import households from a .csv or .xlsx list; prints counts")
@@ -263,4 +291,47 @@ def self_test(report) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-SELF_TEST = [("registry", self_test)]
+def self_test_form(report) -> None:
+    """Register a household through the built-in registration form, then refuse it the second time."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from forms import Session, load_form
+    from forms.finalise import finalised
+    from resources import resource_path
+    from storage import Store
+    from storage.logs import detach_profile_log
+
+    canary = "Канаренко Ірина Петрівна"
+    answers = {"consent": "yes", "consent_date": "2026-01-05", "consent_purpose": "registration",
+               "head_name": canary, "head_dob": "1980-05-02", "doc_type": "id_card", "doc_number": "001234567",
+               "oblast": "UA63", "raion": "UA6314", "hromada": "UA6314003", "settlement": "Зміїв", "hh_size": 1}
+    root = Path(tempfile.mkdtemp(prefix="fieldbook-regform-selftest-"))
+    try:
+        form = load_form(resource_path("forms", f"{regform.FORM_ID}.xlsx"))
+        store, _ = Store.create(root / "profile", user="selftest", passphrase="self-test passphrase")
+        with store:
+            record = finalised(Session(form, answers))
+            rid, _check = regform.register_submission(store, form, record)
+            try:
+                regform.register_submission(store, form, record)
+                blocked = False
+            except registration.DuplicateFound:
+                blocked = True
+            saved = store.get_record(rid)
+        if saved.kind != registry.KIND or not saved.fields.get("card_code") or saved.fields.get("hromada") != "Зміївська":
+            raise RegistryError("self-test failed: the registration form did not register a household with a card")
+        if not blocked:
+            raise RegistryError("self-test failed: the same ID card was registered twice through the form")
+        leaks = [p.name for p in (root / "profile").rglob("*") if p.is_file() and canary.encode() in p.read_bytes()]
+        if leaks:
+            raise RegistryError(f"self-test failed: plaintext found in the profile after a registration: {leaks}")
+        report("a household registered through the built-in form, with its card code; the same ID card again "
+               "was refused; the profile stayed ciphertext")
+    finally:
+        detach_profile_log(root / "profile")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+SELF_TEST = [("registry", self_test), ("registration form", self_test_form)]

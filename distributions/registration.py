@@ -199,6 +199,45 @@ class LocalRegistry:
             return record_id
 
 
+class FreshRegistry:
+    """A LocalRegistry kept in step with the store from one registration to the next.
+
+    Reading and preparing the whole registry costs about a second per 10,000 households;
+    a form finalised every few minutes must not pay that each time, yet must see what sync
+    brought in meanwhile. Each :meth:`get` reads the households' ``(id, stamp)`` pairs (no
+    decryption): households that are new since the last call are added, and any edit or
+    deletion reloads the whole registry (an edit may have changed a matching key, and the
+    index cannot take a household out). Use it from one thread (the app's store worker),
+    and :meth:`clear` it on lock: it holds decrypted names in memory."""
+
+    def __init__(self) -> None:
+        self.index: LocalRegistry | None = None
+        self.stamps: dict[str, str] = {}
+        self.loads = 0  # full loads, for tests and figures
+
+    def clear(self) -> None:
+        self.index, self.stamps = None, {}
+
+    def get(self, store: Store) -> LocalRegistry:
+        stamps = dict(store.record_stamps(KIND))
+        index = self.index
+        if index is None or any(stamps.get(rid) != stamp for rid, stamp in self.stamps.items()):
+            index = LocalRegistry.load(store)
+            self.loads += 1
+        else:
+            for rid in stamps.keys() - self.stamps.keys():
+                index.add(rid, store.get_record(rid).fields)
+        self.index, self.stamps = index, stamps
+        return index
+
+    def register(self, store: Store, entry: Mapping, **kwargs) -> tuple[str, Check]:
+        """:func:`register` against the kept registry; the new household joins it."""
+        index = self.get(store)
+        rid, check = register(store, entry, index=index, **kwargs)
+        self.stamps = dict(store.record_stamps(KIND))  # the new one is in the index already
+        return rid, check
+
+
 def _for_matching(fields: Mapping) -> dict:
     return {"head_name": fields.get("head_name"), "dob": fields.get("dob"), "phone": fields.get("phone"),
             "phone_other": fields.get("phone_other"), "doc_number": fields.get("doc_number"),
@@ -250,12 +289,16 @@ def household_columns() -> tuple[str, ...]:
 
 
 def register(store: Store, entry: Mapping, *, index: LocalRegistry | None = None, confirm: bool = False,
-             today: dt.date | None = None) -> tuple[str, Check]:
+             today: dt.date | None = None, form_id: str | None = None, form_version: str | None = None,
+             draft_id: str | None = None) -> tuple[str, Check]:
     """Check, then save one household; return its record id and the check.
 
     Refused, nothing saved: a bad field (ImportFailed), an exact match (DuplicateFound),
     a likely duplicate without ``confirm`` (LikelyDuplicate). ``index``: the loaded
-    LocalRegistry (the app keeps one); without it the registry is loaded now."""
+    LocalRegistry (the app keeps one); without it the registry is loaded now.
+    A household registered through a form (distributions.regform) records the form's id and
+    version, and its draft ``draft_id`` is deleted in the same transaction as the save: a
+    refused registration leaves the draft as it was."""
     fields = validate(entry, today=today)
     ensure_indexes(store)
     index = index if index is not None else LocalRegistry.load(store)
@@ -270,8 +313,11 @@ def register(store: Store, entry: Mapping, *, index: LocalRegistry | None = None
             code = new_card_code()
         fields["card_code"] = code
     fields.setdefault("registered_at", (today or dt.date.today()).isoformat())
-    rid = store.save_record(KIND, fields)
-    if check.likely:
-        store.log_event("household_registered_despite_likely_duplicate")
+    with store.atomic():
+        rid = store.save_record(KIND, fields, form_id=form_id, form_version=form_version)
+        if check.likely:
+            store.log_event("household_registered_despite_likely_duplicate")
+        if draft_id is not None:
+            store.delete_record(draft_id)
     index.add(rid, fields)
     return rid, check

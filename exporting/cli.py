@@ -44,18 +44,30 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from . import find_form, submit
 
     answers = read_answers(args.answers)  # checked before the passphrase is asked for
+    finishers = getattr(args, "finishers", None) or {}
+    if args.confirm and args.form_id not in finishers:
+        raise FormError(f"--confirm is for a form that registers a household ({', '.join(sorted(finishers)) or 'none here'}), "
+                        f"not for {args.form_id}; nothing was saved.")
     with open_profile(args.profile, user=args.user) as store:
         form = find_form(store, args.form_id)
         lang = resolve_language(form, args.lang) if args.lang else None
+        # A form whose finalising means more than a submission (the household registration form
+        # registers a household) has a finisher, put here by the package that owns it when it
+        # registered its commands (distributions/cli.py): this package may not import it.
+        finish = finishers.get(form.form_id)
         try:
-            rid = submit(store, form, answers, lang=lang)
+            if finish is not None:
+                rid, note = finish(store, form, answers, lang=lang, confirm=args.confirm)
+            else:
+                rid = submit(store, form, answers, lang=lang)
+                note = f"Saved a finished {form.form_id} (version {form.version}) submission; it syncs like any other."
         except InvalidAnswers as exc:
             # As the app shows them: each question, what is wrong, the form's own message.
             for e in exc.errors:
                 print(f"{e.name}{''.join(f'[{i + 1}]' for i in e.instance)}: {e.kind}: {e.message}")
             raise
     print(rid)
-    print(f"Saved a finished {form.form_id} (version {form.version}) submission; it syncs like any other.", file=sys.stderr)
+    print(note, file=sys.stderr)
     return 0
 
 
@@ -73,7 +85,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("form_id", metavar="FORM_ID", help="a built-in form, or one the hub published to this profile")
     p.add_argument("--answers", required=True, metavar="FILE.json", help="a JSON object of answers, as for 'forms fill'")
     p.add_argument("--lang", help="language of the messages, e.g. uk")
-    p.set_defaults(func=cmd_submit)
+    p.add_argument("--confirm", action="store_true",
+                   help="household registration form: register even though likely duplicates were found")
+    p.set_defaults(func=cmd_submit, finishers={})
     p = sub.add_parser("export", help="write the records of one form to CSV or XLSX (the only plaintext the app writes)")
     p.add_argument("--profile", required=True, metavar="DIR", help="the profile folder")
     p.add_argument("--user", metavar="NAME", help="which user's passphrase to try (default: every user on the profile)")

@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
         self.form_screen = screen
         screen.closed.connect(self.on_form_closed)
         screen.finalised.connect(lambda _rid, form_id: self.records.show_form(form_id))
+        screen.registered.connect(self.on_household_registered)
         screen.title_changed.connect(self.on_form_title)
         self.on_form_title(screen.title.text())
         self.stack.addWidget(screen)
@@ -413,6 +414,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr("Fieldbook"))
         self.stack.removeWidget(screen)
         screen.deleteLater()
+
+    def on_household_registered(self, _rid: str, card: str) -> None:
+        """The registration form registered a household: show it in the Registry (found by its card)."""
+        self.close_form()
+        self.show_screen("registry")
+        self.registry.search.setText(card)  # searched once the registry is read again (it is stale now)
 
     def on_form_closed(self, record_id: str | None) -> None:
         self.close_form()

@@ -8,7 +8,8 @@ last keystroke (and at once on Ctrl+S, on leaving, on lock and on close), so a
 crash or a dead battery loses at most that moment. Drafts are local-only records
 (storage.LOCAL_KINDS): they never sync. Finalising writes the ``submission`` (or
 edits the finished record) and deletes the draft, in one transaction, so the
-outbox gets exactly the finished record's changes.
+outbox gets exactly the finished record's changes. Finalising the household
+registration form registers a household instead (form_registration.py).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 import forms
+from distributions import regform
 from exporting import save_submission
 from forms import Question, Session, finalise
 from forms.model import METADATA_TYPES
@@ -31,6 +33,7 @@ from ..errors import present
 from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
 from ..questions import Instance, QuestionRow
+from .form_registration import RegistrationFinish, warm_up
 
 AUTOSAVE_MS = 400
 # Computed and metadata questions take no typing (the form library lists every metadata type).
@@ -129,6 +132,7 @@ class FormScreen(QWidget):
 
     closed = Signal(object)
     finalised = Signal(str, str)  # record id, form id
+    registered = Signal(str, str)  # household record id, card code (the registration form, instead of finalised)
     title_changed = Signal(str)   # the form's title, in the form language now shown
 
     def __init__(self, ctx: Context, form: forms.Form, *, answers: dict | None = None, draft_id: str | None = None,
@@ -160,11 +164,14 @@ class FormScreen(QWidget):
                               if not q.is_group and counted & set(self.session.graph.affected([q.name]))}
         self._asking: tuple | None = None  # (name, instance) while its drop is being confirmed
         self._dirty = False
+        self.registration: RegistrationFinish | None = None  # the registration form's last Finalise
         self.autosave = QTimer(self)
         self.autosave.setSingleShot(True)
         self.autosave.setInterval(AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save_draft)
         self._build()
+        if regform.is_registration(form.form_id) and ctx.store is not None:
+            warm_up(self)  # the registry its Finalise checks against, read while the form is filled
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.on_save_clicked)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.on_finalise_clicked)
@@ -513,6 +520,12 @@ class FormScreen(QWidget):
             return
         # The same path as 'forms submit' (forms/finalise.py, storage/finalise.py): checked and stored alike.
         r = finalise.finalised(self.session, errors=errors)
+        if regform.is_registration(self.form.form_id) and not self.editing:
+            # Finalising it registers a household, through the registry's checks (distributions.regform).
+            self.autosave.stop()
+            self.registration = RegistrationFinish(self, r)
+            self.registration.start()
+            return
         holder, editing = self.draft, self.editing
 
         def work(store) -> str:

@@ -1,4 +1,4 @@
-"""Build Fieldbook's four built-in XLSForms, in English and Ukrainian.
+"""Build Fieldbook's five built-in XLSForms, in English and Ukrainian.
 
     python resources/forms/build.py            # rewrites the .xlsx files beside this script
     python resources/forms/build.py OUT_DIR    # writes them somewhere else (tests compare the two)
@@ -710,6 +710,173 @@ POST_DISTRIBUTION_MONITORING = [
     end(),
 ]
 
+# -- 5. household registration -------------------------------------------------------------
+# Finalising it registers a household (distributions/regform.py maps the answers to the household
+# record, and the registration checks of `registry add` run before anything is saved). The
+# question names below are what that mapping reads: rename one there too.
+LETTERS = "A-Za-zА-Яа-яЁёҐЄІЇґєії"
+# A passport series: Cyrillic, or the Latin letters the registry reads as Cyrillic look-alikes
+# (distributions/normalise._SERIES_TO_CYR: every Latin letter but J, Q and W).
+SERIES = "А-Яа-яҐЄІЇґєіїA-IK-PR-VX-Za-ik-pr-vx-z"
+NAME_CONSTRAINT = f"string-length(.) >= 3 and string-length(.) <= 120 and regex(., '^[^0-9]*[{LETTERS}][^0-9]*$')"
+NAME_MESSAGE = ("Write the name in letters (at least 3), without digits.",
+                "Напишіть ім’я літерами (щонайменше 3), без цифр.")
+BORN = ". <= today() and . >= date('1900-01-01')"
+BORN_MESSAGE = ("The date of birth must be between 1900 and today.",
+                "Дата народження має бути між 1900 роком і сьогоднішнім днем.")
+
+
+def rnokpp_constraint() -> str:
+    """Ten digits whose last is the RNOKPP check digit of the first nine
+    (distributions/normalise.rnokpp_valid, in the XLSForm expression language).
+
+    The check digit is (−d1 + 5·d2 + 7·d3 + 9·d4 + 4·d5 + 6·d6 + 10·d7 + 5·d8 + 7·d9) mod 11 mod 10.
+    Digits are taken arithmetically (XLSForm has no substring()); 99 = 9 × 11 keeps the sum
+    positive, because XPath's mod takes the dividend's sign. All zeros passes the sum, so it is
+    refused by name."""
+    weights = (-1, 5, 7, 9, 4, 6, 10, 5, 7)
+    terms = []
+    for k, w in enumerate(weights):
+        digit = f"(int(number(.) div {10 ** (9 - k)}) mod 10)"
+        terms.append(f"- {digit}" if w == -1 else f"+ {w} * {digit}")
+    total = "(99 " + " ".join(terms) + ")"
+    return (f"regex(., '^[0-9]{{10}}$') and . != '0000000000' and "
+            f"{total} mod 11 mod 10 = int(number(.)) mod 10")
+
+
+LISTS.update({
+    "consent_purpose": [
+        ("registration", "Registration and assistance from this programme",
+         "Реєстрація та отримання допомоги за цією програмою"),
+        ("referral", "Referral to other organisations for assistance",
+         "Передання даних іншим організаціям для надання допомоги"),
+        ("monitoring", "Follow-up calls and monitoring", "Контрольні дзвінки та моніторинг"),
+    ],
+    "doc_type": [
+        ("passport", "Passport booklet (two letters and six digits)", "Паспорт-книжечка (дві літери й шість цифр)"),
+        ("id_card", "ID card (nine digits)", "ID-картка (дев’ять цифр)"),
+        ("none", "No identity document", "Немає документа, що посвідчує особу"),
+    ],
+    "member_relation": [r for r in LISTS["relation"] if r[0] != "head"],
+})
+
+HOUSEHOLD_REGISTRATION = [
+    *metadata(),
+    q("begin_group", "consent_group", ("Consent", "Згода"), appearance="field-list"),
+    q("note", "consent_script", (
+        "Explain who you are, that the household is registered to receive assistance from this programme, which "
+        "details are recorded and why, who will see them, and that they are kept encrypted. Registration is "
+        "voluntary and does not by itself guarantee assistance.",
+        "Поясніть, хто ви, що домогосподарство реєструється для отримання допомоги за цією програмою, які дані "
+        "записуються й навіщо, хто їх бачитиме, і що вони зберігаються зашифрованими. Реєстрація добровільна й сама "
+        "собою не гарантує допомоги.")),
+    q("select_one yes_no", "consent", ("Does the head of household agree to be registered?",
+                                       "Чи погоджується голова домогосподарства на реєстрацію?"),
+      required="yes", constraint=". = 'yes'",
+      constraint_message=("Without consent the household cannot be registered: close the form without finalising it.",
+                          "Без згоди домогосподарство не можна зареєструвати: закрийте форму, не завершуючи її."),
+      hxl="#meta+consent"),
+    q("date", "consent_date", ("Date consent was given", "Дата надання згоди"), relevant="${consent} = 'yes'",
+      required="yes", constraint=". <= today()",
+      constraint_message=("The date cannot be in the future.", "Дата не може бути в майбутньому."),
+      hxl="#date+consent"),
+    q("select_multiple consent_purpose", "consent_purpose", ("What did the person agree to?", "На що погодилася особа?"),
+      hint=("Select all that apply.", "Виберіть усі відповідні варіанти."),
+      relevant="${consent} = 'yes'", required="yes", constraint="selected(., 'registration')",
+      constraint_message=("Registration needs consent to registration and assistance.",
+                          "Для реєстрації потрібна згода на реєстрацію та отримання допомоги."),
+      hxl="#meta+consent+purpose"),
+    end(),
+
+    q("begin_group", "registration", ("Household registration", "Реєстрація домогосподарства"),
+      relevant="${consent} = 'yes'"),
+    q("begin_group", "head", ("Head of household", "Голова домогосподарства"), appearance="field-list"),
+    q("text", "head_name", ("Full name of the head of household", "ПІБ голови домогосподарства"),
+      hint=("As written in the document: surname, first name, patronymic.",
+            "Як у документі: прізвище, ім’я, по батькові."),
+      required="yes", constraint=NAME_CONSTRAINT, constraint_message=NAME_MESSAGE, hxl="#beneficiary+head+name"),
+    q("date", "head_dob", ("Date of birth", "Дата народження"), required="yes",
+      constraint=BORN + " and decimal-date-time(today()) - decimal-date-time(.) >= 5113",
+      constraint_message=("The head of household must be at least 14 years old, born after 1900.",
+                          "Голові домогосподарства має бути щонайменше 14 років, дата народження — після 1900 року."),
+      hxl="#date+birth+head"),
+    q("text", "phone", ("Phone number", "Номер телефону"),
+      hint=("Mobile number: +380 and 9 digits, e.g. +380671234567. Leave empty if the household has no phone.",
+            "Мобільний номер: +380 і 9 цифр, напр. +380671234567. Залиште порожнім, якщо телефону немає."),
+      constraint=PHONE_REGEX,
+      constraint_message=("Enter the number as +380 followed by 9 digits.", "Введіть номер у форматі +380 і ще 9 цифр."),
+      hxl="#contact+phone"),
+    end(),
+
+    q("begin_group", "identity", ("Documents", "Документи"), appearance="field-list"),
+    q("select_one doc_type", "doc_type", ("Identity document of the head of household",
+                                          "Документ, що посвідчує особу голови домогосподарства"),
+      required="yes", hxl="#meta+document+type"),
+    q("text", "doc_number", ("Document number", "Номер документа"),
+      hint=("Passport booklet: series and number, e.g. КА123456. ID card: the 9-digit document number.",
+            "Паспорт-книжечка: серія та номер, напр. КА123456. ID-картка: 9-значний номер документа."),
+      relevant="${doc_type} != 'none'", required="yes",
+      constraint=(f"(${{doc_type}} = 'passport' and regex(., '^[{SERIES}]{{2}} ?[0-9]{{6}}$')) or "
+                  "(${doc_type} = 'id_card' and regex(., '^[0-9]{9}$'))"),
+      constraint_message=("A passport booklet number is two letters and six digits; an ID card number is nine digits.",
+                          "Номер паспорта-книжечки — дві літери й шість цифр; номер ID-картки — дев’ять цифр."),
+      hxl="#meta+document+number"),
+    q("text", "tax_number", ("Tax number (RNOKPP)", "РНОКПП (ідентифікаційний код)"),
+      hint=("Ten digits. Leave empty if the person has none (for example, refused it for religious reasons).",
+            "Десять цифр. Залиште порожнім, якщо коду немає (наприклад, відмова з релігійних переконань)."),
+      constraint=rnokpp_constraint(),
+      constraint_message=("A tax number has ten digits and the last one is a check digit: this one does not match. "
+                          "Check the number against the document.",
+                          "РНОКПП має десять цифр, остання з яких контрольна, і вона не збігається. "
+                          "Звірте номер із документом."),
+      hxl="#meta+tax+number"),
+    end(),
+
+    q("begin_group", "address", ("Address", "Адреса"), appearance="field-list"),
+    *location(),
+    q("text", "settlement", ("Settlement (city, town or village)", "Населений пункт (місто, селище або село)"),
+      required="yes", constraint="string-length(.) <= 80",
+      constraint_message=("Write the settlement's name only (80 characters at most).",
+                          "Напишіть лише назву населеного пункту (не більше 80 символів)."),
+      hxl="#loc+name"),
+    end(),
+
+    q("begin_group", "household", ("Household", "Домогосподарство")),
+    q("integer", "hh_size", ("How many people live in the household, including the head?",
+                             "Скільки осіб проживає в домогосподарстві, включно з головою?"),
+      hint=("Count the people who usually eat and sleep here.", "Враховуйте осіб, які зазвичай харчуються та ночують тут."),
+      required="yes", constraint=". >= 1 and . <= 30",
+      constraint_message=("Household size must be from 1 to 30 people.", "Розмір домогосподарства має бути від 1 до 30 осіб."),
+      hxl="#affected+ind"),
+    q("begin_repeat", "members", ("Other household member", "Інший член домогосподарства"),
+      repeat_count="${hh_size} - 1", appearance="field-list"),
+    q("text", "member_name", ("Full name", "ПІБ"), required="yes", constraint=NAME_CONSTRAINT,
+      constraint_message=NAME_MESSAGE, hxl="#beneficiary+member+name"),
+    q("select_one sex", "member_sex", ("Sex", "Стать"), required="yes", hxl="#respondee+sex"),
+    q("date", "member_dob", ("Date of birth", "Дата народження"), required="yes", constraint=BORN,
+      constraint_message=BORN_MESSAGE, hxl="#date+birth+member"),
+    q("select_one member_relation", "member_relation", ("Relation to the head of household",
+                                                        "Ким доводиться голові домогосподарства"),
+      required="yes", hxl="#respondee+relation"),
+    q("select_one yes_no", "member_disability", (
+        "Does this person have a disability, or a lot of difficulty seeing, hearing, walking, remembering, "
+        "self-care or communicating?",
+        "Чи має ця особа інвалідність або значні труднощі із зором, слухом, ходьбою, пам’яттю, "
+        "самообслуговуванням чи спілкуванням?"),
+      required="yes", hxl="#respondee+disability"),
+    end("repeat"),
+    q("text", "external_ref", ("Reference from another list (optional)", "Номер в іншому списку (необов’язково)"),
+      hint=("For example a partner's registration number. Not a name or a document number.",
+            "Наприклад, реєстраційний номер партнера. Не ім’я і не номер документа."),
+      constraint="regex(., '^[A-Za-z0-9][A-Za-z0-9_./-]{0,39}$')",
+      constraint_message=("Up to 40 Latin letters, digits, dots, dashes, slashes or underscores.",
+                          "До 40 латинських літер, цифр, крапок, дефісів, скісних рисок або підкреслень."),
+      hxl="#meta+ref+external"),
+    end(),
+    end(),
+]
+
+
 FORMS = {
     "household_needs": {
         "title": ("Household needs assessment", "Оцінювання потреб домогосподарства"),
@@ -730,6 +897,12 @@ FORMS = {
         "title": ("Post-distribution monitoring", "Моніторинг після розподілу допомоги"),
         "survey": POST_DISTRIBUTION_MONITORING,
         "instance_name": "concat(jr:choice-name(${distribution_type}, '${distribution_type}'), ' – ', ${interview_date})",
+    },
+    "household_registration": {
+        "title": ("Household registration", "Реєстрація домогосподарства"),
+        "survey": HOUSEHOLD_REGISTRATION,
+        # No name in the title of a draft: the list of drafts is on screen for anyone nearby.
+        "instance_name": "concat(${settlement}, ' – ', ${consent_date})",
     },
 }
 

@@ -838,6 +838,62 @@ Voided: {voided}</source>
       <translation>Відповідей, які потребують уваги перед завершенням форми: {n}.</translation>
     </message>
     <message>
+      <source>Checking the registry…</source>
+      <translation>Перевіряємо реєстр…</translation>
+    </message>
+    <message>
+      <source>The draft is kept: correct the answers, or close the form.</source>
+      <translation>Чернетку збережено: виправте відповіді або закрийте форму.</translation>
+    </message>
+    <message>
+      <source>Not registered: this household is already registered. The draft is kept.</source>
+      <translation>Не зареєстровано: це домогосподарство вже зареєстроване. Чернетку збережено.</translation>
+    </message>
+    <message>
+      <source>Already registered</source>
+      <translation>Уже зареєстровано</translation>
+    </message>
+    <message>
+      <source>Possible duplicate</source>
+      <translation>Можливий дублікат</translation>
+    </message>
+    <message>
+      <source>Register anyway</source>
+      <translation>Усе одно зареєструвати</translation>
+    </message>
+    <message>
+      <source>Do not register</source>
+      <translation>Не реєструвати</translation>
+    </message>
+    <message>
+      <source>Register it anyway? A team lead will see the pair in the review queue.</source>
+      <translation>Усе одно зареєструвати? Керівник команди побачить цю пару в черзі на розгляд.</translation>
+    </message>
+    <message>
+      <source>Not registered. The draft is kept.</source>
+      <translation>Не зареєстровано. Чернетку збережено.</translation>
+    </message>
+    <message>
+      <source>Not registered: check these answers: {questions}. The draft is kept.</source>
+      <translation>Не зареєстровано: перевірте ці відповіді: {questions}. Чернетку збережено.</translation>
+    </message>
+    <message>
+      <source>Nothing was saved.</source>
+      <translation>Нічого не збережено.</translation>
+    </message>
+    <message>
+      <source>Household registered. Card code: {code}</source>
+      <translation>Домогосподарство зареєстровано. Код картки: {code}</translation>
+    </message>
+    <message>
+      <source>This household may already be registered:</source>
+      <translation>Можливо, це домогосподарство вже зареєстровано:</translation>
+    </message>
+    <message>
+      <source>This household is already registered ({why}):</source>
+      <translation>Це домогосподарство вже зареєстровано ({why}):</translation>
+    </message>
+    <message>
       <source>Draft</source>
       <translation>Чернетка</translation>
     </message>
@@ -1206,22 +1262,6 @@ Voided: {voided}</source>
       <translation>Перевірити й зареєструвати</translation>
     </message>
     <message>
-      <source>Checking the registry…</source>
-      <translation>Перевіряємо реєстр…</translation>
-    </message>
-    <message>
-      <source>Possible duplicate</source>
-      <translation>Можливий дублікат</translation>
-    </message>
-    <message>
-      <source>Register anyway</source>
-      <translation>Усе одно зареєструвати</translation>
-    </message>
-    <message>
-      <source>Do not register</source>
-      <translation>Не реєструвати</translation>
-    </message>
-    <message>
       <source>Registry</source>
       <translation>Реєстр</translation>
     </message>
@@ -1290,14 +1330,6 @@ Voided: {voided}</source>
       <translation>Порівнюємо пари…</translation>
     </message>
     <message>
-      <source>Nothing was saved.</source>
-      <translation>Нічого не збережено.</translation>
-    </message>
-    <message>
-      <source>Already registered</source>
-      <translation>Уже зареєстровано</translation>
-    </message>
-    <message>
       <source>none</source>
       <translation>немає</translation>
     </message>
@@ -1308,10 +1340,6 @@ Voided: {voided}</source>
     <message>
       <source>ID card</source>
       <translation>ID-картка</translation>
-    </message>
-    <message>
-      <source>Register it anyway? A team lead will see the pair in the review queue.</source>
-      <translation>Усе одно зареєструвати? Керівник команди побачить цю пару в черзі на розгляд.</translation>
     </message>
     <message>
       <source>1 &amp;Same household</source>
@@ -1386,10 +1414,6 @@ Voided: {voided}</source>
       <translation>Рішення щодо дублікатів</translation>
     </message>
     <message>
-      <source>Household registered. Card code: {code}</source>
-      <translation>Домогосподарство зареєстровано. Код картки: {code}</translation>
-    </message>
-    <message>
       <source>Registered first ({ref})</source>
       <translation>Зареєстровано раніше ({ref})</translation>
     </message>
@@ -1402,10 +1426,6 @@ Voided: {voided}</source>
       <translation>Двоє керівників команд вирішили щодо цієї пари по-різному; зараз чинне рішення: {v}.</translation>
     </message>
     <message>
-      <source>This household may already be registered:</source>
-      <translation>Можливо, це домогосподарство вже зареєстровано:</translation>
-    </message>
-    <message>
       <source>Score {score} (a pair is proposed from {min})</source>
       <translation>Оцінка {score} (пару пропонують від {min})</translation>
     </message>
@@ -1416,10 +1436,6 @@ Voided: {voided}</source>
     <message>
       <source>Linked as a duplicate of {name}.</source>
       <translation>Позначено як дублікат: {name}.</translation>
-    </message>
-    <message>
-      <source>This household is already registered ({why}):</source>
-      <translation>Це домогосподарство вже зареєстровано ({why}):</translation>
     </message>
     <message>
       <source>{when}: {who} decided “{verdict}” with {name}: {reason}</source>

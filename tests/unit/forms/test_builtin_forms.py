@@ -20,7 +20,8 @@ from forms.model import COMPUTED_TYPES, METADATA_TYPES, SELECT_TYPES
 from resources import resource_path
 
 FORMS_DIR = resource_path("forms")
-FORM_IDS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring")
+FORM_IDS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring",
+            "household_registration")
 EN, UK = "English (en)", "Українська (uk)"
 NOW = dt.datetime(2026, 11, 20, 10, 30)
 TODAY = NOW.date().isoformat()
