@@ -242,3 +242,35 @@ def decide(hub: Hub, first: str, second: str, verdict: str, reason: str = "", *,
         # Ids and the verdict only: no name, no reason (the reason is in the sealed record).
         hub_edits._audit(hub, "hub_dedup_decision", f"{a} {b}: {verdict} ({teams})", actor)
     return HubDecision(a, b, verdict, survivor if verdict == "same" else None, decisions, seqs)
+
+
+# -- who may decide -----------------------------------------------------------------------
+def may_decide(role: str, teams: tuple[str, ...], team_a: str, team_b: str) -> bool:
+    """An administrator, or a team lead of both households' teams: a decision writes on
+    both (a lead of one team never links another team's household)."""
+    return role == "admin" or (role == "lead" and team_a in teams and team_b in teams)
+
+
+def acting_user(hub: Hub, name: str) -> tuple[str, str, tuple[str, ...]]:
+    """(name, role, teams) of the console account a command-line decision is made as:
+    an enabled administrator or team lead, so that a decision always names a person."""
+    rows = hub.db.execute("SELECT name, role, teams, disabled_at FROM web_users WHERE name = ?", (name,))
+    if not rows:
+        raise DecisionRefused(f"There is no console user {name!r}; 'server user add' makes one (nothing was changed).")
+    name, role, teams, disabled = rows[0]
+    if disabled is not None:
+        raise DecisionRefused(f"The console user {name!r} is disabled (nothing was changed).")
+    if role not in ("admin", "lead"):
+        raise DecisionRefused("Only an administrator or a team lead decides duplicates (nothing was changed).")
+    return name, role, tuple(teams.split(","))
+
+
+def check_may_decide(hub: Hub, role: str, teams: tuple[str, ...], a: str, b: str) -> None:
+    """Refuse (DecisionRefused) a decision this role and these teams may not make."""
+    found = dict(hub.db.execute("SELECT record_id, team FROM records WHERE record_id IN (?, ?)", (a, b)))
+    team_a, team_b = found.get(a, ""), found.get(b, "")
+    if not may_decide(role, teams, team_a, team_b):
+        if team_a != team_b:
+            raise DecisionRefused("A pair across two teams is decided by an administrator or a lead of both teams "
+                                  "(nothing was changed).")
+        raise DecisionRefused(f"Only an administrator or a lead of team {team_a} decides this pair (nothing was changed).")
