@@ -268,6 +268,9 @@ def acting_user(hub: Hub, name: str) -> tuple[str, str, tuple[str, ...]]:
 def check_may_decide(hub: Hub, role: str, teams: tuple[str, ...], a: str, b: str) -> None:
     """Refuse (DecisionRefused) a decision this role and these teams may not make."""
     found = dict(hub.db.execute("SELECT record_id, team FROM records WHERE record_id IN (?, ?)", (a, b)))
+    for rid in (a, b):
+        if rid not in found:
+            raise DecisionRefused(f"There is no household {rid} on this server.")
     team_a, team_b = found.get(a, ""), found.get(b, "")
     if not may_decide(role, teams, team_a, team_b):
         if team_a != team_b:

@@ -15,6 +15,7 @@ from ..data import _scope, _stamp
 from ..deps import PREFIX, Ctx, Refused, managers_only, signed_in
 from ..exports import hub_form
 from .data import _label_lang, shown
+from .duplicates import household_pairs
 
 router = APIRouter()
 LIMIT = 200  # the newest open conflicts shown at once; each decision brings the next ones up
@@ -32,7 +33,7 @@ def _who_when(stamp: str, hub_origin: str, authors: dict[str, str]) -> dict:
 
 
 @router.get(PREFIX + "/review")
-def review(done: str = "", how: str = "", ctx: Ctx = Depends(signed_in)):
+def review(done: str = "", how: str = "", decided: str = "", ctx: Ctx = Depends(signed_in)):
     db, hub = ctx.console.db, ctx.console.hub
     where, args = _scope("c.team", ctx.user.scope())
     rows = db.execute(
@@ -51,12 +52,16 @@ def review(done: str = "", how: str = "", ctx: Ctx = Depends(signed_in)):
             forms[form_id] = _form_or_none(hub, form_id)
         items.append(_item(ctx, row, forms[form_id], current, origin, authors))
     doubles = double_distributions(hub, ctx.user.scope())
-    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s), {len(doubles)} double distribution(s) shown")
+    pairs = household_pairs(ctx)
+    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s), {len(doubles)} double distribution(s), "
+                                        f"{len(pairs)} household pair(s) shown")
     note = None
     if done.isdigit():
         note = f"{done} {ctx._('conflict(s) closed')}: {ctx._('restored' if how == 'restored' else 'kept')}. " \
                f"{ctx._('The laptops close them at their next sync.')}"
-    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note, doubles=doubles)
+    elif decided in ("same", "different", "unsure"):
+        note = f"{ctx._('Decided')}: {ctx._(decided)}. {ctx._('The laptops of both households get the decision at their next sync.')}"
+    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note, doubles=doubles, pairs=pairs)
 
 
 def _hub_authors(db, hub, rows) -> dict[str, str]:
