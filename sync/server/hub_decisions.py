@@ -93,7 +93,8 @@ def store_pairs(hub: Hub, rows: list[list]) -> int:
     return len(out)
 
 
-def stored_pairs(hub: Hub, teams: tuple[str, ...] | None = None, *, limit: int | None = None) -> list[Pair]:
+def stored_pairs(hub: Hub, teams: tuple[str, ...] | None = None, *, limit: int | None = None,
+                 offset: int = 0) -> list[Pair]:
     """Stored pairs (best first) with at least one household in ``teams`` (None: every team)."""
     sql = "SELECT a, b, team_a, team_b, score, body, found_at FROM duplicate_pairs"
     args: list = []
@@ -105,7 +106,7 @@ def stored_pairs(hub: Hub, teams: tuple[str, ...] | None = None, *, limit: int |
         args = [*teams, *teams]
     sql += " ORDER BY score DESC, a, b"
     if limit:
-        sql += f" LIMIT {int(limit)}"
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     out = []
     for a, b, ta, tb, score, body, found in hub.db.execute(sql, tuple(args)):
         plain = orjson.loads(hub.unseal(f"duplicate_pair|{a}|{b}", body))

@@ -103,3 +103,17 @@ def test_deciding_in_the_console_is_checked_audited_and_reaches_the_laptops(live
     assert [d["by"] for d in review.decisions(south.store)] == ["admin1"]
     assert sorted(d["by"] for d in review.decisions(north.store)) == ["admin1", "lead-north"]
     assert review.review_queue(north.store) == [] and review.review_queue(south.store) == []
+
+
+def test_the_pairs_are_read_a_page_at_a_time(live, paired, monkeypatch):
+    from sync.server.console.routes import duplicates as route
+
+    _, _, ids = paired
+    admin = signed_in(live, "admin1")
+    hub_decisions.decide(live.hub, ids["N-1"], ids["N-4"], "different", "two men", actor="admin1")
+    monkeypatch.setattr(route, "_PAGE", 1)  # the decided pair fills a page of its own
+    page = admin.get("/console/review")[2]
+    assert 'id="pair-count">2<' in page
+    monkeypatch.setattr(route, "LIMIT", 1)
+    page = admin.get("/console/review")[2]
+    assert 'id="pair-count">1<' in page and pair_ids(page) == {(ids["N-1"], ids["S-7"])}  # the best one

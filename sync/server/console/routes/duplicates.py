@@ -46,15 +46,29 @@ def _side(ctx: Ctx, record_id: str, team: str, ref: str, fields: dict) -> dict:
 
 
 def household_pairs(ctx: Ctx) -> list[dict]:
-    """The undecided (or unsure) stored pairs that touch the user's teams, for the Review page."""
-    hub = ctx.console.hub
-    pairs = hub_decisions.stored_pairs(hub, ctx.user.scope())
+    """The undecided (or unsure) stored pairs that touch the user's teams, best first, for the
+    Review page: read a page at a time, so that a long list costs only what is shown."""
+    out: list[dict] = []
+    offset = 0
+    while len(out) < LIMIT:
+        pairs = hub_decisions.stored_pairs(ctx.console.hub, ctx.user.scope(), limit=_PAGE, offset=offset)
+        offset += len(pairs)
+        out += _open_pairs(ctx, pairs)[:LIMIT - len(out)]
+        if len(pairs) < _PAGE:
+            break
+    return out
+
+
+_PAGE = 200
+
+
+def _open_pairs(ctx: Ctx, pairs: list) -> list[dict]:
     held = ctx.console.index.fields_of(sorted({x for p in pairs for x in (p.a, p.b)}))
     out = []
     for p in pairs:
         fa, fb = held.get(p.a), held.get(p.b)
         if fa is None or fb is None:
-            continue  # deleted since the run
+            continue  # no longer at the hub
         verdict = dedup.verdict_of(fb, p.a)
         if verdict in dedup.FINAL:
             continue
@@ -68,8 +82,6 @@ def household_pairs(ctx: Ctx) -> list[dict]:
             "cross_team": p.cross_team, "verdict": verdict, "found": _stamp(p.found_at),
             "may_decide": hub_decisions.may_decide(ctx.user.role, ctx.user.teams, p.team_a, p.team_b),
         })
-        if len(out) >= LIMIT:
-            break
     return out
 
 
