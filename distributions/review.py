@@ -161,7 +161,10 @@ def _refuse_link_loop(store: Store, survivor: str, gone: str) -> None:
             raise LinkLoop("These two households are already linked the other way round; "
                               "decide the pair with the other household kept.")
         seen.add(target)
-        nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
+        try:
+            nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
+        except UnknownRecord:
+            break  # another team's household (a decision made at the hub): the chain ends there
         if not isinstance(nxt, str):
             break
         target = nxt

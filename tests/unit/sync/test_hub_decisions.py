@@ -161,3 +161,14 @@ def test_household_by_ref(laptops, hub):
     assert hub_decisions.household_by_ref(hub, a) == a
     with pytest.raises(hub_decisions.DecisionRefused, match="no household"):
         hub_decisions.household_by_ref(hub, "X-9")
+
+
+def test_a_laptop_decides_on_after_a_link_to_another_teams_household(laptops, hub):
+    north, south, a, b = _pair(laptops, "north", "south")
+    hub_decisions.decide(hub, a, b, "same", "one man, two teams", actor="admin")  # S-7 -> N-1, north's
+    south.sync_now()
+    [c] = register(south.store, HOUSEHOLDS[3:4])
+    # S-7 kept over a third household: its chain leads to a household south does not hold.
+    decision = review.decide(south.store, b, c, "same", "the same family again", keep=b)
+    assert south.store.get_record(c).fields[domain.LINK_FIELD] == b
+    assert south.store.get_record(decision).fields["kept"] == b
