@@ -84,7 +84,7 @@ def store_pairs(hub: Hub, rows: list[list]) -> int:
     out = []
     for ref_a, ref_b, score, reasons, team_a, team_b, id_a, id_b in rows:
         (a, ra, ta), (b, rb, tb) = sorted([(id_a, ref_a, team_a), (id_b, ref_b, team_b)])
-        body = hub._sealer.seal(f"duplicate_pair|{a}|{b}", orjson.dumps({"refs": [ra, rb], "reasons": reasons}))
+        body = hub.seal(f"duplicate_pair|{a}|{b}", orjson.dumps({"refs": [ra, rb], "reasons": reasons}))
         out.append((a, b, ta, tb, float(score) if score not in (None, "") else None, body, now))
     with hub.db.transaction():
         hub.db.execute("DELETE FROM duplicate_pairs")
@@ -206,7 +206,7 @@ def decide(hub: Hub, first: str, second: str, verdict: str, reason: str = "", *,
     try:
         a, b, reason = dedup.checked_request(first, second, verdict, reason, keep)
     except dedup.BadDecision as e:
-        raise DecisionRefused(f"{e} (nothing was changed)") from None
+        raise DecisionRefused(f"{str(e).rstrip('.')} (nothing was changed).") from None
     survivor = keep or a
     gone = b if survivor == a else a
     with hub.db.transaction():

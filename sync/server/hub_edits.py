@@ -72,15 +72,9 @@ def edit_record(hub: Hub, record_id: str, fields: dict[str, Any], *, actor: str)
     return HubChange(seq, record_id, sorted(changed), [])
 
 
-def create_record(hub: Hub, team: str, kind: str, fields: dict[str, Any], *, actor: str) -> HubChange:
-    """Make a new record at the hub, in ``team`` (whose laptops receive it at their next pull),
-    as a synced change."""
-    with hub.db.transaction():
-        return add_record(hub, team, kind, fields, actor=actor)
-
-
 def add_record(hub: Hub, team: str, kind: str, fields: dict[str, Any], *, actor: str) -> HubChange:
-    """``create_record`` inside the caller's transaction (one decision writes several changes)."""
+    """Make a new record at the hub, in ``team`` (whose laptops receive it at their next pull),
+    as a synced change, inside the caller's transaction (a decision writes several changes)."""
     if not isinstance(fields, dict) or not fields:
         raise HubEditRefused("A new record needs at least one answer.")
     record_id = new_record_id()
