@@ -172,3 +172,15 @@ def test_a_laptop_decides_on_after_a_link_to_another_teams_household(laptops, hu
     decision = review.decide(south.store, b, c, "same", "the same family again", keep=b)
     assert south.store.get_record(c).fields[domain.LINK_FIELD] == b
     assert south.store.get_record(decision).fields["kept"] == b
+
+
+def test_a_cross_team_same_makes_the_hub_see_one_household_served_twice(laptops, hub):
+    north, south, a, b = _pair(laptops, "north", "south")
+    round_id = "0190aaaa-0000-7000-8000-0000000000aa"
+    north.store.save_record("receipt", {"round": round_id, "household": a, "at": "2026-11-20T10:00:00+00:00"})
+    south.store.save_record("receipt", {"round": round_id, "household": b, "at": "2026-11-21T10:00:00+00:00"})
+    north.sync_now(); south.sync_now()
+    assert hub.domain_reviews() == []  # two households, as far as anyone knows
+    hub_decisions.decide(hub, a, b, "same", "one family served by two teams", actor="admin")
+    [item] = hub.domain_reviews()
+    assert item["household"] == a and sorted(item["teams"]) == ["north", "south"]
