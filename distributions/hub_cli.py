@@ -106,7 +106,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", metavar="DIR", help="the server's data folder")
     p.add_argument("--db", metavar="URL", help="postgresql://user:pass@host/db when the hub uses PostgreSQL")
     p.add_argument("--out", metavar="FILE.csv", help="write the pairs here (owner-only, outside the data folder)")
-    p.add_argument("--team", help="only this team's households")
+    p.add_argument("--team", help="only this team's households (the console's list is kept from runs over every team)")
     p.add_argument("--cross-team", action="store_true", help="only pairs registered by two different teams")
     p.add_argument("--min-score", type=float, default=matching.THRESHOLD, metavar="S",
                    help=f"lowest score listed (default {matching.THRESHOLD:g})")
