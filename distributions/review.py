@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from rules import domain
+from rules import dedup, domain
 from storage import Store
 from storage.errors import UnknownRecord
 
@@ -38,21 +38,16 @@ from .registry import KIND as HOUSEHOLD, households_for_matching
 
 log = logging.getLogger("fieldbook.distributions")
 
-KIND = "dedup_decision"
-VERDICTS = ("same", "different", "unsure")
-FINAL = frozenset({"same", "different"})  # a pair with one of these is never proposed again
-PAIR_FIELD = "dedup/"  # + the older household's record id, on the newer household
-MAX_REASON = 500
+# The decision's shape is shared with the hub's decisions (rules/dedup.py).
+KIND = dedup.KIND
+VERDICTS = dedup.VERDICTS
+FINAL = dedup.FINAL
+PAIR_FIELD = dedup.PAIR_FIELD
+MAX_REASON = dedup.MAX_REASON
+pair_field = dedup.pair_field
+ordered = dedup.ordered
+verdict_of = dedup.verdict_of
 Progress = Callable[[str, int, int], None]
-
-
-def pair_field(older_id: str) -> str:
-    return PAIR_FIELD + older_id
-
-
-def ordered(x: str, y: str) -> tuple[str, str]:
-    """(older, newer): UUIDv7 ids sort in time order."""
-    return (x, y) if x < y else (y, x)
 
 
 @dataclass
@@ -79,13 +74,6 @@ class ReviewPair:
     @property
     def ref_b(self) -> str:
         return self.household_b.get("external_ref") or self.b
-
-
-def verdict_of(newer_fields: dict, older_id: str) -> str | None:
-    value = newer_fields.get(pair_field(older_id))
-    if isinstance(value, dict) and value.get("verdict") in VERDICTS:
-        return value["verdict"]
-    return None
 
 
 def disputed_fields(store: Store) -> set[tuple[str, str]]:
@@ -159,19 +147,10 @@ def _household(store: Store, record_id: str):
 
 def _checked_request(first: str, second: str, verdict: str, reason: str, keep: str | None) -> tuple[str, str, str]:
     """The pair (older, newer) and the tidied reason of a decision, or a ReviewError."""
-    if verdict not in VERDICTS:
-        raise ReviewError(f"A decision is one of: {', '.join(VERDICTS)}.")
-    reason = " ".join((reason or "").split())
-    if verdict in FINAL and not reason:
-        raise ReviewError(f"Give a reason for deciding '{verdict}'.")
-    if len(reason) > MAX_REASON:
-        raise ReviewError(f"A reason is at most {MAX_REASON} characters.")
-    if first == second:
-        raise ReviewError("A pair needs two different households.")
-    a, b = ordered(first, second)
-    if keep is not None and keep not in (a, b):
-        raise ReviewError("The household to keep must be one of the pair.")
-    return a, b, reason
+    try:
+        return dedup.checked_request(first, second, verdict, reason, keep)
+    except dedup.BadDecision as e:
+        raise ReviewError(str(e)) from None
 
 
 def _refuse_link_loop(store: Store, survivor: str, gone: str) -> None:
@@ -182,7 +161,10 @@ def _refuse_link_loop(store: Store, survivor: str, gone: str) -> None:
             raise LinkLoop("These two households are already linked the other way round; "
                               "decide the pair with the other household kept.")
         seen.add(target)
-        nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
+        try:
+            nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
+        except UnknownRecord:
+            break  # another team's household (a decision made at the hub): the chain ends there
         if not isinstance(nxt, str):
             break
         target = nxt
@@ -190,39 +172,17 @@ def _refuse_link_loop(store: Store, survivor: str, gone: str) -> None:
 
 def _decision_fields(store: Store, ra, rb, verdict: str, reason: str, survivor: str, score: float | None,
                      reasons: str) -> dict:
-    a, b = ra.id, rb.id
-    decision = {
-        "households": [a, b],
-        "refs": [ra.fields.get("external_ref") or a, rb.fields.get("external_ref") or b],
-        "verdict": verdict,
-        "reason": reason,
-        "by": store.user_name or "",
-        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "score": score,
-        "matcher_reasons": reasons,
-    }
-    if verdict == "same":
-        decision["kept"] = survivor
-    return decision
+    return dedup.decision_fields(ra.id, rb.id, ra.fields.get("external_ref") or ra.id,
+                                 rb.fields.get("external_ref") or rb.id, verdict, reason, by=store.user_name or "",
+                                 at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), survivor=survivor,
+                                 score=score, reasons=reasons)
 
 
 def _write_verdict_and_links(store: Store, ra, rb, verdict: str, gone: str, decision_id: str) -> None:
-    a, b = ra.id, rb.id
-    links = {r.id: r.fields[domain.LINK_FIELD] for r in (ra, rb) if isinstance(r.fields.get(domain.LINK_FIELD), str)}
-    # The verdict and the newer household's link go in ONE change: a merge then keeps
-    # both from the same decision (last writer wins by one stamp for the pair of fields),
-    # so two leads' opposite decisions never leave "different" with a link.
-    on_b = {pair_field(a): {"verdict": verdict, "decision": decision_id}}
-    b_link = rb.fields.get(domain.LINK_FIELD)
-    if verdict == "same" and gone == b:
-        on_b[domain.LINK_FIELD] = a
-    elif b_link is None or b_link == a:
-        on_b[domain.LINK_FIELD] = None  # written even when absent, for the reason above
-    store.edit_record(b, on_b)
-    if verdict == "same" and gone == a:
-        store.edit_record(a, {domain.LINK_FIELD: b})
-    elif links.get(a) == b:
-        store.edit_record(a, {domain.LINK_FIELD: None})  # a decision that takes "same" back
+    changes = dedup.link_changes(ra.id, rb.id, ra.fields.get(domain.LINK_FIELD), rb.fields.get(domain.LINK_FIELD),
+                                 verdict, gone, decision_id)
+    for record_id, fields in changes.items():  # b's change first, as before
+        store.edit_record(record_id, fields)
 
 
 def _settle_dispute(store: Store, a: str, b: str) -> None:

@@ -306,6 +306,23 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX domain_keys_link ON domain_keys (link)""",
         """CREATE TABLE domain_keys_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)""",  # 'built' once filled
     ]),
+    ("0015_duplicate_pairs", [
+        # The candidate household pairs of the last ``server duplicates`` run over every team
+        # (sync/server/duplicates.py), for the console's Review page. Record ids, teams and the
+        # score in the clear; the references and the matcher's reasons (which quote names) sealed.
+        """CREATE TABLE duplicate_pairs (
+            a TEXT NOT NULL,                         -- the older household's record id
+            b TEXT NOT NULL,                         -- the newer household's record id
+            team_a TEXT NOT NULL,
+            team_b TEXT NOT NULL,
+            score DOUBLE PRECISION,
+            body {blob} NOT NULL,                    -- sealed: the references and the reasons
+            found_at BIGINT NOT NULL,
+            PRIMARY KEY (a, b)
+        )""",
+        """CREATE INDEX duplicate_pairs_team_a ON duplicate_pairs (team_a)""",
+        """CREATE INDEX duplicate_pairs_team_b ON duplicate_pairs (team_b)""",
+    ]),
 ]
 
 _TYPES = {

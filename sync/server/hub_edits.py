@@ -18,7 +18,9 @@ each one is audited in ``events``; neither holds a value.
 """
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +70,39 @@ def edit_record(hub: Hub, record_id: str, fields: dict[str, Any], *, actor: str)
         seq = _write(hub, current, changed, [], actor=actor)
         _audit(hub, "hub_edit", f"{record_id} #{seq}: {', '.join(sorted(changed))}", actor)
     return HubChange(seq, record_id, sorted(changed), [])
+
+
+def add_record(hub: Hub, team: str, kind: str, fields: dict[str, Any], *, actor: str) -> HubChange:
+    """Make a new record at the hub, in ``team`` (whose laptops receive it at their next pull),
+    as a synced change, inside the caller's transaction (a decision writes several changes)."""
+    if not isinstance(fields, dict) or not fields:
+        raise HubEditRefused("A new record needs at least one answer.")
+    record_id = new_record_id()
+    record = {"record_id": record_id, "team": team, "kind": kind, "form_id": None, "form_version": None,
+              "clocks": {}, "deleted": False, "fields": {}}
+    seq = _write(hub, record, fields, [], actor=actor)
+    _audit(hub, "hub_record", f"{record_id} ({kind}) #{seq}", actor)
+    return HubChange(seq, record_id, sorted(fields), [])
+
+
+def change_record(hub: Hub, record_id: str, fields: dict[str, Any], resolves: list[dict], *, actor: str,
+                  event: str = "hub_edit") -> HubChange:
+    """One change to an existing record inside the caller's transaction, written even when a
+    value is already the current one (a decision's verdict and link travel together)."""
+    current = _record(hub, record_id)
+    seq = _write(hub, current, fields, resolves, actor=actor)
+    _audit(hub, event, f"{record_id} #{seq}: {', '.join(sorted(fields))}", actor)
+    return HubChange(seq, record_id, sorted(fields), [])
+
+
+def new_record_id() -> str:
+    """A UUIDv7 (RFC 9562), as the laptops' record ids are: time-ordered text.
+    Written here because the server does not import the store's id maker, and the
+    standard library's uuid has no version 7 before Python 3.14."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 62 & 0xFFF) << 64 | 0b10 << 62 | rand & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
 
 
 def resolve_conflicts(hub: Hub, conflict_ids: list[int], *, restore: bool, actor: str) -> list[HubChange]:

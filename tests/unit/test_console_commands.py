@@ -40,6 +40,10 @@ def test_every_word_the_console_shows_has_its_ukrainian():
     from sync.server.console.routes.data import REVIEW_LABELS  # shown through _(review_labels[state])
 
     assert [label for label in REVIEW_LABELS.values() if label not in UK] == []
+    from sync.server.console.routes.duplicates import MASKED, SHOWN  # shown through ctx._(label)
+
+    assert [label for _, label in SHOWN + MASKED if label not in UK] == []
+    assert [v for v in ("same", "different", "unsure") if v not in UK] == []  # _(p.verdict), _(decided)
 
 
 def test_the_scanner_notices_a_missing_translation(tmp_path):

@@ -27,11 +27,11 @@ _CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action
 
 
 def mount(app: FastAPI, hub: Hub, settings: ConsoleSettings | None = None) -> Console:
-    from .routes import auth as auth_routes, data, devices, exports, overview, publish, records, review, tokens, usb
+    from .routes import auth as auth_routes, data, devices, duplicates, exports, overview, publish, records, review, tokens, usb
 
     console = Console(hub, settings or ConsoleSettings())
     app.state.console = console
-    for module in (auth_routes, overview, devices, publish, data, records, review, exports, tokens, usb):
+    for module in (auth_routes, overview, devices, publish, data, records, review, duplicates, exports, tokens, usb):
         app.include_router(module.router, include_in_schema=False)
     app.mount(PREFIX + "/static", StaticFiles(directory=str(HERE / "static")), name="console-static")
 

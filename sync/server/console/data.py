@@ -257,12 +257,30 @@ class Index:
     def history(self, record_id: str) -> list[dict]:
         """Who changed what, and when: the record's changes in the order the hub took them."""
         out = []
-        for dev, seq, h, deleted, body, received in self.db.execute(
-                "SELECT device_id, seq, hlc, deleted, body, received_at FROM changes WHERE record_id = ? ORDER BY server_seq",
-                (record_id,)):
+        for dev, seq, h, deleted, body, received, author in self.db.execute(
+                "SELECT device_id, seq, hlc, deleted, body, received_at, author FROM changes WHERE record_id = ? "
+                "ORDER BY server_seq", (record_id,)):
             fields = orjson.loads(self.hub.unseal(f"change|{dev}|{seq}", body))
             out.append({"device_id": dev, "seq": seq, "at": _stamp(int(h, 16) >> 16), "received": _stamp(received),
-                        "deleted": bool(deleted), "fields": fields})
+                        "deleted": bool(deleted), "fields": fields,
+                        # the person at the laptop (sync.md "Changes": sealed at rest, never logged)
+                        "author": self.hub.unseal(f"author|{dev}|{seq}", author).decode() if author else ""})
+        return out
+
+    def authors_of(self, stamps: set[str]) -> dict[str, str]:
+        """Who made the laptop changes behind these stamps (``hlc@device``) -> the person's name,
+        for those that carry one. One query per device, on its primary-key prefix."""
+        by_device: dict[str, set[str]] = {}
+        for stamp in stamps:
+            hlc, _, dev = stamp.partition("@")
+            by_device.setdefault(dev, set()).add(hlc)
+        out = {}
+        for dev, hlcs in by_device.items():
+            marks = ",".join("?" * len(hlcs))
+            for seq, h, author in self.db.execute(
+                    f"SELECT seq, hlc, author FROM changes WHERE device_id = ? AND hlc IN ({marks}) AND author IS NOT NULL",
+                    (dev, *sorted(hlcs))):
+                out[f"{h}@{dev}"] = self.hub.unseal(f"author|{dev}|{seq}", author).decode()
         return out
 
     def conflicts_of(self, record_id: str) -> list[dict]:

@@ -159,6 +159,11 @@ class Hub:
         """Open a value this hub sealed at rest (the console's reads: records, changes, conflicts)."""
         return self._sealer.open(place, blob)
 
+    def seal(self, place: str, plain: bytes) -> bytes:
+        """Seal a value at rest under the hub's data key, bound to ``place`` (the hub's stored
+        duplicate pairs: sync/server/hub_decisions.py)."""
+        return self._sealer.seal(place, plain)
+
     def subkey(self, purpose: str) -> bytes:
         """A key for one purpose, derived from the data key (the console's blind index)."""
         from cryptography.hazmat.primitives import hashes

@@ -81,10 +81,13 @@ def record_page(ctx: Ctx, record_id: str, *, revealed: bool = False, status: int
     answers = [row(k, v) for k, v in record["fields"].items()]
     history = index.history(record_id)
     authors = hub_edits.authors(ctx.console.hub) if any(h["device_id"] == ctx.console.hub.server_id for h in history) else {}
+    names_shown = sensitive.may_reveal(ctx.user, record["team"])  # a laptop's person: leads and admins
     for h in history:
         h["names"] = [labels.get(k, (k, {}))[0] for k in h["fields"]]
         if h["device_id"] == ctx.console.hub.server_id:
             h["by"] = authors.get(h["seq"], "")
+        elif not names_shown:
+            h["author"] = ""
     conflicts = index.conflicts_of(record_id)
     for c in conflicts:
         c["label"] = labels.get(c["field"], (c["field"], {}))[0]

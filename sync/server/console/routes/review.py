@@ -15,24 +15,27 @@ from ..data import _scope, _stamp
 from ..deps import PREFIX, Ctx, Refused, managers_only, signed_in
 from ..exports import hub_form
 from .data import _label_lang, shown
+from .duplicates import household_pairs
 
 router = APIRouter()
 LIMIT = 200  # the newest open conflicts shown at once; each decision brings the next ones up
 
 
-def _who_when(stamp: str, hub_origin: str, authors: dict[str, str]) -> dict:
+def _who_when(stamp: str, hub_origin: str, authors: dict[str, str], people: dict[str, str] | None = None) -> dict:
+    """When, and who: the person at the hub, or the laptop and (``people``: stamp -> name,
+    for those allowed to see it) the person who made the change there."""
     hlc, _, device = stamp.partition("@")
     try:
         at = _stamp(int(hlc, 16) >> 16)
     except ValueError:
         at = ""
     if device == hub_origin:
-        return {"at": at, "hub": True, "by": authors.get(hlc, "")}
-    return {"at": at, "hub": False, "by": device}
+        return {"at": at, "hub": True, "by": authors.get(hlc, ""), "person": ""}
+    return {"at": at, "hub": False, "by": device, "person": (people or {}).get(stamp, "")}
 
 
 @router.get(PREFIX + "/review")
-def review(done: str = "", how: str = "", ctx: Ctx = Depends(signed_in)):
+def review(done: str = "", how: str = "", decided: str = "", ctx: Ctx = Depends(signed_in)):
     db, hub = ctx.console.db, ctx.console.hub
     where, args = _scope("c.team", ctx.user.scope())
     rows = db.execute(
@@ -43,20 +46,28 @@ def review(done: str = "", how: str = "", ctx: Ctx = Depends(signed_in)):
     current = ctx.console.index.fields_of(sorted({r[1] for r in rows}))
     origin = hub.server_id
     authors = _hub_authors(db, hub, rows)
+    # The people behind the laptops' stamps, for the rows whose team the user leads (or all, for an admin).
+    allowed = [r for r in rows if sensitive.may_reveal(ctx.user, r[2])]
+    people = ctx.console.index.authors_of({s for r in allowed for s in (r[4], r[5]) if not s.endswith("@" + origin)})
     forms: dict[str, object] = {}
     items = []
     for row in rows:
         form_id = row[8]
         if form_id not in forms:
             forms[form_id] = _form_or_none(hub, form_id)
-        items.append(_item(ctx, row, forms[form_id], current, origin, authors))
+        items.append(_item(ctx, row, forms[form_id], current, origin, authors,
+                           people if sensitive.may_reveal(ctx.user, row[2]) else {}))
     doubles = double_distributions(hub, ctx.user.scope())
-    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s), {len(doubles)} double distribution(s) shown")
+    pairs = household_pairs(ctx)
+    ctx.audit("web_review_page", detail=f"{len(items)} open conflict(s), {len(doubles)} double distribution(s), "
+                                        f"{len(pairs)} household pair(s) shown")
     note = None
     if done.isdigit():
         note = f"{done} {ctx._('conflict(s) closed')}: {ctx._('restored' if how == 'restored' else 'kept')}. " \
                f"{ctx._('The laptops close them at their next sync.')}"
-    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note, doubles=doubles)
+    elif decided in ("same", "different", "unsure"):
+        note = f"{ctx._('Decided')}: {ctx._(decided)}. {ctx._('The laptops of both households get the decision at their next sync.')}"
+    return ctx.render("review.html", items=items, total=total, limit=LIMIT, note=note, doubles=doubles, pairs=pairs)
 
 
 def _hub_authors(db, hub, rows) -> dict[str, str]:
@@ -79,7 +90,7 @@ def _form_or_none(hub, form_id: str | None):
         return None
 
 
-def _item(ctx: Ctx, row, form, current: dict, origin: str, authors: dict[str, str]) -> dict:
+def _item(ctx: Ctx, row, form, current: dict, origin: str, authors: dict[str, str], people: dict[str, str]) -> dict:
     """One open conflict as the review page shows it: both values, each one's maker and time."""
     cid, rid, team, field, stamp, winner, found, body, form_id = row
     lang = _label_lang(form, ctx.lang) if form else None
@@ -93,7 +104,7 @@ def _item(ctx: Ctx, row, form, current: dict, origin: str, authors: dict[str, st
         "question": q.label(lang) if q else field, "field": field, "found": _stamp(found), "sensitive": masked,
         "current": sensitive.MASK if masked else shown(now, choices),
         "lost": sensitive.MASK if masked else shown(lost, choices),
-        "winner": _who_when(winner, origin, authors), "loser": _who_when(stamp, origin, authors),
+        "winner": _who_when(winner, origin, authors, people), "loser": _who_when(stamp, origin, authors, people),
     }
 
 
