@@ -72,6 +72,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--gui", type=int, default=0, metavar="N",
                     help="then serve N more households through the Desk screen (offscreen) and time them there")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="copy the desk's profile (passphrase 'bench passphrase') to DIR before cleaning up, to profile it")
     args = ap.parse_args()
 
     from distributions import receipts, rounds, stock
@@ -185,10 +187,12 @@ def main() -> None:
         print(f"with {store.count_records('receipt'):,} receipts held: look-up {out['lookup_after']}; save "
               f"{out['save_after']}", flush=True)
         store.close()
+        if args.keep:
+            shutil.copytree(root / "desk", args.keep)
         if args.gui:
             if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
                 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            from gui.benchmark import desk_scans
+            from bench.gui_probes import desk_scans
 
             used = set(picks)
             gui_cards = [cards[i] for i in rng.sample([i for i in range(args.households) if i not in used], args.gui)]

@@ -338,9 +338,9 @@ def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> di
     own times per receipt (Return of the scan to the saved receipt shown; the software part:
     look-up plus save, without the wait between the two Returns) and the GUI thread's
     longest stall meanwhile."""
-    from .app import application, make_window
-    from .screens.unlock import UnlockScreen
-    from .screenshots import _wait
+    from gui.app import application, make_window
+    from gui.screens.unlock import UnlockScreen
+    from gui.screenshots import _wait
 
     application()
     w = make_window(profile, kdf=kdf)
