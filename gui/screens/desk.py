@@ -48,6 +48,7 @@ STOP_STYLE = "background: #fde7e9; border: 2px solid #b00020; color: #7a0014; bo
 INFO_STYLE = "background: #eef2f7; border: 1px solid #8a9bb0; color: #222; border-radius: 6px; padding: 8px;"
 LOW_STOCK = 10  # shown as running low at or below this, unless the round's item sets its own mark
 REFRESH_MS = 400  # counts after a sync: gathered once the burst of changes has passed
+RECENT = 15  # receipts listed as recorded at this desk, newest first
 
 
 @dataclass
@@ -564,8 +565,10 @@ class DeskScreen(QWidget):
             s.served_here += 1
             s.proxies += receipt.collector == "proxy"
             s.recent.insert(0, receipt)
+            del s.recent[RECENT:]
             s.balances = result["balances"]
-            self.show_summary(s)
+            self.show_counts(s)
+            self.add_recent(receipt)  # one row in, the oldest out: no list rebuilt after each receipt
         self.reset_entry()
         self.ctx.saved(shown=False)  # counted above; no other screen lists receipts
         self.saved.emit(receipt.receipt)
@@ -614,7 +617,7 @@ class DeskScreen(QWidget):
         rnd = self.round
         if rnd is None or self.ctx.store is None:
             return
-        self.ctx.run(lambda st: D.summary(st, rnd), self.on_summary, self.on_failed, owner=self)
+        self.ctx.run(lambda st: D.summary(st, rnd, recent=RECENT), self.on_summary, self.on_failed, owner=self)
 
     def on_summary(self, s: D.Summary) -> None:
         self.summary = s
@@ -623,9 +626,22 @@ class DeskScreen(QWidget):
     def bump_refusals(self) -> None:
         if self.summary is not None:
             self.summary.refusals += 1
-            self.show_summary(self.summary)
+            self.show_counts(self.summary)
 
     def show_summary(self, s: D.Summary) -> None:
+        if self.round is None:
+            return
+        self.show_counts(s)
+        current = self.recent.currentItem().data(Qt.ItemDataRole.UserRole) if self.recent.currentItem() else None
+        self.recent.clear()
+        for r in s.recent:
+            it = self.recent_item(r)
+            self.recent.addItem(it)
+            if r.receipt == current:
+                self.recent.setCurrentItem(it)
+
+    def show_counts(self, s: D.Summary) -> None:
+        """The counts and the stock: a few labels, cheap enough to set after every receipt."""
         rnd = self.round
         if rnd is None:
             return
@@ -648,19 +664,21 @@ class DeskScreen(QWidget):
                 text = "<span style='color:#b00020; font-weight:600'>" + text + " — " + tr("running low") + "</span>"
             lines.append(text)
         self.stock.setText("<br>".join(lines))
-        current = self.recent.currentItem().data(Qt.ItemDataRole.UserRole) if self.recent.currentItem() else None
-        self.recent.clear()
-        for r in s.recent:
-            items = ", ".join(f"{code} {qty}" for code, qty in r.items.items() if qty)
-            who = tr("proxy") if r.collector == "proxy" else tr("head")
-            text = f"{local_time(r.at, with_date=False)}  {r.ref}  {r.head_name}  ·  {items}  ·  {who}"
-            if r.voided:
-                text = tr("VOID") + "  " + text
-            it = QListWidgetItem(text)
-            it.setData(Qt.ItemDataRole.UserRole, None if r.voided else r.receipt)
-            self.recent.addItem(it)
-            if r.receipt == current:
-                self.recent.setCurrentItem(it)
+
+    def recent_item(self, r: D.RecentReceipt) -> QListWidgetItem:
+        items = ", ".join(f"{code} {qty}" for code, qty in r.items.items() if qty)
+        who = tr("proxy") if r.collector == "proxy" else tr("head")
+        text = f"{local_time(r.at, with_date=False)}  {r.ref}  {r.head_name}  ·  {items}  ·  {who}"
+        if r.voided:
+            text = tr("VOID") + "  " + text
+        it = QListWidgetItem(text)
+        it.setData(Qt.ItemDataRole.UserRole, None if r.voided else r.receipt)
+        return it
+
+    def add_recent(self, r: D.RecentReceipt) -> None:
+        self.recent.insertItem(0, self.recent_item(r))
+        while self.recent.count() > RECENT:
+            self.recent.takeItem(self.recent.count() - 1)
 
     # -- small helpers -----------------------------------------------------------------------------
     def show_message(self, text: str, style: str) -> None:
