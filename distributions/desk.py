@@ -24,7 +24,7 @@ import datetime as dt
 import re
 import weakref
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -318,13 +318,14 @@ class Summary:
     doubles: list[dict] = field(default_factory=list)  # open review items of this round
 
 
-def summary(store: Store, rnd: Round, *, recent: int = 15) -> Summary:
+def summary(store: Store, rnd: Round, *, recent: int = 15, pace: Callable[[Iterable], Iterable] = iter) -> Summary:
     """The round's counts (on the store worker), stock and open review items. The receipts are
     read from ``stock.held_receipts``: only those written since the last count are decrypted,
-    so counting again after a sync does not grow with the day's receipts."""
+    so counting again after a sync does not grow with the day's receipts. ``pace`` wraps the
+    first count's loop over every receipt (the GUI's ``give_way``)."""
     s = Summary()
     mine = []
-    for rid, h in stock.held_receipts(store).items():
+    for rid, h in stock.held_receipts(store, pace).items():
         if h.round != rnd.round_id:
             continue
         if not h.live:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from rules import domain
 
@@ -128,11 +128,11 @@ class _Distributed:
         self.seen[rid] = entry
         self._add(entry, +1)
 
-    def refresh(self, store) -> dict[str, dict[str, int]]:
+    def refresh(self, store, pace: Callable[[Iterable], Iterable] = iter) -> dict[str, dict[str, int]]:
         self.mark, changed = store.changed_since(domain.RECEIPT, self.mark)
         if changed is None:  # the first look, or written by another process: read them all once
             self.seen, self.sums = {}, {}
-            for r in store.list_records(domain.RECEIPT):
+            for r in pace(store.list_records(domain.RECEIPT)):
                 self._put(r.id, r.fields)
             return self.sums
         for rid in changed:
@@ -144,10 +144,11 @@ class _Distributed:
         return self.sums
 
 
-def held_receipts(store) -> dict[str, Held]:
-    """Every receipt this store holds (voided ones too), by id, brought up to date (see ``_Distributed``)."""
+def held_receipts(store, pace: Callable[[Iterable], Iterable] = iter) -> dict[str, Held]:
+    """Every receipt this store holds (voided ones too), by id, brought up to date (see ``_Distributed``).
+    ``pace`` wraps the loop that reads them all, when it must (the GUI's worker lets its thread breathe)."""
     cache = _DISTRIBUTED.setdefault(store, _Distributed())
-    cache.refresh(store)
+    cache.refresh(store, pace)
     return cache.seen
 
 

@@ -42,6 +42,7 @@ from distributions.rounds import Round, held_rounds
 from ..context import Context
 from ..focus import tab_in_layout_order
 from ..i18n import tr
+from ..workers import give_way
 
 OK_STYLE = "background: #e3f4e1; border: 2px solid #2e7d32; color: #1b4d1f; border-radius: 6px; padding: 8px;"
 STOP_STYLE = "background: #fde7e9; border: 2px solid #b00020; color: #7a0014; border-radius: 6px; padding: 8px;"
@@ -617,7 +618,7 @@ class DeskScreen(QWidget):
         rnd = self.round
         if rnd is None or self.ctx.store is None:
             return
-        self.ctx.run(lambda st: D.summary(st, rnd, recent=RECENT), self.on_summary, self.on_failed, owner=self)
+        self.ctx.run(lambda st: D.summary(st, rnd, recent=RECENT, pace=give_way), self.on_summary, self.on_failed, owner=self)
 
     def on_summary(self, s: D.Summary) -> None:
         self.summary = s
