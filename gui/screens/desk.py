@@ -43,6 +43,7 @@ from ..context import Context
 from ..focus import tab_in_layout_order
 from ..i18n import tr
 from ..workers import give_way
+from .desk_tools import CardsDialog, PdmDialog
 
 OK_STYLE = "background: #e3f4e1; border: 2px solid #2e7d32; color: #1b4d1f; border-radius: 6px; padding: 8px;"
 STOP_STYLE = "background: #fde7e9; border: 2px solid #b00020; color: #7a0014; border-radius: 6px; padding: 8px;"
@@ -157,6 +158,7 @@ class DeskScreen(QWidget):
         self.names_stale = True  # households may have changed since the name index was read (a sync)
         self.summary: D.Summary | None = None
         self.timings: list[dict] = []  # per saved receipt: lookup_ms, save_ms, scan_to_saved_ms
+        self.tool = None  # the cards or PDM dialog last opened
         self._build()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
@@ -183,6 +185,18 @@ class DeskScreen(QWidget):
         self.team_label = QLabel()
         self.team_label.setObjectName("deskTeam")
         top.addWidget(self.team_label)
+        # Before the day and after it (a team lead's cards, a monitoring officer's sample).
+        self.cards_button = QPushButton(tr("Print cards…"))
+        self.cards_button.setObjectName("deskPrintCards")
+        self.cards_button.setToolTip(tr("Household cards with QR codes, for the households of this round that have "
+                                        "no card yet"))
+        self.cards_button.clicked.connect(self.on_print_cards)
+        top.addWidget(self.cards_button)
+        self.pdm_button = QPushButton(tr("PDM sample…"))
+        self.pdm_button.setObjectName("deskPdmSample")
+        self.pdm_button.setToolTip(tr("Post-distribution monitoring: a random sample of the households served"))
+        self.pdm_button.clicked.connect(self.on_pdm_sample)
+        top.addWidget(self.pdm_button)
         lay.addLayout(top)
 
         self.scan = QLineEdit()
@@ -374,6 +388,8 @@ class DeskScreen(QWidget):
     def on_round_changed(self, _index: int = 0) -> None:
         self.clear()
         rnd = self.round
+        self.cards_button.setEnabled(rnd is not None)
+        self.pdm_button.setEnabled(rnd is not None)
         while self.items_grid.count():
             w = self.items_grid.takeAt(0).widget()
             if w is not None:
@@ -400,6 +416,20 @@ class DeskScreen(QWidget):
         tab_in_layout_order(self)  # the quantities were built after the buttons below them
         self.refresh_summary()
         self.focus_scan()
+
+    # -- tools -------------------------------------------------------------------------------
+    def on_print_cards(self) -> None:
+        if self.round is not None:
+            self.open_tool(CardsDialog(self.ctx, self.round, self.team, self))
+
+    def on_pdm_sample(self) -> None:
+        if self.round is not None:
+            self.open_tool(PdmDialog(self.ctx, self.round, self))
+
+    def open_tool(self, dialog) -> None:
+        self.tool = dialog
+        dialog.finished.connect(lambda _r: (dialog.deleteLater(), self.focus_scan()))
+        dialog.open()
 
     # -- scanning ------------------------------------------------------------------------------
     def on_scan_return(self) -> None:
