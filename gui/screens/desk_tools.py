@@ -132,6 +132,7 @@ class ToolDialog(QDialog):
         super().__init__(parent)
         self.ctx, self.rnd = ctx, rnd
         self.running = False
+        self.setMinimumWidth(640)
         self.lay = QVBoxLayout(self)
         self.form = QFormLayout()
         self.lay.addLayout(self.form)
@@ -187,6 +188,7 @@ class ToolDialog(QDialog):
     def show_result(self, text: str, style: str) -> None:
         self.result.setText(text)
         self.result.setStyleSheet(style)
+        self.resize(self.width(), self.sizeHint().height())  # room for the result's lines
 
     def set_running(self, on: bool) -> None:
         self.running = on
@@ -239,7 +241,7 @@ class CardsDialog(ToolDialog):
                           "have no card yet, ten to an A4 sheet. Each gets its card code now; the code holds no "
                           "personal data.").format(round=rnd.title(ctx.prefs.language)))
         intro.setWordWrap(True)
-        self.form.addRow(intro)
+        self.lay.insertWidget(0, intro)
         self.reprint = QCheckBox(tr("Also households that already have a card (the same code again)"))
         self.reprint.setObjectName("cardsReprint")
         self.form.addRow(self.reprint)
@@ -314,7 +316,7 @@ class PdmDialog(ToolDialog):
                           "this laptop holds (sync first, to hold every desk's). The same percentage and seed always "
                           "draw the same households.").format(round=rnd.title(ctx.prefs.language)))
         intro.setWordWrap(True)
-        self.form.addRow(intro)
+        self.lay.insertWidget(0, intro)
         self.percent = QDoubleSpinBox()
         self.percent.setObjectName("pdmPercent")
         self.percent.setRange(0.1, 100.0)
@@ -329,11 +331,11 @@ class PdmDialog(ToolDialog):
         self.seed.setPlaceholderText(tr("Empty: the round's usual sample; another word draws another sample"))
         self.seed.setAccessibleName(tr("Seed"))
         self.form.addRow(tr("Seed:"), self.seed)
-        self.drafts = QCheckBox(tr("Make a PDM form draft for each household, its card number filled in (on Home)"))
+        self.drafts = QCheckBox(tr("A PDM form draft for each, its card number filled in (on Home)"))
         self.drafts.setObjectName("pdmDrafts")
         self.drafts.setChecked(True)
         self.form.addRow(self.drafts)
-        self.save_list = QCheckBox(tr("Save the list (household reference, card number, receipt; no names)"))
+        self.save_list = QCheckBox(tr("Save the list: references, card numbers, receipts; no names"))
         self.save_list.setObjectName("pdmSaveList")
         self.save_list.setChecked(True)
         self.save_list.toggled.connect(lambda on: (self.file.setEnabled(on), self.choose.setEnabled(on)))

@@ -898,12 +898,12 @@ Voided: {voided}</source>
       <translation>Зерно:</translation>
     </message>
     <message>
-      <source>Make a PDM form draft for each household, its card number filled in (on Home)</source>
-      <translation>Створити чернетку форми ПРМ для кожного домогосподарства із заповненим номером картки (на Головній)</translation>
+      <source>A PDM form draft for each, its card number filled in (on Home)</source>
+      <translation>Чернетка форми ПРМ для кожного, з номером картки (на Головній)</translation>
     </message>
     <message>
-      <source>Save the list (household reference, card number, receipt; no names)</source>
-      <translation>Зберегти список (номер домогосподарства, номер картки, отримання; без імен)</translation>
+      <source>Save the list: references, card numbers, receipts; no names</source>
+      <translation>Зберегти список: номери, номери карток, отримання; без імен</translation>
     </message>
     <message>
       <source>Save the list to:</source>
