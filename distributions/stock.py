@@ -130,12 +130,14 @@ class _Distributed:
 
     def refresh(self, store, pace: Callable[[Iterable], Iterable] = iter) -> dict[str, dict[str, int]]:
         self.mark, changed = store.changed_since(domain.RECEIPT, self.mark)
-        if changed is None:  # the first look, or written by another process: read them all once
+        if changed is None or len(changed) > max(1000, len(self.seen) // 2):
+            # The first look, written by another process, or a pull that brought most of them:
+            # one pass over them all beats as many look-ups.
             self.seen, self.sums = {}, {}
             for r in pace(store.list_records(domain.RECEIPT)):
                 self._put(r.id, r.fields)
             return self.sums
-        for rid in changed:
+        for rid in pace(sorted(changed)):
             try:
                 r = store.get_record(rid)
             except Exception:  # noqa: BLE001 - not there any more
