@@ -98,3 +98,36 @@ def test_pdm_sample_from_the_desk(qtbot, window_factory, desk_profile, tmp_path)
     # The same again: the same household, and no second draft.
     run(qtbot, dialog)
     assert "0 PDM draft(s) made" in dialog.result.text() and "1 already there" in dialog.result.text()
+
+
+def test_printing_runs_off_the_gui_thread_with_progress(qtbot, window_factory, desk_profile, tmp_path, monkeypatch):
+    """Slow card drawing leaves the GUI thread free, shows progress, and the dialog stays until done."""
+    import threading
+    import time
+
+    from gui import cards_pdf
+
+    profile, _ = desk_profile
+    w, d = open_desk(qtbot, window_factory, profile)
+    real, threads = cards_pdf.render, []
+
+    def slow(cards, **kw):
+        threads.append(threading.current_thread() is threading.main_thread())
+        for n in range(len(cards)):
+            time.sleep(0.2)
+            kw["progress"](n + 1, len(cards))
+        return real(cards, **kw)
+
+    monkeypatch.setattr(cards_pdf, "render", slow)
+    qtbot.mouseClick(d.cards_button, Qt.MouseButton.LeftButton)
+    dialog = d.tool
+    set_file(qtbot, dialog, tmp_path / "cards.pdf")
+    qtbot.mouseClick(dialog.reprint, Qt.MouseButton.LeftButton)
+    start = time.perf_counter()
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert time.perf_counter() - start < 0.2 and dialog.running and not dialog.run_button.isEnabled()
+    qtbot.waitUntil(lambda: "Drawing the cards" in dialog.stage.text(), timeout=WAIT)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # not while it writes
+    assert dialog.isVisible() and "Still working" in dialog.result.text()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=WAIT)
+    assert threads == [False] and "2 card(s)" in dialog.result.text()
