@@ -42,7 +42,6 @@ class Mark:
 class Watch:
     def __init__(self, core: Core) -> None:
         self._core = core
-        self._kinds: set[str] = set()
         self._epoch = next(_epochs)
 
     def _install(self, kind: str) -> None:
@@ -56,18 +55,25 @@ class Watch:
                              f"WHEN {row}.kind IN (SELECT kind FROM watched_kinds) "
                              f"BEGIN INSERT INTO watched (kind, id, nonce) VALUES ({row}.kind, {row}.id, randomblob(8)); END")
             conn.execute("INSERT OR IGNORE INTO watched_kinds VALUES (?)", (kind,))
-        self._kinds.add(kind)
 
     def _mark(self, conn: sqlite3.Connection) -> Mark:
         n, nonce = conn.execute("SELECT n, nonce FROM watched ORDER BY n DESC LIMIT 1").fetchone() or (0, None)
         return Mark(self._epoch, n, nonce, conn.execute("PRAGMA data_version").fetchone()[0])
 
+    def _installed(self, conn: sqlite3.Connection, kind: str) -> bool:
+        """Whether the triggers and this kind's row are there: installing in a transaction that
+        was then rolled back leaves neither."""
+        if conn.execute("SELECT 1 FROM sqlite_temp_master WHERE type = 'trigger' AND name = 'watched_delete'"
+                        ).fetchone() is None:
+            return False
+        return conn.execute("SELECT 1 FROM watched_kinds WHERE kind = ?", (kind,)).fetchone() is not None
+
     def changed_since(self, kind: str, mark: Mark | None) -> tuple[Mark, set[str] | None]:
-        if kind not in self._kinds:
-            self._install(kind)
-            mark = None  # nothing was noted before now
         conn = self._core.conn
         with translate_errors():
+            if not self._installed(conn, kind):
+                self._install(kind)
+                mark = None  # nothing was noted before now
             now = self._mark(conn)
             if now.n > LIMIT:  # n counts the rows noted since the table was last emptied
                 conn.execute("DELETE FROM watched")

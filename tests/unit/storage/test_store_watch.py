@@ -62,3 +62,16 @@ def test_a_mark_of_another_store_is_not_trusted(make_store):
     a, b = make_store("a"), make_store("b")
     mark, _ = a.changed_since("receipt", None)
     assert b.changed_since("receipt", mark)[1] is None
+
+
+def test_watching_first_asked_in_a_rolled_back_transaction_starts_again(store):
+    try:
+        with store.atomic():
+            store.changed_since("receipt", None)  # the triggers are made in this transaction
+            raise RuntimeError("refused")
+    except RuntimeError:
+        pass
+    mark, ids = store.changed_since("receipt", None)
+    assert ids is None
+    rid = store.save_record("receipt", {"round": "R", "items": {"F": 1}})
+    assert store.changed_since("receipt", mark)[1] == {rid}
