@@ -337,10 +337,11 @@ def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> di
     then Return again on the empty line; until the receipt is saved. Returns the screen's
     own times per receipt (Return of the scan to the saved receipt shown; the software part:
     look-up plus save, without the wait between the two Returns) and the GUI thread's
-    longest stall meanwhile."""
-    from .app import application, make_window
-    from .screens.unlock import UnlockScreen
-    from .screenshots import _wait
+    longest stall meanwhile; also the longest stall while the Desk counts the round's receipts
+    for the first time (every receipt held is read), and while nothing runs (the meter's floor: what the machine's load alone costs)."""
+    from gui.app import application, make_window
+    from gui.screens.unlock import UnlockScreen
+    from gui.screenshots import _wait
 
     application()
     w = make_window(profile, kdf=kdf)
@@ -350,9 +351,21 @@ def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> di
     w.centralWidget().passphrase.setText(passphrase)
     w.centralWidget().on_unlock_clicked()
     _wait(lambda: hasattr(w, "home"), ms=120_000)
+    waited = [False]
+    QTimer.singleShot(1000, lambda: waited.__setitem__(0, True))
+    idle = stall_during(lambda: None, lambda: waited[0])  # the meter's floor on this machine now
     w.show_screen("desk")
     d = w.desk
     _wait(lambda: d.round is not None and d.summary is not None, ms=300_000)
+    from distributions import stock
+
+    def recount() -> None:  # the first count of the day: every receipt held is read once
+        with w.ctx.tasks.store_lock:
+            stock._DISTRIBUTED.pop(w.ctx.store, None)
+        d.refresh_summary()
+
+    d.summary = None
+    counted = stall_during(recount, lambda: d.summary is not None)
     queue = list(cards)
 
     def next_card() -> None:
@@ -376,4 +389,5 @@ def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> di
                 "max_ms": round(values[-1], 2)}
 
     return {"receipts": len(timings), "scan_to_saved": figures("scan_to_saved_ms"),
-            "software": figures("software_ms"), "gui_stall": stall}
+            "software": figures("software_ms"), "gui_stall": stall, "gui_stall_idle": idle,
+            "gui_stall_first_count": counted}

@@ -88,16 +88,17 @@ def qr_modules(code: str) -> list[list[bool]]:
 
 
 def cards_to_print(store, rnd, *, team: str | None, reprint: bool = False,
-                   refs: list[str] | None = None) -> tuple[list[tuple[str, dict]], int]:
+                   refs: list[str] | None = None, pace=iter) -> tuple[list[tuple[str, dict]], int]:
     """The households of round ``rnd`` this team serves (on its list, eligible) that have no
     card yet; each gets a new code now (an edit: it syncs and is audited). With ``reprint``,
     those that have one too; with ``refs``, only those households (a lost card). Returns
-    ``([(code, fields)], how many got a new code)``, in reference order."""
+    ``([(code, fields)], how many got a new code)``, in reference order. ``pace`` wraps the
+    loop over every household (the GUI's worker lets its thread breathe)."""
     from .rounds import eligible
 
     wanted = set(refs) if refs else None
     chosen = []
-    for r in store.list_records("household"):
+    for r in pace(store.list_records("household")):
         f = r.fields
         ref = str(f.get("external_ref") or r.id)
         if wanted is not None and ref not in wanted:

@@ -13,7 +13,8 @@ GUI's store worker and the tests call the same functions:
 - ``NameIndex`` finds households by the head's name in any script, for people who
   lost their card: the registry's normalisation (``normalise``) and its first-name
   comparison (``matching.compare_given``) are used as they are, read-only.
-- ``summary`` gives the running counts and the stock of a round at this desk.
+- ``summary`` gives the running counts and the stock of a round at this desk, from the
+  receipts' facts ``stock.held_receipts`` keeps up to date (only new or changed ones are read).
 - ``log_refusal`` counts a refusal in the audit log (round and kind, never a value),
   the way ``distribute`` does, so ``round report`` counts both.
 """
@@ -23,7 +24,7 @@ import datetime as dt
 import re
 import weakref
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -317,25 +318,27 @@ class Summary:
     doubles: list[dict] = field(default_factory=list)  # open review items of this round
 
 
-def summary(store: Store, rnd: Round, *, recent: int = 15) -> Summary:
-    """One pass over the round's receipts (on the store worker), stock and open review items."""
+def summary(store: Store, rnd: Round, *, recent: int = 15, pace: Callable[[Iterable], Iterable] = iter) -> Summary:
+    """The round's counts (on the store worker), stock and open review items. The receipts are
+    read from ``stock.held_receipts``: only those written since the last count are decrypted,
+    so counting again after a sync does not grow with the day's receipts. ``pace`` wraps the
+    first count's loop over every receipt (the GUI's ``give_way``)."""
     s = Summary()
     mine = []
-    for r in store.list_records(receipts.KIND):
-        f = r.fields
-        if f.get("round") != rnd.round_id:
+    for rid, h in stock.held_receipts(store, pace).items():
+        if h.round != rnd.round_id:
             continue
-        if not domain.is_live(f):
+        if not h.live:
             s.voided += 1
         else:
             s.served += 1
-            s.proxies += f.get("collector") == "proxy"
-            s.served_here += f.get("desk") == store.device_id
-        if f.get("desk") == store.device_id:
-            mine.append(r)
-    mine.sort(key=lambda r: (r.fields.get("at", ""), r.id), reverse=True)
-    for r in mine[:recent]:
-        s.recent.append(recent_receipt(store, r))
+            s.proxies += h.collector == "proxy"
+            s.served_here += h.desk == store.device_id
+        if h.desk == store.device_id:
+            mine.append((h.at, rid))
+    mine.sort(reverse=True)
+    for _, rid in mine[:recent]:
+        s.recent.append(recent_receipt(store, store.get_record(rid)))
     s.refusals = refusal_count(store, rnd.round_id)
     s.balances = stock.store_balances(store, rnd)
     s.doubles = [d for d in store.domain_reviews() if d.get("round") == rnd.round_id]

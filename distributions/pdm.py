@@ -14,9 +14,12 @@ household that has a PDM draft or record with its card number already.
 """
 from __future__ import annotations
 
+import csv
 import math
+import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from rules import domain
 from storage import Store
@@ -43,11 +46,14 @@ def check_percent(percent: float) -> float:
     return float(percent)
 
 
-def sample(store: Store, round_id: str, *, percent: float, seed: str = "") -> tuple[list[Sampled], int]:
-    """(the sample, how many served households it was drawn from)."""
+def sample(store: Store, round_id: str, *, percent: float, seed: str = "", pace=iter) -> tuple[list[Sampled], int]:
+    """(the sample, how many served households it was drawn from). ``pace`` wraps the loops
+    over every receipt, read then checked: twice (the GUI's worker lets its thread breathe, and
+    counts them)."""
     percent = check_percent(percent)
     served: dict[str, str] = {}  # survivor household id -> its first receipt (by time, then id)
-    for r in sorted(store.list_records(domain.RECEIPT), key=lambda r: (r.fields.get("at", ""), r.id)):
+    held = sorted(pace(store.list_records(domain.RECEIPT)), key=lambda r: (r.fields.get("at", ""), r.id))
+    for r in pace(held):
         f = r.fields
         if f.get("round") != round_id or not domain.is_live(f) or not isinstance(f.get("household"), str):
             continue
@@ -67,6 +73,28 @@ def sample(store: Store, round_id: str, *, percent: float, seed: str = "") -> tu
         ref = str(f.get("external_ref") or hid)
         out.append(Sampled(hid, ref, str(f.get("card_code") or ref), served[hid]))
     return out, len(population)
+
+
+LIST_COLUMNS = ("household_ref", "card_number", "receipt")
+
+
+def write_list(picked: list[Sampled], out: Path) -> None:
+    """The sample as CSV (references, card numbers and receipt ids: no name), owner-only,
+    written whole to a temporary file and moved into place."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(LIST_COLUMNS)
+            w.writerows((s.ref, s.card, s.receipt) for s in picked)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def make_drafts(store: Store, picked: list[Sampled]) -> tuple[int, int]:

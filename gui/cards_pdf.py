@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
@@ -31,9 +32,11 @@ def _mm(v: float) -> float:
     return v / 25.4 * DPI
 
 
-def render(cards: list[tuple[str, list[str]]], *, title: str, qr) -> bytes:
+def render(cards: list[tuple[str, list[str]]], *, title: str, qr,
+           progress: Callable[[int, int], None] | None = None) -> bytes:
     """The PDF of ``cards`` (code, lines under it), ``title`` on each card; ``qr(code)``
-    gives the QR modules. Needs a QGuiApplication."""
+    gives the QR modules. Needs a QGuiApplication; may run on a worker thread (a PDF
+    writer is not a widget). ``progress(done, total)`` is called after each card."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -55,6 +58,8 @@ def render(cards: list[tuple[str, list[str]]], *, title: str, qr) -> bytes:
             x = left + (k % COLUMNS) * (CARD_W + GAP)
             y = top + (k // COLUMNS) * (CARD_H + GAP)
             _card(painter, x, y, code, lines, title, qr(code))
+            if progress is not None:
+                progress(n + 1, len(cards))
     finally:
         painter.end()
         buffer.close()

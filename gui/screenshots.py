@@ -379,6 +379,26 @@ def render_all(out: Path) -> list[Path]:
                 _wait(lambda: desk.pending is not None or desk.matches_list.count() > 0)
                 shots.append(_grab(w, out, name, lang))
             desk.clear()
+            # The Desk's tools: the cards dialog as it opens, and a PDM sample drawn.
+            desk.on_print_cards()
+            _wait(lambda: desk.tool is not None and desk.tool.isVisible())
+            path = out / f"{lang}-desk-print-cards.png"
+            desk.tool.grab().save(str(path))
+            shots.append(path)
+            desk.tool.reject()
+            desk.on_pdm_sample()
+            tool = desk.tool
+            _wait(lambda: tool.isVisible())
+            with tempfile.TemporaryDirectory() as scratch:
+                tool.file.setText(str(Path(scratch) / "pdm-sample.csv"))
+                tool.percent.setValue(50.0)
+                tool.on_run()
+                _wait(lambda: not tool.running and bool(tool.result.text()))
+                QCoreApplication.processEvents()
+                path = out / f"{lang}-desk-pdm-sample.png"
+                tool.grab().save(str(path))
+                shots.append(path)
+            tool.reject()
             w.show_screen("settings")
             _wait(lambda: bool(w.settings.recovery.text()))
             shots.append(_grab(w, out, "settings", lang))

@@ -44,6 +44,7 @@ from .replica import ApplyResult, Conflict, Merge, Replica
 from .syncstate import SyncState
 from .values import MAX_VALUE_DEPTH
 from .verify import Verifier, VerifyReport
+from .watch import Mark as WatchMark, Watch
 
 __all__ = [
     "AUTHOR_PURPOSE", "CHANGE_OVERHEAD_BYTES", "DELETED", "LOCAL_KINDS", "MAX_VALUE_DEPTH", "MIN_PASSPHRASE",
@@ -75,6 +76,7 @@ class Store:
         self._sync = SyncState(core, self._audit_log)
         self._profile = Profile(core, self._audit_log, on_unlock=self._index.load)
         self._verifier = Verifier(core, self._audit_log)
+        self._watch = Watch(core)
 
     # -- lifecycle -------------------------------------------------------------
     @classmethod
@@ -220,6 +222,11 @@ class Store:
     def record_stamps(self, kind: str, *, form_id: str | None = None) -> Iterator[tuple[str, str]]:
         """``(id, newest stamp)`` of each live record of ``kind``, streamed; nothing is decrypted."""
         return self._records.stamps(kind, form_id=form_id)
+
+    def changed_since(self, kind: str, mark: "WatchMark | None") -> tuple["WatchMark", set[str] | None]:
+        """Ids of records of ``kind`` written through this store since ``mark``, and the new mark;
+        None for the ids when the caller must read every record again (storage/watch.py)."""
+        return self._watch.changed_since(kind, mark)
 
     def waiting_record_ids(self, *, form_id: str | None = None) -> Iterator[str]:
         """Records with a change the server has not yet confirmed, streamed."""

@@ -42,12 +42,15 @@ from distributions.rounds import Round, held_rounds
 from ..context import Context
 from ..focus import tab_in_layout_order
 from ..i18n import tr
+from ..workers import give_way
+from .desk_tools import CardsDialog, PdmDialog
 
 OK_STYLE = "background: #e3f4e1; border: 2px solid #2e7d32; color: #1b4d1f; border-radius: 6px; padding: 8px;"
 STOP_STYLE = "background: #fde7e9; border: 2px solid #b00020; color: #7a0014; border-radius: 6px; padding: 8px;"
 INFO_STYLE = "background: #eef2f7; border: 1px solid #8a9bb0; color: #222; border-radius: 6px; padding: 8px;"
 LOW_STOCK = 10  # shown as running low at or below this, unless the round's item sets its own mark
 REFRESH_MS = 400  # counts after a sync: gathered once the burst of changes has passed
+RECENT = 15  # receipts listed as recorded at this desk, newest first
 
 
 @dataclass
@@ -155,6 +158,7 @@ class DeskScreen(QWidget):
         self.names_stale = True  # households may have changed since the name index was read (a sync)
         self.summary: D.Summary | None = None
         self.timings: list[dict] = []  # per saved receipt: lookup_ms, save_ms, scan_to_saved_ms
+        self.tool = None  # the cards or PDM dialog last opened
         self._build()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
@@ -181,6 +185,18 @@ class DeskScreen(QWidget):
         self.team_label = QLabel()
         self.team_label.setObjectName("deskTeam")
         top.addWidget(self.team_label)
+        # Before the day and after it (a team lead's cards, a monitoring officer's sample).
+        self.cards_button = QPushButton(tr("Print cards…"))
+        self.cards_button.setObjectName("deskPrintCards")
+        self.cards_button.setToolTip(tr("Household cards with QR codes, for the households of this round that have "
+                                        "no card yet"))
+        self.cards_button.clicked.connect(self.on_print_cards)
+        top.addWidget(self.cards_button)
+        self.pdm_button = QPushButton(tr("PDM sample…"))
+        self.pdm_button.setObjectName("deskPdmSample")
+        self.pdm_button.setToolTip(tr("Post-distribution monitoring: a random sample of the households served"))
+        self.pdm_button.clicked.connect(self.on_pdm_sample)
+        top.addWidget(self.pdm_button)
         lay.addLayout(top)
 
         self.scan = QLineEdit()
@@ -372,6 +388,8 @@ class DeskScreen(QWidget):
     def on_round_changed(self, _index: int = 0) -> None:
         self.clear()
         rnd = self.round
+        self.cards_button.setEnabled(rnd is not None)
+        self.pdm_button.setEnabled(rnd is not None)
         while self.items_grid.count():
             w = self.items_grid.takeAt(0).widget()
             if w is not None:
@@ -398,6 +416,20 @@ class DeskScreen(QWidget):
         tab_in_layout_order(self)  # the quantities were built after the buttons below them
         self.refresh_summary()
         self.focus_scan()
+
+    # -- tools -------------------------------------------------------------------------------
+    def on_print_cards(self) -> None:
+        if self.round is not None:
+            self.open_tool(CardsDialog(self.ctx, self.round, self.team, self))
+
+    def on_pdm_sample(self) -> None:
+        if self.round is not None:
+            self.open_tool(PdmDialog(self.ctx, self.round, self))
+
+    def open_tool(self, dialog) -> None:
+        self.tool = dialog
+        dialog.finished.connect(lambda _r: (dialog.deleteLater(), self.focus_scan()))
+        dialog.open()
 
     # -- scanning ------------------------------------------------------------------------------
     def on_scan_return(self) -> None:
@@ -564,8 +596,10 @@ class DeskScreen(QWidget):
             s.served_here += 1
             s.proxies += receipt.collector == "proxy"
             s.recent.insert(0, receipt)
+            del s.recent[RECENT:]
             s.balances = result["balances"]
-            self.show_summary(s)
+            self.show_counts(s)
+            self.add_recent(receipt)  # one row in, the oldest out: no list rebuilt after each receipt
         self.reset_entry()
         self.ctx.saved(shown=False)  # counted above; no other screen lists receipts
         self.saved.emit(receipt.receipt)
@@ -614,7 +648,7 @@ class DeskScreen(QWidget):
         rnd = self.round
         if rnd is None or self.ctx.store is None:
             return
-        self.ctx.run(lambda st: D.summary(st, rnd), self.on_summary, self.on_failed, owner=self)
+        self.ctx.run(lambda st: D.summary(st, rnd, recent=RECENT, pace=give_way), self.on_summary, self.on_failed, owner=self)
 
     def on_summary(self, s: D.Summary) -> None:
         self.summary = s
@@ -623,9 +657,22 @@ class DeskScreen(QWidget):
     def bump_refusals(self) -> None:
         if self.summary is not None:
             self.summary.refusals += 1
-            self.show_summary(self.summary)
+            self.show_counts(self.summary)
 
     def show_summary(self, s: D.Summary) -> None:
+        if self.round is None:
+            return
+        self.show_counts(s)
+        current = self.recent.currentItem().data(Qt.ItemDataRole.UserRole) if self.recent.currentItem() else None
+        self.recent.clear()
+        for r in s.recent:
+            it = self.recent_item(r)
+            self.recent.addItem(it)
+            if r.receipt == current:
+                self.recent.setCurrentItem(it)
+
+    def show_counts(self, s: D.Summary) -> None:
+        """The counts and the stock: a few labels, cheap enough to set after every receipt."""
         rnd = self.round
         if rnd is None:
             return
@@ -648,19 +695,21 @@ class DeskScreen(QWidget):
                 text = "<span style='color:#b00020; font-weight:600'>" + text + " — " + tr("running low") + "</span>"
             lines.append(text)
         self.stock.setText("<br>".join(lines))
-        current = self.recent.currentItem().data(Qt.ItemDataRole.UserRole) if self.recent.currentItem() else None
-        self.recent.clear()
-        for r in s.recent:
-            items = ", ".join(f"{code} {qty}" for code, qty in r.items.items() if qty)
-            who = tr("proxy") if r.collector == "proxy" else tr("head")
-            text = f"{local_time(r.at, with_date=False)}  {r.ref}  {r.head_name}  ·  {items}  ·  {who}"
-            if r.voided:
-                text = tr("VOID") + "  " + text
-            it = QListWidgetItem(text)
-            it.setData(Qt.ItemDataRole.UserRole, None if r.voided else r.receipt)
-            self.recent.addItem(it)
-            if r.receipt == current:
-                self.recent.setCurrentItem(it)
+
+    def recent_item(self, r: D.RecentReceipt) -> QListWidgetItem:
+        items = ", ".join(f"{code} {qty}" for code, qty in r.items.items() if qty)
+        who = tr("proxy") if r.collector == "proxy" else tr("head")
+        text = f"{local_time(r.at, with_date=False)}  {r.ref}  {r.head_name}  ·  {items}  ·  {who}"
+        if r.voided:
+            text = tr("VOID") + "  " + text
+        it = QListWidgetItem(text)
+        it.setData(Qt.ItemDataRole.UserRole, None if r.voided else r.receipt)
+        return it
+
+    def add_recent(self, r: D.RecentReceipt) -> None:
+        self.recent.insertItem(0, self.recent_item(r))
+        while self.recent.count() > RECENT:
+            self.recent.takeItem(self.recent.count() - 1)
 
     # -- small helpers -----------------------------------------------------------------------------
     def show_message(self, text: str, style: str) -> None:

@@ -580,6 +580,22 @@
       <translation>Раунд</translation>
     </message>
     <message>
+      <source>Print cards…</source>
+      <translation>Друк карток…</translation>
+    </message>
+    <message>
+      <source>Household cards with QR codes, for the households of this round that have no card yet</source>
+      <translation>Картки домогосподарств із QR-кодами для домогосподарств цього раунду, які ще не мають картки</translation>
+    </message>
+    <message>
+      <source>PDM sample…</source>
+      <translation>Вибірка ПРМ…</translation>
+    </message>
+    <message>
+      <source>Post-distribution monitoring: a random sample of the households served</source>
+      <translation>Післяроздавальний моніторинг: випадкова вибірка обслужених домогосподарств</translation>
+    </message>
+    <message>
       <source>Card, phone, document or name</source>
       <translation>Картка, телефон, документ або ім’я</translation>
     </message>
@@ -668,6 +684,14 @@
       <translation>нічого</translation>
     </message>
     <message>
+      <source>proxy</source>
+      <translation>довірена особа</translation>
+    </message>
+    <message>
+      <source>head</source>
+      <translation>голова</translation>
+    </message>
+    <message>
       <source>This receipt cannot be saved: {reason}</source>
       <translation>Цю видачу не можна зберегти: {reason}</translation>
     </message>
@@ -702,14 +726,6 @@
     <message>
       <source>Receipt voided. The void syncs, and is kept in the audit log.</source>
       <translation>Видачу скасовано. Скасування синхронізується і зберігається в журналі аудиту.</translation>
-    </message>
-    <message>
-      <source>proxy</source>
-      <translation>довірена особа</translation>
-    </message>
-    <message>
-      <source>head</source>
-      <translation>голова</translation>
     </message>
     <message>
       <source>Scan the next card.</source>
@@ -754,6 +770,10 @@ Voided: {voided}</source>
       <translation>{item}: залишилось {left} {unit}</translation>
     </message>
     <message>
+      <source>VOID</source>
+      <translation>СКАСОВАНО</translation>
+    </message>
+    <message>
       <source>Team: {team}</source>
       <translation>Команда: {team}</translation>
     </message>
@@ -774,10 +794,6 @@ Voided: {voided}</source>
       <translation>закінчується</translation>
     </message>
     <message>
-      <source>VOID</source>
-      <translation>СКАСОВАНО</translation>
-    </message>
-    <message>
       <source>The hub withdrew round {round}: it can no longer be served here, and nothing more was saved for it.</source>
       <translation>Центр відкликав раунд {round}: видачу за ним тут більше не можна вести, і нічого більше для нього не збережено.</translation>
     </message>
@@ -786,12 +802,192 @@ Voided: {voided}</source>
       <translation>{item}: не обліковується</translation>
     </message>
     <message>
-      <source>Save draft (Ctrl+S)</source>
-      <translation>Зберегти чернетку (Ctrl+S)</translation>
+      <source>Household reference</source>
+      <translation>Номер домогосподарства</translation>
+    </message>
+    <message>
+      <source>Head of household's name</source>
+      <translation>Ім'я голови домогосподарства</translation>
+    </message>
+    <message>
+      <source>Settlement</source>
+      <translation>Населений пункт</translation>
+    </message>
+    <message>
+      <source>Hromada</source>
+      <translation>Громада</translation>
+    </message>
+    <message>
+      <source>Raion</source>
+      <translation>Район</translation>
+    </message>
+    <message>
+      <source>Oblast</source>
+      <translation>Область</translation>
+    </message>
+    <message>
+      <source>Household size</source>
+      <translation>Розмір домогосподарства</translation>
+    </message>
+    <message>
+      <source>Choose the file to write.</source>
+      <translation>Виберіть файл для запису.</translation>
+    </message>
+    <message>
+      <source>Give the file's full path, or choose it with Choose….</source>
+      <translation>Вкажіть повний шлях до файлу або виберіть його кнопкою «Вибрати…».</translation>
+    </message>
+    <message>
+      <source>Save it outside the profile folder: the profile holds only the encrypted store.</source>
+      <translation>Збережіть його поза текою профілю: профіль містить лише зашифроване сховище.</translation>
+    </message>
+    <message>
+      <source>Choose…</source>
+      <translation>Вибрати…</translation>
     </message>
     <message>
       <source>Close</source>
       <translation>Закрити</translation>
+    </message>
+    <message>
+      <source>Print household cards</source>
+      <translation>Друк карток домогосподарств</translation>
+    </message>
+    <message>
+      <source>Also households that already have a card (the same code again)</source>
+      <translation>Також домогосподарства, які вже мають картку (той самий код ще раз)</translation>
+    </message>
+    <message>
+      <source>Printed beside the code</source>
+      <translation>Друкується поруч із кодом</translation>
+    </message>
+    <message>
+      <source>Round's name in:</source>
+      <translation>Назва раунду мовою:</translation>
+    </message>
+    <message>
+      <source>Save the cards to:</source>
+      <translation>Зберегти картки у:</translation>
+    </message>
+    <message>
+      <source>Print cards</source>
+      <translation>Надрукувати картки</translation>
+    </message>
+    <message>
+      <source>Post-distribution monitoring sample</source>
+      <translation>Вибірка для післяроздавального моніторингу</translation>
+    </message>
+    <message>
+      <source>Share of the served households</source>
+      <translation>Частка обслужених домогосподарств</translation>
+    </message>
+    <message>
+      <source>Share of the served households:</source>
+      <translation>Частка обслужених домогосподарств:</translation>
+    </message>
+    <message>
+      <source>Empty: the round's usual sample; another word draws another sample</source>
+      <translation>Порожньо: звичайна вибірка раунду; інше слово дає іншу вибірку</translation>
+    </message>
+    <message>
+      <source>Seed</source>
+      <translation>Зерно</translation>
+    </message>
+    <message>
+      <source>Seed:</source>
+      <translation>Зерно:</translation>
+    </message>
+    <message>
+      <source>A PDM form draft for each, its card number filled in (on Home)</source>
+      <translation>Чернетка форми ПРМ для кожного, з номером картки (на Головній)</translation>
+    </message>
+    <message>
+      <source>Save the list: references, card numbers, receipts; no names</source>
+      <translation>Зберегти список: номери, номери карток, отримання; без імен</translation>
+    </message>
+    <message>
+      <source>Save the list to:</source>
+      <translation>Зберегти список у:</translation>
+    </message>
+    <message>
+      <source>Draw the sample</source>
+      <translation>Зробити вибірку</translation>
+    </message>
+    <message>
+      <source>Still working: wait until it has finished.</source>
+      <translation>Ще триває робота: зачекайте, доки вона завершиться.</translation>
+    </message>
+    <message>
+      <source>Something went wrong; nothing was written. Try again.</source>
+      <translation>Щось пішло не так; нічого не записано. Спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>Drawing the cards: {done} of {total}</source>
+      <translation>Малювання карток: {done} з {total}</translation>
+    </message>
+    <message>
+      <source>Every household of this round on this team's list has a card already: nothing to print. Tick “Also households that already have a card” to print them again.</source>
+      <translation>Кожне домогосподарство цього раунду зі списку цієї команди вже має картку: нічого друкувати. Позначте «Також домогосподарства, які вже мають картку», щоб надрукувати їх ще раз.</translation>
+    </message>
+    <message>
+      <source>Reading the receipts: {done} of {total}</source>
+      <translation>Читання отримань: {done} з {total}</translation>
+    </message>
+    <message>
+      <source>No household has received this round on this laptop yet: sync first, then draw the sample. Nothing was written.</source>
+      <translation>На цьому ноутбуці ще жодне домогосподарство не отримало допомогу цього раунду: спершу синхронізуйте, потім зробіть вибірку. Нічого не записано.</translation>
+    </message>
+    <message>
+      <source>The folder {folder} does not exist.</source>
+      <translation>Теки {folder} не існує.</translation>
+    </message>
+    <message>
+      <source>{file} is a folder: give a file name.</source>
+      <translation>{file} — це тека: вкажіть ім'я файлу.</translation>
+    </message>
+    <message>
+      <source>Nothing was written: {reason}</source>
+      <translation>Нічого не записано: {reason}</translation>
+    </message>
+    <message>
+      <source>Cards with a QR code for the households of round {round} that this team serves and that have no card yet, ten to an A4 sheet. Each gets its card code now; the code holds no personal data.</source>
+      <translation>Картки з QR-кодом для домогосподарств раунду {round}, які обслуговує ця команда і які ще не мають картки, по десять на аркуш A4. Кожне отримує код картки зараз; код не містить персональних даних.</translation>
+    </message>
+    <message>
+      <source>Choosing the households: {done} of {total}</source>
+      <translation>Вибір домогосподарств: {done} з {total}</translation>
+    </message>
+    <message>
+      <source>{n} card(s) on {sheets} sheet(s) written to {file}; {new} new card code(s).</source>
+      <translation>Карток: {n} на {sheets} арк. записано у {file}; нових кодів карток: {new}.</translation>
+    </message>
+    <message>
+      <source>A random sample of the households that received round {round}, drawn from the receipts this laptop holds (sync first, to hold every desk's). The same percentage and seed always draw the same households.</source>
+      <translation>Випадкова вибірка домогосподарств, які отримали допомогу раунду {round}, з отримань, що є на цьому ноутбуці (спершу синхронізуйте, щоб мати отримання всіх пунктів). Той самий відсоток і зерно завжди дають ті самі домогосподарства.</translation>
+    </message>
+    <message>
+      <source>Tick at least one: the PDM drafts, or the list.</source>
+      <translation>Позначте хоча б одне: чернетки ПРМ або список.</translation>
+    </message>
+    <message>
+      <source>{n} of {population} served household(s) sampled.</source>
+      <translation>У вибірці {n} з {population} обслужених домогосподарств.</translation>
+    </message>
+    <message>
+      <source>The file could not be written: {reason}</source>
+      <translation>Не вдалося записати файл: {reason}</translation>
+    </message>
+    <message>
+      <source>{made} PDM draft(s) made, waiting on Home; {already} already there.</source>
+      <translation>Створено чернеток ПРМ: {made}, вони чекають на Головній; уже були: {already}.</translation>
+    </message>
+    <message>
+      <source>The list is in {file}.</source>
+      <translation>Список у файлі {file}.</translation>
+    </message>
+    <message>
+      <source>Save draft (Ctrl+S)</source>
+      <translation>Зберегти чернетку (Ctrl+S)</translation>
     </message>
     <message>
       <source>Finalise (Ctrl+Enter)</source>
@@ -1176,26 +1372,6 @@ Voided: {voided}</source>
     <message>
       <source>Tax number (RNOKPP)</source>
       <translation>РНОКПП (податковий номер)</translation>
-    </message>
-    <message>
-      <source>Settlement</source>
-      <translation>Населений пункт</translation>
-    </message>
-    <message>
-      <source>Hromada</source>
-      <translation>Громада</translation>
-    </message>
-    <message>
-      <source>Raion</source>
-      <translation>Район</translation>
-    </message>
-    <message>
-      <source>Oblast</source>
-      <translation>Область</translation>
-    </message>
-    <message>
-      <source>Household size</source>
-      <translation>Розмір домогосподарства</translation>
     </message>
     <message>
       <source>Team</source>

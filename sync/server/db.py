@@ -323,6 +323,13 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX duplicate_pairs_team_a ON duplicate_pairs (team_a)""",
         """CREATE INDEX duplicate_pairs_team_b ON duplicate_pairs (team_b)""",
     ]),
+    ("0017_domain_keys_built_when_empty", [
+        # A hub with no receipt or household yet has nothing to fill: its columns are complete
+        # as they are, and its first push keeps them like any other (domain_keys.after_push).
+        """INSERT INTO domain_keys_state (name, value) SELECT 'built', '1' WHERE NOT EXISTS
+           (SELECT 1 FROM records WHERE kind IN ('receipt', 'household'))
+           AND NOT EXISTS (SELECT 1 FROM domain_keys_state WHERE name = 'built')""",
+    ]),
 ]
 
 _TYPES = {

@@ -83,3 +83,47 @@ def test_a_hub_from_before_the_columns_builds_them_at_its_first_push(laptops, hu
     assert hub.db.execute("SELECT count(*) FROM domain_keys")[0][0] == 3
     assert [i["household"] for i in hub.domain_reviews()] == [h]
     _full_check_agrees(hub)
+
+
+def _record_opens(hub, monkeypatch) -> list[str]:
+    opened: list[str] = []
+    real = hub._sealer.open
+    monkeypatch.setattr(hub._sealer, "open", lambda purpose, body: (opened.append(purpose), real(purpose, body))[1])
+    return opened
+
+
+def test_a_new_hubs_first_push_decrypts_each_record_once(laptops, hub, monkeypatch):
+    assert domain_keys.built(hub.db)  # nothing held when it migrated: nothing to build
+    a = laptops("a", "north")
+    households = [a.store.save_record("household", {"external_ref": f"K-{i}"}) for i in range(30)]
+    for h in households:
+        _receipt(a.store, "R1", h, "2026-12-01T10:00:00+00:00")
+    _receipt(a.store, "R1", households[3], "2026-12-01T11:00:00+00:00")  # one double distribution
+    opened = _record_opens(hub, monkeypatch)
+    a.sync_now()
+    records = [p for p in opened if p.startswith("record|")]
+    # Each household and receipt once to fill its columns, then the two receipts of the double.
+    assert len(records) <= 30 + 31 + 2, len(records)
+    assert [i["household"] for i in hub.domain_reviews()] == [households[3]]
+    monkeypatch.undo()
+    _full_check_agrees(hub)
+
+
+def test_building_the_columns_does_not_decrypt_every_receipt_twice(laptops, hub, monkeypatch):
+    a = laptops("a", "north")
+    households = [a.store.save_record("household", {"external_ref": f"K-{i}"}) for i in range(20)]
+    for h in households:
+        _receipt(a.store, "R1", h, "2026-12-01T10:00:00+00:00")
+    a.sync_now()
+    with hub.db.transaction():  # as a database migrated to 0014 with records already held
+        hub.db.execute("DELETE FROM domain_keys")
+        hub.db.execute("DELETE FROM domain_keys_state")
+    _receipt(a.store, "R1", households[5], "2026-12-01T11:00:00+00:00")
+    opened = _record_opens(hub, monkeypatch)
+    a.sync_now()
+    records = [p for p in opened if p.startswith("record|")]
+    assert len(records) <= 20 + 21 + 1 + 2, len(records)  # every record once (the new receipt twice), the double
+    assert domain_keys.built(hub.db)
+    assert [i["household"] for i in hub.domain_reviews()] == [households[5]]
+    monkeypatch.undo()
+    _full_check_agrees(hub)
