@@ -22,7 +22,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Collection, Iterable, Iterator
 
 from .errors import FormError
 
@@ -88,6 +88,18 @@ def check_file(kind: str, question: str, original_name: str, size: int) -> None:
 
 _WHAT = {"image": "a photo or picture", "audio": "a sound recording", "video": "a video", "file": "a file",
          "osm": "an OpenStreetMap file"}
+
+
+def answered_names(fields: dict, media: Collection[str]) -> Iterator[str]:
+    """The file names that a record's answers to the media questions ``media`` hold, in
+    repeats too (a record's fields, as ``Session.record`` gives them)."""
+    for name, value in fields.items():
+        if isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    yield from answered_names(entry, media)
+        elif name in media and isinstance(value, str) and value:
+            yield value
 
 
 def attached_name(original_name: str, when: dt.datetime) -> str:

@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 
 import forms
 from exporting import save_submission
-from forms import Question, Session, finalise
+from storage.finalise import save_draft
+from forms import Question, Session, finalise, media
 from forms.model import METADATA_TYPES
 
-from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, SEED_FIELD, Context
+from ..context import EDITING_FIELD, POSITION_FIELD, SEED_FIELD, Context
 from ..errors import present
 from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
@@ -136,7 +137,11 @@ class FormScreen(QWidget):
         super().__init__(parent)
         self.ctx, self.form = ctx, form
         self.setObjectName("formScreen")
-        self.draft = {"id": draft_id, "saved": None}   # shared with the store worker; plain data only
+        # Shared with the store worker; plain data only. "files": the names of the files the
+        # draft holds in the store (those a reopened draft's answers name, at first).
+        self.media_questions = finalise.media_questions(form)
+        self.draft = {"id": draft_id, "saved": None,
+                      "files": set(media.answered_names(answers or {}, self.media_questions)) if draft_id else set()}
         self.editing = editing
         self.show_required = False
         # Where the draft was left (kept in the draft: drafts never leave the laptop).
@@ -467,15 +472,22 @@ class FormScreen(QWidget):
         self._dirty = self._moved = False
         fields = self.draft_fields()
         holder, form = self.draft, self.form
+        # The draft keeps the files its answers name (storage.finalise.save_draft): the ones
+        # attached since the last save go in, sealed; the ones no answer names any more go.
+        named = set(media.answered_names(fields, self.media_questions))
+        new = [f for f in self.session.kept_files() if f["name"] not in holder["files"]]
+        gone = holder["files"] - named
+
+        def parts(draft_id: str):
+            for f in new:
+                yield from media.attachment_parts(f["data"], record=draft_id, question=f["question"], name=f["name"],
+                                                  instance=f["instance"])
 
         def work(store) -> str:
-            if holder["id"] is None:
-                holder["id"] = store.save_record(DRAFT_KIND, fields, form_id=form.form_id, form_version=form.version)
-            else:
-                old = holder["saved"] or store.get_record(holder["id"]).fields
-                changes = {**{k: None for k in old if k not in fields}, **fields}
-                store.edit_record(holder["id"], changes)
+            holder["id"] = save_draft(store, holder["id"], fields, form_id=form.form_id, form_version=form.version,
+                                      old=holder["saved"], files=parts if new else None, drop=gone)
             holder["saved"] = fields
+            holder["files"] = (holder["files"] - gone) | {f["name"] for f in new}
             return holder["id"]
 
         def done(_draft_id: str) -> None:
