@@ -23,14 +23,16 @@ from PySide6.QtWidgets import (
 
 import forms
 from exporting import save_submission
-from storage.finalise import save_draft
 from forms import Question, Session, finalise, media
-from forms.model import METADATA_TYPES
+from forms.model import MEDIA_TYPES, METADATA_TYPES
+from rules.names import DRAFT_FILE
+from storage.finalise import save_draft
 
 from ..context import EDITING_FIELD, POSITION_FIELD, SEED_FIELD, Context
 from ..errors import present
 from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
+from ..media_view import FileSource
 from ..questions import Instance, QuestionRow
 
 AUTOSAVE_MS = 400
@@ -287,7 +289,8 @@ class FormScreen(QWidget):
                 self.sections[(q.name, inst)] = note
                 layout.addWidget(note)
             else:
-                row = QuestionRow(self.session, q, inst, commit_only=q.name in self.count_drivers)
+                row = QuestionRow(self.session, q, inst, commit_only=q.name in self.count_drivers,
+                                  files=self.file_source if q.type in MEDIA_TYPES and self.ctx.store else None)
                 row.answered.connect(self.on_answered)
                 row.committed.connect(self.on_committed)
                 row.focus_target.installEventFilter(self)
@@ -433,6 +436,18 @@ class FormScreen(QWidget):
             target.focus()  # a row of choices: its checked box, else the first
         else:
             w.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def file_source(self, name: str) -> FileSource:
+        """Where the file ``name`` that an answer holds is read from: the session, while it holds
+        it; the draft's own parts; else the attachments of the record being edited."""
+        def held(n: str) -> bytes | None:
+            for stored, data in self.session.files.values():
+                if stored == n:
+                    return data
+            return None
+        if held(name) is not None or self.editing is None or name in self.draft["files"]:
+            return FileSource(self.ctx, self.draft["id"], kind=DRAFT_FILE, held=held, owner=self)
+        return FileSource(self.ctx, self.editing, form_id=self.form.form_id, held=held, owner=self)
 
     # -- saving ----------------------------------------------------------------------------------
     def draft_fields(self) -> dict:

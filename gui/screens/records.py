@@ -381,7 +381,7 @@ class RecordsScreen(QWidget):
         record, history, form, device = loaded
         lang = self.ctx.prefs.language
         title = record_title(self.titles.get(record.form_id, record.form_id or ""), describe(record.fields, form, lang))
-        dialog = RecordDialog(record, history, form, lang, device, title, parent=self)
+        dialog = RecordDialog(record, history, form, lang, device, title, parent=self, ctx=self.ctx)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -32,6 +32,7 @@ def test_a_drafts_photo_survives_reopening_and_becomes_the_records_attachment(qt
     qtbot.addWidget(first)
     row = next(r for (name, _), r in first.rows.items() if name == "photo")
     row.attach(PNG, "Synthetic Person.png")
+    qtbot.waitUntil(lambda: row.tile is not None and row.tile.thumbnail is not None, timeout=WAIT)  # held, not saved yet
     first.session.set("who", "Synthetic")
     first._dirty = True
     first.save_draft()
@@ -45,6 +46,10 @@ def test_a_drafts_photo_survives_reopening_and_becomes_the_records_attachment(qt
     reopened = FormScreen(w.ctx, form, answers=draft.fields, draft_id=draft.id)
     qtbot.addWidget(reopened)
     assert reopened.session.files == {}  # the bytes stay sealed in the store until needed
+    # The photo shows in the form as a thumbnail, read from the draft's sealed parts.
+    tile = reopened.rows[("photo", ())].tile
+    qtbot.waitUntil(lambda: tile.thumbnail is not None, timeout=WAIT)
+    assert (tile.thumbnail.width(), tile.thumbnail.height()) == (1, 1) and tile.larger.isEnabled()
     done = []
     reopened.finalised.connect(lambda rid, _form: done.append(rid))
     reopened.on_finalise_clicked()
