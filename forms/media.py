@@ -188,10 +188,12 @@ class AttachmentFolder:
         files.written, files.incomplete
     """
 
-    def __init__(self, folder, records=None) -> None:
+    def __init__(self, folder, records=None, *, private: bool = False) -> None:
         from pathlib import Path
 
         self.folder = Path(folder)
+        # private: folders 0700 and files 0600 from their creation (a hub's export of people's photos).
+        self.private = private
         # Only these records' files (None: every record's); a mapping {record id: names} keeps
         # only the files its answers still name (a photo replaced when a record was edited stays
         # in the store, but is no longer the record's).
@@ -223,9 +225,15 @@ class AttachmentFolder:
         target = self._target(record, name)
         state = self._files.get((record, name))
         if state is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            import os
+
+            if self.private:
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                target.parent.mkdir(mode=0o700, exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(target.name + ".part")
-            partial.open("wb").close()
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if self.private else 0o666))
             state = self._files[(record, name)] = {"path": target, "partial": partial, "seen": set(),
                                                    "parts": part.get("parts"), "size": None, "sha256": None}
         index = int(part.get("part", -1))

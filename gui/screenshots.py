@@ -193,7 +193,8 @@ def demo_photo(width: int = 480, height: int = 320) -> bytes:
                 if bx <= x < bx + bw and by <= y < by + bh:
                     edge = x in (bx, bx + bw - 1) or y in (by, by + bh - 1)
                     px = (90, 60, 30) if edge else (176, 132, 80)
-            row += bytes(px)
+            grain = (x * 7 + y * 13 + (x * y) % 11) % 9 - 4  # a little texture, as a camera's picture has
+            row += bytes(min(255, max(0, c + grain)) for c in px)
         rows.append(bytes(row))
 
     def chunk(tag: bytes, data: bytes) -> bytes:
