@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from forms.media import ATTACHMENT_KIND, MEDIA_TYPES, extension, write_attachment
+from forms.media import ATTACHMENT_KIND, MEDIA_TYPES, MediaError, extension, write_attachment
 from storage.finalise import record_files
 
 from .i18n import tr
@@ -226,47 +226,67 @@ class FileTile(QFrame):
 
 class FileSource:
     """Where one record's (or draft's) files are read from: the store, on its serialized worker;
-    a file held in memory (chosen in the form, not yet saved) is taken from ``held``. Callbacks
-    come back on the GUI thread; images are decoded on the worker."""
+    a file held in memory (chosen in the form, not yet saved) is taken from ``held``; a file not
+    found among the record's parts is looked for in ``also`` (a draft that edits a finished
+    record: the photos it kept are the record's attachments). Callbacks come back on the GUI
+    thread; images are decoded on the worker."""
 
     def __init__(self, ctx, record_id: str | None, *, kind: str = ATTACHMENT_KIND, form_id: str | None = None,
-                 held: Callable[[str], bytes | None] | None = None, owner=None) -> None:
-        self.ctx, self.record_id, self.kind, self.form_id = ctx, record_id, kind, form_id
-        self.held, self.owner = held or (lambda _name: None), owner
+                 held: Callable[[str], bytes | None] | None = None, also: tuple | None = None, owner=None) -> None:
+        self.ctx, self.owner = ctx, owner
+        self.held = held or (lambda _name: None)
+        self.places = [p for p in ((record_id, kind, form_id), also) if p is not None and p[0] is not None]
 
     def _run(self, fn, done, failed) -> None:
         self.ctx.run(fn, done, failed, owner=self.owner)
 
+    def _find(self, store, name: str) -> tuple[tuple | None, int | None]:
+        """The place that has the file, and its size (None, None: no part of it is here)."""
+        for rid, kind, form_id in self.places:
+            size = file_size(store, rid, name, kind=kind, form_id=form_id)
+            if size is not None:
+                return (rid, kind, form_id), size
+        return None, None
+
     def describe(self, name: str, longest: int, done, failed) -> None:
         """(size, thumbnail or None) of a file: the thumbnail only when ``longest``."""
         held = self.held(name)
-        rid, kind, form_id = self.record_id, self.kind, self.form_id
 
         def work(store):
             if held is not None:
-                data = held
-            elif not longest:
-                return file_size(store, rid, name, kind=kind, form_id=form_id), None
-            elif file_size(store, rid, name, kind=kind, form_id=form_id) is None:
-                return None, None
-            else:
-                data = read_file(store, rid, name, kind=kind, form_id=form_id)
-            return len(data), decode(data, longest) if longest else None
+                return len(held), decode(held, longest) if longest else None
+            place, size = self._find(store, name)
+            if place is None or not longest:
+                return size, None
+            rid, kind, form_id = place
+            return size, decode(read_file(store, rid, name, kind=kind, form_id=form_id), longest)
         self._run(work, done, failed)
 
     def image(self, name: str, longest: int, done, failed) -> None:
         held = self.held(name)
-        rid, kind, form_id = self.record_id, self.kind, self.form_id
 
         def work(store):
-            data = held if held is not None else read_file(store, rid, name, kind=kind, form_id=form_id)
-            return decode(data, longest)
+            if held is not None:
+                return decode(held, longest)
+            place, _size = self._find(store, name)
+            if place is None:
+                raise MediaError(f"The file {name} is not here.")
+            rid, kind, form_id = place
+            return decode(read_file(store, rid, name, kind=kind, form_id=form_id), longest)
         self._run(work, done, failed)
 
     def save(self, name: str, out: str, done, failed) -> None:
         held = self.held(name)
-        rid, kind, form_id = self.record_id, self.kind, self.form_id
-        self._run(lambda store: save_copy(store, rid, name, out, kind=kind, form_id=form_id, held=held), done, failed)
+
+        def work(store):
+            if held is not None:
+                return save_copy(store, "", name, out, held=held)
+            place, _size = self._find(store, name)
+            if place is None:
+                raise MediaError(f"The file {name} is not here.")
+            rid, kind, form_id = place
+            return save_copy(store, rid, name, out, kind=kind, form_id=form_id)
+        self._run(work, done, failed)
 
 
 def record_file_list(form, fields: dict, lang: str | None) -> list[tuple[str, str, str]]:

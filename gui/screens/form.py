@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 import forms
 from exporting import save_submission
 from forms import Question, Session, finalise, media
+from forms.media import ATTACHMENT_KIND
 from forms.model import MEDIA_TYPES, METADATA_TYPES
 from rules.names import DRAFT_FILE
 from storage.finalise import save_draft
@@ -445,9 +446,8 @@ class FormScreen(QWidget):
                 if stored == n:
                     return data
             return None
-        if held(name) is not None or self.editing is None or name in self.draft["files"]:
-            return FileSource(self.ctx, self.draft["id"], kind=DRAFT_FILE, held=held, owner=self)
-        return FileSource(self.ctx, self.editing, form_id=self.form.form_id, held=held, owner=self)
+        also = (self.editing, ATTACHMENT_KIND, self.form.form_id) if self.editing else None
+        return FileSource(self.ctx, self.draft["id"], kind=DRAFT_FILE, held=held, also=also, owner=self)
 
     # -- saving ----------------------------------------------------------------------------------
     def draft_fields(self) -> dict:

@@ -58,3 +58,23 @@ def test_a_drafts_photo_survives_reopening_and_becomes_the_records_attachment(qt
         parts = [p.fields for p in w.store.list_records(ATTACHMENT_KIND)]
         assert w.store.count_records(DRAFT_FILE) == 0 and w.store.count_records(DRAFT_KIND) == 0
     assert {p["record"] for p in parts} == {done[0]} and read_attachment(parts) == PNG
+
+
+def test_editing_a_finished_record_shows_its_photo_from_the_records_attachments(qtbot, window_factory, profile, tmp_path):
+    from exporting import save_submission
+    from forms import Session
+    from forms.finalise import finalised
+
+    form = _form(tmp_path)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    s = Session(form, {"who": "Synthetic"})
+    s.attach("photo", PNG, "p.png")
+    with w.ctx.tasks.store_lock:
+        rid = save_submission(w.store, finalised(s))
+        fields = w.store.get_record(rid).fields
+    screen = FormScreen(w.ctx, form, answers=fields, editing=rid)
+    qtbot.addWidget(screen)
+    tile = screen.rows[("photo", ())].tile
+    qtbot.waitUntil(lambda: tile.thumbnail is not None, timeout=WAIT)
+    assert tile.info.text().startswith(fields["photo"])
