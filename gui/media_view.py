@@ -6,8 +6,8 @@ at a time) and decoded into an image in memory, on a worker: the bytes are never
 disk, except by "Save a copy…", which a person asks for, writes an owner-only file outside
 the profile folder and is audited.
 
-    load = file_loader(ctx, record_id, kind=ATTACHMENT_KIND, form_id=...)   # for one record
-    panel = FilesPanel(files, load, ctx)                                     # [(label, name, type)]
+    source = FileSource(ctx, record_id, kind=ATTACHMENT_KIND, form_id=..., owner=dialog)
+    panel = FilesPanel(record_file_list(form, record.fields, lang), source)   # [(label, name, type)]
 """
 from __future__ import annotations
 
@@ -137,7 +137,6 @@ class ImageDialog(QDialog):
         self.resize(min(image.width() + 60, 1200), min(image.height() + 100, 900))
 
 
-Loader = Callable[[Callable], None]
 
 
 class FileTile(QFrame):
