@@ -27,7 +27,7 @@ from forms.model import Form
 
 from ..hub import Hub
 
-PART_BATCH = 4  # attachment rows read at once: about 6 MB of sealed parts
+PART_BATCH = 2  # attachment rows read at once: about 3 MB of sealed parts
 
 
 class MediaNames:
