@@ -489,16 +489,19 @@ class FormScreen(QWidget):
         holder, form = self.draft, self.form
         # The draft keeps the files its answers name (storage.finalise.save_draft): the ones
         # attached since the last save go in, sealed; the ones no answer names any more go.
+        # Which files are new is decided on the store worker, where saves run one after another:
+        # two saves queued close together must not both store the same file.
         named = set(media.answered_names(fields, self.media_questions))
-        new = [f for f in self.session.kept_files() if f["name"] not in holder["files"]]
-        gone = holder["files"] - named
-
-        def parts(draft_id: str):
-            for f in new:
-                yield from media.attachment_parts(f["data"], record=draft_id, question=f["question"], name=f["name"],
-                                                  instance=f["instance"])
+        kept = self.session.kept_files()
 
         def work(store) -> str:
+            new = [f for f in kept if f["name"] not in holder["files"]]
+            gone = holder["files"] - named
+
+            def parts(draft_id: str):
+                for f in new:
+                    yield from media.attachment_parts(f["data"], record=draft_id, question=f["question"],
+                                                      name=f["name"], instance=f["instance"])
             holder["id"] = save_draft(store, holder["id"], fields, form_id=form.form_id, form_version=form.version,
                                       old=holder["saved"], files=parts if new else None, drop=gone)
             holder["saved"] = fields

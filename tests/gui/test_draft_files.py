@@ -36,7 +36,12 @@ def test_a_drafts_photo_survives_reopening_and_becomes_the_records_attachment(qt
     first.session.set("who", "Synthetic")
     first._dirty = True
     first.save_draft()
-    qtbot.waitUntil(lambda: first.draft["saved"] is not None, timeout=WAIT)
+    first._dirty = True
+    saved = []
+    first.save_draft(then=lambda: saved.append(1))  # queued before the first ran (autosave, then Ctrl+S)
+    qtbot.waitUntil(lambda: bool(saved), timeout=WAIT)  # both have run: the file is stored once
+    with w.ctx.tasks.store_lock:
+        assert w.store.count_records(DRAFT_FILE) == 1
     with w.ctx.tasks.store_lock:
         [draft] = list(w.store.list_records(DRAFT_KIND))
         kept = [p.fields for p in record_files(w.store, draft.id, kind=DRAFT_FILE)]
