@@ -141,3 +141,20 @@ def test_the_hub_export_reads_a_few_parts_at_a_time(live, pushed, tmp_path, monk
     summary = export_submissions(live.hub, ExportRequest("photos", "csv"), tmp_path / "p.csv", actor="test", media=media)
     assert summary.records == 3 and media["written"] == 3
     assert 0 < biggest[0] < 2 * PART_BYTES * 1.45  # a part's body is about 1.4 MiB (base64, sealed)
+
+
+def test_a_lead_downloads_the_sheet_and_the_teams_files_as_one_zip(live, pushed):
+    from console_helpers import Browser, add_user
+
+    add_user(live.hub, "lead-north", "lead", ["north"])
+    b = Browser(live.url)
+    b.login("lead-north")
+    status, _, content, headers = b.request("GET", "/console/data/photos/export?format=csv")
+    headers = {k.lower(): v for k, v in headers.items()}
+    assert status == 200 and headers["content-type"] == "application/zip", (status, headers)
+    assert "photos-csv.zip" in headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        big = pushed["ids"]["big"]
+        assert set(z.namelist()) == {"photos.csv"} | {f"photos_media/{big}/{name}" for name in pushed["files"][big]}
+        for name, data in pushed["files"][big].items():
+            assert z.read(f"photos_media/{big}/{name}") == data  # and nothing of the south team's
