@@ -120,3 +120,23 @@ def test_save_a_copy_is_owner_only_outside_the_profile_and_audited(qtbot, window
         QFileDialog.getSaveFileName = orig
     qtbot.waitUntil(target.exists, timeout=WAIT)
     assert target.read_bytes() == scan and stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_a_drafts_photo_shows_in_its_record_view_from_the_drafts_own_parts(qtbot, window_factory, profile, tmp_path):
+    from forms.media import attachment_parts
+    from storage.finalise import save_draft
+
+    form = _form(tmp_path)
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    photo = png(300, 200)
+    with w.ctx.tasks.store_lock:
+        did = save_draft(w.store, None, {"site": "Synthetic", "photo": "1.png"}, form_id="photos", form_version="1",
+                         files=lambda d: attachment_parts(photo, record=d, question="photo", name="1.png"))
+        draft = w.store.get_record(did)
+        assert w.store.pending_count() == 0
+    dialog = RecordDialog(draft, [], form, "en", w.store.device_id, "A draft", ctx=w.ctx)
+    qtbot.addWidget(dialog)
+    [tile] = dialog.files.tiles
+    qtbot.waitUntil(lambda: tile.thumbnail is not None, timeout=WAIT)
+    assert tile.thumbnail.width() == 160 and 105 <= tile.thumbnail.height() <= 107
