@@ -83,3 +83,19 @@ def test_editing_a_finished_record_shows_its_photo_from_the_records_attachments(
     tile = screen.rows[("photo", ())].tile
     qtbot.waitUntil(lambda: tile.thumbnail is not None, timeout=WAIT)
     assert tile.info.text().startswith(fields["photo"])
+
+
+def test_deleting_a_draft_in_the_records_list_deletes_its_files(qtbot, window_factory, profile, tmp_path):
+    from forms.media import attachment_parts
+    from storage.finalise import save_draft
+
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    with w.ctx.tasks.store_lock:
+        did = save_draft(w.store, None, {"who": "Synthetic", "photo": "1.png"}, form_id="photo_form", form_version="1",
+                         files=lambda d: attachment_parts(PNG, record=d, question="photo", name="1.png"))
+        assert w.store.count_records(DRAFT_FILE) == 1
+    w.records._delete(did)  # what Delete does once confirmed
+    qtbot.waitUntil(lambda: w.store.count_records(DRAFT_KIND) == 0, timeout=WAIT)
+    with w.ctx.tasks.store_lock:
+        assert w.store.count_records(DRAFT_FILE) == 0 and w.store.pending_count() == 0
