@@ -24,7 +24,7 @@ from forms import Session, load_form, load_form_bytes
 from forms.errors import ExportError, UnknownForm
 from forms.export import ExportSummary, export_records
 from forms.finalise import attachments, finalised
-from forms.media import ATTACHMENT_KIND, AttachmentFolder
+from forms.media import ATTACHMENT_KIND, AttachmentFolder, answered_names
 from forms.model import MEDIA_TYPES, Form
 from resources import resource_path
 from rules import outputs
@@ -96,19 +96,8 @@ def _plain_records(store: Store, form_id: str, files: dict[str, set[str]] | None
     # Decrypted one at a time and dropped after its rows are written: memory stays flat.
     for record in store.list_records(EXPORTED_KIND, form_id=form_id):
         if files is not None:
-            files[record.id] = set(_media_answers(record.fields, media))
+            files[record.id] = set(answered_names(record.fields, media))
         yield {"id": record.id, "form_version": record.form_version, "fields": record.fields}
-
-
-def _media_answers(fields, media: set[str]) -> Iterator[str]:
-    """The file names a record's media questions hold, in repeats too."""
-    for name, value in fields.items():
-        if isinstance(value, list):
-            for entry in value:
-                if isinstance(entry, dict):
-                    yield from _media_answers(entry, media)
-        elif name in media and isinstance(value, str) and value:
-            yield value
 
 
 def _export_files(store: Store, form: Form, out: Path, ids: dict[str, set[str]]) -> Path | None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 from .engine import Session
 from .errors import FormError
-from .media import ATTACHMENT_KIND, attachment_parts
+from .media import ATTACHMENT_KIND, MEDIA_TYPES, answered_names, attachment_parts
 
 
 class InvalidAnswers(FormError):
@@ -36,7 +36,16 @@ def finalised(session: Session, *, errors: list | None = None) -> dict:
     errors = session.errors() if errors is None else errors
     if errors:
         raise InvalidAnswers(errors)
-    return session.to_save(finalise=True)
+    record = session.to_save(finalise=True)
+    # Every file the record names, whether held by this session or kept by the draft it came
+    # from (storage.finalise copies the draft's copies to the record's attachments).
+    record["file_names"] = sorted(set(answered_names(record["fields"], media_questions(session.form))))
+    return record
+
+
+def media_questions(form) -> set[str]:
+    """The names of the form's photo, audio, video and file questions."""
+    return {q.name for q in form.walk() if q.type in MEDIA_TYPES}
 
 
 def attachments(record: dict) -> Callable[[str], Iterator[tuple[str, dict]]]:
@@ -75,4 +84,4 @@ def read_answers(path: str | os.PathLike) -> dict:
     return answers
 
 
-__all__ = ["InvalidAnswers", "finalised", "read_answers"]
+__all__ = ["InvalidAnswers", "attachments", "finalised", "media_questions", "read_answers"]

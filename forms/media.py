@@ -22,7 +22,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Collection, Iterable, Iterator
 
 from .errors import FormError
 
@@ -88,6 +88,18 @@ def check_file(kind: str, question: str, original_name: str, size: int) -> None:
 
 _WHAT = {"image": "a photo or picture", "audio": "a sound recording", "video": "a video", "file": "a file",
          "osm": "an OpenStreetMap file"}
+
+
+def answered_names(fields: dict, media: Collection[str]) -> Iterator[str]:
+    """The file names that a record's answers to the media questions ``media`` hold, in
+    repeats too (a record's fields, as ``Session.record`` gives them)."""
+    for name, value in fields.items():
+        if isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    yield from answered_names(entry, media)
+        elif name in media and isinstance(value, str) and value:
+            yield value
 
 
 def attached_name(original_name: str, when: dt.datetime) -> str:
@@ -176,10 +188,12 @@ class AttachmentFolder:
         files.written, files.incomplete
     """
 
-    def __init__(self, folder, records=None) -> None:
+    def __init__(self, folder, records=None, *, private: bool = False) -> None:
         from pathlib import Path
 
         self.folder = Path(folder)
+        # private: folders 0700 and files 0600 from their creation (a hub's export of people's photos).
+        self.private = private
         # Only these records' files (None: every record's); a mapping {record id: names} keeps
         # only the files its answers still name (a photo replaced when a record was edited stays
         # in the store, but is no longer the record's).
@@ -211,9 +225,15 @@ class AttachmentFolder:
         target = self._target(record, name)
         state = self._files.get((record, name))
         if state is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            import os
+
+            if self.private:
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                target.parent.mkdir(mode=0o700, exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(target.name + ".part")
-            partial.open("wb").close()
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if self.private else 0o666))
             state = self._files[(record, name)] = {"path": target, "partial": partial, "seen": set(),
                                                    "parts": part.get("parts"), "size": None, "sha256": None}
         index = int(part.get("part", -1))

@@ -6,7 +6,7 @@ are refreshed from the forms.Session by the form screen.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from pathlib import Path
 
@@ -188,9 +188,15 @@ class QuestionRow(QWidget):
     committed = Signal(object, object)          # (question name, instance): editing finished
 
     def __init__(self, session: Session, q: Question, inst: Instance, parent: QWidget | None = None, *,
-                 commit_only: bool = False) -> None:
+                 commit_only: bool = False, files: Callable[[str], Any] | None = None) -> None:
         super().__init__(parent)
         self.session, self.q, self.inst = session, q, inst
+        # A media question's file, shown as a tile (gui/media_view.py): ``files(name)`` gives
+        # where the named file is read from (held by the session, kept by the draft, or an
+        # attachment of the record being edited). Without it, the name only.
+        self.files = files
+        self.tile = None
+        self._tile_name = ""
         # A typed answer reaches the session only when it is committed (Enter, or leaving the
         # field), not on every key: for a repeat's count, "12" typed over "2" passes through
         # "1", which would drop entries on the way.
@@ -307,10 +313,14 @@ class QuestionRow(QWidget):
         return line
 
     def _media_editor(self) -> QWidget:
-        """The file's name, and buttons to choose a file, draw (signature and draw appearances) or remove."""
+        """The file's name, and buttons to choose a file, draw (signature and draw appearances) or
+        remove; under them the file's tile (a photo's thumbnail), once there is a file."""
         holder = QWidget()
-        lay = QHBoxLayout(holder)
-        lay.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(holder)
+        outer.setContentsMargins(0, 0, 0, 0)
+        lay = QHBoxLayout()
+        outer.addLayout(lay)
+        self._tile_layout = outer
         self.file_label = QLabel()
         self.file_label.setTextFormat(Qt.TextFormat.PlainText)
         lay.addWidget(self.file_label, 1)
@@ -384,6 +394,24 @@ class QuestionRow(QWidget):
         self._emit(stored)
         self.committed.emit(self.q.name, self.inst)
         self.load_value()
+
+    def _show_tile(self, name: str) -> None:
+        """The chosen file's tile: a photo's thumbnail (decoded on a worker), else its size."""
+        if name == self._tile_name or self.files is None:
+            return
+        from .media_view import FileTile
+
+        if self.tile is not None:
+            self.tile.setParent(None)
+            self.tile.deleteLater()
+            self.tile = None
+        self._tile_name = name
+        if name:
+            self.tile = FileTile(self.form_label(), name, self.q.type, self.files(name), self)
+            self._tile_layout.addWidget(self.tile)
+
+    def form_label(self) -> str:
+        return self.label.text() or self.q.name
 
     def _emit(self, value: Any) -> None:
         if not self._updating:
@@ -590,6 +618,7 @@ class QuestionRow(QWidget):
                                             f"{text} ({max(1, size // 1024)} KB)")
                 else:
                     self.file_label.setText(text)  # saved with the record earlier
+                self._show_tile(text)
             elif isinstance(ed, QPlainTextEdit):
                 if ed.toPlainText() != text:
                     ed.setPlainText(text)

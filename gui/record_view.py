@@ -6,7 +6,8 @@ The pieces are separate so that every screen that shows answers uses the same on
 - ``record_sections``: the answers in the form's order, groups and repeat entries as sections;
 - ``sections_html``: those sections for a read-only text pane;
 - ``history_lines``: the audit log of one record in words (who, which laptop, when, what);
-- ``RecordDialog``: both panes, side by side, each reached with Tab.
+- ``RecordDialog``: both panes, side by side, each reached with Tab; under the answers, the
+  record's files: photos as thumbnails, other files by name and size (gui/media_view.py).
 
 Texts come in the interface language, else the form's default language (``Form.text_in``).
 A record whose form is not on this laptop still shows, by field names.
@@ -18,13 +19,18 @@ from dataclasses import dataclass, field
 
 import orjson
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QLabel, QScrollArea, QSplitter, QTextBrowser, QVBoxLayout, QWidget,
+)
 
+from forms.media import ATTACHMENT_KIND
 from forms.model import INPUT_TYPES, SELECT_TYPES, Form, Question
+from rules.names import DRAFT, DRAFT_FILE
 
 from .attribution import stamp_time, when_text, who_text
 from .context import record_time
 from .i18n import tr
+from .media_view import FilesPanel, FileSource, record_file_list
 
 
 @dataclass
@@ -215,7 +221,7 @@ class RecordDialog(QDialog):
     both and then Close."""
 
     def __init__(self, record, history: list, form: Form | None, lang: str | None, this_device: str,
-                 title: str, parent: QWidget | None = None) -> None:
+                 title: str, parent: QWidget | None = None, ctx=None) -> None:
         super().__init__(parent)
         self.setObjectName("recordDialog")
         self.setWindowTitle(title)
@@ -230,6 +236,20 @@ class RecordDialog(QDialog):
         split.setChildrenCollapsible(False)
         self.answers = self._pane(split, tr("Answers"), "recordAnswers")
         self.answers.setHtml(sections_html(record_sections(form, record.fields, lang)))
+        # Its photos as thumbnails, other files by name and size (gui/media_view.py), read from
+        # the sealed parts on the store worker; a draft's from its own local parts.
+        self.files = None
+        files = record_file_list(form, record.fields, lang)
+        if files and ctx is not None:
+            kind = DRAFT_FILE if record.kind == DRAFT else ATTACHMENT_KIND
+            source = FileSource(ctx, record.id, kind=kind, form_id=record.form_id, owner=self)
+            self.files = FilesPanel(files, source)
+            scroll = QScrollArea()
+            scroll.setWidget(self.files)
+            scroll.setWidgetResizable(True)
+            scroll.setMaximumHeight(300)
+            self.answers.parentWidget().layout().addWidget(QLabel(tr("Files")))
+            self.answers.parentWidget().layout().addWidget(scroll)
         self.history = self._pane(split, tr("History"), "recordHistory")
         self.entries = history_lines(record.id, history, form, lang, this_device)
         self.history.setHtml("".join(

@@ -101,7 +101,8 @@ def demo_published_form() -> dict:
                 ["text", "site", "Distribution point", "Пункт розподілу"],
                 ["begin_repeat", "kit", "Kit handed over", "Виданий набір"],
                 ["integer", "blankets", "Blankets", "Ковдри"],
-                ["end_repeat"]):
+                ["end_repeat"],
+                ["image", "handover_photo", "Photo of the handover", "Фото видачі"]):
         ws.append(row)
     settings = wb.create_sheet("settings")
     settings.append(["form_id", "version", "form_title", "form_title_translation::Українська (uk)"])
@@ -173,6 +174,50 @@ def make_demo_desk(store: Store) -> None:
         when += dt.timedelta(minutes=3)
 
 
+def demo_photo(width: int = 480, height: int = 320) -> bytes:
+    """A synthetic picture (stacked boxes under a winter sky) as PNG, drawn without a camera or
+    a person in it. Written by hand with zlib: the demo profile is made before any window."""
+    import struct
+    import zlib
+
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")
+        for x in range(width):
+            if y < height * 0.55:
+                sky = 170 + y * 60 // height
+                px = (sky - 40, sky - 10, 235)
+            else:
+                px = (205, 210, 215)  # snow
+            for bx, by, bw, bh in ((90, 130, 105, 85), (210, 150, 110, 60), (225, 100, 80, 50)):
+                if bx <= x < bx + bw and by <= y < by + bh:
+                    edge = x in (bx, bx + bw - 1) or y in (by, by + bh - 1)
+                    px = (90, 60, 30) if edge else (176, 132, 80)
+            grain = (x * 7 + y * 13 + (x * y) % 11) % 9 - 4  # a little texture, as a camera's picture has
+            row += bytes(min(255, max(0, c + grain)) for c in px)
+        rows.append(bytes(row))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+
+
+def make_demo_photo_record(store: Store) -> str:
+    """A finished 'Winter kits check' with a photo of the handover (sealed attachment parts)."""
+    from exporting import save_submission
+    from forms import Session, load_form_bytes
+    from forms.finalise import finalised
+
+    published = demo_published_form()
+    form = load_form_bytes(published["xlsx"], name="winter_kits.xlsx", media={})
+    s = Session(form, {"site": "Вільхівка, school gym"}, device_id=store.device_id, username=store.user_name or "")
+    k = s.add_repeat("kit")
+    s.set("blankets", 4, index=k)
+    s.attach("handover_photo", demo_photo(), "handover.png")
+    return save_submission(store, finalised(s))
+
+
 def make_demo_profile(directory: Path) -> None:
     store, _ = Store.create(directory, user="Demo Enumerator", passphrase=DEMO_PASSPHRASE, kdf=crypto.fast_kdf_for_tests())
     make_demo_desk(store)  # first, so the hub has it all: only the edit below waits to sync
@@ -200,6 +245,7 @@ def make_demo_profile(directory: Path) -> None:
                           "form_id": "household_needs", "form_version": "2026.11.1"}], merge=merge_change)
     published = demo_published_form()
     store.receive_forms(2, {**store.published_forms(), published["form_id"]: published["digest"]}, [published])
+    make_demo_photo_record(store)
     from distributions import registry
 
     registry.ensure_indexes(store)
@@ -213,6 +259,32 @@ def _grab(window, out: Path, name: str, lang: str) -> Path:
     path = out / f"{lang}-{name}.png"
     window.grab().save(str(path))
     return path
+
+
+def _grab_photo_views(w, out: Path, lang: str) -> list[Path]:
+    from .context import form_or_none
+    from .media_view import ImageDialog
+    from .record_view import RecordDialog
+
+    with w.ctx.tasks.store_lock:
+        record = next(r for r in w.store.list_records("submission", form_id="winter_kits"))
+        history = w.store.audit_entries(record.id)
+    form = form_or_none(w.ctx, "winter_kits")
+    dialog = RecordDialog(record, history, form, lang, w.store.device_id,
+                          "Перевірка зимових наборів" if lang == "uk" else "Winter kits check", parent=w, ctx=w.ctx)
+    dialog.show()
+    tile = dialog.files.tiles[0]
+    _wait(lambda: tile.thumbnail is not None)
+    QCoreApplication.processEvents()
+    shots = [out / f"{lang}-record-photo.png", out / f"{lang}-photo-view.png"]
+    dialog.grab().save(str(shots[0]))
+    tile.larger.click()
+    _wait(lambda: isinstance(getattr(tile, "dialog", None), ImageDialog))
+    QCoreApplication.processEvents()
+    tile.dialog.grab().save(str(shots[1]))
+    tile.dialog.close()
+    dialog.close()
+    return shots
 
 
 def render_all(out: Path) -> list[Path]:
@@ -309,6 +381,8 @@ def render_all(out: Path) -> list[Path]:
             dialog.grab().save(str(path))
             shots.append(path)
             dialog.close()
+            # A record with a photo: its thumbnail in the record view, then the photo larger.
+            shots += _grab_photo_views(w, out, lang)
             # The registry: a search across scripts, then the review queue with its first pair.
             w.show_screen("registry")
             reg = w.registry

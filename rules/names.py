@@ -31,8 +31,12 @@ DELETED = "_deleted"
 # laptop older than store schema 0007). Adding a kind here needs a store migration like
 # 0007, which withdraws the kind's existing records from the outbox.
 #   draft: an unfinished form; finalising writes a submission and deletes the draft.
+#   draft_file: one part of a file (a photo, a recording) a draft's answer names, cut as an
+#     ``attachment`` is (forms/media.py) with ``record`` = the draft's id (store 0010);
+#     finalising copies it to an ``attachment`` of the finished record and deletes it.
 DRAFT = "draft"
-LOCAL_KINDS = frozenset({DRAFT})
+DRAFT_FILE = "draft_file"
+LOCAL_KINDS = frozenset({DRAFT, DRAFT_FILE})
 
 
 def is_local_kind(kind: str) -> bool:

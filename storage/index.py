@@ -122,6 +122,18 @@ class BlindIndex:
             self._audit.add("index_declared")
         return len(rows)
 
+    def find_ids(self, kind: str, field: str, value: object) -> list[str]:
+        """The ids whose token matches, in id order, without decrypting any (see ``find``)."""
+        self._core.need_key()
+        normaliser = self.indexed(kind).get(field)
+        if normaliser is None:
+            raise NoBlindIndex(f"Field '{field}' of kind '{kind}' has no blind index, so it cannot be searched exactly.")
+        token = self.token(kind, field, normaliser, value)
+        with translate_errors():
+            return [rid for (rid,) in self._core.conn.execute(
+                "SELECT r.id FROM blind_index b CROSS JOIN records r ON r.ref = b.ref "
+                "WHERE b.token = ? AND r.kind = ? AND r.deleted = 0 ORDER BY r.id", (token, kind))]
+
     def find(self, kind: str, field: str, value: object) -> list[Record]:
         """Exact match through the blind index; the value itself is never stored or logged."""
         sealer = self._core.need_key()

@@ -281,6 +281,30 @@ def _change_authors(db: Database) -> None:
     _run(db, """ALTER TABLE changes ADD COLUMN author BLOB""")
 
 
+@migrations(name="0010_draft_files")
+def _draft_files(db: Database) -> None:
+    # A draft keeps its files (photos, recordings) as ``draft_file`` records, a local kind
+    # (rules/names.py): sealed parts like an ``attachment``'s, with ``record`` = the draft's id.
+    # - As 0007 did for drafts, changes and conflicts of the new local kind go (no laptop
+    #   wrote any before this version; a foreign tool's pulled ones are withdrawn alike).
+    # - The field ``record`` of ``attachment`` and ``draft_file`` gets a blind index, so the
+    #   files of one record are found by token and read one part at a time, never by
+    #   decrypting every file of the form. Attachments stored before this version carry no
+    #   token (this runs before unlock); readers fall back to a scan of the form's parts
+    #   (storage/finalise.py ``record_files``).
+    # The kinds are spelled out (see 0007): a shipped migration does the same thing forever.
+    local = "('draft_file')"
+    _run(
+        db,
+        f"""DELETE FROM changes WHERE kind IN {local}""",
+        f"""UPDATE records SET outbox_seq = NULL WHERE kind IN {local} AND outbox_seq IS NOT NULL""",
+        f"""DELETE FROM conflicts WHERE kind IN {local}""",
+        f"""DELETE FROM records WHERE kind IN {local} AND deleted = 1""",
+        """INSERT OR IGNORE INTO index_fields VALUES ('attachment', 'record', 'text')""",
+        """INSERT OR IGNORE INTO index_fields VALUES ('draft_file', 'record', 'text')""",
+    )
+
+
 # Version 1 indexed "phone" and "id_number"; they stay among the version-2 defaults.
 DEFAULT_INDEX_FIELDS_V2 = (
     ("phone", "phone"),

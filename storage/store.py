@@ -247,6 +247,12 @@ class Store:
         """Exact match through the blind index; the value itself is never stored or logged."""
         return self._index.find(kind, field, value)
 
+    def find_record_ids(self, kind: str, field: str, value: object) -> list[str]:
+        """The ids the blind index gives for an exact value, nothing decrypted: candidates (a
+        truncated token can collide), so check each record read. For many large records (the
+        parts of files), read one at a time with ``get_record``."""
+        return self._index.find_ids(kind, field, value)
+
     # -- outbox ------------------------------------------------------------------
     def pending_changes(self, limit: int | None = None, *, after_seq: int = 0,
                         max_bytes: int | None = None) -> list[Change]:

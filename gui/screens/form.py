@@ -25,13 +25,17 @@ from PySide6.QtWidgets import (
 import forms
 from distributions import regform
 from exporting import save_submission
-from forms import Question, Session, finalise
-from forms.model import METADATA_TYPES
+from forms import Question, Session, finalise, media
+from forms.media import ATTACHMENT_KIND
+from forms.model import MEDIA_TYPES, METADATA_TYPES
+from rules.names import DRAFT_FILE
+from storage.finalise import save_draft
 
-from ..context import DRAFT_KIND, EDITING_FIELD, POSITION_FIELD, SEED_FIELD, Context
+from ..context import EDITING_FIELD, POSITION_FIELD, SEED_FIELD, Context
 from ..errors import present
 from ..focus import FollowFocus, tab_in_layout_order
 from ..i18n import tr
+from ..media_view import FileSource
 from ..questions import Instance, QuestionRow
 from .form_registration import RegistrationFinish, warm_up
 
@@ -140,7 +144,11 @@ class FormScreen(QWidget):
         super().__init__(parent)
         self.ctx, self.form = ctx, form
         self.setObjectName("formScreen")
-        self.draft = {"id": draft_id, "saved": None}   # shared with the store worker; plain data only
+        # Shared with the store worker; plain data only. "files": the names of the files the
+        # draft holds in the store (those a reopened draft's answers name, at first).
+        self.media_questions = finalise.media_questions(form)
+        self.draft = {"id": draft_id, "saved": None,
+                      "files": set(media.answered_names(answers or {}, self.media_questions)) if draft_id else set()}
         self.editing = editing
         self.show_required = False
         # Where the draft was left (kept in the draft: drafts never leave the laptop).
@@ -289,7 +297,8 @@ class FormScreen(QWidget):
                 self.sections[(q.name, inst)] = note
                 layout.addWidget(note)
             else:
-                row = QuestionRow(self.session, q, inst, commit_only=q.name in self.count_drivers)
+                row = QuestionRow(self.session, q, inst, commit_only=q.name in self.count_drivers,
+                                  files=self.file_source if q.type in MEDIA_TYPES and self.ctx.store else None)
                 row.answered.connect(self.on_answered)
                 row.committed.connect(self.on_committed)
                 row.focus_target.installEventFilter(self)
@@ -436,6 +445,17 @@ class FormScreen(QWidget):
         else:
             w.setFocus(Qt.FocusReason.TabFocusReason)
 
+    def file_source(self, name: str) -> FileSource:
+        """Where the file ``name`` that an answer holds is read from: the session, while it holds
+        it; the draft's own parts; else the attachments of the record being edited."""
+        def held(n: str) -> bytes | None:
+            for stored, data in self.session.files.values():
+                if stored == n:
+                    return data
+            return None
+        also = (self.editing, ATTACHMENT_KIND, self.form.form_id) if self.editing else None
+        return FileSource(self.ctx, self.draft["id"], kind=DRAFT_FILE, held=held, also=also, owner=self)
+
     # -- saving ----------------------------------------------------------------------------------
     def draft_fields(self) -> dict:
         fields = self.session.record(finalise=False)
@@ -474,15 +494,25 @@ class FormScreen(QWidget):
         self._dirty = self._moved = False
         fields = self.draft_fields()
         holder, form = self.draft, self.form
+        # The draft keeps the files its answers name (storage.finalise.save_draft): the ones
+        # attached since the last save go in, sealed; the ones no answer names any more go.
+        # Which files are new is decided on the store worker, where saves run one after another:
+        # two saves queued close together must not both store the same file.
+        named = set(media.answered_names(fields, self.media_questions))
+        kept = self.session.kept_files()
 
         def work(store) -> str:
-            if holder["id"] is None:
-                holder["id"] = store.save_record(DRAFT_KIND, fields, form_id=form.form_id, form_version=form.version)
-            else:
-                old = holder["saved"] or store.get_record(holder["id"]).fields
-                changes = {**{k: None for k in old if k not in fields}, **fields}
-                store.edit_record(holder["id"], changes)
+            new = [f for f in kept if f["name"] not in holder["files"]]
+            gone = holder["files"] - named
+
+            def parts(draft_id: str):
+                for f in new:
+                    yield from media.attachment_parts(f["data"], record=draft_id, question=f["question"],
+                                                      name=f["name"], instance=f["instance"])
+            holder["id"] = save_draft(store, holder["id"], fields, form_id=form.form_id, form_version=form.version,
+                                      old=holder["saved"], files=parts if new else None, drop=gone)
             holder["saved"] = fields
+            holder["files"] = (holder["files"] - gone) | {f["name"] for f in new}
             return holder["id"]
 
         def done(_draft_id: str) -> None:

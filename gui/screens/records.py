@@ -9,6 +9,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from storage.finalise import delete_draft
+
 from ..context import DRAFT_KIND, EDITING_FIELD, SUBMISSION_KIND, Context, form_or_none, record_time
 from ..errors import present
 from ..i18n import tr
@@ -379,7 +381,7 @@ class RecordsScreen(QWidget):
         record, history, form, device = loaded
         lang = self.ctx.prefs.language
         title = record_title(self.titles.get(record.form_id, record.form_id or ""), describe(record.fields, form, lang))
-        dialog = RecordDialog(record, history, form, lang, device, title, parent=self)
+        dialog = RecordDialog(record, history, form, lang, device, title, parent=self, ctx=self.ctx)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -408,4 +410,10 @@ class RecordsScreen(QWidget):
         box.open()
 
     def _delete(self, rid: str) -> None:
-        self.ctx.run(lambda st: st.delete_record(rid), lambda _r: self.ctx.saved(), lambda exc: present(self, exc), owner=self)
+        def work(st) -> None:
+            if st.get_record(rid).kind == DRAFT_KIND:
+                delete_draft(st, rid)  # and the files it kept
+            else:
+                st.delete_record(rid)
+
+        self.ctx.run(work, lambda _r: self.ctx.saved(), lambda exc: present(self, exc), owner=self)

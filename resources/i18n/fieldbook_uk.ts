@@ -316,6 +316,50 @@
       <translation>Не вдалося прочитати або записати файл ({reason}).</translation>
     </message>
     <message>
+      <source>Save a copy…</source>
+      <translation>Зберегти копію…</translation>
+    </message>
+    <message>
+      <source>Save a copy</source>
+      <translation>Зберегти копію</translation>
+    </message>
+    <message>
+      <source>{n} MB</source>
+      <translation>{n} МБ</translation>
+    </message>
+    <message>
+      <source>{n} KB</source>
+      <translation>{n} КБ</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>Завантаження…</translation>
+    </message>
+    <message>
+      <source>View larger…</source>
+      <translation>Переглянути більшим…</translation>
+    </message>
+    <message>
+      <source>Photo: {name}</source>
+      <translation>Фото: {name}</translation>
+    </message>
+    <message>
+      <source>Cannot show this picture</source>
+      <translation>Не вдається показати це зображення</translation>
+    </message>
+    <message>
+      <source>{name}: cannot be read (damaged or incomplete)</source>
+      <translation>{name}: не вдається прочитати (пошкоджений або неповний)</translation>
+    </message>
+    <message>
+      <source>{name}: copy saved</source>
+      <translation>{name}: копію збережено</translation>
+    </message>
+    <message>
+      <source>{name}: not here yet (its parts are still to arrive)</source>
+      <translation>{name}: ще не тут (його частини ще не надійшли)</translation>
+    </message>
+    <message>
       <source>Too short: use at least 8 characters.</source>
       <translation>Закоротко: використайте щонайменше 8 символів.</translation>
     </message>

@@ -33,7 +33,7 @@ def _kinds(changes) -> list[str]:
 
 
 def test_draft_is_a_local_kind_for_the_laptop_and_the_hub():
-    assert storage.LOCAL_KINDS == protocol.LOCAL_KINDS == {DRAFT}
+    assert storage.LOCAL_KINDS == protocol.LOCAL_KINDS == {DRAFT, "draft_file"}
     assert storage.is_local_kind(DRAFT) and not storage.is_local_kind("submission")
 
 

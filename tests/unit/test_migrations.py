@@ -16,7 +16,7 @@ FIXTURE_V3 = FIXTURE.with_name("v3")
 PASSPHRASE_V3 = "fixture passphrase v3"
 ALL_MIGRATIONS = [
     "0001_initial", "0002_declared_blind_indexes", "0003_streaming_scans", "0004_lean_rows", "0005_sync_state", "0006_published_forms",
-    "0007_local_drafts", "0008_conflict_resolutions", "0009_change_authors",
+    "0007_local_drafts", "0008_conflict_resolutions", "0009_change_authors", "0010_draft_files",
 ]
 
 

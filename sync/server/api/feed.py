@@ -268,8 +268,10 @@ def records(hub: Hub, form_id: str, window: Window, *, after: str = "", start: s
         first = False
         if decrypt and window.teams is None:
             # Every team: one query with the bodies (what is left out, drafts and deletions, is rare).
-            rows = hub.db.execute(sql.replace("deleted FROM", "deleted, form_version, body FROM") + " ORDER BY record_id LIMIT ?",
-                                  (*args, batch))
+            # Submissions only: a form's attachment parts (1.4 MB each, forms/media.py) share its
+            # form id, and a batch of their bodies would hold a thousand photos' worth.
+            rows = hub.db.execute(sql.replace("deleted FROM", "deleted, form_version, body FROM") + " AND kind = ?"
+                                  " ORDER BY record_id LIMIT ?", (*args, KIND, batch))
             yield from _opened_rows(hub, rows, window)
             if len(rows) < batch:
                 return

@@ -120,18 +120,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = check_out(args.out, Path(args.data))
     fmt = export_format(out, args.format)
     hub = _db(args)
+    media: dict = {}
     try:
         hub_form(hub, args.form)  # an unknown form is refused before anything is read
         req = ExportRequest(args.form, fmt, tuple(args.team) if args.team else None, args.lang, args.since,
                             args.with_sensitive)
         # counted at the first report, once export_submissions has checked the request
         progress = _ExportProgress(lambda: count_submissions(hub, req))
-        summary = export_submissions(hub, req, out, actor="(command line)", progress=progress)
+        summary = export_submissions(hub, req, out, actor="(command line)", progress=progress,
+                                     media=media)
         progress.done()
     finally:
         hub.close()
     print(json.dumps({"form_id": args.form, "records": summary.records, "rows": summary.rows,
-                      "files": [str(f) for f in summary.files]}, ensure_ascii=False))
+                      "files": [str(f) for f in summary.files], "media_files": media.get("written", 0)},
+                     ensure_ascii=False))
+    if media.get("incomplete"):
+        print(f"warning: {len(media['incomplete'])} attached file(s) not written: their parts have not all reached "
+              f"the hub yet, or do not match", file=sys.stderr)
     if summary.unknown_fields:
         print(f"warning: some records hold fields the form does not define; they are not in the export: "
               f"{', '.join(summary.unknown_fields[:20])}", file=sys.stderr)
@@ -157,7 +163,7 @@ def register(server: argparse._SubParsersAction, common: argparse.ArgumentParser
     p = server.add_parser("export", parents=[common], help="write a form's finished submissions to CSV or XLSX (the laptop export's layout)")
     p.add_argument("--form", required=True, metavar="FORM_ID")
     p.add_argument("--format", choices=("csv", "xlsx"), help="default: from the --out file name")
-    p.add_argument("--out", required=True, metavar="FILE", help="repeats go to FILE-REPEAT.csv with csv")
+    p.add_argument("--out", required=True, metavar="FILE", help="repeats go to FILE-REPEAT.csv with csv; photos and files to FILE_media/RECORD/NAME")
     p.add_argument("--team", action="append", metavar="T", help="only this team's submissions (repeat for several)")
     p.add_argument("--lang", metavar="L", help="headers and choices as labels in this language, e.g. uk")
     p.add_argument("--since", metavar="DATE", help="only submissions made on or after this day (YYYY-MM-DD, UTC)")

@@ -27,6 +27,7 @@ from ..hub import Hub
 from . import sensitive
 from .audit import audit
 from .data import parse_day
+from .media import MediaNames, write_media
 
 _FORM_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,99}")
 _cache: dict[tuple[str, str], Form] = {}
@@ -71,10 +72,15 @@ class ExportRequest:
 
 
 def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str,
-                       progress: Callable[[int], None] | None = None) -> ExportSummary:
+                       progress: Callable[[int], None] | None = None, media: dict | None = None) -> ExportSummary:
     """Write the form's finished submissions to ``out`` in the laptop export's layout, streamed
     (one batch of records in memory), and audit it. Checks everything before reading a record.
-    ``progress(n)`` is called with the number of submissions read so far, every 1,000."""
+    ``progress(n)`` is called with the number of submissions read so far, every 1,000.
+
+    The files their answers name (photos, recordings) go beside the sheet, in
+    ``OUT_media/<record id>/<file name>`` (console/media.py), owner-only; the folder is then
+    among ``summary.files``. ``media``, when given, is filled with ``written`` (how many files)
+    and ``incomplete`` ("record/name" of files whose parts have not all arrived)."""
     form = hub_form(hub, req.form_id)
     fmt = export_format(out, req.fmt)
     lang = resolve_language(form, req.lang) if req.lang else None
@@ -96,7 +102,15 @@ def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str,
         records = ({**r, "fields": sensitive.strip(r["fields"], hidden)} for r in records)
     if progress is not None:
         records = _counted(records, progress)
-    summary = export_records(form, records, out, fmt=fmt, lang=lang, labels=lang is not None)
+    names = MediaNames(form)
+    summary = export_records(form, names.watch(records), out, fmt=fmt, lang=lang, labels=lang is not None)
+    files = None
+    if names.by_record:
+        files = write_media(hub, form.form_id, names.by_record, out.with_name(f"{out.stem}_media"), teams=req.teams)
+        if files.written:
+            summary.files.append(files.folder)
+        if media is not None:
+            media.update(written=len(files.written), incomplete=list(files.incomplete))
     detail = f"{form.form_id} {fmt}: {summary.records} record(s)"
     if req.teams:
         detail += f", team {','.join(req.teams)}"
@@ -104,6 +118,9 @@ def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str,
         detail += f", since {req.since}"
     if hidden:
         detail += ", with sensitive answers" if req.sensitive else ", sensitive answers left out"
+    if files is not None:
+        detail += f", {len(files.written)} file(s)" + (f" ({len(files.incomplete)} incomplete, left out)"
+                                                       if files.incomplete else "")
     audit(hub.db, "export", actor=actor, detail=detail)
     return summary
 

@@ -70,15 +70,8 @@ def _run(hub: Hub, job_id: str, req: ExportRequest, user: str) -> None:
 
     try:
         summary = export_submissions(hub, req, out, actor=user, progress=progress)
-        if len(summary.files) > 1:  # csv with repeats is several files: one zip
-            import zipfile
-
-            bundle = folder / f"{req.form_id}-csv.zip"
-            with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as z:
-                for f in summary.files:
-                    z.write(f, f.name)
-                    f.unlink()
-            out = bundle
+        if len(summary.files) > 1:  # csv with repeats, or a sheet and its media folder: one zip
+            out = zip_files(folder / f"{req.form_id}-{req.fmt}.zip", summary.files)
         hub.db.execute("UPDATE export_jobs SET state = 'done', done = ?, file = ?, finished_at = ? WHERE job_id = ?",
                        (summary.records, out.name, _now_ms(), job_id))
     except FormError as exc:  # its message names files and fields, never a value
@@ -86,6 +79,27 @@ def _run(hub: Hub, job_id: str, req: ExportRequest, user: str) -> None:
     except Exception as exc:  # noqa: BLE001 - the page must say it failed, whatever it was
         log.error("export job %s failed: %s", job_id, type(exc).__name__)
         _failed(hub, job_id, folder, "The export failed; the server's log says why.")
+
+
+def zip_files(bundle: Path, files: list[Path]) -> Path:
+    """The export's files in one ZIP (a folder, NAME_media/, with its tree), each removed once in:
+    written entry by entry in chunks, so memory holds a chunk whatever the files' sizes. Photos
+    and recordings are compressed already: they are stored, not deflated again."""
+    import os
+    import zipfile
+
+    fd = os.open(bundle, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+        for f in files:
+            if f.is_dir():
+                for path in sorted(p for p in f.rglob("*") if p.is_file()):
+                    z.write(path, path.relative_to(f.parent).as_posix(), compress_type=zipfile.ZIP_STORED)
+                    path.unlink()
+                shutil.rmtree(f, ignore_errors=True)
+            else:
+                z.write(f, f.name)
+                f.unlink()
+    return bundle
 
 
 def _failed(hub: Hub, job_id: str, folder: Path, message: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ from .. import sensitive
 from ..data import REVIEW_STATES, Filter, parse_day
 from ..deps import PREFIX, Ctx, Refused, managers_only, may_see_team, signed_in
 from ..exports import ExportRequest, export_submissions, hub_form, known_form_ids
+from ..jobs import zip_files
 
 router = APIRouter()
 COLUMNS = 8  # the table shows the first answers; the record's page shows all
@@ -214,12 +214,8 @@ def export(form_id: str, format: str = "xlsx", team: str = "", lang: str = "", s
         summary = export_submissions(ctx.console.hub, ExportRequest(form.form_id, format, teams, lang or None,
                                                                    sensitive=with_sensitive), out,
                                      actor=ctx.user.name)
-        if len(summary.files) > 1:
-            bundle = work / f"{form.form_id}-csv.zip"
-            with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as z:
-                for f in summary.files:
-                    z.write(f, f.name)
-            out = bundle
+        if len(summary.files) > 1:  # csv with repeats, or a sheet and its NAME_media/ folder
+            out = zip_files(work / f"{form.form_id}-{format}.zip", summary.files)
     except FormError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise Refused(400, str(exc)) from None
