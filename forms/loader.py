@@ -513,17 +513,17 @@ def _check_references(b: _Builder, form: Form) -> None:
                 continue
             for ref in sorted(expr.references - names):
                 where = "parameters" if column == "randomize_seed" else column
-                b.issue("survey", q.row, where, f"${{{ref}}} refers to a question that does not exist")
+                b.issue("survey", q.row, where, _unknown_reference(form, ref))
     for q in form.walk():
         # ${field} in a label or hint is shown with the field's value: it must exist too.
         for column, texts in (("label", q.labels), ("hint", q.hints)):
             for lang, text in texts.items():
                 for ref in sorted(set(FIELD_REFERENCE.findall(text)) - names):
                     header = column if lang == "default" else f"{column}::{lang}"
-                    b.issue("survey", q.row, header, f"${{{ref}}} refers to a question that does not exist")
+                    b.issue("survey", q.row, header, _unknown_reference(form, ref))
     if form.instance_name is not None:
         for ref in sorted(form.instance_name.references - names):
-            b.issue("settings", 2, "instance_name", f"${{{ref}}} refers to a question that does not exist")
+            b.issue("settings", 2, "instance_name", _unknown_reference(form, ref))
 
 
 def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
@@ -549,15 +549,58 @@ def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[
     return found
 
 
-def _index(b: _Builder, root: Question) -> dict[str, Question]:
-    by_name: dict[str, Question] = {}
+def _index(b: _Builder, root: Question) -> tuple[dict[str, Question], dict[str, list[Question]]]:
+    """Every question by its key, and the names written in two or more groups.
+
+    The reference standard allows a name to repeat in different groups (the instance paths
+    differ) but not twice in one group. A repeated name's questions are keyed by their group
+    paths (``household/age``); every other question keeps its name as its key, so a form
+    without repeated names, and its records, are unchanged."""
+    by_name: dict[str, list[Question]] = {}
     for q in root.walk():
-        if q.name in by_name:
-            first = by_name[q.name]
-            b.issue("survey", q.row, "name", f"the name '{q.name}' is already used on row {first.row}; names must be unique")
-            continue
-        by_name[q.name] = q
-    return by_name
+        by_name.setdefault(q.name, []).append(q)
+    repeated = {name: qs for name, qs in by_name.items() if len(qs) > 1 and _distinct_groups(b, qs)}
+    for qs in repeated.values():
+        for q in qs:
+            q.xls_name, q.name = q.name, q.path
+            if len(q.name) > 200:
+                b.issue("survey", q.row, "name", f"the name '{q.xls_name}' is used in more than one group, and "
+                                                 "its group path is over 200 characters; rename it")
+    for qs in repeated.values():
+        for q in qs:
+            if q.or_other:
+                _rekey_other(q)
+    return {q.name: q for q in root.walk()}, repeated
+
+
+def _distinct_groups(b: _Builder, qs: list[Question]) -> bool:
+    """Whether questions of one name are all in different groups; reports those that are not."""
+    first_in: dict[int, Question] = {}
+    fine = True
+    for q in qs:
+        first = first_in.setdefault(id(q.parent), q)
+        if first is not q:
+            where = "the form" if q.parent is None or not q.parent.name else f"group '{q.parent.name}'"
+            b.issue("survey", q.row, "name", f"the name '{q.name}' is already used on row {first.row} in "
+                                             f"{where}; names must be unique within a group")
+            fine = False
+    return fine
+
+
+def _rekey_other(select: Question) -> None:
+    """The "specify other" question of a select keyed by its path reads the select by that key."""
+    siblings = select.parent.children if select.parent is not None else []
+    for other in siblings:
+        if (other.xls_name or other.name) == f"{select.xls_name}_other" and other.row == select.row:
+            other.relevant = xpath.parse(f"selected(${{{select.name}}}, 'other')")
+
+
+def _unknown_reference(form: Form, ref: str) -> str:
+    if ref in form.repeated:
+        rows = ", ".join(str(q.row) for q in form.repeated[ref])
+        return (f"${{{ref}}} is ambiguous: questions in different groups are named '{ref}' (rows {rows}); "
+                "rename one of them")
+    return f"${{{ref}}} refers to a question that does not exist"
 
 
 def _pyxform_pass(b: _Builder, definition) -> None:
@@ -631,7 +674,7 @@ def _load(source: str | bytes, b: _Builder) -> Form:
     )
     if form.default_language and b.languages and form.default_language not in b.languages:
         b.issue("settings", 2, "default_language", f"default language '{form.default_language}' has no label column; languages: {', '.join(b.languages)}")
-    form.questions = _index(b, root)
+    form.questions, form.repeated = _index(b, root)
     form.instances = _instances(b, form, lists)
     _check_references(b, form)
     if not b.issues:
