@@ -61,7 +61,9 @@ DEFAULT_MESSAGES = {
 
 
 class CyclicForm(FormError):
-    """Calculations that depend on each other in a circle."""
+    """Calculations that depend on each other in a circle; ``names`` are the questions in it."""
+
+    names: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,9 @@ class _Graph:
         try:
             self.order = list(TopologicalSorter(deps).static_order())
         except CycleError as exc:
-            raise CyclicForm(f"these questions depend on each other in a circle: {', '.join(exc.args[1])}") from None
+            cyclic = CyclicForm(f"these questions depend on each other in a circle: {', '.join(exc.args[1])}")
+            cyclic.names = list(dict.fromkeys(exc.args[1]))
+            raise cyclic from None
         self.rank = {name: i for i, name in enumerate(self.order)}
         self.deps = deps
         self._affected: dict[str, list[str]] = {}

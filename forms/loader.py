@@ -21,6 +21,7 @@ from .model import FIELD_REFERENCE, Choice, Form, Question
 from .choice_files import geojson_choices
 from .headers import split_header as _split_header
 from .loops import is_label, loop_cell, loop_list, raw_get, raw_type
+from .paths import PathError, has_path, resolve
 from .types import ALIASES, OR_OTHER, SELECT_ALIASES, UNSUPPORTED
 
 SURVEY_COLUMNS = {
@@ -40,8 +41,36 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 # Collect sees the form, so an expression written with them runs there. We straighten them in
 # expressions only: labels keep the apostrophe Ukrainian text is written with (обов’язкове).
 _STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_EXPRESSIONS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only",
+                "randomize_seed")
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
+
+
+class _PathExpr:
+    """An expression with a node path, held until the tree is built (see ``_resolve_paths``)."""
+
+    def __init__(self, text: str, sheet: str, row: int, column: str) -> None:
+        self.text, self.sheet, self.row, self.column = text, sheet, row, column
+
+
+def _resolve_paths(b: "_Builder", form: Form) -> None:
+    """Node paths (``../inputs/name``, ``/data/g/q``) read as the ``${key}`` they reach (forms/paths.py)."""
+    def resolved(held: _PathExpr, context: Question) -> xpath.Expr | None:
+        try:
+            text = resolve(held.text, context, form.root)
+        except PathError as exc:
+            b.issue(held.sheet, held.row, held.column, str(exc))
+            return None
+        return b.expr(text, held.sheet, held.row, held.column)
+
+    for q in form.walk():
+        for column in _EXPRESSIONS:
+            held = getattr(q, column)
+            if isinstance(held, _PathExpr):
+                setattr(q, column, resolved(held, q))
+    if isinstance(form.instance_name, _PathExpr):
+        form.instance_name = resolved(form.instance_name, form.root)
 
 
 class _Builder:
@@ -88,8 +117,12 @@ class _Builder:
     def expr(self, text: str | None, sheet: str, row: int, column: str) -> xpath.Expr | None:
         if text is None or text == "":
             return None
+        text = text.translate(_STRAIGHT)
+        if has_path(text):
+            # ../group/name: parsed once the question tree is built and the path resolved
+            return _PathExpr(text, sheet, row, column)  # type: ignore[return-value]
         try:
-            return xpath.parse(text.translate(_STRAIGHT))
+            return xpath.parse(text)
         except xpath.ExpressionError as exc:
             self.issue(sheet, row, column, f"the expression does not parse: {exc}")
             return None
@@ -526,6 +559,27 @@ def _check_references(b: _Builder, form: Form) -> None:
             b.issue("settings", 2, "instance_name", _unknown_reference(form, ref))
 
 
+def _check_cycles(b: _Builder, form: Form) -> None:
+    """Refuse at load what the engine could not order (so a form that loads always opens)."""
+    from .engine import CyclicForm, _Graph
+
+    try:
+        _Graph(form)
+    except CyclicForm as exc:
+        cycle = [form.questions[n] for n in exc.names if n in form.questions]
+        group = next((g for g in cycle if g.is_group and any(q is not g and form.inside(q.name, g) for q in cycle)),
+                     None)
+        if group is not None:
+            inner = next(q for q in cycle if q is not group and form.inside(q.name, group))
+            b.issue("survey", group.row, "relevant",
+                    f"{group.type} '{group.xls_name or group.name}' is shown only by an answer inside it "
+                    f"('{inner.xls_name or inner.name}'); a group cannot depend on its own questions")
+        else:
+            names = ", ".join(q.xls_name or q.name for q in cycle)
+            b.issue("survey", cycle[0].row if cycle else None, None,
+                    f"these questions depend on each other in a circle: {names}")
+
+
 def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
     return [{**c.columns, "name": c.name, "label": c.label(lang)} for c in choices]
 
@@ -675,8 +729,11 @@ def _load(source: str | bytes, b: _Builder) -> Form:
     if form.default_language and b.languages and form.default_language not in b.languages:
         b.issue("settings", 2, "default_language", f"default language '{form.default_language}' has no label column; languages: {', '.join(b.languages)}")
     form.questions, form.repeated = _index(b, root)
+    _resolve_paths(b, form)
     form.instances = _instances(b, form, lists)
     _check_references(b, form)
+    if not b.issues:
+        _check_cycles(b, form)
     if not b.issues:
         _pyxform_pass(b, definition)
     if b.issues:
