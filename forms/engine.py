@@ -112,6 +112,18 @@ class _Graph:
             if q.repeat() is not None:
                 needs.add(q.repeat().name)  # adding an instance creates the question's instances
             deps[q.name] = (needs & set(form.questions)) - {q.name}
+        # A group shown by an answer directly inside it (``./source = 'user'`` on a group the form
+        # is given its inputs in): the group reads that answer as it is, shown or not, as Collect
+        # reads a value, and the answer's own relevance is worked out again right after the
+        # group's (Session._evaluate), so neither waits for the other.
+        self.self_reads: dict[str, frozenset[str]] = {}
+        for g in form.walk():
+            if g.is_group and g.relevant is not None:
+                inner = frozenset(c.name for c in g.children if c.name in g.relevant.references and not c.is_group)
+                if inner:
+                    self.self_reads[g.name] = inner
+                for c in inner:
+                    deps[c].discard(g.name)
         try:
             self.order = list(TopologicalSorter(deps).static_order())
         except CycleError as exc:
@@ -589,6 +601,8 @@ class Session:
                 self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
             else:
                 self.calculated.pop(key, None)
+        for inner in self.graph.self_reads.get(q.name, ()):
+            self._evaluate(self.form.questions[inner])  # its relevance follows the group's, just worked out
 
     def _recount(self, repeat: Question, outer: Instance) -> None:
         self.evaluations += 1

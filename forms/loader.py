@@ -570,7 +570,8 @@ def _check_cycles(b: _Builder, form: Form) -> None:
         group = next((g for g in cycle if g.is_group and any(q is not g and form.inside(q.name, g) for q in cycle)),
                      None)
         if group is not None:
-            inner = next(q for q in cycle if q is not group and form.inside(q.name, group))
+            inside = [q for q in cycle if q is not group and form.inside(q.name, group)]
+            inner = next((q for q in inside if not q.is_group), inside[0])
             b.issue("survey", group.row, "relevant",
                     f"{group.type} '{group.xls_name or group.name}' is shown only by an answer inside it "
                     f"('{inner.xls_name or inner.name}'); a group cannot depend on its own questions")

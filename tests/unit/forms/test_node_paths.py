@@ -12,9 +12,8 @@ HEAD = ["type", "name", "label", "relevant", "calculation", "constraint"]
 # The shape of a community health app form: an "inputs" group the app fills, read by paths.
 HEALTH = [
     HEAD,
-    ["text", "mode", "Mode", None, None, None],
-    ["begin_group", "inputs", "Inputs", "../mode = 'user'", None, None],
-    ["hidden", "source", None, None, None, None],
+    ["begin_group", "inputs", "Inputs", "./source = 'user'", None, None],
+    ["text", "source", "Source", None, None, None],
     ["begin_group", "contact", "Contact", None, None, None],
     ["text", "_id", "Id", None, None, None],
     ["text", "name", "Name", None, None, None],
@@ -35,8 +34,10 @@ def load(tmp_path, survey):
 
 def test_relative_and_absolute_paths_read_the_question_they_reach(tmp_path):
     s = Session(load(tmp_path, HEALTH))
-    assert s.visible("contact") is False            # ../mode is empty: the group is not shown
-    s.set("mode", "user")
+    assert s.visible("contact") is False            # ./source is empty: the group is not shown
+    assert s.visible("source") is False
+    s.set("source", "user")                          # read by its group as it is, shown or not
+    assert s.visible("inputs") is True and s.visible("source") is True
     s.set("_id", "c-17")
     s.set("name", "Synthetic Person")
     assert s.visible("contact") is True
@@ -60,9 +61,23 @@ def test_a_path_resolves_a_name_used_in_two_groups(tmp_path):
     assert s.get("gap") == 3
 
 
-def test_a_group_shown_by_an_answer_inside_it_is_refused_at_load(tmp_path):
-    rows = [HEAD, ["begin_group", "inputs", "Inputs", "./source = 'user'", None, None],
-            ["text", "source", "Source", None, None, None], ["end_group", None, None, None, None, None]]
+def test_a_group_shown_by_its_default_input_opens_shown(tmp_path):
+    rows = [HEAD + ["default"], ["begin_group", "inputs", "Inputs", "./source = 'user'", None, None, None],
+            ["hidden", "source", None, None, None, None, "user"], ["text", "note_text", "Text", None, None, None, None],
+            ["end_group", None, None, None, None, None, None]]
+    s = Session(load(tmp_path, rows))
+    assert s.visible("inputs") and s.visible("note_text")
+    s.set("note_text", "x")
+    assert s.record() == {"source": "user", "note_text": "x"}
+    s2 = Session(s.form, {"source": "app"})
+    assert not s2.visible("note_text") and s2.record() == {}
+
+
+def test_a_group_shown_by_an_answer_deeper_inside_it_is_refused_at_load(tmp_path):
+    rows = [HEAD, ["begin_group", "inputs", "Inputs", "./user/source = 'user'", None, None],
+            ["begin_group", "user", "User", None, None, None],
+            ["text", "source", "Source", None, None, None], ["end_group", None, None, None, None, None],
+            ["end_group", None, None, None, None, None]]
     with pytest.raises(MalformedForm) as info:
         load(tmp_path, rows)
     [issue] = info.value.issues
