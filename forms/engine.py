@@ -93,37 +93,18 @@ class _Graph:
         # The enclosing repeats of every question (its own name first if it is one), computed
         # once: expressions ask for them on every reference.
         self.chains: dict[str, tuple[Question, ...]] = {}
+        known = set(form.questions)
         for q in form.walk():
-            chain, node = [], q.parent if not q.is_repeat else q
-            while node is not None:
-                if node.is_repeat:
-                    chain.append(node)
-                node = node.parent
-            self.chains[q.name] = tuple(reversed(chain))
-            needs: set[str] = set()
-            # Only what _recompute keeps: relevance, calculations and repeat counts. Constraints,
-            # required and choice filters are read when asked for, so they never go stale.
-            for column in ("relevant", "calculation", "repeat_count"):
-                expr = getattr(q, column)
-                if expr is not None:
-                    needs |= expr.references
-            if q.parent is not None and q.parent.name:
-                needs.add(q.parent.name)  # a group's relevance flows to its children
-            if q.repeat() is not None:
-                needs.add(q.repeat().name)  # adding an instance creates the question's instances
-            deps[q.name] = (needs & set(form.questions)) - {q.name}
+            self.chains[q.name] = _repeat_chain(q)
+            deps[q.name] = (_needs(q) & known) - {q.name}
         # A group shown by an answer directly inside it (``./source = 'user'`` on a group the form
         # is given its inputs in): the group reads that answer as it is, shown or not, as Collect
         # reads a value, and the answer's own relevance is worked out again right after the
         # group's (Session._evaluate), so neither waits for the other.
-        self.self_reads: dict[str, frozenset[str]] = {}
-        for g in form.walk():
-            if g.is_group and g.relevant is not None:
-                inner = frozenset(c.name for c in g.children if c.name in g.relevant.references and not c.is_group)
-                if inner:
-                    self.self_reads[g.name] = inner
-                for c in inner:
-                    deps[c].discard(g.name)
+        self.self_reads = _self_reads(form)
+        for g, inner in self.self_reads.items():
+            for c in inner:
+                deps[c].discard(g)
         try:
             self.order = list(TopologicalSorter(deps).static_order())
         except CycleError as exc:
@@ -159,6 +140,42 @@ class _Graph:
             seen.add(n)
             todo.extend(self.dependents.get(n, ()))
         return sorted(seen, key=self.rank.__getitem__)
+
+
+def _repeat_chain(q: Question) -> tuple[Question, ...]:
+    chain, node = [], q.parent if not q.is_repeat else q
+    while node is not None:
+        if node.is_repeat:
+            chain.append(node)
+        node = node.parent
+    return tuple(reversed(chain))
+
+
+def _needs(q: Question) -> set[str]:
+    """What ``q`` must be evaluated after: only what _recompute keeps (relevance, calculations
+    and repeat counts; constraints, required and choice filters are read when asked for, so they
+    never go stale), its group's relevance, and its repeat's entries."""
+    needs: set[str] = set()
+    for column in ("relevant", "calculation", "repeat_count"):
+        expr = getattr(q, column)
+        if expr is not None:
+            needs |= expr.references
+    if q.parent is not None and q.parent.name:
+        needs.add(q.parent.name)  # a group's relevance flows to its children
+    if q.repeat() is not None:
+        needs.add(q.repeat().name)  # adding an instance creates the question's instances
+    return needs
+
+
+def _self_reads(form: Form) -> dict[str, frozenset[str]]:
+    """Groups whose relevance reads questions directly inside them: group -> those questions."""
+    out: dict[str, frozenset[str]] = {}
+    for g in form.walk():
+        if g.is_group and g.relevant is not None:
+            inner = frozenset(c.name for c in g.children if c.name in g.relevant.references and not c.is_group)
+            if inner:
+                out[g.name] = inner
+    return out
 
 
 class Session:

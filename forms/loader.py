@@ -567,18 +567,20 @@ def _check_cycles(b: _Builder, form: Form) -> None:
         _Graph(form)
     except CyclicForm as exc:
         cycle = [form.questions[n] for n in exc.names if n in form.questions]
-        group = next((g for g in cycle if g.is_group and any(q is not g and form.inside(q.name, g) for q in cycle)),
-                     None)
-        if group is not None:
-            inside = [q for q in cycle if q is not group and form.inside(q.name, group)]
+        b.issue("survey", *_cycle_issue(form, cycle))
+
+
+def _cycle_issue(form: Form, cycle: list[Question]) -> tuple[int | None, str | None, str]:
+    """(row, column, message) for questions in a circle; a group read by its own answers is named."""
+    for group in (g for g in cycle if g.is_group):
+        inside = [q for q in cycle if q is not group and form.inside(q.name, group)]
+        if inside:
             inner = next((q for q in inside if not q.is_group), inside[0])
-            b.issue("survey", group.row, "relevant",
-                    f"{group.type} '{group.xls_name or group.name}' is shown only by an answer inside it "
-                    f"('{inner.xls_name or inner.name}'); a group cannot depend on its own questions")
-        else:
-            names = ", ".join(q.xls_name or q.name for q in cycle)
-            b.issue("survey", cycle[0].row if cycle else None, None,
-                    f"these questions depend on each other in a circle: {names}")
+            return group.row, "relevant", (f"{group.type} '{group.xls_name or group.name}' is shown only by an "
+                                           f"answer inside it ('{inner.xls_name or inner.name}'); a group cannot "
+                                           "depend on its own questions")
+    shown = ", ".join(q.xls_name or q.name for q in cycle)
+    return cycle[0].row if cycle else None, None, f"these questions depend on each other in a circle: {shown}"
 
 
 def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
