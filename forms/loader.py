@@ -730,7 +730,12 @@ def _load(source: str | bytes, b: _Builder) -> Form:
         source=str(path),
     )
     if form.default_language and b.languages and form.default_language not in b.languages:
-        b.issue("settings", 2, "default_language", f"default language '{form.default_language}' has no label column; languages: {', '.join(b.languages)}")
+        # The reference converter marks no language as the default then, and Collect opens the
+        # form in its first language: so does Fieldbook, and says so.
+        b.warn("settings", 2, "default_language", f"default language '{form.default_language}' has no label "
+                                                  f"column, so the form opens in '{b.languages[0]}' "
+                                                  f"(languages: {', '.join(b.languages)})")
+        form.default_language = None
     form.questions, form.repeated = _index(b, root)
     _resolve_paths(b, form)
     form.instances = _instances(b, form, lists)
