@@ -544,11 +544,11 @@ class Session:
                 nested = data.get(child.name)
                 # Answers may be flat (by name) or nested under the group's name.
                 self._load(nested if isinstance(nested, dict) else data, child, inst, check=isinstance(nested, dict))
-            elif child.name in data and child.type not in ("calculate", "note"):
-                self._store(child, inst, data[child.name])
+            elif child.type not in ("calculate", "note") and _answer_key(child, data, check) is not None:
+                self._store(child, inst, data[_answer_key(child, data, check)])
         if not check:
             return
-        known = _names_under(group)
+        known = _names_under(group) | {c.xls_name for c in group.children if c.xls_name and group.name}
         unknown = [k for k in data if k not in known]
         if unknown:
             raise UnknownQuestion(f"The answers name questions this form does not have: {', '.join(sorted(unknown))}.")
@@ -672,6 +672,16 @@ class Session:
                 if not _empty(value):
                     out[child.name] = _jsonable(value)
         return out
+
+
+def _answer_key(q: Question, data: dict, nested: bool) -> str | None:
+    """Where ``q``'s answer is in ``data``: under its key; or, in answers nested under its group
+    (``{"head": {"age": 40}}``), under its name as written when that name repeats in the form."""
+    if q.name in data:
+        return q.name
+    if nested and q.xls_name and q.parent is not None and q.parent.name and q.xls_name in data:
+        return q.xls_name
+    return None
 
 
 def _names_under(group: Question) -> set[str]:

@@ -157,3 +157,13 @@ def test_a_finalised_record_with_path_keys_is_stored_and_its_change_travels(tmp_
     [change] = [c for c in store.pending_changes() if c.record_id == rid]
     checked = check_change(change.to_json())
     assert checked["fields"]["spouse/age"] == 38
+
+
+def test_answers_nested_under_their_groups_may_use_the_name_as_written(tmp_path):
+    form = load(tmp_path, HOUSEHOLD)
+    s = Session(form, {"head": {"age": 40}, "has_spouse": "yes", "spouse": {"age": 38, "phone": "555"}})
+    assert s.record()["head/age"] == 40 and s.record()["spouse/age"] == 38 and s.record()["spouse/phone"] == "555"
+    # Flat, the name as written could be either question: refused, not guessed.
+    from forms.errors import UnknownQuestion
+    with pytest.raises(UnknownQuestion, match="age"):
+        Session(form, {"age": 40})
