@@ -18,7 +18,7 @@ from pathlib import Path
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
 from .model import FIELD_REFERENCE, Choice, Form, Question
-from .choice_files import geojson_choices
+from .choice_files import geojson_choices, xml_choices
 from .headers import split_header as _split_header
 from .loops import is_label, loop_cell, loop_list, raw_get, raw_type
 from .paths import PathError, has_path, resolve
@@ -205,21 +205,20 @@ class _Builder:
         if "/" in file_name or "\\" in file_name or file_name.startswith("."):
             self.issue("survey", row, "type", f"the choices file {file_name} must be a plain file name beside the form")
             return []
-        if file_name.lower().endswith(".xml"):
-            self.issue("survey", row, "type", f"XML choice files ({file_name}) are not supported; use a CSV or "
-                                              "GeoJSON file")
-            return []
         try:
             with self._open_media(file_name) as fh:
                 if file_name not in self.media_used:
                     self.media_used.append(file_name)
                 if file_name.lower().endswith(".geojson"):
                     return geojson_choices(json.load(fh), params)
+                if file_name.lower().endswith(".xml"):
+                    return xml_choices(fh.read().encode("utf-8"), params)
                 return self.csv_choices(csv.DictReader(fh), file_name, value_col, label_col, row)
         except FileNotFoundError:
             self.issue("survey", row, "type", f"the choices file {file_name} is missing; put it beside the form")
-        except ValueError as exc:  # GeoJSON that is not, or not a feature collection
-            self.issue("survey", row, "type", f"the choices file {file_name} is not GeoJSON features ({exc})"[:300])
+        except ValueError as exc:  # GeoJSON or XML that is not, or not a list of features or items
+            what = "XML items" if file_name.lower().endswith(".xml") else "GeoJSON features"
+            self.issue("survey", row, "type", f"the choices file {file_name} is not {what} ({exc})"[:300])
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             self.issue("survey", row, "type", f"the choices file {file_name} cannot be read ({type(exc).__name__})")
         return []
