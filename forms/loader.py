@@ -62,7 +62,7 @@ def _resolve_paths(b: "_Builder", form: Form) -> None:
         except PathError as exc:
             b.issue(held.sheet, held.row, held.column, str(exc))
             return None
-        return b.expr(text, held.sheet, held.row, held.column)
+        return b.parse(text, held.sheet, held.row, held.column)
 
     for q in form.walk():
         for column in _EXPRESSIONS:
@@ -121,6 +121,9 @@ class _Builder:
         if has_path(text):
             # ../group/name: parsed once the question tree is built and the path resolved
             return _PathExpr(text, sheet, row, column)  # type: ignore[return-value]
+        return self.parse(text, sheet, row, column)
+
+    def parse(self, text: str, sheet: str, row: int, column: str) -> xpath.Expr | None:
         try:
             return xpath.parse(text)
         except xpath.ExpressionError as exc:

@@ -52,12 +52,20 @@ def _starts_path(tokens: list[Token], k: int) -> bool:
     return token.kind in ("dot", "dotdot") and not _continues(tokens, k)
 
 
+def _starts_current(tokens: list[Token], k: int) -> bool:
+    """``current()/../name``: the parser reads it by name; where the tree says which question it
+    is (a name used in two groups), it is resolved here instead."""
+    kinds = [t.kind for t in tokens[k:k + 5]]
+    return (tokens[k].kind == "name" and tokens[k].text == "current" and kinds[1:4] == ["(", ")", "/"]
+            and len(kinds) == 5 and kinds[4] in ("dot", "dotdot", "name"))
+
+
 def has_path(text: str) -> bool:
     """Does the expression hold a node path that must be resolved against the form?"""
     if "/" not in text:
         return False
     tokens = _tokens(text)
-    return any(_starts_path(tokens, k) for k in range(len(tokens)))
+    return any(_starts_path(tokens, k) or _starts_current(tokens, k) for k in range(len(tokens)))
 
 
 def _child(node: Question, name: str) -> Question | None:
@@ -99,19 +107,28 @@ def _consume(tokens: list[Token], k: int) -> tuple[list[str], int]:
 
 def resolve(text: str, question: Question, root: Question) -> str:
     """``text`` with each node path replaced by ``${key}`` of the question it reaches from
-    ``question`` (the root, for the settings sheet). PathError names a path that reaches none."""
+    ``question`` (the root, for the settings sheet). PathError names a path that reaches none.
+    A ``current()/..`` path that does not follow the tree is left to the parser, which reads
+    its last name as ``${name}`` seen from here, as it always has."""
     tokens = _tokens(text)
     out, last, k = [], 0, 0
     while k < len(tokens):
-        if not _starts_path(tokens, k):
+        current = _starts_current(tokens, k)
+        if not current and not _starts_path(tokens, k):
             k += 1
             continue
-        absolute = tokens[k].kind == "/"
-        steps, end = _consume(tokens, k)
+        steps, end = _consume(tokens, k + 3 if current else k)
         start, stop = tokens[k].pos, tokens[end].pos if end < len(tokens) else len(text)
         written = text[start:stop].strip()
-        # An absolute path's first step is the root element, named after the form: any name.
-        target = _walk(steps[1:], root, root, written) if absolute else _walk(steps, question, root, written)
+        try:
+            # An absolute path's first step is the root element, named after the form: any name.
+            target = (_walk(steps[1:], root, root, written) if tokens[k].kind == "/" and not current
+                      else _walk(steps, question, root, written))
+        except PathError:
+            if not current:
+                raise
+            k = end
+            continue
         out.append(text[last:start] + "${" + target.name + "} ")
         last, k = stop, end
     return "".join(out) + text[last:]

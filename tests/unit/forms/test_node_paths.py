@@ -108,9 +108,23 @@ def test_a_path_that_reaches_no_question_is_refused_with_its_row(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ("./source = 'user'", True), ("../a + 1", True), ("/data/a", True), ("${a} + ../b", True),
-    ("instance('x')/root/item[name = 'a']/label", False), ("current()/../name", False),
+    ("instance('x')/root/item[name = 'a']/label", False), ("current()/../name", True),
     ("position(..)", False), ("${a} div 2", False), ("'a/b' = ${x}", False), (". > 3", False),
     ("../a > 1 and ../../b = 2", True), ("${a} and /data/b", True),
 ])
 def test_which_expressions_hold_a_node_path(text, expected):
     assert has_path(text) is expected
+
+
+def test_current_dot_dot_follows_the_tree_where_a_name_is_used_in_two_groups(tmp_path):
+    rows = [["type", "name", "label", "choice_filter"],
+            ["begin_group", "home", "Home", None], ["select_one regions", "region", "Region", None],
+            ["select_one towns", "town", "Town", "region = current()/../region"], ["end_group", None, None, None],
+            ["begin_group", "work", "Work", None], ["select_one regions", "region", "Region", None],
+            ["select_one towns", "town", "Town", "region = current()/../region"], ["end_group", None, None, None]]
+    choices = [["list_name", "name", "label", "region"], ["regions", "north", "North", None],
+               ["regions", "south", "South", None], ["towns", "n1", "N1", "north"], ["towns", "s1", "S1", "south"]]
+    form = load_form(write_xlsform(tmp_path / "f.xlsx", rows, choices, [["form_id"], ["t"]]))
+    s = Session(form, {"home/region": "north", "work/region": "south"})
+    assert [c.name for c in s.choices("home/town")] == ["n1"]
+    assert [c.name for c in s.choices("work/town")] == ["s1"]
