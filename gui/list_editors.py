@@ -221,8 +221,8 @@ def points_problem(kind: str, points: list[str]) -> str:
 
 
 class PointsEditor(QWidget):
-    """The points of a ``geotrace`` or ``geoshape``: typed into the line and added with Enter
-    (or "Add point"), listed below, where Delete removes one and Alt+Up/Down moves it."""
+    """The points of a ``geotrace`` or ``geoshape``: typed into the line and added with Enter,
+    on leaving the line, or with "Add point"; listed below, where Delete removes one and Alt+Up/Down moves it."""
 
     changed = Signal(str)  # the points, separated by '; ' ('' for none)
 
@@ -237,7 +237,8 @@ class PointsEditor(QWidget):
         self.entry = QLineEdit()
         self.entry.setObjectName("pointEntry")
         self.entry.setPlaceholderText(tr("Latitude Longitude [Altitude [Accuracy]], e.g. 50.45 30.52"))
-        self.entry.returnPressed.connect(self.add_typed)
+        # Enter adds the point, and so does leaving the field (Tab): a typed point is never lost
+        self.entry.editingFinished.connect(self.on_entry_finished)
         row.addWidget(self.entry, 1)
         self.add = QPushButton(tr("Add point"))
         self.add.setObjectName("pointAdd")
@@ -283,6 +284,10 @@ class PointsEditor(QWidget):
         if self.kind == "geoshape" and len(points) > 3 and points[0] == points[-1]:
             points = points[:-1]
         self._fill(points)
+
+    def on_entry_finished(self) -> None:
+        if self.entry.text().strip():
+            self.add_typed()
 
     def add_typed(self) -> None:
         typed = self.entry.text()

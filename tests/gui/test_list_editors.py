@@ -89,6 +89,23 @@ def test_points_are_typed_added_with_enter_and_a_bad_one_is_refused(qtbot, windo
     assert ed.view.item(1).text() == "2. latitude 50.46, longitude 30.52, altitude 170 m, accuracy 5 m"
 
 
+def test_a_point_typed_and_left_with_tab_is_added_not_lost(qtbot, window_factory, profile, tmp_path):
+    screen = screen_for(qtbot, window_factory, profile, tmp_path, [["geotrace", "road", "Road", None],
+                                                                   ["text", "after", "After", None]])
+    ed = screen.rows[("road", ())].points
+    screen.activateWindow()
+    qtbot.waitUntil(screen.isActiveWindow)            # focus leaves a field only in an active window
+    ed.entry.setFocus()
+    qtbot.waitUntil(ed.entry.hasFocus)
+    qtbot.keyClicks(ed.entry, "50.1 30.1; 50.2 30.2")
+    qtbot.keyClick(ed.entry, Qt.Key.Key_Tab)
+    assert not ed.entry.hasFocus()
+    assert ed.points() == ["50.1 30.1", "50.2 30.2"] and ed.entry.text() == ""
+    assert screen.session.get("road") == "50.1 30.1; 50.2 30.2"
+    ed.add.click()                                    # nothing typed: said so, nothing added
+    assert ed.entry_error.text() == "Type a point first, e.g. 50.45 30.52." and ed.view.count() == 2
+
+
 def test_a_shape_on_one_line_is_warned_about_in_the_editor(qtbot, window_factory, profile, tmp_path):
     screen = screen_for(qtbot, window_factory, profile, tmp_path, [["geoshape", "plot", "Plot", None]])
     ed = screen.rows[("plot", ())].points
