@@ -33,6 +33,9 @@ SOURCES = {
     "hotosm/osm-fieldwork": "humanitarian field-mapping forms (HOT)",
     "chrissyhroberts/XLSFormLab": "field research forms and XLSForm examples",
     "kobotoolbox/kobocat": "Kobo's form server: its test and tutorial workbooks",
+    "kobotoolbox/kpi": "Kobo's form builder and server: its test workbooks",
+    "onaio/onadata": "Ona's form server: its test and fixture workbooks",
+    "medic/cht-core": "a community health app: its test and sample forms",
 }
 
 
@@ -71,7 +74,11 @@ def _reason(message: str) -> str:
                            (r"file .* is missing", "missing choices or CSV file"),
                            (r"reads .*\.csv, which is missing", "missing choices or CSV file"),
                            (r"is not GeoJSON|cannot be read", "unreadable choices or CSV file"),
-                           (r"is already used on row", "same name in two groups")):
+                           (r"is already used on row", "same name twice in one group"),
+                           (r"is ambiguous", "ambiguous reference to a repeated name"),
+                           (r"reaches no question|goes above the form", "a path that reaches no question"),
+                           (r"cannot depend on its own questions", "a group shown by an answer inside it"),
+                           (r"in a circle", "questions that depend on each other in a circle")):
         if re.search(pattern, message):
             return label
     return "other: " + message[:60]

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import ElementTree
 
 from .model import Choice
 
@@ -51,3 +54,25 @@ def _odk_geometry(geometry) -> str:
         return "; ".join(f"{p[1]} {p[0]} {p[2] if len(p) > 2 else 0} 0" for p in points)
     except (TypeError, IndexError):
         raise ValueError("a feature's coordinates are not positions") from None
+
+
+def xml_choices(data: bytes, params: dict[str, str]) -> list[Choice]:
+    """An XML choices file as Collect reads one (``select_one_from_file X.xml``): the root's
+    child elements are the items, each item's child elements its columns; ``name`` (or the
+    ``value`` parameter's column) is the choice's name and ``label`` (or the ``label``
+    parameter's) its label. Read with a parser that refuses entity expansion, so a crafted
+    file cannot blow up in memory. ValueError for a file that is not such XML."""
+    try:
+        root = ElementTree.fromstring(data)
+    except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors too
+        raise ValueError(f"not XML items: {type(exc).__name__}") from None
+    value_col, label_col = params.get("value", "name"), params.get("label", "label")
+    out = []
+    for item in root:
+        columns = {child.tag: (child.text or "").strip() for child in item}
+        value = columns.pop(value_col, "")
+        if not value:
+            continue
+        label = columns.pop(label_col, "") or value
+        out.append(Choice(value, {"default": label}, columns))
+    return out

@@ -56,6 +56,8 @@ def _geopoint(q: Question | None, value: Any) -> str:
     nums = [float(p) for p in parts]
     if not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
         raise ValueError
+    if len(nums) == 4 and not nums[3] >= 0:  # accuracy is a distance in metres
+        raise ValueError
     return " ".join(_fmt(n) for n in nums)
 
 

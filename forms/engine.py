@@ -61,7 +61,9 @@ DEFAULT_MESSAGES = {
 
 
 class CyclicForm(FormError):
-    """Calculations that depend on each other in a circle."""
+    """Calculations that depend on each other in a circle; ``names`` are the questions in it."""
+
+    names: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -91,29 +93,24 @@ class _Graph:
         # The enclosing repeats of every question (its own name first if it is one), computed
         # once: expressions ask for them on every reference.
         self.chains: dict[str, tuple[Question, ...]] = {}
+        known = set(form.questions)
         for q in form.walk():
-            chain, node = [], q.parent if not q.is_repeat else q
-            while node is not None:
-                if node.is_repeat:
-                    chain.append(node)
-                node = node.parent
-            self.chains[q.name] = tuple(reversed(chain))
-            needs: set[str] = set()
-            # Only what _recompute keeps: relevance, calculations and repeat counts. Constraints,
-            # required and choice filters are read when asked for, so they never go stale.
-            for column in ("relevant", "calculation", "repeat_count"):
-                expr = getattr(q, column)
-                if expr is not None:
-                    needs |= expr.references
-            if q.parent is not None and q.parent.name:
-                needs.add(q.parent.name)  # a group's relevance flows to its children
-            if q.repeat() is not None:
-                needs.add(q.repeat().name)  # adding an instance creates the question's instances
-            deps[q.name] = (needs & set(form.questions)) - {q.name}
+            self.chains[q.name] = _repeat_chain(q)
+            deps[q.name] = (_needs(q) & known) - {q.name}
+        # A group shown by an answer directly inside it (``./source = 'user'`` on a group the form
+        # is given its inputs in): the group reads that answer as it is, shown or not, as Collect
+        # reads a value, and the answer's own relevance is worked out again right after the
+        # group's (Session._evaluate), so neither waits for the other.
+        self.self_reads = _self_reads(form)
+        for g, inner in self.self_reads.items():
+            for c in inner:
+                deps[c].discard(g)
         try:
             self.order = list(TopologicalSorter(deps).static_order())
         except CycleError as exc:
-            raise CyclicForm(f"these questions depend on each other in a circle: {', '.join(exc.args[1])}") from None
+            cyclic = CyclicForm(f"these questions depend on each other in a circle: {', '.join(exc.args[1])}")
+            cyclic.names = list(dict.fromkeys(exc.args[1]))
+            raise cyclic from None
         self.rank = {name: i for i, name in enumerate(self.order)}
         self.deps = deps
         self._affected: dict[str, list[str]] = {}
@@ -143,6 +140,42 @@ class _Graph:
             seen.add(n)
             todo.extend(self.dependents.get(n, ()))
         return sorted(seen, key=self.rank.__getitem__)
+
+
+def _repeat_chain(q: Question) -> tuple[Question, ...]:
+    chain, node = [], q.parent if not q.is_repeat else q
+    while node is not None:
+        if node.is_repeat:
+            chain.append(node)
+        node = node.parent
+    return tuple(reversed(chain))
+
+
+def _needs(q: Question) -> set[str]:
+    """What ``q`` must be evaluated after: only what _recompute keeps (relevance, calculations
+    and repeat counts; constraints, required and choice filters are read when asked for, so they
+    never go stale), its group's relevance, and its repeat's entries."""
+    needs: set[str] = set()
+    for column in ("relevant", "calculation", "repeat_count"):
+        expr = getattr(q, column)
+        if expr is not None:
+            needs |= expr.references
+    if q.parent is not None and q.parent.name:
+        needs.add(q.parent.name)  # a group's relevance flows to its children
+    if q.repeat() is not None:
+        needs.add(q.repeat().name)  # adding an instance creates the question's instances
+    return needs
+
+
+def _self_reads(form: Form) -> dict[str, frozenset[str]]:
+    """Groups whose relevance reads questions directly inside them: group -> those questions."""
+    out: dict[str, frozenset[str]] = {}
+    for g in form.walk():
+        if g.is_group and g.relevant is not None:
+            inner = frozenset(c.name for c in g.children if c.name in g.relevant.references and not c.is_group)
+            if inner:
+                out[g.name] = inner
+    return out
 
 
 class Session:
@@ -511,11 +544,11 @@ class Session:
                 nested = data.get(child.name)
                 # Answers may be flat (by name) or nested under the group's name.
                 self._load(nested if isinstance(nested, dict) else data, child, inst, check=isinstance(nested, dict))
-            elif child.name in data and child.type not in ("calculate", "note"):
-                self._store(child, inst, data[child.name])
+            elif child.type not in ("calculate", "note") and _answer_key(child, data, check) is not None:
+                self._store(child, inst, data[_answer_key(child, data, check)])
         if not check:
             return
-        known = _names_under(group)
+        known = _names_under(group) | {c.xls_name for c in group.children if c.xls_name and group.name}
         unknown = [k for k in data if k not in known]
         if unknown:
             raise UnknownQuestion(f"The answers name questions this form does not have: {', '.join(sorted(unknown))}.")
@@ -585,6 +618,8 @@ class Session:
                 self.calculated[key] = xpath.evaluate(q.calculation, _Context(self, q, inst))
             else:
                 self.calculated.pop(key, None)
+        for inner in self.graph.self_reads.get(q.name, ()):
+            self._evaluate(self.form.questions[inner])  # its relevance follows the group's, just worked out
 
     def _recount(self, repeat: Question, outer: Instance) -> None:
         self.evaluations += 1
@@ -637,6 +672,16 @@ class Session:
                 if not _empty(value):
                     out[child.name] = _jsonable(value)
         return out
+
+
+def _answer_key(q: Question, data: dict, nested: bool) -> str | None:
+    """Where ``q``'s answer is in ``data``: under its key; or, in answers nested under its group
+    (``{"head": {"age": 40}}``), under its name as written when that name repeats in the form."""
+    if q.name in data:
+        return q.name
+    if nested and q.xls_name and q.parent is not None and q.parent.name and q.xls_name in data:
+        return q.xls_name
+    return None
 
 
 def _names_under(group: Question) -> set[str]:

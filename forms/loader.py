@@ -18,9 +18,10 @@ from pathlib import Path
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
 from .model import FIELD_REFERENCE, Choice, Form, Question
-from .choice_files import geojson_choices
+from .choice_files import geojson_choices, xml_choices
 from .headers import split_header as _split_header
 from .loops import is_label, loop_cell, loop_list, raw_get, raw_type
+from .paths import PathError, has_path, resolve
 from .types import ALIASES, OR_OTHER, SELECT_ALIASES, UNSUPPORTED
 
 SURVEY_COLUMNS = {
@@ -40,8 +41,36 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 # Collect sees the form, so an expression written with them runs there. We straighten them in
 # expressions only: labels keep the apostrophe Ukrainian text is written with (обов’язкове).
 _STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_EXPRESSIONS = ("relevant", "constraint", "calculation", "choice_filter", "repeat_count", "required", "read_only",
+                "randomize_seed")
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
+
+
+class _PathExpr:
+    """An expression with a node path, held until the tree is built (see ``_resolve_paths``)."""
+
+    def __init__(self, text: str, sheet: str, row: int, column: str) -> None:
+        self.text, self.sheet, self.row, self.column = text, sheet, row, column
+
+
+def _resolve_paths(b: "_Builder", form: Form) -> None:
+    """Node paths (``../inputs/name``, ``/data/g/q``) read as the ``${key}`` they reach (forms/paths.py)."""
+    def resolved(held: _PathExpr, context: Question) -> xpath.Expr | None:
+        try:
+            text = resolve(held.text, context, form.root)
+        except PathError as exc:
+            b.issue(held.sheet, held.row, held.column, str(exc))
+            return None
+        return b.parse(text, held.sheet, held.row, held.column)
+
+    for q in form.walk():
+        for column in _EXPRESSIONS:
+            held = getattr(q, column)
+            if isinstance(held, _PathExpr):
+                setattr(q, column, resolved(held, q))
+    if isinstance(form.instance_name, _PathExpr):
+        form.instance_name = resolved(form.instance_name, form.root)
 
 
 class _Builder:
@@ -88,8 +117,15 @@ class _Builder:
     def expr(self, text: str | None, sheet: str, row: int, column: str) -> xpath.Expr | None:
         if text is None or text == "":
             return None
+        text = text.translate(_STRAIGHT)
+        if has_path(text):
+            # ../group/name: parsed once the question tree is built and the path resolved
+            return _PathExpr(text, sheet, row, column)  # type: ignore[return-value]
+        return self.parse(text, sheet, row, column)
+
+    def parse(self, text: str, sheet: str, row: int, column: str) -> xpath.Expr | None:
         try:
-            return xpath.parse(text.translate(_STRAIGHT))
+            return xpath.parse(text)
         except xpath.ExpressionError as exc:
             self.issue(sheet, row, column, f"the expression does not parse: {exc}")
             return None
@@ -172,21 +208,20 @@ class _Builder:
         if "/" in file_name or "\\" in file_name or file_name.startswith("."):
             self.issue("survey", row, "type", f"the choices file {file_name} must be a plain file name beside the form")
             return []
-        if file_name.lower().endswith(".xml"):
-            self.issue("survey", row, "type", f"XML choice files ({file_name}) are not supported; use a CSV or "
-                                              "GeoJSON file")
-            return []
         try:
             with self._open_media(file_name) as fh:
                 if file_name not in self.media_used:
                     self.media_used.append(file_name)
                 if file_name.lower().endswith(".geojson"):
                     return geojson_choices(json.load(fh), params)
+                if file_name.lower().endswith(".xml"):
+                    return xml_choices(fh.read().encode("utf-8"), params)
                 return self.csv_choices(csv.DictReader(fh), file_name, value_col, label_col, row)
         except FileNotFoundError:
             self.issue("survey", row, "type", f"the choices file {file_name} is missing; put it beside the form")
-        except ValueError as exc:  # GeoJSON that is not, or not a feature collection
-            self.issue("survey", row, "type", f"the choices file {file_name} is not GeoJSON features ({exc})"[:300])
+        except ValueError as exc:  # GeoJSON or XML that is not, or not a list of features or items
+            what = "XML items" if file_name.lower().endswith(".xml") else "GeoJSON features"
+            self.issue("survey", row, "type", f"the choices file {file_name} is not {what} ({exc})"[:300])
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             self.issue("survey", row, "type", f"the choices file {file_name} cannot be read ({type(exc).__name__})")
         return []
@@ -513,17 +548,41 @@ def _check_references(b: _Builder, form: Form) -> None:
                 continue
             for ref in sorted(expr.references - names):
                 where = "parameters" if column == "randomize_seed" else column
-                b.issue("survey", q.row, where, f"${{{ref}}} refers to a question that does not exist")
+                b.issue("survey", q.row, where, _unknown_reference(form, ref))
     for q in form.walk():
         # ${field} in a label or hint is shown with the field's value: it must exist too.
         for column, texts in (("label", q.labels), ("hint", q.hints)):
             for lang, text in texts.items():
                 for ref in sorted(set(FIELD_REFERENCE.findall(text)) - names):
                     header = column if lang == "default" else f"{column}::{lang}"
-                    b.issue("survey", q.row, header, f"${{{ref}}} refers to a question that does not exist")
+                    b.issue("survey", q.row, header, _unknown_reference(form, ref))
     if form.instance_name is not None:
         for ref in sorted(form.instance_name.references - names):
-            b.issue("settings", 2, "instance_name", f"${{{ref}}} refers to a question that does not exist")
+            b.issue("settings", 2, "instance_name", _unknown_reference(form, ref))
+
+
+def _check_cycles(b: _Builder, form: Form) -> None:
+    """Refuse at load what the engine could not order (so a form that loads always opens)."""
+    from .engine import CyclicForm, _Graph
+
+    try:
+        _Graph(form)
+    except CyclicForm as exc:
+        cycle = [form.questions[n] for n in exc.names if n in form.questions]
+        b.issue("survey", *_cycle_issue(form, cycle))
+
+
+def _cycle_issue(form: Form, cycle: list[Question]) -> tuple[int | None, str | None, str]:
+    """(row, column, message) for questions in a circle; a group read by its own answers is named."""
+    for group in (g for g in cycle if g.is_group):
+        inside = [q for q in cycle if q is not group and form.inside(q.name, group)]
+        if inside:
+            inner = next((q for q in inside if not q.is_group), inside[0])
+            return group.row, "relevant", (f"{group.type} '{group.xls_name or group.name}' is shown only by an "
+                                           f"answer inside it ('{inner.xls_name or inner.name}'); a group cannot "
+                                           "depend on its own questions")
+    shown = ", ".join(q.xls_name or q.name for q in cycle)
+    return cycle[0].row if cycle else None, None, f"these questions depend on each other in a circle: {shown}"
 
 
 def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
@@ -549,15 +608,58 @@ def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[
     return found
 
 
-def _index(b: _Builder, root: Question) -> dict[str, Question]:
-    by_name: dict[str, Question] = {}
+def _index(b: _Builder, root: Question) -> tuple[dict[str, Question], dict[str, list[Question]]]:
+    """Every question by its key, and the names written in two or more groups.
+
+    The reference standard allows a name to repeat in different groups (the instance paths
+    differ) but not twice in one group. A repeated name's questions are keyed by their group
+    paths (``household/age``); every other question keeps its name as its key, so a form
+    without repeated names, and its records, are unchanged."""
+    by_name: dict[str, list[Question]] = {}
     for q in root.walk():
-        if q.name in by_name:
-            first = by_name[q.name]
-            b.issue("survey", q.row, "name", f"the name '{q.name}' is already used on row {first.row}; names must be unique")
-            continue
-        by_name[q.name] = q
-    return by_name
+        by_name.setdefault(q.name, []).append(q)
+    repeated = {name: qs for name, qs in by_name.items() if len(qs) > 1 and _distinct_groups(b, qs)}
+    for qs in repeated.values():
+        for q in qs:
+            q.xls_name, q.name = q.name, q.path
+            if len(q.name) > 200:
+                b.issue("survey", q.row, "name", f"the name '{q.xls_name}' is used in more than one group, and "
+                                                 "its group path is over 200 characters; rename it")
+    for qs in repeated.values():
+        for q in qs:
+            if q.or_other:
+                _rekey_other(q)
+    return {q.name: q for q in root.walk()}, repeated
+
+
+def _distinct_groups(b: _Builder, qs: list[Question]) -> bool:
+    """Whether questions of one name are all in different groups; reports those that are not."""
+    first_in: dict[int, Question] = {}
+    fine = True
+    for q in qs:
+        first = first_in.setdefault(id(q.parent), q)
+        if first is not q:
+            where = "the form" if q.parent is None or not q.parent.name else f"group '{q.parent.name}'"
+            b.issue("survey", q.row, "name", f"the name '{q.name}' is already used on row {first.row} in "
+                                             f"{where}; names must be unique within a group")
+            fine = False
+    return fine
+
+
+def _rekey_other(select: Question) -> None:
+    """The "specify other" question of a select keyed by its path reads the select by that key."""
+    siblings = select.parent.children if select.parent is not None else []
+    for other in siblings:
+        if (other.xls_name or other.name) == f"{select.xls_name}_other" and other.row == select.row:
+            other.relevant = xpath.parse(f"selected(${{{select.name}}}, 'other')")
+
+
+def _unknown_reference(form: Form, ref: str) -> str:
+    if ref in form.repeated:
+        rows = ", ".join(str(q.row) for q in form.repeated[ref])
+        return (f"${{{ref}}} is ambiguous: questions in different groups are named '{ref}' (rows {rows}); "
+                "rename one of them")
+    return f"${{{ref}}} refers to a question that does not exist"
 
 
 def _pyxform_pass(b: _Builder, definition) -> None:
@@ -630,10 +732,18 @@ def _load(source: str | bytes, b: _Builder) -> Form:
         source=str(path),
     )
     if form.default_language and b.languages and form.default_language not in b.languages:
-        b.issue("settings", 2, "default_language", f"default language '{form.default_language}' has no label column; languages: {', '.join(b.languages)}")
-    form.questions = _index(b, root)
+        # The reference converter marks no language as the default then, and Collect opens the
+        # form in its first language: so does Fieldbook, and says so.
+        b.warn("settings", 2, "default_language", f"default language '{form.default_language}' has no label "
+                                                  f"column, so the form opens in '{b.languages[0]}' "
+                                                  f"(languages: {', '.join(b.languages)})")
+        form.default_language = None
+    form.questions, form.repeated = _index(b, root)
+    _resolve_paths(b, form)
     form.instances = _instances(b, form, lists)
     _check_references(b, form)
+    if not b.issues:
+        _check_cycles(b, form)
     if not b.issues:
         _pyxform_pass(b, definition)
     if b.issues:

@@ -38,6 +38,10 @@ class Choice:
 
 @dataclass
 class Question:
+    # The answer's key: in the engine, drafts, records' fields and ``${}`` references. The name
+    # as written, except where the same name is used in two groups of one form (the reference
+    # standard allows it, as the two have different instance paths): then each of them is keyed
+    # by its group path, ``household/age``, and ``xls_name`` keeps the name as written.
     name: str
     type: str
     row: int | None = None
@@ -63,6 +67,7 @@ class Question:
     repeat_count: Expr | None = None
     hxl: str | None = None
     sensitive: bool = False  # the survey sheet's ``sensitive`` column: masked at the hub for viewers
+    xls_name: str = ""  # the name as written, when ``name`` is the group path (see ``name``)
     children: list["Question"] = field(default_factory=list)
     parent: "Question | None" = field(default=None, repr=False)
 
@@ -79,7 +84,7 @@ class Question:
         return self.type in INPUT_TYPES or self.type in COMPUTED_TYPES or self.type in METADATA_TYPES
 
     def label(self, lang: str | None) -> str:
-        return _pick(self.labels, lang) or self.name
+        return _pick(self.labels, lang) or self.xls_name or self.name
 
     def hint(self, lang: str | None) -> str:
         return _pick(self.hints, lang)
@@ -120,7 +125,10 @@ class Form:
     root: Question
     source: str = ""
     titles: dict[str, str] = field(default_factory=dict)  # {language: title} from form_title::<language>
-    questions: dict[str, Question] = field(default_factory=dict)  # by name; names are unique
+    questions: dict[str, Question] = field(default_factory=dict)  # by key (Question.name), unique
+    # Names written on two or more rows in different groups: each such question is keyed by its
+    # path, and ``${name}`` of one of these is refused as the reference converter refuses it.
+    repeated: dict[str, list[Question]] = field(default_factory=dict)
     warnings: list = field(default_factory=list)  # Issues that do not stop the form
     media: list = field(default_factory=list)     # CSV choice files the form reads, by file name
     # Secondary instances for instance('x')/root/item and pulldata('x', ...): every choice list,

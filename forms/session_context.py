@@ -43,6 +43,10 @@ class SessionContext:
         target = self.s.form.questions.get(name)
         if target is None:
             return ""
+        reads = self.s.graph.self_reads  # usually empty: one test on this hot path
+        if reads and name in reads.get(self.q.name, ()):
+            key = (name, self._address(target))  # a group reads an answer inside it as it is (engine._Graph)
+            return self.s.calculated.get(key, self.s.raw.get(key, ""))
         if not self.s.graph.chains[name]:
             return self.s.get(name)  # outside every repeat: the one instance, wherever we are
         if target.is_repeat:

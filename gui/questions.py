@@ -23,6 +23,7 @@ from forms.model import MEDIA_TYPES
 
 from .dates import DateInputError, parse_typed_date
 from .i18n import tr
+from .list_editors import PointsEditor, RankEditor
 
 Instance = tuple[int, ...]
 RADIO_LIMIT = 6  # longer lists, or appearance "minimal", become a drop-down
@@ -36,9 +37,6 @@ def placeholder_for(q: Question) -> str:
         "time": tr("HH:MM"),
         "datetime": tr("YYYY-MM-DD HH:MM"),
         "geopoint": tr("Latitude Longitude, e.g. 50.45 30.52"),
-        "geotrace": tr("Points: latitude longitude; latitude longitude; …"),
-        "geoshape": tr("Points: latitude longitude; latitude longitude; …"),
-        "rank": tr("Every option's name, first to last, e.g. water food shelter"),
     }.get(q.type, "")
 
 
@@ -238,6 +236,17 @@ class QuestionRow(QWidget):
         q, t = self.q, self.q.type
         if t in MEDIA_TYPES:
             return self._media_editor()
+        if t == "rank":
+            self.rank = RankEditor()
+            self.rank.changed.connect(self.on_list_changed)
+            self.focus_target = self.rank.view
+            return self.rank
+        if t in ("geotrace", "geoshape"):
+            self.points = PointsEditor(t)
+            self.points.changed.connect(self.on_list_changed)
+            # Enter in the entry adds the point; on the list (the row's focus target) it moves on
+            self.focus_target = self.points.view
+            return self.points
         if t.startswith("select_one"):
             if (q.appearance or "").startswith("minimal") or len(q.choices) > RADIO_LIMIT or q.choice_filter is not None:
                 box = QComboBox()
@@ -413,6 +422,11 @@ class QuestionRow(QWidget):
     def form_label(self) -> str:
         return self.label.text() or self.q.name
 
+    def on_list_changed(self, text: str) -> None:
+        """A ranking or a list of points changed: that is a whole answer, committed at once."""
+        self._emit(text)
+        self.committed.emit(self.q.name, self.inst)
+
     def _emit(self, value: Any) -> None:
         if not self._updating:
             self.answered.emit(self.q.name, self.inst, value)
@@ -497,10 +511,14 @@ class QuestionRow(QWidget):
         label = s.label(q.name, index=i)
         self.editor.setAccessibleName(label)
         self.focus_target.setAccessibleName(label)  # a date's line edit sits inside a holder with "Today"
+        if getattr(self, "points", None) is not None:
+            self.points.entry.setAccessibleName(label)
         for b in self._choice_buttons() + getattr(self, "_date_buttons", []) + getattr(self, "_media_buttons", []):
             b.setAccessibleDescription(label)  # a screen reader says which question "Yes" answers
         if q.type in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
             self._fill_choices()
+        elif q.type == "rank":
+            self.load_value()
 
     def focus(self) -> None:
         """Put the keyboard on this question: for a row of radio or check boxes, on its
@@ -508,6 +526,8 @@ class QuestionRow(QWidget):
         container itself takes no keys."""
         buttons = self._choice_buttons()
         target = next((b for b in buttons if b.isChecked()), buttons[0]) if buttons else self.focus_target
+        if getattr(self, "points", None) is not None:
+            target = self.points.entry  # a person arrives to type a point
         target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -594,7 +614,14 @@ class QuestionRow(QWidget):
         self._updating = True
         try:
             ed = self.editor
-            if isinstance(ed, QComboBox):
+            if isinstance(ed, RankEditor):
+                lang = self.session.lang
+                ed.set_choices([(c.name, c.label(lang)) for c in self.session.choices(self.q.name, index=self.inst)],
+                               text)
+            elif isinstance(ed, PointsEditor):
+                if (self.q.name, self.inst) not in self.session.type_errors:
+                    ed.set_value(text)  # a list the session refused (two points of a shape) stays as typed
+            elif isinstance(ed, QComboBox):
                 idx = ed.findData(text)
                 ed.setCurrentIndex(max(idx, 0))
             elif self.q.type.startswith("select_one"):
@@ -630,6 +657,8 @@ class QuestionRow(QWidget):
     def show_message(self, text: str) -> None:
         if text and self.input_error:
             text = self.input_error  # more precise than the form's "Enter a date as YYYY-MM-DD."
+        elif text and getattr(self, "points", None) is not None and self.points.problem:
+            text = self.points.problem  # "A shape needs at least three different points."
         self.message.setText(text)
         self.message.setVisible(bool(text))
         self.setProperty("invalid", bool(text))

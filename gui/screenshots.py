@@ -114,6 +114,58 @@ def demo_published_form() -> dict:
             "digest": form_digest(xlsx, {})}
 
 
+def demo_list_form():
+    """A form with a ranking and a field boundary (built in memory), for the list editors' shot."""
+    import io
+
+    import openpyxl
+
+    from forms import load_form_bytes
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in (["type", "name", "label::English (en)", "label::Українська (uk)"],
+                ["rank need", "priorities", "Rank the household's needs", "Упорядкуйте потреби домогосподарства"],
+                ["geoshape", "plot", "Boundary of the garden plot", "Межа присадибної ділянки"],
+                ["geotrace", "route", "Safe route to the water point", "Безпечний шлях до точки водопостачання"]):
+        ws.append(row)
+    choices = wb.create_sheet("choices")
+    for row in (["list_name", "name", "label::English (en)", "label::Українська (uk)"],
+                ["need", "water", "Drinking water", "Питна вода"], ["need", "food", "Food", "Їжа"],
+                ["need", "heating", "Heating", "Опалення"], ["need", "shelter", "Shelter repair", "Ремонт житла"]):
+        choices.append(row)
+    settings = wb.create_sheet("settings")
+    settings.append(["form_id", "version", "form_title", "default_language"])
+    settings.append(["plots", "1", "Garden plots", "English (en)"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return load_form_bytes(buf.getvalue(), name="plots.xlsx")
+
+
+def _list_editors_shot(w, out: Path, lang: str) -> Path:
+    """rank and geoshape/geotrace filled in part: a ranking, a shape and a line still one point short."""
+    from .screens.form import FormScreen
+
+    form = demo_list_form()
+    screen = FormScreen(w.ctx, form, answers={"priorities": "heating water food shelter",
+                                              "plot": "50.4501 30.5234 170 4; 50.4503 30.5241 171 3; "
+                                                      "50.4497 30.5243 170 5; 50.4501 30.5234 170 4"})
+    screen.lang_box.setCurrentIndex(max(0, screen.lang_box.findData("Українська (uk)" if lang == "uk" else "English (en)")))
+    screen.resize(*SIZE)
+    screen.show()
+    route = screen.rows[("route", ())].points
+    route.entry.setText("50.4505 30.5230")
+    route.add_typed()
+    route.entry.setText("504.509 30.5231")
+    route.add_typed()  # refused in words; the typed point stays, to be corrected
+    screen.rows[("priorities", ())].rank.view.setCurrentRow(0)
+    screen.rows[("priorities", ())].rank.view.setFocus()
+    path = _grab(screen, out, "form-rank-and-shapes", lang)
+    screen.close()
+    return path
+
+
 DEMO_ROUND = {
     "round_id": "WINTER-2026", "name": {"en": "Winter kits 2026", "uk": "Зимові набори 2026"},
     "start": "2026-11-01", "end": "2027-03-31", "eligibility": "${hh_size} >= 1",
@@ -362,6 +414,7 @@ def render_all(out: Path) -> list[Path]:
             w.activateWindow()
             form.rows[("raion", ())].focus()
             shots.append(_grab(w, out, "form-keyboard", lang))
+            shots.append(_list_editors_shot(w, out, lang))
             w.show_screen("records")
             _wait(lambda: w.records.model.rowCount() == 3)  # two records and the draft the form left
             w.records.table.selectRow(0)

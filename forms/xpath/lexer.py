@@ -74,7 +74,8 @@ def _scan_reference(text: str, i: int) -> Scanned:
     if end < 0:
         raise error("unterminated reference '${'", i)
     name = text[i + 2:end]
-    if not valid_name(name):
+    # ${group/name}: a question keyed by its group path, where its name repeats in the form
+    if not all(valid_name(part) for part in name.split("/")):
         raise error(f"invalid field name {name!r} in reference", i)
     return Token("ref", name, i, text[i:end + 1]), end + 1
 

@@ -316,6 +316,110 @@
       <translation>Не вдалося прочитати або записати файл ({reason}).</translation>
     </message>
     <message>
+      <source>A shape needs at least three different points.</source>
+      <translation>Контуру потрібні щонайменше три різні точки.</translation>
+    </message>
+    <message>
+      <source>The points lie on one line; a shape needs points around an area.</source>
+      <translation>Точки лежать на одній лінії; контуру потрібні точки навколо ділянки.</translation>
+    </message>
+    <message>
+      <source>Move up (Alt+Up)</source>
+      <translation>Вище (Alt+↑)</translation>
+    </message>
+    <message>
+      <source>Move down (Alt+Down)</source>
+      <translation>Нижче (Alt+↓)</translation>
+    </message>
+    <message>
+      <source>Keep this order</source>
+      <translation>Залишити цей порядок</translation>
+    </message>
+    <message>
+      <source>Clear</source>
+      <translation>Очистити</translation>
+    </message>
+    <message>
+      <source>A point is latitude and longitude, then optionally altitude and accuracy in metres, e.g. 50.45 30.52 170 5.</source>
+      <translation>Точка — це широта й довгота, далі за бажанням висота й точність у метрах, напр. 50.45 30.52 170 5.</translation>
+    </message>
+    <message>
+      <source>A point is written in numbers, e.g. 50.45 30.52.</source>
+      <translation>Точку записують числами, напр. 50.45 30.52.</translation>
+    </message>
+    <message>
+      <source>Latitude must be between -90 and 90.</source>
+      <translation>Широта має бути від -90 до 90.</translation>
+    </message>
+    <message>
+      <source>Longitude must be between -180 and 180.</source>
+      <translation>Довгота має бути від -180 до 180.</translation>
+    </message>
+    <message>
+      <source>Accuracy is a distance in metres and cannot be negative.</source>
+      <translation>Точність — це відстань у метрах, вона не може бути від’ємною.</translation>
+    </message>
+    <message>
+      <source>A line needs at least two different points.</source>
+      <translation>Лінії потрібні щонайменше дві різні точки.</translation>
+    </message>
+    <message>
+      <source>Latitude Longitude [Altitude [Accuracy]], e.g. 50.45 30.52</source>
+      <translation>Широта Довгота [Висота [Точність]], напр. 50.45 30.52</translation>
+    </message>
+    <message>
+      <source>Add point</source>
+      <translation>Додати точку</translation>
+    </message>
+    <message>
+      <source>Remove point</source>
+      <translation>Вилучити точку</translation>
+    </message>
+    <message>
+      <source>Ranked, first to last.</source>
+      <translation>Упорядковано, від першого до останнього.</translation>
+    </message>
+    <message>
+      <source>Not ranked yet: move the options into order, or keep this order.</source>
+      <translation>Ще не впорядковано: розставте варіанти або залиште цей порядок.</translation>
+    </message>
+    <message>
+      <source>Type a point first, e.g. 50.45 30.52.</source>
+      <translation>Спершу введіть точку, напр. 50.45 30.52.</translation>
+    </message>
+    <message>
+      <source>{n}. latitude {lat}, longitude {lon}</source>
+      <translation>{n}. широта {lat}, довгота {lon}</translation>
+    </message>
+    <message>
+      <source>No points yet.</source>
+      <translation>Точок ще немає.</translation>
+    </message>
+    <message>
+      <source>No points yet. A shape needs three or more; it is closed back to its first point.</source>
+      <translation>Точок ще немає. Контуру потрібні три чи більше; він замикається на першій точці.</translation>
+    </message>
+    <message>
+      <source>, altitude {alt} m</source>
+      <translation>, висота {alt} м</translation>
+    </message>
+    <message>
+      <source>, accuracy {acc} m</source>
+      <translation>, точність {acc} м</translation>
+    </message>
+    <message>
+      <source>Point {n}: {problem}</source>
+      <translation>Точка {n}: {problem}</translation>
+    </message>
+    <message>
+      <source>Points: {n}; the shape is closed back to point 1.</source>
+      <translation>Точок: {n}; контур замкнено на точці 1.</translation>
+    </message>
+    <message>
+      <source>Points: {n}.</source>
+      <translation>Точок: {n}.</translation>
+    </message>
+    <message>
       <source>Save a copy…</source>
       <translation>Зберегти копію…</translation>
     </message>
@@ -404,10 +508,6 @@
       <translation>Поле для малювання</translation>
     </message>
     <message>
-      <source>Clear</source>
-      <translation>Очистити</translation>
-    </message>
-    <message>
       <source>Choose file…</source>
       <translation>Вибрати файл…</translation>
     </message>
@@ -442,14 +542,6 @@
     <message>
       <source>Latitude Longitude, e.g. 50.45 30.52</source>
       <translation>Широта Довгота, напр. 50.45 30.52</translation>
-    </message>
-    <message>
-      <source>Points: latitude longitude; latitude longitude; …</source>
-      <translation>Точки: широта довгота; широта довгота; …</translation>
-    </message>
-    <message>
-      <source>Every option's name, first to last, e.g. water food shelter</source>
-      <translation>Назви всіх варіантів від першого до останнього, напр. water food shelter</translation>
     </message>
     <message>
       <source>This question takes {what} ({endings}).</source>

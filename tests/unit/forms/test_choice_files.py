@@ -58,8 +58,37 @@ def test_a_geojson_file_that_is_not_features_is_refused_by_name(tmp_path, conten
     assert issue.row == 2 and "wells.geojson" in issue.message and why in issue.message
 
 
-def test_an_xml_choice_file_is_refused_in_words(tmp_path):
-    (tmp_path / "list.xml").write_text("<root/>", encoding="utf-8")
-    with pytest.raises(MalformedForm, match="XML choice files .* are not supported"):
+COLOURS_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<root>
+  <item><name>red</name><label>Red</label><warm>yes</warm></item>
+  <item><name>blue</name><label>Blue</label><warm>no</warm></item>
+  <item><name>ochre</name><label>Ochre — жовта</label><warm>yes</warm></item>
+  <item><label>no name: skipped</label></item>
+</root>
+"""
+
+
+def test_an_xml_choice_file_is_read_as_collect_reads_it(tmp_path):
+    (tmp_path / "colours.xml").write_text(COLOURS_XML, encoding="utf-8")
+    form = load_form(write_xlsform(tmp_path / "f.xlsx", [
+        ["type", "name", "label", "choice_filter"],
+        ["select_one_from_file colours.xml", "colour", "Colour", "warm = 'yes'"]]))
+    q = form.question("colour")
+    assert [(c.name, c.label(None), c.columns) for c in q.choices] == [
+        ("red", "Red", {"warm": "yes"}), ("blue", "Blue", {"warm": "no"}), ("ochre", "Ochre — жовта", {"warm": "yes"})]
+    assert [c.name for c in Session(form).choices("colour")] == ["red", "ochre"]
+    assert form.media == ["colours.xml"]  # travels with the form when the hub publishes it
+
+
+@pytest.mark.parametrize("text, why", [
+    ("not xml at all", "is not XML items"),
+    ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+     "<root><item><name>&b;</name></item></root>", "is not XML items"),
+])
+def test_an_xml_choice_file_that_is_not_items_is_refused_in_words(tmp_path, text, why):
+    (tmp_path / "list.xml").write_text(text, encoding="utf-8")
+    with pytest.raises(MalformedForm) as info:
         load_form(write_xlsform(tmp_path / "f.xlsx", [["type", "name", "label"],
                                                      ["select_one_from_file list.xml", "x", "X"]]))
+    [issue] = info.value.issues
+    assert issue.row == 2 and "list.xml" in issue.message and why in issue.message

@@ -145,11 +145,6 @@ def test_malformed_title_columns_name_sheet_row_and_column(tmp_path, header, fra
     assert fragment in issues[0].message
 
 
-def test_default_language_must_have_labels(tmp_path):
-    issues = issues_of(tmp_path, [HEAD, ["text", "a", "A", "А"]], settings=[SETTINGS[0], ["t1", "1", "T", "Polski (pl)"]])
-    assert any(i.sheet == "settings" and i.column == "default_language" for i in issues)
-
-
 def test_not_an_xlsx_is_a_clear_error(tmp_path):
     bad = tmp_path / "f.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a workbook")
@@ -190,3 +185,15 @@ def test_the_sensitive_column_marks_questions_and_groups(tmp_path):
     assert form.warnings == []  # a column Fieldbook reads, not one it ignores
     issues = issues_of(tmp_path, [head, ["text", "concern", "Concern", "maybe"]])
     assert [(i.sheet, i.row, i.column) for i in issues] == [("survey", 2, "sensitive")]
+
+
+def test_a_default_language_without_a_label_column_opens_in_the_first_language_with_a_warning(tmp_path):
+    # As a real form writes it: the default named in English, the label column in its own script.
+    form = load(tmp_path, [["type", "name", "label::English", "label::العربية"], ["text", "q", "Village", "القرية"]],
+                choices=None, settings=[["form_id", "default_language"], ["t", "Arabic"]])
+    assert form.default_language is None and form.title_in(None) == "t"
+    assert form.question("q").label(None) == "Village"
+    [warning] = [w for w in form.warnings if w.column == "default_language"]
+    assert "opens in 'English'" in warning.message and "'Arabic'" in warning.message
+    from forms import Session
+    assert Session(form).label("q") == "Village"
