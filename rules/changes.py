@@ -65,7 +65,9 @@ def _bases_ok(bases: object) -> bool:
 
 
 def _fields_ok(fields: object) -> bool:
-    return isinstance(fields, dict) and all(field_ok(k) for k in fields)
+    # Names seen before are taken in one set operation (the common case: every change of a
+    # kind names the same fields); the others one by one.
+    return isinstance(fields, dict) and (_seen_fields.issuperset(fields) or all(field_ok(k) for k in fields))
 
 
 def _identity(c: object, where: str) -> tuple[str, int, str]:
@@ -106,7 +108,8 @@ def _body_problem(c: dict) -> str | None:
     if not _fields_ok(fields):
         return "malformed fields"
     values = fields.values()
-    if not _CONTAINERS.isdisjoint(map(type, values)) and any(too_deep(v, limits.MAX_VALUE_DEPTH) for v in values):
+    if not _CONTAINERS.isdisjoint(map(type, values)) and any(
+            too_deep(v, limits.MAX_VALUE_DEPTH) for v in values if type(v) in _CONTAINERS):
         return f"a value nested more than {limits.MAX_VALUE_DEPTH} levels deep"
     if not _bases_ok(c.get("bases") or {}):
         return "malformed bases"

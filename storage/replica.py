@@ -264,7 +264,7 @@ class Replica:
         refs = self._records.insert_pulled(new_rows)
         for kind in {r.kind for r in new_live}:
             self._index.insert(self._index.rows_for(kind, [(refs[r.id], r.fields) for r in new_live if r.kind == kind]))
-        self._audit.add_rows(audit_rows)
+        self._audit.add_rows(self._audit.rows(audit_rows))
 
     def _rewrite(self, sealer: crypto.Sealer, p: _Pending, newest: str) -> None:
         rec = p.record
@@ -277,8 +277,9 @@ class Replica:
         else:
             self._index.reindex(rec, p.ref, p.old_fields, p.changed)
 
-    def _audit_row(self, p: _Pending) -> tuple:
-        """Credited to the laptop the change came from, not to whoever is unlocked here.
+    @staticmethod
+    def _audit_row(p: _Pending) -> tuple:
+        """The record's audit entry, for ``AuditLog.rows``. Credited to the laptop the change came from, not to whoever is unlocked here.
         An edit keeps what changed, when, where and by whom (sealed); a record new here
         keeps only its author, when the change named one: its id says when it was made."""
         dev = p.origins[-1][0] if p.origins else "?"
@@ -287,7 +288,7 @@ class Replica:
             detail = {"changes": [_origin_detail(*o) for o in p.origins]}
         elif p.origins and p.origins[0][4]:
             detail = {"author": p.origins[0][4], "hlc": p.origins[0][1]}
-        return self._audit.row("sync_edit", p.record.id, detail=detail, author=ORIGIN_PREFIX + dev)
+        return ("sync_edit", p.record.id, detail, ORIGIN_PREFIX + dev)
 
     # -- conflicts, for review -----------------------------------------------------------
     def _conflict(self, sealer: crypto.Sealer, rec: Record, name: str, value: object, stamp: str, winner: str,
