@@ -19,6 +19,14 @@ _CONTAINERS = frozenset((dict, list))
 _seen_fields: set[str] = set()  # field names already checked: they repeat across thousands of changes
 
 
+class Checked(dict):
+    """A change as ``check_change`` returned it: checking it again returns it as it is (a
+    pulled change is checked when the reply is read and again by the store). Code that
+    changes a checked change must check a new dict instead."""
+
+    __slots__ = ()
+
+
 class InvalidChange(ValueError):
     """A change is malformed. ``str()`` is a sentence that names no value."""
 
@@ -123,18 +131,20 @@ def _body_problem(c: dict) -> str | None:
 def check_change(c: object, where: str = "") -> dict:
     """Validate one change; return it normalised (defaults filled in, unknown keys dropped).
     ``where`` names the message it came in ("sync request"), for the error's sentence."""
+    if type(c) is Checked:
+        return c
     where = f" in the {where}" if where else ""
     dev, seq, label = _identity(c, where)
     c = cast(dict, c)  # _identity refused anything else
     problem = _header_problem(c) or _body_problem(c)
     if problem:
         raise InvalidChange(f"The {label} has {problem}.")
-    out = {
+    out = Checked({
         "device_id": dev, "seq": seq, "record_id": c["record_id"], "kind": c["kind"],
         "form_id": c.get("form_id"), "form_version": c.get("form_version"),
         "hlc": c["hlc"], "deleted": bool(c.get("deleted", False)), "fields": c.get("fields", {}),
         "bases": c.get("bases") or {},
-    }
+    })
     if c.get("resolves"):
         out["resolves"] = c["resolves"]
     if c.get("author") is not None:

@@ -132,7 +132,9 @@ class Replica:
         sealer = core.need_key()
         batch = [check_change(c) for c in changes]
         result = ApplyResult(received=len(batch))
-        with core.atomic(), translate_errors():
+        # Everything here can be fetched again (the cursor and the bundle id commit with it),
+        # so the commit does not wait for the disk (Core.atomic).
+        with core.atomic(wait_for_disk=False), translate_errors():
             conn = core.conn
             if bundle is not None:
                 conn.execute("INSERT INTO seen_bundles VALUES (?, ?, ?)", (*bundle, hlc.encode(core.clock.last)))
