@@ -207,8 +207,9 @@ class _Clock:
 
 def pulled_pages(total: int, page: int, writers: int = 5):
     """An initial pull's pages, as the server serves them: ``total`` new households from
-    ``writers`` laptops, each origin's changes in sequence, interleaved by page."""
-    import uuid
+    ``writers`` laptops, each origin's changes in sequence, interleaved by page. Record ids
+    are UUIDv7, as laptops make them."""
+    from storage.ids import uuid7
 
     now = int(time.time() * 1000) << 16
     seqs = [0] * writers
@@ -217,7 +218,7 @@ def pulled_pages(total: int, page: int, writers: int = 5):
         for i in range(start, min(total, start + page)):
             w = (i // 500) % writers
             seqs[w] += 1
-            changes.append({"device_id": f"w{w:015d}", "seq": seqs[w], "record_id": str(uuid.uuid4()),
+            changes.append({"device_id": f"w{w:015d}", "seq": seqs[w], "record_id": uuid7(),
                             "kind": "household", "form_id": None, "form_version": None, "hlc": f"{now + i:016x}",
                             "deleted": False, "fields": household(i), "bases": {}})
         yield start + len(changes), changes
@@ -232,6 +233,8 @@ def laptop_apply(base: Path, total: int, page: int, profile: str | None) -> dict
     from sync.merge import merge_change
 
     store = new_store(base, "apply")
+    if os.environ.get("BENCH_CACHE_KB"):
+        store._core.conn.execute(f"PRAGMA cache_size = -{int(os.environ['BENCH_CACHE_KB'])}")
     laptop, server = Identity.generate(), Identity.generate()
     sealed = []
     for cursor, changes in pulled_pages(total, page):
