@@ -306,6 +306,12 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX domain_keys_link ON domain_keys (link)""",
         """CREATE TABLE domain_keys_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)""",  # 'built' once filled
     ]),
+    ("0016_heads_to_backfill", [
+        # The changes stored before 0010 kept no served head; each was put together from its
+        # columns every time it was served. At start, the hub fills them in, in batches
+        # (ChangeLog.backfill_heads), finding them with this index, which is empty afterwards.
+        """CREATE INDEX changes_head_missing ON changes (server_seq) WHERE head IS NULL""",
+    ]),
 ]
 
 _TYPES = {
