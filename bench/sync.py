@@ -233,8 +233,6 @@ def laptop_apply(base: Path, total: int, page: int, profile: str | None) -> dict
     from sync.merge import merge_change
 
     store = new_store(base, "apply")
-    if os.environ.get("BENCH_CACHE_KB"):
-        store._core.conn.execute(f"PRAGMA cache_size = -{int(os.environ['BENCH_CACHE_KB'])}")
     laptop, server = Identity.generate(), Identity.generate()
     sealed = []
     for cursor, changes in pulled_pages(total, page):

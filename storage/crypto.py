@@ -226,12 +226,13 @@ class ChainMacs:
         self._outer = hashlib.sha256(padded.translate(_OPAD))
 
     def mac(self, previous: bytes, parts: tuple[str | bytes, ...]) -> bytes:
-        i = self._inner.copy()
-        i.update(previous)
+        chunks = [previous]
         for part in parts:
             b = part.encode() if isinstance(part, str) else part
-            i.update(len(b).to_bytes(4, "big"))
-            i.update(b)
+            chunks.append(len(b).to_bytes(4, "big"))
+            chunks.append(b)
+        i = self._inner.copy()
+        i.update(b"".join(chunks))
         o = self._outer.copy()
         o.update(i.digest())
         return o.digest()

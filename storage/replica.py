@@ -215,7 +215,8 @@ class Replica:
         self._receive(c, result)
         rec = Record(rid, c["kind"], c["form_id"], c["form_version"], dict(c["fields"]), f"{c['hlc']}@{dev}", False)
         return _Pending(rec, False, changed=set(c["fields"]) or {"_created"},
-                        origins=[(dev, c["hlc"], sorted(c["fields"]), False, c.get("author"))])
+                        # Its audit entry keeps only the author and the stamp (``_audit_row``).
+                        origins=[(dev, c["hlc"], (), False, c.get("author"))])
 
     def _receive(self, c: dict, result: ApplyResult) -> None:
         """Count a change about to be applied, and take its stamp into our clock."""
