@@ -362,6 +362,8 @@ class ChangeLog(Part):
         midway, it keeps what it did and goes on at the next start; two processes at once
         write the same heads. Until it is done, such a change is put together when served."""
         db = self.core.db
+        if not db.execute("SELECT 1 FROM schema_migrations WHERE name = '0016_heads_to_backfill'"):
+            return 0  # a database held back at an older migration (tests of upgrades)
         missing = db.execute("SELECT count(*) FROM changes WHERE head IS NULL")[0][0]
         if not missing:
             return 0
