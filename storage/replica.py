@@ -35,6 +35,7 @@ log = logging.getLogger("fieldbook.storage")
 _dumps = orjson.dumps
 _loads = orjson.loads
 _PREFETCH = 400
+_DOMAIN_CHECK_OWED = "domain_check_owed"  # meta: a pulled page's domain check was left to the pull's last page
 Merge = Callable[[Record, dict], tuple]
 
 
@@ -112,6 +113,7 @@ class Replica:
         bundle: tuple[str, str] | None = None,
         progress: Callable[[int, int], None] | None = None,
         refused: list[dict] | None = None,
+        domain_check: bool = True,
     ) -> ApplyResult:
         """Apply other devices' changes in one transaction, with the pull cursor, our
         acknowledged sequence and the bundle id that brought them, so an interrupted
@@ -127,7 +129,13 @@ class Replica:
 
         ``refused``: the server's ``[{seq, reason}]`` for our changes it took but will
         never apply; they are set aside (``set_aside``) in the same transaction as
-        the acknowledgement that takes them out of the outbox, so none is lost unseen."""
+        the acknowledgement that takes them out of the outbox, so none is lost unseen.
+
+        ``domain_check=False`` (a pulled page with more to come) leaves the domain check
+        to the apply that ends the pull: it reads every receipt held, so running it after
+        each page of a long initial pull would cost time that grows with the pull. A
+        check left owed is kept in ``meta`` with the page, so the next apply that checks
+        runs it even if its own changes watch nothing."""
         core = self._core
         sealer = core.need_key()
         batch = [check_change(c) for c in changes]
@@ -145,6 +153,7 @@ class Replica:
                     progress(min(start + _PREFETCH, len(batch)), len(batch))
             conn.executemany("INSERT OR REPLACE INTO peers VALUES (?, ?)", list(peers.items()))
             self._finish(batch, result, cursor=cursor, acked=acked, refused=refused, bundled=bundle is not None)
+            self._domain_after(batch, result, domain_check)
         if result.new:
             log.info("applied %d change(s) to %d record(s), %d conflict(s)", result.new, result.records, result.conflicts)
         return result
@@ -161,8 +170,15 @@ class Replica:
             result.set_aside = self._outbox.record_refusals(refused)
         if result.new or bundled:
             self._audit.add("sync_applied", detail={"new": result.new, "conflicts": result.conflicts})
-        if result.new and any(c["kind"] in domain.WATCHED_KINDS for c in batch):
-            self.check_domain()  # in the same transaction: the merge and its review items together
+
+    def _domain_after(self, batch: list[dict], result: ApplyResult, domain_check: bool) -> None:
+        """The domain check, in the same transaction: the merge and its review items together."""
+        watched = bool(result.new) and any(c["kind"] in domain.WATCHED_KINDS for c in batch)
+        if not domain_check:
+            if watched:
+                self._core.set_meta(_DOMAIN_CHECK_OWED, "1")
+        elif watched or self._core.query_one(f"SELECT 1 FROM meta WHERE key = '{_DOMAIN_CHECK_OWED}'"):
+            self.check_domain()
 
     def _apply_slice(self, sealer: crypto.Sealer, batch: list[dict], peers: dict, result: ApplyResult, merge: Merge) -> None:
         rows = self._records.rows(list({c["record_id"] for c in batch}))
@@ -387,6 +403,7 @@ class Replica:
             before = [i["key"] for i in self.domain_reviews()]
             raised, closed = domain.diff(before, [i.key for i in items])
             self._core.set_meta("domain_reviews", _dumps([i.to_json() for i in items]).decode())
+            self._core.conn.execute("DELETE FROM meta WHERE key = ?", (_DOMAIN_CHECK_OWED,))
             for key in raised:
                 self._audit.add("review_raised", detail={"key": key})
             for key in closed:

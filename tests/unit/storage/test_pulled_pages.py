@@ -141,3 +141,35 @@ def test_a_pulled_page_commits_without_waiting_for_the_disk_and_then_waits_again
     assert raw(store, "PRAGMA synchronous")[0][0] == 2  # FULL again for everything else
     store.save_record("household", {"members": 3})
     assert raw(store, "PRAGMA synchronous")[0][0] == 2
+
+
+def _receipt(seq: int, household: str) -> dict:
+    return {"device_id": DEVICES[0], "seq": seq, "record_id": uuid7(), "kind": "receipt",
+            "hlc": f"{0x0190_0000_0000_0000 + seq:016x}", "fields": {"round": "r1", "household": household}}
+
+
+def test_a_pull_checks_the_domain_once_at_its_end_even_if_the_last_page_watches_nothing(make_store):
+    store = make_store()
+    checks = []
+    real = store._replica.check_domain
+    store._replica.check_domain = lambda: checks.append(1) or real()
+    household = uuid7()
+    # Two receipts for one household in one round, on pages with more to come: not checked yet.
+    store.apply_changes([_receipt(1, household)], merge=merge_change, cursor=1, domain_check=False)
+    store.apply_changes([_receipt(2, household)], merge=merge_change, cursor=2, domain_check=False)
+    assert checks == [] and store.domain_reviews() == []
+    # The last page brings a member only (a kind the check does not watch): the owed check runs.
+    member = {"device_id": DEVICES[1], "seq": 1, "record_id": uuid7(), "kind": "member", "hlc": "0190000000000009",
+              "fields": {"members": 1}}
+    store.apply_changes([member], merge=merge_change, cursor=3)
+    assert checks == [1]
+    assert [r["household"] for r in store.domain_reviews()] == [household]
+    store.apply_changes([], merge=merge_change, cursor=3)  # nothing owed any more
+    assert checks == [1]
+
+
+def test_a_page_that_checks_the_domain_still_checks_it_at_once(make_store):
+    store = make_store()
+    household = uuid7()
+    store.apply_changes([_receipt(1, household), _receipt(2, household)], merge=merge_change, cursor=2)
+    assert [r["household"] for r in store.domain_reviews()] == [household]

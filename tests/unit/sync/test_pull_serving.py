@@ -168,3 +168,18 @@ def test_a_backfill_stopped_midway_keeps_its_batches_and_goes_on(laptops, hub, m
     monkeypatch.setattr(changelog, "_head_of", real)
     assert hub.changes.backfill_heads(batch=2) == len(heads) - 4
     assert _heads(hub) == heads
+
+
+def test_a_pull_of_several_pages_runs_the_domain_check_once(laptops):
+    a, c = laptops("a"), laptops("c")
+    household = a.store.save_record("household", {"members": 2})
+    for _ in range(3):
+        a.store.save_record("receipt", {"round": "r1", "household": household})
+    a.sync_now()
+    c.pull_limit = 1  # a page per change
+    checks = []
+    real = c.store._replica.check_domain
+    c.store._replica.check_domain = lambda: checks.append(1) or real()
+    assert c.sync_now().pulled == 4
+    assert checks == [1]
+    assert [r["household"] for r in c.store.domain_reviews()] == [household]
