@@ -4,6 +4,12 @@
                          [--serve-changes 20000] [--serve-teams 5,50] [--pg URL]
     python bench/sync.py --initial-pull 1000000 [--pg URL]   # only the new laptop's initial pull
     python bench/sync.py --serve-only [--serve-changes N] [--serve-teams 5,50] [--pg URL]
+    python bench/sync.py --apply 100000 [--profile FILE]   # only the laptop's side of an initial pull
+
+``--apply N``: the laptop's own cost of an initial pull of N changes, without a server or
+HTTP: replies sealed to the laptop beforehand (not timed), then opened and applied page by
+page as ``SyncClient`` does, with the time per change split into decrypt (opening and
+parsing the reply), check, merge, write (sealing, rows, audit), index and commit.
 
 ``--serve-*``: the server's own cost per pulled change (reply_bundle, no HTTP, no laptop),
 for teams of each size, so that it can be seen not to grow with the team.
@@ -175,6 +181,114 @@ def initial_pull(base: Path, total: int, pg: str | None) -> dict:
     return out
 
 
+class _Clock:
+    """CPU seconds spent inside wrapped calls, by phase (for ``--apply``'s split; CPU, not
+    wall time, because the machine may be shared). Nested calls count only in the inner phase."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self._stack: list[list] = []
+
+    def wrap(self, phase: str, fn):
+        def timed(*args, **kwargs):
+            frame = [phase, 0.0]
+            self._stack.append(frame)
+            t = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                took = time.process_time() - t
+                self._stack.pop()
+                self.spent[phase] = self.spent.get(phase, 0.0) + took - frame[1]
+                if self._stack:
+                    self._stack[-1][1] += took
+        return timed
+
+
+def pulled_pages(total: int, page: int, writers: int = 5):
+    """An initial pull's pages, as the server serves them: ``total`` new households from
+    ``writers`` laptops, each origin's changes in sequence, interleaved by page. Record ids
+    are UUIDv7, as laptops make them."""
+    from storage.ids import uuid7
+
+    now = int(time.time() * 1000) << 16
+    seqs = [0] * writers
+    for start in range(0, total, page):
+        changes = []
+        for i in range(start, min(total, start + page)):
+            w = (i // 500) % writers
+            seqs[w] += 1
+            changes.append({"device_id": f"w{w:015d}", "seq": seqs[w], "record_id": uuid7(),
+                            "kind": "household", "form_id": None, "form_version": None, "hlc": f"{now + i:016x}",
+                            "deleted": False, "fields": household(i), "bases": {}})
+        yield start + len(changes), changes
+
+
+def laptop_apply(base: Path, total: int, page: int, profile: str | None) -> dict:
+    """The laptop's side of an initial pull of ``total`` changes: open each reply, apply it."""
+    import resource
+
+    from storage import replica as replica_mod
+    from sync.bundle import open_bundle
+    from sync.merge import merge_change
+
+    store = new_store(base, "apply")
+    laptop, server = Identity.generate(), Identity.generate()
+    sealed = []
+    for cursor, changes in pulled_pages(total, page):
+        reply = protocol.SyncReply(0, changes, cursor, more=cursor < total)
+        sealed.append(seal(reply.encode(), sender=server, sender_id="server", recipient=laptop.public(),
+                           recipient_id=store.device_id, kind="sync"))
+    clock = _Clock()
+    rep = store._replica
+    orig_check = replica_mod.check_change
+    replica_mod.check_change = clock.wrap("check", orig_check)
+    rep._write = clock.wrap("write", rep._write)
+    for name in ("insert", "reindex", "remove", "rows_for"):
+        setattr(rep._index, name, clock.wrap("index", getattr(rep._index, name)))
+    for name in ("row", "add_rows", "add"):
+        setattr(rep._audit, name, clock.wrap("audit", getattr(rep._audit, name)))
+    merge = clock.wrap("merge", merge_change)
+    pkeys = server.public()
+    prof = None
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t, cpu = time.perf_counter(), time.process_time()
+    try:
+        while sealed:
+            data = sealed.pop(0)
+            t0 = time.process_time()
+            opened = open_bundle(data, recipient=laptop, recipient_id=store.device_id, sender_key=lambda _sid: pkeys)
+            reply = protocol.SyncReply.decode(opened.payload)
+            clock.spent["decrypt"] = clock.spent.get("decrypt", 0.0) + time.process_time() - t0
+            t0 = time.process_time()
+            store.apply_changes(reply.changes, merge=merge, cursor=reply.cursor)
+            clock.spent["apply"] = clock.spent.get("apply", 0.0) + time.process_time() - t0
+    finally:
+        replica_mod.check_change = orig_check
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    if prof is not None:
+        prof.disable()
+        prof.dump_stats(profile)
+    assert store.pull_cursor() == total
+    store.close()
+    spent = clock.spent
+    inner = sum(v for k, v in spent.items() if k not in ("apply", "decrypt"))
+    split = {k: round(v / total * 1e6, 1) for k, v in spent.items() if k != "apply"}
+    split["rest"] = round((spent["apply"] - inner) / total * 1e6, 1)  # peers, rows read, pending, commit
+    split["merge"] = split.get("merge", 0.0)  # 0 when every record is new here: its first change is the whole of it
+    out = {"apply_changes": total, "apply_wall_s": round(wall, 1), "apply_cpu_s": round(cpu, 1),
+           "apply_changes_per_s": round(total / wall), "apply_us_per_change": round(wall / total * 1e6, 1),
+           "apply_us_split": split, "apply_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    print(f"laptop apply: {total:,} changes in {wall:.1f} s ({cpu:.1f} CPU s) = {out['apply_changes_per_s']:,}/s, "
+          f"{out['apply_us_per_change']} us per change; CPU split (us per change): {split}; peak RSS {out['apply_peak_rss_mb']} MB",
+          flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=10_000)
@@ -185,9 +299,17 @@ def main() -> None:
     ap.add_argument("--serve-teams", default="5,50", help="team sizes for the serving cost")
     ap.add_argument("--initial-pull", type=int, default=0, help="measure only a new laptop's initial pull of this many")
     ap.add_argument("--serve-only", action="store_true", help="measure only the serving cost")
+    ap.add_argument("--apply", type=int, default=0, help="measure only the laptop's apply of an initial pull of this many")
+    ap.add_argument("--page", type=int, default=protocol.DEFAULT_PULL_LIMIT, help="changes per reply for --apply")
+    ap.add_argument("--profile", default=None, help="with --apply: write a profile of the apply to this file")
     ap.add_argument("--pg", default=None, help="postgresql://... for the serving and initial-pull figures (default SQLite)")
     args = ap.parse_args()
     out: dict = {}
+    if args.apply:
+        with tempfile.TemporaryDirectory() as tmp:
+            out.update(laptop_apply(Path(tmp), args.apply, args.page, args.profile))
+        print(json.dumps(out))
+        return
     if args.initial_pull:
         with tempfile.TemporaryDirectory() as tmp:
             try:
@@ -296,13 +418,16 @@ def main() -> None:
         c.store.save_records("household", (household(i) for i in range(args.bundle)))
         raw = sum(len(json.dumps(ch.to_json(), ensure_ascii=False).encode()) for ch in c.store.pending_changes())
         t = time.perf_counter()
-        count = c.export_bundle(base / "big.fbb")
+        # An outbox over the part size goes into parts beside the path (export_parts).
+        parts = c.export_parts(base / "big.fbb")
+        count = sum(n for _, n in parts)
         export_s = time.perf_counter() - t
-        size = (base / "big.fbb").stat().st_size
+        size = sum(path.stat().st_size for path, _ in parts)
         t = time.perf_counter()
-        result, _ = hub.receive(read_bundle_file(base / "big.fbb"))
+        new = sum(hub.receive(read_bundle_file(path))[0].new for path, _ in parts)
         import_s = time.perf_counter() - t
-        assert result.new == args.bundle
+        assert new == args.bundle, (new, args.bundle)
+        out["bundle_parts"] = len(parts)
         out.update({"bundle_records": count, "bundle_export_s": round(export_s, 2), "bundle_import_s": round(import_s, 2),
                     "bundle_mb": round(size / 1e6, 2), "raw_json_mb": round(raw / 1e6, 2), "bundle_size_ratio": round(size / raw, 3)})
         print(f"bundle of {count:,} records: {size / 1e6:.1f} MB vs {raw / 1e6:.1f} MB raw JSON ({size / raw:.2f}); "

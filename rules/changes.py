@@ -19,6 +19,14 @@ _CONTAINERS = frozenset((dict, list))
 _seen_fields: set[str] = set()  # field names already checked: they repeat across thousands of changes
 
 
+class Checked(dict):
+    """A change as ``check_change`` returned it: checking it again returns it as it is (a
+    pulled change is checked when the reply is read and again by the store). Code that
+    changes a checked change must check a new dict instead."""
+
+    __slots__ = ()
+
+
 class InvalidChange(ValueError):
     """A change is malformed. ``str()`` is a sentence that names no value."""
 
@@ -65,19 +73,37 @@ def _bases_ok(bases: object) -> bool:
 
 
 def _fields_ok(fields: object) -> bool:
-    return isinstance(fields, dict) and all(field_ok(k) for k in fields)
+    # Names seen before are taken in one set operation (the common case: every change of a
+    # kind names the same fields); the others one by one.
+    return isinstance(fields, dict) and (_seen_fields.issuperset(fields) or all(field_ok(k) for k in fields))
 
 
-def _identity(c: object, where: str) -> tuple[str, int, str]:
-    """The change's device, sequence number and the label its messages use."""
+def _seen(name: object, pattern, seen: set) -> bool:
+    """Whether ``name`` is a string that ``pattern`` matches whole; each distinct one
+    (device ids and kinds repeat across thousands of changes) is matched once."""
+    if name in seen:
+        return True
+    if isinstance(name, str) and pattern.fullmatch(name):
+        if len(seen) < 100_000:
+            seen.add(name)
+        return True
+    return False
+
+
+_seen_devices: set[str] = set()
+_seen_kinds: set[str] = set()
+
+
+def _identity(c: object, where: str) -> tuple[str, int]:
+    """The change's device and sequence number."""
     if not isinstance(c, dict):
         raise InvalidChange(f"A change{where} is not an object.")
     dev, seq = c.get("device_id"), c.get("seq")
-    if not isinstance(dev, str) or not names.DEVICE_ID.fullmatch(dev):
+    if not _seen(dev, names.DEVICE_ID, _seen_devices):
         raise InvalidChange(f"A change{where} has no valid device id.")
     if type(seq) is not int or seq < 1:
         raise InvalidChange(f"A change from {dev}{where} has no valid sequence number.")
-    return dev, seq, f"change {dev}:{seq}{where}"
+    return dev, seq
 
 
 def _header_problem(c: dict) -> str | None:
@@ -85,7 +111,7 @@ def _header_problem(c: dict) -> str | None:
     rid = c.get("record_id")
     if not isinstance(rid, str) or not names.UUID.fullmatch(rid):
         return "no valid record id"
-    if not isinstance(c.get("kind"), str) or not names.KIND.fullmatch(c["kind"]):
+    if not _seen(c.get("kind"), names.KIND, _seen_kinds):
         return "no valid kind"
     if not isinstance(c.get("hlc"), str) or not names.HLC.fullmatch(c["hlc"]):
         return "no valid clock"
@@ -106,9 +132,10 @@ def _body_problem(c: dict) -> str | None:
     if not _fields_ok(fields):
         return "malformed fields"
     values = fields.values()
-    if not _CONTAINERS.isdisjoint(map(type, values)) and any(too_deep(v, limits.MAX_VALUE_DEPTH) for v in values):
+    if not _CONTAINERS.isdisjoint(map(type, values)) and any(
+            too_deep(v, limits.MAX_VALUE_DEPTH) for v in values if type(v) in _CONTAINERS):
         return f"a value nested more than {limits.MAX_VALUE_DEPTH} levels deep"
-    if not _bases_ok(c.get("bases") or {}):
+    if c.get("bases") and not _bases_ok(c["bases"]):
         return "malformed bases"
     if c.get("resolves") and not _resolves_ok(c["resolves"]):
         return "malformed conflict resolutions"
@@ -120,18 +147,20 @@ def _body_problem(c: dict) -> str | None:
 def check_change(c: object, where: str = "") -> dict:
     """Validate one change; return it normalised (defaults filled in, unknown keys dropped).
     ``where`` names the message it came in ("sync request"), for the error's sentence."""
+    if type(c) is Checked:
+        return c
     where = f" in the {where}" if where else ""
-    dev, seq, label = _identity(c, where)
+    dev, seq = _identity(c, where)
     c = cast(dict, c)  # _identity refused anything else
     problem = _header_problem(c) or _body_problem(c)
     if problem:
-        raise InvalidChange(f"The {label} has {problem}.")
-    out = {
+        raise InvalidChange(f"The change {dev}:{seq}{where} has {problem}.")
+    out = Checked({
         "device_id": dev, "seq": seq, "record_id": c["record_id"], "kind": c["kind"],
         "form_id": c.get("form_id"), "form_version": c.get("form_version"),
         "hlc": c["hlc"], "deleted": bool(c.get("deleted", False)), "fields": c.get("fields", {}),
         "bases": c.get("bases") or {},
-    }
+    })
     if c.get("resolves"):
         out["resolves"] = c["resolves"]
     if c.get("author") is not None:

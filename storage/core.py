@@ -144,16 +144,37 @@ class Core:
 
     # -- transactions ----------------------------------------------------------------
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
+    def atomic(self, *, wait_for_disk: bool = True) -> Iterator[None]:
         """The one transaction helper: BEGIN IMMEDIATE at the top level, savepoints inside.
 
         At the top level it also loads and persists the clock, the outbox
         sequence and the audit-chain head, so they commit with the rows they cover.
-        """
+
+        ``wait_for_disk=False`` (a top-level transaction that only applies what a pull or a
+        bundle brought, all of which can be fetched again) commits with ``synchronous =
+        NORMAL``: atomic, and safe from a killed process, but a power cut may undo it
+        together with its pull cursor, so the next sync fetches it again. Anything
+        committed after it with the default waits for the disk, and takes it along (the
+        log is written in order)."""
         if self.tx is not None:
             with self._savepoint():
                 yield
             return
+        if wait_for_disk:
+            with self._top():
+                yield
+            return
+        with translate_errors():
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            with self._top():
+                yield
+        finally:
+            with translate_errors():
+                self.conn.execute("PRAGMA synchronous = FULL")
+
+    @contextlib.contextmanager
+    def _top(self) -> Iterator[None]:
         conn = self.conn
         with translate_errors():
             conn.execute("BEGIN IMMEDIATE")

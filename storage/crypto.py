@@ -211,6 +211,33 @@ def chain_mac(key: bytes, previous: bytes, parts: tuple[str | bytes, ...]) -> by
     return hmac.digest(key, b"".join(chunks), "sha256")
 
 
+class ChainMacs:
+    """``chain_mac`` for many links under one key (a pulled page's audit entries).
+
+    The same HMAC-SHA256 (RFC 2104) as ``chain_mac``, with the key pads hashed once
+    instead of once per link, as ``blind_tokens`` does. Tests check it against
+    ``chain_mac``."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > _SHA256_BLOCK:
+            raise ValueError("audit keys are at most one SHA-256 block")
+        padded = key.ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(padded.translate(_IPAD))
+        self._outer = hashlib.sha256(padded.translate(_OPAD))
+
+    def mac(self, previous: bytes, parts: tuple[str | bytes, ...]) -> bytes:
+        chunks = [previous]
+        for part in parts:
+            b = part.encode() if isinstance(part, str) else part
+            chunks.append(len(b).to_bytes(4, "big"))
+            chunks.append(b)
+        i = self._inner.copy()
+        i.update(b"".join(chunks))
+        o = self._outer.copy()
+        o.update(i.digest())
+        return o.digest()
+
+
 # --- the printable recovery key -------------------------------------------------
 # 160 random bits in Crockford base32 (no I, L, O, U: nothing to misread), eight
 # groups of four, then one check group so that a typo is told apart from a wrong key.

@@ -305,12 +305,15 @@ class Records:
             return {}
         with translate_errors():
             conn = self._core.conn
+            # The handles are given here, as a bulk save gives them (the next after the
+            # highest), so that they need not be read back.
+            first = (conn.execute("SELECT max(ref) FROM records").fetchone()[0] or 0) + 1
             conn.executemany(
-                "INSERT INTO records (id, kind, form_id, form_version, clocks, updated, deleted, body) VALUES (?,?,?,?,?,?,?,?)",
-                rows,
+                "INSERT INTO records (ref, id, kind, form_id, form_version, clocks, updated, deleted, body) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                [(ref, *row) for ref, row in enumerate(rows, first)],
             )
-            ids = [r[0] for r in rows]
-            return dict(conn.execute(f"SELECT id, ref FROM records WHERE id IN ({','.join('?' * len(ids))})", ids))
+            return {row[0]: ref for ref, row in enumerate(rows, first)}
 
     # -- reads ---------------------------------------------------------------------------
     def row(self, record_id: str) -> tuple:

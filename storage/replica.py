@@ -35,6 +35,7 @@ log = logging.getLogger("fieldbook.storage")
 _dumps = orjson.dumps
 _loads = orjson.loads
 _PREFETCH = 400
+_DOMAIN_CHECK_OWED = "domain_check_owed"  # meta: a pulled page's domain check was left to the pull's last page
 Merge = Callable[[Record, dict], tuple]
 
 
@@ -112,6 +113,7 @@ class Replica:
         bundle: tuple[str, str] | None = None,
         progress: Callable[[int, int], None] | None = None,
         refused: list[dict] | None = None,
+        domain_check: bool = True,
     ) -> ApplyResult:
         """Apply other devices' changes in one transaction, with the pull cursor, our
         acknowledged sequence and the bundle id that brought them, so an interrupted
@@ -127,12 +129,20 @@ class Replica:
 
         ``refused``: the server's ``[{seq, reason}]`` for our changes it took but will
         never apply; they are set aside (``set_aside``) in the same transaction as
-        the acknowledgement that takes them out of the outbox, so none is lost unseen."""
+        the acknowledgement that takes them out of the outbox, so none is lost unseen.
+
+        ``domain_check=False`` (a pulled page with more to come) leaves the domain check
+        to the apply that ends the pull: it reads every receipt held, so running it after
+        each page of a long initial pull would cost time that grows with the pull. A
+        check left owed is kept in ``meta`` with the page, so the next apply that checks
+        runs it even if its own changes watch nothing."""
         core = self._core
         sealer = core.need_key()
         batch = [check_change(c) for c in changes]
         result = ApplyResult(received=len(batch))
-        with core.atomic(), translate_errors():
+        # Everything here can be fetched again (the cursor and the bundle id commit with it),
+        # so the commit does not wait for the disk (Core.atomic).
+        with core.atomic(wait_for_disk=False), translate_errors():
             conn = core.conn
             if bundle is not None:
                 conn.execute("INSERT INTO seen_bundles VALUES (?, ?, ?)", (*bundle, hlc.encode(core.clock.last)))
@@ -143,6 +153,7 @@ class Replica:
                     progress(min(start + _PREFETCH, len(batch)), len(batch))
             conn.executemany("INSERT OR REPLACE INTO peers VALUES (?, ?)", list(peers.items()))
             self._finish(batch, result, cursor=cursor, acked=acked, refused=refused, bundled=bundle is not None)
+            self._domain_after(batch, result, domain_check)
         if result.new:
             log.info("applied %d change(s) to %d record(s), %d conflict(s)", result.new, result.records, result.conflicts)
         return result
@@ -159,8 +170,15 @@ class Replica:
             result.set_aside = self._outbox.record_refusals(refused)
         if result.new or bundled:
             self._audit.add("sync_applied", detail={"new": result.new, "conflicts": result.conflicts})
-        if result.new and any(c["kind"] in domain.WATCHED_KINDS for c in batch):
-            self.check_domain()  # in the same transaction: the merge and its review items together
+
+    def _domain_after(self, batch: list[dict], result: ApplyResult, domain_check: bool) -> None:
+        """The domain check, in the same transaction: the merge and its review items together."""
+        watched = bool(result.new) and any(c["kind"] in domain.WATCHED_KINDS for c in batch)
+        if not domain_check:
+            if watched:
+                self._core.set_meta(_DOMAIN_CHECK_OWED, "1")
+        elif watched or self._core.query_one(f"SELECT 1 FROM meta WHERE key = '{_DOMAIN_CHECK_OWED}'"):
+            self.check_domain()
 
     def _apply_slice(self, sealer: crypto.Sealer, batch: list[dict], peers: dict, result: ApplyResult, merge: Merge) -> None:
         rows = self._records.rows(list({c["record_id"] for c in batch}))
@@ -213,7 +231,8 @@ class Replica:
         self._receive(c, result)
         rec = Record(rid, c["kind"], c["form_id"], c["form_version"], dict(c["fields"]), f"{c['hlc']}@{dev}", False)
         return _Pending(rec, False, changed=set(c["fields"]) or {"_created"},
-                        origins=[(dev, c["hlc"], sorted(c["fields"]), False, c.get("author"))])
+                        # Its audit entry keeps only the author and the stamp (``_audit_row``).
+                        origins=[(dev, c["hlc"], (), False, c.get("author"))])
 
     def _receive(self, c: dict, result: ApplyResult) -> None:
         """Count a change about to be applied, and take its stamp into our clock."""
@@ -264,7 +283,7 @@ class Replica:
         refs = self._records.insert_pulled(new_rows)
         for kind in {r.kind for r in new_live}:
             self._index.insert(self._index.rows_for(kind, [(refs[r.id], r.fields) for r in new_live if r.kind == kind]))
-        self._audit.add_rows(audit_rows)
+        self._audit.add_rows(self._audit.rows(audit_rows))
 
     def _rewrite(self, sealer: crypto.Sealer, p: _Pending, newest: str) -> None:
         rec = p.record
@@ -277,8 +296,9 @@ class Replica:
         else:
             self._index.reindex(rec, p.ref, p.old_fields, p.changed)
 
-    def _audit_row(self, p: _Pending) -> tuple:
-        """Credited to the laptop the change came from, not to whoever is unlocked here.
+    @staticmethod
+    def _audit_row(p: _Pending) -> tuple:
+        """The record's audit entry, for ``AuditLog.rows``. Credited to the laptop the change came from, not to whoever is unlocked here.
         An edit keeps what changed, when, where and by whom (sealed); a record new here
         keeps only its author, when the change named one: its id says when it was made."""
         dev = p.origins[-1][0] if p.origins else "?"
@@ -287,7 +307,7 @@ class Replica:
             detail = {"changes": [_origin_detail(*o) for o in p.origins]}
         elif p.origins and p.origins[0][4]:
             detail = {"author": p.origins[0][4], "hlc": p.origins[0][1]}
-        return self._audit.row("sync_edit", p.record.id, detail=detail, author=ORIGIN_PREFIX + dev)
+        return ("sync_edit", p.record.id, detail, ORIGIN_PREFIX + dev)
 
     # -- conflicts, for review -----------------------------------------------------------
     def _conflict(self, sealer: crypto.Sealer, rec: Record, name: str, value: object, stamp: str, winner: str,
@@ -383,6 +403,7 @@ class Replica:
             before = [i["key"] for i in self.domain_reviews()]
             raised, closed = domain.diff(before, [i.key for i in items])
             self._core.set_meta("domain_reviews", _dumps([i.to_json() for i in items]).decode())
+            self._core.conn.execute("DELETE FROM meta WHERE key = ?", (_DOMAIN_CHECK_OWED,))
             for key in raised:
                 self._audit.add("review_raised", detail={"key": key})
             for key in closed:

@@ -297,10 +297,10 @@ class Store:
     def apply_changes(self, changes: Iterable[dict], *, merge: Merge, cursor: int | None = None,
                       acked: int | None = None, bundle: tuple[str, str] | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      refused: list[dict] | None = None) -> ApplyResult:
+                      refused: list[dict] | None = None, domain_check: bool = True) -> ApplyResult:
         """Apply other devices' changes in one transaction (see ``Replica.apply_changes``)."""
         return self._replica.apply_changes(changes, merge=merge, cursor=cursor, acked=acked, bundle=bundle,
-                                           progress=progress, refused=refused)
+                                           progress=progress, refused=refused, domain_check=domain_check)
 
     def conflicts(self, *, include_resolved: bool = False, record_id: str | None = None) -> list[Conflict]:
         """Values that lost a concurrent write, newest first."""

@@ -379,8 +379,9 @@ class SyncClient:
         """Apply a reply in one transaction (under the lock); returns what was applied, and
         whether unsent changes were re-stamped (so they go at once)."""
         with self.lock:
+            # The domain check reads every receipt held: once at the end of a pull, not per page.
             applied = self.store.apply_changes(reply.changes, merge=merge_change, cursor=reply.cursor, acked=reply.acked,
-                                               refused=reply.refused)
+                                               refused=reply.refused, domain_check=not reply.more)
             with contextlib.suppress(ValueError):
                 self.store.clock.receive(reply.hlc)
             result.forms_changed |= self._receive_forms(reply)

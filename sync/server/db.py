@@ -323,6 +323,12 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE INDEX duplicate_pairs_team_a ON duplicate_pairs (team_a)""",
         """CREATE INDEX duplicate_pairs_team_b ON duplicate_pairs (team_b)""",
     ]),
+    ("0016_heads_to_backfill", [
+        # The changes stored before 0010 kept no served head; each was put together from its
+        # columns every time it was served. At start, the hub fills them in, in batches
+        # (ChangeLog.backfill_heads), finding them with this index, which is empty afterwards.
+        """CREATE INDEX changes_head_missing ON changes (server_seq) WHERE head IS NULL""",
+    ]),
     ("0017_domain_keys_built_when_empty", [
         # A hub with no receipt or household yet has nothing to fill: its columns are complete
         # as they are, and its first push keeps them like any other (domain_keys.after_push).

@@ -97,3 +97,43 @@ def test_kill_during_push_and_pull_loses_and_duplicates_nothing(pair, live):
     assert got == server and len(got) == n
     assert b2.store.verify().ok
     b2.store.close()
+
+
+def test_kill_during_a_pull_that_merges_into_edited_records_loses_and_duplicates_nothing(pair, live):
+    """Pages that are not just new records: edits that conflict with the laptop's own and
+    deletes of records it edited, applied in bulk, with kills inside and between pages."""
+    a, b = pair
+    n = 1500
+    ids = a.store.save_records("household", [{"members": i % 9, "head_name": f"Синтетична {i}"} for i in range(n)])
+    a.sync_now()
+    b.sync_now()
+    edited, gone = ids[:300], ids[300:340]
+    for rid in edited + gone:
+        b.store.edit_record(rid, {"members": 20})
+    for rid in edited:
+        a.store.edit_record(rid, {"members": 30, "head_name": "Оксана Синтетична"})
+    for rid in gone:
+        a.store.delete_record(rid)
+    a.sync_now()
+    b_dir = b.store.directory
+    a.store.close()
+    b.store.close()
+    landed = _kill_loop(b_dir, 20, random.Random(20261128), 12)
+    assert landed >= 4, "the kills should land mid-sync"
+    from storage import Store
+
+    b2 = SyncClient(Store.open(b_dir))
+    b2.store.unlock(PASSPHRASE)
+    b2.sync_now()
+    assert b2.store.pending_count() == 0
+    server = {rid: r for rid, r in live.hub.records().items()}
+    got = {r.id: r for r in b2.store.list_records("household", include_deleted=True)}
+    assert {rid: r.fields for rid, r in got.items() if not r.deleted} == {
+        rid: r["fields"] for rid, r in server.items() if not r["deleted"]}
+    assert all(got[rid].deleted for rid in gone)
+    conflicts = b2.store.conflicts(include_resolved=True)
+    keys = [(c.record_id, c.field, c.stamp) for c in conflicts]
+    assert len(keys) == len(set(keys))  # none recorded twice
+    assert {c.record_id for c in conflicts if c.field == "members"} >= set(edited)  # each concurrent edit kept
+    assert b2.store.verify().ok
+    b2.store.close()

@@ -92,6 +92,16 @@ def test_chain_mac_length_prefixes_parts():
     assert crypto.chain_mac(K32, b"", ("ab", "c")) != crypto.chain_mac(K32, b"", ("a", "bc"))
 
 
+def test_chain_macs_match_chain_mac():
+    macs = crypto.ChainMacs(K32)
+    prev = b""
+    for parts in [("genesis", "p"), ("1", "0190", "device:x", "sync_edit", "", b"\x00\xff"), ("2", "", b"")]:
+        assert macs.mac(prev, parts) == crypto.chain_mac(K32, prev, parts)
+        prev = crypto.chain_mac(K32, prev, parts)
+    with pytest.raises(ValueError):
+        crypto.ChainMacs(b"k" * 65)
+
+
 def test_recovery_key_text_format():
     raw = bytes(range(20))
     assert crypto.b32encode(raw) == "000G40R40M30E209185GR38E1W8124GK"

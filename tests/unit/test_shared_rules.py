@@ -53,6 +53,16 @@ def test_a_good_change_is_normalised_the_same_way_by_both():
         **GOOD, "form_id": None, "form_version": None, "deleted": False, "bases": {}}
 
 
+def test_a_change_checked_once_is_not_checked_again_but_a_plain_copy_is():
+    checked = protocol.check_change(GOOD, "server's reply")
+    assert replica.check_change(checked) is checked  # the store takes the reply's check
+    # A copy is a plain dict, so it is checked again.
+    bad = {**checked, "fields": {"1bad": 1}}
+    with pytest.raises(InvalidRecord):
+        replica.check_change(bad)
+    assert type(bad) is dict
+
+
 def test_the_store_and_the_hub_seal_values_in_the_one_envelope():
     key = AESGCM.generate_key(bit_length=256)
     store_blob = crypto.Sealer(key).seal("record", "r1", b"value")

@@ -40,6 +40,7 @@ class Hub:
         self.publishing = Publishing(self.core)
         self.domain = DomainChecks(self.core)
         self.changes = ChangeLog(self.core, self.publishing, self.domain)
+        self.changes.backfill_heads()  # changes stored before migration 0010 (one-off)
 
     @property
     def server_id(self) -> str:

@@ -61,6 +61,14 @@ def served_head(device_id: str, seq: int, record_id: str, kind: str, form_id: st
 
 
 _FIELDS = b',"fields":'
+_BACKFILL_BATCH = 5_000
+
+
+def _head_of(row: tuple) -> bytes:
+    """``served_head`` from a log row's columns (device_id ... resolves, as stored)."""
+    dev, seq, rid, kind, fid, fver, h, deleted, bases, resolves = row
+    return served_head(dev, seq, rid, kind, fid, fver, h, bool(deleted), _loads(bases) if bases else {},
+                       _loads(resolves) if resolves else None)
 
 
 class ChangeLog(Part):
@@ -348,13 +356,38 @@ class ChangeLog(Part):
                 return out, cursor, False
         return out, cursor, True
 
+    def backfill_heads(self, batch: int = _BACKFILL_BATCH) -> int:
+        """Store the served head of each change kept before migration 0010, ``batch`` changes
+        per transaction, with progress in the log; return how many. Run at start. Stopped
+        midway, it keeps what it did and goes on at the next start; two processes at once
+        write the same heads. Until it is done, such a change is put together when served."""
+        db = self.core.db
+        if not db.execute("SELECT 1 FROM schema_migrations WHERE name = '0016_heads_to_backfill'"):
+            return 0  # a database held back at an older migration (tests of upgrades)
+        missing = db.execute("SELECT count(*) FROM changes WHERE head IS NULL")[0][0]
+        if not missing:
+            return 0
+        log.info("served heads: filling in %d change(s) stored before migration 0010", missing)
+        done, after = 0, 0
+        while True:
+            with db.transaction():
+                rows = db.execute(
+                    "SELECT server_seq, device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, "
+                    "resolves FROM changes WHERE head IS NULL AND server_seq > ? ORDER BY server_seq LIMIT ?",
+                    (after, batch))
+                db.executemany("UPDATE changes SET head = ? WHERE server_seq = ? AND head IS NULL",
+                               [(_head_of(row[1:]), row[0]) for row in rows])
+            if not rows:
+                break
+            done, after = done + len(rows), rows[-1][0]
+            log.info("served heads: %d of %d filled in", done, missing)
+        return done
+
     def _head_before_0010(self, server_seq: int) -> bytes:
         """The served head of a change stored before migration 0010 kept it."""
-        dev, seq, rid, kind, fid, fver, h, deleted, bases, resolves = self.db.execute(
+        return _head_of(self.db.execute(
             "SELECT device_id, seq, record_id, kind, form_id, form_version, hlc, deleted, bases, resolves FROM changes "
-            "WHERE server_seq = ?", (server_seq,))[0]
-        return served_head(dev, seq, rid, kind, fid, fver, h, bool(deleted), _loads(bases) if bases else {},
-                           _loads(resolves) if resolves else None)
+            "WHERE server_seq = ?", (server_seq,))[0])
 
     def reply_bundle(self, device_id: str, *, cursor: int | None = None, limit: int | None = None,
                      push: PushResult | None = None, held_forms: dict[str, str] | None = None,

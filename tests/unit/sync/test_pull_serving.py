@@ -120,3 +120,66 @@ def test_the_domain_check_reads_receipts_by_kind_from_an_index(hub):
     plan = hub.db.execute("EXPLAIN QUERY PLAN SELECT record_id, team, deleted, body FROM records WHERE kind = ? "
                           "ORDER BY record_id", ("receipt",))
     assert any("records_kind" in str(row) for row in plan), plan
+
+
+def _heads(hub) -> dict:
+    return dict(hub.db.execute("SELECT server_seq, head FROM changes"))
+
+
+def test_the_heads_of_changes_stored_before_0010_are_filled_in_at_start(laptops, hub, caplog):
+    from sync_helpers import make_hub
+
+    _, _, c = a_history(laptops)
+    served_then, heads = served(hub, c.store.device_id), _heads(hub)
+    hub.db.execute("UPDATE changes SET head = NULL")  # as a database migrated from 0009 holds them
+    with caplog.at_level("INFO", logger="fieldbook.server"):
+        again = make_hub(hub.settings.data_dir)  # a start: the hub fills them in
+    try:
+        assert _heads(again) == heads and len(heads) >= 6
+        assert served(again, c.store.device_id) == served_then == expected(again, c.store.device_id)
+        assert any(f"filling in {len(heads)} change(s)" in m for m in caplog.messages)
+        assert any(f"{len(heads)} of {len(heads)} filled in" in m for m in caplog.messages)
+        assert again.changes.backfill_heads() == 0  # done once: the next start has nothing to do
+    finally:
+        again.close()
+
+
+def test_a_backfill_stopped_midway_keeps_its_batches_and_goes_on(laptops, hub, monkeypatch):
+    from sync.server.hub import changelog
+
+    a_history(laptops)
+    heads = _heads(hub)
+    hub.db.execute("UPDATE changes SET head = NULL")
+    made = []
+
+    def stops_at_the_third(row):
+        if len(made) == 2 * 2:  # two batches of two, then a kill
+            raise KeyboardInterrupt
+        made.append(row)
+        return real(row)
+
+    real = changelog._head_of
+    monkeypatch.setattr(changelog, "_head_of", stops_at_the_third)
+    try:
+        hub.changes.backfill_heads(batch=2)
+    except KeyboardInterrupt:
+        pass
+    assert sum(h is not None for h in _heads(hub).values()) == 4  # the two committed batches
+    monkeypatch.setattr(changelog, "_head_of", real)
+    assert hub.changes.backfill_heads(batch=2) == len(heads) - 4
+    assert _heads(hub) == heads
+
+
+def test_a_pull_of_several_pages_runs_the_domain_check_once(laptops):
+    a, c = laptops("a"), laptops("c")
+    household = a.store.save_record("household", {"members": 2})
+    for _ in range(3):
+        a.store.save_record("receipt", {"round": "r1", "household": household})
+    a.sync_now()
+    c.pull_limit = 1  # a page per change
+    checks = []
+    real = c.store._replica.check_domain
+    c.store._replica.check_domain = lambda: checks.append(1) or real()
+    assert c.sync_now().pulled == 4
+    assert checks == [1]
+    assert [r["household"] for r in c.store.domain_reviews()] == [household]
