@@ -339,6 +339,34 @@ def _grab_photo_views(w, out: Path, lang: str) -> list[Path]:
     return shots
 
 
+
+def _registration_form_shots(w, out: Path, lang: str) -> list[Path]:
+    """The built-in registration form filled in for a man already on the list, then the question it asks."""
+    from PySide6.QtWidgets import QMessageBox
+
+    form = w.open_form("household_registration")
+    form.lang_box.setCurrentIndex(max(0, form.lang_box.findData("Українська (uk)" if lang == "uk" else "English (en)")))
+    for name, inst, value in (("consent", (), "yes"), ("consent_date", (), "2026-11-27"),
+                              ("consent_purpose", (), "registration"), ("head_name", (), "Bondarenko Serhii"),
+                              ("head_dob", (), "1980-06-05"), ("phone", (), "+380501112233"), ("doc_type", (), "none"),
+                              ("oblast", (), "UA63"), ("raion", (), "UA6314"), ("hromada", (), "UA6314003"),
+                              ("settlement", (), "Зміїв"), ("hh_size", (), "1")):
+        form.on_answered(name, inst, value)
+        form.rows[(name, inst)].load_value()
+    form.scroll.ensureWidgetVisible(form.rows[("head_dob", ())], 0, 200)
+    shots = [_grab(w, out, "registration-form", lang)]
+    assert not form.session.errors(), form.session.errors()
+    form.on_finalise_clicked()
+    _wait(lambda: form.findChild(QMessageBox, "likelyDuplicate") is not None)
+    box = form.findChild(QMessageBox, "likelyDuplicate")
+    QCoreApplication.processEvents()
+    path = out / f"{lang}-registration-likely-duplicate.png"
+    box.grab().save(str(path))
+    shots.append(path)
+    box.done(QMessageBox.StandardButton.No)
+    w.close_form()
+    return shots
+
 def render_all(out: Path) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -473,6 +501,7 @@ def render_all(out: Path) -> list[Path]:
             shots.append(path)
             box.done(QMessageBox.StandardButton.No)
             dialog.reject()
+            shots += _registration_form_shots(w, out, lang)
             w.show_screen("sync")
             _wait(lambda: w.sync_screen.table.rowCount() == 1)
             w.sync_screen.path.setText("/media/usb/laptop-07.fbb")
