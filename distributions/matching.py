@@ -54,13 +54,22 @@ MAX_BLOCK = 400  # a key shared by more rows than this says nothing (an office p
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One member a household lists besides its head: the name parsed, the birth date and
-    the relation (spouse, child, parent, other, or None when not given)."""
+    """One member a household lists besides its head: the name and birth date as written,
+    and the relation (spouse, child, parent, other, or None when not given). The name and
+    date are parsed when first asked for: most households are never compared member by
+    member, and parsing every member up front cost as much as the rest of matching."""
 
-    name: N.Name
     raw: str
-    dob: dt.date | None
+    dob_text: str | None
     relation: str | None
+
+    @property
+    def name(self) -> N.Name:
+        return member_name(self.raw)
+
+    @property
+    def dob(self) -> dt.date | None:
+        return _member_dob(self.dob_text) if self.dob_text else None
 
 
 @dataclass(slots=True)
@@ -79,7 +88,7 @@ class Prepared:
     female: bool | None
     settlement: str | None
     members: tuple[Member, ...] = ()
-    member_givens: frozenset = frozenset()  # the members' first names, for a quick no
+    member_givens: frozenset = frozenset()  # the members' names' words as first names, for a quick no
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +160,7 @@ def prepare(index: int, household: Mapping) -> Prepared:
         female=_sex(name, tax),
         settlement=" ".join(N.fold_word(w) for w in N.words(settlement)) if settlement else None,
         members=members,
-        member_givens=frozenset(m.name.given for m in members if m.name.given),
+        member_givens=given_words(members),
     )
 
 
@@ -165,14 +174,44 @@ RELATIONS = {
 _RELATION_OF = {word: kind for kind, words in RELATIONS.items() for word in words}
 
 
+@functools.lru_cache(maxsize=1000)
+def _relation_word(text: str) -> str | None:
+    words = N.clean(text).replace("/", " ").split()
+    return _RELATION_OF.get(words[0], "other") if words else None
+
+
 def relation_kind(value: object) -> str | None:
     """``spouse``, ``child``, ``parent``, ``other`` for any other relation, None when none is given."""
-    words = N.clean(str(value)).replace("/", " ").split() if value not in (None, "") else []
-    if not words:
-        return None
-    return _RELATION_OF.get(words[0], "other")
+    return _relation_word(str(value)) if value not in (None, "") else None
 
 
+@functools.lru_cache(maxsize=100_000)
+def _member_dob(text: str) -> dt.date | None:
+    return N.parse_date(text).value
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word_given(word: str) -> tuple[str, bool]:
+    """One word of a member's name as a first name's key, and whether it is a known name."""
+    return N.given_form(N.fold_word(N.clean(word)))
+
+
+def given_words(members: tuple[Member, ...]) -> frozenset:
+    """Every word of the members' names as a first name's key: enough for a quick no
+    (nobody here is named like that head) without parsing the names."""
+    return frozenset(_word_given(w)[0] for m in members for w in m.raw.split())
+
+
+def member_given(m: Member) -> str | None:
+    """A member's first name's key: the one known first name among the words, without
+    parsing the name; else as the parsed name has it."""
+    known = {canon for canon, ok in map(_word_given, m.raw.split()) if ok}
+    if len(known) == 1:
+        return known.pop()
+    return m.name.given
+
+
+@functools.lru_cache(maxsize=200_000)
 def member_name(text: str) -> N.Name:
     """A member's name: as a head's, except that one word is the first name ("Олена",
     "Орест"): members are often listed by first name alone, rarely by surname alone."""
@@ -198,8 +237,8 @@ def read_members(value: object) -> tuple[Member, ...]:
         raw = str(m.get("name") or "").strip() if isinstance(m, Mapping) else ""
         if not raw:
             continue
-        dob = N.parse_date(m.get("dob")).value if m.get("dob") not in (None, "") else None
-        out.append(Member(member_name(raw), raw, dob, relation_kind(m.get("relation"))))
+        dob = m.get("dob")
+        out.append(Member(raw, str(dob).strip() if dob not in (None, "") else None, relation_kind(m.get("relation"))))
     return tuple(out)
 
 
@@ -242,9 +281,10 @@ def couple_keys(p: Prepared) -> list[tuple]:
     if not p.name.given:
         return keys
     for m in p.members:
-        if m.relation != "spouse" or not m.name.given:
+        given = member_given(m) if m.relation == "spouse" else None
+        if not given:
             continue
-        couple = tuple(sorted((p.name.given, m.name.given)))
+        couple = tuple(sorted((p.name.given, given)))
         if p.name.surname:
             keys.append(("c", couple, N.skeleton(p.name.surname)))
         if p.settlement:
