@@ -141,3 +141,14 @@ def test_a_members_value_that_is_not_a_list_of_people_lists_nobody(value):
 def test_relations_in_ukrainian_russian_and_english():
     assert [M.relation_kind(w) for w in ("Дружина", "husband", "муж", "донька", "Son", "мати", "сестра", "", None)] \
         == ["spouse", "spouse", "spouse", "child", "child", "parent", "other", None, None]
+
+
+def test_a_reviewer_sees_the_spouse_reasons_for_a_pair_on_a_store(store):
+    from distributions import registry, review
+
+    ids = store.save_records(registry.KIND, [
+        {"head_name": h["head_name"], "dob": h["dob"], "settlement": h["settlement"], "members": h["members"]}
+        for h in (HUSBAND, WIFE_LATIN)])
+    score, reasons = review.pair_score(store, *ids)
+    assert score >= M.THRESHOLD
+    assert "head of one is the spouse listed in the other: Шевченко Олена Петрівна ↔ Olena Shevchenko" in reasons
