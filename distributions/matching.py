@@ -43,7 +43,7 @@ WEIGHTS = {
     "sex_differs": -6.0,
     "settlement_same": 1.0,
     # A spouse registering instead of the head: the heads differ, the members overlap.
-    "spouse_listed": 4.0, "listed_dob_agrees": 1.5, "member_is_head": 1.0,
+    "spouse_listed": 3.5, "listed_dob_agrees": 2.0, "member_is_head": 1.0,
     "member_shared": 2.5, "members_shared_max": 7.5, "children_differ": -4.0,
 }
 THRESHOLD = 8.0
@@ -202,13 +202,27 @@ def given_words(members: tuple[Member, ...]) -> frozenset:
     return frozenset(_word_given(w)[0] for m in members for w in m.raw.split())
 
 
-def member_given(m: Member) -> str | None:
+def member_givens(m: Member) -> tuple[str, ...]:
     """A member's first name's key: the one known first name among the words, without
-    parsing the name; else as the parsed name has it."""
+    parsing the name; else the first name of each way of reading the name."""
     known = {canon for canon, ok in map(_word_given, m.raw.split()) if ok}
     if len(known) == 1:
-        return known.pop()
-    return m.name.given
+        return tuple(known)
+    return tuple(dict.fromkeys(n.given for n in readings(m.raw) if n.given))
+
+
+@functools.lru_cache(maxsize=100_000)
+def readings(text: str) -> tuple[N.Name, ...]:
+    """The ways to read a member's name: as parsed, and for two words without a known first
+    name, the other way round too ("Мирошак Еміль": the parser took Мирошак, two letters
+    from Мирослав, for the first name)."""
+    name = member_name(text)
+    if name.given_known or not (name.surname and name.given and name.raw_given) or name.patronymic \
+            or name.initials or len(text.split()) != 2:
+        return (name,)
+    given, known = N.given_form(name.surname)
+    return name, N.Name(N.fold_word(N.clean(name.raw_given)), given, known, None, (),
+                        next(w for w in text.split() if w != name.raw_given), name.cyrillic)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -275,22 +289,24 @@ def blocking_keys(p: Prepared) -> list[tuple]:
 
 def couple_keys(p: Prepared) -> list[tuple]:
     """The couple's two first names (in either order) with the surname, with the
-    settlement, and with the two birth years: a household registered by the husband and
-    again by the wife meets itself here, even under her maiden surname or after a move."""
+    settlement, and with either spouse's first name and birth year: a household registered
+    by the husband and again by the wife meets itself here, even under her maiden surname
+    or after a move."""
     keys: list[tuple] = []
     if not p.name.given:
         return keys
     for m in p.members:
-        given = member_given(m) if m.relation == "spouse" else None
-        if not given:
-            continue
-        couple = tuple(sorted((p.name.given, given)))
-        if p.name.surname:
-            keys.append(("c", couple, N.skeleton(p.name.surname)))
-        if p.settlement:
-            keys.append(("cs", couple, p.settlement))
-        if p.dob and m.dob:
-            keys.append(("cy", couple, tuple(sorted((p.dob.year, m.dob.year)))))
+        for given in member_givens(m) if m.relation == "spouse" else ():
+            couple = tuple(sorted((p.name.given, given)))
+            if p.name.surname:
+                keys.append(("c", couple, N.skeleton(p.name.surname)))
+            if p.settlement:
+                keys.append(("cs", couple, p.settlement))
+            # Each spouse's first name with their birth year: one listed birth date is enough.
+            if p.dob:
+                keys.append(("cp", couple, p.name.given, p.dob.year))
+            if m.dob:
+                keys.append(("cp", couple, given, m.dob.year))
     return keys
 
 
@@ -568,13 +584,20 @@ def _same_given_key(x: str | None, y: str | None) -> bool:
 
 def _person_fits(name: N.Name, dob: dt.date | None, m: Member) -> tuple[bool, bool | None, bool]:
     """Whether a member can be this person: (fits, birth dates agree, surname differs).
-    A surname that differs is allowed only with a birth date that agrees (a maiden name)."""
-    if not _same_given_key(name.given, m.name.given):
+    A surname that differs is allowed only with a birth date that agrees (a maiden name);
+    a different patronymic or birth date is another person."""
+    for reading in readings(m.raw):
+        if _same_given_key(name.given, reading.given):
+            break
+    else:
         return False, None, False
     dob_ok = _dob_agrees(dob, m.dob)
     if dob_ok is False:
         return False, False, False
-    other_surname = not _surnames_fit(name, m.name)
+    patronymic = compare_patronymic(name, reading)
+    if patronymic is not None and patronymic.weight < 0:
+        return False, dob_ok, False
+    other_surname = not _surnames_fit(name, reading)
     return (dob_ok is True or not other_surname), dob_ok, other_surname
 
 

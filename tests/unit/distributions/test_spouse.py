@@ -56,6 +56,29 @@ def test_under_her_maiden_surname_after_a_move_the_couple_still_meets():
     assert "under another surname (a maiden name?)" in cand.reasons
 
 
+def test_one_listed_birth_date_is_enough_to_meet_after_a_move_under_a_maiden_surname():
+    # The wife lists her husband without his birth date; only his list has hers.
+    maiden = dict(WIFE, head_name="Коваль Олена Петрівна", settlement="Львів", phone="",
+                  members=[dict(name="Шевченко Микола", relation="чоловік"),
+                           dict(name="Іван", relation="син", dob="01.09.2004")])
+    pairs, _ = M.candidate_pairs([M.prepare(0, HUSBAND), M.prepare(1, maiden)])
+    assert pairs == {(0, 1)}
+    assert found(HUSBAND, maiden)
+
+
+def test_a_two_word_member_name_is_read_both_ways_round():
+    # "Мирошак Еміль": Еміль is no name the table knows and Мирошак is two letters from
+    # Мирослав, so the parser takes the surname for the first name.
+    wife = dict(head_name="Мирошак Світлана Станіславівна", dob="24.06.1939", settlement="Херсон",
+                members=[dict(name="Мирошак Еміль", relation="чоловік"),
+                         dict(name="Мирошак Павло Емільович", relation="son", dob="1968-07-19")])
+    husband = dict(head_name="Myroshak Emil Viktorovych", dob="1945-02-21", settlement="Kherson",
+                   members=[dict(name="Myroshak Svitlana", relation="spouse", dob="24.06.1939"),
+                            dict(name="Myroshak Pavlo Emilovych", relation="child", dob="19.07.1968")])
+    (cand,) = found(wife, husband)
+    assert "head of one is the spouse listed in the other: Мирошак Еміль ↔ Myroshak Emil Viktorovych" in cand.reasons
+
+
 def test_with_no_birth_dates_listed_both_ways_round_is_enough_and_one_way_is_not():
     undated = [{k: v for k, v in m.items() if k != "dob"} for m in HUSBAND["members"]]
     a = dict(HUSBAND, members=undated[:1])
@@ -102,6 +125,11 @@ HARD_NEGATIVES = {
     "namesake couple": (HUSBAND, dict(head_name="Шевченко Олена Петрівна", dob="21.11.1983", settlement="Харків",
                                       members=[dict(name="Шевченко Микола", relation="чоловік"),
                                                *children(("Шевченко Іван", "син", "2012-12-12"))])),
+    # A couple of the same names at the same address, listed without birth dates: the
+    # patronymics tell them apart.
+    "namesake couple with other patronymics": (
+        HUSBAND, dict(head_name="Шевченко Олена Ігорівна", settlement="Ірпінь",
+                      members=[dict(name="Шевченко Микола Петрович", relation="чоловік")])),
     # Twin brothers, same birth date and phone, each married to an Олена.
     "twins": (HUSBAND, dict(head_name="Шевченко Петро Іванович", dob="12.05.1976", phone="0671234567",
                             settlement="Ірпінь",
