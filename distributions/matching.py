@@ -196,10 +196,16 @@ def _word_given(word: str) -> tuple[str, bool]:
     return N.given_form(N.fold_word(N.clean(word)))
 
 
+@functools.lru_cache(maxsize=100_000)
+def word_keys(text: str) -> frozenset:
+    """Every word of a name as a first name's key."""
+    return frozenset(_word_given(w)[0] for w in text.split())
+
+
 def given_words(members: tuple[Member, ...]) -> frozenset:
     """Every word of the members' names as a first name's key: enough for a quick no
     (nobody here is named like that head) without parsing the names."""
-    return frozenset(_word_given(w)[0] for m in members for w in m.raw.split())
+    return frozenset().union(*(word_keys(m.raw) for m in members))
 
 
 def member_givens(m: Member) -> tuple[str, ...]:
@@ -617,7 +623,10 @@ class _Listed:
 def find_listed(head: Prepared, other: Prepared) -> _Listed | None:
     """``head``'s head among ``other``'s members: the best fit, a spouse first."""
     best = None
+    given = head.name.given
     for m in other.members:
+        if not any(_same_given_key(given, k) for k in word_keys(m.raw)):
+            continue  # no word of the name is that first name: no need to parse it
         fits, dob_ok, other_surname = _person_fits(head.name, head.dob, m)
         if fits:
             found = _Listed(m, bool(dob_ok), other_surname)
