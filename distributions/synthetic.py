@@ -123,7 +123,9 @@ class Person:
     id_card: str | None
     tax: str | None
     place: tuple
-    family: Family | None = None  # the people the household lists besides its head
+    # The people the household lists besides its head. Spouses list each other: left out
+    # of == and repr, which would go round that circle.
+    family: Family | None = field(default=None, compare=False, repr=False)
 
     def patronymic(self) -> str:
         return NM.patronymic_uk(self.father, self.female)
