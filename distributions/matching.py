@@ -294,10 +294,10 @@ def blocking_keys(p: Prepared) -> list[tuple]:
 
 
 def couple_keys(p: Prepared) -> list[tuple]:
-    """The couple's two first names (in either order) with the surname, with the
-    settlement, and with either spouse's first name and birth year: a household registered
-    by the husband and again by the wife meets itself here, even under her maiden surname
-    or after a move."""
+    """The couple's two first names (in either order) with the surname, with either
+    spouse's first name and birth year, and, when the spouse's birth date is not listed,
+    with the settlement: a household registered by the husband and again by the wife
+    meets itself here, even under her maiden surname or after a move."""
     keys: list[tuple] = []
     if not p.name.given:
         return keys
@@ -306,13 +306,15 @@ def couple_keys(p: Prepared) -> list[tuple]:
             couple = tuple(sorted((p.name.given, given)))
             if p.name.surname:
                 keys.append(("c", couple, N.skeleton(p.name.surname)))
-            if p.settlement:
-                keys.append(("cs", couple, p.settlement))
             # Each spouse's first name with their birth year: one listed birth date is enough.
             if p.dob:
                 keys.append(("cp", couple, p.name.given, p.dob.year))
             if m.dob:
                 keys.append(("cp", couple, given, m.dob.year))
+            elif p.settlement:
+                # No birth date listed here: if the other list has none either, the
+                # settlement is what is left (couples of common names in a city are many).
+                keys.append(("cs", couple, p.settlement))
     return keys
 
 
@@ -592,14 +594,14 @@ def _person_fits(name: N.Name, dob: dt.date | None, m: Member) -> tuple[bool, bo
     """Whether a member can be this person: (fits, birth dates agree, surname differs).
     A surname that differs is allowed only with a birth date that agrees (a maiden name);
     a different patronymic or birth date is another person."""
+    dob_ok = _dob_agrees(dob, m.dob)
+    if dob_ok is False:  # before the name: most members tried are someone else, born another day
+        return False, False, False
     for reading in readings(m.raw):
         if _same_given_key(name.given, reading.given):
             break
     else:
         return False, None, False
-    dob_ok = _dob_agrees(dob, m.dob)
-    if dob_ok is False:
-        return False, False, False
     patronymic = compare_patronymic(name, reading)
     if patronymic is not None and patronymic.weight < 0:
         return False, dob_ok, False
