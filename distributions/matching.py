@@ -8,6 +8,9 @@
 * ``compare`` weighs each field of a pair and says why, in words, as a list of
   ``Evidence`` (a Fellegi-Sunter style weight per field: positive when the field
   agrees, negative when it disagrees in a way a duplicate would not).
+* ``compare_household`` is the second way two registrations can be one household: a
+  spouse registered it instead of the head. It looks for each head among the other's
+  members (the spouse listed in one heads the other) and counts the members both list.
 * ``decide`` sums the weights; pairs at or above the threshold become candidates for a
   reviewer. Nothing is merged here.
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -38,11 +42,34 @@ WEIGHTS = {
     "patronymic_same": 1.5, "patronymic_differs": -4.0,
     "sex_differs": -6.0,
     "settlement_same": 1.0,
+    # A spouse registering instead of the head: the heads differ, the members overlap.
+    "spouse_listed": 3.5, "listed_dob_agrees": 2.0, "member_is_head": 1.0,
+    "member_shared": 2.5, "members_shared_max": 7.5, "children_differ": -4.0,
 }
 THRESHOLD = 8.0
 GENERATION_YEARS = 14
 SHARED_PHONE = 2  # a phone on more registrations than this is a family's or an office's
 MAX_BLOCK = 400  # a key shared by more rows than this says nothing (an office phone)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One member a household lists besides its head: the name and birth date as written,
+    and the relation (spouse, child, parent, other, or None when not given). The name and
+    date are parsed when first asked for: most households are never compared member by
+    member, and parsing every member up front cost as much as the rest of matching."""
+
+    raw: str
+    dob_text: str | None
+    relation: str | None
+
+    @property
+    def name(self) -> N.Name:
+        return member_name(self.raw)
+
+    @property
+    def dob(self) -> dt.date | None:
+        return _member_dob(self.dob_text) if self.dob_text else None
 
 
 @dataclass(slots=True)
@@ -60,6 +87,8 @@ class Prepared:
     tax: str | None
     female: bool | None
     settlement: str | None
+    members: tuple[Member, ...] = ()
+    member_givens: frozenset = frozenset()  # the members' names' words as first names, for a quick no
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +145,7 @@ def prepare(index: int, household: Mapping) -> Prepared:
     if dob is None and tax:
         dob = N.rnokpp_birth_date(tax)
     settlement = household.get("settlement")
+    members = read_members(household.get("members"))
     return Prepared(
         index=index,
         ref=str(household.get("ref") or household.get("reg_id") or household.get("id") or index),
@@ -129,7 +159,107 @@ def prepare(index: int, household: Mapping) -> Prepared:
         tax=tax,
         female=_sex(name, tax),
         settlement=" ".join(N.fold_word(w) for w in N.words(settlement)) if settlement else None,
+        members=members,
+        member_givens=given_words(members),
     )
+
+
+# Relation words as forms and lists write them (Ukrainian, Russian, English), by kind.
+RELATIONS = {
+    "spouse": ("дружина", "чоловік", "жінка", "жена", "муж", "супруг", "супруга", "співмешканець",
+               "співмешканка", "wife", "husband", "spouse", "partner"),
+    "child": ("син", "донька", "дочка", "дочь", "сын", "дитина", "ребенок", "son", "daughter", "child"),
+    "parent": ("мати", "мама", "батько", "мать", "отец", "mother", "father", "parent"),
+}
+_RELATION_OF = {word: kind for kind, words in RELATIONS.items() for word in words}
+
+
+@functools.lru_cache(maxsize=1000)
+def _relation_word(text: str) -> str | None:
+    words = N.clean(text).replace("/", " ").split()
+    return _RELATION_OF.get(words[0], "other") if words else None
+
+
+def relation_kind(value: object) -> str | None:
+    """``spouse``, ``child``, ``parent``, ``other`` for any other relation, None when none is given."""
+    return _relation_word(str(value)) if value not in (None, "") else None
+
+
+@functools.lru_cache(maxsize=100_000)
+def _member_dob(text: str) -> dt.date | None:
+    return N.parse_date(text).value
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word_given(word: str) -> tuple[str, bool]:
+    """One word of a member's name as a first name's key, and whether it is a known name."""
+    return N.given_form(N.fold_word(N.clean(word)))
+
+
+@functools.lru_cache(maxsize=100_000)
+def word_keys(text: str) -> frozenset:
+    """Every word of a name as a first name's key."""
+    return frozenset(_word_given(w)[0] for w in text.split())
+
+
+def given_words(members: tuple[Member, ...]) -> frozenset:
+    """Every word of the members' names as a first name's key: enough for a quick no
+    (nobody here is named like that head) without parsing the names."""
+    return frozenset().union(*(word_keys(m.raw) for m in members))
+
+
+def member_givens(m: Member) -> tuple[str, ...]:
+    """A member's first name's key: the one known first name among the words, without
+    parsing the name; else the first name of each way of reading the name."""
+    known = {canon for canon, ok in map(_word_given, m.raw.split()) if ok}
+    if len(known) == 1:
+        return tuple(known)
+    return tuple(dict.fromkeys(n.given for n in readings(m.raw) if n.given))
+
+
+@functools.lru_cache(maxsize=100_000)
+def readings(text: str) -> tuple[N.Name, ...]:
+    """The ways to read a member's name: as parsed, and for two words without a known first
+    name, the other way round too ("Мирошак Еміль": the parser took Мирошак, two letters
+    from Мирослав, for the first name)."""
+    name = member_name(text)
+    if name.given_known or not (name.surname and name.given and name.raw_given) or name.patronymic \
+            or name.initials or len(text.split()) != 2:
+        return (name,)
+    given, known = N.given_form(name.surname)
+    return name, N.Name(N.fold_word(N.clean(name.raw_given)), given, known, None, (),
+                        next(w for w in text.split() if w != name.raw_given), name.cyrillic)
+
+
+@functools.lru_cache(maxsize=200_000)
+def member_name(text: str) -> N.Name:
+    """A member's name: as a head's, except that one word is the first name ("Олена",
+    "Орест"): members are often listed by first name alone, rarely by surname alone."""
+    name = N.parse_name(text)
+    if name.given is None and name.surname and not name.initials and name.patronymic is None:
+        canon, known = N.given_form(name.surname)
+        return N.Name(None, canon, known, None, (), text.strip(), name.cyrillic)
+    return name
+
+
+def read_members(value: object) -> tuple[Member, ...]:
+    """The members of a household: a list of objects (name, relation, dob, sex), or that
+    list as JSON text (a list's ``members`` column). Anything else lists nobody."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else None
+        except ValueError:
+            return ()
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for m in value:
+        raw = str(m.get("name") or "").strip() if isinstance(m, Mapping) else ""
+        if not raw:
+            continue
+        dob = m.get("dob")
+        out.append(Member(raw, str(dob).strip() if dob not in (None, "") else None, relation_kind(m.get("relation"))))
+    return tuple(out)
 
 
 # -- block ----------------------------------------------------------------------------
@@ -159,6 +289,32 @@ def blocking_keys(p: Prepared) -> list[tuple]:
     if nk:
         # Rows without a birth date meet every row of the same name (see candidate_pairs).
         keys.append(("n", nk))
+    keys += couple_keys(p)
+    return keys
+
+
+def couple_keys(p: Prepared) -> list[tuple]:
+    """The couple's two first names (in either order) with the surname, with either
+    spouse's first name and birth year, and, when the spouse's birth date is not listed,
+    with the settlement: a household registered by the husband and again by the wife
+    meets itself here, even under her maiden surname or after a move."""
+    keys: list[tuple] = []
+    if not p.name.given:
+        return keys
+    for m in p.members:
+        for given in member_givens(m) if m.relation == "spouse" else ():
+            couple = tuple(sorted((p.name.given, given)))
+            if p.name.surname:
+                keys.append(("c", couple, N.skeleton(p.name.surname)))
+            # Each spouse's first name with their birth year: one listed birth date is enough.
+            if p.dob:
+                keys.append(("cp", couple, p.name.given, p.dob.year))
+            if m.dob:
+                keys.append(("cp", couple, given, m.dob.year))
+            elif p.settlement:
+                # No birth date listed here: if the other list has none either, the
+                # settlement is what is left (couples of common names in a city are many).
+                keys.append(("cs", couple, p.settlement))
     return keys
 
 
@@ -410,6 +566,163 @@ def compare(a: Prepared, b: Prepared, stats: Stats) -> list[Evidence]:
     return out
 
 
+# -- compare: a spouse registering instead of the head ----------------------------------
+
+_RELATION_WORDS = {"child": "a child", "parent": "a parent", "other": "a member"}
+
+
+def _dob_agrees(x: dt.date | None, y: dt.date | None) -> bool | None:
+    """None when either is missing; True for the same date, a swap or one digit off."""
+    if x is None or y is None:
+        return None
+    return x == y or (x.year == y.year and (x.day, x.month) == (y.month, y.day)) or _one_digit(x, y)
+
+
+def _surnames_fit(a: N.Name, b: N.Name) -> bool:
+    """Missing, or one surname in a man's and a woman's form (Лозовський / Лозовська), or a typo."""
+    if not (a.surname and b.surname):
+        return True
+    return N.skeleton(a.surname).removesuffix("a") == N.skeleton(b.surname).removesuffix("a") \
+        or _similar(a.surname, b.surname)
+
+
+def _same_given_key(x: str | None, y: str | None) -> bool:
+    return bool(x and y) and (x == y or len(x) >= 4 and _closeness(x, y) >= 0.85)
+
+
+def _person_fits(name: N.Name, dob: dt.date | None, m: Member) -> tuple[bool, bool | None, bool]:
+    """Whether a member can be this person: (fits, birth dates agree, surname differs).
+    A surname that differs is allowed only with a birth date that agrees (a maiden name);
+    a different patronymic or birth date is another person."""
+    dob_ok = _dob_agrees(dob, m.dob)
+    if dob_ok is False:  # before the name: most members tried are someone else, born another day
+        return False, False, False
+    for reading in readings(m.raw):
+        if _same_given_key(name.given, reading.given):
+            break
+    else:
+        return False, None, False
+    patronymic = compare_patronymic(name, reading)
+    if patronymic is not None and patronymic.weight < 0:
+        return False, dob_ok, False
+    other_surname = not _surnames_fit(name, reading)
+    return (dob_ok is True or not other_surname), dob_ok, other_surname
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """One household's head found among the other's members."""
+
+    member: Member
+    dob_agrees: bool
+    other_surname: bool
+
+    @property
+    def as_spouse(self) -> bool:
+        return self.member.relation in ("spouse", None)
+
+
+def find_listed(head: Prepared, other: Prepared) -> _Listed | None:
+    """``head``'s head among ``other``'s members: the best fit, a spouse first."""
+    best = None
+    given = head.name.given
+    for m in other.members:
+        if not any(_same_given_key(given, k) for k in word_keys(m.raw)):
+            continue  # no word of the name is that first name: no need to parse it
+        fits, dob_ok, other_surname = _person_fits(head.name, head.dob, m)
+        if fits:
+            found = _Listed(m, bool(dob_ok), other_surname)
+            if best is None or (found.as_spouse, found.dob_agrees) > (best.as_spouse, best.dob_agrees):
+                best = found
+    return best
+
+
+def _listed_evidence(head: Prepared, found: _Listed) -> Evidence:
+    m = found.member
+    if found.as_spouse:
+        weight, words = WEIGHTS["spouse_listed"], "head of one is the spouse listed in the other"
+        if m.relation is None:
+            words = "head of one is listed in the other (no relation given)"
+    else:
+        weight, words = WEIGHTS["member_is_head"], f"head of one is listed in the other as {_RELATION_WORDS[m.relation]}"
+    detail = ""
+    if found.dob_agrees:
+        weight += WEIGHTS["listed_dob_agrees"]
+        detail = ", same birth date"
+    if found.other_surname:
+        detail += ", under another surname (a maiden name?)"
+    return Evidence("household", weight, f"{words}: {m.raw} ↔ {head.raw_name.strip()}{detail}")
+
+
+def shared_members(a: Prepared, b: Prepared, skip: tuple) -> tuple[int, int]:
+    """(children, other members) both households list, leaving out the heads found."""
+    children = others = 0
+    theirs = [n for n in b.members if n not in skip]
+    for m in a.members:
+        if m in skip:
+            continue
+        for n in theirs:
+            fits, _, _ = _person_fits(m.name, m.dob, n)
+            if fits:
+                theirs.remove(n)
+                if "child" in (m.relation, n.relation):
+                    children += 1
+                else:
+                    others += 1
+                break
+    return children, others
+
+
+def _shared_evidence(a: Prepared, b: Prepared, skip: tuple, children: int, others: int) -> list[Evidence]:
+    W = WEIGHTS
+    out = []
+    if children + others:
+        words = [f"{children} {'child' if children == 1 else 'children'}" if children else "",
+                 f"{others} other {'member' if others == 1 else 'members'}" if others else ""]
+        weight = min(W["members_shared_max"], W["member_shared"] * (children + others))
+        out.append(Evidence("members", weight, " and ".join(w for w in words if w) + " in both"))
+    elif all(any(m.relation == "child" and m not in skip for m in h.members) for h in (a, b)):
+        out.append(Evidence("members", W["children_differ"], "the children listed differ"))
+    return out
+
+
+def compare_household(a: Prepared, b: Prepared, stats: Stats) -> list[Evidence] | None:
+    """The evidence that a spouse registered the household instead of the head: each
+    head among the other's members, the members both list, phone and settlement. None
+    when the lists do not fit that story: a head listed as the other's spouse, found both
+    ways or with a member more in both; or, listed as anything else (an adult child who
+    moved out), with at least two more members in both."""
+    if not (a.members and b.members):
+        return None
+    ab, ba = find_listed(a, b), find_listed(b, a)
+    if ab is None and ba is None:
+        return None
+    skip = tuple(x.member for x in (ab, ba) if x is not None)
+    children, others = shared_members(a, b, skip)
+    shared = children + others
+    as_spouse = sum(1 for x in (ab, ba) if x is not None and x.as_spouse)
+    if not (as_spouse and (as_spouse == 2 or shared)) and shared < 2:
+        return None
+    out = [_listed_evidence(h, x) for h, x in ((a, ab), (b, ba)) if x is not None]
+    out += _shared_evidence(a, b, skip, children, others)
+    for ev in (compare_phone(a, b, stats),):
+        if ev is not None:
+            out.append(ev)
+    if a.settlement and a.settlement == b.settlement:
+        out.append(Evidence("settlement", WEIGHTS["settlement_same"], "same settlement"))
+    return out
+
+
+def compare_pair(a: Prepared, b: Prepared, stats: Stats) -> list[Evidence]:
+    """The stronger of the two explanations of a pair: the heads compared, or a spouse
+    registering instead of the head (for showing a reviewer why a pair was proposed)."""
+    heads = compare(a, b, stats)
+    household = compare_household(a, b, stats)
+    if household and sum(e.weight for e in household) > sum(e.weight for e in heads):
+        return household
+    return heads
+
+
 # -- decide ---------------------------------------------------------------------------
 
 def decide(a: Prepared, b: Prepared, evidence: list[Evidence], threshold: float = THRESHOLD) -> Candidate | None:
@@ -455,10 +768,7 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
     # lock for a quarter of a second (the app runs this on a worker beside its GUI thread);
     # the result is sorted below, so the order of comparison changes nothing.
     for n, (i, j) in enumerate(pairs):
-        a, b = rows[i], rows[j]
-        if hopeless and _different_people(a, b):
-            continue  # a shortcut only: compare() would say the same, slower
-        cand = decide(a, b, compare(a, b, stats), threshold)
+        cand = _judge(rows[i], rows[j], stats, threshold, hopeless)
         if cand is not None:
             found.append(cand)
         if progress and n % 50_000 == 0:
@@ -466,6 +776,21 @@ def find_duplicates(households: Iterable[Mapping], *, threshold: float = THRESHO
     found.sort(key=lambda c: (-c.score, c.ref_a, c.ref_b))
     let_go(pairs, rows)
     return found
+
+
+def _judge(a: Prepared, b: Prepared, stats: Stats, threshold: float, hopeless: bool) -> Candidate | None:
+    """The heads compared; when they are not one person, the households (a spouse
+    registering instead of the head)."""
+    if not (hopeless and _different_people(a, b)):  # a shortcut only: compare() would say the same, slower
+        cand = decide(a, b, compare(a, b, stats), threshold)
+        if cand is not None:
+            return cand
+    # A quick no first: most pairs list nobody named like the other's head.
+    if a.members and b.members and (a.name.given in b.member_givens or b.name.given in a.member_givens):
+        evidence = compare_household(a, b, stats)
+        if evidence:
+            return decide(a, b, evidence, threshold)
+    return None
 
 
 def let_go(*containers: list | set) -> None:

@@ -156,6 +156,7 @@ def looks_like_surname(key: str) -> bool:
     return len(key) > 4 and key.endswith(_SURNAME_ENDINGS) and key not in GIVEN
 
 
+@functools.lru_cache(maxsize=200_000)  # called for every word of every name; the words repeat
 def is_patronymic(key: str) -> bool:
     return any(key.endswith(e) and len(key) - len(e) >= 2 for e in _PATRONYMIC_ENDINGS)
 

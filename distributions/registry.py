@@ -37,6 +37,8 @@ COLUMNS = ("reg_id", "team", "head_name", "dob", "phone", "doc_type", "doc_numbe
            "hromada", "settlement", "hh_size", "registered_at")
 OPTIONAL = frozenset(COLUMNS) - {"head_name"}
 EXTRA = ("tax_number",)  # read when the list has it
+MEMBERS = "members"  # also read when the list has it: the members as a JSON list (see _check_members)
+MEMBER_KEYS = ("name", "relation", "dob", "sex", "disabled")
 DOC_TYPES = ("passport", "id_card", "rnokpp")
 INDEXES = {"phone": "phone", "phone_other": "phone", "doc_number": "id", "tax_number": "id", "card_code": "id", "import_key": "text"}
 Progress = Callable[[str, int, int], None]
@@ -79,10 +81,10 @@ def load_mapping(path: str | os.PathLike | None) -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise ImportFailed("The mapping file must hold one JSON object of column names, for example "
                            '{"head_name": "ПІБ"}.')
-    unknown = sorted(set(data) - set(COLUMNS) - set(EXTRA))
+    unknown = sorted(set(data) - set(COLUMNS) - set(EXTRA) - {MEMBERS})
     if unknown:
         raise ImportFailed(f"The mapping file names unknown columns: {', '.join(unknown)}; "
-                           f"the columns are: {', '.join(COLUMNS + EXTRA)}.")
+                           f"the columns are: {', '.join(COLUMNS + EXTRA + (MEMBERS,))}.")
     return data
 
 
@@ -136,7 +138,7 @@ def read_list(path: str | os.PathLike, mapping: dict[str, str] | None = None) ->
         raise ImportFailed(f"{path.name}: import reads .csv or .xlsx files.")
     mapping = mapping or {}
     where = {}
-    for ours in COLUMNS + EXTRA:
+    for ours in COLUMNS + EXTRA + (MEMBERS,):
         theirs = mapping.get(ours, ours)
         if theirs in header:
             where[ours] = header.index(theirs)
@@ -259,6 +261,23 @@ def _check_tax_number(c: _RowCheck) -> None:
         c.fields["tax_number"] = tax_value
 
 
+def _check_members(c: _RowCheck) -> None:
+    """A ``members`` cell: a JSON list of objects, each with a name (and relation, dob, sex,
+    disabled), as a form's repeat group exports them. Kept as the household's members."""
+    text = c.t.get(MEMBERS, "")
+    if not text:
+        return
+    try:
+        members = json.loads(text)
+    except ValueError:
+        members = None
+    if not isinstance(members, list) or not all(isinstance(m, dict) and str(m.get("name") or "").strip()
+                                                for m in members):
+        c.bad(MEMBERS, "not a JSON list of members, each with a name")
+        return
+    c.fields[MEMBERS] = [{k: str(m[k]).strip() for k in MEMBER_KEYS if m.get(k) not in (None, "")} for m in members]
+
+
 def _check_place_and_size(c: _RowCheck) -> None:
     for column in ("team", "oblast", "raion", "hromada", "settlement"):
         value = c.t.get(column, "")
@@ -294,6 +313,7 @@ def household_from_row(n: int, row: dict, report: ImportReport, *, today: dt.dat
     _check_tax_number(c)
     _check_place_and_size(c)
     _check_registered(c, today)
+    _check_members(c)
     fields = c.fields
     ref = c.t.get("reg_id", "")
     if ref:
@@ -365,7 +385,7 @@ def households_for_matching(store: Store | None, records: dict[str, dict] | None
     for rid, f in pairs:
         yield {"id": rid, "ref": f.get("external_ref") or rid, "head_name": f.get("head_name"), "dob": f.get("dob"),
                "phone": f.get("phone"), "phone_other": f.get("phone_other"), "doc_number": f.get("doc_number"),
-               "tax_number": f.get("tax_number"), "settlement": f.get("settlement")}
+               "tax_number": f.get("tax_number"), "settlement": f.get("settlement"), "members": f.get("members")}
 
 
 def find_duplicates(store: Store, *, min_score: float = matching.THRESHOLD,

@@ -224,7 +224,7 @@ def pair_score(store: Store, first: str, second: str) -> tuple[float | None, str
     records = {rid: _household(store, rid).fields for rid in (first, second)}
     rows = list(households_for_matching(store, records=records))
     prepared = [matching.prepare(i, row) for i, row in enumerate(rows)]
-    evidence = matching.compare(prepared[0], prepared[1], matching.Stats.of(prepared))
+    evidence = matching.compare_pair(prepared[0], prepared[1], matching.Stats.of(prepared))
     found = matching.decide(prepared[0], prepared[1], evidence, threshold=float("-inf"))
     return (found.score, found.reasons) if found else (None, "")
 

@@ -10,8 +10,17 @@ and about ``dup_rate`` of households registered again with labelled variations:
   date_format, date_swap, date_placeholder, date_typo, no_dob, phone_format, changed_sim, no_phone,
   doc_format, doc_lookalike, doc_missing, new_document, moved, two_phones
 
+Each household lists its members (``members``: a JSON list of objects with name, relation,
+dob and sex): a spouse, children, now and then a parent. About ``spouse_rate`` of
+households are registered a second time by the spouse instead of the head (variation
+``spouse``): the spouse heads that registration, the first head is listed as the spouse,
+the children appear in both (a child may be left out), often with the family phone, in
+either script, under the wife's maiden surname now and then.
+
 It also plants the people a matcher must not pair, labelled by kind: twins, siblings,
-parent_child, namesakes, neighbours. And it does what real lists do besides: teams
+parent_child, namesakes, neighbours, and moved_out (an adult child listed among the
+parents' members who heads a household of their own, with a spouse and children). Each
+of them lists their own family. And it does what real lists do besides: teams
 write dates each their own way (one exports month first, one spreadsheet turns them
 into serial numbers), an office phone or a placeholder stands in for many people,
 names come in capitals, with extra spaces or a comma after the surname, and a family
@@ -19,7 +28,9 @@ shares one phone.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass, field
 
@@ -93,7 +104,8 @@ VARIATIONS = (
     "date_format", "date_swap", "date_placeholder", "date_typo", "no_dob", "phone_format", "changed_sim", "no_phone",
     "doc_format", "doc_lookalike", "doc_missing", "new_document", "moved", "two_phones",
 )
-NEGATIVES = ("twins", "siblings", "parent_child", "namesakes", "neighbours")
+SPOUSE = "spouse"
+NEGATIVES = ("twins", "siblings", "parent_child", "namesakes", "neighbours", "moved_out")
 
 
 @dataclass
@@ -111,12 +123,25 @@ class Person:
     id_card: str | None
     tax: str | None
     place: tuple
+    # The people the household lists besides its head. Spouses list each other: left out
+    # of == and repr, which would go round that circle.
+    family: Family | None = field(default=None, compare=False, repr=False)
 
     def patronymic(self) -> str:
         return NM.patronymic_uk(self.father, self.female)
 
     def patronymic_ru(self) -> str:
         return NM.patronymic_ru(self.father_ru, self.female)
+
+
+@dataclass
+class Family:
+    """Who a household lists besides its head. Kept on the head's Person, so a
+    re-registration of the head lists the same people."""
+
+    spouse: Person | None = None
+    children: list[Person] = field(default_factory=list)
+    parent: Person | None = None
 
 
 @dataclass
@@ -144,6 +169,25 @@ class Generator:
         self.office_phones = [self.new_phone() for _ in range(3)]
         self.team_formats = {"north": "dots", "south": "iso", "east": "slash", "west": "serial"}
         r.shuffle(self.surnames[len(TOP_SURNAMES):])
+        # Families are drawn from their own stream (and number their own tax numbers), so
+        # adding members left every head's draws, and so the lists' heads, as they were.
+        self.family_r = random.Random(seed * 7919 + 17)
+        self.family_serial = 50_000_000
+
+    @contextlib.contextmanager
+    def family_draws(self):
+        """Draw from the family stream inside the block (new_person and the variations
+        then make family members without touching the heads' stream)."""
+        if self.r is self.family_r:  # already inside
+            yield self.r
+            return
+        saved = self.r, self.serial
+        self.r, self.serial = self.family_r, self.family_serial
+        try:
+            yield self.r
+        finally:
+            self.family_serial = self.serial
+            self.r, self.serial = saved
 
     # -- people ----------------------------------------------------------------------
     def new_phone(self) -> str:
@@ -232,7 +276,120 @@ class Generator:
         if r.random() < 0.01:
             row["dob"] = ""  # not asked, or not known
         row.update(over)
+        row["members"] = self.members_cell(p, row["head_name"])
         return row
+
+    # -- families ----------------------------------------------------------------------
+    def family_of(self, p: Person) -> Family:
+        if p.family is None:
+            with self.family_draws():
+                p.family = _new_family(self, p)
+        return p.family
+
+    def members_cell(self, p: Person, head_name: str) -> str:
+        """The household's members as a JSON list, written in the head's script (now and
+        then in Latin whatever the head's)."""
+        fam = self.family_of(p)
+        with self.family_draws() as fr:
+            latin = not any("\u0400" <= c <= "\u04ff" for c in head_name) or fr.random() < 0.1
+            listed = [(m, "spouse") for m in (fam.spouse,) if m] + [(m, "child") for m in fam.children] \
+                + [(m, "parent") for m in (fam.parent,) if m]
+            return json.dumps([_member(fr, m, rel, latin) for m, rel in listed], ensure_ascii=False)
+
+
+_RELATIONS = {
+    ("spouse", True): ("дружина", "дружина", "wife", "spouse"), ("spouse", False): ("чоловік", "чоловік", "husband", "spouse"),
+    ("child", True): ("донька", "дочка", "daughter", "child"), ("child", False): ("син", "син", "son", "child"),
+    ("parent", True): ("мати", "mother"), ("parent", False): ("батько", "father"),
+}
+_TODAY = dt.date(2025, 6, 1)
+
+
+def gendered_surname(surname: str, female: bool) -> str:
+    """A surname in a man's or a woman's form (Лозовський / Лозовська, Шевцов / Шевцова);
+    -енко, -чук, -ук are the same for both."""
+    if female:
+        if surname.endswith("ський"):
+            return surname[:-2] + "а"
+        if surname.endswith(("ов", "ев", "єв", "ін", "ин")):
+            return surname + "а"
+        return surname
+    if surname.endswith("ська"):
+        return surname[:-1] + "ий"
+    if surname.endswith(("ова", "ева", "єва", "іна", "ина")):
+        return surname[:-1]
+    return surname
+
+
+def _older(d: dt.date, years: int, days: int = 0) -> dt.date:
+    try:
+        return d.replace(year=d.year + years) + dt.timedelta(days=days)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28) + dt.timedelta(days=days)
+
+
+def _spouse_for(g: Generator, p: Person) -> Person:
+    r = g.r
+    female = not p.female
+    dob = p.dob + dt.timedelta(days=r.randint(-6 * 365, 6 * 365))
+    if _TODAY.year - dob.year < 18:
+        dob = _older(dob, -3)
+    maiden = r.random() < 0.15
+    surname = r.choices(g.surnames, weights=g.surname_w)[0] if maiden else p.surname
+    phone = p.phone if r.random() < 0.3 else None
+    q = g.new_person(surname=gendered_surname(surname, female), female=female, dob=dob, place=p.place, phone=phone)
+    q.family = Family()  # a spouse's own relatives are not listed
+    return q
+
+
+def _children_for(g: Generator, p: Person, spouse: Person | None) -> list[Person]:
+    r = g.r
+    mother = p if p.female or spouse is None else spouse
+    father = p if not p.female else spouse
+    kids = []
+    for _ in range(r.choice((0, 0, 1, 1, 1, 2, 2, 3))):
+        dob = _older(mother.dob, r.randint(19, 40), r.randrange(365))
+        if dob >= _TODAY:
+            continue
+        female = r.random() < 0.5
+        dad = (father.given, father.given_ru) if father else None
+        q = g.new_person(surname=gendered_surname(p.surname, female), female=female, dob=dob, father=dad,
+                         place=p.place, phone=p.phone)
+        q.family = Family()
+        kids.append(q)
+    return kids
+
+
+def _new_family(g: Generator, p: Person) -> Family:
+    """A spouse for most adults, children born to the couple, now and then an old parent."""
+    r = g.r
+    age = _TODAY.year - p.dob.year
+    spouse = _spouse_for(g, p) if age >= 21 and r.random() < 0.6 else None
+    children = _children_for(g, p, spouse) if age >= 20 else []
+    parent = None
+    if 30 <= age <= 60 and r.random() < 0.06:
+        parent = g.new_person(surname=p.surname, dob=_older(p.dob, -r.randint(20, 35)), place=p.place)
+        parent.family = Family()
+    return Family(spouse, children, parent)
+
+
+def _member(r: random.Random, m: Person, relation: str, latin: bool) -> dict:
+    """One member as a registration form records them: the name in full, without the
+    patronymic, or the first name alone; the relation in Ukrainian or English."""
+    form = r.random()
+    if form < 0.6:
+        name = f"{m.surname} {m.given} {m.patronymic()}"
+    elif form < 0.8:
+        name = f"{m.surname} {m.given}"
+    elif form < 0.95:
+        name = m.given
+    else:
+        name = f"{m.given} {m.surname}"
+    out = {"name": translit(name) if latin else name, "relation": r.choice(_RELATIONS[relation, m.female]),
+           "sex": "f" if m.female else "m"}
+    if r.random() < 0.9:
+        out["dob"] = m.dob.isoformat() if r.random() < 0.5 else m.dob.strftime("%d.%m.%Y")
+    return out
 
 
 def _latin_old(text: str, r: random.Random) -> str:
@@ -550,9 +707,10 @@ def _plant_negatives(g: Generator, data: Dataset, people: list[tuple[Person, str
                      count: int) -> None:
     """Relatives and namesakes of registered people."""
     r, rows = g.r, data.rows
+    kinds = tuple(_NEGATIVE_MAKERS)
     for i in range(count):
         p, ref = r.choice(people)
-        kind = NEGATIVES[i % len(NEGATIVES)]
+        kind = kinds[i % len(kinds)]
         same_phone = p.phone if r.random() < 0.5 else None
         q = _NEGATIVE_MAKERS[kind](g, p, same_phone)
         if q is None:
@@ -561,6 +719,54 @@ def _plant_negatives(g: Generator, data: Dataset, people: list[tuple[Person, str
         rows.append(g.row(q, qref, r.choice(teams)))
         data.negatives[_pair(ref, qref)] = kind
         people.append((q, qref))
+
+
+def _plant_moved_out(g: Generator, data: Dataset, teams: list[str], count: int) -> None:
+    """Parents who still list an adult child among their members, and that child's own
+    household (a spouse, children), often in the same settlement: two households."""
+    rows = data.rows
+    with g.family_draws() as fr:
+        for _ in range(count):
+            parent = g.new_person(dob=dt.date(1948, 1, 1) + dt.timedelta(days=fr.randrange(365 * 27)))
+            fam = g.family_of(parent)
+            female = fr.random() < 0.5
+            dad = fam.spouse if parent.female else parent
+            child = g.new_person(surname=gendered_surname(parent.surname, female), female=female,
+                                 dob=_older(parent.dob, fr.randint(20, 30), fr.randrange(365)),
+                                 father=(dad.given, dad.given_ru) if dad else None,
+                                 place=parent.place if fr.random() < 0.7 else None,
+                                 phone=parent.phone if fr.random() < 0.3 else None)
+            fam.children.append(child)
+            refs = []
+            for person in (parent, child):
+                refs.append(f"R{len(rows) + 1:07d}")
+                rows.append(g.row(person, refs[-1], fr.choice(teams)))
+            data.negatives[_pair(*refs)] = "moved_out"
+
+
+_SPOUSE_SPELLINGS = ([], [], ["script"], ["script"], ["old_translit"], ["order"], ["no_patronymic"],
+                     ["russian_form"], ["case_spaces"])
+
+
+def _register_spouses(g: Generator, data: Dataset, originals: list[tuple[Person, str]], teams: list[str],
+                      count: int) -> None:
+    """Households registered again by the spouse: the spouse heads the new registration and
+    lists the first head as their spouse, and the children (one may be left out)."""
+    rows = data.rows
+    with g.family_draws() as fr:
+        pool = [(p, ref) for p, ref in originals if p.family and p.family.spouse]
+        for p, ref in fr.sample(pool, min(count, len(pool))):
+            fam = p.family
+            spouse = fam.spouse
+            spouse.family = Family(spouse=p, children=[c for c in fam.children if fr.random() > 0.1],
+                                   parent=fam.parent if fr.random() < 0.5 else None)
+            q, text, over, applied = make_variant(g, spouse, list(fr.choice(_SPOUSE_SPELLINGS)))
+            q.phone = p.phone if fr.random() < 0.5 else q.phone
+            q.place = p.place if fr.random() < 0.9 else fr.choice(_PLACES)
+            sref = f"R{len(rows) + 1:07d}"
+            row = g.row(q, sref, fr.choice(teams), name=text, **over)
+            rows.append(row)
+            data.duplicates[_pair(ref, sref)] = (SPOUSE, *applied)
 
 
 def _vary_row(g: Generator, p: Person, q: Person, row: dict, applied: list[str]) -> None:
@@ -624,9 +830,9 @@ def _register_again(g: Generator, rows: list[dict], people: list[tuple[Person, s
     return groups
 
 
-def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Dataset:
-    """A registration list of about ``households`` rows (originals, their re-registrations
-    and the planted hard negatives), with the ground truth."""
+def generate(households: int, *, dup_rate: float = 0.10, spouse_rate: float = 0.02, seed: int = 1) -> Dataset:
+    """A registration list of about ``households`` rows (originals, their re-registrations,
+    the spouses' registrations and the planted hard negatives), with the ground truth."""
     g = Generator(seed)
     r = g.r
     rows: list[dict] = []
@@ -634,7 +840,9 @@ def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Datas
     teams = list(g.team_formats)
     n_dups = int(households * dup_rate)
     n_negative = int(households * 0.08)
-    n_base = households - n_dups - n_negative
+    n_spouse = int(households * spouse_rate)
+    n_moved = int(households * 0.01)
+    n_base = households - n_dups - n_negative - n_spouse - 2 * n_moved
     people: list[tuple[Person, str]] = []
     for i in range(n_base):
         p = g.new_person()
@@ -643,6 +851,8 @@ def generate(households: int, *, dup_rate: float = 0.10, seed: int = 1) -> Datas
         people.append((p, ref))
     _plant_negatives(g, data, people, teams, n_negative)
     groups = _register_again(g, rows, people, teams, n_base, n_dups)
+    _register_spouses(g, data, [pr for pr in people[:n_base] if pr[1] not in groups], teams, n_spouse)
+    _plant_moved_out(g, data, teams, n_moved)
     # Every pair within one person's registrations is a duplicate; between two copies the
     # differences are both copies' variations.
     for ref, copies_ in groups.items():
@@ -695,4 +905,4 @@ def evaluate(found_pairs: set[tuple[str, str]], data: Dataset) -> Score:
                  {k: {"paired": v[0], "of": v[1]} for k, v in sorted(per_neg.items())})
 
 
-__all__ = ["generate", "evaluate", "Dataset", "Score", "VARIATIONS", "NEGATIVES"]
+__all__ = ["generate", "evaluate", "Dataset", "Score", "VARIATIONS", "NEGATIVES", "SPOUSE"]

@@ -165,6 +165,29 @@ def test_duplicates_across_scripts_from_the_store(tmp_path, store):
     assert "names match across scripts" in pair.reasons and "same phone" in pair.reasons
 
 
+def test_a_members_column_is_imported_and_a_spouse_registration_found_from_the_store(tmp_path, store):
+    husband = [dict(name="Шевченко Олена Петрівна", relation="дружина", dob="1978-02-03"),
+               dict(name="Іван", relation="син", dob="2004-09-01", disabled="")]
+    wife = [dict(name="Shevchenko Mykola", relation="husband", dob="12.05.1976"),
+            dict(name="Ivan Shevchenko", relation="son", dob="2004-09-01")]
+    rows = [["H-1", "", "Шевченко Микола Іванович", "12.05.1976", "", "", "", "", "", "", "Ірпінь", "", "",
+             json.dumps(husband, ensure_ascii=False)],
+            ["W-1", "", "Olena Shevchenko", "1978-02-03", "", "", "", "", "", "", "Ірпінь", "", "", json.dumps(wife)],
+            ["B-1", "", "Коваль Марія", "", "", "", "", "", "", "", "", "", "", '[{"relation": "son"}]'],
+            ["B-2", "", "Коваль Петро", "", "", "", "", "", "", "", "", "", "", "Іван, син"]]
+    report = registry.import_list(store, write_csv(tmp_path / "list.csv", rows, header=HEADER + ["members"]))
+    assert report.added == 2 and report.problems == [
+        "row 4, column members: not a JSON list of members, each with a name",
+        "row 5, column members: not a JSON list of members, each with a name"]
+    kept = {r.fields["external_ref"]: r.fields.get("members") for r in store.list_records("household")}
+    assert kept["H-1"] == [{"name": "Шевченко Олена Петрівна", "relation": "дружина", "dob": "1978-02-03"},
+                           {"name": "Іван", "relation": "син", "dob": "2004-09-01"}]
+    (pair,) = registry.find_duplicates(store)
+    assert {pair.ref_a, pair.ref_b} == {"H-1", "W-1"}
+    assert "head of one is the spouse listed in the other: Шевченко Олена Петрівна ↔ Olena Shevchenko" in pair.reasons
+    assert "1 child in both" in pair.reasons
+
+
 def test_cli_import_duplicates_pairs_file_audit_and_no_plaintext(tmp_path, cli):
     profile = tmp_path / "profile"
     assert cli("profile", "init", "--profile", str(profile), "--user", "Lead", env=ENV).returncode == 0

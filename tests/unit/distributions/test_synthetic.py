@@ -3,6 +3,7 @@ recall for each kind of variation and its restraint for each kind of non-duplica
 from __future__ import annotations
 
 import functools
+import json
 
 import pytest
 
@@ -26,7 +27,9 @@ def test_same_seed_same_list_other_seed_other_list():
 def test_the_list_has_the_promised_shape():
     data = S.generate(2000, seed=3)
     assert 1900 <= len(data.rows) <= 2000
-    assert 150 <= len(data.duplicates) <= 260  # about 10% registered twice (a few three times)
+    spouse = [pair for pair, kinds in data.duplicates.items() if kinds[0] == S.SPOUSE]
+    assert 150 <= len(data.duplicates) - len(spouse) <= 260  # about 10% registered twice (a few three times)
+    assert 30 <= len(spouse) <= 40  # and 2% again by the spouse
     assert set(data.negatives.values()) == set(S.NEGATIVES)
     refs = {r["ref"] for r in data.rows}
     assert all(a in refs and b in refs for a, b in data.duplicates)
@@ -49,6 +52,19 @@ def test_labels_tell_the_truth():
             assert bool(N._CYR.search(ra["head_name"])) != bool(N._CYR.search(rb["head_name"]))
             checked += 1
     assert checked >= 5
+    spouses = 0
+    for (a, b), kinds in data.duplicates.items():
+        if kinds[0] != S.SPOUSE:
+            continue
+        # Two different heads, each listed as the other's spouse, in the other's script or not.
+        ha, hb = N.parse_name(rows[a]["head_name"]), N.parse_name(rows[b]["head_name"])
+        assert ha.given != hb.given or ha.patronymic != hb.patronymic
+        for head, other in ((ha, rows[b]), (hb, rows[a])):
+            listed = [M.member_name(m["name"]).given for m in json.loads(other["members"])
+                      if M.relation_kind(m["relation"]) == "spouse"]
+            assert head.given in listed
+        spouses += 1
+    assert spouses >= 40
     for (a, b), kind in data.negatives.items():
         pa, pb = N.parse_name(rows[a]["head_name"]), N.parse_name(rows[b]["head_name"])
         if kind == "twins":
@@ -62,6 +78,18 @@ def test_recall_for_each_variation(variation):
     assert stat["of"] >= 5, stat
     # A single miss in a small group is allowed; more than one in ten is not.
     assert stat["recall"] >= 0.9 or stat["of"] - stat["found"] <= 1, stat
+
+
+def test_recall_for_a_spouse_registering_instead_of_the_head():
+    _, score = run()
+    stat = score.per_variation[S.SPOUSE]
+    assert stat["of"] >= 100 and stat["recall"] >= 0.95, stat
+
+
+def test_most_households_list_members_and_adult_children_who_moved_out_are_planted():
+    data = S.generate(300, seed=5)
+    assert sum(1 for r in data.rows if json.loads(r["members"])) > 150
+    assert sum(1 for (a, b), kind in data.negatives.items() if kind == "moved_out") == 3
 
 
 @pytest.mark.parametrize("kind", S.NEGATIVES)
