@@ -180,7 +180,7 @@ class LocalRegistry:
             near.update(members)
         for i in near:
             old = self.rows[i]
-            evidence = matching.compare(new, old, self.stats)
+            evidence = matching.compare_pair(new, old, self.stats)
             exact = next((e for e in evidence if (e.field, e.weight) in _EXACT), None)
             score = round(sum(e.weight for e in evidence), 1)
             ordered = sorted(evidence, key=lambda e: -e.weight)
@@ -241,7 +241,8 @@ class FreshRegistry:
 def _for_matching(fields: Mapping) -> dict:
     return {"head_name": fields.get("head_name"), "dob": fields.get("dob"), "phone": fields.get("phone"),
             "phone_other": fields.get("phone_other"), "doc_number": fields.get("doc_number"),
-            "tax_number": fields.get("tax_number"), "settlement": fields.get("settlement")}
+            "tax_number": fields.get("tax_number"), "settlement": fields.get("settlement"),
+            "members": fields.get("members")}  # a spouse registering instead of the head (matching.py)
 
 
 def validate(entry: Mapping, *, today: dt.date | None = None) -> dict:

@@ -180,3 +180,17 @@ def test_a_reviewer_sees_the_spouse_reasons_for_a_pair_on_a_store(store):
     score, reasons = review.pair_score(store, *ids)
     assert score >= M.THRESHOLD
     assert "head of one is the spouse listed in the other: Шевченко Олена Петрівна ↔ Olena Shevchenko" in reasons
+
+
+def test_at_registration_the_spouses_household_is_shown_as_likely():
+    """The check before a save (the form, the dialog, `registry add`) sees the member lists too."""
+    from distributions.registration import LocalRegistry
+
+    registry = LocalRegistry([dict(HUSBAND, id="hh-1", ref="IRP-0001")])
+    check = registry.check(dict(WIFE_LATIN))
+    assert not check.exact and [m.id for m in check.likely] == ["hh-1"]
+    assert "head of one is the spouse listed in the other" in check.likely[0].reasons
+    # the same woman registering her parents' household, whose lists share nobody, is not asked about
+    parents = dict(head_name="Коваль Петро Іванович", dob="1950-01-01", settlement="Ірпінь",
+                   members=[dict(name="Коваль Ганна", relation="дружина", dob="1952-03-03")])
+    assert not registry.check(parents).likely
