@@ -145,3 +145,23 @@ def test_record_delete_on_the_command_line_deletes_the_files(make_store, tmp_pat
     done = run_cli("record", "list", "--profile", str(tmp_path / "profile"), "--kind", ATTACHMENT_KIND,
                    env={"FIELDBOOK_PASSPHRASE": PASSPHRASE})
     assert done.returncode == 0 and done.stdout.strip() == "", done.stderr
+
+
+def test_a_deleted_photos_sealed_bytes_leave_the_store_files_once_pushed(make_store, tmp_path):
+    # The plaintext never reaches disk (sealed); once the deletes are pushed, even the sealed
+    # parts are gone from the database and its WAL: secure_delete zeroes the freed pages.
+    store = make_store()
+    form = _form(tmp_path)
+    rid = _save(store, form, photo=os.urandom(PART_BYTES + 5000))
+    conn = store._core.conn
+    sealed = [bytes(body) for (body,) in conn.execute("SELECT body FROM records WHERE kind = ?", (ATTACHMENT_KIND,))]
+    assert len(sealed) == 2
+    store.acknowledge(store.last_seq())  # the hub holds the submission and its parts
+    store.delete_record(rid)
+    store.acknowledge(store.last_seq())  # and then their deletes
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    files = [p for p in (tmp_path / "profile").rglob("*") if p.is_file()]
+    on_disk = b"".join(p.read_bytes() for p in files)
+    for body in sealed:
+        for start in (0, len(body) // 2, len(body) - 64):
+            assert body[start:start + 64] not in on_disk
