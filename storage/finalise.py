@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 from rules.names import DRAFT, DRAFT_FILE
 
+from .records import is_file_name
+
 if TYPE_CHECKING:
     from . import Store
     from .records import Record
@@ -122,8 +124,9 @@ def save_finalised(store: Store, record: dict, *, draft_id: str | None = None, e
             old = store.get_record(editing).fields
             store.edit_record(editing, {**{k: None for k in old if k not in record["fields"]}, **record["fields"]})
             rid = editing
-            if "file_names" in record and _strings(old) - set(record["file_names"]):
-                # An answer changed: a photo replaced or cleared loses its parts (synced deletes).
+            gone = _strings(old) - _strings(record["fields"])
+            if "file_names" in record and any(is_file_name(v) for v in gone):
+                # A photo replaced or cleared loses its parts (synced deletes).
                 named = set(record["file_names"])
                 for part in list(record_files(store, rid, form_id=record["form_id"])):
                     if part.fields.get("name") not in named:

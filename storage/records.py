@@ -134,10 +134,15 @@ def _slices(items: Iterable[dict], size: int) -> Iterator[list]:
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,150}\.[A-Za-z0-9]{1,8}")
 
 
+def is_file_name(value: object) -> bool:
+    """Whether a value is shaped like a stored file name (``1732812345678.jpg``)."""
+    return isinstance(value, str) and _FILE_NAME.fullmatch(value) is not None
+
+
 def _names_a_file(fields: dict) -> bool:
     """Whether any answer (in repeats too) is shaped like a stored file name."""
     for value in fields.values():
-        if isinstance(value, str) and _FILE_NAME.fullmatch(value):
+        if is_file_name(value):
             return True
         if isinstance(value, list) and any(isinstance(e, dict) and _names_a_file(e) for e in value):
             return True

@@ -133,6 +133,23 @@ def test_deleting_a_record_without_files_reads_no_part(make_store, tmp_path, mon
     assert ATTACHMENT_KIND not in decoded and len(_live_parts(store)) == 1
 
 
+def test_an_edit_that_keeps_its_photo_reads_no_part(make_store, tmp_path, monkeypatch):
+    from exporting import save_submission
+    from forms.finalise import finalised
+    from storage import records
+
+    store = make_store()
+    form = _form(tmp_path)
+    rid = _save(store, form, photo=os.urandom(100))
+    edit = Session(form, store.get_record(rid).fields)
+    edit.set("site", "A renamed synthetic site")
+    decoded = []
+    real = records.decode
+    monkeypatch.setattr(records, "decode", lambda sealer, row: decoded.append(row[1]) or real(sealer, row))
+    save_submission(store, finalised(edit), editing=rid)
+    assert ATTACHMENT_KIND not in decoded and len(_live_parts(store, rid)) == 1
+
+
 def test_record_delete_on_the_command_line_deletes_the_files(make_store, tmp_path):
     from tests.conftest import PASSPHRASE, run_cli
 
