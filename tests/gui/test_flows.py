@@ -251,6 +251,10 @@ def test_deleting_a_record_from_the_list_deletes_its_photo_parts(qtbot, window_f
         for fields in attachment_parts(os.urandom(PART_BYTES + 9), record=rid, question="photo",
                                        name="1732812345678.jpg"):
             store.save_record(ATTACHMENT_KIND, fields, form_id="household_needs")
+        # An edit of it, begun with a new photo and not finished: it goes too.
+        edit = store.save_record(DRAFT_KIND, {"_editing": rid, "photo": "1732812349999.jpg"}, form_id="household_needs")
+        for fields in attachment_parts(b"new synthetic photo", record=edit, question="photo", name="1732812349999.jpg"):
+            store.save_record("draft_file", fields, form_id="household_needs")
     store.close()
     w = window_factory(profile)
     unlock(qtbot, w)
@@ -267,6 +271,8 @@ def test_deleting_a_record_from_the_list_deletes_its_photo_parts(qtbot, window_f
         parts = [p for p in w.store.list_records(ATTACHMENT_KIND, include_deleted=True)]
         deletes = {c.record_id for c in w.store.pending_changes(limit=100) if c.deleted}
     assert len(parts) == 2 and deletes == {rid, *(p.id for p in parts)}
+    with w.ctx.tasks.store_lock:
+        assert list(w.store.list_records(DRAFT_KIND)) == [] and list(w.store.list_records("draft_file")) == []
 
 
 def test_wipe_needs_the_word_then_the_profile_cannot_be_opened(qtbot, window_factory, profile, monkeypatch):
