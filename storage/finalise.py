@@ -27,14 +27,12 @@ from typing import TYPE_CHECKING
 
 from rules.names import DRAFT, DRAFT_FILE
 
-from .records import is_file_name
+from .records import ATTACHMENT, is_file_name
 
 if TYPE_CHECKING:
     from . import Store
     from .records import Record
 
-# forms.media.ATTACHMENT_KIND: storage never imports forms (pyproject.toml's contracts).
-ATTACHMENT = "attachment"
 Parts = Callable[[str], Iterable[dict]]
 
 

@@ -12,8 +12,8 @@ removes its row outright (see rules/names.py and docs/security.md).
 from __future__ import annotations
 
 import itertools
-import re
 import logging
+import re
 import sqlite3
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -130,6 +130,8 @@ def _slices(items: Iterable[dict], size: int) -> Iterator[list]:
         yield chunk
 
 
+# forms.media.ATTACHMENT_KIND: storage never imports forms (pyproject.toml's contracts).
+ATTACHMENT = "attachment"
 # A stored file name (forms.media: ``1732812345678.jpg``): a name, a dot, a short ending.
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,150}\.[A-Za-z0-9]{1,8}")
 
@@ -300,7 +302,7 @@ class Records:
             self._outbox.append(sealer, record, now, {}, bases)
             self._audit.add("delete", record_id)
             # Its files go with it, each part a synced delete of its own in this transaction,
-            # so the hub and the other laptops drop the photos too (docs/media.md).
+            # so the hub and the other laptops drop the photos too (docs/xlsform-compatibility.md).
             for part_id in files:
                 self.delete(part_id)
         log.info("deleted record %s", record_id)
@@ -313,8 +315,6 @@ class Records:
         Parts saved before 0010 carry no token: when none is found and the record's answers
         name a file (a value shaped like a stored file name), the form's untokened parts are
         read, one at a time, to find its own. Bounded by the parts stored before 0010."""
-        from .finalise import ATTACHMENT  # storage.finalise imports this module's users, not it
-
         if record.kind in (ATTACHMENT, DRAFT_FILE):
             return []
         kind = DRAFT_FILE if record.kind == DRAFT else ATTACHMENT
