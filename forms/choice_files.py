@@ -1,4 +1,5 @@
-"""GeoJSON choice files, read as Collect reads them (``select_one_from_file X.geojson``)."""
+"""GeoJSON and XML choice files, read as Collect reads them (``select_one_from_file X.geojson``),
+and XML attachments (``xml-external``) as the rows ``instance('X')/root/item`` reads."""
 from __future__ import annotations
 
 import json
@@ -76,3 +77,38 @@ def xml_choices(data: bytes, params: dict[str, str]) -> list[Choice]:
         label = columns.pop(label_col, "") or value
         out.append(Choice(value, {"default": label}, columns))
     return out
+
+
+MAX_XML_ITEMS = 100_000  # an attachment is a lookup table, read whole with the form
+
+
+def xml_items(data: bytes) -> list[dict]:
+    """An ``xml-external`` attachment as the rows of ``instance('X')/root/item``: the document
+    element must be ``root``, its children ``item`` elements, and each item's child elements
+    its columns ({tag: text}). Any other shape is refused with a ValueError that says where
+    (the expressions reach only ``/root/item[...]/column``; deeper paths and ``@attributes``
+    are not read). Read with a parser that refuses entity expansion and DTDs."""
+    try:
+        root = ElementTree.fromstring(data, forbid_dtd=True)
+    except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors too
+        raise ValueError(f"it is not well-formed XML without a DTD or entities ({type(exc).__name__})") from None
+    if root.tag != "root":
+        raise ValueError(f"its document element is <{_tag(root.tag)}>; Fieldbook reads <root> with <item> "
+                         "elements, as instance('NAME')/root/item[...]/column")
+    rows = []
+    for k, item in enumerate(root, 1):
+        if item.tag != "item":
+            raise ValueError(f"element {k} under <root> is <{_tag(item.tag)}>, not <item>")
+        columns = {}
+        for child in item:
+            if len(child):
+                raise ValueError(f"<{_tag(child.tag)}> in item {k} holds elements; an item's columns must be text")
+            columns[_tag(child.tag)] = (child.text or "").strip()
+        rows.append(columns)
+        if len(rows) > MAX_XML_ITEMS:
+            raise ValueError(f"it has more than {MAX_XML_ITEMS:,} items")
+    return rows
+
+
+def _tag(tag) -> str:
+    return str(tag)[:40]

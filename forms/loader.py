@@ -18,7 +18,7 @@ from pathlib import Path
 from . import xpath
 from .errors import Issue, MalformedForm, UnreadableForm
 from .model import FIELD_REFERENCE, Choice, Form, Question
-from .choice_files import geojson_choices, xml_choices
+from .choice_files import geojson_choices, xml_choices, xml_items
 from .headers import split_header as _split_header
 from .loops import is_label, loop_cell, loop_list, raw_get, raw_type
 from .paths import PathError, has_path, resolve
@@ -83,6 +83,7 @@ class _Builder:
         self.languages: list[str] = []
         self.external: dict[str, list[Choice]] = {}  # the external_choices sheet
         self.declared: dict[str, int] = {}  # csv-external attachments: name -> row
+        self.declared_xml: set[str] = set()  # those of them declared xml-external (NAME.xml)
 
     def issue(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(Issue(sheet, row, column, message))
@@ -198,6 +199,29 @@ class _Builder:
             return []
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             self.issue("survey", row, column, f"the attachment {file_name} cannot be read ({type(exc).__name__})")
+            return []
+        if file_name not in self.media_used:
+            self.media_used.append(file_name)
+        return rows
+
+    def xml_attachment_rows(self, name: str, row: int) -> list[dict]:
+        """The items of NAME.xml beside the form (an ``xml-external`` row), for instance('NAME')."""
+        file_name = f"{name}.xml"
+        if not _NAME.match(name):
+            self.issue("survey", row, "name", f"'{name}' is not a plain attachment name")
+            return []
+        try:
+            with self._open_media(file_name) as fh:
+                rows = xml_items(fh.read().encode("utf-8"))
+        except FileNotFoundError:
+            self.issue("survey", row, "name", f"the xml-external row reads {file_name}, which is missing; "
+                                              "put it beside the form")
+            return []
+        except ValueError as exc:
+            self.issue("survey", row, "name", f"the XML attachment {file_name} cannot be used: {exc}"[:300])
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            self.issue("survey", row, "name", f"the attachment {file_name} cannot be read ({type(exc).__name__})")
             return []
         if file_name not in self.media_used:
             self.media_used.append(file_name)
@@ -322,11 +346,17 @@ class _Builder:
             what = f"question '{row['name']}'" if row.get("name") else "this row"
             self.issue("survey", i, "type", f"{what} of type '{raw_type}' cannot run in Fieldbook: "
                                             f"{UNSUPPORTED[list_name]}")
-        elif kind == "csv-external":
+        elif kind in ("csv-external", "xml-external"):
+            ending = kind.split("-")[0]
             if not row.get("name"):
-                self.issue("survey", i, "name", "a csv-external row needs the attachment's name (without .csv)")
+                self.issue("survey", i, "name", f"a {kind} row needs the attachment's name (without .{ending})")
+            elif row["name"] in self.declared:
+                self.issue("survey", i, "name", f"the attachment '{row['name']}' is already declared in row "
+                                                f"{self.declared[row['name']]}; one name, one attachment")
             else:
-                self.declared.setdefault(row["name"], i)
+                self.declared[row["name"]] = i
+                if kind == "xml-external":
+                    self.declared_xml.add(row["name"])
         elif kind == "audit":
             self.warn("survey", i, "type", "the audit log is not recorded; the form runs without it")
         elif kind in ("start-geopoint", "background-geopoint"):
@@ -590,7 +620,8 @@ def _choice_rows(choices: list[Choice], lang: str | None) -> list[dict]:
 
 
 def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[str, list[dict]]:
-    """Every choice list, and every CSV attachment that an expression or a csv-external row names."""
+    """Every choice list, every CSV attachment that an expression or a csv-external row names,
+    and every XML attachment an xml-external row names (it takes its name from a choice list)."""
     found = {name: _choice_rows(choices, form.default_language) for name, choices in {**b.external, **lists}.items()}
     for q in form.walk():
         if q.type in ("select_one_from_file", "select_multiple_from_file") and q.list_name:
@@ -602,6 +633,12 @@ def _instances(b: _Builder, form: Form, lists: dict[str, list[Choice]]) -> dict[
             expr = getattr(q, column)
             for name in sorted(expr.instances) if expr is not None else ():
                 wanted.setdefault(name, q.row)
+    for name in sorted(b.declared_xml):  # declared, so read (and published with the form) even if unused
+        if name in found:
+            b.issue("survey", b.declared[name], "name", f"'{name}' names both a choice list and this XML "
+                                                        "attachment; instance('{name}') must mean one of them")
+        else:
+            found[name] = b.xml_attachment_rows(name, b.declared[name])
     for name, row in wanted.items():
         if name not in found:
             found[name] = b.attachment_rows(name, row, "type" if name in b.declared else "calculation")

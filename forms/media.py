@@ -195,8 +195,8 @@ class AttachmentFolder:
         # private: folders 0700 and files 0600 from their creation (a hub's export of people's photos).
         self.private = private
         # Only these records' files (None: every record's); a mapping {record id: names} keeps
-        # only the files its answers still name (a photo replaced when a record was edited stays
-        # in the store, but is no longer the record's).
+        # only the files its answers still name (a photo replaced when a record was edited is
+        # no longer the record's, even before its parts' deletes reach this replica).
         self.records = records
         self.written: list = []         # paths of complete files
         self.incomplete: list[str] = []  # "record/name" of files with parts still to arrive, or damaged

@@ -132,7 +132,8 @@ class Form:
     warnings: list = field(default_factory=list)  # Issues that do not stop the form
     media: list = field(default_factory=list)     # CSV choice files the form reads, by file name
     # Secondary instances for instance('x')/root/item and pulldata('x', ...): every choice list,
-    # and every CSV attachment the expressions name, as rows of {column: text}.
+    # every CSV attachment the expressions name, and every xml-external attachment, as rows of
+    # {column: text}.
     instances: dict[str, list[dict]] = field(default_factory=dict)
 
     def question(self, name: str) -> Question:

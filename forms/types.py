@@ -58,6 +58,8 @@ ALIASES: dict[str, str] = {
     "start-geopoint": "start-geopoint", "background-geopoint": "background-geopoint",
     # declares the CSV attachment NAME.csv for instance('NAME') lookups; not a question
     "csv-external": "csv-external",
+    # declares the XML attachment NAME.xml (a list of items: <root><item>...) for instance('NAME')
+    "xml-external": "xml-external",
     # structure
     "begin group": "begin_group", "begin_group": "begin_group", "end group": "end_group", "end_group": "end_group",
     "begin repeat": "begin_repeat", "begin_repeat": "begin_repeat", "end repeat": "end_repeat",
@@ -91,5 +93,4 @@ UNSUPPORTED: dict[str, str] = {
     "background-audio": "recording audio in the background is not supported",
     "begin loop": "write 'begin loop over LIST' with the list's name",
     "end loop": "'end loop' closes no 'begin loop over LIST'",
-    "xml-external": "XML attachments (xml-external) are not supported; use a CSV attachment",
 }

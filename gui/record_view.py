@@ -49,7 +49,7 @@ def question_label(form: Form | None, name: str, lang: str | None) -> str:
     q = form.questions.get(name) if form is not None else None
     if q is None:
         return name
-    return form.text_in(q.labels, lang) or name
+    return form.text_in(q.labels, lang) or q.xls_name or name
 
 
 def answer_text(q: Question | None, value, form: Form | None, lang: str | None) -> str:
@@ -101,7 +101,7 @@ def record_sections(form: Form | None, fields: dict, lang: str | None) -> list[S
 
 def _fill(section: Section, group: Question, data: dict, form: Form, lang: str | None, used: set[str]) -> None:
     for child in group.children:
-        label = form.text_in(child.labels, lang) or child.name
+        label = form.text_in(child.labels, lang) or child.xls_name or child.name  # its own name, not head/age
         if child.is_repeat:
             entries = data.get(child.name)
             used.add(child.name)

@@ -15,7 +15,10 @@ draft's id, so a draft reopened after a crash, a lock or a restart still has its
     delete_draft(store, did)                                        # the draft and its files
 
 Finalising copies the files the finished record names to ``attachment`` records and deletes
-the draft's, in the same transaction as the record.
+the draft's, in the same transaction as the record. An edit deletes the parts of the files
+its answers no longer name (a photo replaced or cleared), and ``store.delete_record`` of a
+submission deletes its parts (storage/records.py): each a synced delete, in the same
+transaction, so the hub and the other laptops drop the file too.
 """
 from __future__ import annotations
 
@@ -24,12 +27,12 @@ from typing import TYPE_CHECKING
 
 from rules.names import DRAFT, DRAFT_FILE
 
+from .records import ATTACHMENT, is_file_name
+
 if TYPE_CHECKING:
     from . import Store
     from .records import Record
 
-# forms.media.ATTACHMENT_KIND: storage never imports forms (pyproject.toml's contracts).
-ATTACHMENT = "attachment"
 Parts = Callable[[str], Iterable[dict]]
 
 
@@ -48,6 +51,19 @@ def record_files(store: Store, record_id: str, *, kind: str = ATTACHMENT, form_i
         for part in store.list_records(ATTACHMENT, form_id=form_id):
             if part.fields.get("record") == record_id:
                 yield part
+
+
+def _strings(fields: dict) -> set[str]:
+    """Every text answer, in repeats too: the file names an old version of a record may hold."""
+    out: set[str] = set()
+    for value in fields.values():
+        if isinstance(value, str):
+            out.add(value)
+        elif isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    out |= _strings(entry)
+    return out
 
 
 def save_draft(store: Store, draft_id: str | None, fields: dict, *, form_id: str | None, form_version: str | None,
@@ -106,6 +122,13 @@ def save_finalised(store: Store, record: dict, *, draft_id: str | None = None, e
             old = store.get_record(editing).fields
             store.edit_record(editing, {**{k: None for k in old if k not in record["fields"]}, **record["fields"]})
             rid = editing
+            gone = _strings(old) - _strings(record["fields"])
+            if "file_names" in record and any(is_file_name(v) for v in gone):
+                # A photo replaced or cleared loses its parts (synced deletes).
+                named = set(record["file_names"])
+                for part in list(record_files(store, rid, form_id=record["form_id"])):
+                    if part.fields.get("name") not in named:
+                        store.delete_record(part.id)
         else:
             rid = store.save_record(record["kind"], record["fields"], form_id=record["form_id"],
                                     form_version=record["form_version"])

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import sqlite3
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 import orjson
 from cryptography.exceptions import InvalidTag
 
-from rules.names import LOCAL_KINDS
+from rules.names import DRAFT, DRAFT_FILE, LOCAL_KINDS
 
 from . import crypto, values
 from .audit import AuditLog, pack_ids
@@ -127,6 +128,27 @@ def _slices(items: Iterable[dict], size: int) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
+
+
+# forms.media.ATTACHMENT_KIND: storage never imports forms (pyproject.toml's contracts).
+ATTACHMENT = "attachment"
+# A stored file name (forms.media: ``1732812345678.jpg``): a name, a dot, a short ending.
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,150}\.[A-Za-z0-9]{1,8}")
+
+
+def is_file_name(value: object) -> bool:
+    """Whether a value is shaped like a stored file name (``1732812345678.jpg``)."""
+    return isinstance(value, str) and _FILE_NAME.fullmatch(value) is not None
+
+
+def _names_a_file(fields: dict) -> bool:
+    """Whether any answer (in repeats too) is shaped like a stored file name."""
+    for value in fields.values():
+        if is_file_name(value):
+            return True
+        if isinstance(value, list) and any(isinstance(e, dict) and _names_a_file(e) for e in value):
+            return True
+    return False
 
 
 def decode(sealer: crypto.Sealer, row: tuple) -> Record:
@@ -258,11 +280,15 @@ class Records:
             row = self.row(record_id)
             record = decode(sealer, row)
             if record.kind in LOCAL_KINDS:
+                files = self._file_ids(record)
                 self._erase_local(record, row[REF])
+                for part_id in files:
+                    self.delete(part_id)
                 log.info("erased local record %s", record_id)
                 return
             if record.deleted:
                 return
+            files = self._file_ids(record)
             self._outbox.keep_creation(sealer, record, row[OUTBOX_SEQ])
             now = core.clock.tick()
             st = f"{now}@{core.device_id}"
@@ -275,7 +301,40 @@ class Records:
             self._index.remove(record.kind, old_fields, row[REF])
             self._outbox.append(sealer, record, now, {}, bases)
             self._audit.add("delete", record_id)
+            # Its files go with it, each part a synced delete of its own in this transaction,
+            # so the hub and the other laptops drop the photos too (docs/xlsform-compatibility.md).
+            for part_id in files:
+                self.delete(part_id)
         log.info("deleted record %s", record_id)
+
+    def _file_ids(self, record: Record) -> list[str]:
+        """The ids of the parts of the files a record holds: its ``attachment`` records (a
+        draft's ``draft_file`` records), found through the blind index on ``record`` (store
+        0010), each checked (a truncated token can collide). A part has no files of its own.
+
+        Parts saved before 0010 carry no token: when none is found and the record's answers
+        name a file (a value shaped like a stored file name), the form's untokened parts are
+        read, one at a time, to find its own. Bounded by the parts stored before 0010."""
+        if record.kind in (ATTACHMENT, DRAFT_FILE):
+            return []
+        kind = DRAFT_FILE if record.kind == DRAFT else ATTACHMENT
+        sealer = self._core.need_key()
+        found = []
+        for rid in self._index.find_ids(kind, "record", record.id):
+            part = decode(sealer, self.row(rid))
+            if part.fields.get("record") == record.id:
+                found.append(rid)
+        if found or kind != ATTACHMENT or record.form_id is None or not _names_a_file(record.fields):
+            return found
+        with translate_errors():
+            # Ids only (a part's body is 1.4 MB); the subquery is read once, into a temporary index.
+            legacy = [rid for (rid,) in self._core.conn.execute(
+                "SELECT id FROM records WHERE kind = ? AND deleted = 0 AND form_id = ? "
+                "AND ref NOT IN (SELECT ref FROM blind_index) ORDER BY id", (ATTACHMENT, record.form_id))]
+        for rid in legacy:
+            if decode(sealer, self.row(rid)).fields.get("record") == record.id:
+                found.append(rid)
+        return found
 
     def _erase_local(self, record: Record, ref: int) -> None:
         """Delete a local-only record outright: no other replica holds it, so there is no

@@ -38,7 +38,7 @@ class Context(Protocol):
         """The current date."""
 
     def instance(self, name: str) -> list[dict]:
-        """The rows of secondary instance ``name`` (a choice list or a CSV attachment), each a
+        """The rows of secondary instance ``name`` (a choice list, or a CSV or XML attachment), each a
         {column: text} dict; [] when the form has no such instance."""
 
     def itext(self, ref: str) -> str:

@@ -150,7 +150,7 @@ class Parser:
         return self.node(lambda ctx: ctx.position(), "call", "position", pos)
 
     def instance_path(self, name_token: Token) -> Node:
-        """instance('list')/root/item[test]/column: rows of a choice list or CSV attachment.
+        """instance('list')/root/item[test]/column: rows of a choice list, or of a CSV or XML attachment.
 
         Bare names in the test read the row's columns; the value is the column of the first
         row that passes (every such row for count(), sum(), join() and the like).

@@ -410,10 +410,15 @@ class RecordsScreen(QWidget):
         box.open()
 
     def _delete(self, rid: str) -> None:
+        edit = self.model.rows.editing.get(rid)  # an edit of it begun and not finished
+
         def work(st) -> None:
             if st.get_record(rid).kind == DRAFT_KIND:
                 delete_draft(st, rid)  # and the files it kept
-            else:
+                return
+            with st.atomic():  # the record and the parts of its files (storage/records.py)
+                if edit is not None and any(d.id == edit for d in st.list_records(DRAFT_KIND)):
+                    delete_draft(st, edit)  # an edit of a deleted record could never be finished
                 st.delete_record(rid)
 
         self.ctx.run(work, lambda _r: self.ctx.saved(), lambda exc: present(self, exc), owner=self)

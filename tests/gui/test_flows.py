@@ -1,6 +1,8 @@
 """End-to-end flows, driven with qtbot as a person would."""
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt
 
 from gui_helpers import PASSPHRASE, WAIT, answer, message, unlock
@@ -233,6 +235,44 @@ def test_view_history_then_delete_with_confirmation(qtbot, window_factory, profi
     box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: r.model.rowCount() == 0, timeout=WAIT)
     assert w.store.get_record(rid).deleted
+
+
+def test_deleting_a_record_from_the_list_deletes_its_photo_parts(qtbot, window_factory, profile):
+    # Delete in the records list takes the record's attachment parts with it, each a synced delete.
+    from PySide6.QtWidgets import QMessageBox
+
+    from forms.media import ATTACHMENT_KIND, PART_BYTES, attachment_parts
+
+    rid = _saved_household(profile)
+    store = Store.open(profile)
+    store.unlock(PASSPHRASE)
+    with store.atomic():
+        store.edit_record(rid, {"photo": "1732812345678.jpg"})
+        for fields in attachment_parts(os.urandom(PART_BYTES + 9), record=rid, question="photo",
+                                       name="1732812345678.jpg"):
+            store.save_record(ATTACHMENT_KIND, fields, form_id="household_needs")
+        # An edit of it, begun with a new photo and not finished: it goes too.
+        edit = store.save_record(DRAFT_KIND, {"_editing": rid, "photo": "1732812349999.jpg"}, form_id="household_needs")
+        for fields in attachment_parts(b"new synthetic photo", record=edit, question="photo", name="1732812349999.jpg"):
+            store.save_record("draft_file", fields, form_id="household_needs")
+    store.close()
+    w = window_factory(profile)
+    unlock(qtbot, w)
+    w.show_screen("records")
+    r = w.records
+    r.show_form("household_needs")
+    qtbot.waitUntil(lambda: r.model.rowCount() == 1, timeout=WAIT)
+    r.table.selectRow(0)
+    r.on_delete_clicked()
+    _shown_box(qtbot, "confirmDelete").button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: r.model.rowCount() == 0, timeout=WAIT)
+    with w.ctx.tasks.store_lock:
+        assert list(w.store.list_records(ATTACHMENT_KIND)) == []
+        parts = [p for p in w.store.list_records(ATTACHMENT_KIND, include_deleted=True)]
+        deletes = {c.record_id for c in w.store.pending_changes(limit=100) if c.deleted}
+    assert len(parts) == 2 and deletes == {rid, *(p.id for p in parts)}
+    with w.ctx.tasks.store_lock:
+        assert list(w.store.list_records(DRAFT_KIND)) == [] and list(w.store.list_records("draft_file")) == []
 
 
 def test_wipe_needs_the_word_then_the_profile_cannot_be_opened(qtbot, window_factory, profile, monkeypatch):

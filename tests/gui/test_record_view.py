@@ -129,3 +129,20 @@ def test_a_record_whose_form_is_missing_still_shows_by_field_name():
 
     [other] = record_sections(None, {"head_name": "Synthetic Name", "_editing": "x", "members": 4}, "en")
     assert other.rows == [("head_name", "Synthetic Name"), ("members", "4")]
+
+
+def test_an_unlabelled_question_named_in_two_groups_shows_its_own_name(tmp_path):
+    # Same-named questions in two groups are keyed by group path (head/age); a person reads "age".
+    from forms import load_form
+    from gui.record_view import question_label, record_sections
+    from tests.unit.forms.xlsform import write_xlsform
+
+    form = load_form(write_xlsform(tmp_path / "hh.xlsx", [
+        ["type", "name", "label"],
+        ["begin_group", "head", "Head of household"], ["integer", "age", None], ["end_group", None, None],
+        ["begin_group", "spouse", "Spouse"], ["integer", "age", None], ["end_group", None, None],
+    ], None, [["form_id", "version"], ["hh", "1"]]))
+    [top] = record_sections(form, {"head/age": 41, "spouse/age": 39}, "en")
+    assert [(part.title, part.rows) for part in top.rows] == [("Head of household", [("age", "41")]),
+                                                             ("Spouse", [("age", "39")])]
+    assert question_label(form, "spouse/age", "en") == "age"

@@ -150,7 +150,7 @@ def test_select_one_external_without_its_list_is_refused(tmp_path):
 
 # --- refusing clearly ---------------------------------------------------------------------------
 @pytest.mark.parametrize("spelling, missing", [
-    ("background-audio", "background"), ("xml-external", "CSV"),
+    ("background-audio", "background"),
 ])
 def test_what_cannot_run_is_refused_naming_question_row_and_what_is_missing(tmp_path, spelling, missing):
     issues = issues_of(tmp_path, [HEAD, ["text", "a", "A?"], [spelling, "thing", "Thing?"], ["text", "b", "B?"]])
