@@ -461,7 +461,7 @@ class DeskScreen(QWidget):
         self.show_message(tr("Looking up…"), INFO_STYLE)
         self.ctx.run(lambda st: look_up_line(st, rnd, team, text, household_id, refresh),
                      lambda r: self.on_looked_up(seq, started, r),
-                     lambda exc: self.on_lookup_failed(seq, exc), owner=self)
+                     lambda exc: self.on_lookup_failed(seq, exc), owner=self, urgent=True)
 
     def on_lookup_failed(self, seq: int, exc: BaseException) -> None:
         if seq != self.seq:
@@ -576,7 +576,7 @@ class DeskScreen(QWidget):
         self.enable_entry(False)
         confirmed = time.perf_counter()
         self.ctx.run(lambda st: save_receipt(st, rnd, team, hid, items if changed else None, reason, proxy_name, proxy_doc),
-                     lambda r: self.on_saved(p, confirmed, r), self.on_save_failed, owner=self)
+                     lambda r: self.on_saved(p, confirmed, r), self.on_save_failed, owner=self, urgent=True)
 
     def on_saved(self, p: Pending, confirmed: float, result: dict) -> None:
         now = time.perf_counter()
