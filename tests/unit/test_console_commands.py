@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from console_helpers import add_device, submit, uuid7_at
 from sync.server.console import auth
@@ -235,3 +236,28 @@ def test_pages_load_nothing_from_elsewhere_and_run_no_script():
     for path in [*CONSOLE.glob("templates/*.html"), *CONSOLE.glob("static/*.css")]:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"""(src|href)=["']?(https?:)?//|@import|url\(\s*["']?(https?:)?//|<script""", text, re.I), path.name
+
+
+def test_server_export_and_the_console_lists_leave_the_registration_form_out(cli, tmp_path):
+    """The registration form stores households at the hub, never submissions: it was listed as
+    exportable and its export was empty. It is left out of the lists, and refused by name."""
+    from sync.server.console.exports import ExportRequest, export_submissions, known_form_ids
+    from sync_helpers import make_hub
+
+    from forms.errors import ExportError
+
+    data = _server(cli, tmp_path)
+    hub = make_hub(data)
+    try:
+        ids = known_form_ids(hub)
+        assert HH in ids and "household_registration" not in ids
+        with pytest.raises(ExportError, match="server duplicates"):
+            export_submissions(hub, ExportRequest("household_registration", "csv"), tmp_path / "api.csv", actor="t")
+    finally:
+        hub.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    r = cli("server", "export", "--data", str(data), "--form", "household_registration", "--out", str(out / "r.csv"))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("error: The form household_registration registers households") and "server duplicates" in r.stderr
+    assert list(out.iterdir()) == [] and not (tmp_path / "api.csv").exists()
