@@ -6,6 +6,7 @@ same lock the sync client takes). Signals tell the screens what changed.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from pathlib import Path
@@ -21,6 +22,8 @@ from sync.client import SyncClient, SyncLoop, SyncState
 
 from .i18n import system_language
 from .workers import Tasks
+
+log = logging.getLogger(__name__)
 
 BUILT_IN_FORMS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring")
 DRAFT_KIND = names.DRAFT      # an unfinished form: the answers so far, encrypted like any record
@@ -146,6 +149,9 @@ class Context(QObject):
         self.after_save.setInterval(AFTER_SAVE_MS)
         self.after_save.timeout.connect(self.on_after_save)
         self._unsent_since: float | None = None
+        # Store work to do on the sync thread as soon as a sync ends, before the screens hear
+        # of it (see on_loop_state): e.g. the Desk reads the receipts a pull brought.
+        self.after_sync: list[Callable[[Store], None]] = []
         self.sync_state.connect(self.on_sync_state)
         self.records_changed.connect(self.refresh_conflicts)  # a sync, an import or a review changes them
 
@@ -165,7 +171,7 @@ class Context(QObject):
         """Called (on the GUI thread) once a store is open and unlocked."""
         self.store = store
         self.client = SyncClient(store, lock=self.tasks.store_lock)
-        self.loop = SyncLoop(self.client, self.sync_state.emit, interval=self.sync_interval)
+        self.loop = SyncLoop(self.client, self.on_loop_state, interval=self.sync_interval)
         self.loop.start()
         self._published_digests = None
         self.refresh_forms()
@@ -196,6 +202,22 @@ class Context(QObject):
             self.store = None
 
     # -- sync --------------------------------------------------------------------------------
+    def on_loop_state(self, state: SyncState) -> None:
+        """The sync loop's report, on the sync thread. After a sync, the ``after_sync`` work
+        runs here first, under the store lock (which gives way to the Desk's urgent calls
+        before it is taken): what a pull brought is read right after the pull, not by the
+        first receipt saved after it while the household waits at the desk."""
+        store = self.store
+        if state.state == "up_to_date" and store is not None:
+            for work in list(self.after_sync):
+                try:
+                    with self.tasks.store_lock:
+                        if store.unlocked:
+                            work(store)
+                except Exception as exc:  # noqa: BLE001 - an optimisation: the screens read it later anyway
+                    log.warning("after a sync: %s failed (%s)", getattr(work, "__name__", "work"), type(exc).__name__)
+        self.sync_state.emit(state)
+
     def on_sync_state(self, state: SyncState) -> None:
         previous = self.last_state
         self.last_state = state

@@ -70,6 +70,13 @@ def load_desk(store) -> dict:
     return {"rounds": held_rounds(store), "team": receipts.current_team(store, None)}
 
 
+def read_new_receipts(store) -> None:
+    """After a sync (on its thread, ``Context.after_sync``): bring the stock sums and counts up to
+    date with the receipts it brought (10,000 from a big merge: 0.2-0.7 s), so that the first
+    receipt saved after the sync does not read them while the household waits."""
+    stock.held_receipts(store)
+
+
 def look_up_line(store, rnd: Round, team: str | None, text: str | None = None, household_id: str | None = None,
                  refresh_names: bool = True) -> dict:
     """On the store worker: one line (or a household chosen from a list) to a verdict.
@@ -166,6 +173,8 @@ class DeskScreen(QWidget):
         self.refresh_timer.timeout.connect(self.refresh_summary)
         ctx.records_changed.connect(self.on_records_changed)
         ctx.forms_changed.connect(self.load)
+        if read_new_receipts not in ctx.after_sync:
+            ctx.after_sync.append(read_new_receipts)
         self.load()
 
     # -- layout ------------------------------------------------------------------------------
