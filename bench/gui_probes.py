@@ -332,7 +332,7 @@ if __name__ == "__main__":
 
 
 
-def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> dict:
+def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None, gap_ms: int = 0) -> dict:
     """The Desk screen as a scanner drives it: for each card, its code typed and Return,
     then Return again on the empty line; until the receipt is saved. Returns the screen's
     own times per receipt (Return of the scan to the saved receipt shown; the software part:
@@ -376,8 +376,10 @@ def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> di
         QTest.keyClick(d.scan, Qt.Key.Key_Return)
         QTest.keyClick(d.scan, Qt.Key.Key_Return)  # at once: the desk saves as soon as the household shows
 
-    d.saved.connect(lambda _rid: QTimer.singleShot(0, next_card))
+    d.saved.connect(lambda _rid: QTimer.singleShot(gap_ms, next_card))
     before = len(d.timings)
+    syncs: list[str] = []  # the syncs that began while the Desk served (online only)
+    w.ctx.sync_state.connect(lambda st: syncs.append(st.state) if st.state == "syncing" else None)
     stall = stall_during(next_card, lambda: len(d.timings) - before >= len(cards))
     timings = d.timings[before:]
     w.close()
@@ -390,4 +392,4 @@ def desk_scans(profile: Path, passphrase: str, cards: list[str], kdf=None) -> di
 
     return {"receipts": len(timings), "scan_to_saved": figures("scan_to_saved_ms"),
             "software": figures("software_ms"), "gui_stall": stall, "gui_stall_idle": idle,
-            "gui_stall_first_count": counted}
+            "gui_stall_first_count": counted, "syncs_while_serving": len(syncs)}

@@ -198,17 +198,21 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from . import pdm
 
     pdm.check_percent(args.percent)
+    out = pdm.check_destination(args.out, args.profile) if args.out else None
     with open_profile(args.profile) as store:
         picked, population = pdm.sample(store, args.round, percent=args.percent, seed=args.seed)
         made = already = 0
         if args.drafts:
             made, already = pdm.make_drafts(store, picked)
         store.log_event(f"pdm_sample|{args.round}|{len(picked)}")
+        if out is not None:  # the same list, file and audit entry as the Desk's "PDM sample…" dialog
+            pdm.write_list(picked, out)
+            store.log_event(f"pdm_sample_list|{args.round}|{len(picked)}")
     for s in picked:
         print(json.dumps({"household": s.household, "ref": s.ref, "card": s.card, "receipt": s.receipt}, ensure_ascii=False))
     print(f"{len(picked)} of {population} served household(s) sampled (round {args.round}, {args.percent:g}%, seed "
-          f"'{args.seed}')" + (f"; {made} PDM draft(s) made, {already} already there." if args.drafts else "."),
-          file=sys.stderr)
+          f"'{args.seed}')" + (f"; {made} PDM draft(s) made, {already} already there" if args.drafts else "")
+          + (f"; list written to {out}." if out is not None else "."), file=sys.stderr)
     return 0
 
 
@@ -244,6 +248,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", default="", help="another seed draws another sample; the same seed, the same sample")
     p.add_argument("--drafts", action="store_true",
                    help="a draft of the built-in PDM form for each, its card number filled in")
+    p.add_argument("--out", metavar="FILE.csv",
+                   help="also write the sample list (household reference, card number, receipt id; no names): "
+                        "owner-only, outside the profile, recorded in the audit log")
     p.set_defaults(func=cmd_sample)
 
     d = sub.add_parser("distribute", help="the distribution desk: find a household and record what it received")

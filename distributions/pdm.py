@@ -21,7 +21,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from rules import domain
+from rules import domain, outputs
 from storage import Store
 
 from .desk_errors import DistributionError
@@ -78,23 +78,23 @@ def sample(store: Store, round_id: str, *, percent: float, seed: str = "", pace=
 LIST_COLUMNS = ("household_ref", "card_number", "receipt")
 
 
+def check_destination(out: str | os.PathLike, profile: str | os.PathLike | None) -> Path:
+    """Refuse, before the sample is drawn, a list file that must not be written: in a folder
+    that does not exist, or inside the profile (which holds only ciphertext)."""
+    out = Path(out).expanduser()
+    if out.suffix.lower() != ".csv":
+        raise DistributionError(f"--out: the sample list is a CSV file; give a name ending in .csv, not {out.name}.")
+    return outputs.checked_destination(out, profile, error=DistributionError,
+                                       refusal="The sample list must be written outside the profile folder.")
+
+
 def write_list(picked: list[Sampled], out: Path) -> None:
     """The sample as CSV (references, card numbers and receipt ids: no name), owner-only,
-    written whole to a temporary file and moved into place."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(LIST_COLUMNS)
-            w.writerows((s.ref, s.card, s.receipt) for s in picked)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    written whole or not at all (rules/outputs.py)."""
+    with outputs.owner_only_text(out) as f:
+        w = csv.writer(f)
+        w.writerow(LIST_COLUMNS)
+        w.writerows((s.ref, s.card, s.receipt) for s in picked)
 
 
 def make_drafts(store: Store, picked: list[Sampled]) -> tuple[int, int]:

@@ -27,7 +27,7 @@ from forms.finalise import attachments, finalised
 from forms.media import ATTACHMENT_KIND, AttachmentFolder, answered_names
 from forms.model import MEDIA_TYPES, Form
 from resources import resource_path
-from rules import outputs
+from rules import names, outputs
 from storage import Store
 from storage.finalise import save_finalised
 
@@ -79,6 +79,17 @@ def save_submission(store: Store, record: dict, *, draft_id: str | None = None, 
     return save_finalised(store, record, draft_id=draft_id, editing=editing, attachments=attachments(record))
 
 
+def check_exportable(form_id: str) -> None:
+    """Refuse a form whose finalising stores no submission (``rules.names.REGISTRATION_FORMS``):
+    its export would always be empty, which reads as if no one had registered anyone."""
+    if form_id in names.REGISTRATION_FORMS:
+        raise ExportError(
+            f"The form {form_id} registers households: what it collects is kept as the registry's household "
+            "records, not as submissions, so it has no form export. List the households with 'record list --kind "
+            "household'; 'registry duplicates' writes the likely duplicates (at the hub, 'server duplicates' across "
+            "every team).")
+
+
 def check_destination(out: str | os.PathLike, profile: str | os.PathLike) -> Path:
     """Refuse, before anything is decrypted, an output the export cannot or must not write."""
     return outputs.checked_destination(
@@ -115,7 +126,8 @@ def _export_files(store: Store, form: Form, out: Path, ids: dict[str, set[str]])
 def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | None = None,
                 lang: str | None = None, labels: bool = False) -> ExportSummary:
     """Write every finished record (kind ``submission``) of ``form`` in the unlocked ``store``
-    to ``out``; drafts stay out. Audit the export."""
+    to ``out``; drafts stay out. Audit the export. A registration form is refused (``check_exportable``)."""
+    check_exportable(form.form_id)
     media = {q.name for q in form.walk() if q.type in MEDIA_TYPES}
     exported: dict[str, set[str]] | None = {} if media else None
     records = _plain_records(store, form.form_id, exported, media)
@@ -130,4 +142,4 @@ def export_form(store: Store, form: Form, out: str | os.PathLike, *, fmt: str | 
     return summary
 
 
-__all__ = ["builtin_form_ids", "check_destination", "export_form", "find_builtin_form", "find_form", "save_submission", "submit"]
+__all__ = ["builtin_form_ids", "check_destination", "check_exportable", "export_form", "find_builtin_form", "find_form", "save_submission", "submit"]

@@ -11,7 +11,7 @@ from forms.export import FORMATS, export_format, resolve_language
 from storage.cli import open_profile
 from storage.errors import StorageError
 
-from . import check_destination, export_form, find_builtin_form
+from . import check_destination, check_exportable, export_form, find_builtin_form
 
 ERRORS = (FormError, StorageError)
 
@@ -19,6 +19,7 @@ ERRORS = (FormError, StorageError)
 def cmd_export(args: argparse.Namespace) -> int:
     # Everything that can be checked without the passphrase is checked first: a typo in
     # the form id or the path costs nothing and decrypts nothing.
+    check_exportable(args.form)
     form = find_builtin_form(args.form)
     if args.lang:
         args.lang = resolve_language(form, args.lang)

@@ -6,6 +6,7 @@ same lock the sync client takes). Signals tell the screens what changed.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,8 @@ from sync.client import SyncClient, SyncLoop, SyncState
 from .i18n import system_language
 from .workers import Tasks
 
+log = logging.getLogger(__name__)
+
 BUILT_IN_FORMS = ("household_needs", "site_assessment", "complaints_feedback", "post_distribution_monitoring")
 DRAFT_KIND = names.DRAFT      # an unfinished form: the answers so far, encrypted like any record
 # A local kind (rules.names.LOCAL_KINDS): drafts never leave the laptop. Storage keeps
@@ -30,6 +33,8 @@ DRAFT_KIND = names.DRAFT      # an unfinished form: the answers so far, encrypte
 SUBMISSION_KIND = "submission"
 EDITING_FIELD = "_editing"    # in a draft that edits a finished record: that record's id
 POSITION_FIELD = "_position"  # in a draft: the question it was left at, {"name": ..., "instance": [...]}
+AFTER_SAVE_MS = 2000     # saves this close together get one outbox count and one sync wake-up
+AFTER_SAVE_MAX_S = 15.0  # ... but while they keep coming, sync waits no longer than this
 SEED_FIELD = "_seed"          # in a draft of a form that shuffles: the seed, so it reopens in the same order
 
 
@@ -138,6 +143,15 @@ class Context(QObject):
         self.unusable: dict[str, tuple[str, str]] = {}  # published forms that do not load here: id -> (title, why)
         self._published_digests: dict[str, str] | None = None
         self.open_conflicts = 0
+        # After a local write: one outbox count and one sync wake-up for a burst of saves.
+        self.after_save = QTimer(self)
+        self.after_save.setSingleShot(True)
+        self.after_save.setInterval(AFTER_SAVE_MS)
+        self.after_save.timeout.connect(self.on_after_save)
+        self._unsent_since: float | None = None
+        # Store work to do on the sync thread as soon as a sync ends, before the screens hear
+        # of it (see on_loop_state): e.g. the Desk reads the receipts a pull brought.
+        self.after_sync: list[Callable[[Store], None]] = []
         self.sync_state.connect(self.on_sync_state)
         self.records_changed.connect(self.refresh_conflicts)  # a sync, an import or a review changes them
 
@@ -146,16 +160,18 @@ class Context(QObject):
         return (self.profile / "keyring.json").exists()
 
     def run(self, fn: Callable[[Store], Any], done: Callable[[Any], None] | None = None,
-            failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> None:
-        """Run ``fn(store)`` on the serialized store worker."""
+            failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None,
+            urgent: bool = False) -> None:
+        """Run ``fn(store)`` on the serialized store worker; ``urgent`` (the Desk's look-up and
+        save) goes ahead of the work queued before it, and sync gives way to it."""
         store = self.store
-        self.tasks.store(lambda: fn(store), done, failed, owner)
+        self.tasks.store(lambda: fn(store), done, failed, owner, urgent=urgent)
 
     def attach(self, store: Store) -> None:
         """Called (on the GUI thread) once a store is open and unlocked."""
         self.store = store
         self.client = SyncClient(store, lock=self.tasks.store_lock)
-        self.loop = SyncLoop(self.client, self.sync_state.emit, interval=self.sync_interval)
+        self.loop = SyncLoop(self.client, self.on_loop_state, interval=self.sync_interval)
         self.loop.start()
         self._published_digests = None
         self.refresh_forms()
@@ -167,6 +183,8 @@ class Context(QObject):
         The caller queues ``store.lock()`` on the store worker, after any pending save."""
         loop = self.loop
         self.loop = None
+        self.after_save.stop()  # nothing to count or push while locked; unlocking syncs anyway
+        self._unsent_since = None
         if loop is not None:
             self.tasks.background(loop.stop)
         self.open_conflicts = 0
@@ -184,6 +202,22 @@ class Context(QObject):
             self.store = None
 
     # -- sync --------------------------------------------------------------------------------
+    def on_loop_state(self, state: SyncState) -> None:
+        """The sync loop's report, on the sync thread. After a sync, the ``after_sync`` work
+        runs here first, under the store lock (which gives way to the Desk's urgent calls
+        before it is taken): what a pull brought is read right after the pull, not by the
+        first receipt saved after it while the household waits at the desk."""
+        store = self.store
+        if state.state == "up_to_date" and store is not None:
+            for work in list(self.after_sync):
+                try:
+                    with self.tasks.store_lock:
+                        if store.unlocked:
+                            work(store)
+                except Exception as exc:  # noqa: BLE001 - an optimisation: the screens read it later anyway
+                    log.warning("after a sync: %s failed (%s)", getattr(work, "__name__", "work"), type(exc).__name__)
+        self.sync_state.emit(state)
+
     def on_sync_state(self, state: SyncState) -> None:
         previous = self.last_state
         self.last_state = state
@@ -202,13 +236,26 @@ class Context(QObject):
         it leaves the outbox as it was, so waking sync would only cost a round trip
         to the server on every pause in typing. ``shown=False`` for a write no other
         screen lists (a receipt at the desk, which counts its own): the screens do not
-        reload, so the next household's look-up does not wait behind their reloads."""
+        reload, so the next household's look-up does not wait behind their reloads.
+
+        The outbox count and the sync wake-up wait until the saves pause for
+        ``AFTER_SAVE_MS`` (at most ``AFTER_SAVE_MAX_S`` from the first save not yet sent):
+        at a desk with a queue, each receipt used to count the outbox on the store worker
+        and start a push that took the store lock while the next household was looked up."""
         if shown:
             self.records_changed.emit()
         if outgoing:
-            self.refresh_pending()
-            if self.loop is not None:
-                self.loop.wake()
+            now = time.monotonic()
+            if self._unsent_since is None:
+                self._unsent_since = now
+            if now - self._unsent_since < AFTER_SAVE_MAX_S or not self.after_save.isActive():
+                self.after_save.start()  # (re)start: the count and the push wait for a pause
+
+    def on_after_save(self) -> None:
+        self._unsent_since = None
+        self.refresh_pending()
+        if self.loop is not None:
+            self.loop.wake()
 
     def refresh_pending(self) -> None:
         if self.store is None:

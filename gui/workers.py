@@ -2,7 +2,10 @@
 
 ``Tasks.store(fn, ...)`` runs ``fn`` on a pool of exactly one thread while holding
 ``store_lock``, the same lock the sync client takes, so store calls never run
-concurrently and never on the GUI thread. ``Tasks.background(fn, ...)`` runs
+concurrently and never on the GUI thread. ``Tasks.store(fn, ..., urgent=True)`` is for
+work a person waits on at a counter (the Desk's look-up and save): it goes ahead of the
+store calls queued before it, and the sync thread lets it take the lock first (see
+``StoreLock``). ``Tasks.background(fn, ...)`` runs
 network or CPU work (sync, key derivation of a new profile) on a second pool.
 Results come back on the GUI thread through Qt signals; the functions that run
 in a worker never touch a widget. Long work can report progress the same way:
@@ -24,6 +27,8 @@ T = TypeVar("T")
 # 20 updates a second look continuous; more would only queue events on the GUI thread.
 PROGRESS_INTERVAL = 0.05
 
+
+URGENT = 10  # the store pool's priority for urgent work (the others run at 0)
 
 # A worker's long loop pauses this briefly this often; see ``give_way``.
 GIVE_WAY_EVERY = 0.005
@@ -49,6 +54,70 @@ def give_way(items: Iterable[T], every: float = GIVE_WAY_EVERY, pause: float = G
         if now - last >= every:
             sleep(pause)
             last = clock()
+
+
+class StoreLock:
+    """The store's lock: reentrant like ``threading.RLock``, and fair to urgent work.
+
+    Python's locks are not fair: a thread that lets go and asks again at once often wins
+    again. The sync thread takes the lock for each step of a sync (read the next batch,
+    apply a reply, count the outbox), so a Desk look-up queued while a push or a pull
+    ran could wait behind several of its steps. Here, while urgent work is queued
+    (``urgent_queued``) and has not yet taken the lock, anyone else who asks for it first
+    waits, at most ``max_yield`` seconds each time so a stream of urgent work cannot
+    starve sync. A step already running is not cut: an apply is one transaction. The
+    store worker's own calls never give way (``give_way=False``): the urgent call runs on
+    that same thread, after them."""
+
+    def __init__(self, max_yield: float = 1.0) -> None:
+        self._lock = threading.RLock()
+        self._queue = threading.Condition(threading.Lock())
+        self._urgent = 0
+        self._owner: int | None = None
+        self._depth = 0
+        self.max_yield = max_yield
+
+    def urgent_queued(self) -> None:
+        with self._queue:
+            self._urgent += 1
+
+    def urgent_dropped(self) -> None:
+        """Urgent work that was queued has taken the lock (or will not run)."""
+        with self._queue:
+            self._urgent = max(0, self._urgent - 1)
+            self._queue.notify_all()
+
+    def urgent_waiting(self) -> int:
+        with self._queue:
+            return self._urgent
+
+    def acquire(self, blocking: bool = True, timeout: float = -1, *, give_way: bool = True) -> bool:
+        me = threading.get_ident()
+        if blocking and give_way and self._owner != me:
+            with self._queue:  # give way (a re-entry never does: it holds the lock already)
+                self._queue.wait_for(lambda: self._urgent == 0, self.max_yield)
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        if self._owner == me:
+            self._depth += 1
+        else:
+            self._owner, self._depth = me, 1
+        return True
+
+    def release(self) -> None:
+        if self._owner != threading.get_ident():
+            raise RuntimeError("cannot release un-acquired lock")
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+        self._lock.release()
+
+    def __enter__(self) -> "StoreLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 class WorkerSignals(QObject):
@@ -81,11 +150,13 @@ class Throttle:
 class Worker(QRunnable):
     """Runs ``fn()`` in a pool thread; reports its result or exception on signals."""
 
-    def __init__(self, fn: Callable[..., Any], lock: threading.RLock | None = None, *, reports: bool = False) -> None:
+    def __init__(self, fn: Callable[..., Any], lock: threading.RLock | StoreLock | None = None, *,
+                 reports: bool = False, urgent: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)  # Tasks keeps it until finished; the signals object must outlive run()
         self.fn = fn
         self.lock = lock
+        self.urgent = urgent  # counted in the StoreLock's queue when submitted
         self.signals = WorkerSignals()
         self.report = Throttle(self.signals.progress.emit) if reports else None
 
@@ -94,7 +165,15 @@ class Worker(QRunnable):
 
     def run(self) -> None:
         try:
-            if self.lock is not None:
+            if isinstance(self.lock, StoreLock):
+                self.lock.acquire(give_way=False)  # the store worker: the urgent call runs here too
+                if self.urgent:
+                    self.lock.urgent_dropped()  # it has the lock: the others need not wait any more
+                try:
+                    result = self._call()
+                finally:
+                    self.lock.release()
+            elif self.lock is not None:
                 with self.lock:
                     result = self._call()
             else:
@@ -112,7 +191,7 @@ class Tasks(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store_lock = threading.RLock()
+        self.store_lock = StoreLock()
         self.store_pool = QThreadPool(self)
         self.store_pool.setMaxThreadCount(1)  # serialized: one store call at a time, in order
         self.net_pool = QThreadPool(self)
@@ -122,8 +201,9 @@ class Tasks(QObject):
 
     def _submit(self, pool: QThreadPool, fn: Callable[[], Any], done: Callable[[Any], None] | None,
                 failed: Callable[[BaseException], None] | None, lock: threading.RLock | None,
-                owner: QObject | None = None, progress: Callable[[str, int, int], None] | None = None) -> Worker:
-        worker = Worker(fn, lock, reports=progress is not None)
+                owner: QObject | None = None, progress: Callable[[str, int, int], None] | None = None,
+                urgent: bool = False) -> Worker:
+        worker = Worker(fn, lock, reports=progress is not None, urgent=urgent)
         if progress is not None:
             worker.signals.progress.connect(_guarded(progress, owner))
         if done is not None:
@@ -131,13 +211,18 @@ class Tasks(QObject):
         worker.signals.errored.connect(_guarded(failed, owner) if failed else self._default_error)
         worker.signals.finished.connect(lambda: self._alive.discard(worker))
         self._alive.add(worker)
-        pool.start(worker)
+        if urgent:
+            self.store_lock.urgent_queued()
+        pool.start(worker, URGENT if urgent else 0)  # the pool's queue runs higher priorities first
         return worker
 
     def store(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
-              failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None) -> Worker:
-        """Run a store call on the serialized executor. Callbacks are dropped once ``owner`` is gone."""
-        return self._submit(self.store_pool, fn, done, failed, self.store_lock, owner)
+              failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None,
+              urgent: bool = False) -> Worker:
+        """Run a store call on the serialized executor. Callbacks are dropped once ``owner`` is gone.
+        ``urgent``: a person waits on it (the Desk): it runs before the store calls queued
+        earlier, and sync gives way to it (``StoreLock``)."""
+        return self._submit(self.store_pool, fn, done, failed, self.store_lock, owner, urgent=urgent)
 
     def background(self, fn: Callable[..., Any], done: Callable[[Any], None] | None = None,
                    failed: Callable[[BaseException], None] | None = None, owner: QObject | None = None,

@@ -39,6 +39,13 @@ DRAFT_FILE = "draft_file"
 LOCAL_KINDS = frozenset({DRAFT, DRAFT_FILE})
 
 
+# Built-in forms whose finalising stores no ``submission``: the household registration form
+# registers a ``household`` (distributions/regform.py). Such a form has nothing to export
+# as a form: the exports (laptop and hub) and the hub's lists of exportable forms leave it
+# out and say where its households are.
+REGISTRATION_FORMS = frozenset({"household_registration"})
+
+
 def is_local_kind(kind: str) -> bool:
     """True for records that stay on the laptop that made them (see ``LOCAL_KINDS``)."""
     return kind in LOCAL_KINDS

@@ -70,6 +70,13 @@ def load_desk(store) -> dict:
     return {"rounds": held_rounds(store), "team": receipts.current_team(store, None)}
 
 
+def read_new_receipts(store) -> None:
+    """After a sync (on its thread, ``Context.after_sync``): bring the stock sums and counts up to
+    date with the receipts it brought (10,000 from a big merge: 0.2-0.7 s), so that the first
+    receipt saved after the sync does not read them while the household waits."""
+    stock.held_receipts(store)
+
+
 def look_up_line(store, rnd: Round, team: str | None, text: str | None = None, household_id: str | None = None,
                  refresh_names: bool = True) -> dict:
     """On the store worker: one line (or a household chosen from a list) to a verdict.
@@ -166,6 +173,8 @@ class DeskScreen(QWidget):
         self.refresh_timer.timeout.connect(self.refresh_summary)
         ctx.records_changed.connect(self.on_records_changed)
         ctx.forms_changed.connect(self.load)
+        if read_new_receipts not in ctx.after_sync:
+            ctx.after_sync.append(read_new_receipts)
         self.load()
 
     # -- layout ------------------------------------------------------------------------------
@@ -461,7 +470,7 @@ class DeskScreen(QWidget):
         self.show_message(tr("Looking up…"), INFO_STYLE)
         self.ctx.run(lambda st: look_up_line(st, rnd, team, text, household_id, refresh),
                      lambda r: self.on_looked_up(seq, started, r),
-                     lambda exc: self.on_lookup_failed(seq, exc), owner=self)
+                     lambda exc: self.on_lookup_failed(seq, exc), owner=self, urgent=True)
 
     def on_lookup_failed(self, seq: int, exc: BaseException) -> None:
         if seq != self.seq:
@@ -576,7 +585,7 @@ class DeskScreen(QWidget):
         self.enable_entry(False)
         confirmed = time.perf_counter()
         self.ctx.run(lambda st: save_receipt(st, rnd, team, hid, items if changed else None, reason, proxy_name, proxy_doc),
-                     lambda r: self.on_saved(p, confirmed, r), self.on_save_failed, owner=self)
+                     lambda r: self.on_saved(p, confirmed, r), self.on_save_failed, owner=self, urgent=True)
 
     def on_saved(self, p: Pending, confirmed: float, result: dict) -> None:
         now = time.perf_counter()

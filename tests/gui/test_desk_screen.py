@@ -256,3 +256,67 @@ def test_a_household_that_arrives_by_sync_is_found_by_name(qtbot, window_factory
     w.ctx.records_changed.emit()
     scan(qtbot, d, "Bondarenko")
     qtbot.waitUntil(lambda: d.matches_list.count() == 2, timeout=WAIT)
+
+
+def test_receipts_in_a_row_get_one_outbox_count_and_one_sync_wake_up_after_the_pause(qtbot, window_factory,
+                                                                                    desk_profile):
+    """Each receipt used to count the outbox on the store worker and wake sync at once, so a push
+    took the store lock while the next household was looked up. The count and the wake-up now
+    wait for a pause in the saves, and come once for the burst."""
+    profile, cards = desk_profile
+    w, d = open_desk(qtbot, window_factory, profile)
+    w.ctx.after_save.setInterval(600)
+    woken, counted = [], []
+    w.ctx.loop.wake = lambda now=False: woken.append(now)
+    real_count = w.ctx.refresh_pending
+    w.ctx.refresh_pending = lambda: (counted.append(1), real_count())
+    before = w.ctx.last_state.pending
+    for card in cards[:2]:  # H-1 and H-2 are entitled
+        scan(qtbot, d, card)
+        qtbot.waitUntil(lambda: d.pending is not None, timeout=WAIT)
+        with qtbot.waitSignal(d.saved, timeout=WAIT):
+            qtbot.keyClick(d.scan, Qt.Key.Key_Return)
+        assert woken == [] and counted == []  # nothing queued behind the receipt, no push started
+    qtbot.waitUntil(lambda: bool(woken), timeout=WAIT)
+    qtbot.waitUntil(lambda: w.ctx.last_state.pending > before, timeout=WAIT)
+    qtbot.wait(800)
+    assert woken == [False] and counted == [1]
+
+
+def test_a_look_up_queued_while_sync_holds_the_store_goes_before_the_sync_s_next_step(qtbot, window_factory,
+                                                                                    desk_profile, monkeypatch):
+    """A long push or pull (simulated: ten steps of 0.2 s under the store lock, as the sync client
+    takes it) is running when a card is scanned: the look-up runs after the step in progress, not
+    after the whole sync."""
+    import threading
+
+    from gui.screens import desk as screen
+
+    profile, cards = desk_profile
+    w, d = open_desk(qtbot, window_factory, profile)
+    lock = w.ctx.client.lock
+    assert lock is w.ctx.tasks.store_lock
+    stepping, done = threading.Event(), threading.Event()
+    steps, seen = [0], {}
+
+    def sync() -> None:
+        for _ in range(10):
+            with lock:
+                steps[0] += 1
+                stepping.set()
+                time.sleep(0.2)
+        done.set()
+
+    queued = lock.urgent_queued
+    lock.urgent_queued = lambda: (seen.setdefault("queued", steps[0]), queued())
+    real = screen.look_up_line
+    monkeypatch.setattr(screen, "look_up_line", lambda *a, **k: (seen.setdefault("ran", steps[0]), real(*a, **k))[1])
+    t = threading.Thread(target=sync)
+    t.start()
+    assert stepping.wait(5)
+    scan(qtbot, d, cards[0])
+    qtbot.waitUntil(lambda: d.pending is not None, timeout=WAIT)
+    t.join(10)
+    assert done.is_set()
+    # The look-up ran as soon as the step under way when it was queued let go: no step after it went first.
+    assert seen["ran"] == seen["queued"], seen

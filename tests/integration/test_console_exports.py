@@ -87,3 +87,20 @@ def test_an_export_whose_server_stopped_says_so(live):
     status, _, page = b.get("/console/exports/abcdefghij0123456789")
     assert status == 200 and 'data-state="failed"' in page and "start it again" in page and "http-equiv" not in page
     assert hub.db.execute("SELECT state FROM export_jobs")[0][0] == "failed"
+
+
+def test_the_registration_form_is_not_offered_for_export_and_says_where_its_households_are(live):
+    """It stores households, never submissions: the data list offered it and its export was empty."""
+    add_user(live.hub, "reglead", "lead", ["north"])
+    b = Browser(live.url)
+    b.login("reglead")
+    status, _, page = b.get("/console/data")
+    assert status == 200 and HH in page and "household_registration" not in page
+    status, _, page = b.get("/console/data/household_registration")
+    assert status == 404 and "This form registers households" in page and "Review page" in page
+    b.get(f"/console/data/{HH}")
+    status, _, page = b.post("/console/data/household_registration/export",
+                             {"format": "csv", "lang": "", "csrf": b.csrf()})
+    assert status == 404 and "This form registers households" in page
+    status, _, page = b.get("/console/data/household_registration/export?format=csv")
+    assert status == 404

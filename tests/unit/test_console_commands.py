@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from console_helpers import add_device, edit, submit, uuid7_at
 from sync.server.console import auth
@@ -318,3 +319,28 @@ def test_an_index_built_before_the_kept_counts_gets_them_on_upgrade(tmp_path):
         assert index.form_counts(("south",)) == [("site_assessment", 2)]
     finally:
         hub.close()
+
+
+def test_server_export_and_the_console_lists_leave_the_registration_form_out(cli, tmp_path):
+    """The registration form stores households at the hub, never submissions: it was listed as
+    exportable and its export was empty. It is left out of the lists, and refused by name."""
+    from sync.server.console.exports import ExportRequest, export_submissions, known_form_ids
+    from sync_helpers import make_hub
+
+    from forms.errors import ExportError
+
+    data = _server(cli, tmp_path)
+    hub = make_hub(data)
+    try:
+        ids = known_form_ids(hub)
+        assert HH in ids and "household_registration" not in ids
+        with pytest.raises(ExportError, match="server duplicates"):
+            export_submissions(hub, ExportRequest("household_registration", "csv"), tmp_path / "api.csv", actor="t")
+    finally:
+        hub.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    r = cli("server", "export", "--data", str(data), "--form", "household_registration", "--out", str(out / "r.csv"))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("error: The form household_registration registers households") and "server duplicates" in r.stderr
+    assert list(out.iterdir()) == [] and not (tmp_path / "api.csv").exists()

@@ -129,3 +129,27 @@ def test_errors_are_one_line_and_leave_nothing(cli, profile, tmp_path, case):
     assert list(out.parent.iterdir()) == []
     assert files() == before  # nothing new beside the profile's files
     assert scan(directory) == []
+
+
+def test_the_registration_form_is_refused_with_where_its_households_are(cli, make_store, tmp_path):
+    """Finalising ``household_registration`` stores a household, not a submission: its export was
+    always empty, as if no one had been registered. It is refused, naming where the households are."""
+    import exporting
+    from forms.errors import ExportError
+
+    store = make_store("reg")
+    store.save_record("household", {"external_ref": "R-1", "head_name": "Синтетична Реєстрація", "hh_size": 2},
+                      form_id="household_registration", form_version="1")
+    with pytest.raises(ExportError, match="record list --kind household"):
+        exporting.export_form(store, exporting.find_builtin_form("household_registration"), tmp_path / "api.csv")
+    assert not (tmp_path / "api.csv").exists()
+    store.close()
+    out = tmp_path / "out" / "reg.csv"
+    out.parent.mkdir()
+    done = cli("export", "--profile", str(tmp_path / "reg"), "--form", "household_registration", "--out", str(out),
+               env=ENV)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: The form household_registration registers households")
+    assert "registry duplicates" in lines[0] and "server duplicates" in lines[0]
+    assert list(out.parent.iterdir()) == []

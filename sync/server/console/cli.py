@@ -112,11 +112,12 @@ class _ExportProgress:
 def cmd_export(args: argparse.Namespace) -> int:
     from forms.export import export_format
 
-    from .exports import ExportRequest, check_out, count_submissions, export_submissions, hub_form
+    from .exports import ExportRequest, check_exportable, check_out, count_submissions, export_submissions, hub_form
 
     from ..cli import _check_server_exists
 
     _check_server_exists(Path(args.data))
+    check_exportable(args.form)  # before the hub is opened
     out = check_out(args.out, Path(args.data))
     fmt = export_format(out, args.format)
     hub = _db(args)

@@ -18,7 +18,7 @@ import orjson
 import forms
 from forms.errors import ExportError, UnknownForm
 from forms.export import ExportSummary, export_format, export_records, resolve_language
-from rules import outputs
+from rules import names, outputs
 from forms.model import Form
 from resources import resource_path
 
@@ -56,9 +56,20 @@ def hub_form(hub: Hub, form_id: str) -> Form:
 
 
 def known_form_ids(hub: Hub) -> list[str]:
+    """The forms whose submissions the console lists and exports: not a registration form
+    (``check_exportable``)."""
     published = {r[0] for r in hub.db.execute("SELECT DISTINCT form_id FROM forms WHERE files IS NOT NULL")}
     builtin = {p.stem for p in resource_path("forms").glob("*.xlsx")}
-    return sorted(published | builtin)
+    return sorted((published | builtin) - names.REGISTRATION_FORMS)
+
+
+def check_exportable(form_id: str) -> None:
+    """A registration form stores households, not submissions: its export would be empty."""
+    if form_id in names.REGISTRATION_FORMS:
+        raise ExportError(
+            f"The form {form_id} registers households: at the hub they are household records, not submissions, so "
+            "the form has no export. 'server duplicates' compares the households of every team (the console's "
+            "Review page shows the pairs).")
 
 
 @dataclass
@@ -81,6 +92,7 @@ def export_submissions(hub: Hub, req: ExportRequest, out: Path, *, actor: str,
     ``OUT_media/<record id>/<file name>`` (console/media.py), owner-only; the folder is then
     among ``summary.files``. ``media``, when given, is filled with ``written`` (how many files)
     and ``incomplete`` ("record/name" of files whose parts have not all arrived)."""
+    check_exportable(req.form_id)
     form = hub_form(hub, req.form_id)
     fmt = export_format(out, req.fmt)
     lang = resolve_language(form, req.lang) if req.lang else None

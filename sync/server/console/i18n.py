@@ -69,6 +69,7 @@ UK: dict[str, str] = {
     "There is no such record.": "Такого запису немає.",
     "There is no such device.": "Такого пристрою немає.",
     "There is no such form.": "Такої форми немає.",
+    "This form registers households: they are kept as household records, not as submissions, so it has no data table or export. The Review page shows the likely duplicates across teams.": "Ця форма реєструє домогосподарства: вони зберігаються як записи домогосподарств, а не як анкети, тому для неї немає таблиці даних чи експорту. Сторінка «Перевірка» показує ймовірні дублікати між командами.",
     "Not allowed": "Заборонено",
     "Not found": "Не знайдено",
     "Cannot do that": "Неможливо виконати",

@@ -93,3 +93,47 @@ def test_round_sample_command(make_store, tmp_path, cli):
     assert [json.loads(x) for x in r2.stdout.splitlines()] == lines and "0 PDM draft(s) made, 3 already there" in r2.stderr
     r = cli(*args[:-4], "--percent", "0", env=env)
     assert r.returncode == 1 and r.stderr.startswith("error: ") and "--percent" in r.stderr
+
+
+def test_round_sample_writes_the_list_file_the_desk_writes(make_store, tmp_path, cli):
+    """``round sample --out``: the Desk dialog's CSV (references, card numbers, receipt ids; no
+    name), owner-only, outside the profile, audited; a bad destination changes nothing."""
+    import csv
+    import os
+
+    from storage import Store
+
+    store = make_store("p")
+    receipts.ensure_indexes(store)
+    rnd = publish_to(store, ROUND)
+    for i in range(8):
+        h = store.save_record("household", {"external_ref": f"L-{i}", "head_name": "Синтетична Вибірка",
+                                            "hh_size": 2, "card_code": new_card_code()})
+        receipts.record_receipt(store, rnd, store.get_record(h), team=None)
+    store.close()
+    env = {"FIELDBOOK_PASSPHRASE": PASSPHRASE}
+    profile = tmp_path / "p"
+    base = ["round", "sample", "--profile", str(profile), "--round", rnd.round_id, "--percent", "50", "--seed", "s"]
+    out = tmp_path / "sample.csv"
+    r = cli(*base, "--out", str(out), env=env)
+    assert r.returncode == 0, r.stderr
+    printed = [json.loads(x) for x in r.stdout.splitlines()]
+    assert f"list written to {out}" in r.stderr
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    text = out.read_text(encoding="utf-8")
+    assert "Синтетична" not in text
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[0] == list(pdm.LIST_COLUMNS)
+    assert rows[1:] == [[p["ref"], p["card"], p["receipt"]] for p in printed] and len(rows) == 5
+    # Refused before anything is drawn or logged: inside the profile, a missing folder, not .csv.
+    for bad, says in ((profile / "in.csv", "outside the profile folder"), (tmp_path / "nope" / "s.csv", "does not exist"),
+                      (tmp_path / "s.xlsx", "ending in .csv")):
+        r = cli(*base, "--out", str(bad), env=env)
+        assert r.returncode == 1 and r.stderr.startswith("error: ") and says in r.stderr, r.stderr
+        assert not bad.exists()
+    store = Store.open(profile)
+    store.unlock(PASSPHRASE)
+    actions = [e.action for e in store.audit_entries()]
+    store.close()
+    assert actions.count(f"pdm_sample_list|{rnd.round_id}|4") == 1
+    assert actions.count(f"pdm_sample|{rnd.round_id}|4") == 1

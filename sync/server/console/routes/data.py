@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 
 from forms.errors import FormError, UnknownForm
 from forms.export import FORMATS
+from rules import names
 
 from ....protocol import valid_team
 from .. import sensitive
@@ -27,6 +28,10 @@ COLUMNS = 8  # the table shows the first answers; the record's page shows all
 
 
 def _form(ctx: Ctx, form_id: str):
+    if form_id in names.REGISTRATION_FORMS:  # (exports.check_exportable) not listed; a typed address is told why
+        raise Refused(404, ctx._("This form registers households: they are kept as household records, not as "
+                                 "submissions, so it has no data table or export. The Review page shows the likely "
+                                 "duplicates across teams."))
     try:
         return hub_form(ctx.console.hub, form_id)
     except (UnknownForm, FormError):
