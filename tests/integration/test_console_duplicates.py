@@ -11,7 +11,7 @@ from console_helpers import Browser, add_user
 from distributions import hub_cli, review
 from rules import domain
 from sync.server import duplicates, hub_decisions
-from tests.integration.test_hub_decisions import _laptops
+from tests.integration.test_hub_decisions_http import _laptops
 
 MASK = "••••••"
 
