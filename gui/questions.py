@@ -430,14 +430,20 @@ class QuestionRow(QWidget):
             source = CameraSource()
         else:
             source = self.camera_source()
+        if self._closed_camera is not None:
+            self._closed_camera.deleteLater()  # the last one, closed (deleted here, not as it closed: that crashed)
         self.camera = CameraDialog(source, longest_side(self.q.parameters), self)
         self.camera.taken.connect(lambda data: self.attach(data, PHOTO_NAME))
         self.camera.finished.connect(self.on_camera_closed)
         self.camera.open()
 
+    _closed_camera = None
+
     def on_camera_closed(self) -> None:
-        self.camera.deleteLater()  # the camera is let go with it
-        self.camera = None
+        # The camera was let go as it closed (CameraDialog.done). The dialog itself is deleted
+        # when the next is opened, or with the row: deleted straight after it closed, with its
+        # photo's encoder just finished, it crashed now and then.
+        self._closed_camera, self.camera = self.camera, None
 
     def attach(self, data: bytes, original_name: str) -> None:
         """Give the file to the session, which holds it until the record is saved."""

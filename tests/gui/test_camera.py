@@ -22,7 +22,9 @@ from tests.unit.forms.xlsform import write_xlsform
 
 def noise(width: int, height: int) -> QImage:
     """A picture of random pixels: its JPEG is unlike any other bytes, so a slice of it is a canary."""
-    image = QImage(os.urandom(width * height * 4), width, height, QImage.Format.Format_RGB32).copy()
+    pixels = os.urandom(width * height * 4)  # held while the image reads it, until the copy
+    image = QImage(pixels, width, height, QImage.Format.Format_RGB32).copy()
+    del pixels
     return image
 
 
