@@ -199,3 +199,21 @@ def test_jpeg_bytes_refuses_an_empty_picture():
     small = QImage(10, 10, QImage.Format.Format_RGB32)
     small.fill(QColor(10, 200, 30))
     assert QImage.fromData(jpeg_bytes(small)).size() == small.size()  # small pictures are not enlarged
+
+
+def test_the_laptops_camera_source_with_no_camera_says_so_in_the_dialog(qtbot):
+    """Qt's own capture session, image capture and video widget, made for real: with no camera,
+    the dialog says so and nothing can be taken."""
+    from PySide6.QtMultimedia import QMediaDevices
+
+    if QMediaDevices.videoInputs():
+        pytest.skip("this computer has a camera: the no-camera path cannot be seen here")
+    dialog = CameraDialog(camera.CameraSource())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.message.isVisible, timeout=WAIT)
+    assert dialog.message.text() == "No camera was found on this laptop."
+    assert not dialog.take_button.isEnabled() and dialog.source.cameras() == []
+    dialog.take()  # Space or Enter: nothing happens
+    assert dialog.pages.currentIndex() == 0
+    dialog.reject()
