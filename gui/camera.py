@@ -80,13 +80,18 @@ def _import_multimedia() -> bool:
 _loaded: bool | None = None  # None: not tried yet
 
 
-def camera_problem() -> str:
-    """Why the camera cannot be used, in words; "" if it can. Loads Qt's camera modules the first
-    time (tens of ms); asks for the cameras each time (one may have been plugged in or out)."""
+def multimedia_loaded() -> bool:
+    """Qt's camera modules are in this build (loaded now if they were not yet)."""
     global _loaded
     if _loaded is None:
         _loaded = _import_multimedia()
-    if not _loaded:
+    return _loaded
+
+
+def camera_problem() -> str:
+    """Why the camera cannot be used, in words; "" if it can. Loads Qt's camera modules the first
+    time (tens of ms); asks for the cameras each time (one may have been plugged in or out)."""
+    if not multimedia_loaded():
         return tr("The camera cannot be used: this copy of Fieldbook was built without it.")
     from PySide6.QtMultimedia import QMediaDevices
 

@@ -343,9 +343,16 @@ def _camera_shots(w, out: Path, lang: str) -> list[Path]:
     """A photo from the laptop's camera: the live picture with the camera chooser, then the still
     with Use this photo / Retake. The picture comes from a source that shows the demo photo
     (gui/camera.py: StillSource); no camera is used."""
+    import sys
+
     from PySide6.QtGui import QImage
 
-    from .camera import CameraDialog, StillSource
+    from .camera import CameraDialog, StillSource, camera_problem, multimedia_loaded
+
+    if getattr(sys, "frozen", False) and not multimedia_loaded():
+        # packaging/build.sh runs these in the package: the camera's modules must have been kept.
+        raise RuntimeError("this package has no camera modules (QtMultimedia): see build.spec")
+    camera_problem()  # and Qt's multimedia plugin asked for the cameras (none where this runs)
 
     source = StillSource(QImage.fromData(demo_photo(640, 480)), ["Integrated Camera", "USB 2.0 Camera"])
     dialog = CameraDialog(source, parent=w)
