@@ -161,21 +161,27 @@ class CameraSource(QObject):
         self._camera = QCamera(self._devices[index], self)
         self._camera.errorOccurred.connect(self._camera_failed)
         self._session.setCamera(self._camera)
-        if not self._allowed():
-            return
-        self._camera.start()
+        self._ask_then_start()
 
-    def _allowed(self) -> bool:
-        """The system lets this program use the camera (asked where the system asks: some do
-        not, and say "granted")."""
+    def _ask_then_start(self) -> None:
+        """Start the camera if the system lets this program use it, asking first where the
+        system asks (some never do, and say "granted")."""
         from PySide6.QtCore import QCameraPermission, QCoreApplication
 
         app = QCoreApplication.instance()
-        if app is not None and app.checkPermission(QCameraPermission()) == Qt.PermissionStatus.Denied:
+        status = app.checkPermission(QCameraPermission()) if app is not None else Qt.PermissionStatus.Granted
+        if status == Qt.PermissionStatus.Undetermined:
+            app.requestPermission(QCameraPermission(), self, lambda answer: self.start(answer.status()))
+            return
+        self.start(status)
+
+    def start(self, status) -> None:
+        """Start the camera, or say in words that the system does not let this program use it."""
+        if status != Qt.PermissionStatus.Granted:  # said once the dialog listens
             QTimer.singleShot(0, self, lambda: self.failed.emit(
                 tr("This laptop's settings do not let Fieldbook use the camera.")))
-            return False
-        return True
+        elif self._camera is not None:
+            self._camera.start()
 
     def _camera_failed(self, _error, _text: str) -> None:
         # Qt's own text is in English and technical: the words here say what to do.

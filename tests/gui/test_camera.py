@@ -216,4 +216,8 @@ def test_the_laptops_camera_source_with_no_camera_says_so_in_the_dialog(qtbot):
     assert not dialog.take_button.isEnabled() and dialog.source.cameras() == []
     dialog.take()  # Space or Enter: nothing happens
     assert dialog.pages.currentIndex() == 0
+    # The system's answer when it does not let the program use a camera.
+    dialog.source.start(Qt.PermissionStatus.Denied)
+    qtbot.waitUntil(lambda: "settings do not let" in dialog.message.text(), timeout=WAIT)
+    assert dialog.message.text() == "This laptop's settings do not let Fieldbook use the camera."
     dialog.reject()
