@@ -323,7 +323,7 @@ class QuestionRow(QWidget):
 
     def _media_editor(self) -> QWidget:
         """The file's name, and buttons to choose a file, draw (signature and draw appearances) or
-        remove; under them the file's tile (a photo's thumbnail), once there is a file."""
+        take a photo with the laptop's camera (other image questions), or remove; under them the file's tile (a photo's thumbnail), once there is a file."""
         holder = QWidget()
         outer = QVBoxLayout(holder)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -344,6 +344,17 @@ class QuestionRow(QWidget):
             draw.clicked.connect(self.on_draw_clicked)
             lay.addWidget(draw)
             self._media_buttons.append(draw)
+        elif self.q.type == "image":
+            photo = QPushButton(tr("Take a photo…"))
+            photo.setObjectName("takePhoto")
+            photo.clicked.connect(self.on_photo_clicked)
+            lay.addWidget(photo)
+            self._media_buttons.append(photo)
+            self.photo_button = photo
+            if self.camera_source is None:  # the laptop's camera: is there one? (asked once the form shows)
+                from .camera import check_camera
+
+                check_camera(self.on_camera_known, self)
         remove = QPushButton(tr("Remove"))
         remove.setObjectName("removeFile")
         remove.clicked.connect(self.on_remove_clicked)
@@ -391,6 +402,48 @@ class QuestionRow(QWidget):
             self.pad.drawn.connect(lambda data: self.attach(data, "drawing.png"))
         self.pad.canvas.clear()
         self.pad.open()
+
+    # Where a photo comes from: None for the laptop's camera (gui/camera.py), or a callable giving
+    # a source (the screenshots and the tests, where there is no camera), set on the class (as a
+    # staticmethod) before the rows are made, or on one row.
+    camera_source: Callable[[], Any] | None = None
+
+    def on_camera_known(self, problem: str) -> None:
+        """No camera (or none in this build): the button says why, in words, and is off."""
+        if self.camera_source is not None:
+            return  # pictures come from elsewhere (given after the row was made)
+        self.photo_button.setEnabled(not problem)
+        self.photo_button.setToolTip(problem)
+        self.photo_button.setAccessibleDescription(problem or self.form_label())
+
+    def on_photo_clicked(self) -> None:
+        from .camera import PHOTO_NAME, CameraDialog, camera_problem, longest_side
+
+        if self.camera_source is None:
+            problem = camera_problem()  # asked again: a camera may have been plugged in or out
+            self.on_camera_known(problem)
+            if problem:
+                self.show_message(problem)
+                return
+            from .camera import CameraSource
+
+            source = CameraSource()
+        else:
+            source = self.camera_source()
+        if self._closed_camera is not None:
+            self._closed_camera.deleteLater()  # the last one, closed (deleted here, not as it closed: that crashed)
+        self.camera = CameraDialog(source, longest_side(self.q.parameters), self)
+        self.camera.taken.connect(lambda data: self.attach(data, PHOTO_NAME))
+        self.camera.finished.connect(self.on_camera_closed)
+        self.camera.open()
+
+    _closed_camera = None
+
+    def on_camera_closed(self) -> None:
+        # The camera was let go as it closed (CameraDialog.done). The dialog itself is deleted
+        # when the next is opened, or with the row: deleted straight after it closed, with its
+        # photo's encoder just finished, it crashed now and then.
+        self._closed_camera, self.camera = self.camera, None
 
     def attach(self, data: bytes, original_name: str) -> None:
         """Give the file to the session, which holds it until the record is saved."""

@@ -339,6 +339,32 @@ def _grab_photo_views(w, out: Path, lang: str) -> list[Path]:
     return shots
 
 
+def _camera_shots(w, out: Path, lang: str) -> list[Path]:
+    """A photo from the laptop's camera: the live picture with the camera chooser, then the still
+    with Use this photo / Retake. The picture comes from a source that shows the demo photo
+    (gui/camera.py: StillSource); no camera is used."""
+    import sys
+
+    from PySide6.QtGui import QImage
+
+    from .camera import CameraDialog, StillSource, camera_problem, multimedia_loaded
+
+    if getattr(sys, "frozen", False) and not multimedia_loaded():
+        # packaging/build.sh runs these in the package: the camera's modules must have been kept.
+        raise RuntimeError("this package has no camera modules (QtMultimedia): see build.spec")
+    camera_problem()  # and Qt's multimedia plugin asked for the cameras (none where this runs)
+
+    source = StillSource(QImage.fromData(demo_photo(640, 480)), ["Integrated Camera", "USB 2.0 Camera"])
+    dialog = CameraDialog(source, parent=w)
+    dialog.show()
+    shots = [_grab(dialog, out, "camera", lang)]
+    dialog.take()
+    _wait(lambda: dialog.pages.currentIndex() == 1)
+    shots.append(_grab(dialog, out, "camera-still", lang))
+    dialog.reject()
+    dialog.deleteLater()
+    return shots
+
 
 def _registration_form_shots(w, out: Path, lang: str) -> list[Path]:
     """The built-in registration form filled in for a man already on the list, then the question it asks."""
@@ -464,6 +490,7 @@ def render_all(out: Path) -> list[Path]:
             dialog.close()
             # A record with a photo: its thumbnail in the record view, then the photo larger.
             shots += _grab_photo_views(w, out, lang)
+            shots += _camera_shots(w, out, lang)
             # The registry: a search across scripts, then the review queue with its first pair.
             w.show_screen("registry")
             reg = w.registry

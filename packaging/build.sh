@@ -97,6 +97,12 @@ for screen in en-home uk-home en-form-with-errors uk-form-with-errors; do
 done
 echo "$count screens rendered"
 
+echo "== the camera's Qt modules and FFmpeg plugin are in the package"
+for part in PySide6/QtMultimedia.abi3.so PySide6/QtMultimediaWidgets.abi3.so PySide6/QtNetwork.abi3.so \
+            PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so; do
+  [ -e "$app/_internal/$part" ] || fail "$part is not in the package: the camera button would say it cannot be used"
+done
+
 arch=$(uname -m)
 tarball="dist/$display-$version-linux-$arch.tar.gz"
 echo "== packing $tarball"

@@ -28,6 +28,58 @@
       <translation>{who}, {when}</translation>
     </message>
     <message>
+      <source>The camera cannot be used: this copy of Fieldbook was built without it.</source>
+      <translation>Камерою не можна скористатися: цю копію Fieldbook зібрано без неї.</translation>
+    </message>
+    <message>
+      <source>No camera was found on this laptop.</source>
+      <translation>На цьому ноутбуці не знайдено камери.</translation>
+    </message>
+    <message>
+      <source>The camera cannot be used: another program may be using it, or this laptop's settings may not let Fieldbook use it.</source>
+      <translation>Камерою не можна скористатися: можливо, нею користується інша програма, або налаштування цього ноутбука не дозволяють Fieldbook нею користуватися.</translation>
+    </message>
+    <message>
+      <source>Take a photo</source>
+      <translation>Зробити фото</translation>
+    </message>
+    <message>
+      <source>Camera</source>
+      <translation>Камера</translation>
+    </message>
+    <message>
+      <source>The photo taken</source>
+      <translation>Зроблене фото</translation>
+    </message>
+    <message>
+      <source>Take photo</source>
+      <translation>Сфотографувати</translation>
+    </message>
+    <message>
+      <source>Use this photo</source>
+      <translation>Використати це фото</translation>
+    </message>
+    <message>
+      <source>Retake</source>
+      <translation>Перезняти</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>Скасувати</translation>
+    </message>
+    <message>
+      <source>The photo cannot be used. Retake it.</source>
+      <translation>Це фото не можна використати. Перезніміть його.</translation>
+    </message>
+    <message>
+      <source>The photo could not be taken. Try again.</source>
+      <translation>Не вдалося зробити фото. Спробуйте ще раз.</translation>
+    </message>
+    <message>
+      <source>This laptop's settings do not let Fieldbook use the camera.</source>
+      <translation>Налаштування цього ноутбука не дозволяють Fieldbook користуватися камерою.</translation>
+    </message>
+    <message>
       <source>Type a date as day.month.year or year-month-day, e.g. 14.03.1975 or 1975-03-14.</source>
       <translation>Введіть дату як день.місяць.рік або рік-місяць-день, наприклад 14.03.1975 або 1975-03-14.</translation>
     </message>
@@ -574,6 +626,10 @@
     <message>
       <source>a file</source>
       <translation>файл</translation>
+    </message>
+    <message>
+      <source>Take a photo…</source>
+      <translation>Зробити фото…</translation>
     </message>
     <message>
       <source>Files</source>
@@ -2012,10 +2068,6 @@ Voided: {voided}</source>
     <message>
       <source>Files of type:</source>
       <translation>Тип файлів:</translation>
-    </message>
-    <message>
-      <source>Cancel</source>
-      <translation>Скасувати</translation>
     </message>
     <message>
       <source>Restore the value set aside</source>

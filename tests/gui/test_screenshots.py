@@ -16,7 +16,7 @@ def test_every_screen_renders_in_both_languages(tmp_path):
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     names = {p.name for p in out.glob("*.png")}
-    for screen in ("home", "records", "record-view", "record-photo", "photo-view", "registry-search", "registry-review", "registration-form", "registration-likely-duplicate", "sync-usb-conflicts", "settings",
+    for screen in ("home", "records", "record-view", "record-photo", "photo-view", "camera", "camera-still", "registry-search", "registry-review", "registration-form", "registration-likely-duplicate", "sync-usb-conflicts", "settings",
                    "unlock", "wizard"):
         assert {f"en-{screen}.png", f"uk-{screen}.png"} <= names, sorted(names)
     assert all((out / n).stat().st_size > 5_000 for n in names)
