@@ -2,7 +2,7 @@
 
     python bench/sync.py [--records 10000] [--devices 100] [--per-device 100] [--bundle 100000]
                          [--serve-changes 20000] [--serve-teams 5,50] [--pg URL]
-    python bench/sync.py --initial-pull 1000000 [--pg URL]   # only the new laptop's initial pull
+    python bench/sync.py --initial-pull 1000000 [--pg URL] [--no-ahead]   # only the new laptop's initial pull
     python bench/sync.py --serve-only [--serve-changes N] [--serve-teams 5,50] [--pg URL]
     python bench/sync.py --apply 100000 [--profile FILE]   # only the laptop's side of an initial pull
 
@@ -146,7 +146,7 @@ def drop_pg_databases(pg: str | None) -> None:
             conn.execute(f"DROP DATABASE IF EXISTS {db}")
 
 
-def initial_pull(base: Path, total: int, pg: str | None) -> dict:
+def initial_pull(base: Path, total: int, pg: str | None, fetch_ahead: bool = True) -> dict:
     """A new laptop's first pull of ``total`` changes, end to end into a real store over HTTP,
     and the server's share of it alone."""
     hub = make_hub(base / "initial", pg_database(pg, "initial"))
@@ -160,7 +160,7 @@ def initial_pull(base: Path, total: int, pg: str | None) -> dict:
     out["initial_pull_server_only_cpu_s"] = round(server_s, 1)
     print(f"initial pull, server only: {n:,} changes in {server_s:.1f} CPU s", flush=True)
     with LiveServer(hub) as server:
-        laptop = SyncClient(new_store(base, "newcomer"))
+        laptop = SyncClient(new_store(base, "newcomer"), fetch_ahead=fetch_ahead)
         laptop.enroll(server.url, hub.new_enroll_code("north"))
         t, cpu = time.perf_counter(), time.process_time()
         pulled = 0
@@ -298,6 +298,8 @@ def main() -> None:
     ap.add_argument("--serve-changes", type=int, default=20_000, help="changes in the log for the serving cost (0: skip)")
     ap.add_argument("--serve-teams", default="5,50", help="team sizes for the serving cost")
     ap.add_argument("--initial-pull", type=int, default=0, help="measure only a new laptop's initial pull of this many")
+    ap.add_argument("--no-ahead", action="store_true",
+                    help="with --initial-pull: apply each page before fetching the next (as before fetching ahead)")
     ap.add_argument("--serve-only", action="store_true", help="measure only the serving cost")
     ap.add_argument("--apply", type=int, default=0, help="measure only the laptop's apply of an initial pull of this many")
     ap.add_argument("--page", type=int, default=protocol.DEFAULT_PULL_LIMIT, help="changes per reply for --apply")
@@ -313,7 +315,7 @@ def main() -> None:
     if args.initial_pull:
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                out.update(initial_pull(Path(tmp), args.initial_pull, args.pg))
+                out.update(initial_pull(Path(tmp), args.initial_pull, args.pg, fetch_ahead=not args.no_ahead))
             finally:
                 drop_pg_databases(args.pg)
         print(json.dumps(out))
