@@ -20,11 +20,13 @@ RECORDS = 45
 
 class WatchingTransport:
     """The hub's transport, noting for each request whether the laptop was applying a page
-    at that moment. The apply of a page that more pages follow waits (up to a second) for
-    a request to begin, so that an overlap, when the client makes one, is seen every time."""
+    at that moment. A request on another thread waits (up to a second) for an apply to
+    begin, and the apply of a page that more pages follow waits as long for a request to
+    begin: an overlap, when the client makes one, is seen every time."""
 
-    def __init__(self, inner, started: threading.Event, state: dict) -> None:
-        self.inner, self.started, self.state = inner, started, state
+    def __init__(self, inner, state: dict) -> None:
+        self.inner, self.state = inner, state
+        self.applying, self.requested = threading.Event(), threading.Event()
         self.calls: list[tuple[bool, bool]] = []  # (on another thread, during an apply)
         self.fail_on: set[int] = set()
         self.aborted = 0
@@ -40,8 +42,11 @@ class WatchingTransport:
 
     def sync(self, bundle: bytes) -> bytes:
         other = threading.current_thread() is not threading.main_thread()
+        if other:
+            self.applying.wait(1)
         self.calls.append((other, self.state["in_apply"]))
-        self.started.set()
+        if other:
+            self.requested.set()
         data = self.inner.sync(bundle)
         if len(self.calls) in self.fail_on:
             raise ServerUnreachable("The reply was cut short (test).", midway="receive")
@@ -54,18 +59,19 @@ def pair(laptops):
     a.store.save_records("household", ({"n": i} for i in range(RECORDS)))
     a.sync_now()
     b = laptops("b")
-    started, state = threading.Event(), {"in_apply": False, "cursors": [], "fail_at": None, "on_apply": None}
-    watching = WatchingTransport(laptops.transport, started, state)
+    state = {"in_apply": False, "cursors": [], "fail_at": None, "on_apply": None}
+    watching = WatchingTransport(laptops.transport, state)
     store = b.store
     real_apply = store.apply_changes
 
     def apply_changes(changes, **kw):
         state["cursors"].append(kw.get("cursor"))
         state["in_apply"] = True
+        watching.applying.set()
         try:
             if kw.get("domain_check") is False:  # more pages follow this one
-                started.wait(1)
-            started.clear()
+                watching.requested.wait(1)
+            watching.requested.clear()
             if state["on_apply"] is not None:
                 state["on_apply"](len(state["cursors"]))
             if state["fail_at"] == len(state["cursors"]):
@@ -73,6 +79,7 @@ def pair(laptops):
             return real_apply(changes, **kw)
         finally:
             state["in_apply"] = False
+            watching.applying.clear()
 
     store.apply_changes = apply_changes
     client = SyncClient(store, transport=watching, pull_limit=PAGE)
