@@ -2,7 +2,7 @@
 
     python bench/sync.py [--records 10000] [--devices 100] [--per-device 100] [--bundle 100000]
                          [--serve-changes 20000] [--serve-teams 5,50] [--pg URL]
-    python bench/sync.py --initial-pull 1000000 [--pg URL]   # only the new laptop's initial pull
+    python bench/sync.py --initial-pull 1000000 [--pg URL] [--no-ahead] [--server-process] [--ids uuid4]
     python bench/sync.py --serve-only [--serve-changes N] [--serve-teams 5,50] [--pg URL]
     python bench/sync.py --apply 100000 [--profile FILE]   # only the laptop's side of an initial pull
 
@@ -72,15 +72,22 @@ def enroll_direct(hub, team: str, n: int, prefix: str = "bench") -> list:
     return devices
 
 
-def fill_log(hub, devices: list, total: int, team: str) -> None:
-    """``total`` new household changes spread over ``devices``, through the real push path."""
+def fill_log(hub, devices: list, total: int, team: str, ids: str = "uuid7") -> None:
+    """``total`` new household changes spread over ``devices``, through the real push path.
+    Record ids are UUIDv7, as laptops make them (``ids="uuid4"``: random ones, as this
+    benchmark used before: at a million they land on random pages of the laptop's id indexes)."""
     import uuid
+
+    from storage.ids import uuid7
+
+    def new_id() -> str:
+        return str(uuid.uuid4()) if ids == "uuid4" else uuid7()
 
     per = total // len(devices)
     now = int(time.time() * 1000) << 16
     for dev_id, _ in devices:
         for start in range(0, per, 10_000):
-            changes = [{"device_id": dev_id, "seq": s + 1, "record_id": str(uuid.uuid4()), "kind": "household",
+            changes = [{"device_id": dev_id, "seq": s + 1, "record_id": new_id(), "kind": "household",
                         "form_id": None, "form_version": None, "hlc": f"{now + s:016x}", "deleted": False,
                         "fields": household(s), "bases": {}} for s in range(start, min(per, start + 10_000))]
             hub.push(dev_id, team, changes)
@@ -146,23 +153,36 @@ def drop_pg_databases(pg: str | None) -> None:
             conn.execute(f"DROP DATABASE IF EXISTS {db}")
 
 
-def initial_pull(base: Path, total: int, pg: str | None) -> dict:
+def initial_pull(base: Path, total: int, pg: str | None, fetch_ahead: bool = True, process: bool = False,
+                 ids: str = "uuid7") -> dict:
     """A new laptop's first pull of ``total`` changes, end to end into a real store over HTTP,
-    and the server's share of it alone."""
+    and the server's share of it alone. ``process``: the server is a ``server run`` process
+    of its own (as in the field) rather than a thread of this one, so that its work does not
+    share this interpreter's lock; its CPU is then counted apart."""
     hub = make_hub(base / "initial", pg_database(pg, "initial"))
     writers = enroll_direct(hub, "north", 5, prefix="w")
     t = time.perf_counter()
-    fill_log(hub, writers, total, "north")
+    fill_log(hub, writers, total, "north", ids=ids)
     print(f"initial pull: {total:,} changes pushed in {time.perf_counter() - t:.0f} s", flush=True)
-    out = {"initial_pull_changes": total}
+    out = {"initial_pull_changes": total, "fetch_ahead": fetch_ahead, "server_process": process, "ids": ids}
     reader = enroll_direct(hub, "north", 1, prefix="r")[0][0]
     n, server_s = serve_all(hub, reader)
     out["initial_pull_server_only_cpu_s"] = round(server_s, 1)
     print(f"initial pull, server only: {n:,} changes in {server_s:.1f} CPU s", flush=True)
-    with LiveServer(hub) as server:
-        laptop = SyncClient(new_store(base, "newcomer"))
-        laptop.enroll(server.url, hub.new_enroll_code("north"))
+    if process:
+        from hub_load import Server
+
+        server = Server(base / "initial", pg_database(pg, "initial") if pg else None)
+        url, stop = server.url, server.stop
+    else:
+        live = LiveServer(hub)
+        server = live.__enter__()
+        url, stop = server.url, lambda: live.__exit__(None, None, None)
+    try:
+        laptop = SyncClient(new_store(base, "newcomer"), fetch_ahead=fetch_ahead)
+        laptop.enroll(url, hub.new_enroll_code("north"))
         t, cpu = time.perf_counter(), time.process_time()
+        server_cpu = server.cpu() if process else 0.0
         pulled = 0
         while True:
             r = laptop.sync_now()
@@ -172,11 +192,19 @@ def initial_pull(base: Path, total: int, pg: str | None) -> dict:
         e2e, e2e_cpu = time.perf_counter() - t, time.process_time() - cpu
         assert pulled == total, (pulled, total)
         out["initial_pull_end_to_end_s"] = round(e2e, 1)
-        # The server runs in a thread of this process: CPU here is the laptop's and the server's.
-        out["initial_pull_end_to_end_cpu_s"] = round(e2e_cpu, 1)
-        print(f"initial pull, end to end into a store: {pulled:,} changes in {e2e:.1f} s "
-              f"({e2e_cpu:.1f} CPU s, laptop and server together)", flush=True)
+        if process:
+            out["initial_pull_laptop_cpu_s"] = round(e2e_cpu, 1)
+            out["initial_pull_server_process_cpu_s"] = round(server.cpu() - server_cpu, 1)
+            print(f"initial pull, end to end into a store: {pulled:,} changes in {e2e:.1f} s (laptop "
+                  f"{e2e_cpu:.1f} CPU s, server process {out['initial_pull_server_process_cpu_s']:.1f} CPU s)", flush=True)
+        else:
+            # The server runs in a thread of this process: CPU here is the laptop's and the server's.
+            out["initial_pull_end_to_end_cpu_s"] = round(e2e_cpu, 1)
+            print(f"initial pull, end to end into a store: {pulled:,} changes in {e2e:.1f} s "
+                  f"({e2e_cpu:.1f} CPU s, laptop and server together)", flush=True)
         laptop.store.close()
+    finally:
+        stop()
     hub.close()
     return out
 
@@ -298,6 +326,12 @@ def main() -> None:
     ap.add_argument("--serve-changes", type=int, default=20_000, help="changes in the log for the serving cost (0: skip)")
     ap.add_argument("--serve-teams", default="5,50", help="team sizes for the serving cost")
     ap.add_argument("--initial-pull", type=int, default=0, help="measure only a new laptop's initial pull of this many")
+    ap.add_argument("--no-ahead", action="store_true",
+                    help="with --initial-pull: apply each page before fetching the next (as before fetching ahead)")
+    ap.add_argument("--server-process", action="store_true",
+                    help="with --initial-pull: the server as a 'server run' process of its own, its CPU counted apart")
+    ap.add_argument("--ids", choices=("uuid7", "uuid4"), default="uuid7",
+                    help="with --initial-pull: record ids as laptops make them (uuid7) or random (uuid4, as before)")
     ap.add_argument("--serve-only", action="store_true", help="measure only the serving cost")
     ap.add_argument("--apply", type=int, default=0, help="measure only the laptop's apply of an initial pull of this many")
     ap.add_argument("--page", type=int, default=protocol.DEFAULT_PULL_LIMIT, help="changes per reply for --apply")
@@ -313,7 +347,8 @@ def main() -> None:
     if args.initial_pull:
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                out.update(initial_pull(Path(tmp), args.initial_pull, args.pg))
+                out.update(initial_pull(Path(tmp), args.initial_pull, args.pg, fetch_ahead=not args.no_ahead,
+                                        process=args.server_process, ids=args.ids))
             finally:
                 drop_pg_databases(args.pg)
         print(json.dumps(out))

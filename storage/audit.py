@@ -2,8 +2,9 @@
 
 Each entry is a link: an HMAC (the audit sub-key) over the previous link and the
 entry's columns. An entry's optional detail is sealed; one entry covers each batch
-of new records (``records`` packs their ids, schema 0004). ``verify`` walks the chain
-(storage/verify.py).
+of new records (``records`` packs their ids, schema 0004), and one each slice of a pulled
+page's records new here that came from one laptop (``pack_pulled``). ``verify`` walks the
+chain (storage/verify.py).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ ORIGIN_PREFIX = "device:"
 SYNC_ACTIONS = frozenset({"sync_edit"})
 AUDIT_INSERT = "INSERT INTO audit (seq, hlc, user_id, action, record_id, detail, mac, records) VALUES (?,?,?,?,?,?,?,?)"
 _PACKED_FORMAT = 1
+_PULLED_FORMAT = 2  # records new here from a pull: no outbox sequence (they are not ours)
 
 
 @dataclass
@@ -53,7 +55,16 @@ def pack_ids(first_seq: int, raws: list[bytes]) -> bytes:
     return bytes([_PACKED_FORMAT]) + first_seq.to_bytes(8, "big") + b"".join(raws)
 
 
-def unpack_ids(packed: bytes) -> tuple[int, list[bytes]]:
+def pack_pulled(raws: list[bytes]) -> bytes:
+    """A pulled batch entry's ``records``: format byte 2, then 16 bytes per id. Its sealed
+    detail holds, by position, the author and stamp of the changes that named one."""
+    return bytes([_PULLED_FORMAT]) + b"".join(raws)
+
+
+def unpack_ids(packed: bytes) -> tuple[int | None, list[bytes]]:
+    """A batch entry's first outbox sequence (None for records pulled, ``pack_pulled``) and ids."""
+    if packed[:1] == bytes([_PULLED_FORMAT]) and (len(packed) - 1) % 16 == 0:
+        return None, [packed[i : i + 16] for i in range(1, len(packed), 16)]
     if len(packed) < 9 or packed[0] != _PACKED_FORMAT or (len(packed) - 9) % 16:
         raise ValueError("not a packed list of record ids")
     return int.from_bytes(packed[1:9], "big"), [packed[i : i + 16] for i in range(9, len(packed), 16)]
@@ -87,8 +98,8 @@ class AuditLog:
         tx.audit_mac = mac
         return (seq, when, uid, action, record_id, blob, mac, records)
 
-    def rows(self, entries: list[tuple[str, str | None, dict | None, str | None]]) -> list[tuple]:
-        """``row`` for many entries ``(action, record_id, detail, author)`` at once (a pulled
+    def rows(self, entries: list[tuple[str, str | None, dict | None, str | None, bytes | None]]) -> list[tuple]:
+        """``row`` for many entries ``(action, record_id, detail, author, records)`` at once (a pulled
         page's): the same links, with the keys and the time looked up once and the HMAC's key
         pads hashed once (``crypto.ChainMacs``)."""
         core = self._core
@@ -96,12 +107,13 @@ class AuditLog:
         when = hlc.encode(core.clock.last)
         default_uid = core.user_id or ""
         seq, mac, out = tx.audit_seq, tx.audit_mac, []
-        for action, record_id, detail, author in entries:
+        for action, record_id, detail, author, records in entries:
             seq += 1
             uid = author or default_uid
             blob = sealer.seal("audit", str(seq), orjson.dumps(detail)) if detail is not None else None
-            mac = macs.mac(mac, (str(seq), when, uid, action, record_id or "", blob or b""))
-            out.append((seq, when, uid, action, record_id, blob, mac, None))
+            parts = (str(seq), when, uid, action, record_id or "", blob or b"")
+            mac = macs.mac(mac, parts if records is None else (*parts, records))
+            out.append((seq, when, uid, action, record_id, blob, mac, records))
         tx.audit_seq, tx.audit_mac = seq, mac
         return out
 
@@ -157,11 +169,17 @@ class AuditLog:
         for seq, h, uid, action, rid, packed, blob in rows:
             if packed is None:
                 out.append(self._entry(sealer, names, (seq, h, uid, action, rid, blob), opened=bool(record_id)))
-            elif record_id:
-                if needle is not None and needle in unpack_ids(packed)[1]:
-                    out.append(AuditEntry(seq, h, uid, names.get(uid), action, record_id))
+                continue
+            first, raws = unpack_ids(packed)
+            if record_id:
+                if needle is not None and needle in raws:
+                    entry = self._entry(sealer, names, (seq, h, uid, action, record_id, None), opened=False)
+                    if first is None and blob is not None:  # a pulled batch: this record's author, if named
+                        entry.detail = self._opened(sealer, seq, blob, record_id).get(str(raws.index(needle)))
+                    out.append(entry)
             else:
-                out += [AuditEntry(seq, h, uid, names.get(uid), action, uuid_text(raw)) for raw in unpack_ids(packed)[1]]
+                out += [self._entry(sealer, names, (seq, h, uid, action, uuid_text(raw), None), opened=False)
+                        for raw in raws]
         return out
 
     @staticmethod
@@ -172,8 +190,12 @@ class AuditLog:
             entry.user_name = None
             entry.origin = uid[len(ORIGIN_PREFIX):] if uid.startswith(ORIGIN_PREFIX) else ""
         if opened and blob is not None:
-            try:
-                entry.detail = orjson.loads(sealer.open("audit", str(seq), blob))
-            except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
-                raise DamagedRecord(rid or "?", "audit detail for record") from None
+            entry.detail = AuditLog._opened(sealer, seq, blob, rid)
         return entry
+
+    @staticmethod
+    def _opened(sealer: crypto.Sealer, seq: int, blob: bytes, rid: str | None) -> dict:
+        try:
+            return orjson.loads(sealer.open("audit", str(seq), blob))
+        except (crypto.AuthenticationFailed, orjson.JSONDecodeError):
+            raise DamagedRecord(rid or "?", "audit detail for record") from None

@@ -23,9 +23,10 @@ from rules import domain
 from rules.names import DELETED, LOCAL_KINDS
 
 from . import crypto, hlc
-from .audit import ORIGIN_PREFIX, AuditLog
+from .audit import ORIGIN_PREFIX, AuditLog, pack_pulled
 from .core import Core, translate_errors
 from .errors import DamagedRecord, InvalidRecord, UnknownRecord
+from .ids import uuid_bytes
 from .index import BlindIndex
 from .outbox import Outbox
 from .records import MISSING, OUTBOX_SEQ, REF, Record, Records, decode, encode_clocks
@@ -87,6 +88,16 @@ def _origin_detail(device: str, stamp: str, fields: list, deleted: bool, author:
     if author:
         out["author"] = author
     return out
+
+
+def _pulled_entry(dev: str, made: list[tuple[bytes, str | None, str]]) -> tuple:
+    """One audit entry for the records new here that one laptop made, in a slice of a pulled
+    page (``AuditLog.rows``): their ids packed (``pack_pulled``), and sealed, by position, the
+    author and stamp of those whose change named its author (as ``_audit_row`` keeps one
+    record's). One entry instead of one per record: a million-change pull writes a few
+    thousand."""
+    authors = {str(i): {"author": a, "hlc": h} for i, (_raw, a, h) in enumerate(made) if a}
+    return ("sync_edit", None, authors or None, ORIGIN_PREFIX + dev, pack_pulled([raw for raw, _a, _h in made]))
 
 
 def check_change(c: object) -> dict:
@@ -262,8 +273,9 @@ class Replica:
                                     "AND resolution IS NULL", (r["resolution"], rid, r["field"], r["stamp"]))
 
     def _write(self, sealer: crypto.Sealer, pending: dict[str, _Pending], result: ApplyResult) -> None:
-        """Write every record the slice changed, with its index tokens and audit entry."""
+        """Write every record the slice changed, with its index tokens and audit entries."""
         new_rows, new_live, audit_rows = [], [], []
+        pulled: dict[str, list] = {}  # device -> [(id bytes, author, stamp)] of the records new here it made
         for rid, p in pending.items():
             if not p.changed:
                 continue
@@ -274,15 +286,22 @@ class Replica:
             newest = newest or max(rec.clocks.values())
             if p.exists:
                 self._rewrite(sealer, p, newest)
+                audit_rows.append(self._audit_row(p))
+                continue
+            new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, stored_clocks, newest,
+                             int(rec.deleted), sealer.seal("record", rid, _dumps(rec.fields))))
+            if not rec.deleted:
+                new_live.append(rec)
+            if p.origins:
+                # Credited as ``_audit_row`` credits it: to the last change's laptop, with the first's author.
+                first = p.origins[0]
+                pulled.setdefault(p.origins[-1][0], []).append((uuid_bytes(rid), first[4], first[1]))
             else:
-                new_rows.append((rid, rec.kind, rec.form_id, rec.form_version, stored_clocks, newest,
-                                 int(rec.deleted), sealer.seal("record", rid, _dumps(rec.fields))))
-                if not rec.deleted:
-                    new_live.append(rec)
-            audit_rows.append(self._audit_row(p))
+                audit_rows.append(self._audit_row(p))
         refs = self._records.insert_pulled(new_rows)
         for kind in {r.kind for r in new_live}:
             self._index.insert(self._index.rows_for(kind, [(refs[r.id], r.fields) for r in new_live if r.kind == kind]))
+        audit_rows += [_pulled_entry(dev, made) for dev, made in pulled.items()]
         self._audit.add_rows(self._audit.rows(audit_rows))
 
     def _rewrite(self, sealer: crypto.Sealer, p: _Pending, newest: str) -> None:
@@ -307,7 +326,7 @@ class Replica:
             detail = {"changes": [_origin_detail(*o) for o in p.origins]}
         elif p.origins and p.origins[0][4]:
             detail = {"author": p.origins[0][4], "hlc": p.origins[0][1]}
-        return ("sync_edit", p.record.id, detail, ORIGIN_PREFIX + dev)
+        return ("sync_edit", p.record.id, detail, ORIGIN_PREFIX + dev, None)
 
     # -- conflicts, for review -----------------------------------------------------------
     def _conflict(self, sealer: crypto.Sealer, rec: Record, name: str, value: object, stamp: str, winner: str,

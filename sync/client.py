@@ -12,12 +12,14 @@ so killing the process at any moment loses nothing and duplicates nothing.
 
 import base64
 import contextlib
+import functools
 import logging
 import os
 import shutil
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -83,6 +85,25 @@ class _Batch:
     pull: int          # at most this many changes back
 
 
+@dataclass
+class _Fetched:
+    """A reply received and opened, with what the link budget learns from it."""
+
+    reply: protocol.SyncReply
+    server_ms: int     # the server's wall clock when it answered
+    wire: int          # bytes both ways
+    elapsed: float     # seconds the round trip took
+
+
+@dataclass
+class _Ahead:
+    """The next page of a pull, being fetched while the page before is applied."""
+
+    batch: _Batch
+    payload: int
+    future: Future
+
+
 def _stop_if_cancelled(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise ServerUnreachable("Sync was stopped.")
@@ -123,8 +144,9 @@ def _tally(result: SyncResult, reply: protocol.SyncReply, applied, before: int, 
 class SyncClient:
     def __init__(self, store, *, transport: Callable[[str], object] = HttpTransport, lock=None,
                  batch: int = protocol.DEFAULT_BATCH, pull_limit: int = protocol.DEFAULT_PULL_LIMIT,
-                 max_clock_skew_ms: int = limits.DEFAULT_MAX_CLOCK_SKEW_MS) -> None:
+                 max_clock_skew_ms: int = limits.DEFAULT_MAX_CLOCK_SKEW_MS, fetch_ahead: bool = True) -> None:
         self.store = store
+        self.fetch_ahead = fetch_ahead  # fetch a pull's next page while applying one (False: one after the other)
         self._transport_for = transport
         self.lock = lock or threading.RLock()
         self.batch = batch
@@ -192,11 +214,12 @@ class SyncClient:
 
     def _request_bundle(self, ident: Identity, settings: dict, changes: list, cursor: int, limit: int, clock: int,
                         forms: dict[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
-                        after: int | None = None) -> tuple[bytes, int]:
+                        after: int | None = None, ahead: bool = False) -> tuple[bytes, int]:
         """Seal a sync request; returns the bundle and its payload's size. Pure CPU work:
         callers run it outside the store lock."""
         device_id = self.store.device_id
-        request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}", forms or {}, after=after)
+        request = protocol.SyncRequest(device_id, changes, cursor, limit, f"{clock:016x}", forms or {}, after=after,
+                                           ahead=ahead)
         payload = request.encode()
         # The bundle's creation time is this laptop's wall clock, the one its stamps come
         # from: the server compares it with its own to tell a clock far behind.
@@ -291,38 +314,92 @@ class SyncClient:
     def _sync(self, settings: dict, ident: Identity, transport, progress, cancel) -> SyncResult:
         result = SyncResult()
         self._forward_queued(transport, result, cancel)
-        link = self.link
-        timeout = getattr(transport, "timeout", None)
-        cuts = 0
-        while True:
-            _stop_if_cancelled(cancel)
-            batch = self._next_batch(link)
-            bundle, payload = self._request_bundle(ident, settings, batch.changes, batch.cursor, batch.pull,
-                                                   batch.clock, batch.held)
-            if progress:
-                progress("push" if batch.changes else "pull", result.pushed + result.pulled, batch.total)
-            started = time.monotonic()
+        # One thread fetches and opens the next page of a pull while this one applies the page
+        # before (docs/sync.md, "Fetching ahead"): SQLite and zlib let go of the interpreter
+        # lock, and the server's time overlaps the laptop's instead of adding to it.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-ahead") as pool:
             try:
-                data = self._send(settings, transport, bundle)
-            except ServerUnreachable as exc:
-                cuts += 1
-                self._shrink_after_cut(exc, cancel, cuts, link, payload, batch)
-                continue
-            elapsed = time.monotonic() - started
-            cuts = 0
-            _, server_ms, reply = self._open_reply_timed(ident, settings, data)
-            held_back = bool(batch.changes) and reply.acked <= batch.before
-            applied, restamped = self._take_reply(result, reply, server_ms, held_back)
-            link.succeeded(payload if batch.changes else 0, push_full=batch.total > len(batch.changes),
-                           pulled_full=reply.more, pull=batch.pull, wire=len(bundle) + len(data), elapsed=elapsed,
-                           timeout=timeout)
-            _tally(result, reply, applied, batch.before, held_back)
-            if not self._go_on(reply, restamped, held_back):
-                break
+                self._requests(settings, ident, transport, progress, cancel, result, pool)
+            except BaseException:
+                # A page may be in flight on the thread (the error came while applying the one
+                # before): cut it; leaving the pool waits for the thread, so nothing outlives the sync.
+                self.abort()
+                raise
         with self.lock:
             self.store.record_sync_time(time.time())
         log.info("sync: %d pushed, %d pulled, %d conflict(s)", result.pushed, result.pulled, result.conflicts)
         return result
+
+    def _requests(self, settings: dict, ident: Identity, transport, progress, cancel, result: SyncResult,
+                  pool: ThreadPoolExecutor) -> None:
+        """Request after request until nothing is left to push or pull."""
+        link = self.link
+        timeout = getattr(transport, "timeout", None)
+        cuts = 0
+        ahead: _Ahead | None = None
+        while True:
+            _stop_if_cancelled(cancel)
+            if ahead is None:
+                batch = self._next_batch(link)
+                bundle, payload = self._request_bundle(ident, settings, batch.changes, batch.cursor, batch.pull,
+                                                       batch.clock, batch.held)
+                fetch = functools.partial(self._round_trip, ident, settings, transport, bundle, payload)
+            else:
+                batch, payload, fetch = ahead.batch, ahead.payload, ahead.future.result
+            ahead = None
+            if progress:
+                progress("push" if batch.changes else "pull", result.pushed + result.pulled, batch.total)
+            try:
+                fetched = self._fetched(settings, fetch)
+            except ServerUnreachable as exc:
+                cuts += 1
+                self._shrink_after_cut(exc, cancel, cuts, link, payload, batch)
+                continue
+            cuts = 0
+            reply = fetched.reply
+            held_back = bool(batch.changes) and reply.acked <= batch.before
+            link.succeeded(payload if batch.changes else 0, push_full=batch.total > len(batch.changes),
+                           pulled_full=reply.more, pull=batch.pull, wire=fetched.wire, elapsed=fetched.elapsed,
+                           timeout=timeout)
+            ahead = self._fetch_ahead(settings, ident, transport, batch, reply, held_back, pool)
+            applied, restamped = self._take_reply(result, reply, fetched.server_ms, held_back)
+            _tally(result, reply, applied, batch.before, held_back)
+            if not self._go_on(reply, restamped, held_back):
+                return
+
+    def _round_trip(self, ident: Identity, settings: dict, transport, bundle: bytes, payload: int) -> "_Fetched":
+        """One request and its reply, opened. Reads nothing of the store, so that it may run
+        on the thread that fetches ahead."""
+        started = time.monotonic()
+        data = transport.sync(bundle)
+        elapsed = time.monotonic() - started
+        _, server_ms, reply = self._open_reply_timed(ident, settings, data)
+        return _Fetched(reply, server_ms, len(bundle) + len(data), elapsed)
+
+    def _fetch_ahead(self, settings: dict, ident: Identity, transport, batch: _Batch, reply: protocol.SyncReply,
+                     held_back: bool, pool: ThreadPoolExecutor) -> "_Ahead | None":
+        """Start fetching the page after ``reply`` while it is applied, when the next request
+        would only pull: the reply says more follows, nothing of ours waits to go, and the
+        reply brings no form files (the next request names the forms held). The page is
+        applied only after this one commits: the caller takes it on its next turn."""
+        if not self.fetch_ahead or not reply.more or held_back or batch.changes or reply.forms:
+            return None
+        with self.lock:
+            if self.store.pending_count():
+                return None
+            clock = self.store.clock.last
+        nxt = _Batch(changes=[], cursor=reply.cursor, total=0, before=reply.acked, clock=clock, held=batch.held,
+                     pull=min(self.link.pull.value, self.pull_limit))
+        bundle, payload = self._request_bundle(ident, settings, [], nxt.cursor, nxt.pull, clock, nxt.held, ahead=True)
+        return _Ahead(nxt, payload, pool.submit(self._round_trip, ident, settings, transport, bundle, payload))
+
+    def _fetched(self, settings: dict, fetch: Callable[[], "_Fetched"]) -> "_Fetched":
+        """A page fetched now or ahead; a revocation notice is acted on (``_revoked`` always raises)."""
+        try:
+            return fetch()
+        except RevokedNotice as notice:
+            self._revoked(settings, notice.notice)
+            raise  # not reached: _revoked raises
 
     def _forward_queued(self, transport, result: SyncResult, cancel) -> None:
         """Upload the bundles carried for other laptops, each once: delivered or refused for good."""
@@ -351,14 +428,6 @@ class SyncClient:
                 held=self.store.published_forms(),
                 pull=min(link.pull.value, self.pull_limit),
             )
-
-    def _send(self, settings: dict, transport, bundle: bytes) -> bytes:
-        """One request; a revocation notice is acted on (``_revoked`` always raises)."""
-        try:
-            return transport.sync(bundle)
-        except RevokedNotice as notice:
-            self._revoked(settings, notice.notice)
-            raise  # not reached: _revoked raises
 
     def _shrink_after_cut(self, exc: ServerUnreachable, cancel, cuts: int, link: LinkBudget, payload: int,
                           batch: _Batch) -> None:

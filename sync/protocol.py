@@ -235,12 +235,19 @@ class SyncRequest:
     # receiver may get its requests out of order (the parts of a USB export): a receiver
     # that holds less of the device than ``after`` must keep the request until it does.
     after: int | None = None
+    # The laptop asks for the next page while it still applies the one before (docs/sync.md,
+    # "Fetching ahead"): ``cursor`` is where to pull from, not yet what the laptop holds, so
+    # the server does not record it as the device's cursor. A server that does not know the
+    # key ignores it (and records the cursor, as for any request).
+    ahead: bool = False
 
     def encode(self) -> bytes:
         obj = {"v": PROTOCOL_VERSION, "type": "sync", "device_id": self.device_id, "changes": self.changes,
                "cursor": self.cursor, "limit": self.limit, "hlc": self.hlc, "forms": self.forms}
         if self.after is not None:
             obj["after"] = self.after
+        if self.ahead:
+            obj["ahead"] = True
         return dumps(obj)
 
     @classmethod
@@ -262,8 +269,11 @@ class SyncRequest:
         after = _int(obj, "after", "sync request") if obj.get("after") is not None else None
         if after is not None and seqs and after >= seqs[0]:
             raise ProtocolError("The sync request's 'after' is not before its first change.")
+        ahead = obj.get("ahead", False)
+        if not isinstance(ahead, bool) or (ahead and changes):
+            raise ProtocolError("The sync request's 'ahead' is not a flag of a request that carries no changes.")
         return cls(dev, changes, _int(obj, "cursor", "sync request"), max(1, min(limit, MAX_CHANGES_PER_MESSAGE)), h,
-                   _forms_held(obj), after=after)
+                   _forms_held(obj), after=after, ahead=ahead)
 
 
 # --- server -> device ---------------------------------------------------------------------

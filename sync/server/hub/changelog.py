@@ -116,8 +116,10 @@ class ChangeLog(Part):
                     "ON CONFLICT (bundle_id) DO NOTHING", (bundle_id, request.device_id, request.after, data, core.now_ms()))
                 self._event("part_waiting", request.device_id, f"after seq {request.after}; have {last_seq}")
                 return PushResult(received=len(request.changes), acked=last_seq, waiting=True), request
+        # A request made ahead (the laptop still applies the page before) does not hold
+        # ``cursor`` yet: the device's recorded cursor stays where it reported holding.
         result = self.push(request.device_id, team, request.changes, bundle_id=bundle_id,
-                           cursor=request.cursor, device_hlc=request.hlc)
+                           cursor=None if request.ahead else request.cursor, device_hlc=request.hlc)
         self._unpark(request.device_id, result)
         return result, request
 
