@@ -123,7 +123,7 @@ def gui_child(n: int, tmp: str) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from distributions import registry, synthetic
     from gui.app import application, make_window
-    from gui.benchmark import stall_during
+    from gui_probes import stall_during  # bench/ is on the path: this script runs from it
     from gui.screens.unlock import UnlockScreen
     from gui.screenshots import _wait
     from storage import Store, crypto
