@@ -154,20 +154,14 @@ def _checked_request(first: str, second: str, verdict: str, reason: str, keep: s
 
 
 def _refuse_link_loop(store: Store, survivor: str, gone: str) -> None:
-    """Follow the survivor's own links: linking into a chain that leads back would loop."""
-    target, seen = survivor, {gone}
-    while True:
-        if target in seen:
-            raise LinkLoop("These two households are already linked the other way round; "
-                              "decide the pair with the other household kept.")
-        seen.add(target)
+    def link_of(rid: str) -> object:
         try:
-            nxt = store.get_record(target).fields.get(domain.LINK_FIELD)
+            return store.get_record(rid).fields.get(domain.LINK_FIELD)
         except UnknownRecord:
-            break  # another team's household (a decision made at the hub): the chain ends there
-        if not isinstance(nxt, str):
-            break
-        target = nxt
+            return None  # another team's household (a decision made at the hub): the chain ends there
+
+    if dedup.links_back(survivor, gone, link_of):
+        raise LinkLoop(dedup.LOOP_MESSAGE)
 
 
 def _decision_fields(store: Store, ra, rb, verdict: str, reason: str, survivor: str, score: float | None,

@@ -16,7 +16,7 @@ Imports nothing but the standard library (see the package docstring).
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .domain import LINK_FIELD
 
@@ -100,3 +100,21 @@ def link_changes(a: str, b: str, a_link: object, b_link: object, verdict: str, g
     elif a_link == b:
         out[a] = {LINK_FIELD: None}  # a decision that takes "same" back
     return out
+
+
+LOOP_MESSAGE = ("These two households are already linked the other way round; "
+                "decide the pair with the other household kept.")
+
+
+def links_back(survivor: str, gone: str, link_of: Callable[[str], object]) -> bool:
+    """Whether linking ``gone`` to ``survivor`` would close a loop: ``survivor``'s own chain of
+    links leads back to ``gone``. ``link_of(id)`` is a household's link, or None where the
+    replica does not hold it (another team's household ends the chain there)."""
+    target, seen = survivor, {gone}
+    while target not in seen:
+        seen.add(target)
+        nxt = link_of(target)
+        if not isinstance(nxt, str):
+            return False
+        target = nxt
+    return True

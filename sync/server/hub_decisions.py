@@ -152,20 +152,14 @@ def _household(hub: Hub, record_id: str) -> dict:
 
 
 def _refuse_link_loop(hub: Hub, survivor: str, gone: str) -> None:
-    """Follow the survivor's own links: linking into a chain that leads back would loop."""
-    target, seen = survivor, {gone}
-    while True:
-        if target in seen:
-            raise DecisionRefused("These two households are already linked the other way round; "
-                                  "decide the pair with the other household kept.")
-        seen.add(target)
-        rows = hub.db.execute("SELECT body FROM records WHERE record_id = ?", (target,))
+    def link_of(rid: str) -> object:
+        rows = hub.db.execute("SELECT body FROM records WHERE record_id = ?", (rid,))
         if not rows:
-            break  # a link to a household the hub has not received: the chain ends there
-        nxt = orjson.loads(hub.unseal(f"record|{target}", rows[0][0])).get(domain.LINK_FIELD)
-        if not isinstance(nxt, str):
-            break
-        target = nxt
+            return None  # a household the hub has not received: the chain ends there
+        return orjson.loads(hub.unseal(f"record|{rid}", rows[0][0])).get(domain.LINK_FIELD)
+
+    if dedup.links_back(survivor, gone, link_of):
+        raise DecisionRefused(dedup.LOOP_MESSAGE)
 
 
 def _disputes(hub: Hub, a: str, b: str) -> list[dict]:

@@ -77,3 +77,16 @@ def test_the_store_and_the_hub_seal_values_in_the_one_envelope():
         envelope.open_sealed(AESGCM(key), b"\x02" + hub_blob[1:], b"record|r1")
     with pytest.raises(InvalidTag):
         envelope.open_sealed(AESGCM(key), hub_blob, b"record|r2")
+
+
+def test_a_link_that_would_close_a_loop_is_seen_on_any_replica():
+    from rules import dedup
+
+    links = {"b": "c", "c": "a", "x": None, "y": "unknown"}
+    # a <- b ... keeping b and linking a to it: b -> c -> a leads back to a
+    assert dedup.links_back("b", "a", links.get) is True
+    assert dedup.links_back("a", "b", links.get) is False  # a has no link: the chain ends at once
+    assert dedup.links_back("y", "a", links.get) is False  # a household this replica does not hold ends it
+    assert dedup.links_back("b", "b", links.get) is True   # a household linked to itself
+    ring = {"p": "q", "q": "p"}
+    assert dedup.links_back("p", "z", ring.get) is True    # a loop elsewhere ends the walk, never spins
