@@ -51,16 +51,7 @@ class DomainChecks(Part):
         items = domain.double_distributions(receipts, links)
         before = [k for (k,) in db.execute("SELECT review_key FROM domain_reviews WHERE closed_at IS NULL")]
         raised, closed = domain.diff(before, [i.key for i in items])
-        for item in items:
-            if item.key in raised:
-                db.execute("INSERT INTO domain_reviews (review_key, teams, body, found_at) VALUES (?, ?, ?, ?) "
-                           "ON CONFLICT (review_key) DO UPDATE SET teams = excluded.teams, body = excluded.body, "
-                           "found_at = excluded.found_at, closed_at = NULL",
-                           (item.key, ",".join(sorted({teams[r] for r in item.receipts})), json.dumps(item.to_json()), now))
-            else:
-                db.execute("UPDATE domain_reviews SET body = ? WHERE review_key = ?", (json.dumps(item.to_json()), item.key))
-        for key in closed:
-            db.execute("UPDATE domain_reviews SET closed_at = ? WHERE review_key = ?", (now, key))
+        domain_keys.save_reviews(db, now, items, raised, closed, teams)
         for key in raised:
             self._event("review_raised", None, key)
         for key in closed:

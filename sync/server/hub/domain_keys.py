@@ -138,7 +138,7 @@ def _check_groups(hub, now: int, survivors: set[str], links: dict[str, str]) -> 
     open_keys = [k for (k,) in db.execute("SELECT review_key FROM domain_reviews WHERE closed_at IS NULL")]
     before = [k for k in open_keys if k.split("|")[-1] in survivors]
     raised, closed = domain.diff(before, [i.key for i in items])
-    _save_reviews(db, now, items, raised, closed, teams)
+    save_reviews(db, now, items, raised, closed, teams)
     for key in raised:
         hub._event("review_raised", None, key)
     for key in closed:
@@ -170,8 +170,9 @@ def _read_receipts(db, sealer, ids: list[str]) -> tuple[list, dict[str, str]]:
     return receipts, teams
 
 
-def _save_reviews(db, now: int, items, raised: list[str], closed: list[str], teams: dict[str, str]) -> None:
-    """Write the review items found: the raised ones (re)opened, the others updated, the closed ones closed."""
+def save_reviews(db, now: int, items, raised: list[str], closed: list[str], teams: dict[str, str]) -> None:
+    """Write the review items found: the raised ones (re)opened, the others updated, the closed ones closed.
+    The full check (domain_checks.py) and the check from the plain columns both write through here."""
     for item in items:
         if item.key in raised:
             db.execute("INSERT INTO domain_reviews (review_key, teams, body, found_at) VALUES (?, ?, ?, ?) "
