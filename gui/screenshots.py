@@ -368,7 +368,6 @@ def _camera_shots(w, out: Path, lang: str) -> list[Path]:
 
 def _registration_form_shots(w, out: Path, lang: str) -> list[Path]:
     """The built-in registration form filled in for a man already on the list, then the question it asks."""
-    from PySide6.QtWidgets import QMessageBox
 
     form = w.open_form("household_registration")
     form.lang_box.setCurrentIndex(max(0, form.lang_box.findData("Українська (uk)" if lang == "uk" else "English (en)")))
@@ -383,15 +382,22 @@ def _registration_form_shots(w, out: Path, lang: str) -> list[Path]:
     shots = [_grab(w, out, "registration-form", lang)]
     assert not form.session.errors(), form.session.errors()
     form.on_finalise_clicked()
-    _wait(lambda: form.findChild(QMessageBox, "likelyDuplicate") is not None)
-    box = form.findChild(QMessageBox, "likelyDuplicate")
-    QCoreApplication.processEvents()
-    path = out / f"{lang}-registration-likely-duplicate.png"
-    box.grab().save(str(path))
-    shots.append(path)
-    box.done(QMessageBox.StandardButton.No)
+    shots.append(_grab_likely_duplicate(form, out, "registration-likely-duplicate", lang))
     w.close_form()
     return shots
+
+
+def _grab_likely_duplicate(parent, out: Path, name: str, lang: str) -> Path:
+    """The question a registration asks about a likely duplicate, once it shows; answered "Do not register"."""
+    from PySide6.QtWidgets import QMessageBox
+
+    _wait(lambda: parent.findChild(QMessageBox, "likelyDuplicate") is not None)
+    box = parent.findChild(QMessageBox, "likelyDuplicate")
+    QCoreApplication.processEvents()
+    path = out / f"{lang}-{name}.png"
+    box.grab().save(str(path))
+    box.done(QMessageBox.StandardButton.No)
+    return path
 
 def render_all(out: Path) -> list[Path]:
     out = Path(out)
@@ -510,7 +516,6 @@ def render_all(out: Path) -> list[Path]:
             reg.reason.clear()
             reg.tabs.setCurrentIndex(0)
             # Registering someone already on the list (in Latin this time): the likely duplicate is asked about.
-            from PySide6.QtWidgets import QMessageBox
 
             from .screens.registry import RegisterDialog
 
@@ -520,13 +525,7 @@ def render_all(out: Path) -> list[Path]:
                                 ("settlement", "Irpin")):
                 dialog.edits[name].setText(value)
             dialog.submit(confirm=False)
-            _wait(lambda: dialog.findChild(QMessageBox, "likelyDuplicate") is not None)
-            box = dialog.findChild(QMessageBox, "likelyDuplicate")
-            QCoreApplication.processEvents()
-            path = out / f"{lang}-registry-likely-duplicate.png"
-            box.grab().save(str(path))
-            shots.append(path)
-            box.done(QMessageBox.StandardButton.No)
+            shots.append(_grab_likely_duplicate(dialog, out, "registry-likely-duplicate", lang))
             dialog.reject()
             shots += _registration_form_shots(w, out, lang)
             w.show_screen("sync")
